@@ -1,0 +1,31 @@
+// The `tenet` command: one subcommand per job, each in a file of its own.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/check_command.hpp"
+#include "cli/version.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"tenet: a compiled policy language and decision engine for multi-tenant platforms",
+               "tenet"};
+  app.set_version_flag("--version", std::string("tenet ") + std::string(tenet::cli::kVersion));
+  app.require_subcommand(1);
+  app.footer("Run 'tenet COMMAND --help' for the options of a command.");
+
+  int exit_code = tenet::cli::kOk;
+  tenet::cli::add_check_command(app, exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForVersion& version) {
+    return app.exit(version);
+  } catch (const CLI::ParseError& error) {
+    app.exit(error);  // prints the message and usage hint
+    return tenet::cli::kUsageOrIo;
+  }
+  return exit_code;
+}

@@ -1,0 +1,36 @@
+// Reading a policy set from disk: every `*.tenet` file below a directory,
+// recursively, in byte order of the relative path (LANGUAGE.md section 1).
+//
+// I/O problems (missing directory, unreadable file) are reported apart from
+// diagnostics: they are the caller's exit code 2, diagnostics are exit code 1.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "grammar/ast.hpp"
+#include "grammar/diagnostic.hpp"
+#include "grammar/parser.hpp"
+#include "grammar/source.hpp"
+
+namespace tenet {
+
+struct LoadedPolicySet {
+  std::shared_ptr<SourceSet> sources = std::make_shared<SourceSet>();
+  std::vector<std::shared_ptr<const ast::File>> policy_files;  // *.tenet, not *_test.tenet
+  std::vector<std::shared_ptr<const ast::File>> test_files;    // *_test.tenet (if asked for)
+  std::vector<Diagnostic> diagnostics;                         // syntax, sorted
+  std::vector<std::string> io_errors;                          // non-empty: nothing is usable
+};
+
+struct LoadOptions {
+  bool include_tests = false;
+  ParseLimits limits;
+};
+
+[[nodiscard]] LoadedPolicySet load_policy_set(const std::filesystem::path& directory,
+                                              const LoadOptions& options = {});
+
+}  // namespace tenet

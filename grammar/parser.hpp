@@ -1,0 +1,36 @@
+// The parser: one .tenet file's text → its AST plus syntax diagnostics.
+//
+// Built on PEGTL (grammar/grammar.cpp holds the rules). Syntax errors become
+// diagnostics that say in words what was expected; the parser then skips to
+// the next declaration or statement and goes on, so one run reports several.
+// PEGTL exceptions never leave this module. Pure function of its inputs;
+// safe to call from several threads on different files.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "grammar/ast.hpp"
+#include "grammar/diagnostic.hpp"
+#include "grammar/source.hpp"
+
+namespace tenet {
+
+struct ParseLimits {
+  std::size_t max_file_bytes = 16 * 1024 * 1024;
+  std::size_t max_nesting = 256;  // parentheses, `not`, lists in one expression
+  std::size_t max_syntax_errors = 20;  // per file; parsing stops after that many
+};
+
+struct ParseResult {
+  std::shared_ptr<const ast::File> file;  // never null; partial when there were errors
+  std::vector<Diagnostic> diagnostics;
+};
+
+// `is_test_file`: the file's name ends in `_test.tenet`; only `test` blocks
+// are allowed in it, and `test` blocks are allowed nowhere else.
+[[nodiscard]] ParseResult parse_file(const SourceSet& sources, FileId file, bool is_test_file,
+                                     const ParseLimits& limits = {});
+
+}  // namespace tenet

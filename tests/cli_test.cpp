@@ -1,0 +1,202 @@
+// Runs the real `tenet` binary: exit codes, usage, I/O errors and hostile
+// input (LANGUAGE.md section 7; issue "Bad input"). Each case builds its
+// policy directory in a fresh temporary folder.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Run {
+  int status = -1;
+  std::string output;  // stdout and stderr together
+};
+
+Run run_tenet(const std::string& arguments) {
+  const std::string command = std::string(TENET_BINARY) + " " + arguments + " 2>&1";
+  Run run;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return run;
+  std::array<char, 4096> buffer{};
+  std::size_t read = 0;
+  while ((read = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.output.append(buffer.data(), read);
+  const int raw = pclose(pipe);
+  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  return run;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    const auto* test = testing::UnitTest::GetInstance()->current_test_info();
+    path_ = fs::temp_directory_path() /
+            ("tenet-cli-" + std::string(test->name()) + "-" + std::to_string(::getpid()));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  [[nodiscard]] const fs::path& path() const { return path_; }
+  void write(const std::string& name, const std::string& text) const {
+    fs::create_directories((path_ / name).parent_path());
+    std::ofstream(path_ / name, std::ios::binary) << text;
+  }
+  [[nodiscard]] std::string arg() const { return "'" + path_.string() + "'"; }
+
+ private:
+  fs::path path_;
+};
+
+const std::string kSchema = "schema { principal { kyc: \"none\" | \"verified\"; } resource document { owner: string; } }\n";
+
+TEST(Cli, VersionAndHelp) {
+  const Run version = run_tenet("--version");
+  EXPECT_EQ(version.status, 0);
+  EXPECT_NE(version.output.find("tenet "), std::string::npos);
+
+  const Run help = run_tenet("--help");
+  EXPECT_EQ(help.status, 0);
+  EXPECT_NE(help.output.find("check"), std::string::npos);
+
+  const Run check_help = run_tenet("check --help");
+  EXPECT_EQ(check_help.status, 0);
+  EXPECT_NE(check_help.output.find("Exit status"), std::string::npos);
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  EXPECT_EQ(run_tenet("").status, 2);
+  EXPECT_EQ(run_tenet("frobnicate").status, 2);
+  EXPECT_EQ(run_tenet("check").status, 2);
+  EXPECT_EQ(run_tenet("check --no-such-option x").status, 2);
+}
+
+TEST(Cli, MissingDirectoryExitsTwoWithAMessage) {
+  const Run run = run_tenet("check /nonexistent/tenet/policies");
+  EXPECT_EQ(run.status, 2);
+  EXPECT_NE(run.output.find("/nonexistent/tenet/policies: no such directory"), std::string::npos)
+      << run.output;
+}
+
+TEST(Cli, AFileInsteadOfADirectoryExitsTwo) {
+  const TempDir dir;
+  dir.write("a.tenet", kSchema);
+  const Run run = run_tenet("check '" + (dir.path() / "a.tenet").string() + "'");
+  EXPECT_EQ(run.status, 2);
+  EXPECT_NE(run.output.find("not a directory"), std::string::npos) << run.output;
+}
+
+TEST(Cli, UnreadableFileExitsTwo) {
+  // A dangling symbolic link cannot be opened, even by root (who ignores file modes).
+  const TempDir dir;
+  dir.write("a.tenet", kSchema);
+  fs::create_symlink(dir.path() / "gone.txt", dir.path() / "b.tenet");
+  const Run run = run_tenet("check " + dir.arg());
+  EXPECT_EQ(run.status, 2);
+  EXPECT_NE(run.output.find("b.tenet: cannot open file"), std::string::npos) << run.output;
+}
+
+TEST(Cli, EmptyDirectoryIsAnError) {
+  const TempDir dir;
+  const Run run = run_tenet("check " + dir.arg());
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.output.find("no .tenet files"), std::string::npos) << run.output;
+}
+
+TEST(Cli, FileWithOnlyCommentsIsClean) {
+  const TempDir dir;
+  dir.write("a.tenet", "// nothing here yet\n/* still\n nothing */\n");
+  const Run run = run_tenet("check " + dir.arg());
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_NE(run.output.find("ok: 1 file, 0 tenants"), std::string::npos) << run.output;
+}
+
+TEST(Cli, BinaryFileIsReportedNotParsed) {
+  const TempDir dir;
+  std::string binary(4096, '\0');
+  std::mt19937 random(7);
+  for (char& c : binary) c = static_cast<char>(random() & 0xFF);
+  dir.write("blob.tenet", binary);
+  const Run run = run_tenet("check " + dir.arg());
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.output.find("blob.tenet:1:1: error: file is not UTF-8 text"), std::string::npos)
+      << run.output;
+  EXPECT_LT(run.output.size(), 1000u);
+}
+
+TEST(Cli, TenMegabytesOfGarbageGiveBoundedSyntaxErrors) {
+  const TempDir dir;
+  std::string garbage;
+  garbage.reserve(10 * 1024 * 1024);
+  std::mt19937 random(11);
+  const std::string alphabet = "abc {}();:=<>!&|\"\\@*,.-> 0123456789\n\t";
+  while (garbage.size() < 10 * 1024 * 1024) garbage += alphabet[random() % alphabet.size()];
+  dir.write("garbage.tenet", garbage);
+  const Run run = run_tenet("check " + dir.arg());
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.output.find("garbage.tenet:1:"), std::string::npos);
+  // At most the per-file limit of syntax errors, each a few lines long.
+  EXPECT_LT(run.output.size(), 64u * 1024u) << run.output.substr(0, 2000);
+}
+
+TEST(Cli, OversizedFileIsRefused) {
+  const TempDir dir;
+  dir.write("big.tenet", std::string(2048, ' '));
+  const Run run = run_tenet("check --max-file-bytes 1024 " + dir.arg());
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.output.find("big.tenet:1:1: error: file is"), std::string::npos) << run.output;
+}
+
+TEST(Cli, TenThousandNestedParenthesesAreACleanError) {
+  const TempDir dir;
+  const std::string deep = std::string(10000, '(') + "true" + std::string(10000, ')');
+  dir.write("a.tenet", kSchema + "tenant t { role r; permit read on document when " + deep + "; }\n");
+  const Run run = run_tenet("check " + dir.arg());
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.output.find("nested more than"), std::string::npos) << run.output.substr(0, 2000);
+}
+
+TEST(Cli, OneMegabyteStringLiteralIsFine) {
+  const TempDir dir;
+  const std::string big(1024 * 1024, 'x');
+  dir.write("a.tenet", kSchema + "tenant t { role r; permit read on document when resource.owner == \"" +
+                           big + "\"; }\n");
+  const Run run = run_tenet("check " + dir.arg());
+  EXPECT_EQ(run.status, 0) << run.output.substr(0, 2000);
+}
+
+TEST(Cli, ShippedPoliciesCheckClean) {
+  const Run run = run_tenet(std::string("check '") + TENET_SOURCE_DIR + "/policies'");
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_EQ(run.output.find("warning"), std::string::npos) << run.output;
+}
+
+TEST(Cli, ErrorsInSeveralFilesAreAllReportedSorted) {
+  const TempDir dir;
+  dir.write("a.tenet", kSchema);
+  dir.write("b.tenet", "tenant t {\n  role r extends nobody;\n}\n");
+  dir.write("c.tenet", "tenant u {\n  role r;\n  permit read on nowhere;\n}\n");
+  const Run run = run_tenet("check " + dir.arg());
+  EXPECT_EQ(run.status, 1);
+  const auto b = run.output.find("b.tenet:2:");
+  const auto c = run.output.find("c.tenet:3:");
+  ASSERT_NE(b, std::string::npos) << run.output;
+  ASSERT_NE(c, std::string::npos) << run.output;
+  EXPECT_LT(b, c);
+  EXPECT_NE(run.output.find("2 errors"), std::string::npos) << run.output;
+}
+
+}  // namespace
