@@ -50,6 +50,7 @@ enum class DiagCode : std::uint8_t {
   FeatureCycle,
   UnknownResourceType,
   UnknownAttribute,
+  AttributeTypeDiffers,
   UnknownState,
   // lifecycles
   LifecycleWithoutStates,

@@ -1,6 +1,6 @@
 // The parser: one .tenet file's text → its AST plus syntax diagnostics.
 //
-// Built on PEGTL (grammar/grammar.cpp holds the rules). Syntax errors become
+// Built on PEGTL (grammar/grammar.hpp holds the rules). Syntax errors become
 // diagnostics that say in words what was expected; the parser then skips to
 // the next declaration or statement and goes on, so one run reports several.
 // PEGTL exceptions never leave this module. Pure function of its inputs;
@@ -19,7 +19,7 @@ namespace tenet {
 
 struct ParseLimits {
   std::size_t max_file_bytes = 16 * 1024 * 1024;
-  std::size_t max_nesting = 256;  // parentheses, `not`, lists in one expression
+  std::size_t max_nesting = 256;  // depth of one expression: parentheses, `not`, lists, operator chains
   std::size_t max_syntax_errors = 20;  // per file; parsing stops after that many
 };
 

@@ -16,14 +16,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct CommandResult {
   int status = -1;
   std::string output;  // stdout and stderr together
 };
 
-Run run_tenet(const std::string& arguments) {
+CommandResult run_tenet(const std::string& arguments) {
   const std::string command = std::string(TENET_BINARY) + " " + arguments + " 2>&1";
-  Run run;
+  CommandResult run;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return run;
   std::array<char, 4096> buffer{};
@@ -64,15 +64,15 @@ class TempDir {
 const std::string kSchema = "schema { principal { kyc: \"none\" | \"verified\"; } resource document { owner: string; } }\n";
 
 TEST(Cli, VersionAndHelp) {
-  const Run version = run_tenet("--version");
+  const CommandResult version = run_tenet("--version");
   EXPECT_EQ(version.status, 0);
   EXPECT_NE(version.output.find("tenet "), std::string::npos);
 
-  const Run help = run_tenet("--help");
+  const CommandResult help = run_tenet("--help");
   EXPECT_EQ(help.status, 0);
   EXPECT_NE(help.output.find("check"), std::string::npos);
 
-  const Run check_help = run_tenet("check --help");
+  const CommandResult check_help = run_tenet("check --help");
   EXPECT_EQ(check_help.status, 0);
   EXPECT_NE(check_help.output.find("Exit status"), std::string::npos);
 }
@@ -85,7 +85,7 @@ TEST(Cli, UsageErrorsExitTwo) {
 }
 
 TEST(Cli, MissingDirectoryExitsTwoWithAMessage) {
-  const Run run = run_tenet("check /nonexistent/tenet/policies");
+  const CommandResult run = run_tenet("check /nonexistent/tenet/policies");
   EXPECT_EQ(run.status, 2);
   EXPECT_NE(run.output.find("/nonexistent/tenet/policies: no such directory"), std::string::npos)
       << run.output;
@@ -94,7 +94,7 @@ TEST(Cli, MissingDirectoryExitsTwoWithAMessage) {
 TEST(Cli, AFileInsteadOfADirectoryExitsTwo) {
   const TempDir dir;
   dir.write("a.tenet", kSchema);
-  const Run run = run_tenet("check '" + (dir.path() / "a.tenet").string() + "'");
+  const CommandResult run = run_tenet("check '" + (dir.path() / "a.tenet").string() + "'");
   EXPECT_EQ(run.status, 2);
   EXPECT_NE(run.output.find("not a directory"), std::string::npos) << run.output;
 }
@@ -104,14 +104,14 @@ TEST(Cli, UnreadableFileExitsTwo) {
   const TempDir dir;
   dir.write("a.tenet", kSchema);
   fs::create_symlink(dir.path() / "gone.txt", dir.path() / "b.tenet");
-  const Run run = run_tenet("check " + dir.arg());
+  const CommandResult run = run_tenet("check " + dir.arg());
   EXPECT_EQ(run.status, 2);
   EXPECT_NE(run.output.find("b.tenet: cannot open file"), std::string::npos) << run.output;
 }
 
 TEST(Cli, EmptyDirectoryIsAnError) {
   const TempDir dir;
-  const Run run = run_tenet("check " + dir.arg());
+  const CommandResult run = run_tenet("check " + dir.arg());
   EXPECT_EQ(run.status, 1);
   EXPECT_NE(run.output.find("no .tenet files"), std::string::npos) << run.output;
 }
@@ -119,7 +119,7 @@ TEST(Cli, EmptyDirectoryIsAnError) {
 TEST(Cli, FileWithOnlyCommentsIsClean) {
   const TempDir dir;
   dir.write("a.tenet", "// nothing here yet\n/* still\n nothing */\n");
-  const Run run = run_tenet("check " + dir.arg());
+  const CommandResult run = run_tenet("check " + dir.arg());
   EXPECT_EQ(run.status, 0) << run.output;
   EXPECT_NE(run.output.find("ok: 1 file, 0 tenants"), std::string::npos) << run.output;
 }
@@ -130,7 +130,7 @@ TEST(Cli, BinaryFileIsReportedNotParsed) {
   std::mt19937 random(7);
   for (char& c : binary) c = static_cast<char>(random() & 0xFF);
   dir.write("blob.tenet", binary);
-  const Run run = run_tenet("check " + dir.arg());
+  const CommandResult run = run_tenet("check " + dir.arg());
   EXPECT_EQ(run.status, 1);
   EXPECT_NE(run.output.find("blob.tenet:1:1: error: file is not UTF-8 text"), std::string::npos)
       << run.output;
@@ -145,7 +145,7 @@ TEST(Cli, TenMegabytesOfGarbageGiveBoundedSyntaxErrors) {
   const std::string alphabet = "abc {}();:=<>!&|\"\\@*,.-> 0123456789\n\t";
   while (garbage.size() < 10 * 1024 * 1024) garbage += alphabet[random() % alphabet.size()];
   dir.write("garbage.tenet", garbage);
-  const Run run = run_tenet("check " + dir.arg());
+  const CommandResult run = run_tenet("check " + dir.arg());
   EXPECT_EQ(run.status, 1);
   EXPECT_NE(run.output.find("garbage.tenet:1:"), std::string::npos);
   // At most the per-file limit of syntax errors, each a few lines long.
@@ -155,7 +155,7 @@ TEST(Cli, TenMegabytesOfGarbageGiveBoundedSyntaxErrors) {
 TEST(Cli, OversizedFileIsRefused) {
   const TempDir dir;
   dir.write("big.tenet", std::string(2048, ' '));
-  const Run run = run_tenet("check --max-file-bytes 1024 " + dir.arg());
+  const CommandResult run = run_tenet("check --max-file-bytes 1024 " + dir.arg());
   EXPECT_EQ(run.status, 1);
   EXPECT_NE(run.output.find("big.tenet:1:1: error: file is"), std::string::npos) << run.output;
 }
@@ -164,7 +164,7 @@ TEST(Cli, TenThousandNestedParenthesesAreACleanError) {
   const TempDir dir;
   const std::string deep = std::string(10000, '(') + "true" + std::string(10000, ')');
   dir.write("a.tenet", kSchema + "tenant t { role r; permit read on document when " + deep + "; }\n");
-  const Run run = run_tenet("check " + dir.arg());
+  const CommandResult run = run_tenet("check " + dir.arg());
   EXPECT_EQ(run.status, 1);
   EXPECT_NE(run.output.find("nested more than"), std::string::npos) << run.output.substr(0, 2000);
 }
@@ -174,12 +174,12 @@ TEST(Cli, OneMegabyteStringLiteralIsFine) {
   const std::string big(1024 * 1024, 'x');
   dir.write("a.tenet", kSchema + "tenant t { role r; permit read on document when resource.owner == \"" +
                            big + "\"; }\n");
-  const Run run = run_tenet("check " + dir.arg());
+  const CommandResult run = run_tenet("check " + dir.arg());
   EXPECT_EQ(run.status, 0) << run.output.substr(0, 2000);
 }
 
 TEST(Cli, ShippedPoliciesCheckClean) {
-  const Run run = run_tenet(std::string("check '") + TENET_SOURCE_DIR + "/policies'");
+  const CommandResult run = run_tenet(std::string("check '") + TENET_SOURCE_DIR + "/policies'");
   EXPECT_EQ(run.status, 0) << run.output;
   EXPECT_EQ(run.output.find("warning"), std::string::npos) << run.output;
 }
@@ -189,7 +189,7 @@ TEST(Cli, ErrorsInSeveralFilesAreAllReportedSorted) {
   dir.write("a.tenet", kSchema);
   dir.write("b.tenet", "tenant t {\n  role r extends nobody;\n}\n");
   dir.write("c.tenet", "tenant u {\n  role r;\n  permit read on nowhere;\n}\n");
-  const Run run = run_tenet("check " + dir.arg());
+  const CommandResult run = run_tenet("check " + dir.arg());
   EXPECT_EQ(run.status, 1);
   const auto b = run.output.find("b.tenet:2:");
   const auto c = run.output.find("c.tenet:3:");

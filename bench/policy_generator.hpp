@@ -1,0 +1,52 @@
+// A generator of large, valid policy sets, for measuring the front end.
+//
+// Produces a schema, one shared template and T tenant files with R
+// permit/forbid rules each, over varied conditions (comparisons, enum and
+// list membership, sets, guarded optionals, features, context). The output
+// is a pure function of the options: the same seed gives byte-identical
+// files on every platform (no std::*_distribution, whose results differ
+// between standard libraries). Everything generated must check clean, with
+// no warnings either, so the benchmark measures the normal path.
+//
+// Used by the `tenet-gen-policies` tool (bench/generate_policies.cpp) and by
+// benchmarks that want a policy set in memory. Stateless; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace tenet::bench {
+
+struct GeneratorOptions {
+  std::size_t tenants = 10;
+  std::size_t rules = 20;  // per tenant, on top of the template's
+  std::uint64_t seed = 1;
+};
+
+struct GeneratedFile {
+  std::string path;  // relative to the policy directory, '/'-separated
+  std::string text;
+};
+
+// The schema file shared by every generated set.
+[[nodiscard]] GeneratedFile generate_schema();
+
+// The shared template every generated tenant extends.
+[[nodiscard]] GeneratedFile generate_template();
+
+// Tenant number `index` (0-based) of a set generated with `options`. Depends
+// only on the options and the index, so tenants can be generated one at a time.
+[[nodiscard]] GeneratedFile generate_tenant(const GeneratorOptions& options, std::size_t index);
+
+// The whole set: schema, template, then the tenants in order.
+[[nodiscard]] std::vector<GeneratedFile> generate_policy_set(const GeneratorOptions& options);
+
+// Writes the set below `directory` (created if missing), one tenant at a time
+// so memory stays flat for large T. Returns an error message, empty on success.
+[[nodiscard]] std::string write_policy_set(const GeneratorOptions& options,
+                                           const std::filesystem::path& directory);
+
+}  // namespace tenet::bench
