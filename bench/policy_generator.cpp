@@ -40,12 +40,14 @@ class Rng {
 using Strings = std::array<std::string_view, 6>;
 constexpr Strings kActions{"read", "write", "create", "delete", "share", "export"};
 constexpr std::array<std::string_view, 3> kTypes{"document", "account", "subscription"};
-constexpr std::array<std::string_view, 8> kCountries{"DE", "FR", "NL", "AT", "US", "GB", "PL", "ES"};
+constexpr std::array<std::string_view, 8> kCountries{"DE", "FR", "NL", "AT",
+                                                     "US", "GB", "PL", "ES"};
 constexpr std::array<std::string_view, 4> kOrdering{">=", ">", "<", "<="};
 constexpr std::array<std::string_view, 3> kKyc{"none", "pending", "verified"};
 constexpr std::array<std::string_view, 3> kClassifications{"public", "internal", "secret"};
 // The roles every tenant has: the template's four plus its custom one.
-constexpr std::array<std::string_view, 5> kRoles{"guest", "basic", "advanced", "company", "specialist"};
+constexpr std::array<std::string_view, 5> kRoles{"guest", "basic", "advanced", "company",
+                                                 "specialist"};
 
 std::string num(std::size_t n) { return std::to_string(n); }
 
@@ -79,16 +81,26 @@ std::string principal_atom(Rng& rng) {
       const std::string_view op = rng.pick(kOrdering);  // one draw per statement: fixed order
       return cat("principal.account_age_days ", op, " ", num(rng.below(365)));
     }
-    case 1: return cat("principal.kyc == ", quoted(rng.pick(kKyc)));
-    case 2: return "principal.kyc in [\"pending\", \"verified\"]";
-    case 3: return cat("principal.country in ", country_list(rng));
-    case 4: return cat("principal.country != ", quoted(rng.pick(kCountries)));
-    case 5: return cat("principal.tags contains \"tag", num(rng.below(20)), "\"");
-    case 6: return cat("\"tag", num(rng.below(20)), "\" in principal.tags");
-    case 7: return "(principal has company_verified && principal.company_verified)";
-    case 8: return rng.percent(50) ? "context.mfa" : "!context.mfa";
-    case 9: return cat("context.risk_score < ", num(10 + rng.below(90)));
-    default: return rng.percent(50) ? "enabled(beta)" : "enabled(fast_lane)";
+    case 1:
+      return cat("principal.kyc == ", quoted(rng.pick(kKyc)));
+    case 2:
+      return "principal.kyc in [\"pending\", \"verified\"]";
+    case 3:
+      return cat("principal.country in ", country_list(rng));
+    case 4:
+      return cat("principal.country != ", quoted(rng.pick(kCountries)));
+    case 5:
+      return cat("principal.tags contains \"tag", num(rng.below(20)), "\"");
+    case 6:
+      return cat("\"tag", num(rng.below(20)), "\" in principal.tags");
+    case 7:
+      return "(principal has company_verified && principal.company_verified)";
+    case 8:
+      return rng.percent(50) ? "context.mfa" : "!context.mfa";
+    case 9:
+      return cat("context.risk_score < ", num(10 + rng.below(90)));
+    default:
+      return rng.percent(50) ? "enabled(beta)" : "enabled(fast_lane)";
   }
 }
 
@@ -96,11 +108,16 @@ std::string principal_atom(Rng& rng) {
 std::string resource_atom(Rng& rng, std::string_view type) {
   if (type == "document") {
     switch (rng.below(6)) {
-      case 0: return "resource.owner == principal.id";
-      case 1: return "!resource.locked";
-      case 2: return cat("resource.classification == ", quoted(rng.pick(kClassifications)));
-      case 3: return "resource.classification in [\"public\", \"internal\"]";
-      case 4: return cat("resource.size_kb > ", num(rng.below(10000)));
+      case 0:
+        return "resource.owner == principal.id";
+      case 1:
+        return "!resource.locked";
+      case 2:
+        return cat("resource.classification == ", quoted(rng.pick(kClassifications)));
+      case 3:
+        return "resource.classification in [\"public\", \"internal\"]";
+      case 4:
+        return cat("resource.size_kb > ", num(rng.below(10000)));
       default:
         return "(principal has company_id && resource has company_id"
                " && resource.company_id == principal.company_id)";
@@ -108,18 +125,23 @@ std::string resource_atom(Rng& rng, std::string_view type) {
   }
   if (type == "account") {
     switch (rng.below(3)) {
-      case 0: return "resource.owner == principal.id";
-      case 1: return "!resource.frozen";
-      default: return cat("resource.balance >= ", num(rng.below(100000)));
+      case 0:
+        return "resource.owner == principal.id";
+      case 1:
+        return "!resource.frozen";
+      default:
+        return cat("resource.balance >= ", num(rng.below(100000)));
     }
   }
   switch (rng.below(3)) {  // subscription
-    case 0: return "resource.owner == principal.id";
+    case 0:
+      return "resource.owner == principal.id";
     case 1: {
       const std::string_view op = rng.pick(kOrdering);
       return cat("resource.overdue_days ", op, " ", num(rng.below(90)));
     }
-    default: return "resource.plan != \"legacy\"";
+    default:
+      return "resource.plan != \"legacy\"";
   }
 }
 
@@ -188,7 +210,8 @@ std::string rule(Rng& rng, std::size_t number) {
   return out;
 }
 
-constexpr std::string_view kSchema = R"(// Generated by tenet-gen-policies: the schema of a benchmark policy set.
+constexpr std::string_view kSchema =
+    R"(// Generated by tenet-gen-policies: the schema of a benchmark policy set.
 schema {
   principal {
     kyc: "none" | "pending" | "verified";
@@ -211,7 +234,8 @@ schema {
 }
 )";
 
-constexpr std::string_view kTemplate = R"(// Generated by tenet-gen-policies: the template every tenant extends.
+constexpr std::string_view kTemplate =
+    R"(// Generated by tenet-gen-policies: the template every tenant extends.
 template bench_base {
   role guest;
   role basic extends guest;
@@ -308,7 +332,8 @@ std::vector<GeneratedFile> generate_policy_set(const GeneratorOptions& options) 
   return files;
 }
 
-std::string write_policy_set(const GeneratorOptions& options, const std::filesystem::path& directory) {
+std::string write_policy_set(const GeneratorOptions& options,
+                             const std::filesystem::path& directory) {
   namespace fs = std::filesystem;
   std::error_code error;
   // Refuse to mix with an older set: stale tenants would silently stay.

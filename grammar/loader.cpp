@@ -53,14 +53,21 @@ bool read_file(const fs::path& path, std::size_t max_bytes, std::string& text, s
     return false;
   }
   // Read at most one byte past the limit: a huge file costs bounded memory,
-  // and the parser reports it as too large.
-  text.resize(max_bytes + 1);
+  // and the parser reports it as too large. The buffer is sized from the
+  // file's size (when it can be had), never from the limit: a thousand small
+  // files must not cost a thousand limit-sized buffers.
+  std::error_code size_error;
+  const std::uintmax_t size = fs::file_size(path, size_error);
+  const std::size_t capacity =
+      size_error ? max_bytes : static_cast<std::size_t>(std::min<std::uintmax_t>(size, max_bytes));
+  text.resize(capacity + 1);
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) {
     problem = "cannot read file";
     return false;
   }
   text.resize(static_cast<std::size_t>(in.gcount()));
+  text.shrink_to_fit();
   return true;
 }
 

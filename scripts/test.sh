@@ -9,13 +9,13 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/bootstrap.sh
 
 echo "== tests: build/"
-ctest --test-dir build --output-on-failure
+ctest --test-dir build --output-on-failure -j2
 
 echo "== tests under ASan + UBSan: build-asan/"
 cmake -S . -B build-asan -G Ninja -DTENET_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 cmake --build build-asan -j2
 ASAN_OPTIONS=detect_leaks=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure
+  ctest --test-dir build-asan --output-on-failure -j2
 
 echo "== all tests passed"
