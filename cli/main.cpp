@@ -3,6 +3,9 @@
 #include <iostream>
 
 #include "cli/check_command.hpp"
+#include "cli/eval_command.hpp"
+#include "cli/test_command.hpp"
+#include "cli/tree_command.hpp"
 #include "cli/version.hpp"
 
 int main(int argc, char** argv) {
@@ -14,6 +17,9 @@ int main(int argc, char** argv) {
 
   int exit_code = tenet::cli::kOk;
   tenet::cli::add_check_command(app, exit_code);
+  tenet::cli::add_eval_command(app, exit_code);
+  tenet::cli::add_test_command(app, exit_code);
+  tenet::cli::add_tree_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

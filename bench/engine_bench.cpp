@@ -1,0 +1,205 @@
+// Decision latency on generated policy sets (issue 3's targets).
+//
+//   BM_CheckEngineForm   check() on requests already in engine form; counts heap
+//                        allocations per decision (must be 0)
+//   BM_JsonLine          request line → decision → response line, all in
+//   BM_ParseOnly         the JSON → engine form part alone
+//   BM_LoadAndCompile    load + check + compile the whole directory
+//
+// Policy sets: 1,000 tenants × 20 rules and 10 tenants × 2,000 rules, both
+// from bench/policy_generator (seed 1), written once to a temporary folder.
+// Requests: a fixed, seeded mix over tenants, roles, actions, types and
+// attribute values; the allow/deny share is reported as a counter.
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "bench/policy_generator.hpp"
+#include "engine/engine.hpp"
+#include "engine/evaluator.hpp"
+#include "engine/json_api.hpp"
+#include "engine/request_parser.hpp"
+#include "tests/support/allocation_counter.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct PolicySetCase {
+  std::size_t tenants;
+  std::size_t rules;
+};
+
+fs::path generated_dir(const PolicySetCase& c) {
+  const fs::path dir = fs::temp_directory_path() /
+                       ("tenet-bench-" + std::to_string(c.tenants) + "x" + std::to_string(c.rules));
+  if (!fs::exists(dir / "schema.tenet")) {
+    fs::remove_all(dir);
+    const std::string problem =
+        tenet::bench::write_policy_set({.tenants = c.tenants, .rules = c.rules, .seed = 1}, dir);
+    if (!problem.empty()) {
+      std::fprintf(stderr, "%s\n", problem.c_str());
+      std::exit(2);
+    }
+  }
+  return dir;
+}
+
+std::shared_ptr<const tenet::CompiledPolicySet> load(const PolicySetCase& c) {
+  static std::map<std::pair<std::size_t, std::size_t>, std::shared_ptr<const tenet::CompiledPolicySet>> cache;
+  auto& slot = cache[{c.tenants, c.rules}];
+  if (!slot) {
+    auto compiled = tenet::Engine::compile_directory(generated_dir(c));
+    if (!compiled.policies) {
+      std::fprintf(stderr, "generated policy set does not compile\n");
+      std::exit(2);
+    }
+    slot = compiled.policies;
+  }
+  return slot;
+}
+
+std::string tenant_name(std::size_t index) {
+  std::string digits = std::to_string(index);
+  digits.insert(0, digits.size() < 5 ? 5 - digits.size() : 0, '0');
+  return index % 7 == 3 ? "partner-" + digits + ".example" : "t" + digits;
+}
+
+// A seeded mix of check requests, as PROTOCOL.md lines.
+std::vector<std::string> check_lines(const PolicySetCase& c, std::size_t count) {
+  std::mt19937_64 random(42);
+  const auto pick = [&](std::initializer_list<const char*> items) {
+    return std::string(items.begin()[random() % items.size()]);
+  };
+  std::vector<std::string> lines;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string tenant = tenant_name(random() % c.tenants);
+    const std::string user = "u" + std::to_string(random() % 4);
+    const std::string type = pick({"document", "account", "subscription"});
+    std::string attrs;
+    if (type == "document") {
+      attrs = R"("owner":")" + std::string("u") + std::to_string(random() % 4) + R"(","locked":)" +
+              pick({"true", "false"}) + R"(,"classification":")" + pick({"public", "internal", "secret"}) +
+              R"(","size_kb":)" + std::to_string(random() % 2000);
+    } else if (type == "account") {
+      attrs = R"("owner":"u)" + std::to_string(random() % 4) + R"(","frozen":)" + pick({"true", "false"}) +
+              R"(,"balance":)" + std::to_string(random() % 10000);
+    } else {
+      attrs = R"("owner":"u)" + std::to_string(random() % 4) + R"(","plan":"gold","overdue_days":)" +
+              std::to_string(random() % 60);
+    }
+    lines.push_back(
+        R"({"id":)" + std::to_string(i) + R"(,"op":"check","tenant":")" + tenant +
+        R"(","principal":{"id":")" + user + R"(","role":")" +
+        pick({"guest", "basic", "advanced", "company", "specialist"}) + R"(","attrs":{"kyc":")" +
+        pick({"none", "pending", "verified"}) + R"(","account_age_days":)" + std::to_string(random() % 400) +
+        R"(,"country":")" + pick({"DE", "FR", "US", "PL"}) + R"(","tags":["vip","beta"]}},"action":")" +
+        pick({"read", "write", "create", "delete", "share", "export"}) + R"(","resource":{"type":")" + type +
+        R"(","id":"r)" + std::to_string(i) + R"(","tenant":")" + tenant + R"(","attrs":{)" + attrs +
+        R"(}},"context":{"mfa":)" + pick({"true", "false"}) + R"(,"risk_score":)" +
+        std::to_string(random() % 100) + "}}");
+  }
+  return lines;
+}
+
+constexpr std::size_t kRequests = 256;
+
+const PolicySetCase kCases[] = {{1000, 20}, {10, 2000}};
+
+void BM_CheckEngineForm(benchmark::State& state) {
+  const PolicySetCase c = kCases[state.range(0)];
+  const auto policies = load(c);
+  const std::vector<std::string> lines = check_lines(c, kRequests);
+  // One parser per request: the engine-form views stay valid for the whole run.
+  std::vector<std::unique_ptr<tenet::RequestParser>> parsers;
+  std::vector<const tenet::CheckRequest*> requests;
+  for (const std::string& line : lines) {
+    parsers.push_back(std::make_unique<tenet::RequestParser>());
+    const tenet::ParsedRequest& parsed = parsers.back()->parse(*policies, line);
+    if (!parsed.ok()) {
+      state.SkipWithError("request did not parse");
+      return;
+    }
+    requests.push_back(&parsed.check);
+  }
+  tenet::Decision decision;
+  std::size_t allowed = 0;
+  for (const auto* request : requests) {  // warm the decision's vectors; count the mix
+    tenet::check(*policies, *request, decision);
+    allowed += decision.allow ? 1 : 0;
+  }
+  std::size_t i = 0;
+  const std::uint64_t allocations_before = tenet::test_support::thread_allocations();
+  for (auto _ : state) {
+    tenet::check(*policies, *requests[i], decision);
+    benchmark::DoNotOptimize(decision.allow);
+    i = (i + 1) % requests.size();
+  }
+  const std::uint64_t allocations = tenet::test_support::thread_allocations() - allocations_before;
+  state.counters["allocs_per_op"] =
+      benchmark::Counter(static_cast<double>(allocations), benchmark::Counter::kAvgIterations);
+  state.counters["allow_share"] = static_cast<double>(allowed) / static_cast<double>(requests.size());
+  state.SetLabel(std::to_string(c.tenants) + " tenants x " + std::to_string(c.rules) + " rules");
+}
+BENCHMARK(BM_CheckEngineForm)->Arg(0)->Arg(1)->Repetitions(5)->ReportAggregatesOnly(true);
+
+void BM_JsonLine(benchmark::State& state) {
+  const PolicySetCase c = kCases[state.range(0)];
+  const auto policies = load(c);
+  const std::vector<std::string> lines = check_lines(c, kRequests);
+  tenet::RequestParser parser;
+  tenet::Decision decision;
+  std::string out;
+  for (const std::string& line : lines) {  // warm up
+    out.clear();
+    tenet::handle_line(*policies, line, parser, decision, out);
+  }
+  std::size_t i = 0;
+  const std::uint64_t allocations_before = tenet::test_support::thread_allocations();
+  for (auto _ : state) {
+    out.clear();
+    tenet::handle_line(*policies, lines[i], parser, decision, out);
+    benchmark::DoNotOptimize(out.data());
+    i = (i + 1) % lines.size();
+  }
+  const std::uint64_t allocations = tenet::test_support::thread_allocations() - allocations_before;
+  state.counters["allocs_per_op"] =
+      benchmark::Counter(static_cast<double>(allocations), benchmark::Counter::kAvgIterations);
+  state.SetLabel(std::to_string(c.tenants) + " tenants x " + std::to_string(c.rules) + " rules");
+}
+BENCHMARK(BM_JsonLine)->Arg(0)->Arg(1)->Repetitions(5)->ReportAggregatesOnly(true);
+
+void BM_ParseOnly(benchmark::State& state) {
+  const PolicySetCase c = kCases[0];
+  const auto policies = load(c);
+  const std::vector<std::string> lines = check_lines(c, kRequests);
+  tenet::RequestParser parser;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const tenet::ParsedRequest& parsed = parser.parse(*policies, lines[i]);
+    benchmark::DoNotOptimize(&parsed);
+    i = (i + 1) % lines.size();
+  }
+}
+BENCHMARK(BM_ParseOnly)->Repetitions(5)->ReportAggregatesOnly(true);
+
+void BM_LoadAndCompile(benchmark::State& state) {
+  const fs::path dir = generated_dir(kCases[0]);
+  for (auto _ : state) {
+    auto compiled = tenet::Engine::compile_directory(dir);
+    benchmark::DoNotOptimize(compiled.policies.get());
+  }
+  state.SetLabel("1000 tenants x 20 rules");
+}
+BENCHMARK(BM_LoadAndCompile)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+}  // namespace
+
+BENCHMARK_MAIN();

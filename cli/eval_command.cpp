@@ -1,0 +1,146 @@
+#include "cli/eval_command.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <ostream>
+
+#include "cli/check_command.hpp"
+#include "cli/policy_loading.hpp"
+#include "engine/json_api.hpp"
+#include "engine/request_parser.hpp"
+#include "engine/response_writer.hpp"
+
+namespace tenet::cli {
+namespace {
+
+// Owns an open file descriptor (or borrows standard input).
+class Input {
+ public:
+  Input(int fd, bool owned) : fd_(fd), owned_(owned) {}
+  ~Input() {
+    if (owned_ && fd_ >= 0) ::close(fd_);
+  }
+  Input(const Input&) = delete;
+  Input& operator=(const Input&) = delete;
+  [[nodiscard]] int fd() const { return fd_; }
+
+ private:
+  int fd_;
+  bool owned_;
+};
+
+bool is_blank(std::string_view line) {
+  return line.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
+// Answers the lines of one input, in order.
+class Evaluator {
+ public:
+  Evaluator(const CompiledPolicySet& policies, const EvalOptions& options, std::ostream& out)
+      : policies_(policies), options_(options), out_(out) {
+    parser_.set_force_explain(options.explain);
+  }
+
+  void line(std::string_view text, bool too_long) {
+    if (too_long) {
+      write_error(buffer_, RequestOp::None, "null", protocol_error::kTooLarge,
+                  "request line longer than " + std::to_string(options_.max_line) + " bytes");
+      buffer_ += '\n';
+    } else {
+      if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+      if (is_blank(text)) return;
+      handle_line(policies_, text, parser_, decision_, buffer_);
+      buffer_ += '\n';
+    }
+    if (buffer_.size() >= 64U * 1024U) flush();
+  }
+
+  void flush() {
+    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    out_.flush();
+    buffer_.clear();
+  }
+
+ private:
+  const CompiledPolicySet& policies_;
+  const EvalOptions& options_;
+  std::ostream& out_;
+  RequestParser parser_;
+  Decision decision_;
+  std::string buffer_;
+};
+
+}  // namespace
+
+int run_eval(const EvalOptions& options, int input_fd, std::ostream& out, std::ostream& err) {
+  const LoadedPolicies loaded = load_policies(options.directory, false, "tenet eval", err);
+  if (loaded.exit_code != kOk) return loaded.exit_code;
+
+  const bool from_stdin = options.input.empty() || options.input == "-";
+  const Input input(from_stdin ? input_fd : ::open(options.input.c_str(), O_RDONLY | O_CLOEXEC), !from_stdin);
+  if (input.fd() < 0) {
+    err << "tenet eval: error: cannot open " << options.input << ": " << std::strerror(errno) << '\n';
+    return kUsageOrIo;
+  }
+
+  Evaluator evaluator(*loaded.policies, options, out);
+  std::array<char, 64 * 1024> chunk{};
+  std::string line;
+  bool too_long = false;
+  while (true) {
+    evaluator.flush();  // before a read that may block
+    const ssize_t got = ::read(input.fd(), chunk.data(), chunk.size());
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      err << "tenet eval: error: cannot read " << (from_stdin ? "standard input" : options.input) << ": "
+          << std::strerror(errno) << '\n';
+      return kUsageOrIo;
+    }
+    if (got == 0) break;
+    std::string_view data(chunk.data(), static_cast<std::size_t>(got));
+    while (!data.empty()) {
+      const std::size_t newline = data.find('\n');
+      const std::string_view piece = data.substr(0, newline);
+      if (!too_long) {
+        if (line.size() + piece.size() > options.max_line) {
+          too_long = true;
+          line.clear();
+        } else {
+          line.append(piece);
+        }
+      }
+      if (newline == std::string_view::npos) break;
+      evaluator.line(line, too_long);
+      line.clear();
+      too_long = false;
+      data.remove_prefix(newline + 1);
+    }
+  }
+  if (too_long || !line.empty()) evaluator.line(line, too_long);
+  evaluator.flush();
+  return kOk;
+}
+
+void add_eval_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<EvalOptions>();
+  CLI::App* command = app.add_subcommand(
+      "eval",
+      "Answer newline-delimited JSON requests (PROTOCOL.md) against the policies in DIR: one response line per "
+      "request, in order. Exit status: 0 all lines answered, 1 policy errors, 2 usage or I/O error.");
+  command->add_option("DIR", options->directory, "Policy directory")->required();
+  command->add_option("FILE", options->input, "Request file, one JSON object per line ('-': standard input)")
+      ->capture_default_str();
+  command->add_flag("--explain", options->explain, "Add a trace of every rule looked at to every response");
+  command->add_option("--max-line", options->max_line, "Longest request line accepted, in bytes")
+      ->capture_default_str();
+  command->callback(
+      [options, &exit_code] { exit_code = run_eval(*options, STDIN_FILENO, std::cout, std::cerr); });
+}
+
+}  // namespace tenet::cli

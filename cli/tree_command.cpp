@@ -1,0 +1,51 @@
+#include "cli/tree_command.hpp"
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <ostream>
+
+#include "cli/check_command.hpp"
+#include "engine/compiled.hpp"
+#include "engine/engine.hpp"
+#include "grammar/diagnostic.hpp"
+
+namespace tenet::cli {
+
+int run_tree(const TreeOptions& options, std::ostream& out, std::ostream& err) {
+  const Engine::CompileResult compiled = Engine::compile_directory(options.directory);
+  if (!compiled.io_errors.empty()) {
+    for (const std::string& problem : compiled.io_errors)
+      err << "tenet tree: error: " << problem << '\n';
+    return kUsageOrIo;
+  }
+  // Errors and warnings are printed only when the set does not compile: a
+  // tree is wanted, not a lint report (that is `tenet check`).
+  if (!compiled.policies) {
+    for (const Diagnostic& diagnostic : compiled.diagnostics)
+      err << render(diagnostic, *compiled.sources);
+    return kPolicyErrors;
+  }
+  const Index tenant = compiled.policies->find_tenant(options.tenant);
+  if (tenant == kNone) {
+    err << "tenet tree: error: no tenant '" << options.tenant << "' in "
+        << options.directory.string() << '\n';
+    return kUsageOrIo;
+  }
+  out << dump_tree(*compiled.policies, tenant);
+  return kOk;
+}
+
+void add_tree_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<TreeOptions>();
+  CLI::App* command = app.add_subcommand(
+      "tree",
+      "Print the compiled decision structures of one tenant: candidate rules per (action, type) "
+      "with the roles they apply to, transitions, features, plans, lifecycles. Exit status: 0 "
+      "printed, 1 policy errors, 2 usage or I/O error or unknown tenant.");
+  command->add_option("DIR", options->directory, "Policy directory")->required();
+  command->add_option("--tenant,-t", options->tenant, "The tenant to print")->required();
+  command->callback(
+      [options, &exit_code] { exit_code = run_tree(*options, std::cout, std::cerr); });
+}
+
+}  // namespace tenet::cli

@@ -1,0 +1,87 @@
+// CompiledPolicySet's lookups (names → indices, through the hash maps built
+// at compile time) and its runtime feature switches.
+#include "engine/compiled.hpp"
+
+#include <utility>
+
+namespace tenet {
+namespace {
+
+Index lookup(const std::unordered_map<std::string_view, Index>& map, std::string_view name) {
+  const auto found = map.find(name);
+  return found == map.end() ? kNone : found->second;
+}
+
+}  // namespace
+
+CompiledPolicySet::CompiledPolicySet(std::shared_ptr<const model::PolicySet> model,
+                                     compiled::Layout layout)
+    : model_(std::move(model)), layout_(std::move(layout)) {}
+
+Index CompiledPolicySet::find_tenant(std::string_view name) const {
+  return lookup(layout_.tenant_index, name);
+}
+
+Index CompiledPolicySet::find_role(Index tenant, std::string_view name) const {
+  if (tenant >= layout_.tenants.size()) return kNone;
+  return lookup(layout_.tenants[tenant].role_index, name);
+}
+
+Index CompiledPolicySet::find_action(std::string_view name) const {
+  return lookup(layout_.action_index, name);
+}
+
+Index CompiledPolicySet::find_resource_type(std::string_view name) const {
+  return lookup(layout_.type_index, name);
+}
+
+Index CompiledPolicySet::find_state(Index tenant, Index resource_type,
+                                    std::string_view name) const {
+  if (!has_lifecycle(tenant, resource_type)) return kNone;
+  const compiled::Tenant& t = layout_.tenants[tenant];
+  const compiled::Lifecycle& lifecycle = t.lifecycles[t.lifecycle_of[resource_type]];
+  for (std::size_t s = 0; s < lifecycle.states.size(); ++s) {
+    if (lifecycle.states[s] == name) return static_cast<Index>(s);
+  }
+  return kNone;
+}
+
+bool CompiledPolicySet::has_lifecycle(Index tenant, Index resource_type) const {
+  if (tenant >= layout_.tenants.size()) return false;
+  const compiled::Tenant& t = layout_.tenants[tenant];
+  return resource_type < t.lifecycle_of.size() && t.lifecycle_of[resource_type] != kNone;
+}
+
+Index CompiledPolicySet::find_plan(Index tenant, std::string_view name) const {
+  if (tenant >= layout_.tenants.size()) return kNone;
+  return lookup(layout_.tenants[tenant].plan_index, name);
+}
+
+Index CompiledPolicySet::find_feature(Index tenant, std::string_view name) const {
+  if (tenant >= layout_.tenants.size()) return kNone;
+  return lookup(layout_.tenants[tenant].feature_index, name);
+}
+
+std::string_view CompiledPolicySet::tenant_name(Index tenant) const {
+  return tenant < layout_.tenants.size() ? layout_.tenants[tenant].name : std::string_view{};
+}
+
+std::size_t CompiledPolicySet::tenant_count() const { return layout_.tenants.size(); }
+
+void CompiledPolicySet::set_feature_switch(Index tenant, Index feature, FeatureSwitch state) const {
+  if (tenant >= layout_.tenants.size()) return;
+  const compiled::Tenant& t = layout_.tenants[tenant];
+  if (feature >= t.features.size()) return;
+  layout_.switches[t.switch_base + feature].store(static_cast<std::uint8_t>(state),
+                                                  std::memory_order_relaxed);
+}
+
+FeatureSwitch CompiledPolicySet::feature_switch(Index tenant, Index feature) const {
+  if (tenant >= layout_.tenants.size()) return FeatureSwitch::Default;
+  const compiled::Tenant& t = layout_.tenants[tenant];
+  if (feature >= t.features.size()) return FeatureSwitch::Default;
+  return static_cast<FeatureSwitch>(
+      layout_.switches[t.switch_base + feature].load(std::memory_order_relaxed));
+}
+
+}  // namespace tenet

@@ -1,0 +1,439 @@
+// The compiler: checked model → compiled::Layout (engine/compiled_layout.hpp).
+//
+// Design note: compile time is where every cost that can be paid once is
+// paid. Conditions are translated node for node (a model ExprId stays a valid
+// compiled node index) into ops specialised by entity and built-in, with
+// literals as views into the model's interner. Role inheritance is folded
+// into bitsets and into check's (action, type, role) candidate table, so the
+// evaluator never walks `is_a`. Every text a response quotes is built here.
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "engine/compiled.hpp"
+
+namespace tenet {
+namespace {
+
+using compiled::Layout;
+using compiled::Op;
+using compiled::Range;
+
+std::string location_of(const model::PolicySet& set, const Span& span) {
+  return set.sources->file(span.file).path + ':' + std::to_string(span.line) + ':' +
+         std::to_string(span.column);
+}
+
+Op attribute_op(const model::Node& n) {
+  switch (n.builtin) {
+    case model::Builtin::Id:
+      return n.entity == model::Entity::Principal ? Op::PrincipalId : Op::ResourceId;
+    case model::Builtin::Tenant:
+      return n.entity == model::Entity::Principal ? Op::PrincipalTenant : Op::ResourceTenant;
+    case model::Builtin::Role:
+      return Op::PrincipalRole;
+    case model::Builtin::Type:
+      return Op::ResourceType;
+    case model::Builtin::State:
+      return Op::ResourceState;
+    case model::Builtin::None:
+      break;
+  }
+  switch (n.entity) {
+    case model::Entity::Principal:
+      return Op::PrincipalAttr;
+    case model::Entity::Resource:
+      return Op::ResourceAttr;
+    case model::Entity::Context:
+      return Op::ContextAttr;
+  }
+  return Op::False;
+}
+
+Op has_op(const model::Node& n) {
+  if (n.builtin == model::Builtin::State) return Op::HasState;
+  if (n.builtin != model::Builtin::None) return Op::HasBuiltin;
+  switch (n.entity) {
+    case model::Entity::Principal:
+      return Op::HasPrincipal;
+    case model::Entity::Resource:
+      return Op::HasResource;
+    case model::Entity::Context:
+      return Op::HasContext;
+  }
+  return Op::False;
+}
+
+compiled::Node translate(const model::Node& n, const model::PolicySet& set) {
+  compiled::Node out;
+  out.lhs = n.lhs;
+  out.rhs = n.rhs;
+  out.ref = n.ref;
+  out.value = n.value;
+  switch (n.op) {
+    case model::Op::BoolConst:
+      out.op = n.value != 0 ? Op::True : Op::False;
+      break;
+    case model::Op::IntConst:
+      out.op = Op::Int;
+      break;
+    case model::Op::StringConst:
+      out.op = Op::String;
+      out.text = set.name(n.symbol);
+      break;
+    case model::Op::EnumConst:
+      out.op = Op::Enum;
+      out.text = set.name(n.symbol);
+      break;
+    case model::Op::RoleConst:
+      out.op = Op::Role;
+      out.text = set.name(n.symbol);
+      break;
+    case model::Op::List:
+      out.op = Op::List;
+      break;
+    case model::Op::Attribute:
+      out.op = attribute_op(n);
+      break;
+    case model::Op::Has:
+      out.op = has_op(n);
+      break;
+    case model::Op::Enabled:
+      out.op = Op::Enabled;
+      break;
+    case model::Op::Not:
+      out.op = Op::Not;
+      break;
+    case model::Op::And:
+      out.op = Op::And;
+      break;
+    case model::Op::Or:
+      out.op = Op::Or;
+      break;
+    case model::Op::Eq:
+      out.op = Op::Eq;
+      break;
+    case model::Op::Ne:
+      out.op = Op::Ne;
+      break;
+    case model::Op::Lt:
+      out.op = Op::Lt;
+      break;
+    case model::Op::Le:
+      out.op = Op::Le;
+      break;
+    case model::Op::Gt:
+      out.op = Op::Gt;
+      break;
+    case model::Op::Ge:
+      out.op = Op::Ge;
+      break;
+    case model::Op::InList:
+      out.op = Op::InList;
+      break;
+    case model::Op::InSet:
+      out.op = Op::InSet;
+      break;
+    case model::Op::Contains:
+      out.op = Op::Contains;
+      break;
+  }
+  return out;
+}
+
+// Builds one tenant's structures.
+class TenantCompiler {
+ public:
+  TenantCompiler(const model::PolicySet& set, Layout& layout, const model::Tenant& tenant)
+      : set_(set), layout_(layout), model_(tenant) {}
+
+  compiled::Tenant build() {
+    out_.name = set_.name(model_.name);
+    out_.own_name = std::string(out_.name);
+    prefix_ = std::string(out_.name) + ':';
+    roles();
+    rules();
+    transitions();
+    features();
+    plans();
+    lifecycles();
+    return std::move(out_);
+  }
+
+ private:
+  void roles() {
+    out_.role_count = static_cast<Index>(model_.roles.size());
+    out_.role_words = (out_.role_count + 63) / 64;
+    for (Index r = 0; r < out_.role_count; ++r) {
+      const std::string_view name = set_.name(model_.roles[r].name);
+      out_.role_names.push_back(name);
+      out_.role_index.emplace(name, r);
+    }
+  }
+
+  compiled::RoleSet role_set(const model::RoleList& list) {
+    if (list.all) return kNone;
+    const auto at = static_cast<Index>(out_.role_bits.size());
+    out_.role_bits.resize(out_.role_bits.size() + out_.role_words, 0);
+    for (Index r = 0; r < out_.role_count; ++r) {
+      if (model_.matches(r, list)) out_.role_bits[at + r / 64] |= std::uint64_t{1} << (r % 64);
+    }
+    return at;
+  }
+
+  // `for basic, company` / `by basic`: the list as written.
+  std::string_view role_text(std::string_view label, const model::RoleList& list) {
+    if (list.all) return {};
+    std::string text(label);
+    for (std::size_t i = 0; i < list.roles.size(); ++i) {
+      text += i == 0 ? " " : ", ";
+      text += set_.name(model_.roles[list.roles[i]].name);
+    }
+    return layout_.keep(std::move(text));
+  }
+
+  std::string_view id(const std::string& rule_id) { return layout_.keep(prefix_ + rule_id); }
+  std::string_view location(const Span& span) { return layout_.keep(location_of(set_, span)); }
+
+  Range conjuncts(model::ExprId condition) {
+    Range range{static_cast<Index>(out_.conjuncts.size()), 0};
+    for (const model::ExprId c : model::conjuncts(set_, condition)) {
+      out_.conjuncts.push_back({c, model::source_text(set_, c)});
+      ++range.count;
+    }
+    return range;
+  }
+
+  void rules() {
+    const std::size_t global_actions = layout_.action_names.size();
+    out_.action_slot.assign(global_actions, 0);
+    out_.type_count = static_cast<Index>(set_.schema.resources.size());
+    // Local action slots in order of first mention; slot 0 is "named by no rule".
+    std::vector<Index> global_of_local{kNone};
+    for (const model::Rule& rule : model_.rules) {
+      for (const model::Symbol action : rule.actions) {
+        const Index global = layout_.action_index.at(set_.name(action));
+        if (out_.action_slot[global] != 0) continue;
+        out_.action_slot[global] = static_cast<Index>(global_of_local.size());
+        global_of_local.push_back(global);
+      }
+    }
+    out_.local_actions = static_cast<Index>(global_of_local.size());
+
+    // Per rule: which local actions, types and roles it applies to.
+    const std::size_t rule_count = model_.rules.size();
+    std::vector<std::vector<bool>> on_action(rule_count), on_type(rule_count);
+    std::vector<compiled::RoleSet> for_roles(rule_count);
+    for (std::size_t i = 0; i < rule_count; ++i) {
+      const model::Rule& rule = model_.rules[i];
+      compiled::Rule compiled;
+      compiled.id = id(rule.id);
+      compiled.location = location(rule.span);
+      compiled.forbid = rule.effect == model::Effect::Forbid;
+      compiled.when = rule.when;
+      compiled.unless = rule.unless;
+      out_.rules.push_back(compiled);
+
+      on_action[i].assign(out_.local_actions, rule.all_actions);
+      for (const model::Symbol action : rule.actions) {
+        on_action[i][out_.action_slot[layout_.action_index.at(set_.name(action))]] = true;
+      }
+      on_type[i].assign(out_.type_count, rule.all_types);
+      for (const Index type : rule.types) on_type[i][type] = true;
+      for_roles[i] = role_set(rule.roles);
+    }
+
+    out_.cells.resize(static_cast<std::size_t>(out_.local_actions) * out_.type_count *
+                      out_.role_count);
+    for (Index action = 0; action < out_.local_actions; ++action) {
+      for (Index type = 0; type < out_.type_count; ++type) {
+        for (Index role = 0; role < out_.role_count; ++role) {
+          compiled::RuleCell& cell =
+              out_.cells[(static_cast<std::size_t>(action) * out_.type_count + type) *
+                             out_.role_count +
+                         role];
+          for (const bool forbids : {true, false}) {
+            Range range{static_cast<Index>(out_.candidates.size()), 0};
+            for (std::size_t i = 0; i < rule_count; ++i) {
+              if (out_.rules[i].forbid != forbids || !on_action[i][action] || !on_type[i][type] ||
+                  !out_.has_role(for_roles[i], role)) {
+                continue;
+              }
+              out_.candidates.push_back(static_cast<Index>(i));
+              ++range.count;
+            }
+            (forbids ? cell.forbids : cell.permits) = range;
+          }
+        }
+      }
+    }
+  }
+
+  void transitions() {
+    const std::size_t roles = out_.role_count;
+    std::vector<std::vector<Index>> buckets(roles * roles);
+    for (std::size_t i = 0; i < model_.transitions.size(); ++i) {
+      const model::Transition& t = model_.transitions[i];
+      compiled::Transition compiled;
+      compiled.id = id(t.id);
+      compiled.location = location(t.span);
+      compiled.from = t.from;
+      compiled.to = t.to;
+      compiled.condition = t.condition;
+      compiled.unmet = conjuncts(t.condition);
+      out_.transitions.push_back(compiled);
+      buckets[t.from * roles + t.to].push_back(static_cast<Index>(i));
+    }
+    for (const std::vector<Index>& bucket : buckets) {
+      out_.transition_cells.push_back({static_cast<Index>(out_.transition_candidates.size()),
+                                       static_cast<Index>(bucket.size())});
+      out_.transition_candidates.insert(out_.transition_candidates.end(), bucket.begin(),
+                                        bucket.end());
+    }
+  }
+
+  void features() {
+    out_.switch_base = static_cast<Index>(layout_.switch_count);
+    for (std::size_t i = 0; i < model_.features.size(); ++i) {
+      const model::Feature& f = model_.features[i];
+      compiled::Feature compiled;
+      compiled.name = set_.name(f.name);
+      compiled.trace_id = layout_.keep(prefix_ + std::string(compiled.name));
+      compiled.location = location(f.span);
+      compiled.default_on = f.default_on;
+      compiled.roles = role_set(f.roles);
+      compiled.condition = f.condition;
+      out_.features.push_back(compiled);
+      out_.feature_index.emplace(compiled.name, static_cast<Index>(i));
+    }
+    layout_.switch_count += model_.features.size();
+  }
+
+  void plans() {
+    for (std::size_t i = 0; i < model_.plans.size(); ++i) {
+      const model::Plan& p = model_.plans[i];
+      compiled::Plan compiled;
+      compiled.name = set_.name(p.name);
+      compiled.id = id(p.id);
+      compiled.location = location(p.span);
+      compiled.roles = role_set(p.roles);
+      compiled.for_text = role_text("for", p.roles);
+      compiled.condition = p.condition;
+      compiled.unmet = conjuncts(p.condition);
+      compiled.required = {static_cast<Index>(out_.required_features.size()),
+                           static_cast<Index>(p.required_features.size())};
+      for (const Index f : p.required_features) {
+        out_.required_features.push_back(
+            {f,
+             layout_.keep("requires feature " + std::string(set_.name(model_.features[f].name)))});
+      }
+      out_.plans.push_back(compiled);
+      out_.plan_index.emplace(compiled.name, static_cast<Index>(i));
+    }
+  }
+
+  void lifecycles() {
+    out_.lifecycle_of = model_.lifecycle_of;
+    out_.lifecycle_of.resize(set_.schema.resources.size(), kNone);
+    for (const model::Lifecycle& l : model_.lifecycles) {
+      compiled::Lifecycle compiled;
+      compiled.resource_type = l.resource_type;
+      compiled.initial = l.initial;
+      std::string message = "resource.state must be one of";
+      for (std::size_t s = 0; s < l.states.size(); ++s) {
+        compiled.states.push_back(set_.name(l.states[s]));
+        message += s == 0 ? " " : ", ";
+        message += set_.name(l.states[s]);
+      }
+      compiled.bad_state_message = layout_.keep(std::move(message));
+      const std::size_t states = l.states.size();
+      std::vector<std::vector<Index>> buckets(states * states);
+      for (std::size_t e = 0; e < l.edges.size(); ++e) {
+        const model::Edge& edge = l.edges[e];
+        compiled::Edge c;
+        c.id = id(edge.id);
+        c.location = location(edge.span);
+        c.roles = role_set(edge.roles);
+        c.by_text = role_text("by", edge.roles);
+        c.condition = edge.condition;
+        c.unmet = conjuncts(edge.condition);
+        compiled.edges.push_back(c);
+        for (const Index from : edge.from) {
+          std::vector<Index>& bucket = buckets[from * states + edge.to];
+          // `a, a -> b` names the edge once.
+          if (bucket.empty() || bucket.back() != e) bucket.push_back(static_cast<Index>(e));
+        }
+      }
+      for (const std::vector<Index>& bucket : buckets) {
+        compiled.cells.push_back({static_cast<Index>(compiled.edge_candidates.size()),
+                                  static_cast<Index>(bucket.size())});
+        compiled.edge_candidates.insert(compiled.edge_candidates.end(), bucket.begin(),
+                                        bucket.end());
+      }
+      out_.lifecycles.push_back(std::move(compiled));
+    }
+  }
+
+  const model::PolicySet& set_;
+  Layout& layout_;
+  const model::Tenant& model_;
+  compiled::Tenant out_;
+  std::string prefix_;  // "TENANT:"
+};
+
+void compile_schema(const model::PolicySet& set, Layout& layout) {
+  for (const model::Attribute& a : set.schema.principal) {
+    layout.principal_missing.push_back(
+        layout.keep("principal.attrs." + std::string(set.name(a.name)) + " is missing"));
+  }
+  for (const model::Symbol name : set.schema.resource_slots) {
+    layout.resource_missing.push_back(
+        layout.keep("resource.attrs." + std::string(set.name(name)) + " is missing"));
+  }
+  for (const model::Attribute& a : set.schema.context) {
+    layout.context_missing.push_back(
+        layout.keep("context." + std::string(set.name(a.name)) + " is missing"));
+  }
+  for (std::size_t t = 0; t < set.schema.resources.size(); ++t) {
+    const std::string_view name = set.name(set.schema.resources[t].name);
+    layout.type_names.push_back(name);
+    layout.type_index.emplace(name, static_cast<Index>(t));
+    layout.no_lifecycle_message.push_back(
+        layout.keep("resource type '" + std::string(name) + "' has no lifecycle in this tenant"));
+  }
+  // Every action any rule names, in order of first mention.
+  for (const model::Tenant& tenant : set.tenants) {
+    for (const model::Rule& rule : tenant.rules) {
+      for (const model::Symbol action : rule.actions) {
+        const std::string_view name = set.name(action);
+        if (layout.action_index.emplace(name, static_cast<Index>(layout.action_names.size()))
+                .second) {
+          layout.action_names.push_back(name);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<const CompiledPolicySet> compile(std::shared_ptr<const model::PolicySet> model) {
+  const model::PolicySet& set = *model;
+  Layout layout;
+  layout.nodes.reserve(set.nodes.size());
+  for (const model::Node& node : set.nodes) layout.nodes.push_back(translate(node, set));
+  compile_schema(set, layout);
+  layout.tenants.reserve(set.tenants.size());
+  for (std::size_t t = 0; t < set.tenants.size(); ++t) {
+    layout.tenants.push_back(TenantCompiler(set, layout, set.tenants[t]).build());
+    layout.tenant_index.emplace(layout.tenants.back().name, static_cast<Index>(t));
+  }
+  layout.switches = std::make_unique<std::atomic<std::uint8_t>[]>(layout.switch_count);
+  for (std::size_t i = 0; i < layout.switch_count; ++i) {
+    layout.switches[i].store(static_cast<std::uint8_t>(FeatureSwitch::Default),
+                             std::memory_order_relaxed);
+  }
+  return std::make_shared<const CompiledPolicySet>(std::move(model), std::move(layout));
+}
+
+}  // namespace tenet

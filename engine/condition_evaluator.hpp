@@ -1,0 +1,64 @@
+// Three-valued evaluation of compiled conditions (docs/SEMANTICS-NOTES.md):
+// true, false, or error when an attribute the condition reads is absent.
+//
+// Included by engine/evaluator.cpp only. One ConditionEvaluator per decision,
+// on the stack: it holds views of the request and of the compiled tenant and
+// never allocates. Not shared between threads (each decision makes its own);
+// the compiled set it reads is immutable apart from the atomic switches.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "engine/compiled_layout.hpp"
+#include "engine/request.hpp"
+
+namespace tenet {
+
+enum class Truth : std::uint8_t { False, True, Error };
+
+struct Collection;  // a set value or a list literal (condition_evaluator.cpp)
+
+class ConditionEvaluator {
+ public:
+  // `resource` is null for operations without one (transition, plans...):
+  // a resource read is then an error (the checker rejects such reads anyway).
+  ConditionEvaluator(const compiled::Layout& layout, const compiled::Tenant& tenant,
+                     const RequestBase& request, const Resource* resource)
+      : layout_(layout), tenant_(tenant), request_(request), resource_(resource) {}
+
+  // A condition; kNone (no condition) is true. On Error, error() names the
+  // first attribute that could not be read, left to right.
+  [[nodiscard]] Truth condition(Index node);
+  // `when A unless B`: A && !B.
+  [[nodiscard]] Truth rule(Index when, Index unless);
+  // Feature F is enabled for the principal (LANGUAGE.md 5.3): switch on, role
+  // in its `for`, `when` true (false or error: not enabled). Never an error.
+  [[nodiscard]] bool enabled(Index feature);
+  // The principal's role matches a role set.
+  [[nodiscard]] bool role_in(compiled::RoleSet set) const {
+    return tenant_.has_role(set, request_.principal.role);
+  }
+
+  [[nodiscard]] std::string_view error() const { return error_; }
+
+ private:
+  [[nodiscard]] Truth eval(Index node);
+  // The value of an operand; false (and error_ set) when it cannot be read.
+  [[nodiscard]] bool value(Index node, Value& out);
+  [[nodiscard]] bool read(Attributes attributes, Index slot,
+                          const std::vector<std::string_view>& missing, Value& out);
+  [[nodiscard]] Truth compare(const compiled::Node& node);
+  [[nodiscard]] bool collection_has(const Collection& c, const Value& item);
+  [[nodiscard]] bool collection_within(const Collection& a, const Collection& b);
+  [[nodiscard]] Truth membership(const compiled::Node& node);
+
+  const compiled::Layout& layout_;
+  const compiled::Tenant& tenant_;
+  const RequestBase& request_;
+  const Resource* resource_;
+  std::string_view error_;
+};
+
+}  // namespace tenet

@@ -1,0 +1,79 @@
+// tenet::Engine: loading (loader → checker → compiler), the atomic snapshot
+// swap, and runtime feature switches. `handle_json` lives in
+// engine/json_api.cpp with the JSON layer.
+#include "engine/engine.hpp"
+
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
+#include "engine/checker.hpp"
+#include "grammar/loader.hpp"
+
+namespace tenet {
+
+Engine::CompileResult Engine::compile_directory(const std::filesystem::path& directory) {
+  CompileResult result;
+  LoadedPolicySet loaded = load_policy_set(directory);
+  result.sources = loaded.sources;
+  result.io_errors = std::move(loaded.io_errors);
+  if (!result.io_errors.empty()) return result;
+  if (loaded.sources->size() == 0) {
+    result.io_errors.push_back(directory.string() + ": no .tenet files in this directory");
+    return result;
+  }
+  CheckResult checked = check_policy_set(loaded.sources, loaded.policy_files);
+  result.diagnostics = std::move(loaded.diagnostics);
+  std::move(checked.diagnostics.begin(), checked.diagnostics.end(),
+            std::back_inserter(result.diagnostics));
+  sort_and_unique(result.diagnostics, *loaded.sources);
+  const bool errors =
+      std::any_of(result.diagnostics.begin(), result.diagnostics.end(),
+                  [](const Diagnostic& d) { return d.severity == Severity::Error; });
+  if (!errors && checked.policy_set) result.policies = compile(checked.policy_set);
+  return result;
+}
+
+Engine::LoadResult Engine::load(const std::filesystem::path& directory) {
+  CompileResult compiled = compile_directory(directory);
+  LoadResult result;
+  result.sources = std::move(compiled.sources);
+  result.diagnostics = std::move(compiled.diagnostics);
+  result.io_errors = std::move(compiled.io_errors);
+  if (compiled.policies) result.engine = std::make_unique<Engine>(std::move(compiled.policies));
+  return result;
+}
+
+Engine::Engine(std::shared_ptr<const CompiledPolicySet> policies) : current_(std::move(policies)) {}
+
+void Engine::replace(std::shared_ptr<const CompiledPolicySet> policies) {
+  const std::lock_guard<std::mutex> lock(admin_);
+  const std::shared_ptr<const CompiledPolicySet> old = current_.load();
+  if (old && policies) {
+    // Carry runtime switches over by tenant and feature name: indices may
+    // differ between the two sets.
+    for (Index t = 0; t < old->tenant_count(); ++t) {
+      const Index new_tenant = policies->find_tenant(old->tenant_name(t));
+      if (new_tenant == kNone) continue;
+      for (const compiled::Feature& feature : old->layout().tenants[t].features) {
+        const FeatureSwitch state = old->feature_switch(t, old->find_feature(t, feature.name));
+        if (state == FeatureSwitch::Default) continue;
+        const Index new_feature = policies->find_feature(new_tenant, feature.name);
+        if (new_feature != kNone) policies->set_feature_switch(new_tenant, new_feature, state);
+      }
+    }
+  }
+  current_.store(std::move(policies));
+}
+
+bool Engine::set_feature(std::string_view tenant, std::string_view feature, FeatureSwitch state) {
+  const std::lock_guard<std::mutex> lock(admin_);
+  const std::shared_ptr<const CompiledPolicySet> policies = current_.load();
+  const Index t = policies->find_tenant(tenant);
+  const Index f = policies->find_feature(t, feature);
+  if (f == kNone) return false;
+  policies->set_feature_switch(t, f, state);
+  return true;
+}
+
+}  // namespace tenet

@@ -1,0 +1,85 @@
+#include "engine/json_api.hpp"
+
+#include <exception>
+
+#include "engine/engine.hpp"
+#include "engine/evaluator.hpp"
+#include "engine/response_writer.hpp"
+
+namespace tenet {
+
+void answer_request(const CompiledPolicySet& policies, const ParsedRequest& request, Decision& decision,
+                    std::string& out) {
+  if (!request.ok()) {
+    write_error(out, request.op, request.id, request.error_code, request.error_message);
+    return;
+  }
+  bool explain = false;
+  switch (request.op) {
+    case RequestOp::Check:
+      check(policies, request.check, decision);
+      explain = request.check.explain;
+      break;
+    case RequestOp::Transition:
+      transition(policies, request.transition, decision);
+      explain = request.transition.explain;
+      break;
+    case RequestOp::Subscribe:
+      subscribe(policies, request.subscribe, decision);
+      explain = request.subscribe.explain;
+      break;
+    case RequestOp::Plans:
+      plans(policies, request.base, decision);
+      explain = request.base.explain;
+      break;
+    case RequestOp::Features:
+      features(policies, request.base, decision);
+      explain = request.base.explain;
+      break;
+    case RequestOp::Lifecycle:
+      lifecycle(policies, request.lifecycle, decision);
+      explain = request.lifecycle.explain;
+      break;
+    default:
+      write_error(out, request.op, request.id, protocol_error::kBadRequest, "not a decision request");
+      return;
+  }
+  write_decision(out, request.op, request.id, decision, explain);
+}
+
+void handle_line(const CompiledPolicySet& policies, std::string_view line, RequestParser& parser,
+                 Decision& decision, std::string& out) {
+  const std::size_t start = out.size();
+  try {
+    const ParsedRequest& request = parser.parse(policies, line);
+    if (request.op != RequestOp::Batch || !request.ok()) {
+      answer_request(policies, request, decision, out);
+      return;
+    }
+    write_batch_open(out, request.id);
+    for (std::size_t i = 0; i < request.batch_size; ++i) {
+      if (i > 0) out += ',';
+      answer_request(policies, parser.next_batch_item(), decision, out);
+    }
+    write_batch_close(out);
+  } catch (const std::exception& error) {
+    out.resize(start);
+    write_error(out, RequestOp::None, {}, "internal", error.what());
+  } catch (...) {
+    out.resize(start);
+    write_error(out, RequestOp::None, {}, "internal", "unexpected failure");
+  }
+}
+
+std::string Engine::handle_json(std::string_view line) const {
+  // One parser and one Decision per thread, reused across calls (and
+  // re-bound when the policy set is replaced).
+  thread_local RequestParser parser;
+  thread_local Decision decision;
+  const std::shared_ptr<const CompiledPolicySet> policies = snapshot();
+  std::string out;
+  handle_line(*policies, line, parser, decision, out);
+  return out;
+}
+
+}  // namespace tenet

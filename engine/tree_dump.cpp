@@ -1,0 +1,228 @@
+// `tenet tree`: one tenant's compiled decision structures as text, so a
+// policy author sees what the compiler made of the rules. Deterministic:
+// actions in order of first mention, types in schema order, everything else
+// in declaration order. Role sets are printed expanded (inheritance folded
+// in), conditions as their source text.
+#include <string>
+#include <vector>
+
+#include "engine/compiled.hpp"
+
+namespace tenet {
+namespace {
+
+class TreeDumper {
+ public:
+  TreeDumper(const CompiledPolicySet& policies, Index tenant)
+      : policies_(policies),
+        layout_(policies.layout()),
+        tenant_(layout_.tenants[tenant]),
+        tenant_index_(tenant) {}
+
+  std::string dump() {
+    out_ = "tenant " + std::string(tenant_.name) + '\n';
+    roles();
+    rules();
+    transitions();
+    features();
+    plans();
+    lifecycles();
+    return std::move(out_);
+  }
+
+ private:
+  // Source text on one line: a condition written over several lines has
+  // its line breaks and indentation collapsed to one space (string
+  // literals are left as written).
+  std::string text(Index expr) const {
+    std::string out;
+    bool blank = false;
+    bool in_string = false;
+    bool escaped = false;
+    for (const char c : model::source_text(policies_.model(), expr)) {
+      if (in_string) {
+        out += c;
+        in_string = escaped || c != '"';
+        escaped = !escaped && c == '\\';
+        continue;
+      }
+      const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+      if (space && blank) continue;
+      out += space ? ' ' : c;
+      blank = space;
+      in_string = c == '"';
+    }
+    return out;
+  }
+
+  std::string role_set(compiled::RoleSet set) const {
+    if (set == kNone) return "*";
+    std::string out;
+    for (Index r = 0; r < tenant_.role_count; ++r) {
+      if (!tenant_.has_role(set, r)) continue;
+      if (!out.empty()) out += ' ';
+      out += tenant_.role_names[r];
+    }
+    return out.empty() ? "(none)" : out;
+  }
+
+  void condition(std::string_view label, Index expr) {
+    if (expr == kNone) return;
+    out_ += label;
+    out_ += text(expr);
+  }
+
+  void roles() {
+    out_ += "roles\n";
+    const model::Tenant& tenant = policies_.model().tenants[tenant_index_];
+    for (Index r = 0; r < tenant_.role_count; ++r) {
+      out_ += "  " + std::string(tenant_.role_names[r]) + " is";
+      for (Index other = 0; other < tenant_.role_count; ++other) {
+        if (tenant.roles[r].is_a[other]) out_ += ' ' + std::string(tenant_.role_names[other]);
+      }
+      out_ += '\n';
+    }
+  }
+
+  // Which roles a rule is a candidate for in one (action, type) column.
+  std::string candidate_roles(Index action, Index type, Index rule, bool forbid) const {
+    std::string out;
+    Index count = 0;
+    for (Index role = 0; role < tenant_.role_count; ++role) {
+      const compiled::RuleCell& cell = tenant_.cell(action, type, role);
+      const compiled::Range range = forbid ? cell.forbids : cell.permits;
+      for (Index i = range.begin; i < range.begin + range.count; ++i) {
+        if (tenant_.candidates[i] != rule) continue;
+        if (!out.empty()) out += ' ';
+        out += tenant_.role_names[role];
+        ++count;
+      }
+    }
+    return count == tenant_.role_count ? "*" : out;
+  }
+
+  void rule_column(Index action, Index type, std::string_view action_name) {
+    std::string lines;
+    for (const bool forbid : {true, false}) {
+      for (Index rule = 0; rule < tenant_.rules.size(); ++rule) {
+        const compiled::Rule& r = tenant_.rules[rule];
+        if (r.forbid != forbid) continue;
+        const std::string roles = candidate_roles(action, type, rule, forbid);
+        if (roles.empty()) continue;
+        lines += std::string("    ") + (forbid ? "forbid " : "permit ") + std::string(r.id) +
+                 " for " + roles;
+        std::string saved = std::move(out_);
+        out_.clear();
+        condition(" when ", r.when);
+        condition(" unless ", r.unless);
+        lines += out_ + '\n';
+        out_ = std::move(saved);
+      }
+    }
+    if (lines.empty()) return;
+    out_ += "  " + std::string(action_name) + " on " + std::string(layout_.type_names[type]) + '\n';
+    out_ += lines;
+  }
+
+  void rules() {
+    out_ += "check\n";
+    // Local action slots in order: named actions, then slot 0 (any other).
+    std::vector<std::string_view> local_names(tenant_.local_actions, "(any other action)");
+    for (Index global = 0; global < tenant_.action_slot.size(); ++global) {
+      if (tenant_.action_slot[global] != 0)
+        local_names[tenant_.action_slot[global]] = layout_.action_names[global];
+    }
+    for (Index action = 1; action <= tenant_.local_actions; ++action) {
+      const Index slot = action == tenant_.local_actions ? 0 : action;
+      for (Index type = 0; type < tenant_.type_count; ++type)
+        rule_column(slot, type, local_names[slot]);
+    }
+  }
+
+  void transitions() {
+    out_ += "transitions\n";
+    for (Index from = 0; from < tenant_.role_count; ++from) {
+      for (Index to = 0; to < tenant_.role_count; ++to) {
+        const compiled::Range cell = tenant_.transition_cells[from * tenant_.role_count + to];
+        for (Index i = cell.begin; i < cell.begin + cell.count; ++i) {
+          const compiled::Transition& t = tenant_.transitions[tenant_.transition_candidates[i]];
+          out_ += "  " + std::string(tenant_.role_names[from]) + " -> " +
+                  std::string(tenant_.role_names[to]) + ": " + std::string(t.id);
+          condition(" when ", t.condition);
+          out_ += '\n';
+        }
+      }
+    }
+  }
+
+  void features() {
+    out_ += "features\n";
+    for (Index f = 0; f < tenant_.features.size(); ++f) {
+      const compiled::Feature& feature = tenant_.features[f];
+      out_ += "  " + std::string(feature.name) + (feature.default_on ? " on" : " off");
+      switch (policies_.feature_switch(tenant_index_, f)) {
+        case FeatureSwitch::Default:
+          out_ += " (switch default)";
+          break;
+        case FeatureSwitch::On:
+          out_ += " (switch on)";
+          break;
+        case FeatureSwitch::Off:
+          out_ += " (switch off)";
+          break;
+      }
+      out_ += " for " + role_set(feature.roles);
+      condition(" when ", feature.condition);
+      out_ += '\n';
+    }
+  }
+
+  void plans() {
+    out_ += "plans\n";
+    for (const compiled::Plan& plan : tenant_.plans) {
+      out_ += "  " + std::string(plan.name) + ": " + std::string(plan.id) + " for " +
+              role_set(plan.roles);
+      for (Index i = plan.required.begin; i < plan.required.begin + plan.required.count; ++i) {
+        out_ += ' ' + std::string(tenant_.required_features[i].text);
+      }
+      condition(" when ", plan.condition);
+      out_ += '\n';
+    }
+  }
+
+  void lifecycles() {
+    out_ += "lifecycles\n";
+    for (const compiled::Lifecycle& lc : tenant_.lifecycles) {
+      out_ += "  " + std::string(layout_.type_names[lc.resource_type]) + " initial " +
+              std::string(lc.states[lc.initial]) + '\n';
+      const auto states = static_cast<Index>(lc.states.size());
+      for (Index from = 0; from < states; ++from) {
+        for (Index to = 0; to < states; ++to) {
+          const compiled::Range cell = lc.cells[from * states + to];
+          for (Index i = cell.begin; i < cell.begin + cell.count; ++i) {
+            const compiled::Edge& edge = lc.edges[lc.edge_candidates[i]];
+            out_ += "    " + std::string(lc.states[from]) + " -> " + std::string(lc.states[to]) +
+                    ": " + std::string(edge.id) + " by " + role_set(edge.roles);
+            condition(" when ", edge.condition);
+            out_ += '\n';
+          }
+        }
+      }
+    }
+  }
+
+  const CompiledPolicySet& policies_;
+  const compiled::Layout& layout_;
+  const compiled::Tenant& tenant_;
+  Index tenant_index_;
+  std::string out_;
+};
+
+}  // namespace
+
+std::string dump_tree(const CompiledPolicySet& policies, Index tenant) {
+  if (tenant >= policies.tenant_count()) return {};
+  return TreeDumper(policies, tenant).dump();
+}
+
+}  // namespace tenet

@@ -1,0 +1,193 @@
+// The compiler: `tenet tree`'s dump of a small tenant (golden string), the
+// candidate index (an action no rule names gets the `*` rules only), and
+// `tenet tree`'s exit codes.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <type_traits>
+
+#include "cli/tree_command.hpp"
+#include "engine/checker.hpp"
+#include "engine/compiled.hpp"
+#include "grammar/parser.hpp"
+
+namespace tenet {
+namespace {
+
+constexpr std::string_view kPolicy = R"(schema {
+  principal { kyc: "none" | "verified"; age: int; vip?: bool; }
+  resource document { owner: string; locked: bool; }
+  resource subscription { overdue: int; }
+  context { mfa: bool; }
+}
+tenant shop {
+  role guest;
+  role basic extends guest;
+  role staff extends basic;
+  @id("kyc") transition guest -> basic when principal.kyc == "verified"
+    && principal.age >= 18;
+  transition basic -> staff;
+  feature beta off for staff;
+  feature dark on when enabled(beta) || principal has vip;
+  @id("p-pro") plan pro { for basic; when principal.age > 20; requires feature beta; }
+  lifecycle subscription {
+    states open, closed;
+    initial open;
+    open -> closed by staff when resource.overdue > 3;
+    closed -> open;
+  }
+  @id("reads") permit read on document when resource.owner == principal.id;
+  @id("locked") forbid write, read on document when resource.locked unless context.mfa;
+  @id("staff-all") permit * on * for staff;
+}
+tenant other { role guest; @id("x") permit archive on subscription; }
+)";
+
+std::shared_ptr<const CompiledPolicySet> compile_source(std::string_view text) {
+  auto sources = std::make_shared<SourceSet>();
+  const FileId id = sources->add("shop.tenet", std::string(text));
+  ParseResult parsed = parse_file(*sources, id, false);
+  for (const Diagnostic& d : parsed.diagnostics) ADD_FAILURE() << render(d, *sources);
+  CheckResult checked = check_policy_set(sources, {parsed.file});
+  for (const Diagnostic& d : checked.diagnostics) {
+    if (d.severity == Severity::Error) ADD_FAILURE() << render(d, *sources);
+  }
+  if (!checked.policy_set) return nullptr;
+  return compile(checked.policy_set);
+}
+
+constexpr std::string_view kShopTree = R"(tenant shop
+roles
+  guest is guest
+  basic is guest basic
+  staff is guest basic staff
+check
+  read on document
+    forbid shop:locked for * when resource.locked unless context.mfa
+    permit shop:reads for * when resource.owner == principal.id
+    permit shop:staff-all for staff
+  read on subscription
+    permit shop:staff-all for staff
+  write on document
+    forbid shop:locked for * when resource.locked unless context.mfa
+    permit shop:staff-all for staff
+  write on subscription
+    permit shop:staff-all for staff
+  (any other action) on document
+    permit shop:staff-all for staff
+  (any other action) on subscription
+    permit shop:staff-all for staff
+transitions
+  guest -> basic: shop:kyc when principal.kyc == "verified" && principal.age >= 18
+  basic -> staff: shop:shop.tenet:13
+features
+  beta off (switch on) for staff
+  dark on (switch default) for * when enabled(beta) || principal has vip
+plans
+  pro: shop:p-pro for basic staff requires feature beta when principal.age > 20
+lifecycles
+  subscription initial open
+    open -> closed: shop:shop.tenet:20 by staff when resource.overdue > 3
+    closed -> open: shop:shop.tenet:21 by *
+)";
+
+TEST(Compiler, TreeDumpOfOneTenant) {
+  const auto policies = compile_source(kPolicy);
+  ASSERT_TRUE(policies);
+  const Index shop = policies->find_tenant("shop");
+  policies->set_feature_switch(shop, policies->find_feature(shop, "beta"), FeatureSwitch::On);
+  EXPECT_EQ(dump_tree(*policies, shop), kShopTree);
+  EXPECT_EQ(dump_tree(*policies, kNone), "");
+}
+
+TEST(Compiler, LookupsAndCandidateIndex) {
+  const auto policies = compile_source(kPolicy);
+  ASSERT_TRUE(policies);
+  const Index shop = policies->find_tenant("shop");
+  const Index other = policies->find_tenant("other");
+  ASSERT_NE(shop, kNone);
+  EXPECT_EQ(policies->tenant_count(), 2U);
+  EXPECT_EQ(policies->tenant_name(other), "other");
+  EXPECT_EQ(policies->find_tenant("nope"), kNone);
+  EXPECT_EQ(policies->find_role(shop, "staff"), 2U);
+  EXPECT_EQ(policies->find_role(other, "staff"), kNone);
+  EXPECT_EQ(policies->find_role(kNone, "staff"), kNone);
+  EXPECT_EQ(policies->find_action("delete"), kNone);
+  const Index subscription = policies->find_resource_type("subscription");
+  EXPECT_TRUE(policies->has_lifecycle(shop, subscription));
+  EXPECT_FALSE(policies->has_lifecycle(other, subscription));
+  EXPECT_EQ(policies->find_state(shop, subscription, "closed"), 1U);
+  EXPECT_EQ(policies->find_state(shop, subscription, "gone"), kNone);
+  EXPECT_EQ(policies->find_plan(shop, "pro"), 0U);
+  EXPECT_EQ(policies->find_feature(shop, "dark"), 1U);
+
+  // `archive` is only named in `other`: in shop it is an unnamed action,
+  // whose candidates are the `*`-action rules.
+  const Index archive = policies->find_action("archive");
+  ASSERT_NE(archive, kNone);
+  const compiled::Tenant& t = policies->layout().tenants[shop];
+  EXPECT_EQ(t.action_slot[archive], 0U);
+  const compiled::RuleCell& guest_cell = t.cell(0, subscription, 0);
+  EXPECT_EQ(guest_cell.forbids.count + guest_cell.permits.count, 0U);
+  const compiled::RuleCell& staff_cell = t.cell(0, subscription, 2);
+  ASSERT_EQ(staff_cell.permits.count, 1U);
+  EXPECT_EQ(t.rules[t.candidates[staff_cell.permits.begin]].id, "shop:staff-all");
+}
+
+TEST(Compiler, NodesStayTriviallyCopyableAndSmall) {
+  static_assert(std::is_trivially_copyable_v<compiled::Node>);
+  EXPECT_LE(sizeof(compiled::Node), 48U);
+}
+
+class TreeCommand : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("tenet-tree-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void write(const std::string& text) { std::ofstream(dir_ / "shop.tenet") << text; }
+
+  int run(const std::string& tenant) {
+    out_.str("");
+    err_.str("");
+    return cli::run_tree({dir_, tenant}, out_, err_);
+  }
+
+  std::filesystem::path dir_;
+  std::ostringstream out_, err_;
+};
+
+TEST_F(TreeCommand, PrintsTheTenant) {
+  write(std::string(kPolicy));
+  EXPECT_EQ(run("other"), 0);
+  EXPECT_EQ(out_.str().substr(0, 18), "tenant other\nroles");
+  EXPECT_EQ(err_.str(), "");
+}
+
+TEST_F(TreeCommand, UnknownTenantIsExit2) {
+  write(std::string(kPolicy));
+  EXPECT_EQ(run("nope"), 2);
+  EXPECT_NE(err_.str().find("no tenant 'nope'"), std::string::npos);
+}
+
+TEST_F(TreeCommand, PolicyErrorsAreExit1) {
+  write("tenant a { role guest; permit read on widget; }");
+  EXPECT_EQ(run("a"), 1);
+  EXPECT_NE(err_.str().find("error"), std::string::npos);
+}
+
+TEST_F(TreeCommand, MissingDirectoryIsExit2) {
+  std::filesystem::remove_all(dir_);
+  EXPECT_EQ(run("a"), 2);
+}
+
+}  // namespace
+}  // namespace tenet

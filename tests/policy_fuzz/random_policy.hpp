@@ -1,0 +1,20 @@
+// A random policy set as .tenet source text, deterministic in its seed.
+//
+// A schema in two blocks (every attribute kind, optional attributes, a
+// resource type merged across blocks, an attribute name with different
+// types on two resource types), one to three templates extending each other
+// (diamonds included), several tenants extending them with their own roles,
+// overriding features, plans and lifecycles, and rules of every shape. The
+// set is built to check without errors (warnings are expected); the
+// differential test asserts that.
+#pragma once
+
+#include <cstdint>
+
+#include "tests/policy_fuzz/vocabulary.hpp"
+
+namespace tenet::fuzz {
+
+[[nodiscard]] GeneratedPolicySet generate_policy_set(std::uint64_t seed);
+
+}  // namespace tenet::fuzz

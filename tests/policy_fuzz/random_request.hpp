@@ -1,0 +1,16 @@
+// Random requests of all six operations against a generated policy set:
+// known and unknown tenants, cross-tenant resources, unknown roles, types,
+// plans and states, attributes present, absent or of the wrong type,
+// values next to the policies' thresholds, enum members and non-members,
+// sets. Deterministic in the Rng.
+#pragma once
+
+#include "tests/policy_fuzz/rng.hpp"
+#include "tests/policy_fuzz/vocabulary.hpp"
+#include "tests/reference/simple_request.hpp"
+
+namespace tenet::fuzz {
+
+[[nodiscard]] reference::SimpleRequest random_request(Rng& rng, const Vocabulary& vocabulary);
+
+}  // namespace tenet::fuzz
