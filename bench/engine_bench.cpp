@@ -35,15 +35,28 @@ namespace fs = std::filesystem;
 struct PolicySetCase {
   std::size_t tenants;
   std::size_t rules;
+  std::size_t actions = 6;
+  std::size_t wildcard_per_mille = 50;
+
+  [[nodiscard]] std::string name() const {
+    return std::to_string(tenants) + " tenants x " + std::to_string(rules) + " rules, " +
+           std::to_string(actions) + " actions";
+  }
 };
 
 fs::path generated_dir(const PolicySetCase& c) {
   const fs::path dir = fs::temp_directory_path() /
-                       ("tenet-bench-" + std::to_string(c.tenants) + "x" + std::to_string(c.rules));
+                       ("tenet-bench-" + std::to_string(c.tenants) + "x" + std::to_string(c.rules) +
+                        "-a" + std::to_string(c.actions) + "-w" + std::to_string(c.wildcard_per_mille));
   if (!fs::exists(dir / "schema.tenet")) {
     fs::remove_all(dir);
     const std::string problem =
-        tenet::bench::write_policy_set({.tenants = c.tenants, .rules = c.rules, .seed = 1}, dir);
+        tenet::bench::write_policy_set({.tenants = c.tenants,
+                                        .rules = c.rules,
+                                        .seed = 1,
+                                        .actions = c.actions,
+                                        .wildcard_per_mille = c.wildcard_per_mille},
+                                       dir);
     if (!problem.empty()) {
       std::fprintf(stderr, "%s\n", problem.c_str());
       std::exit(2);
@@ -53,8 +66,8 @@ fs::path generated_dir(const PolicySetCase& c) {
 }
 
 std::shared_ptr<const tenet::CompiledPolicySet> load(const PolicySetCase& c) {
-  static std::map<std::pair<std::size_t, std::size_t>, std::shared_ptr<const tenet::CompiledPolicySet>> cache;
-  auto& slot = cache[{c.tenants, c.rules}];
+  static std::map<std::string, std::shared_ptr<const tenet::CompiledPolicySet>> cache;
+  auto& slot = cache[c.name()];
   if (!slot) {
     auto compiled = tenet::Engine::compile_directory(generated_dir(c));
     if (!compiled.policies) {
@@ -70,6 +83,12 @@ std::string tenant_name(std::size_t index) {
   std::string digits = std::to_string(index);
   digits.insert(0, digits.size() < 5 ? 5 - digits.size() : 0, '0');
   return index % 7 == 3 ? "partner-" + digits + ".example" : "t" + digits;
+}
+
+// The generator's action names (bench/policy_generator.cpp).
+std::string action_name(std::size_t index) {
+  static const char* const kCommon[] = {"read", "write", "create", "delete", "share", "export"};
+  return index < 6 ? kCommon[index] : "action" + std::to_string(index);
 }
 
 // A seeded mix of check requests, as PROTOCOL.md lines.
@@ -101,7 +120,7 @@ std::vector<std::string> check_lines(const PolicySetCase& c, std::size_t count) 
         pick({"guest", "basic", "advanced", "company", "specialist"}) + R"(","attrs":{"kyc":")" +
         pick({"none", "pending", "verified"}) + R"(","account_age_days":)" + std::to_string(random() % 400) +
         R"(,"country":")" + pick({"DE", "FR", "US", "PL"}) + R"(","tags":["vip","beta"]}},"action":")" +
-        pick({"read", "write", "create", "delete", "share", "export"}) + R"(","resource":{"type":")" + type +
+        action_name(random() % c.actions) + R"(","resource":{"type":")" + type +
         R"(","id":"r)" + std::to_string(i) + R"(","tenant":")" + tenant + R"(","attrs":{)" + attrs +
         R"(}},"context":{"mfa":)" + pick({"true", "false"}) + R"(,"risk_score":)" +
         std::to_string(random() % 100) + "}}");
@@ -111,7 +130,13 @@ std::vector<std::string> check_lines(const PolicySetCase& c, std::size_t count) 
 
 constexpr std::size_t kRequests = 256;
 
-const PolicySetCase kCases[] = {{1000, 20}, {10, 2000}};
+// 0: the reference set. 1: 100× the rules per tenant, drawn from the same six
+// actions: every request has ~100× the candidate rules, all of which the
+// semantics make it evaluate (every true forbid, else every true permit, is a
+// reason). 2: 100× the rules spread over 100× the actions (wildcards kept at
+// about one rule per tenant), as a large real policy set would be: what the
+// (action, type, role) index is for.
+const PolicySetCase kCases[] = {{1000, 20}, {10, 2000}, {10, 2000, 600, 1}};
 
 void BM_CheckEngineForm(benchmark::State& state) {
   const PolicySetCase c = kCases[state.range(0)];
@@ -146,9 +171,9 @@ void BM_CheckEngineForm(benchmark::State& state) {
   state.counters["allocs_per_op"] =
       benchmark::Counter(static_cast<double>(allocations), benchmark::Counter::kAvgIterations);
   state.counters["allow_share"] = static_cast<double>(allowed) / static_cast<double>(requests.size());
-  state.SetLabel(std::to_string(c.tenants) + " tenants x " + std::to_string(c.rules) + " rules");
+  state.SetLabel(c.name());
 }
-BENCHMARK(BM_CheckEngineForm)->Arg(0)->Arg(1)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_CheckEngineForm)->Arg(0)->Arg(1)->Arg(2)->Repetitions(5)->ReportAggregatesOnly(true);
 
 void BM_JsonLine(benchmark::State& state) {
   const PolicySetCase c = kCases[state.range(0)];
@@ -172,9 +197,9 @@ void BM_JsonLine(benchmark::State& state) {
   const std::uint64_t allocations = tenet::test_support::thread_allocations() - allocations_before;
   state.counters["allocs_per_op"] =
       benchmark::Counter(static_cast<double>(allocations), benchmark::Counter::kAvgIterations);
-  state.SetLabel(std::to_string(c.tenants) + " tenants x " + std::to_string(c.rules) + " rules");
+  state.SetLabel(c.name());
 }
-BENCHMARK(BM_JsonLine)->Arg(0)->Arg(1)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_JsonLine)->Arg(0)->Arg(1)->Arg(2)->Repetitions(5)->ReportAggregatesOnly(true);
 
 void BM_ParseOnly(benchmark::State& state) {
   const PolicySetCase c = kCases[0];

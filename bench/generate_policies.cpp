@@ -25,6 +25,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::size_t{0}, std::size_t{100'000}));
   app.add_option("--out,-o", out, "Directory to write; must be new or empty")->required();
   app.add_option("--seed,-s", options.seed, "Random seed")->capture_default_str();
+  app.add_option("--actions", options.actions,
+                 "Distinct action names the rules draw from (more: rules spread thinner)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
+  app.add_option("--wildcard-per-mille", options.wildcard_per_mille,
+                 "Share of rules on every action (`*`), per mille")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1000}));
 
   try {
     app.parse(argc, argv);

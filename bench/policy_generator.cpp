@@ -6,6 +6,7 @@
 // `&&` / `||` inside parentheses, so every combination stays valid too.
 #include "bench/policy_generator.hpp"
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <string_view>
@@ -159,14 +160,19 @@ std::string condition(Rng& rng, std::string_view type) {
   return count > 1 ? cat("(", out, ")") : out;
 }
 
-std::string action_list(Rng& rng) {
-  if (rng.percent(5)) return "*";
-  const std::size_t first = rng.below(kActions.size());
-  const std::size_t count = 1 + rng.below(3);
+std::string action_name(std::size_t index) {
+  return index < kActions.size() ? std::string(kActions[index]) : cat("action", num(index));
+}
+
+std::string action_list(Rng& rng, const GeneratorOptions& options) {
+  if (rng.below(1000) < options.wildcard_per_mille) return "*";
+  const std::size_t actions = std::max<std::size_t>(options.actions, 1);
+  const std::size_t first = rng.below(actions);
+  const std::size_t count = 1 + rng.below(std::min<std::size_t>(3, actions));
   std::string out;
   for (std::size_t i = 0; i < count; ++i) {
     if (i > 0) out += ", ";
-    out += kActions[(first + i) % kActions.size()];  // consecutive: never a duplicate
+    out += action_name((first + i) % actions);  // consecutive: never a duplicate
   }
   return out;
 }
@@ -184,12 +190,12 @@ std::string role_list(Rng& rng) {
 
 // One permit or forbid. Forbids always carry a condition: an unconditional
 // forbid could make a permit of the same tenant dead, which is a warning.
-std::string rule(Rng& rng, std::size_t number) {
+std::string rule(Rng& rng, const GeneratorOptions& options, std::size_t number) {
   std::string out = "  ";
   if (rng.percent(70)) out += cat("@id(\"r", num(number), "\") ");
   const bool forbid = rng.percent(25);
   out += forbid ? "forbid " : "permit ";
-  out += action_list(rng);
+  out += action_list(rng, options);
   out += " on ";
 
   std::string_view type;  // empty when the rule names several types
@@ -320,7 +326,7 @@ GeneratedFile generate_tenant(const GeneratorOptions& options, std::size_t index
          "  }\n\n";
   }
 
-  for (std::size_t r = 0; r < options.rules; ++r) t += rule(rng, r);
+  for (std::size_t r = 0; r < options.rules; ++r) t += rule(rng, options, r);
   t += "}\n";
   return {tenant_file(index), std::move(t)};
 }

@@ -24,6 +24,13 @@ struct GeneratorOptions {
   std::size_t tenants = 10;
   std::size_t rules = 20;  // per tenant, on top of the template's
   std::uint64_t seed = 1;
+  // Distinct action names rules draw from: the six common ones (read, write,
+  // create, delete, share, export), then `action6`, `action7`... More actions
+  // spread a tenant's rules thinly over (action, type), as in large real
+  // policy sets; six concentrate them.
+  std::size_t actions = 6;
+  // Share of rules on every action (`permit * on ...`), in per mille.
+  std::size_t wildcard_per_mille = 50;
 };
 
 struct GeneratedFile {

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "engine/model.hpp"
+#include "engine/request.hpp"
 
 namespace tenet::compiled {
 
@@ -219,6 +220,10 @@ struct Tenant {
 
 struct Layout {
   std::vector<Node> nodes;  // model node i → nodes[i]
+  // The value of node i when it is a literal (bool, int, string, role, enum
+  // member), else Absent: the evaluator hands out a pointer to it instead of
+  // building a Value per comparison.
+  std::vector<Value> constants;
   std::vector<Tenant> tenants;
   std::unordered_map<std::string_view, Index> tenant_index;
   std::unordered_map<std::string_view, Index> action_index;  // every action a rule names

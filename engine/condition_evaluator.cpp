@@ -157,9 +157,10 @@ Truth ConditionEvaluator::eval(Index at) {
       return membership(node);
     default: {
       // A bool attribute used as a condition.
-      Value v;
-      if (!value(at, v)) return Truth::Error;
-      return truth(v.kind == ValueKind::Bool && v.boolean);
+      Value scratch;
+      const Value* v = operand(at, scratch);
+      if (v == nullptr) return Truth::Error;
+      return truth(v->kind == ValueKind::Bool && v->boolean);
     }
   }
 }
@@ -173,8 +174,7 @@ struct Collection {
 bool ConditionEvaluator::collection_has(const Collection& c, const Value& item) {
   if (c.set != nullptr) return set_has(*c.set, item);
   for (Index i = 0; i < c.list->rhs; ++i) {
-    Value v;
-    if (value(c.list->lhs + i, v) && equal(item, v)) return true;
+    if (equal(item, layout_.constants[c.list->lhs + i])) return true;
   }
   return false;
 }
@@ -183,8 +183,7 @@ bool ConditionEvaluator::collection_has(const Collection& c, const Value& item) 
 bool ConditionEvaluator::collection_within(const Collection& a, const Collection& b) {
   if (a.list != nullptr) {
     for (Index i = 0; i < a.list->rhs; ++i) {
-      Value v;
-      if (!value(a.list->lhs + i, v) || !collection_has(b, v)) return false;
+      if (!collection_has(b, layout_.constants[a.list->lhs + i])) return false;
     }
     return true;
   }
@@ -209,141 +208,126 @@ bool ConditionEvaluator::collection_within(const Collection& a, const Collection
 }
 
 Truth ConditionEvaluator::compare(const compiled::Node& node) {
-  Value a;
-  Value b;
-  if (!value(node.lhs, a) || !value(node.rhs, b)) return Truth::Error;
+  Value scratch_a;
+  Value scratch_b;
+  const Value* a = operand(node.lhs, scratch_a);
+  if (a == nullptr) return Truth::Error;
+  const Value* b = operand(node.rhs, scratch_b);
+  if (b == nullptr) return Truth::Error;
   // A set compared with a list literal (`principal.tags == []`): equal as sets.
   const compiled::Node& left = layout_.nodes[node.lhs];
   const compiled::Node& right = layout_.nodes[node.rhs];
   if ((node.op == Op::Eq || node.op == Op::Ne) && (left.op == Op::List || right.op == Op::List)) {
-    const Collection ca =
-        left.op == Op::List ? Collection{nullptr, &left} : Collection{&a, nullptr};
-    const Collection cb =
-        right.op == Op::List ? Collection{nullptr, &right} : Collection{&b, nullptr};
+    const Collection ca = left.op == Op::List ? Collection{nullptr, &left} : Collection{a, nullptr};
+    const Collection cb = right.op == Op::List ? Collection{nullptr, &right} : Collection{b, nullptr};
     const bool same = collection_within(ca, cb) && collection_within(cb, ca);
     return truth(node.op == Op::Eq ? same : !same);
   }
-  const bool ints = a.kind == ValueKind::Int && b.kind == ValueKind::Int;
+  const bool ints = a->kind == ValueKind::Int && b->kind == ValueKind::Int;
   switch (node.op) {
     case Op::Eq:
-      return truth(equal(a, b));
+      return truth(equal(*a, *b));
     case Op::Ne:
-      return truth(!equal(a, b));
+      return truth(!equal(*a, *b));
     case Op::Lt:
-      return truth(ints && a.integer < b.integer);
+      return truth(ints && a->integer < b->integer);
     case Op::Le:
-      return truth(ints && a.integer <= b.integer);
+      return truth(ints && a->integer <= b->integer);
     case Op::Gt:
-      return truth(ints && a.integer > b.integer);
+      return truth(ints && a->integer > b->integer);
     case Op::Ge:
-      return truth(ints && a.integer >= b.integer);
+      return truth(ints && a->integer >= b->integer);
     default:
       return Truth::False;
   }
 }
 
 Truth ConditionEvaluator::membership(const compiled::Node& node) {
-  Value a;
-  if (!value(node.lhs, a)) return Truth::Error;
+  Value scratch_a;
+  const Value* a = operand(node.lhs, scratch_a);
+  if (a == nullptr) return Truth::Error;
   if (node.op == Op::InList) {
     const compiled::Node& list = layout_.nodes[node.rhs];
     for (Index i = 0; i < list.rhs; ++i) {
-      Value item;
-      if (value(list.lhs + i, item) && equal(a, item)) return Truth::True;
+      if (equal(*a, layout_.constants[list.lhs + i])) return Truth::True;
     }
     return Truth::False;
   }
-  Value b;
-  if (!value(node.rhs, b)) return Truth::Error;
-  return truth(node.op == Op::InSet ? set_has(b, a) : set_has(a, b));
+  Value scratch_b;
+  const Value* b = operand(node.rhs, scratch_b);
+  if (b == nullptr) return Truth::Error;
+  return truth(node.op == Op::InSet ? set_has(*b, *a) : set_has(*a, *b));
 }
 
-bool ConditionEvaluator::read(Attributes attributes, Index slot,
-                              const std::vector<std::string_view>& missing, Value& out) {
-  if (present(attributes, slot)) {
-    out = attributes[slot];
-    return true;
-  }
+const Value* ConditionEvaluator::read(Attributes attributes, Index slot,
+                                      const std::vector<std::string_view>& missing) {
+  if (present(attributes, slot)) return &attributes[slot];
   error_ = slot < missing.size() ? missing[slot] : kAttributeMissing;
-  return false;
+  return nullptr;
 }
 
-bool ConditionEvaluator::value(Index at, Value& out) {
+const Value* ConditionEvaluator::text(std::string_view text, Value& scratch) {
+  scratch = text_value(text);
+  return &scratch;
+}
+
+const Value* ConditionEvaluator::operand(Index at, Value& scratch) {
   const compiled::Node& node = layout_.nodes[at];
   switch (node.op) {
     case Op::True:
     case Op::False:
-      out.kind = ValueKind::Bool;
-      out.boolean = node.op == Op::True;
-      return true;
     case Op::Int:
-      out.kind = ValueKind::Int;
-      out.integer = node.value;
-      return true;
     case Op::String:
     case Op::Role:
-      out = text_value(node.text);
-      return true;
     case Op::Enum:
-      out.kind = ValueKind::Enum;
-      out.string = node.text;
-      out.member = node.ref;
-      return true;
-    case Op::List:
-      out.kind = ValueKind::Absent;  // only ever the right side of `in`
-      return true;
+    case Op::List:  // only ever beside `==`/`!=`/`in`, which read its items
+      return &layout_.constants[at];
     case Op::PrincipalAttr:
-      return read(request_.principal.attributes, node.ref, layout_.principal_missing, out);
+      return read(request_.principal.attributes, node.ref, layout_.principal_missing);
     case Op::ContextAttr:
-      return read(request_.context, node.ref, layout_.context_missing, out);
+      return read(request_.context, node.ref, layout_.context_missing);
     case Op::ResourceAttr:
       if (resource_ == nullptr) {
         error_ = kResourceMissing;
-        return false;
+        return nullptr;
       }
-      return read(resource_->attributes, node.ref, layout_.resource_missing, out);
+      return read(resource_->attributes, node.ref, layout_.resource_missing);
     case Op::PrincipalId:
-      out = text_value(request_.principal.id);
-      return true;
+      return text(request_.principal.id, scratch);
     case Op::PrincipalTenant:
-      out = text_value(tenant_.name);
-      return true;
+      return text(tenant_.name, scratch);
     case Op::PrincipalRole:
-      out = text_value(request_.principal.role < tenant_.role_names.size()
-                           ? tenant_.role_names[request_.principal.role]
-                           : request_.principal.role_name);
-      return true;
+      return text(request_.principal.role < tenant_.role_names.size()
+                      ? tenant_.role_names[request_.principal.role]
+                      : request_.principal.role_name,
+                  scratch);
     case Op::ResourceType:
     case Op::ResourceId:
     case Op::ResourceTenant:
     case Op::ResourceState:
       if (resource_ == nullptr) {
         error_ = kResourceMissing;
-        return false;
+        return nullptr;
       }
       if (node.op == Op::ResourceType) {
-        out = text_value(resource_->type < layout_.type_names.size()
-                             ? layout_.type_names[resource_->type]
-                             : resource_->type_name);
-      } else if (node.op == Op::ResourceId) {
-        out = text_value(resource_->id);
-      } else if (node.op == Op::ResourceTenant) {
-        out = text_value(resource_->tenant);
-      } else {
-        if (resource_->state_name.empty()) {
-          error_ = kStateMissing;
-          return false;
-        }
-        out = text_value(resource_->state_name);
+        return text(resource_->type < layout_.type_names.size() ? layout_.type_names[resource_->type]
+                                                                 : resource_->type_name,
+                    scratch);
       }
-      return true;
+      if (node.op == Op::ResourceId) return text(resource_->id, scratch);
+      if (node.op == Op::ResourceTenant) return text(resource_->tenant, scratch);
+      if (resource_->state_name.empty()) {
+        error_ = kStateMissing;
+        return nullptr;
+      }
+      return text(resource_->state_name, scratch);
     default: {
       // A boolean sub-expression used as an operand (`(a < b) == true`).
       const Truth t = eval(at);
-      if (t == Truth::Error) return false;
-      out.kind = ValueKind::Bool;
-      out.boolean = t == Truth::True;
-      return true;
+      if (t == Truth::Error) return nullptr;
+      scratch.kind = ValueKind::Bool;
+      scratch.boolean = t == Truth::True;
+      return &scratch;
     }
   }
 }

@@ -45,10 +45,13 @@ class ConditionEvaluator {
 
  private:
   [[nodiscard]] Truth eval(Index node);
-  // The value of an operand; false (and error_ set) when it cannot be read.
-  [[nodiscard]] bool value(Index node, Value& out);
-  [[nodiscard]] bool read(Attributes attributes, Index slot,
-                          const std::vector<std::string_view>& missing, Value& out);
+  // The value of an operand: a view of a request attribute or of a compiled
+  // constant, or `scratch` filled in (built-ins). Null (and error_ set) when
+  // it cannot be read.
+  [[nodiscard]] const Value* operand(Index node, Value& scratch);
+  [[nodiscard]] const Value* read(Attributes attributes, Index slot,
+                                  const std::vector<std::string_view>& missing);
+  [[nodiscard]] static const Value* text(std::string_view text, Value& scratch);
   [[nodiscard]] Truth compare(const compiled::Node& node);
   [[nodiscard]] bool collection_has(const Collection& c, const Value& item);
   [[nodiscard]] bool collection_within(const Collection& a, const Collection& b);
