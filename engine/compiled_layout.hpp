@@ -165,6 +165,14 @@ struct Lifecycle {
 };
 
 // check's candidate rules for one (local action, type, role).
+// One entry of a rule cell: the rule's conditions beside its index, so a
+// rule whose condition is false is decided without loading the Rule itself.
+struct Candidate {
+  Index rule = kNone;
+  Index when = kNone;
+  Index unless = kNone;
+};
+
 struct RuleCell {
   Range forbids;  // into Tenant::candidates, declaration order
   Range permits;
@@ -182,7 +190,7 @@ struct Tenant {
   // names, whose candidates are the `*`-action rules only).
   std::vector<Index> action_slot;
   std::vector<RuleCell> cells;    // [(local action * types + type) * roles + role]
-  std::vector<Index> candidates;  // rule indices
+  std::vector<Candidate> candidates;
   std::vector<Rule> rules;        // declaration order
 
   std::string_view name;  // into the model's interner

@@ -288,7 +288,8 @@ class TenantCompiler {
                   !out_.has_role(for_roles[i], role)) {
                 continue;
               }
-              out_.candidates.push_back(static_cast<Index>(i));
+              out_.candidates.push_back(
+                  {static_cast<Index>(i), out_.rules[i].when, out_.rules[i].unless});
               ++range.count;
             }
             (forbids ? cell.forbids : cell.permits) = range;

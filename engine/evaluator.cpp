@@ -142,8 +142,10 @@ void check(const CompiledPolicySet& policies, const CheckRequest& request, Decis
 
   // Forbids: every candidate; true or in error denies (fail closed).
   for (Index i = cell.forbids.begin; i < cell.forbids.begin + cell.forbids.count; ++i) {
-    const compiled::Rule& rule = tenant->rules[tenant->candidates[i]];
-    const Truth t = eval.rule(rule.when, rule.unless);
+    const compiled::Candidate& candidate = tenant->candidates[i];
+    const Truth t = eval.rule(candidate.when, candidate.unless);
+    if (t == Truth::False && !request.explain) continue;
+    const compiled::Rule& rule = tenant->rules[candidate.rule];
     trace(request, out, rule.id, kForbid, t, rule.location);
     if (t == Truth::False) continue;
     out.reasons.push_back(rule.id);
@@ -153,8 +155,10 @@ void check(const CompiledPolicySet& policies, const CheckRequest& request, Decis
 
   // Permits: every candidate; those true allow, those in error do not.
   for (Index i = cell.permits.begin; i < cell.permits.begin + cell.permits.count; ++i) {
-    const compiled::Rule& rule = tenant->rules[tenant->candidates[i]];
-    const Truth t = eval.rule(rule.when, rule.unless);
+    const compiled::Candidate& candidate = tenant->candidates[i];
+    const Truth t = eval.rule(candidate.when, candidate.unless);
+    if (t == Truth::False && !request.explain) continue;
+    const compiled::Rule& rule = tenant->rules[candidate.rule];
     trace(request, out, rule.id, kPermit, t, rule.location);
     if (t == Truth::True) out.reasons.push_back(rule.id);
     if (t == Truth::Error) out.errors.push_back({rule.id, eval.error()});

@@ -28,15 +28,17 @@ using model::kNone;
 // reading it puts a rule in error (fail closed); `has` tests for it.
 enum class ValueKind : std::uint8_t { Absent, Bool, Int, String, Enum, SetOfString, SetOfInt };
 
+// Laid out to fill one 64-byte cache line exactly (the evaluator reads many).
 struct Value {
   ValueKind kind = ValueKind::Absent;
   bool boolean = false;
+  Index member = kNone;                       // Enum: index into its EnumType::members
   std::int64_t integer = 0;
-  std::string_view string;                   // String; Enum: the member's text
-  Index member = kNone;                      // Enum: index into its EnumType::members
+  std::string_view string;                    // String; Enum: the member's text
   std::span<const std::string_view> strings;  // SetOfString
   std::span<const std::int64_t> integers;     // SetOfInt
 };
+static_assert(sizeof(Value) == 64);
 
 // The attributes of one entity, by slot: principal and context slots are
 // the positions in Schema::principal / Schema::context, resource slots are

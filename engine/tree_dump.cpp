@@ -92,7 +92,7 @@ class TreeDumper {
       const compiled::RuleCell& cell = tenant_.cell(action, type, role);
       const compiled::Range range = forbid ? cell.forbids : cell.permits;
       for (Index i = range.begin; i < range.begin + range.count; ++i) {
-        if (tenant_.candidates[i] != rule) continue;
+        if (tenant_.candidates[i].rule != rule) continue;
         if (!out.empty()) out += ' ';
         out += tenant_.role_names[role];
         ++count;

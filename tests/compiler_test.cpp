@@ -135,7 +135,7 @@ TEST(Compiler, LookupsAndCandidateIndex) {
   EXPECT_EQ(guest_cell.forbids.count + guest_cell.permits.count, 0U);
   const compiled::RuleCell& staff_cell = t.cell(0, subscription, 2);
   ASSERT_EQ(staff_cell.permits.count, 1U);
-  EXPECT_EQ(t.rules[t.candidates[staff_cell.permits.begin]].id, "shop:staff-all");
+  EXPECT_EQ(t.rules[t.candidates[staff_cell.permits.begin].rule].id, "shop:staff-all");
 }
 
 TEST(Compiler, NodesStayTriviallyCopyableAndSmall) {
