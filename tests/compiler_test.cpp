@@ -12,6 +12,7 @@
 
 #include "cli/tree_command.hpp"
 #include "engine/checker.hpp"
+#include "tests/support/compile_source.hpp"
 #include "engine/compiled.hpp"
 #include "grammar/parser.hpp"
 
@@ -48,16 +49,7 @@ tenant other { role guest; @id("x") permit archive on subscription; }
 )";
 
 std::shared_ptr<const CompiledPolicySet> compile_source(std::string_view text) {
-  auto sources = std::make_shared<SourceSet>();
-  const FileId id = sources->add("shop.tenet", std::string(text));
-  ParseResult parsed = parse_file(*sources, id, false);
-  for (const Diagnostic& d : parsed.diagnostics) ADD_FAILURE() << render(d, *sources);
-  CheckResult checked = check_policy_set(sources, {parsed.file});
-  for (const Diagnostic& d : checked.diagnostics) {
-    if (d.severity == Severity::Error) ADD_FAILURE() << render(d, *sources);
-  }
-  if (!checked.policy_set) return nullptr;
-  return compile(checked.policy_set);
+  return test_support::compile_source("shop.tenet", text);
 }
 
 constexpr std::string_view kShopTree = R"(tenant shop

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/checker.hpp"
+#include "tests/support/compile_source.hpp"
 #include "tests/support/allocation_counter.hpp"
 #include "engine/compiled.hpp"
 #include "engine/engine.hpp"
@@ -69,16 +70,7 @@ tenant globex {
 )";
 
 std::shared_ptr<const CompiledPolicySet> compile_source(std::string_view text) {
-  auto sources = std::make_shared<SourceSet>();
-  const FileId id = sources->add("t.tenet", std::string(text));
-  ParseResult parsed = parse_file(*sources, id, false);
-  for (const Diagnostic& d : parsed.diagnostics) ADD_FAILURE() << render(d, *sources);
-  CheckResult checked = check_policy_set(sources, {parsed.file});
-  for (const Diagnostic& d : checked.diagnostics) {
-    if (d.severity == Severity::Error) ADD_FAILURE() << render(d, *sources);
-  }
-  if (!checked.policy_set) return nullptr;
-  return compile(checked.policy_set);
+  return test_support::compile_source("t.tenet", text);
 }
 
 std::vector<std::string> strings(const std::vector<std::string_view>& views) {
