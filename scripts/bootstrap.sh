@@ -12,7 +12,7 @@ packages=(
   build-essential cmake ninja-build
   tao-pegtl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libboost-dev libsimdjson-dev
+  libboost-dev libsimdjson-dev libssl-dev
 )
 
 missing=()

@@ -1,0 +1,19 @@
+// `tenet serve DIR [--listen HOST:PORT] [--unix PATH] [--threads N]
+// [--tokens FILE] [--state FILE] [--max-line BYTES] [--max-connections N]
+// [--idle-timeout SECONDS]`: the decision server (PROTOCOL.md).
+//
+// Exit codes: 0 after a graceful drain (SIGTERM/SIGINT), 1 policy errors at
+// start (printed as `tenet check` prints them), 2 usage or I/O error (bad
+// token or state file, an endpoint that cannot be bound, a non-loopback
+// address without --tokens). Logs are one JSON object per line on stderr.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace tenet::cli {
+
+void add_serve_command(CLI::App& app, int& exit_code);
+
+}  // namespace tenet::cli

@@ -1,0 +1,133 @@
+#include "server/feature_state.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace tenet::server {
+namespace {
+
+std::string system_error(std::string_view what, const std::filesystem::path& path) {
+  return std::string(what) + ' ' + path.string() + ": " + std::strerror(errno);
+}
+
+// Closes a file descriptor on scope exit.
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  [[nodiscard]] int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+std::optional<std::string> FeatureState::load(const std::optional<std::filesystem::path>& path, FeatureState& into) {
+  const std::lock_guard<std::mutex> lock(into.mutex_);
+  into.path_ = path;
+  into.features_.clear();
+  if (!path) return std::nullopt;
+  std::ifstream in(*path, std::ios::binary);
+  if (!in) {
+    std::error_code error;
+    if (!std::filesystem::exists(*path, error)) return std::nullopt;  // first run
+    return path->string() + ": cannot read the state file";
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  const nlohmann::json json = nlohmann::json::parse(text.str(), nullptr, false);
+  if (json.is_discarded() || !json.is_object()) return path->string() + ": not a JSON object";
+  if (!json.contains("features")) return std::nullopt;
+  const nlohmann::json& features = json["features"];
+  if (!features.is_object()) return path->string() + ": \"features\" must be an object";
+  for (const auto& [tenant, switches] : features.items()) {
+    if (!switches.is_object()) return path->string() + ": features of \"" + tenant + "\" must be an object";
+    for (const auto& [feature, state] : switches.items()) {
+      if (state == "on") {
+        into.features_[tenant][feature] = FeatureSwitch::On;
+      } else if (state == "off") {
+        into.features_[tenant][feature] = FeatureSwitch::Off;
+      } else {
+        return path->string() + ": feature \"" + tenant + "\"/\"" + feature + "\" must be \"on\" or \"off\"";
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> FeatureState::set(const std::string& tenant, const std::string& feature,
+                                             FeatureSwitch state) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  Map next = features_;
+  if (state == FeatureSwitch::Default) {
+    const auto found = next.find(tenant);
+    if (found != next.end()) {
+      found->second.erase(feature);
+      if (found->second.empty()) next.erase(found);
+    }
+  } else {
+    next[tenant][feature] = state;
+  }
+  if (auto error = write(next)) return error;
+  features_ = std::move(next);
+  return std::nullopt;
+}
+
+void FeatureState::apply(const CompiledPolicySet& policies) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [tenant, switches] : features_) {
+    const Index t = policies.find_tenant(tenant);
+    if (t == kNone) continue;
+    for (const auto& [feature, state] : switches) {
+      const Index f = policies.find_feature(t, feature);
+      if (f != kNone) policies.set_feature_switch(t, f, state);
+    }
+  }
+}
+
+std::optional<std::string> FeatureState::write(const Map& features) const {
+  if (!path_) return std::nullopt;
+  nlohmann::json json = {{"features", nlohmann::json::object()}};
+  for (const auto& [tenant, switches] : features) {
+    for (const auto& [feature, state] : switches) {
+      json["features"][tenant][feature] = state == FeatureSwitch::On ? "on" : "off";
+    }
+  }
+  const std::string text = json.dump(2) + '\n';
+  const std::filesystem::path directory = path_->has_parent_path() ? path_->parent_path() : ".";
+  std::filesystem::path temporary = *path_;
+  temporary += ".tmp";
+  {
+    FileDescriptor fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (fd.get() < 0) return system_error("cannot create", temporary);
+    std::string_view rest = text;
+    while (!rest.empty()) {
+      const ssize_t written = ::write(fd.get(), rest.data(), rest.size());
+      if (written < 0) {
+        if (errno == EINTR) continue;
+        return system_error("cannot write", temporary);
+      }
+      rest.remove_prefix(static_cast<std::size_t>(written));
+    }
+    if (::fsync(fd.get()) != 0) return system_error("cannot fsync", temporary);
+    if (::close(fd.release()) != 0) return system_error("cannot close", temporary);
+  }
+  if (::rename(temporary.c_str(), path_->c_str()) != 0) return system_error("cannot rename onto", *path_);
+  const FileDescriptor dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir.get() < 0 || ::fsync(dir.get()) != 0) return system_error("cannot fsync the directory", directory);
+  return std::nullopt;
+}
+
+}  // namespace tenet::server

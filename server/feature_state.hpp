@@ -1,0 +1,45 @@
+// Durable runtime feature switches: the `--state` file of `tenet serve`.
+//
+// The file is JSON, `{"features":{"TENANT":{"FEATURE":"on"|"off"}}}`.
+// `set()` rewrites it atomically (temporary file in the same directory,
+// fsync, rename, fsync of the directory) before returning, so a switch that
+// was answered `ok` survives a crash. `apply()` puts the switches on a
+// compiled set (at start and on every reload); entries naming tenants or
+// features the set does not declare are kept in the file but ignored.
+// Without a path, switches live in memory only.
+//
+// Owned by server/service. Thread-safe (one mutex; admin path only).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "engine/compiled.hpp"
+
+namespace tenet::server {
+
+class FeatureState {
+ public:
+  // Loads `path` (a missing file is an empty state). Error text on failure.
+  [[nodiscard]] static std::optional<std::string> load(const std::optional<std::filesystem::path>& path,
+                                                       FeatureState& into);
+
+  // Records (and persists) one switch; Default removes the entry. An error
+  // text when the file could not be written (the switch is then not recorded).
+  [[nodiscard]] std::optional<std::string> set(const std::string& tenant, const std::string& feature,
+                                               FeatureSwitch state);
+  // Sets every recorded switch the set declares on `policies`.
+  void apply(const CompiledPolicySet& policies) const;
+
+ private:
+  using Map = std::map<std::string, std::map<std::string, FeatureSwitch>>;
+  [[nodiscard]] std::optional<std::string> write(const Map& features) const;
+  mutable std::mutex mutex_;
+  std::optional<std::filesystem::path> path_;
+  Map features_;
+};
+
+}  // namespace tenet::server

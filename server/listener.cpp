@@ -1,0 +1,98 @@
+#include "server/listener.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "server/log.hpp"
+
+namespace tenet::server {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+template <typename Acceptor>
+asio::awaitable<void> accept_loop(asio::io_context& io, Acceptor& acceptor, bool tcp, Service& service,
+                                  ConnectionRegistry& registry, SessionLimits limits) {
+  for (;;) {
+    Socket socket(asio::make_strand(io));
+    error_code error;
+    co_await acceptor.async_accept(socket, asio::redirect_error(asio::use_awaitable, error));
+    if (error == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (error) {
+      LogLine("error").field("what", "accept").field("message", error.message()).emit();
+      // Out of descriptors and the like: back off a little instead of spinning.
+      asio::steady_timer pause(io, std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, error));
+      continue;
+    }
+    if (tcp) {
+      error_code ignored;
+      socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    }
+    if (registry.size() >= limits.max_connections) {
+      service.stats().count_error("overloaded");
+      reject_overloaded(std::move(socket));
+      continue;
+    }
+    start_session(std::move(socket), service, registry, limits);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Listener> Listener::tcp(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint) {
+  std::unique_ptr<Listener> listener(new Listener(io));
+  listener->tcp_.emplace(io);
+  listener->tcp_->open(endpoint.protocol());
+  listener->tcp_->set_option(asio::socket_base::reuse_address(true));
+  listener->tcp_->bind(endpoint);
+  listener->tcp_->listen(asio::socket_base::max_listen_connections);
+  return listener;
+}
+
+std::unique_ptr<Listener> Listener::unix_socket(asio::io_context& io, const std::filesystem::path& path) {
+  std::unique_ptr<Listener> listener(new Listener(io));
+  std::error_code ignored;
+  if (std::filesystem::is_socket(path, ignored)) std::filesystem::remove(path, ignored);  // a stale socket
+  listener->unix_.emplace(io);
+  const asio::local::stream_protocol::endpoint endpoint(path.string());
+  listener->unix_->open(endpoint.protocol());
+  listener->unix_->bind(endpoint);
+  listener->unix_->listen(asio::socket_base::max_listen_connections);
+  listener->unix_path_ = path;
+  return listener;
+}
+
+std::string Listener::address() const {
+  if (unix_path_) return unix_path_->string();
+  const asio::ip::tcp::endpoint endpoint = tcp_->local_endpoint();
+  const std::string host = endpoint.address().is_v6() ? '[' + endpoint.address().to_string() + ']'
+                                                      : endpoint.address().to_string();
+  return host + ':' + std::to_string(endpoint.port());
+}
+
+void Listener::start(Service& service, ConnectionRegistry& registry, const SessionLimits& limits) {
+  if (tcp_) asio::co_spawn(io_, accept_loop(io_, *tcp_, true, service, registry, limits), asio::detached);
+  if (unix_) asio::co_spawn(io_, accept_loop(io_, *unix_, false, service, registry, limits), asio::detached);
+}
+
+void Listener::close() {
+  error_code ignored;
+  if (tcp_) tcp_->close(ignored);
+  if (unix_) unix_->close(ignored);
+}
+
+Listener::~Listener() {
+  if (unix_path_) {
+    std::error_code ignored;
+    std::filesystem::remove(*unix_path_, ignored);
+  }
+}
+
+}  // namespace tenet::server

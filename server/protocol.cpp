@@ -1,0 +1,234 @@
+#include "server/protocol.hpp"
+
+#include <chrono>
+#include <exception>
+#include <nlohmann/json.hpp>
+
+#include "engine/json_api.hpp"
+#include "engine/response_writer.hpp"
+
+#ifndef TENET_VERSION
+#define TENET_VERSION "0.0.0"
+#endif
+
+namespace tenet::server {
+namespace {
+
+constexpr std::string_view kInvalidRequest = "invalid_request";
+constexpr std::string_view kUnauthenticated = "unauthenticated";
+constexpr std::string_view kForbidden = "forbidden";
+constexpr std::string_view kInternal = "internal";
+
+const RequestBase* base_of(const ParsedRequest& request) {
+  switch (request.op) {
+    case RequestOp::Check: return &request.check;
+    case RequestOp::Transition: return &request.transition;
+    case RequestOp::Subscribe: return &request.subscribe;
+    case RequestOp::Plans:
+    case RequestOp::Features: return &request.base;
+    case RequestOp::Lifecycle: return &request.lifecycle;
+    default: return nullptr;
+  }
+}
+
+// `{"id":ID,` or `{` when the request had no id.
+void open_object(std::string& out, std::string_view id) {
+  out += '{';
+  if (!id.empty()) {
+    out += "\"id\":";
+    out += id;
+    out += ',';
+  }
+}
+
+}  // namespace
+
+void Protocol::error(std::string& out, RequestOp op, std::string_view id, std::string_view code,
+                     std::string_view message) {
+  service_.stats().count_error(code);
+  write_error(out, op, id, code, message);
+}
+
+void Protocol::answer_too_large(std::size_t limit, std::string& out) {
+  service_.stats().count_request();
+  error(out, RequestOp::None, {}, protocol_error::kTooLarge,
+        "the request line is longer than " + std::to_string(limit) + " bytes; closing the connection");
+  out += '\n';
+}
+
+void Protocol::answer_decision(const CompiledPolicySet& policies, const ParsedRequest& request, Decision& decision,
+                               std::string& out) {
+  if (!request.ok()) {
+    error(out, request.op, request.id, request.error_code, request.error_message);
+    return;
+  }
+  const RequestBase* base = base_of(request);
+  if (base != nullptr && !may_tenant(base->tenant_name)) {
+    error(out, request.op, request.id, kForbidden, "this session's token is not allowed this tenant");
+    return;
+  }
+  answer_request(policies, request, decision, out);
+  if (!decision.error_code.empty()) {
+    service_.stats().count_error(decision.error_code);
+  } else if (request.op != RequestOp::Plans && request.op != RequestOp::Features) {
+    service_.stats().count_decision(decision.allow);
+  }
+}
+
+void Protocol::handle(std::shared_ptr<const CompiledPolicySet>& policies, std::string_view line, Scratch& scratch,
+                      std::string& out) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::size_t start = out.size();
+  service_.stats().count_request();
+  try {
+    const ParsedRequest& request = scratch.parser.parse(*policies, line);
+    if (request.op == RequestOp::ServerOnly) {
+      answer_server_op(policies, request, line, out);
+    } else if (request.op == RequestOp::None || request.error_code == protocol_error::kBadJson) {
+      error(out, request.op, request.id, request.error_code, request.error_message);
+    } else if (!authenticated()) {
+      error(out, request.op, request.id, kUnauthenticated, "send hello with a token first");
+    } else if (!may_check()) {
+      error(out, request.op, request.id, kForbidden, "this session's token has no check right");
+    } else if (request.op != RequestOp::Batch || !request.ok()) {
+      answer_decision(*policies, request, scratch.decision, out);
+    } else {
+      write_batch_open(out, request.id);
+      for (std::size_t i = 0; i < request.batch_size; ++i) {
+        if (i > 0) out += ',';
+        answer_decision(*policies, scratch.parser.next_batch_item(), scratch.decision, out);
+      }
+      write_batch_close(out);
+    }
+  } catch (const std::exception& failure) {
+    out.resize(start);
+    error(out, RequestOp::None, {}, kInternal, failure.what());
+  } catch (...) {
+    out.resize(start);
+    error(out, RequestOp::None, {}, kInternal, "unexpected failure");
+  }
+  out += '\n';
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  service_.stats().record_latency(
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
+}
+
+void Protocol::answer_server_op(std::shared_ptr<const CompiledPolicySet>& policies, const ParsedRequest& request,
+                                std::string_view line, std::string& out) {
+  const std::string_view op = request.op_name;
+  const std::string_view id = request.id;
+  const auto field = [&](const nlohmann::json& json, const char* name) -> std::optional<std::string> {
+    if (!json.is_object()) return std::nullopt;
+    const auto found = json.find(name);
+    if (found == json.end() || !found->is_string()) return std::nullopt;
+    return found->get<std::string>();
+  };
+  const nlohmann::json json = nlohmann::json::parse(line, nullptr, false);
+
+  if (op == "health") {
+    open_object(out, id);
+    out += "\"ok\":true,\"policy_version\":" + std::to_string(service_.policy_version()) + '}';
+    return;
+  }
+  if (op == "hello") {
+    const std::optional<std::string> token = field(json, "token");
+    if (service_.tokens() == nullptr) {
+      grant_.reset();
+    } else {
+      if (!token) {
+        error(out, RequestOp::ServerOnly, id, protocol_error::kBadRequest, "'token' (string) is required");
+        return;
+      }
+      std::optional<Grant> granted = service_.tokens()->authenticate(*token);
+      if (!granted) {
+        error(out, RequestOp::ServerOnly, id, kUnauthenticated, "unknown token");
+        return;
+      }
+      grant_ = std::move(granted);
+    }
+    open_object(out, id);
+    out += "\"ok\":true,\"tenant\":";
+    if (grant_ && !grant_->all_tenants()) {
+      write_json_string(out, grant_->tenant);
+    } else {
+      out += "null";
+    }
+    out += ",\"version\":\"" TENET_VERSION "\"}";
+    return;
+  }
+  if (!authenticated()) {
+    error(out, RequestOp::ServerOnly, id, kUnauthenticated, "send hello with a token first");
+    return;
+  }
+  if (op == "stats") {
+    if (!may_admin()) {
+      error(out, RequestOp::ServerOnly, id, kForbidden, "stats needs the admin right");
+      return;
+    }
+    open_object(out, id);
+    out += "\"ok\":true,";
+    service_.stats().write_json(out);
+    out += ",\"policy_version\":" + std::to_string(service_.policy_version()) + '}';
+    return;
+  }
+  if (op == "reload") {
+    if (!may_admin() || !may_tenant("*")) {
+      error(out, RequestOp::ServerOnly, id, kForbidden, "reload needs a global (*) admin token");
+      return;
+    }
+    const Service::ReloadResult result = service_.reload();
+    if (!result.ok) {
+      service_.stats().count_error(kInvalidRequest);
+      open_object(out, id);
+      out += "\"error\":{\"code\":\"invalid_request\",\"message\":";
+      write_json_string(out, "the policy set has errors; the old one keeps serving\n" + result.diagnostics);
+      out += "},\"policy_version\":" + std::to_string(result.policy_version) + '}';
+      return;
+    }
+    policies = service_.engine().snapshot();
+    open_object(out, id);
+    out += "\"ok\":true,\"policy_version\":" + std::to_string(result.policy_version) + '}';
+    return;
+  }
+  if (op == "set_feature") {
+    const std::optional<std::string> tenant = field(json, "tenant");
+    const std::optional<std::string> feature = field(json, "feature");
+    const std::optional<std::string> state_name = field(json, "state");
+    if (!tenant || !feature || !state_name) {
+      error(out, RequestOp::ServerOnly, id, protocol_error::kBadRequest,
+            "set_feature needs 'tenant', 'feature' and 'state' (strings)");
+      return;
+    }
+    if (!may_admin() || !may_tenant(*tenant)) {
+      error(out, RequestOp::ServerOnly, id, kForbidden, "set_feature needs the admin right for this tenant");
+      return;
+    }
+    FeatureSwitch state = FeatureSwitch::Default;
+    if (*state_name == "on") {
+      state = FeatureSwitch::On;
+    } else if (*state_name == "off") {
+      state = FeatureSwitch::Off;
+    } else if (*state_name != "default") {
+      error(out, RequestOp::ServerOnly, id, protocol_error::kBadRequest,
+            "'state' must be \"on\", \"off\" or \"default\"");
+      return;
+    }
+    std::string failure;
+    switch (service_.set_feature(*tenant, *feature, state, failure)) {
+      case Service::SetFeatureResult::Ok:
+        open_object(out, id);
+        out += "\"ok\":true}";
+        return;
+      case Service::SetFeatureResult::UnknownFeature:
+        error(out, RequestOp::ServerOnly, id, kInvalidRequest,
+              "tenant '" + *tenant + "' has no feature '" + *feature + "'");
+        return;
+      case Service::SetFeatureResult::PersistFailed:
+        error(out, RequestOp::ServerOnly, id, kInternal, "the state file could not be written: " + failure);
+        return;
+    }
+  }
+  error(out, RequestOp::ServerOnly, id, protocol_error::kUnknownOp, "unknown op");
+}
+
+}  // namespace tenet::server

@@ -1,0 +1,31 @@
+// `tenet serve` at run time: the io_context and its N threads, the
+// listeners, the signals (SIGTERM/SIGINT drain, SIGHUP reload).
+//
+// Used by cli/serve_command. `run_server` blocks until a drain completes.
+// Thread-safety: call once; the Service it is given is shared by the threads.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+#include "server/service.hpp"
+#include "server/session.hpp"
+
+namespace tenet::server {
+
+struct ServerOptions {
+  std::vector<boost::asio::ip::tcp::endpoint> tcp;
+  std::vector<std::filesystem::path> unix_sockets;
+  unsigned threads = 1;
+  SessionLimits limits;
+  std::chrono::seconds drain_timeout{10};  // a drain that takes longer is cut short
+};
+
+// Returns the exit code: 0 after a graceful drain, 2 when an endpoint could
+// not be bound (logged).
+[[nodiscard]] int run_server(Service& service, const ServerOptions& options);
+
+}  // namespace tenet::server

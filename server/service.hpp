@@ -1,0 +1,62 @@
+// The shared state of one `tenet serve`: the engine, the policy directory,
+// the tokens, the durable feature switches, the counters, and the two admin
+// actions that change what is served (reload, set_feature).
+//
+// Created once by server/server (or by a test) and shared by every session
+// through server/protocol. Decisions read `engine().snapshot()` without any
+// lock; `reload` and `set_feature` are serialised by one mutex so a switch
+// set during a reload is neither lost nor applied to a half-built set.
+// Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "engine/engine.hpp"
+#include "server/feature_state.hpp"
+#include "server/stats.hpp"
+#include "server/tokens.hpp"
+
+namespace tenet::server {
+
+class Service {
+ public:
+  // `tokens` empty: no authentication (every op allowed).
+  Service(std::filesystem::path policy_directory, std::unique_ptr<Engine> engine,
+          std::optional<TokenStore> tokens, std::unique_ptr<FeatureState> features);
+
+  [[nodiscard]] const Engine& engine() const { return *engine_; }
+  [[nodiscard]] const TokenStore* tokens() const { return tokens_ ? &*tokens_ : nullptr; }
+  [[nodiscard]] Stats& stats() { return stats_; }
+  [[nodiscard]] std::uint64_t policy_version() const { return version_.load(std::memory_order_acquire); }
+
+  struct ReloadResult {
+    bool ok = false;
+    std::uint64_t policy_version = 0;  // the version serving after the call
+    std::string diagnostics;           // rendered, on failure
+  };
+  // Recompiles the policy directory and swaps it in; on errors the old set
+  // keeps serving. Logs the outcome.
+  ReloadResult reload();
+
+  enum class SetFeatureResult { Ok, UnknownFeature, PersistFailed };
+  // Persists first, then switches the engine. `error` receives the I/O error.
+  SetFeatureResult set_feature(const std::string& tenant, const std::string& feature, FeatureSwitch state,
+                               std::string& error);
+
+ private:
+  std::filesystem::path directory_;
+  std::unique_ptr<Engine> engine_;
+  std::optional<TokenStore> tokens_;
+  std::unique_ptr<FeatureState> features_;
+  Stats stats_;
+  std::atomic<std::uint64_t> version_{1};
+  std::mutex admin_;
+};
+
+}  // namespace tenet::server

@@ -1,0 +1,253 @@
+#include "server/session.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/log.hpp"
+#include "server/protocol.hpp"
+
+namespace tenet::server {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+bool ConnectionRegistry::add(std::uint64_t id, std::function<void()> stop) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  if (draining_) return false;
+  sessions_.emplace(id, std::move(stop));
+  return true;
+}
+
+void ConnectionRegistry::remove(std::uint64_t id) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  sessions_.erase(id);
+}
+
+void ConnectionRegistry::stop_all() {
+  std::vector<std::function<void()>> stops;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    draining_ = true;
+    for (const auto& entry : sessions_) stops.push_back(entry.second);
+  }
+  for (const auto& stop : stops) stop();
+}
+
+std::size_t ConnectionRegistry::size() const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return sessions_.size();
+}
+
+namespace {
+
+constexpr std::size_t kReadChunk = 64 * 1024;
+std::atomic<std::uint64_t> next_session_id{1};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Socket socket, Service& service, ConnectionRegistry& registry, const SessionLimits& limits)
+      : socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        service_(service),
+        registry_(registry),
+        limits_(limits),
+        protocol_(service),
+        buffer_(kReadChunk),
+        id_(next_session_id.fetch_add(1, std::memory_order_relaxed)) {}
+
+  void start() {
+    const std::weak_ptr<Session> weak = weak_from_this();
+    if (!registry_.add(id_, [weak] {
+          if (const auto self = weak.lock()) asio::post(self->socket_.get_executor(), [self] { self->stop(); });
+        })) {
+      error_code ignored;
+      socket_.close(ignored);
+      return;
+    }
+    service_.stats().connection_opened();
+    touch();
+    const auto self = shared_from_this();
+    asio::co_spawn(socket_.get_executor(), [self]() { return self->serve(); }, asio::detached);
+    asio::co_spawn(socket_.get_executor(), [self]() { return self->watchdog(); }, asio::detached);
+  }
+
+ private:
+  // On the strand: a drain asked this session to finish.
+  void stop() {
+    draining_ = true;
+    if (reading_) {
+      error_code ignored;
+      socket_.cancel(ignored);
+    }
+  }
+
+  void touch() { deadline_ = std::chrono::steady_clock::now() + limits_.idle_timeout; }
+
+  asio::awaitable<void> serve() {
+    try {
+      co_await serve_loop();
+    } catch (const std::exception& failure) {
+      LogLine("error").field("what", "session").field("message", failure.what()).emit();
+    }
+    closed_ = true;
+    error_code ignored;
+    timer_.cancel(ignored);
+    socket_.shutdown(asio::socket_base::shutdown_both, ignored);
+    socket_.close(ignored);
+    registry_.remove(id_);
+    service_.stats().connection_closed();
+  }
+
+  asio::awaitable<void> serve_loop() {
+    for (;;) {
+      if (draining_) {
+        co_await drain();
+        co_return;
+      }
+      make_room();
+      error_code error;
+      reading_ = true;
+      const std::size_t read = co_await socket_.async_read_some(
+          asio::buffer(buffer_.data() + end_, buffer_.size() - end_), asio::redirect_error(asio::use_awaitable, error));
+      reading_ = false;
+      end_ += read;
+      if (read > 0) touch();
+      const bool close = process();
+      if (!out_.empty()) {
+        if (!co_await flush()) co_return;
+      }
+      if (close) co_return;
+      if (error) {
+        if (error == asio::error::operation_aborted && draining_) continue;
+        co_return;  // end of stream (a half-written line is dropped), reset, or closed by the watchdog
+      }
+    }
+  }
+
+  // A drain: answer what the kernel already holds, without waiting for more.
+  asio::awaitable<void> drain() {
+    error_code error;
+    socket_.non_blocking(true, error);
+    while (!error) {
+      make_room();
+      const std::size_t read = socket_.read_some(asio::buffer(buffer_.data() + end_, buffer_.size() - end_), error);
+      end_ += read;
+      const bool close = process();
+      if (!out_.empty() && !co_await flush()) co_return;
+      if (close || read == 0) break;
+    }
+  }
+
+  asio::awaitable<bool> flush() {
+    error_code error;
+    co_await asio::async_write(socket_, asio::buffer(out_), asio::redirect_error(asio::use_awaitable, error));
+    out_.clear();
+    if (out_.capacity() > 4 * kReadChunk * 16) out_.shrink_to_fit();
+    if (error) co_return false;
+    touch();
+    co_return true;
+  }
+
+  // Room to read into: compact, and grow up to max_line + one chunk.
+  void make_room() {
+    if (begin_ > 0) {
+      std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+      end_ -= begin_;
+      scanned_ -= begin_;
+      begin_ = 0;
+    }
+    if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
+  }
+
+  // Answers every complete line in the buffer; true: close the connection.
+  bool process() {
+    thread_local Scratch scratch;
+    std::shared_ptr<const CompiledPolicySet> policies;
+    for (;;) {
+      const char* const data = buffer_.data();
+      const void* newline = std::memchr(data + scanned_, '\n', end_ - scanned_);
+      if (newline == nullptr) {
+        scanned_ = end_;
+        if (end_ - begin_ > limits_.max_line) {
+          protocol_.answer_too_large(limits_.max_line, out_);
+          return true;
+        }
+        return false;
+      }
+      const auto stop = static_cast<std::size_t>(static_cast<const char*>(newline) - data);
+      std::string_view line(data + begin_, stop - begin_);
+      begin_ = stop + 1;
+      scanned_ = begin_;
+      if (line.size() > limits_.max_line) {
+        protocol_.answer_too_large(limits_.max_line, out_);
+        return true;
+      }
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank line
+      if (!policies) policies = service_.engine().snapshot();
+      protocol_.handle(policies, line, scratch, out_);
+    }
+  }
+
+  asio::awaitable<void> watchdog() {
+    for (;;) {
+      timer_.expires_at(deadline_);
+      error_code error;
+      co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, error));
+      if (closed_) co_return;
+      if (std::chrono::steady_clock::now() >= deadline_) {
+        error_code ignored;
+        socket_.shutdown(asio::socket_base::shutdown_both, ignored);
+        socket_.close(ignored);
+        co_return;
+      }
+    }
+  }
+
+  Socket socket_;
+  asio::steady_timer timer_;
+  Service& service_;
+  ConnectionRegistry& registry_;
+  const SessionLimits limits_;
+  Protocol protocol_;
+  std::vector<char> buffer_;
+  std::size_t begin_ = 0;    // first unanswered byte
+  std::size_t end_ = 0;      // end of the data read
+  std::size_t scanned_ = 0;  // no '\n' in [begin_, scanned_)
+  std::string out_;
+  std::chrono::steady_clock::time_point deadline_;
+  const std::uint64_t id_;
+  bool reading_ = false;
+  bool draining_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+void start_session(Socket socket, Service& service, ConnectionRegistry& registry, const SessionLimits& limits) {
+  std::make_shared<Session>(std::move(socket), service, registry, limits)->start();
+}
+
+void reject_overloaded(Socket socket) {
+  auto shared = std::make_shared<Socket>(std::move(socket));
+  static const std::string kAnswer =
+      "{\"id\":null,\"error\":{\"code\":\"overloaded\",\"message\":\"too many connections; try again later\"}}\n";
+  asio::async_write(*shared, asio::buffer(kAnswer), [shared](error_code, std::size_t) {
+    error_code ignored;
+    shared->shutdown(asio::socket_base::shutdown_both, ignored);
+    shared->close(ignored);
+  });
+}
+
+}  // namespace tenet::server

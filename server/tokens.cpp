@@ -1,0 +1,133 @@
+#include "server/tokens.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <fstream>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace tenet::server {
+namespace {
+
+std::optional<unsigned> hex_digit(char c) {
+  if (c >= '0' && c <= '9') return static_cast<unsigned>(c - '0');
+  if (c >= 'a' && c <= 'f') return static_cast<unsigned>(c - 'a' + 10);
+  if (c >= 'A' && c <= 'F') return static_cast<unsigned>(c - 'A' + 10);
+  return std::nullopt;
+}
+
+std::vector<std::string_view> split_words(std::string_view line) {
+  std::vector<std::string_view> words;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+    const std::size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
+    if (i > start) words.push_back(line.substr(start, i - start));
+  }
+  return words;
+}
+
+}  // namespace
+
+std::array<unsigned char, 32> sha256(std::string_view data) {
+  std::array<unsigned char, 32> digest{};
+  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  unsigned int length = 0;
+  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1 ||
+      EVP_DigestUpdate(context.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(context.get(), digest.data(), &length) != 1 || length != digest.size()) {
+    throw std::runtime_error("SHA-256 failed (OpenSSL)");
+  }
+  return digest;
+}
+
+std::string to_hex(const unsigned char* data, std::size_t size) {
+  static constexpr std::string_view kDigits = "0123456789abcdef";
+  std::string text;
+  text.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    text += kDigits[data[i] >> 4U];
+    text += kDigits[data[i] & 0x0FU];
+  }
+  return text;
+}
+
+std::string new_token() {
+  std::random_device device;  // /dev/urandom on Linux (libstdc++)
+  std::array<unsigned char, 32> bytes{};
+  for (std::size_t i = 0; i < bytes.size(); i += 4) {
+    const unsigned int word = device();
+    for (std::size_t b = 0; b < 4; ++b) bytes[i + b] = static_cast<unsigned char>((word >> (8 * b)) & 0xFFU);
+  }
+  return to_hex(bytes.data(), bytes.size());
+}
+
+TokenStore::LoadResult TokenStore::load(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return {std::nullopt, file.string() + ": cannot read the token file"};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), file.string());
+}
+
+TokenStore::LoadResult TokenStore::parse(std::string_view text, std::string_view file_name) {
+  TokenStore store;
+  std::size_t line_number = 0;
+  while (!text.empty()) {
+    ++line_number;
+    const std::size_t end = text.find('\n');
+    const std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+    const std::vector<std::string_view> words = split_words(line);
+    if (words.empty() || words[0].front() == '#') continue;
+    const auto fail = [&](std::string_view message) {
+      return LoadResult{std::nullopt,
+                        std::string(file_name) + ':' + std::to_string(line_number) + ": " + std::string(message)};
+    };
+    if (words.size() != 3) return fail("expected `SHA256HEX TENANT RIGHTS`");
+    Entry entry;
+    if (words[0].size() != 64) return fail("the hash must be 64 hexadecimal digits (SHA-256)");
+    for (std::size_t i = 0; i < 32; ++i) {
+      const auto high = hex_digit(words[0][2 * i]);
+      const auto low = hex_digit(words[0][2 * i + 1]);
+      if (!high || !low) return fail("the hash must be 64 hexadecimal digits (SHA-256)");
+      entry.hash[i] = static_cast<unsigned char>((*high << 4U) | *low);
+    }
+    entry.grant.tenant = std::string(words[1]);
+    std::string_view rights = words[2];
+    while (!rights.empty()) {
+      const std::size_t comma = rights.find(',');
+      const std::string_view right = rights.substr(0, comma);
+      if (right == "check") {
+        entry.grant.check = true;
+      } else if (right == "admin") {
+        entry.grant.admin = true;
+      } else {
+        return fail("unknown right '" + std::string(right) + "' (expected check, admin or check,admin)");
+      }
+      rights = comma == std::string_view::npos ? std::string_view{} : rights.substr(comma + 1);
+    }
+    if (!entry.grant.check && !entry.grant.admin) return fail("no rights given");
+    store.entries_.push_back(std::move(entry));
+  }
+  return {std::move(store), {}};
+}
+
+std::optional<Grant> TokenStore::authenticate(std::string_view token) const {
+  const std::array<unsigned char, 32> hash = sha256(token);
+  // Every entry is compared in full, whatever matches: the time taken does
+  // not depend on which entry (or how much of a hash) matched.
+  const Entry* found = nullptr;
+  for (const Entry& entry : entries_) {
+    const bool equal = CRYPTO_memcmp(entry.hash.data(), hash.data(), hash.size()) == 0;
+    if (equal && found == nullptr) found = &entry;
+  }
+  if (found == nullptr) return std::nullopt;
+  return found->grant;
+}
+
+}  // namespace tenet::server

@@ -1,0 +1,685 @@
+// `tenet serve` through real sockets: the real binary on an ephemeral
+// 127.0.0.1 port and a Unix socket (tests/support/server_process), every op
+// of PROTOCOL.md, pipelining, concurrency, limits, tokens, reload, durable
+// feature switches and graceful shutdown. Every loop is bounded in count and
+// every wait in time. $TENET_SERVE_BINARY overrides the binary under test.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/server_process.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using tenet::test_support::LineClient;
+using tenet::test_support::Millis;
+using tenet::test_support::ServerProcess;
+
+const std::string kBinary = tenet::test_support::tenet_binary(TENET_BINARY);
+const std::string kPolicies = std::string(TENET_SOURCE_DIR) + "/policies";
+
+// ------------------------------------------------------------------ helpers
+
+// A fresh temporary directory, removed with everything in it at scope exit.
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path_ = fs::temp_directory_path() /
+            ("tenet-itest-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)));
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void write_text(const fs::path& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+
+// The output of a command (stdout only).
+std::string command_output(const std::string& command) {
+  std::string output;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return output;
+  std::array<char, 4096> buffer{};
+  std::size_t read = 0;
+  while ((read = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), read);
+  pclose(pipe);
+  return output;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> result;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) result.push_back(line);
+  return result;
+}
+
+// What `tenet eval` answers for these lines: the reference for decision ops.
+std::vector<std::string> eval_lines(const std::string& policies, const std::vector<std::string>& lines) {
+  const TempDir dir;
+  std::string input;
+  for (const std::string& line : lines) input += line + "\n";
+  write_text(dir.path() / "in.ndjson", input);
+  return split_lines(command_output(kBinary + " eval '" + policies + "' '" + (dir.path() / "in.ndjson").string() + "'"));
+}
+
+json parse(const std::optional<std::string>& line) {
+  return line ? json::parse(*line, nullptr, false) : json();
+}
+
+std::string error_code(const json& response) {
+  if (!response.is_object() || !response.contains("error") || !response["error"].is_object()) return "";
+  return response["error"].value("code", "");
+}
+
+// Requests over the shipped policies/ (see policies/*_test.tenet).
+const std::string kTrader =
+    R"("principal":{"id":"u1","role":"trader","attrs":{"kyc":"verified","account_age_days":100,"country":"DE","tags":["desk"]}})";
+const std::string kNorthwindUser =
+    R"("principal":{"id":"n1","role":"basic","attrs":{"kyc":"verified","account_age_days":10,"country":"DE","tags":[]}})";
+
+std::string cedar_check(const std::string& id, const std::string& owner) {
+  return R"({"id":)" + id + R"(,"op":"check","tenant":"cedar",)" + kTrader +
+         R"(,"action":"read","resource":{"type":"document","id":"d1","tenant":"cedar","attrs":{"owner":")" + owner +
+         R"(","locked":false,"classification":"internal"}},"context":{"mfa":true}})";
+}
+std::string tenant_check(const std::string& id, const std::string& tenant, const std::string& owner) {
+  return R"({"id":)" + id + R"(,"op":"check","tenant":")" + tenant + R"(",)" + kNorthwindUser +
+         R"(,"action":"read","resource":{"type":"document","id":"d1","tenant":")" + tenant +
+         R"(","attrs":{"owner":")" + owner + R"(","locked":false,"classification":"internal"}},"context":{"mfa":true}})";
+}
+std::string cedar_features(const std::string& id) {
+  return R"({"id":)" + id + R"(,"op":"features","tenant":"cedar",)" + kTrader + "}";
+}
+
+std::vector<std::string> decision_requests() {
+  return {
+      cedar_check("1", "u1"),
+      cedar_check("2", "u2"),
+      R"({"id":3,"op":"transition","tenant":"cedar",)" + kTrader + R"(,"to":"company"})",
+      R"({"id":4,"op":"subscribe","tenant":"cedar",)" + kTrader + R"(,"plan":"trader_desk"})",
+      R"({"id":5,"op":"plans","tenant":"cedar",)" + kTrader + "}",
+      cedar_features("6"),
+      R"({"id":7,"op":"lifecycle","tenant":"cedar",)" + kTrader +
+          R"(,"resource":{"type":"subscription","id":"s1","tenant":"cedar","state":"signing","attrs":{"owner":"u1","plan":"pro","overdue_days":0}},"to":"signed"})",
+      R"({"id":8,"op":"batch","requests":[)" + cedar_check("\"a\"", "u1") + "," + cedar_features("\"b\"") + "]}",
+      tenant_check("9", "northwind", "n1"),
+      R"({"id":10,"op":"check","tenant":"cedar",)" + kTrader +
+          R"(,"action":"read","resource":{"type":"document","id":"d7","tenant":"northwind","attrs":{"owner":"u1","locked":false,"classification":"internal"}}})",
+      "this is not json",
+  };
+}
+
+// A server on 127.0.0.1:0 serving `dir` with the extra arguments.
+#define START_SERVER(name, dir, ...)                                      \
+  ServerProcess name(kBinary, [&] {                                       \
+    std::vector<std::string> a{dir, "--listen", "127.0.0.1:0"};           \
+    const std::vector<std::string> extra = __VA_ARGS__;                   \
+    a.insert(a.end(), extra.begin(), extra.end());                        \
+    return a;                                                             \
+  }(), 1);                                                                \
+  ASSERT_TRUE(name.started()) << name.error();                            \
+  ASSERT_GT(name.tcp_port(), 0)
+
+LineClient connect_tcp(const ServerProcess& server) {
+  std::optional<LineClient> client = LineClient::tcp(server.tcp_port());
+  if (!client) ADD_FAILURE() << "cannot connect to 127.0.0.1:" << server.tcp_port();
+  return client ? std::move(*client) : LineClient();
+}
+
+struct Token {
+  std::string token;
+  std::string file_line;
+};
+
+// `tenet token new`: line 1 the token, line 2 the token-file line.
+Token new_token(const std::string& tenant, const std::string& rights) {
+  const std::vector<std::string> out =
+      split_lines(command_output(kBinary + " token new --tenant '" + tenant + "' --rights " + rights));
+  if (out.size() < 2) {
+    ADD_FAILURE() << "`tenet token new` printed " << out.size() << " lines";
+    return {};
+  }
+  return {out[0], out[1]};
+}
+
+std::string hello(const std::string& token) { return json{{"op", "hello"}, {"token", token}}.dump(); }
+
+// ------------------------------------------------------------ every op, both transports
+
+void expect_every_op(LineClient& client) {
+  // Decision ops: exactly what `tenet eval` answers for the same lines.
+  const std::vector<std::string> requests = decision_requests();
+  const std::vector<std::string> expected = eval_lines(kPolicies, requests);
+  ASSERT_EQ(expected.size(), requests.size());
+  std::string payload;
+  for (const std::string& line : requests) payload += line + "\n";
+  const std::vector<std::string> got = client.round_trip(payload, requests.size(), Millis(10000));
+  ASSERT_EQ(got.size(), requests.size()) << client.error();
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(json::parse(got[i], nullptr, false), json::parse(expected[i])) << requests[i];
+  }
+  EXPECT_EQ(json::parse(got[0])["decision"], "allow");
+  EXPECT_EQ(json::parse(got[1])["decision"], "deny");
+
+  const json health = parse(client.request(R"({"id":"h","op":"health"})"));
+  EXPECT_EQ(health["id"], "h");
+  EXPECT_EQ(health["ok"], true) << health;
+  EXPECT_TRUE(health["policy_version"].is_number_integer()) << health;
+
+  const json stats = parse(client.request(R"({"id":"s","op":"stats"})"));
+  EXPECT_EQ(stats["id"], "s");
+  EXPECT_TRUE(stats.is_object() && !stats.contains("error")) << stats;
+  EXPECT_NE(stats.dump().find("requests"), std::string::npos) << stats;
+
+  const json unknown = parse(client.request(R"({"id":"u","op":"frobnicate"})"));
+  EXPECT_EQ(error_code(unknown), "unknown_op") << unknown;
+
+  const json missing = parse(client.request(R"({"id":"m","op":"check","tenant":"cedar"})"));
+  EXPECT_EQ(error_code(missing), "bad_request") << missing;
+  EXPECT_EQ(missing["decision"], "deny") << missing;
+
+  const json reload = parse(client.request(R"({"id":"r","op":"reload"})", Millis(20000)));
+  EXPECT_EQ(reload["ok"], true) << reload;
+  EXPECT_GT(reload.value("policy_version", 0), health.value("policy_version", 0)) << reload;
+
+  // Without a token file the server accepts everything (loopback only);
+  // hello still answers.
+  const json greeting = parse(client.request(hello("whatever")));
+  EXPECT_TRUE(greeting.is_object()) << greeting;
+}
+
+TEST(ServerIntegration, EveryOpOverTcp) {
+  TempDir state;
+  START_SERVER(server, kPolicies, {"--state", (state.path() / "state.json").string()});
+  LineClient client = connect_tcp(server);
+  expect_every_op(client);
+
+  const json set = parse(client.request(
+      R"({"id":"f","op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})"));
+  EXPECT_EQ(set["ok"], true) << set;
+  const json features = parse(client.request(cedar_features("\"g\"")));
+  EXPECT_NE(features["features"].dump().find("margin"), std::string::npos) << features;
+}
+
+TEST(ServerIntegration, EveryOpOverUnixSocket) {
+  TempDir dir;
+  const std::string socket_path = (dir.path() / "tenet.sock").string();
+  ServerProcess server(kBinary, {kPolicies, "--unix", socket_path, "--state", (dir.path() / "s.json").string()}, 1);
+  ASSERT_TRUE(server.started()) << server.error();
+  EXPECT_EQ(server.unix_path(), socket_path);
+  std::optional<LineClient> client = LineClient::unix_socket(socket_path);
+  ASSERT_TRUE(client.has_value());
+  expect_every_op(*client);
+  const json set = parse(client->request(
+      R"({"id":"f","op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})"));
+  EXPECT_EQ(set["ok"], true) << set;
+}
+
+TEST(ServerIntegration, TcpAndUnixAtOnce) {
+  TempDir dir;
+  const std::string socket_path = (dir.path() / "both.sock").string();
+  ServerProcess server(kBinary, {kPolicies, "--listen", "127.0.0.1:0", "--unix", socket_path}, 2);
+  ASSERT_TRUE(server.started()) << server.error();
+  LineClient tcp = connect_tcp(server);
+  std::optional<LineClient> unix_client = LineClient::unix_socket(socket_path);
+  ASSERT_TRUE(unix_client.has_value());
+  EXPECT_EQ(parse(tcp.request(cedar_check("1", "u1")))["decision"], "allow");
+  EXPECT_EQ(parse(unix_client->request(cedar_check("1", "u1")))["decision"], "allow");
+}
+
+// ------------------------------------------------------------------ pipelining and concurrency
+
+TEST(ServerIntegration, TenThousandPipelinedInOrder) {
+  START_SERVER(server, kPolicies, {"--threads", "2"});
+  LineClient client = connect_tcp(server);
+  constexpr int kCount = 10000;
+  std::string payload;
+  for (int i = 0; i < kCount; ++i) payload += cedar_check(std::to_string(i), i % 3 == 0 ? "u2" : "u1") + "\n";
+  const std::vector<std::string> got = client.round_trip(payload, kCount, Millis(60000));
+  ASSERT_EQ(got.size(), static_cast<std::size_t>(kCount)) << client.error();
+  for (int i = 0; i < kCount; ++i) {
+    const json response = json::parse(got[static_cast<std::size_t>(i)], nullptr, false);
+    ASSERT_EQ(response["id"], i) << got[static_cast<std::size_t>(i)];
+    ASSERT_EQ(response["decision"], i % 3 == 0 ? "deny" : "allow") << response;
+  }
+}
+
+TEST(ServerIntegration, SixtyFourConcurrentConnections) {
+  START_SERVER(server, kPolicies, {"--threads", "2"});
+  constexpr int kConnections = 64;
+  constexpr int kPerConnection = 200;
+  std::vector<LineClient> clients;
+  for (int c = 0; c < kConnections; ++c) clients.push_back(connect_tcp(server));  // all open at once
+  std::atomic<int> good{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kConnections; ++c) {
+    threads.emplace_back([&, c] {
+      std::string payload;
+      for (int i = 0; i < kPerConnection; ++i) payload += cedar_check(std::to_string(c * 1000 + i), "u1") + "\n";
+      const std::vector<std::string> got =
+          clients[static_cast<std::size_t>(c)].round_trip(payload, kPerConnection, Millis(60000));
+      int ok = 0;
+      for (int i = 0; i < static_cast<int>(got.size()); ++i) {
+        const json r = json::parse(got[static_cast<std::size_t>(i)], nullptr, false);
+        if (r.is_object() && r["id"] == c * 1000 + i && r["decision"] == "allow") ++ok;
+      }
+      good += ok;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(good.load(), kConnections * kPerConnection);
+}
+
+// ------------------------------------------------------------------ bad input and limits
+
+TEST(ServerIntegration, BadJsonThenGoodLineOnSameConnection) {
+  START_SERVER(server, kPolicies, {});
+  LineClient client = connect_tcp(server);
+  const std::vector<std::string> got =
+      client.round_trip("{\"id\":1,\"op\":\n" + cedar_check("2", "u1") + "\n", 2, Millis(5000));
+  ASSERT_EQ(got.size(), 2U);
+  const json bad = json::parse(got[0], nullptr, false);
+  EXPECT_EQ(error_code(bad), "bad_json") << bad;
+  EXPECT_TRUE(bad.contains("id") && bad["id"].is_null()) << bad;
+  const json good = json::parse(got[1], nullptr, false);
+  EXPECT_EQ(good["id"], 2);
+  EXPECT_EQ(good["decision"], "allow") << good;
+}
+
+TEST(ServerIntegration, OversizedLineGetsTooLargeThenClose) {
+  START_SERVER(server, kPolicies, {"--max-line", "1024"});
+  LineClient client = connect_tcp(server);
+  // A line within the limit works.
+  EXPECT_EQ(parse(client.request(cedar_check("1", "u1")))["decision"], "allow");
+  const std::string huge = R"({"id":2,"op":"check","tenant":")" + std::string(4000, 'x') + "\"}\n";
+  client.send(huge + cedar_check("3", "u1") + "\n", Millis(2000));  // the server may close before the end
+  const json response = parse(client.read_line(Millis(5000)));
+  EXPECT_EQ(error_code(response), "too_large") << response;
+  EXPECT_TRUE(client.wait_closed(Millis(5000))) << "the connection should be closed after too_large";
+  LineClient other = connect_tcp(server);  // the server keeps serving
+  EXPECT_EQ(parse(other.request(cedar_check("4", "u1")))["decision"], "allow");
+}
+
+TEST(ServerIntegration, HalfWrittenLineThenDisconnect) {
+  START_SERVER(server, kPolicies, {});
+  {
+    LineClient half = connect_tcp(server);
+    const std::string line = cedar_check("1", "u1");
+    ASSERT_TRUE(half.send_all(line.substr(0, line.size() / 2)));
+    std::this_thread::sleep_for(Millis(100));
+  }  // closed mid-line
+  {
+    LineClient half_shut = connect_tcp(server);  // half a line, then only the write side closed
+    ASSERT_TRUE(half_shut.send_all(cedar_check("2", "u1").substr(0, 50)));
+    half_shut.shutdown_write();
+    EXPECT_TRUE(half_shut.wait_closed(Millis(5000)));
+  }
+  LineClient other = connect_tcp(server);
+  EXPECT_EQ(parse(other.request(cedar_check("3", "u1")))["decision"], "allow");
+  EXPECT_TRUE(server.running());
+}
+
+TEST(ServerIntegration, ClientThatNeverReadsKeepsMemoryBounded) {
+  // A connection stuck in a write counts as idle: with a 3 s idle timeout the
+  // never-reading client must be dropped within the 15 s below, while the
+  // other client (a request every ~1.6 s) stays connected.
+  START_SERVER(server, kPolicies, {"--threads", "2", "--idle-timeout", "3"});
+  LineClient warm = connect_tcp(server);
+  ASSERT_EQ(parse(warm.request(cedar_check("0", "u1")))["decision"], "allow");
+  const std::optional<long> rss_before = server.rss_kib();
+  ASSERT_TRUE(rss_before.has_value());
+
+  // Batches with explain: ~1 KB in, many KB out per line.
+  std::string batch = R"({"id":1,"op":"batch","requests":[)";
+  for (int i = 0; i < 64; ++i) {
+    std::string item = cedar_check(std::to_string(i), "u2");
+    item.insert(item.size() - 1, R"(,"explain":true)");
+    batch += (i == 0 ? "" : ",") + item;
+  }
+  batch += "]}\n";
+  std::string chunk;
+  for (int i = 0; i < 16; ++i) chunk += batch;
+
+  LineClient sink = connect_tcp(server);
+  std::size_t sent = 0;
+  bool disconnected = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  int rounds = 0;
+  while (std::chrono::steady_clock::now() < deadline && rounds < 100000) {
+    ++rounds;
+    const std::size_t n = sink.send(chunk, Millis(200));
+    sent += n;
+    if (n < chunk.size() && !sink.error().empty() && sink.error() != "send timed out") {
+      disconnected = true;  // reset / broken pipe: the server dropped it
+      break;
+    }
+    // Meanwhile the server keeps serving another client.
+    if (rounds % 8 == 0) {
+      ASSERT_EQ(parse(warm.request(cedar_check(std::to_string(rounds), "u1"), Millis(5000)))["decision"], "allow")
+          << "round " << rounds;
+    }
+  }
+  const std::optional<long> rss_after = server.rss_kib();
+  ASSERT_TRUE(rss_after.has_value());
+  EXPECT_TRUE(server.running());
+  EXPECT_EQ(parse(warm.request(cedar_check("\"x\"", "u1")))["decision"], "allow");
+  EXPECT_LT(*rss_after - *rss_before, 64 * 1024) << "RSS " << *rss_before << " KiB -> " << *rss_after << " KiB after "
+                                                 << sent << " bytes sent";
+  RecordProperty("rss_before_kib", static_cast<int>(*rss_before));
+  RecordProperty("rss_after_kib", static_cast<int>(*rss_after));
+  RecordProperty("bytes_sent_by_non_reader", static_cast<int>(sent));
+  EXPECT_TRUE(disconnected) << "a client that never reads should be disconnected (sent " << sent << " bytes)";
+}
+
+// ------------------------------------------------------------------ tokens
+
+struct TokenSetup {
+  Token global_admin = new_token("*", "check,admin");
+  Token cedar_admin = new_token("cedar", "check,admin");
+  Token cedar_check_only = new_token("cedar", "check");
+  Token northwind_check = new_token("northwind", "check");
+
+  void write(const fs::path& file) const {
+    write_text(file, global_admin.file_line + "\n" + cedar_admin.file_line + "\n" + cedar_check_only.file_line +
+                         "\n" + northwind_check.file_line + "\n");
+  }
+};
+
+TEST(ServerIntegration, TokenFileLinesAreHashes) {
+  const Token token = new_token("cedar", "check,admin");
+  ASSERT_FALSE(token.token.empty());
+  std::istringstream fields(token.file_line);
+  std::string hash, tenant, rights;
+  fields >> hash >> tenant >> rights;
+  EXPECT_EQ(hash.size(), 64U) << token.file_line;
+  EXPECT_EQ(hash.find_first_not_of("0123456789abcdef"), std::string::npos) << token.file_line;
+  EXPECT_EQ(tenant, "cedar");
+  EXPECT_EQ(token.file_line.find(token.token), std::string::npos) << "token in clear in the token file";
+}
+
+TEST(ServerIntegration, UnauthenticatedUntilHello) {
+  TempDir dir;
+  const TokenSetup tokens;
+  tokens.write(dir.path() / "tokens");
+  START_SERVER(server, kPolicies, {"--tokens", (dir.path() / "tokens").string()});
+  LineClient client = connect_tcp(server);
+  const json before = parse(client.request(cedar_check("1", "u1")));
+  EXPECT_EQ(error_code(before), "unauthenticated") << before;
+  EXPECT_EQ(before["decision"], "deny") << before;
+  EXPECT_EQ(error_code(parse(client.request(R"({"op":"stats"})"))), "unauthenticated");
+  EXPECT_EQ(parse(client.request(R"({"op":"health"})"))["ok"], true);  // health needs no hello
+  const json wrong = parse(client.request(hello("not-a-token")));
+  EXPECT_EQ(error_code(wrong), "unauthenticated") << wrong;
+  const json ok = parse(client.request(hello(tokens.cedar_check_only.token)));
+  EXPECT_EQ(ok["ok"], true) << ok;
+  EXPECT_EQ(ok["tenant"], "cedar") << ok;
+  EXPECT_TRUE(ok.contains("version")) << ok;
+  EXPECT_EQ(parse(client.request(cedar_check("2", "u1")))["decision"], "allow");
+
+  LineClient global = connect_tcp(server);
+  const json global_hello = parse(global.request(hello(tokens.global_admin.token)));
+  EXPECT_EQ(global_hello["ok"], true) << global_hello;
+  EXPECT_TRUE(global_hello["tenant"].is_null()) << global_hello;
+  EXPECT_EQ(parse(global.request(tenant_check("3", "northwind", "n1")))["decision"], "allow");
+}
+
+TEST(ServerIntegration, TenantTokenAskingAboutAnotherTenantIsForbidden) {
+  TempDir dir;
+  const TokenSetup tokens;
+  tokens.write(dir.path() / "tokens");
+  START_SERVER(server, kPolicies, {"--tokens", (dir.path() / "tokens").string()});
+  LineClient client = connect_tcp(server);
+  ASSERT_EQ(parse(client.request(hello(tokens.cedar_check_only.token)))["ok"], true);
+  const json other = parse(client.request(tenant_check("1", "northwind", "n1")));
+  EXPECT_EQ(error_code(other), "forbidden") << other;
+  EXPECT_EQ(other["decision"], "deny") << other;
+  const json in_batch =
+      parse(client.request(R"({"id":2,"op":"batch","requests":[)" + tenant_check("\"x\"", "northwind", "n1") + "]}"));
+  EXPECT_NE(in_batch.dump().find("forbidden"), std::string::npos) << in_batch;
+  EXPECT_EQ(in_batch.dump().find("\"allow\""), std::string::npos) << in_batch;
+  EXPECT_EQ(parse(client.request(cedar_check("3", "u1")))["decision"], "allow");  // own tenant still fine
+  // check rights only: no admin ops.
+  EXPECT_EQ(error_code(parse(client.request(R"({"op":"reload"})"))), "forbidden");
+  EXPECT_EQ(error_code(parse(client.request(
+                R"({"op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})"))),
+            "forbidden");
+}
+
+TEST(ServerIntegration, PartnerAdminCannotFlipAnotherTenantsFeature) {
+  TempDir dir;
+  const TokenSetup tokens;
+  tokens.write(dir.path() / "tokens");
+  START_SERVER(server, kPolicies,
+               {"--tokens", (dir.path() / "tokens").string(), "--state", (dir.path() / "state.json").string()});
+  LineClient client = connect_tcp(server);
+  ASSERT_EQ(parse(client.request(hello(tokens.cedar_admin.token)))["ok"], true);
+  const json other = parse(client.request(
+      R"({"id":1,"op":"set_feature","tenant":"northwind","feature":"beta_ui","state":"on"})"));
+  EXPECT_EQ(error_code(other), "forbidden") << other;
+  const json own = parse(client.request(
+      R"({"id":2,"op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})"));
+  EXPECT_EQ(own["ok"], true) << own;
+  EXPECT_EQ(error_code(parse(client.request(R"({"op":"reload"})"))), "forbidden");  // global admin only
+  const json state = json::parse(read_text(dir.path() / "state.json"), nullptr, false);
+  EXPECT_FALSE(state.is_object() && state["features"].contains("northwind")) << state;
+}
+
+// ------------------------------------------------------------------ reload
+
+void copy_policies(const fs::path& to) { fs::copy(kPolicies, to, fs::copy_options::recursive); }
+
+TEST(ServerIntegration, ReloadWithBrokenPolicySetKeepsOldOne) {
+  TempDir dir;
+  const fs::path policies = dir.path() / "policies";
+  copy_policies(policies);
+  START_SERVER(server, policies.string(), {});
+  LineClient client = connect_tcp(server);
+  const json health = parse(client.request(R"({"op":"health"})"));
+  const std::string good = parse(client.request(cedar_check("1", "u1"))).dump();
+
+  const fs::path cedar = policies / "tenants" / "cedar.tenet";
+  const std::string original = read_text(cedar);
+  write_text(cedar, original + "\ntenant broken extends nowhere { role ; }\n");
+  const json refused = parse(client.request(R"({"id":"r","op":"reload"})", Millis(20000)));
+  EXPECT_FALSE(refused.value("ok", false)) << refused;
+  EXPECT_FALSE(error_code(refused).empty()) << refused;
+  EXPECT_NE(refused.dump().find("cedar.tenet"), std::string::npos) << "diagnostics should name the file: " << refused;
+  EXPECT_EQ(parse(client.request(cedar_check("1", "u1"))).dump(), good);  // the old set keeps serving
+  EXPECT_EQ(parse(client.request(R"({"op":"health"})"))["policy_version"], health["policy_version"]);
+
+  // SIGHUP with the broken set: also refused, still serving.
+  server.signal(SIGHUP);
+  std::this_thread::sleep_for(Millis(500));
+  EXPECT_TRUE(server.running());
+  EXPECT_EQ(parse(client.request(cedar_check("1", "u1"))).dump(), good);
+
+  write_text(cedar, original);
+  const json fixed = parse(client.request(R"({"op":"reload"})", Millis(20000)));
+  EXPECT_EQ(fixed["ok"], true) << fixed;
+}
+
+// Adds a rule to a tenant file (before its last '}').
+std::string with_marker(const std::string& text) {
+  const std::size_t end = text.rfind('}');
+  return text.substr(0, end) +
+         "  @id(\"reload-marker\") permit read on document when resource.classification == \"internal\";\n" +
+         text.substr(end);
+}
+
+TEST(ServerIntegration, ReloadWhileFourClientsHammer) {
+  TempDir dir;
+  const fs::path policies = dir.path() / "policies";
+  copy_policies(policies);
+  const fs::path cedar = policies / "tenants" / "cedar.tenet";
+  const fs::path lumen = policies / "tenants" / "lumen.tenet";
+  const std::string cedar_a = read_text(cedar), lumen_a = read_text(lumen);
+  const std::string cedar_b = with_marker(cedar_a), lumen_b = with_marker(lumen_a);
+  START_SERVER(server, policies.string(), {"--threads", "2"});
+
+  // Each request is a batch over two tenants: version A denies both
+  // (no_permit), version B allows both (reload-marker). A mixed answer would be
+  // a half-loaded set.
+  const std::string request_tail = R"(,"op":"batch","requests":[)" + tenant_check("\"c\"", "cedar", "other") + "," +
+                                   tenant_check("\"l\"", "lumen", "other") + "]}";
+  constexpr int kClients = 4, kMaxRounds = 2000, kPipeline = 25, kReloads = 10;
+  std::atomic<int> failures{0}, answered{0}, seen_a{0}, seen_b{0}, rounds_done{0};
+  std::atomic<bool> reloads_done{false};
+  std::string first_failure;
+  std::mutex failure_mutex;
+  std::vector<std::thread> hammers;
+  for (int c = 0; c < kClients; ++c) {
+    hammers.emplace_back([&, c] {
+      std::optional<LineClient> client = LineClient::tcp(server.tcp_port());
+      if (!client) {
+        ++failures;
+        return;
+      }
+      for (int round = 0; round < kMaxRounds && !reloads_done.load(); ++round) {
+        std::string payload;
+        for (int i = 0; i < kPipeline; ++i) payload += "{\"id\":" + std::to_string(c * 1000000 + round * 100 + i) + request_tail + "\n";
+        const std::vector<std::string> got = client->round_trip(payload, kPipeline, Millis(20000));
+        for (int i = 0; i < kPipeline; ++i) {
+          const json r = i < static_cast<int>(got.size()) ? json::parse(got[static_cast<std::size_t>(i)], nullptr, false) : json();
+          const bool ok = r.is_object() && r["id"] == c * 1000000 + round * 100 + i && r["results"].size() == 2;
+          const std::string d0 = ok ? r["results"][0].value("decision", "") : "";
+          const std::string d1 = ok ? r["results"][1].value("decision", "") : "";
+          if (!ok || d0 != d1 || r.dump().find("error") != std::string::npos) {
+            ++failures;
+            const std::lock_guard lock(failure_mutex);
+            if (first_failure.empty()) first_failure = r.dump();
+          } else {
+            ++answered;
+            (d0 == "allow" ? seen_b : seen_a)++;
+          }
+        }
+        ++rounds_done;
+      }
+    });
+  }
+  LineClient admin = connect_tcp(server);
+  int reloads = 0;
+  for (int i = 0; i < kReloads; ++i) {
+    const int rounds_before = rounds_done.load();
+    write_text(cedar, i % 2 == 0 ? cedar_b : cedar_a);
+    write_text(lumen, i % 2 == 0 ? lumen_b : lumen_a);
+    const json r = parse(admin.request(R"({"op":"reload"})", Millis(20000)));
+    EXPECT_EQ(r["ok"], true) << r;
+    ++reloads;
+    // Let the hammers run a few rounds on this version (bounded wait).
+    for (int wait = 0; wait < 200 && rounds_done.load() < rounds_before + 8; ++wait) std::this_thread::sleep_for(Millis(5));
+  }
+  reloads_done = true;
+  for (std::thread& t : hammers) t.join();
+  EXPECT_EQ(failures.load(), 0) << first_failure;
+  EXPECT_GT(answered.load(), 0);
+  EXPECT_EQ(reloads, kReloads);
+  EXPECT_GT(seen_a.load(), 0) << "no answer from the original set";
+  EXPECT_GT(seen_b.load(), 0) << "no answer from the reloaded set";
+  RecordProperty("answers_from_a", seen_a.load());
+  RecordProperty("answers_from_b", seen_b.load());
+}
+
+// ------------------------------------------------------------------ durability and shutdown
+
+TEST(ServerIntegration, SetFeatureSurvivesRestart) {
+  TempDir dir;
+  const std::string state = (dir.path() / "state.json").string();
+  {
+    START_SERVER(server, kPolicies, {"--state", state});
+    LineClient client = connect_tcp(server);
+    EXPECT_EQ(parse(client.request(cedar_features("1")))["features"].dump().find("margin"), std::string::npos);
+    const json set = parse(client.request(
+        R"({"id":2,"op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})"));
+    ASSERT_EQ(set["ok"], true) << set;
+    // Persisted before ok: the file says so already.
+    const json file = json::parse(read_text(state), nullptr, false);
+    EXPECT_EQ(file["features"]["cedar"]["margin"], "on") << file;
+    // Survives a reload too.
+    EXPECT_EQ(parse(client.request(R"({"op":"reload"})", Millis(20000)))["ok"], true);
+    EXPECT_NE(parse(client.request(cedar_features("3")))["features"].dump().find("margin"), std::string::npos);
+    server.signal(SIGTERM);
+    EXPECT_EQ(server.wait_exit(Millis(10000)), 0);
+  }
+  START_SERVER(restarted, kPolicies, {"--state", state});
+  LineClient client = connect_tcp(restarted);
+  const json features = parse(client.request(cedar_features("4")));
+  EXPECT_NE(features["features"].dump().find("margin"), std::string::npos) << features;
+  const json reset = parse(client.request(
+      R"({"id":5,"op":"set_feature","tenant":"cedar","feature":"margin","state":"default"})"));
+  EXPECT_EQ(reset["ok"], true) << reset;
+  EXPECT_EQ(parse(client.request(cedar_features("6")))["features"].dump().find("margin"), std::string::npos);
+}
+
+TEST(ServerIntegration, SigtermWhileBusyAnswersEverythingSent) {
+  START_SERVER(server, kPolicies, {"--threads", "2"});
+  constexpr int kClients = 3, kCount = 20000;
+  std::atomic<int> all_sent{0};
+  std::vector<std::vector<std::string>> answers(kClients);
+  std::vector<LineClient> clients;
+  for (int c = 0; c < kClients; ++c) clients.push_back(connect_tcp(server));
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&, c] {
+      std::string payload;
+      for (int i = 0; i < kCount; ++i) payload += cedar_check(std::to_string(i), "u1") + "\n";
+      answers[static_cast<std::size_t>(c)] = clients[static_cast<std::size_t>(c)].round_trip(
+          payload, kCount, Millis(30000), [&] { ++all_sent; });
+    });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (all_sent.load() < kClients && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(Millis(1));
+  ASSERT_EQ(all_sent.load(), kClients);
+  ASSERT_TRUE(server.signal(SIGTERM));
+  for (std::thread& t : threads) t.join();
+  // SIGTERM goes out as soon as every byte is in the sockets, usually with
+  // thousands of requests still unanswered: all of them must come back.
+  for (int c = 0; c < kClients; ++c) {
+    const std::vector<std::string>& got = answers[static_cast<std::size_t>(c)];
+    EXPECT_EQ(got.size(), static_cast<std::size_t>(kCount)) << "client " << c;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      const json r = json::parse(got[i], nullptr, false);
+      ASSERT_EQ(r["id"], static_cast<int>(i));
+      ASSERT_EQ(r["decision"], "allow") << r;
+    }
+  }
+  EXPECT_EQ(server.wait_exit(Millis(10000)), 0) << server.stderr_text();
+  EXPECT_FALSE(LineClient::tcp(server.tcp_port(), Millis(1000)).has_value()) << "still accepting after SIGTERM";
+}
+
+TEST(ServerIntegration, RefusesNonLoopbackWithoutTokens) {
+  ServerProcess server(kBinary, {kPolicies, "--listen", "0.0.0.0:0"}, 1, Millis(3000));
+  EXPECT_FALSE(server.started());
+  EXPECT_NE(server.wait_exit(Millis(5000)).value_or(0), 0) << server.stderr_text();
+}
+
+}  // namespace

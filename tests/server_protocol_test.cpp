@@ -1,0 +1,141 @@
+// server/protocol without sockets: sessions (hello, unauthenticated,
+// forbidden), stats, set_feature persistence, reload failure.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "server/protocol.hpp"
+
+namespace tenet::server {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kAcmeCheck =
+    R"({"id":1,"op":"check","tenant":"lumen","principal":{"id":"u1","role":"basic","attrs":{"kyc":"verified","account_age_days":40}},"action":"read","resource":{"type":"document","id":"d1","tenant":"lumen","attrs":{"owner":"u1","locked":false,"classification":"internal"}}})";
+const std::string kCedarCheck =
+    R"({"id":2,"op":"check","tenant":"cedar","principal":{"id":"u1","role":"basic","attrs":{"kyc":"verified","account_age_days":40}},"action":"read","resource":{"type":"document","id":"d1","tenant":"cedar","attrs":{"owner":"u1","locked":false,"classification":"internal"}}})";
+
+std::string hash_line(const std::string& token, const std::string& tenant, const std::string& rights) {
+  const auto hash = sha256(token);
+  return to_hex(hash.data(), hash.size()) + ' ' + tenant + ' ' + rights + '\n';
+}
+
+class ServerProtocolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("tenet_protocol_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    fs::copy(fs::path(TENET_SOURCE_DIR) / "policies", dir_ / "policies", fs::copy_options::recursive);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::unique_ptr<Service> make_service(bool with_tokens) {
+    std::optional<TokenStore> tokens;
+    if (with_tokens) {
+      auto loaded = TokenStore::parse(hash_line("lumen-check", "lumen", "check") +
+                                          hash_line("lumen-admin", "lumen", "check,admin") +
+                                          hash_line("root", "*", "check,admin"),
+                                      "tokens");
+      EXPECT_TRUE(loaded.store) << loaded.error;
+      tokens = std::move(loaded.store);
+    }
+    auto features = std::make_unique<FeatureState>();
+    EXPECT_FALSE(FeatureState::load(dir_ / "state.json", *features));
+    auto loaded = Engine::load(dir_ / "policies");
+    EXPECT_TRUE(loaded.engine);
+    return std::make_unique<Service>(dir_ / "policies", std::move(loaded.engine), std::move(tokens),
+                                     std::move(features));
+  }
+
+  std::string ask(Service& service, Protocol& protocol, const std::string& line) {
+    auto policies = service.engine().snapshot();
+    std::string out;
+    protocol.handle(policies, line, scratch_, out);
+    return out;
+  }
+
+  fs::path dir_;
+  Scratch scratch_;
+};
+
+TEST_F(ServerProtocolTest, WithoutTokensEveryOpIsAllowed) {
+  auto service = make_service(false);
+  Protocol protocol(*service);
+  EXPECT_EQ(ask(*service, protocol, R"({"op":"health"})"), "{\"ok\":true,\"policy_version\":1}\n");
+  EXPECT_NE(ask(*service, protocol, kAcmeCheck).find("\"decision\":\"allow\""), std::string::npos);
+  EXPECT_NE(ask(*service, protocol, "nope").find("bad_json"), std::string::npos);
+  const std::string stats = ask(*service, protocol, R"({"op":"stats"})");
+  EXPECT_NE(stats.find("\"decisions\":{\"allow\":1,\"deny\":0}"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("\"bad_json\":1"), std::string::npos) << stats;
+}
+
+TEST_F(ServerProtocolTest, TokensScopeTheSession) {
+  auto service = make_service(true);
+  Protocol protocol(*service);
+  EXPECT_NE(ask(*service, protocol, R"({"op":"health"})").find("\"ok\":true"), std::string::npos);
+  const std::string before = ask(*service, protocol, kAcmeCheck);
+  EXPECT_NE(before.find("unauthenticated"), std::string::npos) << before;
+  EXPECT_NE(before.find("\"decision\":\"deny\""), std::string::npos) << before;
+  EXPECT_NE(ask(*service, protocol, R"({"op":"hello","token":"wrong"})").find("unauthenticated"), std::string::npos);
+  EXPECT_EQ(ask(*service, protocol, R"({"id":7,"op":"hello","token":"lumen-check"})"),
+            "{\"id\":7,\"ok\":true,\"tenant\":\"lumen\",\"version\":\"0.1.0\"}\n");
+  EXPECT_NE(ask(*service, protocol, kAcmeCheck).find("\"allow\""), std::string::npos);
+  EXPECT_NE(ask(*service, protocol, kCedarCheck).find("forbidden"), std::string::npos);
+  const std::string batch = ask(*service, protocol, R"({"op":"batch","requests":[)" + kAcmeCheck + ',' + kCedarCheck + "]}");
+  EXPECT_NE(batch.find("lumen:owner-reads"), std::string::npos) << batch;
+  EXPECT_NE(batch.find("forbidden"), std::string::npos) << batch;
+  EXPECT_NE(ask(*service, protocol, R"({"op":"stats"})").find("forbidden"), std::string::npos);
+}
+
+TEST_F(ServerProtocolTest, PartnerAdminFlipsOnlyItsOwnFeatures) {
+  auto service = make_service(true);
+  Protocol protocol(*service);
+  (void)ask(*service, protocol, R"({"op":"hello","token":"lumen-admin"})");
+  EXPECT_NE(ask(*service, protocol, R"({"op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})")
+                .find("forbidden"),
+            std::string::npos);
+  EXPECT_NE(ask(*service, protocol, R"({"op":"reload"})").find("forbidden"), std::string::npos);
+  EXPECT_NE(ask(*service, protocol, R"({"op":"set_feature","tenant":"lumen","feature":"nope","state":"on"})")
+                .find("invalid_request"),
+            std::string::npos);
+  EXPECT_EQ(ask(*service, protocol, R"({"op":"set_feature","tenant":"lumen","feature":"beta_ui","state":"off"})"),
+            "{\"ok\":true}\n");
+  std::ifstream in(dir_ / "state.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("\"beta_ui\": \"off\""), std::string::npos) << text.str();
+  // A restart (a new service on the same state file) keeps the switch.
+  auto restarted = make_service(false);
+  Protocol again(*restarted);
+  const std::string features =
+      ask(*restarted, again, R"({"op":"features","tenant":"lumen","principal":{"id":"u","role":"basic","attrs":{"kyc":"verified","account_age_days":4}}})");
+  EXPECT_EQ(features.find("beta_ui"), std::string::npos) << features;
+}
+
+TEST_F(ServerProtocolTest, BrokenReloadKeepsTheOldSet) {
+  auto service = make_service(true);
+  Protocol protocol(*service);
+  (void)ask(*service, protocol, R"({"op":"hello","token":"root"})");
+  EXPECT_EQ(ask(*service, protocol, R"({"op":"reload"})"), "{\"ok\":true,\"policy_version\":2}\n");
+  std::ofstream(dir_ / "policies" / "broken.tenet") << "tenant lumen2 extends nothing_here {\n";
+  const std::string failed = ask(*service, protocol, R"({"id":3,"op":"reload"})");
+  EXPECT_NE(failed.find("\"code\":\"invalid_request\""), std::string::npos) << failed;
+  EXPECT_NE(failed.find("broken.tenet"), std::string::npos) << failed;
+  EXPECT_EQ(ask(*service, protocol, R"({"op":"health"})"), "{\"ok\":true,\"policy_version\":2}\n");
+  EXPECT_NE(ask(*service, protocol, kAcmeCheck).find("\"allow\""), std::string::npos);
+}
+
+TEST(TokenFile, MalformedLinesAreReportedWithTheirLine) {
+  const auto loaded = TokenStore::parse("# comment\n\nabc * check\n", "tokens.txt");
+  EXPECT_FALSE(loaded.store);
+  EXPECT_EQ(loaded.error.rfind("tokens.txt:3:", 0), 0U) << loaded.error;
+}
+
+}  // namespace
+}  // namespace tenet::server
