@@ -8,6 +8,7 @@
 // (plus at most 5 s of drain). --floor adds a raw loopback TCP echo ping-pong
 // measured in the same process, printed beside the figures.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <chrono>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
