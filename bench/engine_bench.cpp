@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "bench/policy_generator.hpp"
+#include "bench/request_generator.hpp"
 #include "engine/engine.hpp"
 #include "engine/evaluator.hpp"
 #include "engine/json_api.hpp"
@@ -79,53 +80,9 @@ std::shared_ptr<const tenet::CompiledPolicySet> load(const PolicySetCase& c) {
   return slot;
 }
 
-std::string tenant_name(std::size_t index) {
-  std::string digits = std::to_string(index);
-  digits.insert(0, digits.size() < 5 ? 5 - digits.size() : 0, '0');
-  return index % 7 == 3 ? "partner-" + digits + ".example" : "t" + digits;
-}
-
-// The generator's action names (bench/policy_generator.cpp).
-std::string action_name(std::size_t index) {
-  static const char* const kCommon[] = {"read", "write", "create", "delete", "share", "export"};
-  return index < 6 ? kCommon[index] : "action" + std::to_string(index);
-}
-
 // A seeded mix of check requests, as PROTOCOL.md lines.
 std::vector<std::string> check_lines(const PolicySetCase& c, std::size_t count) {
-  std::mt19937_64 random(42);
-  const auto pick = [&](std::initializer_list<const char*> items) {
-    return std::string(items.begin()[random() % items.size()]);
-  };
-  std::vector<std::string> lines;
-  for (std::size_t i = 0; i < count; ++i) {
-    const std::string tenant = tenant_name(random() % c.tenants);
-    const std::string user = "u" + std::to_string(random() % 4);
-    const std::string type = pick({"document", "account", "subscription"});
-    std::string attrs;
-    if (type == "document") {
-      attrs = R"("owner":")" + std::string("u") + std::to_string(random() % 4) + R"(","locked":)" +
-              pick({"true", "false"}) + R"(,"classification":")" + pick({"public", "internal", "secret"}) +
-              R"(","size_kb":)" + std::to_string(random() % 2000);
-    } else if (type == "account") {
-      attrs = R"("owner":"u)" + std::to_string(random() % 4) + R"(","frozen":)" + pick({"true", "false"}) +
-              R"(,"balance":)" + std::to_string(random() % 10000);
-    } else {
-      attrs = R"("owner":"u)" + std::to_string(random() % 4) + R"(","plan":"gold","overdue_days":)" +
-              std::to_string(random() % 60);
-    }
-    lines.push_back(
-        R"({"id":)" + std::to_string(i) + R"(,"op":"check","tenant":")" + tenant +
-        R"(","principal":{"id":")" + user + R"(","role":")" +
-        pick({"guest", "basic", "advanced", "company", "specialist"}) + R"(","attrs":{"kyc":")" +
-        pick({"none", "pending", "verified"}) + R"(","account_age_days":)" + std::to_string(random() % 400) +
-        R"(,"country":")" + pick({"DE", "FR", "US", "PL"}) + R"(","tags":["vip","beta"]}},"action":")" +
-        action_name(random() % c.actions) + R"(","resource":{"type":")" + type +
-        R"(","id":"r)" + std::to_string(i) + R"(","tenant":")" + tenant + R"(","attrs":{)" + attrs +
-        R"(}},"context":{"mfa":)" + pick({"true", "false"}) + R"(,"risk_score":)" +
-        std::to_string(random() % 100) + "}}");
-  }
-  return lines;
+  return tenet::bench::generate_check_requests(c.tenants, c.actions, count, 42);
 }
 
 constexpr std::size_t kRequests = 256;
