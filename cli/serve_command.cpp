@@ -28,15 +28,18 @@ struct ServeOptions {
   std::size_t max_line = std::size_t{1} << 20U;
   std::size_t max_connections = 1024;
   unsigned idle_timeout = 300;
+  std::size_t max_pending_bytes = std::size_t{4} << 20U;
 };
 
 // "HOST:PORT" ("[::1]:PORT" for IPv6) → endpoint; an error text otherwise.
-std::optional<std::string> parse_endpoint(const std::string& text, boost::asio::ip::tcp::endpoint& out) {
+std::optional<std::string> parse_endpoint(const std::string& text,
+                                          boost::asio::ip::tcp::endpoint& out) {
   const std::size_t colon = text.rfind(':');
   if (colon == std::string::npos) return "--listen " + text + ": expected HOST:PORT";
   std::string host = text.substr(0, colon);
   const std::string port_text = text.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   if (host == "localhost") host = "127.0.0.1";
   unsigned long port = 0;
   try {
@@ -64,18 +67,22 @@ int run_serve(const ServeOptions& options) {
       return kUsageOrIo;
     }
     if (options.tokens.empty() && !endpoint.address().is_loopback()) {
-      std::cerr << "tenet serve: error: refusing to listen on " << text
-                << " without --tokens: only a loopback address or a Unix socket may be served without "
-                   "authentication\n";
+      std::cerr
+          << "tenet serve: error: refusing to listen on " << text
+          << " without --tokens: only a loopback address or a Unix socket may be served without "
+             "authentication\n";
       return kUsageOrIo;
     }
     server_options.tcp.push_back(endpoint);
   }
-  for (const std::string& path : options.unix_sockets) server_options.unix_sockets.emplace_back(path);
-  server_options.threads = options.threads != 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
+  for (const std::string& path : options.unix_sockets)
+    server_options.unix_sockets.emplace_back(path);
+  server_options.threads =
+      options.threads != 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
   server_options.limits.max_line = options.max_line;
   server_options.limits.max_connections = options.max_connections;
   server_options.limits.idle_timeout = std::chrono::seconds(options.idle_timeout);
+  server_options.limits.max_pending_bytes = options.max_pending_bytes;
 
   std::optional<server::TokenStore> tokens;
   if (!options.tokens.empty()) {
@@ -96,8 +103,8 @@ int run_serve(const ServeOptions& options) {
 
   LoadedPolicies loaded = load_policies(options.directory, false, "tenet serve", std::cerr);
   if (loaded.exit_code != kOk) return loaded.exit_code;
-  server::Service service(options.directory, std::make_unique<Engine>(loaded.policies), std::move(tokens),
-                          std::move(features));
+  server::Service service(options.directory, std::make_unique<Engine>(loaded.policies),
+                          std::move(tokens), std::move(features));
   return server::run_server(service, server_options);
 }
 
@@ -105,22 +112,34 @@ int run_serve(const ServeOptions& options) {
 
 void add_serve_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ServeOptions>();
-  CLI::App* command = app.add_subcommand(
-      "serve",
-      "Serve decisions over newline-delimited JSON (PROTOCOL.md) on TCP and/or a Unix socket. Exit status: 0 "
-      "after a graceful drain (SIGTERM/SIGINT), 1 policy errors at start, 2 usage or I/O error. SIGHUP reloads.");
+  CLI::App* command =
+      app.add_subcommand("serve",
+                         "Serve decisions over newline-delimited JSON (PROTOCOL.md) on TCP and/or "
+                         "a Unix socket. Exit status: 0 "
+                         "after a graceful drain (SIGTERM/SIGINT), 1 policy errors at start, 2 "
+                         "usage or I/O error. SIGHUP reloads.");
   command->add_option("DIR", options->directory, "Policy directory")->required();
-  command->add_option("--listen", options->listen,
-                      "HOST:PORT to listen on (default 127.0.0.1:7070 when no --unix; port 0: any free port)");
+  command->add_option(
+      "--listen", options->listen,
+      "HOST:PORT to listen on (default 127.0.0.1:7070 when no --unix; port 0: any free port)");
   command->add_option("--unix", options->unix_sockets, "Unix socket path to listen on");
   command->add_option("--threads", options->threads, "Worker threads (default: number of cores)");
   command->add_option("--tokens", options->tokens, "Token file (SHA256HEX TENANT RIGHTS per line)");
-  command->add_option("--state", options->state, "Feature switch state file (JSON), written atomically");
-  command->add_option("--max-line", options->max_line, "Longest request line, in bytes")->capture_default_str();
+  command->add_option("--state", options->state,
+                      "Feature switch state file (JSON), written atomically");
+  command->add_option("--max-line", options->max_line, "Longest request line, in bytes")
+      ->capture_default_str();
   command->add_option("--max-connections", options->max_connections, "Connections served at once")
       ->capture_default_str();
-  command->add_option("--idle-timeout", options->idle_timeout, "Seconds before an idle connection is closed")
+  command
+      ->add_option("--idle-timeout", options->idle_timeout,
+                   "Seconds before an idle connection is closed")
       ->capture_default_str();
+  command
+      ->add_option("--max-pending-bytes", options->max_pending_bytes,
+                   "Answers a client may leave unread before it is disconnected, in bytes")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   command->callback([options, &exit_code] { exit_code = run_serve(*options); });
 }
 

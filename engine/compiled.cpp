@@ -7,10 +7,7 @@
 namespace tenet {
 namespace {
 
-Index lookup(const std::unordered_map<std::string_view, Index>& map, std::string_view name) {
-  const auto found = map.find(name);
-  return found == map.end() ? kNone : found->second;
-}
+Index lookup(const NameTable& table, std::string_view name) { return table.find(name); }
 
 }  // namespace
 

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "engine/model.hpp"
+#include "engine/name_table.hpp"
 #include "engine/request.hpp"
 
 namespace tenet::compiled {
@@ -198,9 +199,9 @@ struct Tenant {
   std::vector<std::string_view> role_names;
   std::vector<std::uint64_t> role_bits;
 
-  std::unordered_map<std::string_view, Index> role_index;
-  std::unordered_map<std::string_view, Index> plan_index;
-  std::unordered_map<std::string_view, Index> feature_index;
+  NameTable role_index;
+  NameTable plan_index;
+  NameTable feature_index;
 
   std::vector<Transition> transitions;
   std::vector<Range> transition_cells;  // [from * roles + to] → range of transition_candidates
@@ -233,10 +234,10 @@ struct Layout {
   // building a Value per comparison.
   std::vector<Value> constants;
   std::vector<Tenant> tenants;
-  std::unordered_map<std::string_view, Index> tenant_index;
-  std::unordered_map<std::string_view, Index> action_index;  // every action a rule names
+  NameTable tenant_index;
+  NameTable action_index;  // every action a rule names
   std::vector<std::string_view> action_names;
-  std::unordered_map<std::string_view, Index> type_index;
+  NameTable type_index;
   std::vector<std::string_view> type_names;
   // "principal.attrs.kyc is missing" per slot.
   std::vector<std::string_view> principal_missing;

@@ -4,7 +4,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "server/log.hpp"
@@ -17,10 +16,11 @@ using boost::system::error_code;
 namespace {
 
 template <typename Acceptor>
-asio::awaitable<void> accept_loop(asio::io_context& io, Acceptor& acceptor, bool tcp, Service& service,
-                                  ConnectionRegistry& registry, SessionLimits limits) {
+asio::awaitable<void> accept_loop(asio::io_context& io, IoPool& pool, Acceptor& acceptor, bool tcp,
+                                  Service& service, ConnectionRegistry& registry,
+                                  SessionLimits limits) {
   for (;;) {
-    Socket socket(asio::make_strand(io));
+    Socket socket(pool.next());
     error_code error;
     co_await acceptor.async_accept(socket, asio::redirect_error(asio::use_awaitable, error));
     if (error == asio::error::operation_aborted || !acceptor.is_open()) co_return;
@@ -46,7 +46,8 @@ asio::awaitable<void> accept_loop(asio::io_context& io, Acceptor& acceptor, bool
 
 }  // namespace
 
-std::unique_ptr<Listener> Listener::tcp(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint) {
+std::unique_ptr<Listener> Listener::tcp(asio::io_context& io,
+                                        const asio::ip::tcp::endpoint& endpoint) {
   std::unique_ptr<Listener> listener(new Listener(io));
   listener->tcp_.emplace(io);
   listener->tcp_->open(endpoint.protocol());
@@ -56,10 +57,12 @@ std::unique_ptr<Listener> Listener::tcp(asio::io_context& io, const asio::ip::tc
   return listener;
 }
 
-std::unique_ptr<Listener> Listener::unix_socket(asio::io_context& io, const std::filesystem::path& path) {
+std::unique_ptr<Listener> Listener::unix_socket(asio::io_context& io,
+                                                const std::filesystem::path& path) {
   std::unique_ptr<Listener> listener(new Listener(io));
   std::error_code ignored;
-  if (std::filesystem::is_socket(path, ignored)) std::filesystem::remove(path, ignored);  // a stale socket
+  if (std::filesystem::is_socket(path, ignored))
+    std::filesystem::remove(path, ignored);  // a stale socket
   listener->unix_.emplace(io);
   const asio::local::stream_protocol::endpoint endpoint(path.string());
   listener->unix_->open(endpoint.protocol());
@@ -77,9 +80,15 @@ std::string Listener::address() const {
   return host + ':' + std::to_string(endpoint.port());
 }
 
-void Listener::start(Service& service, ConnectionRegistry& registry, const SessionLimits& limits) {
-  if (tcp_) asio::co_spawn(io_, accept_loop(io_, *tcp_, true, service, registry, limits), asio::detached);
-  if (unix_) asio::co_spawn(io_, accept_loop(io_, *unix_, false, service, registry, limits), asio::detached);
+void Listener::start(IoPool& pool, Service& service, ConnectionRegistry& registry,
+                     const SessionLimits& limits) {
+  if (tcp_)
+    asio::co_spawn(io_, accept_loop(io_, pool, *tcp_, true, service, registry, limits),
+                   asio::detached);
+  if (unix_) {
+    asio::co_spawn(io_, accept_loop(io_, pool, *unix_, false, service, registry, limits),
+                   asio::detached);
+  }
 }
 
 void Listener::close() {

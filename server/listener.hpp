@@ -1,6 +1,7 @@
 // Accepting connections on one endpoint (TCP or Unix socket) for
-// `tenet serve`: each accepted socket gets a strand and a session, or
-// `overloaded` beyond --max-connections.
+// `tenet serve`: each accepted socket goes to the next I/O thread's
+// io_context (server/io_pool) with a session, or gets `overloaded` beyond
+// --max-connections.
 //
 // Created and closed by server/server on its io_context; `close()` stops
 // accepting (drain). Not thread-safe: used from the server's setup and
@@ -16,6 +17,7 @@
 #include <string>
 #include <variant>
 
+#include "server/io_pool.hpp"
 #include "server/session.hpp"
 
 namespace tenet::server {
@@ -23,14 +25,17 @@ namespace tenet::server {
 class Listener {
  public:
   // Binds and listens (throws boost::system::system_error on failure).
-  static std::unique_ptr<Listener> tcp(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint);
-  static std::unique_ptr<Listener> unix_socket(boost::asio::io_context& io, const std::filesystem::path& path);
+  static std::unique_ptr<Listener> tcp(boost::asio::io_context& io,
+                                       const boost::asio::ip::tcp::endpoint& endpoint);
+  static std::unique_ptr<Listener> unix_socket(boost::asio::io_context& io,
+                                               const std::filesystem::path& path);
 
   // "127.0.0.1:40123" or the socket path; for the listening log line.
   [[nodiscard]] std::string address() const;
   [[nodiscard]] bool is_unix() const { return unix_path_.has_value(); }
 
-  void start(Service& service, ConnectionRegistry& registry, const SessionLimits& limits);
+  void start(IoPool& pool, Service& service, ConnectionRegistry& registry,
+             const SessionLimits& limits);
   void close();
   ~Listener();
   Listener(const Listener&) = delete;

@@ -27,6 +27,7 @@ const RequestBase* base_of(const ParsedRequest& request) {
     case RequestOp::Plans:
     case RequestOp::Features: return &request.base;
     case RequestOp::Lifecycle: return &request.lifecycle;
+    case RequestOp::Filter: return &request.filter;
     default: return nullptr;
   }
 }
@@ -68,6 +69,7 @@ void Protocol::answer_decision(const CompiledPolicySet& policies, const ParsedRe
     return;
   }
   answer_request(policies, request, decision, out);
+  if (request.op == RequestOp::Filter) return;  // answered without a Decision: nothing to count
   if (!decision.error_code.empty()) {
     service_.stats().count_error(decision.error_code);
   } else if (request.op != RequestOp::Plans && request.op != RequestOp::Features) {
@@ -77,13 +79,25 @@ void Protocol::answer_decision(const CompiledPolicySet& policies, const ParsedRe
 
 void Protocol::handle(std::shared_ptr<const CompiledPolicySet>& policies, std::string_view line, Scratch& scratch,
                       std::string& out) {
+  const AdminJob job = handle_deferring(policies, line, scratch, out);
+  if (job) {
+    job(out);
+    out += '\n';
+    policies = service_.engine().snapshot();
+  }
+}
+
+AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& policies, std::string_view line,
+                                    Scratch& scratch, std::string& out) {
   const auto started = std::chrono::steady_clock::now();
   const std::size_t start = out.size();
   service_.stats().count_request();
+  AdminJob job;
   try {
     const ParsedRequest& request = scratch.parser.parse(*policies, line);
     if (request.op == RequestOp::ServerOnly) {
-      answer_server_op(policies, request, line, out);
+      job = answer_server_op(request, line, out);
+      if (job) return job;
     } else if (request.op == RequestOp::None || request.error_code == protocol_error::kBadJson) {
       error(out, request.op, request.id, request.error_code, request.error_message);
     } else if (!authenticated()) {
@@ -111,10 +125,10 @@ void Protocol::handle(std::shared_ptr<const CompiledPolicySet>& policies, std::s
   const auto elapsed = std::chrono::steady_clock::now() - started;
   service_.stats().record_latency(
       static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
+  return job;
 }
 
-void Protocol::answer_server_op(std::shared_ptr<const CompiledPolicySet>& policies, const ParsedRequest& request,
-                                std::string_view line, std::string& out) {
+AdminJob Protocol::answer_server_op(const ParsedRequest& request, std::string_view line, std::string& out) {
   const std::string_view op = request.op_name;
   const std::string_view id = request.id;
   const auto field = [&](const nlohmann::json& json, const char* name) -> std::optional<std::string> {
@@ -128,7 +142,7 @@ void Protocol::answer_server_op(std::shared_ptr<const CompiledPolicySet>& polici
   if (op == "health") {
     open_object(out, id);
     out += "\"ok\":true,\"policy_version\":" + std::to_string(service_.policy_version()) + '}';
-    return;
+    return {};
   }
   if (op == "hello") {
     const std::optional<std::string> token = field(json, "token");
@@ -137,12 +151,12 @@ void Protocol::answer_server_op(std::shared_ptr<const CompiledPolicySet>& polici
     } else {
       if (!token) {
         error(out, RequestOp::ServerOnly, id, protocol_error::kBadRequest, "'token' (string) is required");
-        return;
+        return {};
       }
       std::optional<Grant> granted = service_.tokens()->authenticate(*token);
       if (!granted) {
         error(out, RequestOp::ServerOnly, id, kUnauthenticated, "unknown token");
-        return;
+        return {};
       }
       grant_ = std::move(granted);
     }
@@ -154,41 +168,41 @@ void Protocol::answer_server_op(std::shared_ptr<const CompiledPolicySet>& polici
       out += "null";
     }
     out += ",\"version\":\"" TENET_VERSION "\"}";
-    return;
+    return {};
   }
   if (!authenticated()) {
     error(out, RequestOp::ServerOnly, id, kUnauthenticated, "send hello with a token first");
-    return;
+    return {};
   }
   if (op == "stats") {
     if (!may_admin()) {
       error(out, RequestOp::ServerOnly, id, kForbidden, "stats needs the admin right");
-      return;
+      return {};
     }
     open_object(out, id);
     out += "\"ok\":true,";
     service_.stats().write_json(out);
     out += ",\"policy_version\":" + std::to_string(service_.policy_version()) + '}';
-    return;
+    return {};
   }
   if (op == "reload") {
     if (!may_admin() || !may_tenant("*")) {
       error(out, RequestOp::ServerOnly, id, kForbidden, "reload needs a global (*) admin token");
-      return;
+      return {};
     }
-    const Service::ReloadResult result = service_.reload();
-    if (!result.ok) {
-      service_.stats().count_error(kInvalidRequest);
-      open_object(out, id);
-      out += "\"error\":{\"code\":\"invalid_request\",\"message\":";
-      write_json_string(out, "the policy set has errors; the old one keeps serving\n" + result.diagnostics);
-      out += "},\"policy_version\":" + std::to_string(result.policy_version) + '}';
-      return;
-    }
-    policies = service_.engine().snapshot();
-    open_object(out, id);
-    out += "\"ok\":true,\"policy_version\":" + std::to_string(result.policy_version) + '}';
-    return;
+    return [this, id = std::string(id)](std::string& answer) {
+      const Service::ReloadResult result = service_.reload();
+      if (!result.ok) {
+        service_.stats().count_error(kInvalidRequest);
+        open_object(answer, id);
+        answer += "\"error\":{\"code\":\"invalid_request\",\"message\":";
+        write_json_string(answer, "the policy set has errors; the old one keeps serving\n" + result.diagnostics);
+        answer += "},\"policy_version\":" + std::to_string(result.policy_version) + '}';
+        return;
+      }
+      open_object(answer, id);
+      answer += "\"ok\":true,\"policy_version\":" + std::to_string(result.policy_version) + '}';
+    };
   }
   if (op == "set_feature") {
     const std::optional<std::string> tenant = field(json, "tenant");
@@ -197,11 +211,11 @@ void Protocol::answer_server_op(std::shared_ptr<const CompiledPolicySet>& polici
     if (!tenant || !feature || !state_name) {
       error(out, RequestOp::ServerOnly, id, protocol_error::kBadRequest,
             "set_feature needs 'tenant', 'feature' and 'state' (strings)");
-      return;
+      return {};
     }
     if (!may_admin() || !may_tenant(*tenant)) {
       error(out, RequestOp::ServerOnly, id, kForbidden, "set_feature needs the admin right for this tenant");
-      return;
+      return {};
     }
     FeatureSwitch state = FeatureSwitch::Default;
     if (*state_name == "on") {
@@ -211,24 +225,27 @@ void Protocol::answer_server_op(std::shared_ptr<const CompiledPolicySet>& polici
     } else if (*state_name != "default") {
       error(out, RequestOp::ServerOnly, id, protocol_error::kBadRequest,
             "'state' must be \"on\", \"off\" or \"default\"");
-      return;
+      return {};
     }
-    std::string failure;
-    switch (service_.set_feature(*tenant, *feature, state, failure)) {
-      case Service::SetFeatureResult::Ok:
-        open_object(out, id);
-        out += "\"ok\":true}";
-        return;
-      case Service::SetFeatureResult::UnknownFeature:
-        error(out, RequestOp::ServerOnly, id, kInvalidRequest,
-              "tenant '" + *tenant + "' has no feature '" + *feature + "'");
-        return;
-      case Service::SetFeatureResult::PersistFailed:
-        error(out, RequestOp::ServerOnly, id, kInternal, "the state file could not be written: " + failure);
-        return;
-    }
+    return [this, id = std::string(id), tenant = *tenant, feature = *feature, state](std::string& answer) {
+      std::string failure;
+      switch (service_.set_feature(tenant, feature, state, failure)) {
+        case Service::SetFeatureResult::Ok:
+          open_object(answer, id);
+          answer += "\"ok\":true}";
+          return;
+        case Service::SetFeatureResult::UnknownFeature:
+          error(answer, RequestOp::ServerOnly, id, kInvalidRequest,
+                "tenant '" + tenant + "' has no feature '" + feature + "'");
+          return;
+        case Service::SetFeatureResult::PersistFailed:
+          error(answer, RequestOp::ServerOnly, id, kInternal, "the state file could not be written: " + failure);
+          return;
+      }
+    };
   }
   error(out, RequestOp::ServerOnly, id, protocol_error::kUnknownOp, "unknown op");
+  return {};
 }
 
 }  // namespace tenet::server

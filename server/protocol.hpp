@@ -19,6 +19,7 @@
 // (parser, decision) belongs to the calling thread. The Service is shared.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,9 +38,22 @@ struct Scratch {
   Decision decision;
 };
 
+// What an admin op (reload, set_feature) leaves to be done off the I/O
+// thread: it compiles or fsyncs, then appends the answer (without '\n').
+using AdminJob = std::function<void(std::string& out)>;
+
 class Protocol {
  public:
   explicit Protocol(Service& service) : service_(service) {}
+
+  // Like handle(), except that reload and set_feature are not run here: when
+  // the line is one of them (and allowed), nothing is appended and the job
+  // is returned. The caller runs it off the I/O thread (it blocks for a
+  // compile or an fsync), appends its output and a '\n', and re-pins
+  // `policies` before the next line, so pipelined lines after a reload see
+  // the new set.
+  [[nodiscard]] AdminJob handle_deferring(std::shared_ptr<const CompiledPolicySet>& policies, std::string_view line,
+                                          Scratch& scratch, std::string& out);
 
   // Appends the response to `line` (without its '\n') and a '\n' to `out`.
   // `policies` is the snapshot the caller pinned for this read; a reload
@@ -53,8 +67,8 @@ class Protocol {
   [[nodiscard]] const std::optional<Grant>& grant() const { return grant_; }
 
  private:
-  void answer_server_op(std::shared_ptr<const CompiledPolicySet>& policies, const ParsedRequest& request,
-                        std::string_view line, std::string& out);
+  // Returns the job of a reload / set_feature instead of answering it.
+  [[nodiscard]] AdminJob answer_server_op(const ParsedRequest& request, std::string_view line, std::string& out);
   void answer_decision(const CompiledPolicySet& policies, const ParsedRequest& request, Decision& decision,
                        std::string& out);
   void error(std::string& out, RequestOp op, std::string_view id, std::string_view code, std::string_view message);

@@ -3,14 +3,15 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
 #include <memory>
-#include <thread>
 
+#include "server/io_pool.hpp"
 #include "server/listener.hpp"
 #include "server/log.hpp"
 
@@ -21,14 +22,17 @@ using boost::system::error_code;
 
 namespace {
 
-asio::awaitable<void> wait_for_drain(asio::io_context& io, ConnectionRegistry& registry,
+asio::awaitable<void> wait_for_drain(IoPool& pool, ConnectionRegistry& registry,
                                      std::chrono::seconds timeout) {
   const auto give_up = std::chrono::steady_clock::now() + timeout;
-  asio::steady_timer timer(io);
+  asio::steady_timer timer(pool.main());
   while (registry.size() > 0) {
     if (std::chrono::steady_clock::now() >= give_up) {
-      LogLine("drain").field("ok", false).field("connections", static_cast<std::uint64_t>(registry.size())).emit();
-      io.stop();
+      LogLine("drain")
+          .field("ok", false)
+          .field("connections", static_cast<std::uint64_t>(registry.size()))
+          .emit();
+      pool.stop();
       co_return;
     }
     timer.expires_after(std::chrono::milliseconds(20));
@@ -36,17 +40,20 @@ asio::awaitable<void> wait_for_drain(asio::io_context& io, ConnectionRegistry& r
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
   }
   LogLine("drain").field("ok", true).emit();
+  pool.release();
 }
 
 }  // namespace
 
 int run_server(Service& service, const ServerOptions& options) {
-  asio::io_context io(static_cast<int>(options.threads));
+  IoPool pool(options.threads);
+  asio::io_context& io = pool.main();
   ConnectionRegistry registry;
   std::vector<std::unique_ptr<Listener>> listeners;
   try {
     for (const auto& endpoint : options.tcp) listeners.push_back(Listener::tcp(io, endpoint));
-    for (const auto& path : options.unix_sockets) listeners.push_back(Listener::unix_socket(io, path));
+    for (const auto& path : options.unix_sockets)
+      listeners.push_back(Listener::unix_socket(io, path));
   } catch (const boost::system::system_error& failure) {
     LogLine("error").field("what", "listen").field("message", failure.what()).emit();
     return 2;
@@ -57,7 +64,8 @@ int run_server(Service& service, const ServerOptions& options) {
   std::function<void(const error_code&, int)> on_signal = [&](const error_code& error, int number) {
     if (error) return;
     if (number == SIGHUP) {
-      service.reload();
+      // Compiled on the admin thread: the I/O thread that got the signal keeps serving.
+      asio::post(service.admin_executor(), [&service] { service.reload(); });
       signals.async_wait(on_signal);
       return;
     }
@@ -68,12 +76,12 @@ int run_server(Service& service, const ServerOptions& options) {
     registry.stop_all();
     error_code ignored;
     signals.cancel(ignored);
-    asio::co_spawn(io, wait_for_drain(io, registry, options.drain_timeout), asio::detached);
+    asio::co_spawn(io, wait_for_drain(pool, registry, options.drain_timeout), asio::detached);
   };
   signals.async_wait(on_signal);
 
   for (const auto& listener : listeners) {
-    listener->start(service, registry, options.limits);
+    listener->start(pool, service, registry, options.limits);
     LogLine line("listening");
     if (listener->is_unix()) {
       line.field("unix", listener->address());
@@ -82,13 +90,12 @@ int run_server(Service& service, const ServerOptions& options) {
     }
     line.emit();
   }
-  LogLine("ready").field("policy_version", service.policy_version()).field("threads",
-      static_cast<std::uint64_t>(options.threads)).emit();
+  LogLine("ready")
+      .field("policy_version", service.policy_version())
+      .field("threads", static_cast<std::uint64_t>(options.threads))
+      .emit();
 
-  std::vector<std::jthread> workers;
-  for (unsigned i = 1; i < options.threads; ++i) workers.emplace_back([&io] { io.run(); });
-  io.run();
-  for (auto& worker : workers) worker.join();
+  pool.run();
   LogLine("stopped").emit();
   return 0;
 }

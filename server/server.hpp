@@ -1,5 +1,6 @@
-// `tenet serve` at run time: the io_context and its N threads, the
-// listeners, the signals (SIGTERM/SIGINT drain, SIGHUP reload).
+// `tenet serve` at run time: the N I/O threads (one io_context each,
+// server/io_pool), the listeners, the signals (SIGTERM/SIGINT drain, SIGHUP
+// reload, compiled on the Service's admin thread).
 //
 // Used by cli/serve_command. `run_server` blocks until a drain completes.
 // Thread-safety: call once; the Service it is given is shared by the threads.

@@ -14,6 +14,20 @@ Service::Service(std::filesystem::path policy_directory, std::unique_ptr<Engine>
       tokens_(std::move(tokens)),
       features_(std::move(features)) {
   features_->apply(*engine_->snapshot());
+  if (tokens_) warn_about_token_tenants(*tokens_, *engine_->snapshot());
+}
+
+void warn_about_token_tenants(const TokenStore& tokens, const CompiledPolicySet& policies) {
+  for (const std::string& tenant : tokens.bound_tenants()) {
+    if (policies.find_tenant(tenant) != kNone) continue;
+    LogLine("warning")
+        .field("what", "token_tenant")
+        .field("tenant", tenant)
+        .field("message", "a token is bound to tenant '" + tenant +
+                              "', which the policy set does not declare; its requests can only get "
+                              "unknown-tenant answers")
+        .emit();
+  }
 }
 
 Service::ReloadResult Service::reload() {
@@ -21,14 +35,18 @@ Service::ReloadResult Service::reload() {
   Engine::CompileResult compiled = Engine::compile_directory(directory_);
   ReloadResult result;
   if (!compiled.policies) {
-    for (const std::string& problem : compiled.io_errors) result.diagnostics += "error: " + problem + '\n';
+    for (const std::string& problem : compiled.io_errors)
+      result.diagnostics += "error: " + problem + '\n';
     for (const Diagnostic& diagnostic : compiled.diagnostics) {
       result.diagnostics += render(diagnostic, *compiled.sources);
     }
     result.policy_version = version_.load(std::memory_order_acquire);
     stats_.count_reload(false);
-    LogLine("reload").field("ok", false).field("policy_version", result.policy_version)
-        .field("diagnostics", result.diagnostics).emit();
+    LogLine("reload")
+        .field("ok", false)
+        .field("policy_version", result.policy_version)
+        .field("diagnostics", result.diagnostics)
+        .emit();
     return result;
   }
   // The durable switches go on the new set before anyone can see it.
@@ -39,23 +57,31 @@ Service::ReloadResult Service::reload() {
   result.policy_version = version_.fetch_add(1, std::memory_order_acq_rel) + 1;
   stats_.count_reload(true);
   LogLine("reload").field("ok", true).field("policy_version", result.policy_version).emit();
+  if (tokens_) warn_about_token_tenants(*tokens_, *compiled.policies);
   return result;
 }
 
-Service::SetFeatureResult Service::set_feature(const std::string& tenant, const std::string& feature,
-                                               FeatureSwitch state, std::string& error) {
+Service::SetFeatureResult Service::set_feature(const std::string& tenant,
+                                               const std::string& feature, FeatureSwitch state,
+                                               std::string& error) {
   const std::lock_guard<std::mutex> lock(admin_);
   const std::shared_ptr<const CompiledPolicySet> policies = engine_->snapshot();
   const Index t = policies->find_tenant(tenant);
-  if (t == kNone || policies->find_feature(t, feature) == kNone) return SetFeatureResult::UnknownFeature;
+  if (t == kNone || policies->find_feature(t, feature) == kNone)
+    return SetFeatureResult::UnknownFeature;
   if (auto failure = features_->set(tenant, feature, state)) {
     error = *failure;
     LogLine("error").field("what", "set_feature").field("message", error).emit();
     return SetFeatureResult::PersistFailed;
   }
   engine_->set_feature(tenant, feature, state);
-  LogLine("set_feature").field("tenant", tenant).field("feature", feature)
-      .field("state", state == FeatureSwitch::On ? "on" : state == FeatureSwitch::Off ? "off" : "default").emit();
+  LogLine("set_feature")
+      .field("tenant", tenant)
+      .field("feature", feature)
+      .field("state", state == FeatureSwitch::On    ? "on"
+                      : state == FeatureSwitch::Off ? "off"
+                                                    : "default")
+      .emit();
   return SetFeatureResult::Ok;
 }
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/thread_pool.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -33,7 +34,14 @@ class Service {
   [[nodiscard]] const Engine& engine() const { return *engine_; }
   [[nodiscard]] const TokenStore* tokens() const { return tokens_ ? &*tokens_ : nullptr; }
   [[nodiscard]] Stats& stats() { return stats_; }
-  [[nodiscard]] std::uint64_t policy_version() const { return version_.load(std::memory_order_acquire); }
+  [[nodiscard]] std::uint64_t policy_version() const {
+    return version_.load(std::memory_order_acquire);
+  }
+  // Where reload and set_feature run (one thread): a compile or an fsync
+  // never blocks an I/O thread.
+  [[nodiscard]] boost::asio::thread_pool::executor_type admin_executor() {
+    return admin_thread_.get_executor();
+  }
 
   struct ReloadResult {
     bool ok = false;
@@ -46,8 +54,8 @@ class Service {
 
   enum class SetFeatureResult { Ok, UnknownFeature, PersistFailed };
   // Persists first, then switches the engine. `error` receives the I/O error.
-  SetFeatureResult set_feature(const std::string& tenant, const std::string& feature, FeatureSwitch state,
-                               std::string& error);
+  SetFeatureResult set_feature(const std::string& tenant, const std::string& feature,
+                               FeatureSwitch state, std::string& error);
 
  private:
   std::filesystem::path directory_;
@@ -57,6 +65,13 @@ class Service {
   Stats stats_;
   std::atomic<std::uint64_t> version_{1};
   std::mutex admin_;
+  // Last: stopped and joined first, before what its jobs use is destroyed.
+  boost::asio::thread_pool admin_thread_{1};
 };
+
+// Logs a warning line for every token bound to a tenant `policies` does not
+// declare (such a token can only get unknown-tenant answers). At start and
+// after each reload.
+void warn_about_token_tenants(const TokenStore& tokens, const CompiledPolicySet& policies);
 
 }  // namespace tenet::server

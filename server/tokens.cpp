@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <random>
@@ -35,7 +36,8 @@ std::vector<std::string_view> split_words(std::string_view line) {
 
 std::array<unsigned char, 32> sha256(std::string_view data) {
   std::array<unsigned char, 32> digest{};
-  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
+                                                                        &EVP_MD_CTX_free);
   unsigned int length = 0;
   if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1 ||
       EVP_DigestUpdate(context.get(), data.data(), data.size()) != 1 ||
@@ -61,7 +63,8 @@ std::string new_token() {
   std::array<unsigned char, 32> bytes{};
   for (std::size_t i = 0; i < bytes.size(); i += 4) {
     const unsigned int word = device();
-    for (std::size_t b = 0; b < 4; ++b) bytes[i + b] = static_cast<unsigned char>((word >> (8 * b)) & 0xFFU);
+    for (std::size_t b = 0; b < 4; ++b)
+      bytes[i + b] = static_cast<unsigned char>((word >> (8 * b)) & 0xFFU);
   }
   return to_hex(bytes.data(), bytes.size());
 }
@@ -85,8 +88,8 @@ TokenStore::LoadResult TokenStore::parse(std::string_view text, std::string_view
     const std::vector<std::string_view> words = split_words(line);
     if (words.empty() || words[0].front() == '#') continue;
     const auto fail = [&](std::string_view message) {
-      return LoadResult{std::nullopt,
-                        std::string(file_name) + ':' + std::to_string(line_number) + ": " + std::string(message)};
+      return LoadResult{std::nullopt, std::string(file_name) + ':' + std::to_string(line_number) +
+                                          ": " + std::string(message)};
     };
     if (words.size() != 3) return fail("expected `SHA256HEX TENANT RIGHTS`");
     Entry entry;
@@ -107,7 +110,8 @@ TokenStore::LoadResult TokenStore::parse(std::string_view text, std::string_view
       } else if (right == "admin") {
         entry.grant.admin = true;
       } else {
-        return fail("unknown right '" + std::string(right) + "' (expected check, admin or check,admin)");
+        return fail("unknown right '" + std::string(right) +
+                    "' (expected check, admin or check,admin)");
       }
       rights = comma == std::string_view::npos ? std::string_view{} : rights.substr(comma + 1);
     }
@@ -115,6 +119,17 @@ TokenStore::LoadResult TokenStore::parse(std::string_view text, std::string_view
     store.entries_.push_back(std::move(entry));
   }
   return {std::move(store), {}};
+}
+
+std::vector<std::string> TokenStore::bound_tenants() const {
+  std::vector<std::string> tenants;
+  for (const Entry& entry : entries_) {
+    if (entry.grant.all_tenants()) continue;
+    if (std::find(tenants.begin(), tenants.end(), entry.grant.tenant) == tenants.end()) {
+      tenants.push_back(entry.grant.tenant);
+    }
+  }
+  return tenants;
 }
 
 std::optional<Grant> TokenStore::authenticate(std::string_view token) const {

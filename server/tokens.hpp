@@ -36,6 +36,8 @@ class TokenStore {
   // The grant of `token` (in clear), or nothing when it is not in the file.
   [[nodiscard]] std::optional<Grant> authenticate(std::string_view token) const;
   [[nodiscard]] std::size_t size() const { return entries_.size(); }
+  // The tenants tokens are bound to, each once, in file order (not `*`).
+  [[nodiscard]] std::vector<std::string> bound_tenants() const;
 
  private:
   struct Entry {

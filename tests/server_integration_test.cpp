@@ -39,8 +39,8 @@ class TempDir {
  public:
   TempDir() {
     static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("tenet-itest-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)));
+    path_ = fs::temp_directory_path() / ("tenet-itest-" + std::to_string(::getpid()) + "-" +
+                                         std::to_string(counter.fetch_add(1)));
     fs::create_directories(path_);
   }
   ~TempDir() {
@@ -62,7 +62,9 @@ std::string read_text(const fs::path& path) {
   return text.str();
 }
 
-void write_text(const fs::path& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
 
 // The output of a command (stdout only).
 std::string command_output(const std::string& command) {
@@ -71,7 +73,8 @@ std::string command_output(const std::string& command) {
   if (pipe == nullptr) return output;
   std::array<char, 4096> buffer{};
   std::size_t read = 0;
-  while ((read = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), read);
+  while ((read = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    output.append(buffer.data(), read);
   pclose(pipe);
   return output;
 }
@@ -84,12 +87,14 @@ std::vector<std::string> split_lines(const std::string& text) {
 }
 
 // What `tenet eval` answers for these lines: the reference for decision ops.
-std::vector<std::string> eval_lines(const std::string& policies, const std::vector<std::string>& lines) {
+std::vector<std::string> eval_lines(const std::string& policies,
+                                    const std::vector<std::string>& lines) {
   const TempDir dir;
   std::string input;
   for (const std::string& line : lines) input += line + "\n";
   write_text(dir.path() / "in.ndjson", input);
-  return split_lines(command_output(kBinary + " eval '" + policies + "' '" + (dir.path() / "in.ndjson").string() + "'"));
+  return split_lines(command_output(kBinary + " eval '" + policies + "' '" +
+                                    (dir.path() / "in.ndjson").string() + "'"));
 }
 
 json parse(const std::optional<std::string>& line) {
@@ -97,7 +102,8 @@ json parse(const std::optional<std::string>& line) {
 }
 
 std::string error_code(const json& response) {
-  if (!response.is_object() || !response.contains("error") || !response["error"].is_object()) return "";
+  if (!response.is_object() || !response.contains("error") || !response["error"].is_object())
+    return "";
   return response["error"].value("code", "");
 }
 
@@ -109,13 +115,15 @@ const std::string kNorthwindUser =
 
 std::string cedar_check(const std::string& id, const std::string& owner) {
   return R"({"id":)" + id + R"(,"op":"check","tenant":"cedar",)" + kTrader +
-         R"(,"action":"read","resource":{"type":"document","id":"d1","tenant":"cedar","attrs":{"owner":")" + owner +
-         R"(","locked":false,"classification":"internal"}},"context":{"mfa":true}})";
+         R"(,"action":"read","resource":{"type":"document","id":"d1","tenant":"cedar","attrs":{"owner":")" +
+         owner + R"(","locked":false,"classification":"internal"}},"context":{"mfa":true}})";
 }
-std::string tenant_check(const std::string& id, const std::string& tenant, const std::string& owner) {
+std::string tenant_check(const std::string& id, const std::string& tenant,
+                         const std::string& owner) {
   return R"({"id":)" + id + R"(,"op":"check","tenant":")" + tenant + R"(",)" + kNorthwindUser +
          R"(,"action":"read","resource":{"type":"document","id":"d1","tenant":")" + tenant +
-         R"(","attrs":{"owner":")" + owner + R"(","locked":false,"classification":"internal"}},"context":{"mfa":true}})";
+         R"(","attrs":{"owner":")" + owner +
+         R"(","locked":false,"classification":"internal"}},"context":{"mfa":true}})";
 }
 std::string cedar_features(const std::string& id) {
   return R"({"id":)" + id + R"(,"op":"features","tenant":"cedar",)" + kTrader + "}";
@@ -131,7 +139,8 @@ std::vector<std::string> decision_requests() {
       cedar_features("6"),
       R"({"id":7,"op":"lifecycle","tenant":"cedar",)" + kTrader +
           R"(,"resource":{"type":"subscription","id":"s1","tenant":"cedar","state":"signing","attrs":{"owner":"u1","plan":"pro","overdue_days":0}},"to":"signed"})",
-      R"({"id":8,"op":"batch","requests":[)" + cedar_check("\"a\"", "u1") + "," + cedar_features("\"b\"") + "]}",
+      R"({"id":8,"op":"batch","requests":[)" + cedar_check("\"a\"", "u1") + "," +
+          cedar_features("\"b\"") + "]}",
       tenant_check("9", "northwind", "n1"),
       R"({"id":10,"op":"check","tenant":"cedar",)" + kTrader +
           R"(,"action":"read","resource":{"type":"document","id":"d7","tenant":"northwind","attrs":{"owner":"u1","locked":false,"classification":"internal"}}})",
@@ -140,14 +149,17 @@ std::vector<std::string> decision_requests() {
 }
 
 // A server on 127.0.0.1:0 serving `dir` with the extra arguments.
-#define START_SERVER(name, dir, ...)                                      \
-  ServerProcess name(kBinary, [&] {                                       \
-    std::vector<std::string> a{dir, "--listen", "127.0.0.1:0"};           \
-    const std::vector<std::string> extra = __VA_ARGS__;                   \
-    a.insert(a.end(), extra.begin(), extra.end());                        \
-    return a;                                                             \
-  }(), 1);                                                                \
-  ASSERT_TRUE(name.started()) << name.error();                            \
+#define START_SERVER(name, dir, ...)                                \
+  ServerProcess name(                                               \
+      kBinary,                                                      \
+      [&] {                                                         \
+        std::vector<std::string> a{dir, "--listen", "127.0.0.1:0"}; \
+        const std::vector<std::string> extra = __VA_ARGS__;         \
+        a.insert(a.end(), extra.begin(), extra.end());              \
+        return a;                                                   \
+      }(),                                                          \
+      1);                                                           \
+  ASSERT_TRUE(name.started()) << name.error();                      \
   ASSERT_GT(name.tcp_port(), 0)
 
 LineClient connect_tcp(const ServerProcess& server) {
@@ -163,8 +175,8 @@ struct Token {
 
 // `tenet token new`: line 1 the token, line 2 the token-file line.
 Token new_token(const std::string& tenant, const std::string& rights) {
-  const std::vector<std::string> out =
-      split_lines(command_output(kBinary + " token new --tenant '" + tenant + "' --rights " + rights));
+  const std::vector<std::string> out = split_lines(
+      command_output(kBinary + " token new --tenant '" + tenant + "' --rights " + rights));
   if (out.size() < 2) {
     ADD_FAILURE() << "`tenet token new` printed " << out.size() << " lines";
     return {};
@@ -172,7 +184,9 @@ Token new_token(const std::string& tenant, const std::string& rights) {
   return {out[0], out[1]};
 }
 
-std::string hello(const std::string& token) { return json{{"op", "hello"}, {"token", token}}.dump(); }
+std::string hello(const std::string& token) {
+  return json{{"op", "hello"}, {"token", token}}.dump();
+}
 
 // ------------------------------------------------------------ every op, both transports
 
@@ -234,7 +248,8 @@ TEST(ServerIntegration, EveryOpOverTcp) {
 TEST(ServerIntegration, EveryOpOverUnixSocket) {
   TempDir dir;
   const std::string socket_path = (dir.path() / "tenet.sock").string();
-  ServerProcess server(kBinary, {kPolicies, "--unix", socket_path, "--state", (dir.path() / "s.json").string()}, 1);
+  ServerProcess server(
+      kBinary, {kPolicies, "--unix", socket_path, "--state", (dir.path() / "s.json").string()}, 1);
   ASSERT_TRUE(server.started()) << server.error();
   EXPECT_EQ(server.unix_path(), socket_path);
   std::optional<LineClient> client = LineClient::unix_socket(socket_path);
@@ -264,7 +279,8 @@ TEST(ServerIntegration, TenThousandPipelinedInOrder) {
   LineClient client = connect_tcp(server);
   constexpr int kCount = 10000;
   std::string payload;
-  for (int i = 0; i < kCount; ++i) payload += cedar_check(std::to_string(i), i % 3 == 0 ? "u2" : "u1") + "\n";
+  for (int i = 0; i < kCount; ++i)
+    payload += cedar_check(std::to_string(i), i % 3 == 0 ? "u2" : "u1") + "\n";
   const std::vector<std::string> got = client.round_trip(payload, kCount, Millis(60000));
   ASSERT_EQ(got.size(), static_cast<std::size_t>(kCount)) << client.error();
   for (int i = 0; i < kCount; ++i) {
@@ -279,13 +295,15 @@ TEST(ServerIntegration, SixtyFourConcurrentConnections) {
   constexpr int kConnections = 64;
   constexpr int kPerConnection = 200;
   std::vector<LineClient> clients;
-  for (int c = 0; c < kConnections; ++c) clients.push_back(connect_tcp(server));  // all open at once
+  for (int c = 0; c < kConnections; ++c)
+    clients.push_back(connect_tcp(server));  // all open at once
   std::atomic<int> good{0};
   std::vector<std::thread> threads;
   for (int c = 0; c < kConnections; ++c) {
     threads.emplace_back([&, c] {
       std::string payload;
-      for (int i = 0; i < kPerConnection; ++i) payload += cedar_check(std::to_string(c * 1000 + i), "u1") + "\n";
+      for (int i = 0; i < kPerConnection; ++i)
+        payload += cedar_check(std::to_string(c * 1000 + i), "u1") + "\n";
       const std::vector<std::string> got =
           clients[static_cast<std::size_t>(c)].round_trip(payload, kPerConnection, Millis(60000));
       int ok = 0;
@@ -322,10 +340,12 @@ TEST(ServerIntegration, OversizedLineGetsTooLargeThenClose) {
   // A line within the limit works.
   EXPECT_EQ(parse(client.request(cedar_check("1", "u1")))["decision"], "allow");
   const std::string huge = R"({"id":2,"op":"check","tenant":")" + std::string(4000, 'x') + "\"}\n";
-  client.send(huge + cedar_check("3", "u1") + "\n", Millis(2000));  // the server may close before the end
+  client.send(huge + cedar_check("3", "u1") + "\n",
+              Millis(2000));  // the server may close before the end
   const json response = parse(client.read_line(Millis(5000)));
   EXPECT_EQ(error_code(response), "too_large") << response;
-  EXPECT_TRUE(client.wait_closed(Millis(5000))) << "the connection should be closed after too_large";
+  EXPECT_TRUE(client.wait_closed(Millis(5000)))
+      << "the connection should be closed after too_large";
   LineClient other = connect_tcp(server);  // the server keeps serving
   EXPECT_EQ(parse(other.request(cedar_check("4", "u1")))["decision"], "allow");
 }
@@ -349,11 +369,13 @@ TEST(ServerIntegration, HalfWrittenLineThenDisconnect) {
   EXPECT_TRUE(server.running());
 }
 
-TEST(ServerIntegration, ClientThatNeverReadsKeepsMemoryBounded) {
-  // A connection stuck in a write counts as idle: with a 3 s idle timeout the
-  // never-reading client must be dropped within the 15 s below, while the
-  // other client (a request every ~0.8 s) stays connected.
-  START_SERVER(server, kPolicies, {"--threads", "2", "--idle-timeout", "3"});
+TEST(ServerIntegration, ClientThatNeverReadsIsDisconnectedPromptly) {
+  // The idle timeout is long (300 s) and the never-reading client keeps
+  // sending, so only the pending-output cap (1 MiB here) can drop it: it
+  // must be disconnected within the 15 s below, while the other client
+  // keeps being served, and the server's RSS stays bounded.
+  START_SERVER(server, kPolicies,
+               {"--threads", "2", "--idle-timeout", "300", "--max-pending-bytes", "1048576"});
   LineClient warm = connect_tcp(server);
   ASSERT_EQ(parse(warm.request(cedar_check("0", "u1")))["decision"], "allow");
   const std::optional<long> rss_before = server.rss_kib();
@@ -374,6 +396,7 @@ TEST(ServerIntegration, ClientThatNeverReadsKeepsMemoryBounded) {
   std::size_t sent = 0;
   bool disconnected = false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  const auto began = std::chrono::steady_clock::now();
   int rounds = 0;
   while (std::chrono::steady_clock::now() < deadline && rounds < 100000) {
     ++rounds;
@@ -385,7 +408,9 @@ TEST(ServerIntegration, ClientThatNeverReadsKeepsMemoryBounded) {
     }
     // Meanwhile the server keeps serving another client.
     if (rounds % 4 == 0) {
-      ASSERT_EQ(parse(warm.request(cedar_check(std::to_string(rounds), "u1"), Millis(5000)))["decision"], "allow")
+      ASSERT_EQ(
+          parse(warm.request(cedar_check(std::to_string(rounds), "u1"), Millis(5000)))["decision"],
+          "allow")
           << "round " << rounds;
     }
   }
@@ -393,12 +418,49 @@ TEST(ServerIntegration, ClientThatNeverReadsKeepsMemoryBounded) {
   ASSERT_TRUE(rss_after.has_value());
   EXPECT_TRUE(server.running());
   EXPECT_EQ(parse(warm.request(cedar_check("\"x\"", "u1")))["decision"], "allow");
-  EXPECT_LT(*rss_after - *rss_before, 64 * 1024) << "RSS " << *rss_before << " KiB -> " << *rss_after << " KiB after "
-                                                 << sent << " bytes sent";
+  EXPECT_LT(*rss_after - *rss_before, 64 * 1024)
+      << "RSS " << *rss_before << " KiB -> " << *rss_after << " KiB after " << sent
+      << " bytes sent";
   RecordProperty("rss_before_kib", static_cast<int>(*rss_before));
   RecordProperty("rss_after_kib", static_cast<int>(*rss_after));
   RecordProperty("bytes_sent_by_non_reader", static_cast<int>(sent));
-  EXPECT_TRUE(disconnected) << "a client that never reads should be disconnected (sent " << sent << " bytes)";
+  const auto took = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - began);
+  RecordProperty("disconnect_ms", static_cast<int>(took.count()));
+  EXPECT_TRUE(disconnected) << "a client that never reads should be disconnected (sent " << sent
+                            << " bytes)";
+  EXPECT_LT(took, Millis(15000));
+  EXPECT_NE(server.stderr_text().find(R"("what":"slow_reader")"), std::string::npos)
+      << server.stderr_text();
+}
+
+TEST(ServerIntegration, TokenForUndeclaredTenantIsWarnedAtStartAndReload) {
+  TempDir dir;
+  const Token ghost = new_token("ghost_tenant", "check");
+  const Token cedar = new_token("cedar", "check");
+  const Token admin = new_token("*", "check,admin");
+  const fs::path tokens = dir.path() / "tokens";
+  write_text(tokens, ghost.file_line + "\n" + cedar.file_line + "\n" + admin.file_line + "\n");
+  START_SERVER(server, kPolicies, {"--tokens", tokens.string()});
+  const auto warnings = [&] {
+    std::size_t count = 0;
+    const std::string text = server.stderr_text();
+    for (std::size_t at = text.find(R"("what":"token_tenant")"); at != std::string::npos;
+         at = text.find(R"("what":"token_tenant")", at + 1)) {
+      ++count;
+    }
+    return count;
+  };
+  const std::string log = server.stderr_text();
+  EXPECT_EQ(warnings(), 1U) << log;
+  EXPECT_NE(log.find(R"("event":"warning")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("tenant":"ghost_tenant")"), std::string::npos) << log;
+  EXPECT_EQ(log.find(R"("tenant":"cedar")"), std::string::npos)
+      << "a declared tenant is not warned about: " << log;
+
+  LineClient client = connect_tcp(server);
+  ASSERT_EQ(parse(client.request(hello(admin.token)))["ok"], true);
+  ASSERT_EQ(parse(client.request(R"({"id":"r","op":"reload"})", Millis(20000)))["ok"], true);
+  EXPECT_EQ(warnings(), 2U) << server.stderr_text();
 }
 
 // ------------------------------------------------------------------ tokens
@@ -410,8 +472,8 @@ struct TokenSetup {
   Token northwind_check = new_token("northwind", "check");
 
   void write(const fs::path& file) const {
-    write_text(file, global_admin.file_line + "\n" + cedar_admin.file_line + "\n" + cedar_check_only.file_line +
-                         "\n" + northwind_check.file_line + "\n");
+    write_text(file, global_admin.file_line + "\n" + cedar_admin.file_line + "\n" +
+                         cedar_check_only.file_line + "\n" + northwind_check.file_line + "\n");
   }
 };
 
@@ -424,7 +486,8 @@ TEST(ServerIntegration, TokenFileLinesAreHashes) {
   EXPECT_EQ(hash.size(), 64U) << token.file_line;
   EXPECT_EQ(hash.find_first_not_of("0123456789abcdef"), std::string::npos) << token.file_line;
   EXPECT_EQ(tenant, "cedar");
-  EXPECT_EQ(token.file_line.find(token.token), std::string::npos) << "token in clear in the token file";
+  EXPECT_EQ(token.file_line.find(token.token), std::string::npos)
+      << "token in clear in the token file";
 }
 
 TEST(ServerIntegration, UnauthenticatedUntilHello) {
@@ -463,11 +526,12 @@ TEST(ServerIntegration, TenantTokenAskingAboutAnotherTenantIsForbidden) {
   const json other = parse(client.request(tenant_check("1", "northwind", "n1")));
   EXPECT_EQ(error_code(other), "forbidden") << other;
   EXPECT_EQ(other["decision"], "deny") << other;
-  const json in_batch =
-      parse(client.request(R"({"id":2,"op":"batch","requests":[)" + tenant_check("\"x\"", "northwind", "n1") + "]}"));
+  const json in_batch = parse(client.request(R"({"id":2,"op":"batch","requests":[)" +
+                                             tenant_check("\"x\"", "northwind", "n1") + "]}"));
   EXPECT_NE(in_batch.dump().find("forbidden"), std::string::npos) << in_batch;
   EXPECT_EQ(in_batch.dump().find("\"allow\""), std::string::npos) << in_batch;
-  EXPECT_EQ(parse(client.request(cedar_check("3", "u1")))["decision"], "allow");  // own tenant still fine
+  EXPECT_EQ(parse(client.request(cedar_check("3", "u1")))["decision"],
+            "allow");  // own tenant still fine
   // check rights only: no admin ops.
   EXPECT_EQ(error_code(parse(client.request(R"({"op":"reload"})"))), "forbidden");
   EXPECT_EQ(error_code(parse(client.request(
@@ -480,7 +544,8 @@ TEST(ServerIntegration, PartnerAdminCannotFlipAnotherTenantsFeature) {
   const TokenSetup tokens;
   tokens.write(dir.path() / "tokens");
   START_SERVER(server, kPolicies,
-               {"--tokens", (dir.path() / "tokens").string(), "--state", (dir.path() / "state.json").string()});
+               {"--tokens", (dir.path() / "tokens").string(), "--state",
+                (dir.path() / "state.json").string()});
   LineClient client = connect_tcp(server);
   ASSERT_EQ(parse(client.request(hello(tokens.cedar_admin.token)))["ok"], true);
   const json other = parse(client.request(
@@ -489,7 +554,8 @@ TEST(ServerIntegration, PartnerAdminCannotFlipAnotherTenantsFeature) {
   const json own = parse(client.request(
       R"({"id":2,"op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})"));
   EXPECT_EQ(own["ok"], true) << own;
-  EXPECT_EQ(error_code(parse(client.request(R"({"op":"reload"})"))), "forbidden");  // global admin only
+  EXPECT_EQ(error_code(parse(client.request(R"({"op":"reload"})"))),
+            "forbidden");  // global admin only
   const json state = json::parse(read_text(dir.path() / "state.json"), nullptr, false);
   EXPECT_FALSE(state.is_object() && state["features"].contains("northwind")) << state;
 }
@@ -513,9 +579,12 @@ TEST(ServerIntegration, ReloadWithBrokenPolicySetKeepsOldOne) {
   const json refused = parse(client.request(R"({"id":"r","op":"reload"})", Millis(20000)));
   EXPECT_FALSE(refused.value("ok", false)) << refused;
   EXPECT_FALSE(error_code(refused).empty()) << refused;
-  EXPECT_NE(refused.dump().find("cedar.tenet"), std::string::npos) << "diagnostics should name the file: " << refused;
-  EXPECT_EQ(parse(client.request(cedar_check("1", "u1"))).dump(), good);  // the old set keeps serving
-  EXPECT_EQ(parse(client.request(R"({"op":"health"})"))["policy_version"], health["policy_version"]);
+  EXPECT_NE(refused.dump().find("cedar.tenet"), std::string::npos)
+      << "diagnostics should name the file: " << refused;
+  EXPECT_EQ(parse(client.request(cedar_check("1", "u1"))).dump(),
+            good);  // the old set keeps serving
+  EXPECT_EQ(parse(client.request(R"({"op":"health"})"))["policy_version"],
+            health["policy_version"]);
 
   // SIGHUP with the broken set: also refused, still serving.
   server.signal(SIGHUP);
@@ -532,7 +601,8 @@ TEST(ServerIntegration, ReloadWithBrokenPolicySetKeepsOldOne) {
 std::string with_marker(const std::string& text) {
   const std::size_t end = text.rfind('}');
   return text.substr(0, end) +
-         "  @id(\"reload-marker\") permit read on document when resource.classification == \"internal\";\n" +
+         "  @id(\"reload-marker\") permit read on document when resource.classification == "
+         "\"internal\";\n" +
          text.substr(end);
 }
 
@@ -549,7 +619,8 @@ TEST(ServerIntegration, ReloadWhileFourClientsHammer) {
   // Each request is a batch over two tenants: version A denies both
   // (no_permit), version B allows both (reload-marker). A mixed answer would be
   // a half-loaded set.
-  const std::string request_tail = R"(,"op":"batch","requests":[)" + tenant_check("\"c\"", "cedar", "other") + "," +
+  const std::string request_tail = R"(,"op":"batch","requests":[)" +
+                                   tenant_check("\"c\"", "cedar", "other") + "," +
                                    tenant_check("\"l\"", "lumen", "other") + "]}";
   constexpr int kClients = 4, kMaxRounds = 2000, kPipeline = 25, kReloads = 10;
   std::atomic<int> failures{0}, answered{0}, seen_a{0}, seen_b{0}, rounds_done{0};
@@ -566,11 +637,16 @@ TEST(ServerIntegration, ReloadWhileFourClientsHammer) {
       }
       for (int round = 0; round < kMaxRounds && !reloads_done.load(); ++round) {
         std::string payload;
-        for (int i = 0; i < kPipeline; ++i) payload += "{\"id\":" + std::to_string(c * 1000000 + round * 100 + i) + request_tail + "\n";
+        for (int i = 0; i < kPipeline; ++i)
+          payload +=
+              "{\"id\":" + std::to_string(c * 1000000 + round * 100 + i) + request_tail + "\n";
         const std::vector<std::string> got = client->round_trip(payload, kPipeline, Millis(20000));
         for (int i = 0; i < kPipeline; ++i) {
-          const json r = i < static_cast<int>(got.size()) ? json::parse(got[static_cast<std::size_t>(i)], nullptr, false) : json();
-          const bool ok = r.is_object() && r["id"] == c * 1000000 + round * 100 + i && r["results"].size() == 2;
+          const json r = i < static_cast<int>(got.size())
+                             ? json::parse(got[static_cast<std::size_t>(i)], nullptr, false)
+                             : json();
+          const bool ok =
+              r.is_object() && r["id"] == c * 1000000 + round * 100 + i && r["results"].size() == 2;
           const std::string d0 = ok ? r["results"][0].value("decision", "") : "";
           const std::string d1 = ok ? r["results"][1].value("decision", "") : "";
           if (!ok || d0 != d1 || r.dump().find("error") != std::string::npos) {
@@ -596,7 +672,8 @@ TEST(ServerIntegration, ReloadWhileFourClientsHammer) {
     EXPECT_EQ(r["ok"], true) << r;
     ++reloads;
     // Let the hammers run a few rounds on this version (bounded wait).
-    for (int wait = 0; wait < 200 && rounds_done.load() < rounds_before + 8; ++wait) std::this_thread::sleep_for(Millis(5));
+    for (int wait = 0; wait < 200 && rounds_done.load() < rounds_before + 8; ++wait)
+      std::this_thread::sleep_for(Millis(5));
   }
   reloads_done = true;
   for (std::thread& t : hammers) t.join();
@@ -617,7 +694,8 @@ TEST(ServerIntegration, SetFeatureSurvivesRestart) {
   {
     START_SERVER(server, kPolicies, {"--state", state});
     LineClient client = connect_tcp(server);
-    EXPECT_EQ(parse(client.request(cedar_features("1")))["features"].dump().find("margin"), std::string::npos);
+    EXPECT_EQ(parse(client.request(cedar_features("1")))["features"].dump().find("margin"),
+              std::string::npos);
     const json set = parse(client.request(
         R"({"id":2,"op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})"));
     ASSERT_EQ(set["ok"], true) << set;
@@ -626,7 +704,8 @@ TEST(ServerIntegration, SetFeatureSurvivesRestart) {
     EXPECT_EQ(file["features"]["cedar"]["margin"], "on") << file;
     // Survives a reload too.
     EXPECT_EQ(parse(client.request(R"({"op":"reload"})", Millis(20000)))["ok"], true);
-    EXPECT_NE(parse(client.request(cedar_features("3")))["features"].dump().find("margin"), std::string::npos);
+    EXPECT_NE(parse(client.request(cedar_features("3")))["features"].dump().find("margin"),
+              std::string::npos);
     server.signal(SIGTERM);
     EXPECT_EQ(server.wait_exit(Millis(10000)), 0);
   }
@@ -637,7 +716,8 @@ TEST(ServerIntegration, SetFeatureSurvivesRestart) {
   const json reset = parse(client.request(
       R"({"id":5,"op":"set_feature","tenant":"cedar","feature":"margin","state":"default"})"));
   EXPECT_EQ(reset["ok"], true) << reset;
-  EXPECT_EQ(parse(client.request(cedar_features("6")))["features"].dump().find("margin"), std::string::npos);
+  EXPECT_EQ(parse(client.request(cedar_features("6")))["features"].dump().find("margin"),
+            std::string::npos);
 }
 
 TEST(ServerIntegration, SigtermWhileBusyAnswersEverythingSent) {
@@ -657,7 +737,8 @@ TEST(ServerIntegration, SigtermWhileBusyAnswersEverythingSent) {
     });
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (all_sent.load() < kClients && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(Millis(1));
+  while (all_sent.load() < kClients && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(Millis(1));
   ASSERT_EQ(all_sent.load(), kClients);
   ASSERT_TRUE(server.signal(SIGTERM));
   for (std::thread& t : threads) t.join();
@@ -673,7 +754,8 @@ TEST(ServerIntegration, SigtermWhileBusyAnswersEverythingSent) {
     }
   }
   EXPECT_EQ(server.wait_exit(Millis(10000)), 0) << server.stderr_text();
-  EXPECT_FALSE(LineClient::tcp(server.tcp_port(), Millis(1000)).has_value()) << "still accepting after SIGTERM";
+  EXPECT_FALSE(LineClient::tcp(server.tcp_port(), Millis(1000)).has_value())
+      << "still accepting after SIGTERM";
 }
 
 TEST(ServerIntegration, RefusesNonLoopbackWithoutTokens) {
