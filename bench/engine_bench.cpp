@@ -4,6 +4,7 @@
 //                        allocations per decision (must be 0)
 //   BM_JsonLine          request line → decision → response line, all in
 //   BM_ParseOnly         the JSON → engine form part alone
+//   BM_Filter            the filter op (partial evaluation), line to line
 //   BM_LoadAndCompile    load + check + compile the whole directory
 //
 // Policy sets: 1,000 tenants × 20 rules and 10 tenants × 2,000 rules, both
@@ -171,6 +172,63 @@ void BM_ParseOnly(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ParseOnly)->Repetitions(5)->ReportAggregatesOnly(true);
+
+// The filter op (partial evaluation + SQL + JSON), request line to response
+// line. Not a hot path; measured so it stays reasonable. 0: the shipped
+// policies (documents, mapped: with SQL); 1, 2: the generated sets above
+// (unmapped types: the condition tree only), each check request turned into
+// a filter for its resource type.
+std::vector<std::string> filter_lines(const std::vector<std::string>& checks) {
+  std::vector<std::string> out;
+  for (std::string line : checks) {
+    const std::size_t type_at = line.find(R"("resource":{"type":")");
+    const std::size_t op_at = line.find(R"("op":"check")");
+    if (type_at == std::string::npos || op_at == std::string::npos) continue;
+    const std::size_t begin = type_at + std::string_view(R"("resource":{"type":")").size();
+    const std::string type = line.substr(begin, line.find('"', begin) - begin);
+    line.replace(op_at, std::string_view(R"("op":"check")").size(),
+                 R"("op":"filter","resource_type":")" + type + '"');
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
+void BM_Filter(benchmark::State& state) {
+  std::shared_ptr<const tenet::CompiledPolicySet> policies;
+  std::vector<std::string> lines;
+  if (state.range(0) == 0) {
+    const fs::path shipped = fs::path(__FILE__).parent_path().parent_path() / "policies";
+    policies = tenet::Engine::compile_directory(shipped).policies;
+    lines = {
+        R"({"id":1,"op":"filter","tenant":"acme","principal":{"id":"u1","role":"company","attrs":{"kyc":"verified","account_age_days":40,"country":"DE","tags":[],"company_id":"c1"}},"action":"read","resource_type":"document","context":{"mfa":false}})"};
+    state.SetLabel("shipped policies, read document");
+  } else {
+    const PolicySetCase c = kCases[state.range(0)];
+    policies = load(c);
+    lines = filter_lines(check_lines(c, kRequests));
+    state.SetLabel(c.name());
+  }
+  if (!policies || lines.empty()) {
+    state.SkipWithError("no policies or requests");
+    return;
+  }
+  tenet::RequestParser parser;
+  tenet::Decision decision;
+  std::string out;
+  std::size_t i = 0;
+  const std::uint64_t allocations_before = tenet::test_support::thread_allocations();
+  for (auto _ : state) {
+    out.clear();
+    tenet::handle_line(*policies, lines[i], parser, decision, out);
+    benchmark::DoNotOptimize(out.data());
+    i = (i + 1) % lines.size();
+  }
+  const std::uint64_t allocations = tenet::test_support::thread_allocations() - allocations_before;
+  state.counters["allocs_per_op"] =
+      benchmark::Counter(static_cast<double>(allocations), benchmark::Counter::kAvgIterations);
+  state.counters["response_bytes"] = static_cast<double>(out.size());
+}
+BENCHMARK(BM_Filter)->Arg(0)->Arg(1)->Arg(2)->Repetitions(3)->ReportAggregatesOnly(true);
 
 void BM_LoadAndCompile(benchmark::State& state) {
   const fs::path dir = generated_dir(kCases[0]);

@@ -4,6 +4,7 @@
 
 #include "engine/engine.hpp"
 #include "engine/evaluator.hpp"
+#include "engine/filter_op.hpp"
 #include "engine/response_writer.hpp"
 
 namespace tenet {
@@ -40,6 +41,9 @@ void answer_request(const CompiledPolicySet& policies, const ParsedRequest& requ
       lifecycle(policies, request.lifecycle, decision);
       explain = request.lifecycle.explain;
       break;
+    case RequestOp::Filter:
+      write_filter_response(out, request.id, policies, request.filter);
+      return;
     default:
       write_error(out, request.op, request.id, protocol_error::kBadRequest, "not a decision request");
       return;

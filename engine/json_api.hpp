@@ -7,7 +7,8 @@
 // the caller keeps one RequestParser, one Decision and one output string per
 // thread, and a warm call allocates nothing.
 //
-// Ops: check, transition, subscribe, plans, features, lifecycle and batch.
+// Ops: check, transition, subscribe, plans, features, lifecycle, batch, and
+// the filter extension (engine/filter_op.hpp).
 // The session and administration ops (hello, health, stats, reload,
 // set_feature) belong to `tenet serve`; here they get bad_request
 // ("'reload' is served by `tenet serve` only"), unknown names unknown_op.

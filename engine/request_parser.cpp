@@ -33,10 +33,12 @@ namespace {
 namespace dom = simdjson::dom;
 
 enum Field : std::uint8_t {
-  kOp, kId, kTenant, kPrincipal, kAction, kResource, kTo, kPlan, kContext, kExplain, kRequests, kFieldCount
+  kOp, kId, kTenant, kPrincipal, kAction, kResource, kTo, kPlan, kContext, kExplain, kRequests, kResourceType,
+  kFieldCount
 };
 constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
-    "op", "id", "tenant", "principal", "action", "resource", "to", "plan", "context", "explain", "requests"};
+    "op", "id", "tenant", "principal", "action", "resource", "to", "plan", "context", "explain", "requests",
+    "resource_type"};
 
 // The members of one object we care about; the first occurrence of a key wins.
 template <std::size_t N>
@@ -68,13 +70,14 @@ struct OpName {
   std::string_view name;
   RequestOp op;
 };
-constexpr std::array<OpName, 12> kOps = {{
+constexpr std::array<OpName, 13> kOps = {{
     {"check", RequestOp::Check},
     {"transition", RequestOp::Transition},
     {"subscribe", RequestOp::Subscribe},
     {"plans", RequestOp::Plans},
     {"features", RequestOp::Features},
     {"lifecycle", RequestOp::Lifecycle},
+    {"filter", RequestOp::Filter},
     {"batch", RequestOp::Batch},
     {"hello", RequestOp::ServerOnly},
     {"health", RequestOp::ServerOnly},
@@ -235,7 +238,8 @@ bool RequestParser::Impl::read(const CompiledPolicySet& policies, const dom::obj
   }
   slot.request.op = known->op;
 
-  if (known->op == RequestOp::ServerOnly || (in_batch && known->op == RequestOp::Batch)) {
+  if (known->op == RequestOp::ServerOnly ||
+      (in_batch && (known->op == RequestOp::Batch || known->op == RequestOp::Filter))) {
     slot.message = '\'';
     slot.message += op_name;
     slot.message += in_batch ? "' cannot be a batch item: a batch holds decision requests only"
@@ -342,6 +346,12 @@ bool RequestParser::Impl::read_decision(const CompiledPolicySet& policies, const
       }
       break;
     }
+    case RequestOp::Filter:
+      if (!string_field(slot, fields, kAction, "action", r.filter.action_name)) return false;
+      if (!string_field(slot, fields, kResourceType, "resource_type", r.filter.resource_type_name)) return false;
+      r.filter.action = policies.find_action(r.filter.action_name);
+      r.filter.resource_type = policies.find_resource_type(r.filter.resource_type_name);
+      break;
     default:
       break;
   }
@@ -377,6 +387,7 @@ bool RequestParser::Impl::read_decision(const CompiledPolicySet& policies, const
     case RequestOp::Transition: static_cast<RequestBase&>(r.transition) = base; break;
     case RequestOp::Subscribe: static_cast<RequestBase&>(r.subscribe) = base; break;
     case RequestOp::Lifecycle: static_cast<RequestBase&>(r.lifecycle) = base; break;
+    case RequestOp::Filter: static_cast<RequestBase&>(r.filter) = base; break;
     default: r.base = base; break;
   }
   return true;

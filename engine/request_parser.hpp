@@ -28,6 +28,7 @@
 #include <string_view>
 
 #include "engine/compiled.hpp"
+#include "engine/filter_request.hpp"
 #include "engine/request.hpp"
 
 namespace tenet {
@@ -45,6 +46,7 @@ enum class RequestOp : std::uint8_t {
   Plans,
   Features,
   Lifecycle,
+  Filter,  // rows of a type the principal may ACTION (engine/filter_op.hpp); not a decision op
   Batch,
   ServerOnly,  // hello, health, stats, reload, set_feature: answered by `tenet serve`
   None,        // the line could not be read far enough to know (error_code says why)
@@ -75,6 +77,7 @@ struct ParsedRequest {
   SubscribeRequest subscribe;
   RequestBase base;  // plans, features
   LifecycleRequest lifecycle;
+  FilterRequest filter;
   std::size_t batch_size = 0;  // Batch: items to read with next_batch_item()
 
   [[nodiscard]] bool ok() const { return error_code.empty(); }

@@ -8,6 +8,8 @@
 
 #include <array>
 
+#include "engine/filter_op.hpp"
+
 namespace tenet {
 namespace {
 
@@ -191,6 +193,10 @@ void write_error(std::string& out, RequestOp op, std::string_view id, std::strin
   }
   out += '{';
   write_id(out, id);
+  if (op == RequestOp::Filter) {  // fail closed: a client reading only `filter` sees `never`
+    out += kNeverFilterMember;
+    out += ',';
+  }
   write_error_member(out, code, message);
   out += '}';
 }

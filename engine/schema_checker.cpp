@@ -5,6 +5,8 @@
 #include <map>
 #include <string>
 
+#include "engine/sql_text.hpp"
+
 namespace tenet::check {
 namespace {
 
@@ -158,6 +160,7 @@ class SchemaBuilder {
   // attribute's column must be distinct.
   void check_columns(const model::ResourceType& type, std::size_t index) {
     if (!type.mapped) return;
+    check_names(type, index);
     std::map<model::Symbol, std::string> used;
     used[type.tenant_column] = "the tenant column";
     const model::Symbol id = names_.intern("id");
@@ -169,6 +172,7 @@ class SchemaBuilder {
     }
     used.emplace(id, "resource.id");
     for (const model::Attribute& attribute : type.attributes) {
+      if (names_.name(attribute.column).empty()) continue;  // reported by check_names
       const auto [at, fresh] = used.emplace(
           attribute.column, "attribute '" + std::string(names_.name(attribute.name)) + "'");
       if (fresh) continue;
@@ -176,6 +180,29 @@ class SchemaBuilder {
           column_spans_[attribute.span.offset + (std::size_t{attribute.span.file} << 32)];
       reporter_.report(DiagCode::DuplicateColumn, span,
                        {names_.name(attribute.column), names_.name(type.name), at->second});
+    }
+  }
+
+  // Names PostgreSQL cannot take as they are: empty, longer than 63 bytes
+  // (it would silently truncate them, so two could collide), a NUL byte.
+  // Quotes, semicolons and unicode are fine: `tenet sql` quotes every name.
+  void check_names(const model::ResourceType& type, std::size_t index) {
+    const std::string_view type_name = names_.name(type.name);
+    const auto report = [&](std::string_view what, std::string_view name, Span span) {
+      const std::string_view problem = sql::identifier_problem(name);
+      if (problem.empty()) return;
+      reporter_.report(DiagCode::BadSqlName, span,
+                       {std::string(what) + " \"" + std::string(name) + "\"", type_name, problem});
+    };
+    const auto table = mapping_spans_.find({static_cast<model::Index>(index), "table"});
+    report("table", names_.name(type.table),
+           table != mapping_spans_.end() && table->second ? *table->second : type.span);
+    const auto tenant = tenant_column_spans_.find(index);
+    report("tenant column", names_.name(type.tenant_column),
+           tenant != tenant_column_spans_.end() ? tenant->second : type.span);
+    for (const model::Attribute& attribute : type.attributes) {
+      report("column", names_.name(attribute.column),
+             column_spans_[attribute.span.offset + (std::size_t{attribute.span.file} << 32)]);
     }
   }
 

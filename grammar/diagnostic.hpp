@@ -70,6 +70,10 @@ enum class DiagCode : std::uint8_t {
   UnreachableRole,
   PermitAlwaysOverridden,
   UnguardedOptional,
+  // database mapping (LANGUAGE.md section 10, `tenet sql`)
+  BadSqlName,
+  SqlApproximation,
+  SqlConditionTooLarge,
 };
 
 struct Diagnostic {

@@ -1,0 +1,117 @@
+// `tenet sql`: the exact DDL and warnings for the shipped policies (a golden
+// file: tests/sql/policies.sql and policies.warnings.txt; regenerate with
+// TENET_UPDATE_GOLDEN=1 and review the diff), determinism, --tenant, and the
+// exit codes. That the DDL enforces check's decisions is shown against a
+// real PostgreSQL in tests/postgres/.
+#include "cli/sql_command.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cli/check_command.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kSource = fs::path(TENET_SOURCE_DIR);
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct SqlRun {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+SqlRun run(const fs::path& directory, const std::string& tenant = "") {
+  tenet::cli::SqlOptions options;
+  options.directory = directory;
+  options.tenant = tenant;
+  std::ostringstream out;
+  std::ostringstream err;
+  SqlRun result;
+  result.status = tenet::cli::run_sql(options, out, err);
+  result.out = out.str();
+  result.err = err.str();
+  return result;
+}
+
+void expect_golden(const std::string& actual, const fs::path& file) {
+  if (std::getenv("TENET_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(file, std::ios::binary) << actual;
+  }
+  ASSERT_TRUE(fs::exists(file)) << "missing " << file;
+  EXPECT_EQ(actual, read_text(file)) << "differs from " << file;
+}
+
+TEST(SqlCommand, ShippedPoliciesGiveTheGoldenScriptAndWarnings) {
+  const SqlRun result = run(kSource / "policies/");
+  ASSERT_EQ(result.status, tenet::cli::kOk) << result.err;
+  expect_golden(result.out, kSource / "tests/sql/policies.sql");
+  expect_golden(result.err, kSource / "tests/sql/policies.warnings.txt");
+  // Every rule that reads context is reported, at its declaration.
+  EXPECT_NE(result.err.find("templates/retail.tenet:92:27: warning: rule 'acme:secret-needs-mfa' "
+                            "reads context.mfa"),
+            std::string::npos);
+  EXPECT_NE(result.err.find("rule 'northwind:delete-needs-mfa' reads context.mfa"),
+            std::string::npos);
+}
+
+TEST(SqlCommand, OutputIsDeterministic) {
+  EXPECT_EQ(run(kSource / "policies").out, run(kSource / "policies").out);
+}
+
+TEST(SqlCommand, OneTenantOnly) {
+  const SqlRun result = run(kSource / "policies", "harbor-bank.eu");
+  ASSERT_EQ(result.status, tenet::cli::kOk) << result.err;
+  EXPECT_NE(result.out.find("tenet_harbor_bank_eu_"), std::string::npos);
+  EXPECT_EQ(result.out.find("tenet_acme_"), std::string::npos);
+  EXPECT_EQ(result.out.find("'acme'"), std::string::npos);
+  // It drops only the table-wide policies and that tenant's.
+  EXPECT_NE(result.out.find("starts_with(pol.polname, 'tenet_harbor_bank_eu_"), std::string::npos);
+  EXPECT_EQ(result.err.find("'acme:"), std::string::npos);
+}
+
+TEST(SqlCommand, UnknownTenantIsAUsageError) {
+  const SqlRun result = run(kSource / "policies", "globex");
+  EXPECT_EQ(result.status, tenet::cli::kUsageOrIo);
+  EXPECT_NE(result.err.find("tenet sql: error: no tenant 'globex'"), std::string::npos)
+      << result.err;
+  EXPECT_TRUE(result.out.empty());
+}
+
+TEST(SqlCommand, PolicyErrorsPrintDiagnostics) {
+  const SqlRun result = run(kSource / "tests/diagnostics/bad-sql-name");
+  EXPECT_EQ(result.status, tenet::cli::kPolicyErrors);
+  EXPECT_NE(result.err.find("error: tenant column \"\" of resource type"), std::string::npos)
+      << result.err;
+  EXPECT_TRUE(result.out.empty());
+}
+
+TEST(SqlCommand, MissingDirectoryIsAnIoError) {
+  EXPECT_EQ(run(kSource / "no-such-directory").status, tenet::cli::kUsageOrIo);
+}
+
+// A line break in a tenant name must not end a `--` comment of the script.
+TEST(SqlCommand, NoNameEscapesACommentOrALiteral) {
+  const SqlRun result = run(kSource / "tests/postgres/hostile");
+  ASSERT_EQ(result.status, tenet::cli::kOk) << result.err;
+  // In a comment the line break becomes '?'; inside a quoted literal it may stay.
+  EXPECT_NE(result.out.find("-- tenant 'line?break; DROP TABLE notes;--', read on 'note'\n"),
+            std::string::npos);
+  EXPECT_EQ(result.out.find("-- tenant 'line\nbreak"), std::string::npos);
+  EXPECT_NE(result.out.find("ON \"we\"\"ird; DROP TABLE notes;--\""), std::string::npos);
+  EXPECT_NE(result.out.find("= 'évil''; DROP TABLE notes;--'"), std::string::npos);
+}
+
+}  // namespace

@@ -1,0 +1,176 @@
+// SQL text from residuals (engine/sql_render.hpp) and the quoting under it
+// (engine/sql_text.hpp): table tests, one row per case.
+#include "engine/sql_render.hpp"
+
+#include <gtest/gtest.h>
+
+#include "engine/engine.hpp"
+#include "engine/sql_ddl.hpp"
+#include "engine/sql_text.hpp"
+
+namespace {
+
+using namespace tenet;
+using residual::CompareOp;
+using residual::Literal;
+using residual::Term;
+using residual::TermKind;
+
+TEST(SqlText, QuotesIdentifiersAndLiterals) {
+  const struct {
+    std::string_view text;
+    std::string_view ident;
+    std::string_view literal;
+  } cases[] = {
+      {"documents", "\"documents\"", "'documents'"},
+      {"we\"ird", "\"we\"\"ird\"", "'we\"ird'"},
+      {"o'brien; DROP TABLE x;--", "\"o'brien; DROP TABLE x;--\"", "'o''brien; DROP TABLE x;--'"},
+      {"back\\slash'", "\"back\\slash'\"", "E'back\\\\slash'''"},
+      {"zoë 名", "\"zoë 名\"", "'zoë 名'"},
+      {"", "\"\"", "''"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(sql::quote_ident(c.text), c.ident);
+    EXPECT_EQ(sql::quote_literal(c.text).value_or("<none>"), c.literal);
+  }
+  EXPECT_FALSE(sql::quote_literal(std::string_view("a\0b", 3)).has_value());
+}
+
+TEST(SqlText, IdentifierProblems) {
+  EXPECT_EQ(sql::identifier_problem("provider_id"), "");
+  EXPECT_EQ(sql::identifier_problem("tënant'col; --"), "");
+  EXPECT_EQ(sql::identifier_problem(""), "is empty");
+  EXPECT_EQ(sql::identifier_problem(std::string(63, 'x')), "");
+  EXPECT_EQ(sql::identifier_problem(std::string(64, 'x')),
+            "is longer than PostgreSQL's 63-byte limit");
+  EXPECT_EQ(sql::identifier_problem(std::string_view("a\0b", 3)), "holds a NUL byte");
+}
+
+Term column(std::string name, model::ValueKind type) {
+  Term t;
+  t.kind = TermKind::ResourceAttribute;
+  t.column = std::move(name);
+  t.name = t.column;
+  t.type = type;
+  return t;
+}
+
+Term principal(std::string name, model::ValueKind type) {
+  Term t;
+  t.kind = TermKind::PrincipalAttribute;
+  t.name = std::move(name);
+  t.type = type;
+  return t;
+}
+
+Term value(Literal literal) {
+  Term t;
+  t.kind = TermKind::Literal;
+  t.literal = std::move(literal);
+  return t;
+}
+
+Term list(std::vector<Literal> items) {
+  Literal l;
+  l.kind = Literal::Kind::List;
+  l.items = std::move(items);
+  return value(l);
+}
+
+TEST(SqlRender, EachNodeAsItsSqlCounterpart) {
+  using K = model::ValueKind;
+  const struct {
+    residual::Expr expr;
+    std::string_view sql;
+  } cases[] = {
+      {residual::always(), "TRUE"},
+      {residual::never(), "FALSE"},
+      {residual::present(column("own\"er", K::String)), "(\"own\"\"er\" IS NOT NULL)"},
+      {residual::compare(CompareOp::Eq, column("owner_id", K::String),
+                         value(Literal::of_string("o'b"))),
+       "(\"owner_id\" = 'o''b')"},
+      {residual::compare(CompareOp::Ge, principal("age", K::Int), value(Literal::of_int(-7))),
+       "((NULLIF(current_setting('tenet.principal.age', true), '')::bigint) >= (-7))"},
+      {residual::compare(CompareOp::Eq, principal("ok", K::Bool), value(Literal::of_bool(true))),
+       "((NULLIF(current_setting('tenet.principal.ok', true), '')::boolean) = TRUE)"},
+      {residual::compare(CompareOp::In, column("c", K::Enum),
+                         list({Literal::of_string("a"), Literal::of_string("b")})),
+       "(\"c\" IN ('a', 'b'))"},
+      {residual::compare(CompareOp::In, column("c", K::String), list({})), "FALSE"},
+      {residual::compare(CompareOp::Contains, principal("tags", K::SetOfString),
+                         value(Literal::of_string("desk"))),
+       "('desk' = ANY(ARRAY(SELECT jsonb_array_elements_text((NULLIF(current_setting("
+       "'tenet.principal.tags', true), '')::jsonb)))))"},
+      {residual::compare(CompareOp::Eq, column("tags", K::SetOfString),
+                         list({Literal::of_string("x")})),
+       "(\"tags\" @> ARRAY['x']::text[] AND \"tags\" <@ ARRAY['x']::text[])"},
+      // PostgreSQL text never holds NUL: no stored value equals such a literal.
+      {residual::compare(CompareOp::Eq, column("c", K::String),
+                         value(Literal::of_string(std::string_view("a\0", 2)))),
+       "FALSE"},
+      {residual::compare(CompareOp::Ne, column("c", K::String),
+                         value(Literal::of_string(std::string_view("a\0", 2)))),
+       "TRUE"},
+      {residual::compare(
+           CompareOp::Eq, column("tags", K::SetOfString),
+           list({Literal::of_string("x"), Literal::of_string(std::string_view("\0", 1))})),
+       "FALSE"},
+      {residual::compare(
+           CompareOp::In, column("c", K::String),
+           list({Literal::of_string("x"), Literal::of_string(std::string_view("\0", 1))})),
+       "(\"c\" IN ('x'))"},
+      {residual::negate(residual::compare(CompareOp::Eq, column("c", K::String),
+                                          value(Literal::of_string("s")))),
+       "(NOT (\"c\" = 's'))"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(sql::render_inline(c.expr), c.sql);
+}
+
+TEST(SqlRender, AndOrKeepTheirChildrenInOrder) {
+  using K = model::ValueKind;
+  const residual::Expr guarded =
+      residual::all_of({residual::present(column("locked", K::Bool)),
+                        residual::negate(residual::compare(CompareOp::Eq, column("locked", K::Bool),
+                                                           value(Literal::of_bool(true))))});
+  const residual::Expr either = residual::any_of(
+      {guarded, residual::compare(CompareOp::Eq, column("x", K::Int), value(Literal::of_int(1)))});
+  EXPECT_EQ(sql::render_inline(either),
+            "(((\"locked\" IS NOT NULL) AND (NOT (\"locked\" = TRUE))) OR (\"x\" = 1))");
+}
+
+TEST(SqlRender, TenantPolicyPrefixesAreShortAsciiAndDistinct) {
+  const std::string a = sql::tenant_policy_prefix("harbor-bank.eu");
+  const std::string b = sql::tenant_policy_prefix("harbor_bank_eu");
+  EXPECT_EQ(a.rfind("tenet_harbor_bank_eu_", 0), 0U);
+  EXPECT_NE(a, b);  // same readable part, different hash
+  const std::string long_name = sql::tenant_policy_prefix(std::string(500, 'z') + "'\n\"é");
+  EXPECT_LE(long_name.size() + std::string("delete_forbid").size(), sql::kMaxIdentifierBytes);
+  for (const char c : long_name) {
+    EXPECT_TRUE((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') << long_name;
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// The filter op's SQL (rendered by sql::render_filter_sql): tenant predicate
+// first, every value a parameter, so a hostile principal id never reaches
+// the text.
+TEST(SqlRender, FilterSqlNeverSplicesAValue) {
+  const auto loaded = tenet::Engine::load(std::string(TENET_SOURCE_DIR) + "/policies");
+  ASSERT_TRUE(loaded.engine);
+  const std::string hostile = "o'brien\\\"; DROP TABLE documents;--";
+  const std::string response = loaded.engine->handle_json(
+      R"({"op":"filter","tenant":"acme","principal":{"id":")" + hostile +
+      R"(","role":"basic","attrs":{}},"action":"read","resource_type":"document"})");
+  EXPECT_NE(response.find(R"("sql":"(\"provider_id\" = $1) AND )"), std::string::npos) << response;
+  EXPECT_NE(response.find(R"("params":["acme",)"), std::string::npos) << response;
+  EXPECT_NE(response.find(R"(\"owner_id\" = $)"), std::string::npos) << response;
+  const std::size_t sql_end = response.find(R"(","params")");
+  ASSERT_NE(sql_end, std::string::npos);
+  EXPECT_EQ(response.substr(0, sql_end).find("DROP"), std::string::npos) << response;
+  EXPECT_NE(response.find("DROP TABLE documents"), std::string::npos);  // in params
+}
+
+}  // namespace
