@@ -13,6 +13,7 @@ packages=(
   tao-pegtl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libsimdjson-dev libssl-dev
+  pkg-config postgresql libpq-dev
 )
 
 missing=()
@@ -22,6 +23,12 @@ for package in "${packages[@]}"; do
     missing+=("$package")
   fi
 done
+
+# The Python and Node client tests (bindings/) need python3 and node. Debian's
+# packages are installed only when no such command is on PATH: a machine may
+# already have its own (e.g. a newer node that Debian's nodejs would conflict with).
+command -v python3 >/dev/null || missing+=(python3)
+command -v node >/dev/null || missing+=(nodejs)
 
 if ((${#missing[@]} > 0)); then
   if [[ $(id -u) -ne 0 ]]; then

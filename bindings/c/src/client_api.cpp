@@ -1,0 +1,86 @@
+// The remote half of the C ABI: tenet_client_* over the header-only C++
+// client (bindings/cpp/include/tenet/client.hpp), raw lines in and out.
+#include <chrono>
+#include <exception>
+#include <new>
+#include <string>
+
+#include "bindings/c/src/handles.hpp"
+
+namespace {
+
+using tenet::c_api::fail;
+using tenet::c_api::succeed;
+
+// The status and message of the exception being handled.
+tenet_status translate_current(tenet_error** error) noexcept {
+  try {
+    throw;
+  } catch (const tenet::client::TimeoutError& e) {
+    return fail(error, TENET_TIMEOUT, e.what());
+  } catch (const tenet::client::ConnectionError& e) {
+    return fail(error, TENET_CONNECTION_ERROR, e.what());
+  } catch (const tenet::client::ProtocolError& e) {
+    return fail(error, TENET_PROTOCOL_ERROR, e.what());
+  } catch (const tenet::client::Error& e) {
+    return fail(error, TENET_INVALID_ARGUMENT, e.what());  // e.g. a bad address
+  } catch (const std::bad_alloc&) {
+    return fail(error, TENET_OUT_OF_MEMORY, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(error, TENET_INTERNAL, e.what());
+  } catch (...) {
+    return fail(error, TENET_INTERNAL, "unknown failure");
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+tenet_status tenet_client_connect(const char* address, const char* token, int timeout_ms,
+                                  tenet_client** client, tenet_error** error) {
+  if (address == nullptr || client == nullptr || timeout_ms < 0) {
+    return fail(
+        error, TENET_INVALID_ARGUMENT,
+        "tenet_client_connect: address and client must not be NULL, timeout_ms not negative");
+  }
+  *client = nullptr;
+  try {
+    tenet::client::Options options;
+    if (token != nullptr) options.token = token;
+    if (timeout_ms > 0) options.timeout = std::chrono::milliseconds(timeout_ms);
+    auto handle = std::make_unique<tenet_client>();
+    handle->client = std::make_unique<tenet::client::Client>(
+        tenet::client::Endpoint::parse(address), std::move(options));
+    *client = handle.release();
+    return succeed(error);
+  } catch (...) {
+    return translate_current(error);
+  }
+}
+
+tenet_status tenet_client_call(tenet_client* client, const char* request, size_t length,
+                               char** response, size_t* response_length, tenet_error** error) {
+  if (client == nullptr || (request == nullptr && length > 0) || response == nullptr) {
+    return fail(error, TENET_INVALID_ARGUMENT,
+                "tenet_client_call: client, request and response must not be NULL");
+  }
+  *response = nullptr;
+  const std::string_view line(request == nullptr ? "" : request, length);
+  // A blank line gets no answer from the server, so it would only time out.
+  if (line.find('\n') != std::string_view::npos ||
+      line.find_first_not_of(" \t\r") == std::string_view::npos) {
+    return fail(error, TENET_INVALID_ARGUMENT,
+                "tenet_client_call: one non-blank request line, without '\\n'");
+  }
+  try {
+    const std::string answer = client->client->call_line(line);
+    return tenet::c_api::hand_out(answer, response, response_length, error);
+  } catch (...) {
+    return translate_current(error);
+  }
+}
+
+void tenet_client_close(tenet_client* client) { delete client; }
+
+}  // extern "C"

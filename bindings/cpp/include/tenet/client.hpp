@@ -1,0 +1,714 @@
+// tenet::client — a header-only C++20 client of `tenet serve` (PROTOCOL.md),
+// over Boost.Asio (1.74+) and nlohmann_json.
+//
+//   tenet::client::Client client(tenet::client::Endpoint::parse("127.0.0.1:7070"),
+//                                {.token = "..."});
+//   tenet::client::Decision d = client.check({.tenant = "acme", ...});
+//   if (d.allowed) ...
+//
+// Requests and responses are typed (Principal, Resource, CheckRequest ...,
+// Decision). A response carrying an `error` object is never returned as a
+// value: it throws ProtocolError (with the protocol's code), so an error can
+// not be mistaken for a decision. Transport failures (cannot connect,
+// connection lost, timeout, a reply out of order) throw ConnectionError and
+// close the connection; the next call reconnects (and says `hello` again).
+// Every exchange is bounded by Options::timeout.
+//
+// Client is synchronous: it runs its own io_context inside each call.
+// AsyncClient is the same API as `asio::awaitable`s on an executor the caller
+// runs. `check_many` (and `call_lines`) pipeline: every request is written on
+// the one connection, then the responses are read back in order.
+//
+// Thread-safety: neither class is thread-safe; use one per thread (or per
+// strand). An AsyncClient's coroutines must not overlap (await one call
+// before starting the next); the request arguments must outlive the call.
+//
+// GCC 12: pass named requests to AsyncClient calls (`const CheckRequest r{...};
+// co_await client.check(r);`). GCC 12 destroys a braced temporary written
+// inside a co_await expression twice (`co_await client.check({...})` crashes);
+// the synchronous Client has no such restriction.
+#pragma once
+
+// Boost 1.74's asio/awaitable.hpp uses std::exchange without including
+// <utility>, so it must come first (and clang-format must not sort it after).
+// clang-format off
+#include <utility>
+// clang-format on
+
+#include <boost/asio.hpp>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tenet::client {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+// ----------------------------------------------------------------- errors
+
+// Base of every exception this client throws.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The server answered {"error": {"code": CODE, "message": ...}}: bad_json,
+// bad_request, invalid_request, unauthenticated, forbidden, too_large,
+// unknown_op, overloaded, internal (PROTOCOL.md); or `unexpected_response`
+// when a reply lacks the fields its op must carry. The connection stays
+// usable (except after too_large, which the server answers by closing).
+class ProtocolError : public Error {
+ public:
+  ProtocolError(std::string code, const std::string& message)
+      : Error(code + ": " + message), code_(std::move(code)) {}
+  [[nodiscard]] const std::string& code() const noexcept { return code_; }
+
+ private:
+  std::string code_;
+};
+
+// Could not connect, the connection broke, an exchange timed out, or the
+// responses came back out of step. The connection is closed; the next call
+// opens a new one.
+class ConnectionError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A ConnectionError because nothing came back within Options::timeout.
+class TimeoutError : public ConnectionError {
+ public:
+  using ConnectionError::ConnectionError;
+};
+
+// --------------------------------------------------------- typed requests
+
+struct Principal {
+  std::string id{};
+  std::string role{};
+  json attrs = json::object();  // attribute name → value, as the schema types it
+};
+
+struct Resource {
+  std::string type{};
+  std::string id{};
+  std::string tenant{};                // required: tenant isolation is checked on it
+  std::optional<std::string> state{};  // only for types with a lifecycle
+  json attrs = json::object();
+};
+
+struct CheckRequest {
+  std::string tenant{};
+  Principal principal{};
+  std::string action{};
+  Resource resource{};
+  std::optional<json> context{};
+};
+
+struct TransitionRequest {
+  std::string tenant{};
+  Principal principal{};
+  std::string to{};
+  std::optional<json> context{};
+};
+
+struct SubscribeRequest {
+  std::string tenant{};
+  Principal principal{};
+  std::string plan{};
+  std::optional<json> context{};
+};
+
+// `plans` and `features` ask the same question shape.
+struct PrincipalRequest {
+  std::string tenant{};
+  Principal principal{};
+  std::optional<json> context{};
+};
+
+struct LifecycleRequest {
+  std::string tenant{};
+  Principal principal{};
+  Resource resource{};
+  std::string to{};
+  std::optional<json> context{};
+};
+
+// A rule that could not be evaluated (fail closed, LANGUAGE.md 5.1).
+struct RuleError {
+  std::string rule{};
+  std::string message{};
+};
+
+struct Decision {
+  bool allowed = false;
+  std::vector<std::string> reasons{};  // rule ids (`acme:owner-reads`) or built-in reasons
+  std::vector<std::string> unmet{};    // on a deny: the false conditions, as source text
+  std::vector<RuleError> errors{};
+};
+
+// The answer to `hello`.
+struct Session {
+  std::optional<std::string> tenant{};  // empty for a global token
+  std::string version{};
+};
+
+enum class FeatureSwitch { on, off, reset };  // reset = back to the policy's default
+
+// ----------------------------------------------------------------- JSON codec
+
+namespace codec {
+
+inline json to_json(const Principal& p) {
+  return json{{"id", p.id}, {"role", p.role}, {"attrs", p.attrs}};
+}
+
+inline json to_json(const Resource& r) {
+  json out{{"type", r.type}, {"id", r.id}, {"tenant", r.tenant}, {"attrs", r.attrs}};
+  if (r.state) out["state"] = *r.state;
+  return out;
+}
+
+inline json request(std::string_view op, const std::string& tenant, const Principal& principal,
+                    const std::optional<json>& context) {
+  json out{{"op", op}, {"tenant", tenant}, {"principal", to_json(principal)}};
+  if (context) out["context"] = *context;
+  return out;
+}
+
+inline json to_json(const CheckRequest& r) {
+  json out = request("check", r.tenant, r.principal, r.context);
+  out["action"] = r.action;
+  out["resource"] = to_json(r.resource);
+  return out;
+}
+
+inline json to_json(const TransitionRequest& r) {
+  json out = request("transition", r.tenant, r.principal, r.context);
+  out["to"] = r.to;
+  return out;
+}
+
+inline json to_json(const SubscribeRequest& r) {
+  json out = request("subscribe", r.tenant, r.principal, r.context);
+  out["plan"] = r.plan;
+  return out;
+}
+
+inline json to_json(const LifecycleRequest& r) {
+  json out = request("lifecycle", r.tenant, r.principal, r.context);
+  out["resource"] = to_json(r.resource);
+  out["to"] = r.to;
+  return out;
+}
+
+// A response line as JSON; a line that is not a JSON object breaks the stream.
+inline json parse_response(std::string_view line) {
+  json response = json::parse(line, nullptr, false);
+  if (!response.is_object()) throw ConnectionError("not a protocol response: " + std::string(line));
+  return response;
+}
+
+// Throws ProtocolError when the response carries an error object.
+inline void throw_if_error(const json& response) {
+  const auto error = response.find("error");
+  if (error == response.end()) return;
+  std::string code = "internal";
+  std::string message;
+  if (error->is_object()) {
+    code = error->value("code", code);
+    message = error->value("message", "");
+  }
+  throw ProtocolError(std::move(code), message);
+}
+
+inline std::vector<std::string> strings(const json& response, const char* field) {
+  std::vector<std::string> out;
+  const auto list = response.find(field);
+  if (list == response.end()) return out;
+  if (!list->is_array())
+    throw ProtocolError("unexpected_response", std::string(field) + " is not a list");
+  for (const json& item : *list) {
+    if (!item.is_string())
+      throw ProtocolError("unexpected_response", std::string(field) + " holds a non-string");
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+inline Decision to_decision(const json& response) {
+  throw_if_error(response);
+  const auto decision = response.find("decision");
+  if (decision == response.end() || !decision->is_string()) {
+    throw ProtocolError("unexpected_response", "no decision in " + response.dump());
+  }
+  Decision out;
+  out.allowed = *decision == "allow";
+  out.reasons = strings(response, "reasons");
+  out.unmet = strings(response, "unmet");
+  if (const auto errors = response.find("errors"); errors != response.end() && errors->is_array()) {
+    for (const json& e : *errors) {
+      if (e.is_object()) out.errors.push_back({e.value("rule", ""), e.value("message", "")});
+    }
+  }
+  return out;
+}
+
+inline std::vector<std::string> to_names(const json& response, const char* field) {
+  throw_if_error(response);
+  if (!response.contains(field)) {
+    throw ProtocolError("unexpected_response",
+                        std::string("no ") + field + " in " + response.dump());
+  }
+  return strings(response, field);
+}
+
+}  // namespace codec
+
+// ----------------------------------------------------------------- endpoint
+
+struct Endpoint {
+  enum class Kind { tcp, unix_socket };
+  Kind kind = Kind::tcp;
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 7070;
+  std::string path;  // Unix socket
+
+  static Endpoint tcp(std::string host, std::uint16_t port) {
+    return Endpoint{Kind::tcp, std::move(host), port, {}};
+  }
+  static Endpoint unix_socket(std::string path) {
+    return Endpoint{Kind::unix_socket, {}, 0, std::move(path)};
+  }
+
+  // "HOST:PORT" ("[::1]:7070" for IPv6) is TCP; "unix:PATH", or anything
+  // with a '/' or without a ':', is a Unix socket path.
+  static Endpoint parse(std::string_view address) {
+    if (address.starts_with("unix:")) return unix_socket(std::string(address.substr(5)));
+    const std::size_t colon = address.rfind(':');
+    if (address.find('/') != std::string_view::npos || colon == std::string_view::npos) {
+      return unix_socket(std::string(address));
+    }
+    std::string_view host = address.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
+    const std::string_view digits = address.substr(colon + 1);
+    unsigned long port = 0;
+    for (const char c : digits) {
+      if (c < '0' || c > '9' || port > 65535)
+        throw Error("bad port in address: " + std::string(address));
+      port = port * 10 + static_cast<unsigned long>(c - '0');
+    }
+    if (digits.empty() || port == 0 || port > 65535)
+      throw Error("bad port in address: " + std::string(address));
+    return tcp(std::string(host), static_cast<std::uint16_t>(port));
+  }
+
+  [[nodiscard]] std::string to_string() const {
+    return kind == Kind::tcp ? host + ":" + std::to_string(port) : path;
+  }
+};
+
+struct Options {
+  std::optional<std::string> token{};                // sent with `hello` on every connect
+  std::chrono::milliseconds timeout{5000};           // per exchange (connect + hello, or one call)
+  std::size_t max_response_line = 64 * 1024 * 1024;  // a longer reply breaks the connection
+};
+
+// ------------------------------------------------------------ AsyncClient
+
+class AsyncClient {
+ public:
+  using Socket = asio::generic::stream_protocol::socket;
+
+  AsyncClient(asio::any_io_executor executor, Endpoint endpoint, Options options = {})
+      : executor_(std::move(executor)),
+        socket_(executor_),
+        endpoint_(std::move(endpoint)),
+        options_(std::move(options)) {}
+
+  AsyncClient(const AsyncClient&) = delete;
+  AsyncClient& operator=(const AsyncClient&) = delete;
+
+  [[nodiscard]] bool is_open() const { return socket_.is_open(); }
+  [[nodiscard]] const Endpoint& endpoint() const { return endpoint_; }
+  // The answer to the last `hello` (empty without a token).
+  [[nodiscard]] const std::optional<Session>& session() const { return session_; }
+
+  void close() {
+    boost::system::error_code ignored;
+    socket_.shutdown(Socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    buffer_.clear();
+  }
+
+  // Opens the connection (closing any open one) and, with a token, says hello.
+  asio::awaitable<void> connect() {
+    close();
+    Deadline deadline(executor_, socket_, options_.timeout);
+    try {
+      if (endpoint_.kind == Endpoint::Kind::unix_socket) {
+        co_await socket_.async_connect(asio::local::stream_protocol::endpoint(endpoint_.path),
+                                       asio::use_awaitable);
+      } else {
+        asio::ip::tcp::resolver resolver(executor_);
+        const auto results = co_await resolver.async_resolve(
+            endpoint_.host, std::to_string(endpoint_.port), asio::use_awaitable);
+        boost::system::error_code last = asio::error::host_not_found;
+        for (const auto& entry : results) {
+          socket_.close(last);
+          last = {};
+          co_await socket_.async_connect(Socket::endpoint_type(entry.endpoint()),
+                                         asio::redirect_error(asio::use_awaitable, last));
+          if (!last) break;
+        }
+        if (last) throw boost::system::system_error(last);
+        socket_.set_option(asio::ip::tcp::no_delay(true));
+      }
+    } catch (const boost::system::system_error& e) {
+      close();
+      if (deadline.expired())
+        throw TimeoutError("cannot connect to " + endpoint_.to_string() + ": timed out");
+      throw ConnectionError("cannot connect to " + endpoint_.to_string() + ": " +
+                            e.code().message());
+    }
+    deadline.cancel();
+    session_.reset();
+    if (options_.token) {
+      // Built outside the co_await: GCC 12 miscompiles ("array used as
+      // initializer") an initializer list inside a co_await expression.
+      std::string hello = hello_line(*options_.token);
+      const json response = codec::parse_response(co_await exchange_line(std::move(hello)));
+      if (response.contains("error")) close();
+      codec::throw_if_error(response);
+      Session session;
+      if (const auto t = response.find("tenant"); t != response.end() && t->is_string())
+        session.tenant = *t;
+      session.version = response.value("version", "");
+      session_ = std::move(session);
+    }
+  }
+
+  // ---- decision ops
+
+  asio::awaitable<Decision> check(const CheckRequest& r) {
+    co_return codec::to_decision(co_await call_typed(codec::to_json(r)));
+  }
+  asio::awaitable<Decision> transition(const TransitionRequest& r) {
+    co_return codec::to_decision(co_await call_typed(codec::to_json(r)));
+  }
+  asio::awaitable<Decision> subscribe(const SubscribeRequest& r) {
+    co_return codec::to_decision(co_await call_typed(codec::to_json(r)));
+  }
+  asio::awaitable<Decision> lifecycle(const LifecycleRequest& r) {
+    co_return codec::to_decision(co_await call_typed(codec::to_json(r)));
+  }
+  asio::awaitable<std::vector<std::string>> plans(const PrincipalRequest& r) {
+    const json response =
+        co_await call_typed(codec::request("plans", r.tenant, r.principal, r.context));
+    co_return codec::to_names(response, "plans");
+  }
+  asio::awaitable<std::vector<std::string>> features(const PrincipalRequest& r) {
+    const json response =
+        co_await call_typed(codec::request("features", r.tenant, r.principal, r.context));
+    co_return codec::to_names(response, "features");
+  }
+
+  // Pipelined: writes every request, then reads every response in order. If
+  // any response is an error, all are read first (the connection stays in
+  // step), then the first error is thrown, its message prefixed with the
+  // index of its request.
+  asio::awaitable<std::vector<Decision>> check_many(std::span<const CheckRequest> requests) {
+    std::vector<json> encoded;
+    encoded.reserve(requests.size());
+    for (const CheckRequest& r : requests) encoded.push_back(codec::to_json(r));
+    const std::vector<json> responses = co_await call_many_typed(std::move(encoded));
+    std::vector<Decision> decisions;
+    decisions.reserve(responses.size());
+    for (std::size_t i = 0; i < responses.size(); ++i) {
+      try {
+        decisions.push_back(codec::to_decision(responses[i]));
+      } catch (const ProtocolError& e) {
+        throw ProtocolError(e.code(), "request " + std::to_string(i) + ": " + e.what());
+      }
+    }
+    co_return decisions;
+  }
+
+  // ---- session and administration ops
+
+  asio::awaitable<std::uint64_t> health() {
+    const json response = co_await call_typed(op_only("health"));
+    codec::throw_if_error(response);
+    co_return response.value("policy_version", std::uint64_t{0});
+  }
+  asio::awaitable<json> stats() {
+    json response = co_await call_typed(op_only("stats"));
+    codec::throw_if_error(response);
+    co_return response;
+  }
+  // The policy version serving after the reload; a failed reload throws
+  // ProtocolError (invalid_request) with the compile diagnostics.
+  asio::awaitable<std::uint64_t> reload() {
+    const json response = co_await call_typed(op_only("reload"));
+    codec::throw_if_error(response);
+    co_return response.value("policy_version", std::uint64_t{0});
+  }
+  asio::awaitable<void> set_feature(const std::string& tenant, const std::string& feature,
+                                    FeatureSwitch state) {
+    const char* text = state == FeatureSwitch::on    ? "on"
+                       : state == FeatureSwitch::off ? "off"
+                                                     : "default";
+    json request = json::object();
+    request["op"] = "set_feature";
+    request["tenant"] = tenant;
+    request["feature"] = feature;
+    request["state"] = text;
+    const json response = co_await call_typed(std::move(request));
+    codec::throw_if_error(response);
+  }
+
+  // ---- raw lines: any op, no interpretation (errors come back as JSON)
+
+  // One request line (without '\n') → its response line (without '\n').
+  asio::awaitable<std::string> call_line(std::string_view line) {
+    check_one_line(line);
+    co_await ensure_connected();
+    co_return co_await exchange_line(std::string(line));
+  }
+
+  // Pipelined raw lines: one response per request, in order.
+  asio::awaitable<std::vector<std::string>> call_lines(std::span<const std::string> lines) {
+    std::string payload;
+    for (const std::string& line : lines) {
+      check_one_line(line);
+      (payload += line) += '\n';
+    }
+    co_await ensure_connected();
+    co_return co_await exchange(std::move(payload), lines.size());
+  }
+
+ private:
+  // Closes the socket if an exchange is not over within `timeout`, which
+  // fails every pending operation on it: nothing waits longer than that.
+  class Deadline {
+   public:
+    Deadline(const asio::any_io_executor& executor, Socket& socket,
+             std::chrono::milliseconds timeout)
+        : timer_(executor, timeout), expired_(std::make_shared<bool>(false)) {
+      timer_.async_wait([&socket, expired = expired_](const boost::system::error_code& error) {
+        if (error) return;  // cancelled: the exchange finished in time
+        *expired = true;
+        boost::system::error_code ignored;
+        socket.close(ignored);
+      });
+    }
+    ~Deadline() { cancel(); }
+    Deadline(const Deadline&) = delete;
+    Deadline& operator=(const Deadline&) = delete;
+    void cancel() { timer_.cancel(); }
+    [[nodiscard]] bool expired() const { return *expired_; }
+
+   private:
+    asio::steady_timer timer_;
+    std::shared_ptr<bool> expired_;
+  };
+
+  // (Requests are built in plain functions: see hello in connect().)
+  static std::string hello_line(const std::string& token) {
+    return json{{"op", "hello"}, {"token", token}}.dump();
+  }
+  static json op_only(const char* op) { return json{{"op", op}}; }
+
+  // A '\n' inside would put the answers out of step; a blank line gets none.
+  static void check_one_line(std::string_view line) {
+    if (line.find('\n') != std::string_view::npos ||
+        line.find_first_not_of(" \t\r") == std::string_view::npos) {
+      throw Error("a request must be one non-blank line without '\\n'");
+    }
+  }
+
+  asio::awaitable<void> ensure_connected() {
+    if (!socket_.is_open()) co_await connect();
+  }
+
+  asio::awaitable<std::string> exchange_line(std::string line) {
+    line += '\n';
+    std::vector<std::string> lines = co_await exchange(std::move(line), 1);
+    co_return std::move(lines.front());
+  }
+
+  // Writes `payload` (complete lines) while reading `count` response lines.
+  // The write runs alongside the reads, so a long pipeline can not deadlock
+  // against the server's own writes.
+  asio::awaitable<std::vector<std::string>> exchange(std::string payload, std::size_t count) {
+    Deadline deadline(executor_, socket_, options_.timeout);
+    auto write_state = std::make_shared<WriteState>();
+    write_state->payload = std::move(payload);
+    asio::async_write(socket_, asio::buffer(write_state->payload),
+                      [write_state](const boost::system::error_code& error, std::size_t) {
+                        write_state->error = error;
+                      });
+    std::vector<std::string> lines;
+    lines.reserve(count);
+    try {
+      while (lines.size() < count) {
+        const std::size_t length = co_await asio::async_read_until(
+            socket_, asio::dynamic_buffer(buffer_, options_.max_response_line), '\n',
+            asio::use_awaitable);
+        lines.emplace_back(buffer_, 0, length - 1);
+        buffer_.erase(0, length);
+      }
+    } catch (const boost::system::system_error& e) {
+      close();
+      if (deadline.expired()) {
+        throw TimeoutError("no response from " + endpoint_.to_string() + " within " +
+                           std::to_string(options_.timeout.count()) + " ms");
+      }
+      const std::string why =
+          write_state->error ? write_state->error.message() : e.code().message();
+      throw ConnectionError("connection to " + endpoint_.to_string() + " lost: " + why);
+    }
+    co_return lines;
+  }
+
+  struct WriteState {
+    std::string payload;
+    boost::system::error_code error;
+  };
+
+  // Numbers the request, sends it, and checks that the response answers it.
+  asio::awaitable<json> call_typed(json request) {
+    std::vector<json> one;
+    one.push_back(std::move(request));
+    std::vector<json> responses = co_await call_many_typed(std::move(one));
+    co_return std::move(responses.front());
+  }
+
+  asio::awaitable<std::vector<json>> call_many_typed(std::vector<json> requests) {
+    co_await ensure_connected();
+    const std::uint64_t first = next_id_;
+    std::string payload;
+    for (json& request : requests) {
+      request["id"] = next_id_++;
+      (payload += request.dump()) += '\n';
+    }
+    const std::vector<std::string> lines = co_await exchange(std::move(payload), requests.size());
+    std::vector<json> responses;
+    responses.reserve(lines.size());
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      json response = codec::parse_response(lines[i]);
+      const auto id = response.find("id");
+      const bool in_step =
+          id != response.end() && id->is_number_unsigned() && id->get<std::uint64_t>() == first + i;
+      // A server that cannot read a line (bad_json, too_large) answers id null.
+      if (!in_step && !(id != response.end() && id->is_null() && response.contains("error"))) {
+        close();
+        throw ConnectionError("response out of step: expected id " + std::to_string(first + i) +
+                              ", got " + lines[i]);
+      }
+      if (const auto error = response.find("error"); error != response.end() &&
+                                                     error->is_object() &&
+                                                     error->value("code", "") == "too_large") {
+        close();  // the server closes after too_large
+      }
+      responses.push_back(std::move(response));
+    }
+    co_return responses;
+  }
+
+  asio::any_io_executor executor_;
+  Socket socket_;
+  Endpoint endpoint_;
+  Options options_;
+  std::string buffer_;  // bytes read past the last complete line
+  std::uint64_t next_id_ = 1;
+  std::optional<Session> session_;
+};
+
+// ----------------------------------------------------------------- Client
+
+// The synchronous client: AsyncClient on a private io_context, run to
+// completion inside each call (bounded by Options::timeout).
+class Client {
+ public:
+  // Connects at once (throws ConnectionError / ProtocolError on failure).
+  explicit Client(Endpoint endpoint, Options options = {})
+      : async_(context_.get_executor(), std::move(endpoint), std::move(options)) {
+    run(async_.connect());
+  }
+
+  [[nodiscard]] bool is_open() const { return async_.is_open(); }
+  [[nodiscard]] const std::optional<Session>& session() const { return async_.session(); }
+  void close() { async_.close(); }
+  void reconnect() { run(async_.connect()); }
+
+  [[nodiscard]] Decision check(const CheckRequest& r) { return run(async_.check(r)); }
+  [[nodiscard]] Decision transition(const TransitionRequest& r) {
+    return run(async_.transition(r));
+  }
+  [[nodiscard]] Decision subscribe(const SubscribeRequest& r) { return run(async_.subscribe(r)); }
+  [[nodiscard]] Decision lifecycle(const LifecycleRequest& r) { return run(async_.lifecycle(r)); }
+  [[nodiscard]] std::vector<std::string> plans(const PrincipalRequest& r) {
+    return run(async_.plans(r));
+  }
+  [[nodiscard]] std::vector<std::string> features(const PrincipalRequest& r) {
+    return run(async_.features(r));
+  }
+  [[nodiscard]] std::vector<Decision> check_many(std::span<const CheckRequest> r) {
+    return run(async_.check_many(r));
+  }
+
+  [[nodiscard]] std::uint64_t health() { return run(async_.health()); }
+  [[nodiscard]] json stats() { return run(async_.stats()); }
+  std::uint64_t reload() { return run(async_.reload()); }
+  void set_feature(const std::string& tenant, const std::string& feature, FeatureSwitch state) {
+    run(async_.set_feature(tenant, feature, state));
+  }
+
+  [[nodiscard]] std::string call_line(std::string_view line) { return run(async_.call_line(line)); }
+  [[nodiscard]] std::vector<std::string> call_lines(std::span<const std::string> lines) {
+    return run(async_.call_lines(lines));
+  }
+
+ private:
+  template <typename T>
+  T run(asio::awaitable<T> operation) {
+    std::exception_ptr failure;
+    std::optional<T> result;
+    asio::co_spawn(context_, std::move(operation), [&](std::exception_ptr e, T value) {
+      failure = e;
+      if (!e) result.emplace(std::move(value));
+    });
+    drive();
+    if (failure) std::rethrow_exception(failure);
+    return std::move(*result);
+  }
+
+  void run(asio::awaitable<void> operation) {
+    std::exception_ptr failure;
+    asio::co_spawn(context_, std::move(operation), [&](std::exception_ptr e) { failure = e; });
+    drive();
+    if (failure) std::rethrow_exception(failure);
+  }
+
+  // Runs until the operation and its timer are done: the Deadline bounds it.
+  void drive() {
+    context_.restart();
+    context_.run();
+  }
+
+  asio::io_context context_{1};
+  AsyncClient async_;
+};
+
+}  // namespace tenet::client

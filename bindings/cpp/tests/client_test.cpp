@@ -1,0 +1,421 @@
+// tenet::client (bindings/cpp/include/tenet/client.hpp) against a real
+// `tenet serve` on an ephemeral 127.0.0.1 port and a Unix socket, with the
+// shipped policies/: typed ops, pipelining, coroutines, tokens, protocol
+// errors, a stalled and a restarted server. Every wait is bounded.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <tenet/client.hpp>
+#include <vector>
+
+#include "tests/support/server_process.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace tc = tenet::client;
+using tc::json;
+using tenet::test_support::Millis;
+using tenet::test_support::ServerProcess;
+
+const std::string kBinary = tenet::test_support::tenet_binary(TENET_BINARY);
+const std::string kPolicies = std::string(TENET_SOURCE_DIR) + "/policies";
+
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path_ = fs::temp_directory_path() / ("tenet-cpp-client-" + std::to_string(::getpid()) + "-" +
+                                         std::to_string(counter.fetch_add(1)));
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string command_output(const std::string& command) {
+  std::string output;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return output;
+  std::array<char, 4096> buffer{};
+  std::size_t read = 0;
+  while ((read = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    output.append(buffer.data(), read);
+  pclose(pipe);
+  return output;
+}
+
+struct LiveServer {
+  explicit LiveServer(const std::vector<std::string>& extra = {})
+      : process(kBinary, args(extra), 2) {}
+  std::vector<std::string> args(const std::vector<std::string>& extra) const {
+    std::vector<std::string> a{
+        kPolicies, "--listen", "127.0.0.1:0", "--unix", socket_path().string(), "--threads", "2"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+  [[nodiscard]] fs::path socket_path() const { return dir.path() / "tenet.sock"; }
+  [[nodiscard]] tc::Endpoint tcp() const {
+    return tc::Endpoint::tcp("127.0.0.1", static_cast<std::uint16_t>(process.tcp_port()));
+  }
+  [[nodiscard]] tc::Endpoint unix_socket() const {
+    return tc::Endpoint::unix_socket(socket_path().string());
+  }
+
+  TempDir dir;
+  ServerProcess process;
+};
+
+#define START(name, ...)              \
+  const LiveServer name{__VA_ARGS__}; \
+  ASSERT_TRUE(name.process.started()) << name.process.error()
+
+tc::Principal alice() {
+  return {.id = "alice",
+          .role = "basic",
+          .attrs = {{"kyc", "verified"},
+                    {"account_age_days", 40},
+                    {"country", "DE"},
+                    {"tags", json::array()}}};
+}
+
+tc::Principal guest() {
+  return {
+      .id = "bob",
+      .role = "guest",
+      .attrs = {
+          {"kyc", "pending"}, {"account_age_days", 2}, {"country", "FR"}, {"tags", json::array()}}};
+}
+
+tc::CheckRequest reads(const std::string& owner, const std::string& tenant = "acme") {
+  return {
+      .tenant = "acme",
+      .principal = alice(),
+      .action = "read",
+      .resource = {.type = "document",
+                   .id = "doc-1",
+                   .tenant = tenant,
+                   .attrs = {{"owner", owner}, {"locked", false}, {"classification", "internal"}}}};
+}
+
+// ------------------------------------------------------------------ endpoint
+
+TEST(Endpoint, ParsesAddresses) {
+  const tc::Endpoint tcp = tc::Endpoint::parse("127.0.0.1:7070");
+  EXPECT_EQ(tcp.kind, tc::Endpoint::Kind::tcp);
+  EXPECT_EQ(tcp.host, "127.0.0.1");
+  EXPECT_EQ(tcp.port, 7070);
+  EXPECT_EQ(tc::Endpoint::parse("[::1]:80").host, "::1");
+  EXPECT_EQ(tc::Endpoint::parse("/run/tenet.sock").kind, tc::Endpoint::Kind::unix_socket);
+  EXPECT_EQ(tc::Endpoint::parse("unix:tenet.sock").path, "tenet.sock");
+  EXPECT_EQ(tc::Endpoint::parse("tenet.sock").kind, tc::Endpoint::Kind::unix_socket);
+  EXPECT_THROW((void)tc::Endpoint::parse("localhost:"), tc::Error);
+  EXPECT_THROW((void)tc::Endpoint::parse("localhost:99999"), tc::Error);
+  EXPECT_THROW((void)tc::Endpoint::parse("localhost:7o"), tc::Error);
+}
+
+// ------------------------------------------------------------------ sync client
+
+TEST(Client, ReadmeExampleRunsOverTcpAndUnix) {
+  START(server);
+  for (const std::string& address : {server.tcp().to_string(), server.socket_path().string()}) {
+    const std::string output =
+        command_output(std::string(TENET_CPP_EXAMPLE) + " '" + address + "' 2>&1");
+    EXPECT_EQ(output,
+              "alice reads d1: allow [\"acme:owner-reads\"]\n"
+              "gus becomes basic: deny [\"principal.kyc == \\\"verified\\\"\"]\n")
+        << address;
+  }
+}
+
+// bindings/README.md quotes the example whole, so the README is what runs.
+TEST(Client, ExampleIsQuotedWholeInTheReadme) {
+  const fs::path bindings = fs::path(TENET_SOURCE_DIR) / "bindings";
+  const auto read_file = [](const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  const std::string source = read_file(bindings / "cpp/examples/acme.cpp");
+  ASSERT_FALSE(source.empty());
+  EXPECT_NE(read_file(bindings / "README.md").find("```cpp\n" + source + "```"), std::string::npos);
+}
+
+TEST(Client, EveryDecisionOp) {
+  START(server);
+  tc::Client client(server.unix_socket());
+
+  const tc::Decision read = client.check(reads("alice"));
+  EXPECT_TRUE(read.allowed);
+  EXPECT_EQ(read.reasons, std::vector<std::string>{"acme:owner-reads"});
+  EXPECT_FALSE(client.check(reads("carol")).allowed);
+  const tc::Decision isolated = client.check(reads("alice", "lumen"));
+  EXPECT_FALSE(isolated.allowed);
+  EXPECT_EQ(isolated.reasons, std::vector<std::string>{"cross_tenant"});
+
+  const tc::Decision upgrade =
+      client.transition({.tenant = "acme", .principal = guest(), .to = "basic"});
+  EXPECT_FALSE(upgrade.allowed);
+  EXPECT_EQ(upgrade.unmet, std::vector<std::string>{"principal.kyc == \"verified\""});
+
+  EXPECT_TRUE(
+      client.subscribe({.tenant = "acme", .principal = alice(), .plan = "starter"}).allowed);
+  const std::vector<std::string> plans = client.plans({.tenant = "acme", .principal = alice()});
+  EXPECT_NE(std::find(plans.begin(), plans.end(), "starter"), plans.end());
+  const std::vector<std::string> features =
+      client.features({.tenant = "acme", .principal = alice()});
+  EXPECT_NE(std::find(features.begin(), features.end(), "statements"), features.end());
+  EXPECT_EQ(std::find(features.begin(), features.end(), "beta_ui"), features.end());
+
+  const tc::Decision signed_up = client.lifecycle(
+      {.tenant = "acme",
+       .principal = alice(),
+       .resource = {.type = "subscription",
+                    .id = "s1",
+                    .tenant = "acme",
+                    .state = "signing",
+                    .attrs = {{"owner", "alice"}, {"plan", "starter"}, {"overdue_days", 0}}},
+       .to = "signed"});
+  const json reference = json::parse(command_output(
+      "printf '%s\\n' '{\"op\":\"lifecycle\",\"tenant\":\"acme\",\"principal\":" +
+      tc::codec::to_json(alice()).dump() +
+      ",\"resource\":{\"type\":\"subscription\",\"id\":\"s1\",\"tenant\":\"acme\",\"state\":"
+      "\"signing\",\"attrs\":{"
+      "\"owner\":\"alice\",\"plan\":\"starter\",\"overdue_days\":0}},\"to\":\"signed\"}' | " +
+      kBinary + " eval " + kPolicies));
+  EXPECT_EQ(signed_up.allowed, reference["decision"] == "allow") << reference;
+}
+
+TEST(Client, AdminOps) {
+  START(server);
+  tc::Client client(server.tcp());
+  const std::uint64_t version = client.health();
+  EXPECT_GE(version, 1U);
+  client.set_feature("acme", "beta_ui", tc::FeatureSwitch::on);
+  std::vector<std::string> features = client.features({.tenant = "acme", .principal = alice()});
+  EXPECT_NE(std::find(features.begin(), features.end(), "beta_ui"), features.end());
+  client.set_feature("acme", "beta_ui", tc::FeatureSwitch::reset);
+  features = client.features({.tenant = "acme", .principal = alice()});
+  EXPECT_EQ(std::find(features.begin(), features.end(), "beta_ui"), features.end());
+  EXPECT_GT(client.reload(), version);
+  EXPECT_TRUE(client.stats().is_object());
+  try {
+    client.set_feature("acme", "no_such_feature", tc::FeatureSwitch::on);
+    ADD_FAILURE() << "an unknown feature must throw";
+  } catch (const tc::ProtocolError& e) {
+    EXPECT_EQ(e.code(), "invalid_request") << e.what();
+  }
+}
+
+TEST(Client, CheckManyPipelinesInOrder) {
+  START(server);
+  tc::Client client(server.tcp());
+  std::vector<tc::CheckRequest> requests;
+  for (int i = 0; i < 2000; ++i)
+    requests.push_back(reads(i % 3 == 0 ? "alice" : "someone-" + std::to_string(i)));
+  const std::vector<tc::Decision> decisions = client.check_many(requests);
+  ASSERT_EQ(decisions.size(), requests.size());
+  for (std::size_t i = 0; i < decisions.size(); ++i)
+    EXPECT_EQ(decisions[i].allowed, i % 3 == 0) << i;
+  EXPECT_TRUE(client.check(reads("alice")).allowed) << "still in step after the pipeline";
+}
+
+TEST(Client, ProtocolErrorsThrowAndKeepTheConnection) {
+  START(server);
+  tc::Client client(server.tcp());
+  tc::CheckRequest bad = reads("alice");
+  bad.resource.attrs["owner"] = 42;  // owner is a string in the schema
+  try {
+    (void)client.check(bad);
+    ADD_FAILURE() << "invalid_request must throw";
+  } catch (const tc::ProtocolError& e) {
+    EXPECT_EQ(e.code(), "invalid_request") << e.what();
+  }
+  // In a pipeline: all responses are read, then the first error is thrown.
+  const std::vector<tc::CheckRequest> requests{reads("alice"), bad, reads("alice")};
+  try {
+    (void)client.check_many(requests);
+    ADD_FAILURE() << "invalid_request in a pipeline must throw";
+  } catch (const tc::ProtocolError& e) {
+    EXPECT_EQ(e.code(), "invalid_request");
+    EXPECT_NE(std::string(e.what()).find("request 1"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(json::parse(client.call_line("{\"op\":")).at("error").at("code"), "bad_json");
+  EXPECT_EQ(json::parse(client.call_line(R"({"op":"frobnicate"})")).at("error").at("code"),
+            "unknown_op");
+  EXPECT_THROW((void)client.call_line("{}\n{}"), tc::Error);
+  EXPECT_THROW((void)client.call_line("  "), tc::Error);
+  EXPECT_TRUE(client.check(reads("alice")).allowed);
+  EXPECT_TRUE(client.is_open());
+}
+
+TEST(Client, TenantScopedToken) {
+  const TempDir dir;
+  std::istringstream lines(command_output(kBinary + " token new --tenant acme --rights check"));
+  std::string token;
+  std::string file_line;
+  std::getline(lines, token);
+  std::getline(lines, file_line);
+  ASSERT_EQ(token.size(), 64U);
+  std::ofstream(dir.path() / "tokens") << file_line << "\n";
+  START(server, {"--tokens", (dir.path() / "tokens").string()});
+
+  tc::Client acme(server.tcp(), {.token = token});
+  ASSERT_TRUE(acme.session().has_value());
+  EXPECT_EQ(acme.session()->tenant, "acme");
+  EXPECT_TRUE(acme.check(reads("alice")).allowed);
+  tc::CheckRequest other = reads("alice", "lumen");
+  other.tenant = "lumen";
+  try {
+    (void)acme.check(other);
+    ADD_FAILURE() << "another tenant must be forbidden";
+  } catch (const tc::ProtocolError& e) {
+    EXPECT_EQ(e.code(), "forbidden") << e.what();
+  }
+  EXPECT_THROW((void)acme.reload(), tc::ProtocolError);
+
+  try {
+    tc::Client wrong(server.unix_socket(), {.token = "not-a-token"});
+    ADD_FAILURE() << "a wrong token must be refused";
+  } catch (const tc::ProtocolError& e) {
+    EXPECT_EQ(e.code(), "unauthenticated") << e.what();
+  }
+  tc::Client anonymous(server.unix_socket());
+  EXPECT_THROW((void)anonymous.check(reads("alice")), tc::ProtocolError);
+
+  // The README example, with the token in TENET_TOKEN; without it, it fails.
+  EXPECT_EQ(command_output("TENET_TOKEN=" + token + " " + TENET_CPP_EXAMPLE + " '" +
+                           server.socket_path().string() + "'"),
+            "alice reads d1: allow [\"acme:owner-reads\"]\n"
+            "gus becomes basic: deny [\"principal.kyc == \\\"verified\\\"\"]\n");
+  EXPECT_NE(command_output(std::string(TENET_CPP_EXAMPLE) + " '" + server.socket_path().string() +
+                           "' 2>&1")
+                .find("unauthenticated"),
+            std::string::npos);
+}
+
+TEST(Client, ConnectFailureIsAConnectionError) {
+  const TempDir dir;
+  EXPECT_THROW(tc::Client(tc::Endpoint::unix_socket((dir.path() / "nobody.sock").string()),
+                          {.timeout = Millis(1000)}),
+               tc::ConnectionError);
+}
+
+TEST(Client, AStoppedServerTimesOut) {
+  START(server);
+  tc::Client client(server.tcp(), {.timeout = Millis(300)});
+  ASSERT_TRUE(server.process.signal(SIGSTOP));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW((void)client.check(reads("alice")), tc::TimeoutError);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(server.process.signal(SIGCONT));
+  EXPECT_LT(waited, std::chrono::seconds(3));
+  EXPECT_FALSE(client.is_open());
+  EXPECT_TRUE(client.check(reads("alice")).allowed) << "reconnects";
+}
+
+TEST(Client, ServerRestartInTheMiddle) {
+  auto server = std::make_unique<LiveServer>();
+  ASSERT_TRUE(server->process.started()) << server->process.error();
+  const tc::Endpoint tcp = server->tcp();
+  tc::Client client(tcp, {.timeout = Millis(2000)});
+  std::vector<tc::CheckRequest> requests(200, reads("alice"));
+  ASSERT_EQ(client.check_many(requests).size(), 200U);
+
+  ASSERT_TRUE(server->process.signal(SIGKILL));
+  ASSERT_TRUE(server->process.wait_exit(Millis(5000)).has_value());
+  EXPECT_THROW((void)client.check_many(requests), tc::ConnectionError);
+  EXPECT_THROW((void)client.check(reads("alice")), tc::ConnectionError)
+      << "nobody listens: reconnect fails";
+
+  ServerProcess restarted(kBinary, {kPolicies, "--listen", tcp.to_string(), "--threads", "2"}, 1);
+  ASSERT_TRUE(restarted.started()) << restarted.error();
+  EXPECT_TRUE(client.check(reads("alice")).allowed);
+  EXPECT_EQ(client.check_many(requests).size(), 200U);
+}
+
+// ------------------------------------------------------------------ coroutines
+
+TEST(AsyncClient, CoroutinesOnOneIoContext) {
+  START(server);
+  tc::asio::io_context context;
+  std::vector<tc::Decision> decisions;
+  std::vector<tc::Decision> pipelined;
+  std::string failure;
+  const std::vector<tc::CheckRequest> requests{reads("alice"), reads("carol"), reads("alice")};
+
+  // Two clients, one per transport, running at the same time. Requests are
+  // named locals: GCC 12 destroys a braced temporary inside a co_await
+  // expression twice (see client.hpp).
+  const auto session = [&](tc::Endpoint endpoint) -> tc::asio::awaitable<void> {
+    tc::AsyncClient client(co_await tc::asio::this_coro::executor, endpoint);
+    co_await client.connect();
+    const tc::CheckRequest read = reads("alice");
+    decisions.push_back(co_await client.check(read));
+    const tc::TransitionRequest upgrade{.tenant = "acme", .principal = guest(), .to = "basic"};
+    decisions.push_back(co_await client.transition(upgrade));
+    std::vector<tc::Decision> many = co_await client.check_many(requests);
+    pipelined.insert(pipelined.end(), many.begin(), many.end());
+  };
+  for (const tc::Endpoint& endpoint : {server.tcp(), server.unix_socket()}) {
+    tc::asio::co_spawn(context, session(endpoint), [&](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& x) {
+        failure = x.what();
+      }
+    });
+  }
+  context.run_for(std::chrono::seconds(10));
+  EXPECT_EQ(failure, "");
+  ASSERT_EQ(decisions.size(), 4U);
+  int allowed = 0;
+  for (const tc::Decision& d : decisions) allowed += d.allowed ? 1 : 0;
+  EXPECT_EQ(allowed, 2) << "alice allowed, guest denied, on each connection";
+  ASSERT_EQ(pipelined.size(), 6U);
+  for (std::size_t i = 0; i < pipelined.size(); ++i)
+    EXPECT_EQ(pipelined[i].allowed, i % 3 != 1) << i;
+}
+
+TEST(AsyncClient, ErrorsReachTheCoroutine) {
+  START(server);
+  tc::asio::io_context context;
+  std::string code;
+  // A named lambda: a coroutine's captures live in the lambda object.
+  const auto ask = [&]() -> tc::asio::awaitable<void> {
+    tc::AsyncClient client(co_await tc::asio::this_coro::executor, server.tcp());
+    tc::CheckRequest bad = reads("alice");
+    bad.resource.attrs["locked"] = "no";
+    try {
+      (void)co_await client.check(bad);
+    } catch (const tc::ProtocolError& e) {
+      code = e.code();
+    }
+  };
+  tc::asio::co_spawn(context, ask(), tc::asio::detached);
+  context.run_for(std::chrono::seconds(10));
+  EXPECT_EQ(code, "invalid_request");
+}
+
+}  // namespace

@@ -1,0 +1,193 @@
+// Type declarations of the tenet Node client (index.js). The wire contract is
+// PROTOCOL.md; field names below are the protocol's.
+
+/** A JSON value an attribute may hold (strings, numbers, booleans, sets as arrays). */
+export type AttributeValue = string | number | boolean | string[] | number[];
+
+/** Who asks: an id, a role of the tenant, and schema attributes. */
+export interface Principal {
+  id: string;
+  role: string;
+  attrs?: Record<string, AttributeValue>;
+}
+
+/** What is asked about. `tenant` defaults to the request's tenant. */
+export interface Resource {
+  type: string;
+  id: string;
+  tenant?: string;
+  /** Only for resource types that have a lifecycle. */
+  state?: string;
+  attrs?: Record<string, AttributeValue>;
+}
+
+/** Fields every decision request has. `tenant` defaults to the client's tenant. */
+export interface RequestBase {
+  principal: Principal;
+  tenant?: string;
+  context?: Record<string, AttributeValue>;
+}
+
+export interface CheckRequest extends RequestBase {
+  action: string;
+  resource: Resource;
+  /** Adds `trace` to the decision. */
+  explain?: boolean;
+}
+
+export interface TransitionRequest extends RequestBase {
+  /** The role to move to. */
+  to: string;
+}
+
+export interface SubscribeRequest extends RequestBase {
+  plan: string;
+}
+
+export type PlansRequest = RequestBase;
+export type FeaturesRequest = RequestBase;
+
+export interface LifecycleRequest extends RequestBase {
+  resource: Resource;
+  /** The state to move the resource to. */
+  to: string;
+}
+
+/** One item of `Client.batch`. */
+export type BatchItem =
+  | ({ op: 'check' } & CheckRequest)
+  | ({ op: 'transition' } & TransitionRequest)
+  | ({ op: 'subscribe' } & SubscribeRequest)
+  | ({ op: 'plans' } & PlansRequest)
+  | ({ op: 'features' } & FeaturesRequest)
+  | ({ op: 'lifecycle' } & LifecycleRequest);
+
+/** A rule that could not be evaluated (the engine failed closed). */
+export interface RuleError {
+  rule: string;
+  message: string;
+}
+
+/** The answer to check, transition, subscribe and lifecycle (a frozen object). */
+export interface Decision {
+  /** True only for an explicit allow. */
+  readonly allowed: boolean;
+  /** Rule ids (`"acme:owner-reads"`) or built-in reasons (`"cross_tenant"`...). */
+  readonly reasons: readonly string[];
+  /** On a deny, the conditions that were false, as policy source text. */
+  readonly unmet: readonly string[];
+  readonly errors: readonly RuleError[];
+  /** Present when the request asked `explain`. */
+  readonly trace?: ReadonlyArray<Record<string, unknown>>;
+  /** Only in batch results: the server refused this item (then `allowed` is false). */
+  readonly error?: ProtocolError;
+}
+
+/** A plans/features item of a batch. */
+export interface Names {
+  readonly names: readonly string[];
+  readonly error?: ProtocolError;
+}
+
+export interface Session {
+  /** The tenant the token is bound to; null for a global (`*`) token. */
+  tenant: string | null;
+  version: string;
+}
+
+export interface ReconnectOptions {
+  /** Connection attempts per (re)connect; default 3. */
+  attempts?: number;
+  /** Pause before the second attempt, in ms, doubling after each; default 50. */
+  initialDelay?: number;
+  /** Longest pause between attempts, in ms; default 1000. */
+  maxDelay?: number;
+}
+
+export interface ClientOptions {
+  /** Sent with `hello` on every (re)connect. */
+  token?: string;
+  /** Default tenant; after `hello`, the token's tenant when not given. */
+  tenant?: string;
+  /** Ms a request may wait for its answer before the connection is dropped; default 5000. */
+  timeout?: number;
+  /** Ms one connection attempt may take; default 2000. */
+  connectTimeout?: number;
+  reconnect?: ReconnectOptions;
+}
+
+/** `"host:port"`, `"unix:/path"`, a path containing `/`, `{host, port}` or `{path}`. */
+export type Address = string | { host?: string; port: number } | { path: string };
+
+export class Client {
+  constructor(address: Address, options?: ClientOptions);
+  token: string | undefined;
+  tenant: string | undefined;
+  /** Set by `hello`. */
+  session: Session | null;
+  readonly connected: boolean;
+
+  connect(): Promise<void>;
+  /** Fails the requests in flight with TenetConnectionError and closes the socket. */
+  close(): void;
+
+  check(request: CheckRequest): Promise<Decision>;
+  transition(request: TransitionRequest): Promise<Decision>;
+  subscribe(request: SubscribeRequest): Promise<Decision>;
+  /** The names of the plans open to the principal. */
+  plans(request: PlansRequest): Promise<readonly string[]>;
+  /** The names of the features enabled for the principal. */
+  features(request: FeaturesRequest): Promise<readonly string[]>;
+  lifecycle(request: LifecycleRequest): Promise<Decision>;
+  /** One `batch` request (at most 1024 items); answers in order. */
+  batch(requests: BatchItem[]): Promise<Array<Decision | Names>>;
+
+  hello(token: string): Promise<Session>;
+  health(): Promise<{ ok: boolean; policyVersion: number }>;
+  /** The server's counters, as sent (admin right). */
+  stats(): Promise<Record<string, unknown>>;
+  /** Recompiles the policies (global admin). Rejects with InvalidRequest holding the diagnostics. */
+  reload(): Promise<{ policyVersion: number }>;
+  setFeature(request: { tenant?: string; feature: string; state: 'on' | 'off' | 'default' }): Promise<void>;
+
+  /** Sends any protocol object as is; resolves with the decoded answer, errors included. */
+  request(object: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Sends one raw request line; resolves with the decoded answer. */
+  sendLine(line: string): Promise<Record<string, unknown>>;
+}
+
+export class TenetError extends Error {}
+/** The server could not be reached or the connection broke; in-flight answers are lost. */
+export class TenetConnectionError extends TenetError {}
+/** No answer within the timeout; the connection was dropped. */
+export class TenetTimeout extends TenetConnectionError {}
+
+export type ErrorCode =
+  | 'bad_json'
+  | 'bad_request'
+  | 'invalid_request'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'too_large'
+  | 'unknown_op'
+  | 'overloaded'
+  | 'internal';
+
+/** The server refused the request with an `error` object. */
+export class ProtocolError extends TenetError {
+  constructor(code: string, message: string, response?: Record<string, unknown>);
+  readonly code: ErrorCode | string;
+  /** The server's message. */
+  readonly serverMessage: string;
+  /** The whole decoded answer. */
+  readonly response: Record<string, unknown>;
+}
+export class BadJson extends ProtocolError {}
+export class BadRequest extends ProtocolError {}
+export class InvalidRequest extends ProtocolError {}
+export class Unauthenticated extends ProtocolError {}
+export class Forbidden extends ProtocolError {}
+export class TooLarge extends ProtocolError {}
+export class UnknownOp extends ProtocolError {}
+export class Overloaded extends ProtocolError {}
+export class InternalError extends ProtocolError {}

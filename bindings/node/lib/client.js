@@ -1,0 +1,200 @@
+'use strict';
+// The promise-based tenet client. Every request goes over one connection and
+// many may be in flight at once (pipelining): `Promise.all` over a thousand
+// checks costs one write and one read loop, not a thousand round trips.
+//
+// Reconnect: a lost connection fails the requests in flight with
+// TenetConnectionError (their answers are lost; the caller decides whether to
+// retry). The next request connects again: up to `reconnect.attempts` tries,
+// pausing `reconnect.initialDelay` ms then doubling up to `reconnect.maxDelay`,
+// and sends `hello` again when the client has a token. Requests made while it
+// connects wait for that one attempt.
+
+const { Connection } = require('./connection');
+const wire = require('./wire');
+const { TenetConnectionError } = require('./errors');
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Per decision op, the function that turns an answer line into its typed answer.
+const decoders = Object.fromEntries(
+  ['check', 'transition', 'subscribe', 'plans', 'features', 'lifecycle'].map((op) => [op, (line) => wire.decodeAnswer(op, line)]),
+);
+
+class Client {
+  #endpoint;
+  #options;
+  #connection = null;
+  #connecting = null;
+
+  constructor(address, options = {}) {
+    this.#endpoint = wire.parseAddress(address);
+    this.token = options.token;
+    this.tenant = options.tenant;
+    this.session = null;
+    this.#options = {
+      timeout: options.timeout ?? 5000,
+      connectTimeout: options.connectTimeout ?? 2000,
+      attempts: Math.max(1, options.reconnect?.attempts ?? 3),
+      initialDelay: options.reconnect?.initialDelay ?? 50,
+      maxDelay: options.reconnect?.maxDelay ?? 1000,
+    };
+  }
+
+  get connected() {
+    return this.#connection !== null && !this.#connection.lost;
+  }
+
+  async connect() {
+    await this.#ensureConnection();
+  }
+
+  close() {
+    const connection = this.#connection;
+    this.#connection = null;
+    if (connection) connection.close();
+  }
+
+  // ------------------------------------------------------ decision requests
+
+  check(request) {
+    return this.#decide('check', request);
+  }
+
+  transition(request) {
+    return this.#decide('transition', request);
+  }
+
+  subscribe(request) {
+    return this.#decide('subscribe', request);
+  }
+
+  plans(request) {
+    return this.#decide('plans', request);
+  }
+
+  features(request) {
+    return this.#decide('features', request);
+  }
+
+  lifecycle(request) {
+    return this.#decide('lifecycle', request);
+  }
+
+  // One `batch` request; items are `{op, ...request}`. Refused items come back
+  // with `error` set (and a deny) instead of rejecting the whole batch.
+  async batch(requests) {
+    if (this.tenant === undefined && !this.connected) await this.connect(); // hello may name the tenant
+    const ops = requests.map((item) => item.op);
+    const items = requests.map((item) => wire.decisionLine(item.op, item, this.tenant));
+    return wire.batchAnswers(ops, await this.sendLine(`{"op":"batch","requests":[${items.join(',')}]}`));
+  }
+
+  // ------------------------------------------- session and administration
+
+  async hello(token) {
+    this.token = token;
+    if (!this.connected) {
+      await this.#ensureConnection();
+      return this.session;
+    }
+    return this.#hello(this.#connection);
+  }
+
+  async health() {
+    const answer = wire.raiseIfError(await this.request({ op: 'health' }));
+    return { ok: answer.ok === true, policyVersion: answer.policy_version };
+  }
+
+  async stats() {
+    return wire.raiseIfError(await this.request({ op: 'stats' }));
+  }
+
+  async reload() {
+    const answer = wire.raiseIfError(await this.request({ op: 'reload' }));
+    return { policyVersion: answer.policy_version };
+  }
+
+  async setFeature({ tenant, feature, state }) {
+    if (tenant === undefined && !this.connected) await this.connect(); // hello may name the tenant
+    const target = tenant ?? this.tenant;
+    if (!target) throw new TypeError('no tenant: pass `tenant` or give the client one');
+    wire.raiseIfError(await this.request({ op: 'set_feature', tenant: target, feature, state }));
+  }
+
+  // Sends any protocol object as is; resolves with the decoded answer, errors included.
+  async request(object) {
+    return this.sendLine(JSON.stringify(object));
+  }
+
+  // Sends one raw request line (for tests and tools); resolves with the decoded answer.
+  async sendLine(line) {
+    const connection = this.connected ? this.#connection : await this.#ensureConnection();
+    return connection.send(line.replace(/\n+$/, ''), wire.parseAnswer);
+  }
+
+  // ------------------------------------------------------------- internals
+
+  // The hot path: no async function, one promise per request (Connection.send's).
+  #decide(op, request) {
+    if (this.connected) {
+      let line;
+      try {
+        line = wire.decisionLine(op, request, this.tenant);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return this.#connection.send(line, decoders[op]);
+    }
+    // Connect first: `hello` may be what tells the client its tenant.
+    return this.#ensureConnection().then((connection) => connection.send(wire.decisionLine(op, request, this.tenant), decoders[op]));
+  }
+
+  #ensureConnection() {
+    if (this.connected) return Promise.resolve(this.#connection);
+    if (this.#connecting === null) {
+      this.#connecting = this.#connectWithRetries().finally(() => {
+        this.#connecting = null;
+      });
+    }
+    return this.#connecting;
+  }
+
+  async #connectWithRetries() {
+    this.#connection = null;
+    let delay = this.#options.initialDelay;
+    for (let attempt = 1; ; ++attempt) {
+      try {
+        const connection = await Connection.open(this.#endpoint, this.#options.connectTimeout, this.#options.timeout);
+        if (this.token !== undefined) {
+          try {
+            await this.#hello(connection);
+          } catch (error) {
+            connection.close();
+            throw error;
+          }
+        }
+        this.#connection = connection;
+        return connection;
+      } catch (error) {
+        if (!(error instanceof TenetConnectionError) || attempt >= this.#options.attempts) {
+          if (error instanceof TenetConnectionError) {
+            throw new TenetConnectionError(`${error.message} (${attempt} attempts)`, { cause: error });
+          }
+          throw error;
+        }
+        await sleep(delay);
+        delay = Math.min(delay * 2, this.#options.maxDelay);
+      }
+    }
+  }
+
+  async #hello(connection) {
+    const answer = wire.raiseIfError(await connection.send(JSON.stringify({ op: 'hello', token: this.token }), wire.parseAnswer));
+    this.session = { tenant: answer.tenant ?? null, version: answer.version };
+    if (this.tenant === undefined && this.session.tenant !== null) this.tenant = this.session.tenant;
+    return this.session;
+  }
+}
+
+module.exports = { Client };

@@ -1,0 +1,347 @@
+"""The asyncio tenet client: many concurrent requests on one connection.
+
+    async with AsyncClient("127.0.0.1:7070", token=TOKEN) as tenet:
+        decisions = await asyncio.gather(*(tenet.check(p, "read", r) for p, r in pairs))
+
+Design: every request appends its line to an output buffer that is flushed
+once per event-loop turn (so a burst of concurrent calls costs one write), and
+a future to a queue. The server answers in request order (PROTOCOL.md), so
+each line read resolves the oldest future; ids are not needed. A caller that
+stops waiting (cancellation) keeps its place in the queue and its answer is
+dropped when it arrives. One timer per connection watches the oldest request:
+when it has waited `timeout` seconds the connection is closed and every
+request in flight fails with `TenetTimeout`. When the connection breaks,
+requests in flight fail with `TenetConnectionError` and the next call
+reconnects (bounded attempts with growing pauses) and sends `hello` again.
+
+Not thread-safe: use an AsyncClient from the event loop that created it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import socket
+from typing import Any, Deque, Dict, Iterable, List, Mapping, Optional, Tuple
+
+from . import types as t
+from ._wire import Address, Endpoint, batch_line, decode_answer, encode_line, parse_address, parse_line
+from .errors import TenetConnectionError, TenetTimeout
+
+
+class _Connection(asyncio.Protocol):
+    """One socket: the write buffer, the queue of waiting requests, the watchdog."""
+
+    def __init__(self, endpoint: Endpoint, timeout: float, max_in_flight: int) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.endpoint = endpoint
+        self.timeout = timeout
+        self.transport: Optional[asyncio.Transport] = None
+        self.waiting: Deque[Tuple[asyncio.Future, float]] = collections.deque()
+        self.output: List[bytes] = []
+        self.flush_scheduled = False
+        self.partial = b""
+        self.lost: Optional[TenetConnectionError] = None
+        self.watchdog: Optional[asyncio.TimerHandle] = None
+        self.slots = asyncio.Semaphore(max_in_flight)
+        self.writable = asyncio.Event()
+        self.writable.set()
+
+    # asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        parts = (self.partial + data).split(b"\n") if self.partial else data.split(b"\n")
+        self.partial = parts.pop()
+        waiting = self.waiting
+        for line in parts:
+            if not waiting:
+                self.fail(TenetConnectionError(f"{self.endpoint} sent more answers than requests"))
+                return
+            future, _ = waiting.popleft()
+            self.slots.release()
+            if not future.done():
+                future.set_result(line)
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        reason = f": {exc}" if exc else ""
+        self.fail(TenetConnectionError(f"connection to {self.endpoint} lost{reason}"))
+
+    def pause_writing(self) -> None:
+        self.writable.clear()
+
+    def resume_writing(self) -> None:
+        self.writable.set()
+
+    # Used by AsyncClient
+    async def send(self, lines: List[bytes]) -> List[asyncio.Future]:
+        """Queues `lines` for writing and returns one future per answer line."""
+        if not self.writable.is_set():
+            await self.writable.wait()
+        futures = []
+        for line in lines:
+            await self.slots.acquire()
+            if self.lost is not None:
+                raise self.lost
+            future = self.loop.create_future()
+            self.waiting.append((future, self.loop.time()))
+            self.output.append(line)
+            futures.append(future)
+        if not self.flush_scheduled:
+            self.flush_scheduled = True
+            self.loop.call_soon(self.flush)
+        if self.watchdog is None:
+            self.watchdog = self.loop.call_later(self.timeout, self.check_oldest)
+        return futures
+
+    def flush(self) -> None:
+        self.flush_scheduled = False
+        if self.output and self.transport is not None and self.lost is None:
+            self.transport.write(b"".join(self.output))
+        self.output.clear()
+
+    def check_oldest(self) -> None:
+        self.watchdog = None
+        if not self.waiting or self.lost is not None:
+            return
+        age = self.loop.time() - self.waiting[0][1]
+        if age >= self.timeout:
+            self.fail(TenetTimeout(f"no answer from {self.endpoint} within {self.timeout} s"))
+            return
+        self.watchdog = self.loop.call_later(self.timeout - age, self.check_oldest)
+
+    def fail(self, error: TenetConnectionError) -> None:
+        if self.lost is None:
+            self.lost = error
+        if self.watchdog is not None:
+            self.watchdog.cancel()
+            self.watchdog = None
+        while self.waiting:
+            future, _ = self.waiting.popleft()
+            self.slots.release()
+            if not future.done():
+                future.set_exception(self.lost)
+        self.writable.set()
+        if self.transport is not None:
+            self.transport.close()
+
+
+class AsyncClient:
+    """asyncio counterpart of `Client`; same constructor arguments, plus
+    `max_in_flight` (requests sent but not yet answered on the connection)."""
+
+    def __init__(
+        self,
+        address: Address,
+        *,
+        token: Optional[str] = None,
+        tenant: Optional[str] = None,
+        timeout: float = 5.0,
+        connect_timeout: float = 2.0,
+        connect_attempts: int = 3,
+        backoff: float = 0.05,
+        max_in_flight: int = 4096,
+    ) -> None:
+        self.endpoint = parse_address(address)
+        self.token = token
+        self.tenant = tenant
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.connect_attempts = max(1, connect_attempts)
+        self.backoff = backoff
+        self.max_in_flight = max(1, max_in_flight)
+        self.session: Optional[t.Hello] = None
+        self._connection: Optional[_Connection] = None
+        self._connecting: Optional["asyncio.Future[_Connection]"] = None
+
+    # ------------------------------------------------------------ lifetime
+
+    async def __aenter__(self) -> "AsyncClient":
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *_: Any) -> None:
+        await self.close()
+
+    @property
+    def connected(self) -> bool:
+        return self._connection is not None and self._connection.lost is None
+
+    async def connect(self) -> None:
+        await self._ensure_connection()
+
+    async def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.fail(TenetConnectionError("the client was closed"))
+
+    # ---------------------------------------------------- decision requests
+
+    async def check(
+        self, principal: t.PrincipalLike, action: str, resource: t.ResourceLike, *,
+        tenant: Optional[str] = None, context: Optional[Mapping[str, Any]] = None, explain: bool = False,
+    ) -> t.Decision:
+        return await self._decide(t.CheckRequest(principal, action, resource, tenant, context, explain))
+
+    async def transition(
+        self, principal: t.PrincipalLike, to: str, *, tenant: Optional[str] = None,
+        context: Optional[Mapping[str, Any]] = None,
+    ) -> t.Decision:
+        return await self._decide(t.TransitionRequest(principal, to, tenant, context))
+
+    async def subscribe(
+        self, principal: t.PrincipalLike, plan: str, *, tenant: Optional[str] = None,
+        context: Optional[Mapping[str, Any]] = None,
+    ) -> t.Decision:
+        return await self._decide(t.SubscribeRequest(principal, plan, tenant, context))
+
+    async def plans(
+        self, principal: t.PrincipalLike, *, tenant: Optional[str] = None,
+        context: Optional[Mapping[str, Any]] = None,
+    ) -> t.Plans:
+        return await self._decide(t.PlansRequest(principal, tenant, context))
+
+    async def features(
+        self, principal: t.PrincipalLike, *, tenant: Optional[str] = None,
+        context: Optional[Mapping[str, Any]] = None,
+    ) -> t.Features:
+        return await self._decide(t.FeaturesRequest(principal, tenant, context))
+
+    async def lifecycle(
+        self, principal: t.PrincipalLike, resource: t.ResourceLike, to: str, *,
+        tenant: Optional[str] = None, context: Optional[Mapping[str, Any]] = None,
+    ) -> t.Decision:
+        return await self._decide(t.LifecycleRequest(principal, resource, to, tenant, context))
+
+    async def pipeline(self, requests: Iterable[t.DecisionRequest]) -> List[t.Response]:
+        """All requests in one write; answers in order, refused items with `.error` set."""
+        requests = list(requests)
+        if not requests:
+            return []
+        connection = await self._ensure_connection()
+        tenant = self.tenant
+        futures = await connection.send([(request.encode(tenant) + "\n").encode() for request in requests])
+        lines = await asyncio.gather(*futures)
+        return [decode_answer(request.op, line) for request, line in zip(requests, lines)]
+
+    check_many = pipeline
+
+    async def batch(self, requests: Iterable[t.DecisionRequest]) -> List[t.Response]:
+        requests = list(requests)
+        await self._ensure_connection()  # first: `hello` may name the tenant
+        answer = await self._send_one(await self._ensure_connection(), batch_line(requests, self.tenant))
+        return t.decode_batch([request.op for request in requests], answer)
+
+    # ------------------------------------------- session and administration
+
+    async def hello(self, token: str) -> t.Hello:
+        self.token = token
+        if self._connection is None or self._connection.lost is not None:
+            await self._ensure_connection()
+            assert self.session is not None
+            return self.session
+        return await self._hello(self._connection)
+
+    async def health(self) -> t.Health:
+        return t.decode_health(await self.request({"op": "health"}))
+
+    async def stats(self) -> t.Stats:
+        return t.decode_stats(await self.request({"op": "stats"}))
+
+    async def reload(self) -> t.Reload:
+        return t.decode_reload(await self.request({"op": "reload"}))
+
+    async def set_feature(self, feature: str, state: str, *, tenant: Optional[str] = None) -> t.FeatureSwitched:
+        await self._ensure_connection()  # first: `hello` may name the tenant
+        tenant = tenant or self.tenant
+        if not tenant:
+            raise ValueError("no tenant: pass tenant= to the call or to the client")
+        t.raise_if_error(
+            await self.request({"op": "set_feature", "tenant": tenant, "feature": feature, "state": state})
+        )
+        return t.FeatureSwitched(tenant, feature, state)
+
+    async def request(self, wire: Mapping[str, Any]) -> Dict[str, Any]:
+        """Sends any protocol object as is; returns the decoded answer, errors included."""
+        return await self._send_one(await self._ensure_connection(), encode_line(dict(wire)))
+
+    async def send_line(self, line: bytes) -> Dict[str, Any]:
+        """Sends raw bytes as one request line (for tests and tools)."""
+        return await self._send_one(await self._ensure_connection(), line.rstrip(b"\n") + b"\n")
+
+    # ------------------------------------------------------------ internals
+
+    async def _decide(self, request: t.DecisionRequest) -> Any:
+        connection = await self._ensure_connection()  # first: `hello` may name the tenant
+        (future,) = await connection.send([(request.encode(self.tenant) + "\n").encode()])
+        answer = decode_answer(request.op, await future)
+        if answer.error is not None:
+            raise answer.error
+        return answer
+
+    async def _send_one(self, connection: _Connection, line: bytes) -> Dict[str, Any]:
+        (future,) = await connection.send([line])
+        return parse_line(await future)
+
+    async def _ensure_connection(self) -> _Connection:
+        connection = self._connection
+        if connection is not None and connection.lost is None:
+            return connection
+        # One connection attempt at a time, shared: every request that needs a
+        # connection meanwhile waits for it and gets its result or its error
+        # (each retrying on its own would multiply the pauses). The shield keeps
+        # a cancelled waiter from cancelling the attempt the others wait for.
+        if self._connecting is None:
+            self._connecting = asyncio.ensure_future(self._open_connection())
+            self._connecting.add_done_callback(self._connecting_done)
+        return await asyncio.shield(self._connecting)
+
+    def _connecting_done(self, attempt: "asyncio.Future[_Connection]") -> None:
+        self._connecting = None
+        if not attempt.cancelled():
+            attempt.exception()  # retrieved here, so asyncio does not warn when nobody waited
+
+    async def _open_connection(self) -> _Connection:
+        self._connection = None
+        connection = await self._connect_with_retries()
+        if self.token is not None:
+            try:
+                await self._hello(connection)
+            except BaseException:
+                connection.fail(TenetConnectionError("hello failed"))
+                raise
+        self._connection = connection
+        return connection
+
+    async def _connect_with_retries(self) -> _Connection:
+        loop = asyncio.get_running_loop()
+        pause = self.backoff
+        for attempt in range(self.connect_attempts):
+            try:
+                factory = lambda: _Connection(self.endpoint, self.timeout, self.max_in_flight)  # noqa: E731
+                if self.endpoint.unix_path is not None:
+                    opening = loop.create_unix_connection(factory, self.endpoint.unix_path)
+                else:
+                    opening = loop.create_connection(factory, self.endpoint.host, self.endpoint.port)
+                transport, connection = await asyncio.wait_for(opening, self.connect_timeout)
+                sock = transport.get_extra_info("socket")
+                if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                return connection
+            except (OSError, asyncio.TimeoutError) as failure:
+                if attempt + 1 == self.connect_attempts:
+                    raise TenetConnectionError(
+                        f"cannot connect to {self.endpoint} ({self.connect_attempts} attempts): {failure!r}"
+                    ) from failure
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 1.0)
+        raise AssertionError("unreachable")
+
+    async def _hello(self, connection: _Connection) -> t.Hello:
+        self.session = t.decode_hello(
+            await self._send_one(connection, encode_line({"op": "hello", "token": self.token}))
+        )
+        if self.tenant is None:
+            self.tenant = self.session.tenant
+        return self.session

@@ -1,0 +1,333 @@
+"""The synchronous tenet client: one connection, pipelined, reconnecting.
+
+    with Client("127.0.0.1:7070", token=TOKEN) as tenet:
+        if tenet.check(alice, "read", document):
+            ...
+
+Design: the socket is non-blocking and every exchange runs one `selectors`
+loop that writes the request bytes and reads answers at the same time, so a
+long pipeline (`check_many`) can never deadlock with the server (both sides
+blocked writing) and no call waits longer than `timeout` seconds without the
+server making progress. Answers come back in request order (PROTOCOL.md), so
+the n-th line read answers the n-th request; ids are not needed.
+
+When the connection breaks, the call in progress raises
+`TenetConnectionError` (its answers are lost) and the next call connects
+again, with bounded, growing pauses between attempts, and sends `hello` again.
+A connection the server closed while it was idle (its idle timeout, a restart
+between calls) is noticed before sending and replaced without an error.
+
+Thread-safety: calls on one Client are serialised by a lock; for parallel
+requests use one Client per thread, or `AsyncClient`.
+"""
+
+from __future__ import annotations
+
+import selectors
+import socket
+import threading
+import time
+from typing import Any, Dict, Iterable, List, Mapping, Optional
+
+from . import types as t
+from ._wire import Address, Endpoint, batch_line, decode_answer, encode_line, parse_address, parse_line, request_lines
+from .errors import TenetConnectionError, TenetTimeout
+
+_IO_CHUNK = 1 << 20  # bytes per send() and recv(): big, so a pipeline needs few system calls
+
+
+class Client:
+    """A connection to `tenet serve` (TCP "host:port" or a Unix socket path).
+
+    token:            sent with `hello` on every (re)connect; required by a
+                      server that runs with a token file.
+    tenant:           default tenant for requests that name none; after
+                      `hello`, defaults to the tenant the token is bound to.
+    timeout:          seconds an exchange may go without progress.
+    connect_attempts: tries per (re)connect, `backoff` seconds apart at first,
+                      doubling up to one second.
+    """
+
+    def __init__(
+        self,
+        address: Address,
+        *,
+        token: Optional[str] = None,
+        tenant: Optional[str] = None,
+        timeout: float = 5.0,
+        connect_timeout: float = 2.0,
+        connect_attempts: int = 3,
+        backoff: float = 0.05,
+    ) -> None:
+        self.endpoint: Endpoint = parse_address(address)
+        self.token = token
+        self.tenant = tenant
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.connect_attempts = max(1, connect_attempts)
+        self.backoff = backoff
+        self.session: Optional[t.Hello] = None
+        self._socket: Optional[socket.socket] = None
+        self._selector: Optional[selectors.BaseSelector] = None
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------ lifetime
+
+    def __enter__(self) -> "Client":
+        self.connect()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.close()
+
+    @property
+    def connected(self) -> bool:
+        return self._socket is not None
+
+    def connect(self) -> None:
+        """Connects now (calls connect on demand anyway). Idempotent."""
+        with self._lock:
+            if self._socket is None:
+                self._connect_with_retries()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._selector is not None:
+                self._selector.close()
+                self._selector = None
+            if self._socket is not None:
+                self._socket.close()
+                self._socket = None
+
+    # ---------------------------------------------------- decision requests
+
+    def check(
+        self,
+        principal: t.PrincipalLike,
+        action: str,
+        resource: t.ResourceLike,
+        *,
+        tenant: Optional[str] = None,
+        context: Optional[Mapping[str, Any]] = None,
+        explain: bool = False,
+    ) -> t.Decision:
+        """May `principal` do `action` on `resource`? Raises ProtocolError if refused."""
+        return self._decide(t.CheckRequest(principal, action, resource, tenant, context, explain))
+
+    def transition(
+        self, principal: t.PrincipalLike, to: str, *, tenant: Optional[str] = None,
+        context: Optional[Mapping[str, Any]] = None,
+    ) -> t.Decision:
+        return self._decide(t.TransitionRequest(principal, to, tenant, context))
+
+    def subscribe(
+        self, principal: t.PrincipalLike, plan: str, *, tenant: Optional[str] = None,
+        context: Optional[Mapping[str, Any]] = None,
+    ) -> t.Decision:
+        return self._decide(t.SubscribeRequest(principal, plan, tenant, context))
+
+    def plans(
+        self, principal: t.PrincipalLike, *, tenant: Optional[str] = None,
+        context: Optional[Mapping[str, Any]] = None,
+    ) -> t.Plans:
+        return self._decide(t.PlansRequest(principal, tenant, context))
+
+    def features(
+        self, principal: t.PrincipalLike, *, tenant: Optional[str] = None,
+        context: Optional[Mapping[str, Any]] = None,
+    ) -> t.Features:
+        return self._decide(t.FeaturesRequest(principal, tenant, context))
+
+    def lifecycle(
+        self, principal: t.PrincipalLike, resource: t.ResourceLike, to: str, *,
+        tenant: Optional[str] = None, context: Optional[Mapping[str, Any]] = None,
+    ) -> t.Decision:
+        return self._decide(t.LifecycleRequest(principal, resource, to, tenant, context))
+
+    def pipeline(self, requests: Iterable[t.DecisionRequest]) -> List[t.Response]:
+        """Sends every request at once on this connection and returns the answers in order.
+
+        An item the server refused comes back with `.error` set (and a deny);
+        only a connection failure raises.
+        """
+        requests = list(requests)
+        if not requests:
+            return []
+        self._learn_tenant()
+        lines = self._exchange(request_lines(requests, self.tenant), len(requests))
+        return [decode_answer(request.op, line) for request, line in zip(requests, lines)]
+
+    check_many = pipeline
+
+    def batch(self, requests: Iterable[t.DecisionRequest]) -> List[t.Response]:
+        """One `batch` request (at most 1024 items); answers as in `pipeline`."""
+        requests = list(requests)
+        self._learn_tenant()
+        answer = parse_line(self._exchange(batch_line(requests, self.tenant), 1)[0])
+        return t.decode_batch([request.op for request in requests], answer)
+
+    # ------------------------------------------- session and administration
+
+    def hello(self, token: str) -> t.Hello:
+        """Authenticates this connection (and future reconnects) with `token`."""
+        self.token = token
+        with self._lock:
+            if self._socket is None:
+                self._connect_with_retries()
+                assert self.session is not None
+                return self.session
+            return self._hello()
+
+    def health(self) -> t.Health:
+        return t.decode_health(self.request({"op": "health"}))
+
+    def stats(self) -> t.Stats:
+        return t.decode_stats(self.request({"op": "stats"}))
+
+    def reload(self) -> t.Reload:
+        """Recompiles the server's policies (global admin token). Raises InvalidRequest with the diagnostics."""
+        return t.decode_reload(self.request({"op": "reload"}))
+
+    def set_feature(self, feature: str, state: str, *, tenant: Optional[str] = None) -> t.FeatureSwitched:
+        """Switches `feature` of `tenant` "on", "off" or back to its "default"."""
+        self._learn_tenant()
+        tenant = tenant or self.tenant
+        if not tenant:
+            raise ValueError("no tenant: pass tenant= to the call or to the client")
+        answer = self.request({"op": "set_feature", "tenant": tenant, "feature": feature, "state": state})
+        t.raise_if_error(answer)
+        return t.FeatureSwitched(tenant, feature, state)
+
+    def request(self, wire: Mapping[str, Any]) -> Dict[str, Any]:
+        """Sends any protocol object as is and returns the decoded answer, errors included."""
+        return parse_line(self._exchange(encode_line(dict(wire)), 1)[0])
+
+    def send_line(self, line: bytes) -> Dict[str, Any]:
+        """Sends raw bytes as one request line (for tests and tools); returns the decoded answer."""
+        return parse_line(self._exchange(line.rstrip(b"\n") + b"\n", 1)[0])
+
+    # ------------------------------------------------------------ internals
+
+    def _learn_tenant(self) -> None:
+        # A client with a token but no tenant learns it from `hello`: connect first.
+        if self.tenant is None and self.token is not None and self._socket is None:
+            self.connect()
+
+    def _decide(self, request: t.DecisionRequest) -> Any:
+        self._learn_tenant()
+        answer = decode_answer(request.op, self._exchange(request_lines([request], self.tenant), 1)[0])
+        if answer.error is not None:
+            raise answer.error
+        return answer
+
+    def _exchange(self, payload: bytes, count: int) -> List[bytes]:
+        """Writes `payload` (`count` request lines) and returns the `count` answer lines."""
+        with self._lock:
+            if self._socket is not None and self._closed_by_server():
+                self.close()  # e.g. the server's idle timeout: nothing was in flight, so just reconnect
+            if self._socket is None:
+                self._connect_with_retries()
+            try:
+                lines = self._exchange_on_socket(payload, count)
+            except (OSError, TenetConnectionError) as failure:
+                self.close()
+                if isinstance(failure, TenetConnectionError):
+                    raise
+                raise TenetConnectionError(f"connection to {self.endpoint} failed: {failure}") from failure
+        return lines
+
+    def _closed_by_server(self) -> bool:
+        """Whether the idle connection is unusable: closed by the server, or holding bytes nobody asked for."""
+        assert self._socket is not None
+        try:
+            self._socket.recv(1, socket.MSG_PEEK)
+        except BlockingIOError:
+            return False  # nothing to read: the connection is open and in step
+        except OSError:
+            return True
+        return True  # b"": closed; anything else: the stream is out of step
+
+    def _exchange_on_socket(self, payload: bytes, count: int) -> List[bytes]:
+        sock, selector = self._socket, self._selector
+        assert sock is not None and selector is not None
+        pending = memoryview(payload)
+        lines: List[bytes] = []
+        partial = b""
+        deadline = time.monotonic() + self.timeout
+        while len(lines) < count:
+            events = selectors.EVENT_READ | (selectors.EVENT_WRITE if pending else 0)
+            selector.modify(sock, events)
+            ready = selector.select(max(0.0, deadline - time.monotonic()))
+            if not ready:
+                raise TenetTimeout(f"no answer from {self.endpoint} within {self.timeout} s")
+            mask = ready[0][1]
+            if mask & selectors.EVENT_WRITE and pending:
+                try:
+                    sent = sock.send(pending[:_IO_CHUNK])
+                except BlockingIOError:
+                    sent = 0
+                pending = pending[sent:]
+            if mask & selectors.EVENT_READ:
+                try:
+                    chunk = sock.recv(_IO_CHUNK)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    raise TenetConnectionError(
+                        f"{self.endpoint} closed the connection with {count - len(lines)} answer(s) outstanding"
+                    )
+                parts = (partial + chunk).split(b"\n")
+                partial = parts.pop()
+                lines.extend(parts)
+            deadline = time.monotonic() + self.timeout  # progress: the timeout is per idle period
+        if partial or len(lines) > count:
+            raise TenetConnectionError(f"{self.endpoint} sent more answers than requests")
+        return lines
+
+    def _connect_with_retries(self) -> None:
+        pause = self.backoff
+        for attempt in range(self.connect_attempts):
+            try:
+                self._open_socket()
+                break
+            except OSError as failure:
+                self.close()
+                if attempt + 1 == self.connect_attempts:
+                    raise TenetConnectionError(
+                        f"cannot connect to {self.endpoint} ({self.connect_attempts} attempts): {failure}"
+                    ) from failure
+                time.sleep(pause)
+                pause = min(pause * 2, 1.0)
+        if self.token is not None:
+            try:
+                self._hello()
+            except BaseException:
+                self.close()
+                raise
+
+    def _open_socket(self) -> None:
+        if self.endpoint.unix_path is not None:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            target: Any = self.endpoint.unix_path
+        else:
+            info = socket.getaddrinfo(self.endpoint.host, self.endpoint.port, type=socket.SOCK_STREAM)[0]
+            sock = socket.socket(info[0], socket.SOCK_STREAM)
+            target = info[4]
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            sock.settimeout(self.connect_timeout)
+            sock.connect(target)
+            sock.setblocking(False)
+        except BaseException:
+            sock.close()
+            raise
+        self._socket = sock
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(sock, selectors.EVENT_READ)
+
+    def _hello(self) -> t.Hello:
+        answer = parse_line(self._exchange(encode_line({"op": "hello", "token": self.token}), 1)[0])
+        self.session = t.decode_hello(answer)
+        if self.tenant is None:
+            self.tenant = self.session.tenant
+        return self.session

@@ -1,0 +1,107 @@
+"""Exceptions raised by the tenet clients.
+
+Every failure is a `TenetError`, so one `except TenetError` catches them all. A
+request the server refused is a `ProtocolError` whose `.code` is the
+PROTOCOL.md error code; the common codes have their own subclasses so callers
+can catch, for instance, `Forbidden` without comparing strings. A broken or
+unreachable connection is a `TenetConnectionError`; the client reconnects on
+the next call.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Type
+
+
+class TenetError(Exception):
+    """Base class of every error the tenet clients raise."""
+
+
+class TenetConnectionError(TenetError, ConnectionError):
+    """The server could not be reached, or the connection broke.
+
+    Also a built-in `ConnectionError`, so generic network handling catches it.
+    Requests that were in flight on a broken connection get this error: their
+    answers are lost, and the caller decides whether to send them again.
+    """
+
+
+class TenetTimeout(TenetConnectionError, TimeoutError):
+    """No answer within the client's timeout. The connection is closed."""
+
+
+class ProtocolError(TenetError):
+    """The server answered a request with an `error` object.
+
+    `code` is one of PROTOCOL.md's codes (`bad_json`, `bad_request`,
+    `invalid_request`, `unauthenticated`, `forbidden`, `too_large`,
+    `unknown_op`, `overloaded`, `internal`); `message` is the server's text;
+    `response` is the whole decoded response line.
+    """
+
+    code: str = ""
+
+    def __init__(self, code: str, message: str, response: Optional[Dict[str, Any]] = None):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.response = response if response is not None else {}
+
+
+class BadJson(ProtocolError):
+    """`bad_json`: the request line was not valid JSON."""
+
+
+class BadRequest(ProtocolError):
+    """`bad_request`: a protocol field is missing or has the wrong type."""
+
+
+class InvalidRequest(ProtocolError):
+    """`invalid_request`: an attribute does not fit the schema, or a reload failed."""
+
+
+class Unauthenticated(ProtocolError):
+    """`unauthenticated`: the server wants `hello` with a valid token first."""
+
+
+class Forbidden(ProtocolError):
+    """`forbidden`: the session's token does not allow this tenant or op."""
+
+
+class TooLarge(ProtocolError):
+    """`too_large`: the request line exceeds the server's limit (connection closed)."""
+
+
+class UnknownOp(ProtocolError):
+    """`unknown_op`: the server does not know the op."""
+
+
+class Overloaded(ProtocolError):
+    """`overloaded`: the server sheds load; retry later."""
+
+
+class InternalError(ProtocolError):
+    """`internal`: the server failed unexpectedly while answering."""
+
+
+_BY_CODE: Dict[str, Type[ProtocolError]] = {
+    "bad_json": BadJson,
+    "bad_request": BadRequest,
+    "invalid_request": InvalidRequest,
+    "unauthenticated": Unauthenticated,
+    "forbidden": Forbidden,
+    "too_large": TooLarge,
+    "unknown_op": UnknownOp,
+    "overloaded": Overloaded,
+    "internal": InternalError,
+}
+
+
+def protocol_error(error: Any, response: Dict[str, Any]) -> ProtocolError:
+    """The exception for a response's `error` member (unknown codes stay `ProtocolError`)."""
+    if isinstance(error, dict):
+        code = str(error.get("code", "internal"))
+        message = str(error.get("message", ""))
+    else:
+        code, message = "internal", f"malformed error member: {error!r}"
+    return _BY_CODE.get(code, ProtocolError)(code, message, response)
