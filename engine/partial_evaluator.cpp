@@ -28,6 +28,7 @@ using compiled::Op;
 using residual::CompareOp;
 using residual::Expr;
 using residual::Literal;
+using residual::literal_of;
 using residual::Term;
 using residual::TermKind;
 
@@ -58,30 +59,6 @@ struct Operand {
   Expr guard;
   Tri tri;
 };
-
-Literal literal_of(const Value& v) {
-  Literal out;
-  switch (v.kind) {
-    case ValueKind::Bool:
-      return Literal::of_bool(v.boolean);
-    case ValueKind::Int:
-      return Literal::of_int(v.integer);
-    case ValueKind::String:
-    case ValueKind::Enum:
-      return Literal::of_string(v.string);
-    case ValueKind::SetOfString:
-      out.kind = Literal::Kind::List;
-      for (const std::string_view s : v.strings) out.items.push_back(Literal::of_string(s));
-      return out;
-    case ValueKind::SetOfInt:
-      out.kind = Literal::Kind::List;
-      for (const std::int64_t i : v.integers) out.items.push_back(Literal::of_int(i));
-      return out;
-    case ValueKind::Absent:
-      break;
-  }
-  return out;
-}
 
 CompareOp compare_op(Op op) {
   switch (op) {

@@ -130,30 +130,6 @@ std::string_view op_text(CompareOp op) {
 
 // ---------------------------------------------------------------- holds
 
-Literal literal_of(const Value& v) {
-  Literal out;
-  switch (v.kind) {
-    case ValueKind::Bool:
-      return Literal::of_bool(v.boolean);
-    case ValueKind::Int:
-      return Literal::of_int(v.integer);
-    case ValueKind::String:
-    case ValueKind::Enum:
-      return Literal::of_string(v.string);
-    case ValueKind::SetOfString:
-      out.kind = Literal::Kind::List;
-      for (const std::string_view s : v.strings) out.items.push_back(Literal::of_string(s));
-      return out;
-    case ValueKind::SetOfInt:
-      out.kind = Literal::Kind::List;
-      for (const std::int64_t i : v.integers) out.items.push_back(Literal::of_int(i));
-      return out;
-    case ValueKind::Absent:
-      break;
-  }
-  return out;
-}
-
 std::optional<Literal> slot_value(Attributes attributes, Index slot) {
   if (slot >= attributes.size() || attributes[slot].kind == ValueKind::Absent) return std::nullopt;
   return literal_of(attributes[slot]);
@@ -349,6 +325,30 @@ void json(std::string& out, const Expr& e) {
 }
 
 }  // namespace
+
+Literal literal_of(const Value& v) {
+  Literal out;
+  switch (v.kind) {
+    case ValueKind::Bool:
+      return Literal::of_bool(v.boolean);
+    case ValueKind::Int:
+      return Literal::of_int(v.integer);
+    case ValueKind::String:
+    case ValueKind::Enum:
+      return Literal::of_string(v.string);
+    case ValueKind::SetOfString:
+      out.kind = Literal::Kind::List;
+      for (const std::string_view s : v.strings) out.items.push_back(Literal::of_string(s));
+      return out;
+    case ValueKind::SetOfInt:
+      out.kind = Literal::Kind::List;
+      for (const std::int64_t i : v.integers) out.items.push_back(Literal::of_int(i));
+      return out;
+    case ValueKind::Absent:
+      break;
+  }
+  return out;
+}
 
 Literal Literal::of_bool(bool b) {
   Literal l;

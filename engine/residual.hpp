@@ -59,6 +59,10 @@ struct Literal {
   friend bool operator==(const Literal&, const Literal&) = default;
 };
 
+// A request value as a literal (sets become lists; an absent value gives a
+// default Literal, which callers never read: they test for absence first).
+[[nodiscard]] Literal literal_of(const Value& value);
+
 enum class TermKind : std::uint8_t {
   Literal,             // literal
   ResourceAttribute,   // a declared attribute of the filtered type (may be absent: NULL)

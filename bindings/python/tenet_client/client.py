@@ -30,13 +30,14 @@ import time
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from . import types as t
+from ._decisions import DecisionCalls
 from ._wire import Address, Endpoint, batch_line, decode_answer, encode_line, parse_address, parse_line, request_lines
 from .errors import TenetConnectionError, TenetTimeout
 
 _IO_CHUNK = 1 << 20  # bytes per send() and recv(): big, so a pipeline needs few system calls
 
 
-class Client:
+class Client(DecisionCalls):
     """A connection to `tenet serve` (TCP "host:port" or a Unix socket path).
 
     token:            sent with `hello` on every (re)connect; required by a
@@ -100,49 +101,7 @@ class Client:
                 self._socket = None
 
     # ---------------------------------------------------- decision requests
-
-    def check(
-        self,
-        principal: t.PrincipalLike,
-        action: str,
-        resource: t.ResourceLike,
-        *,
-        tenant: Optional[str] = None,
-        context: Optional[Mapping[str, Any]] = None,
-        explain: bool = False,
-    ) -> t.Decision:
-        """May `principal` do `action` on `resource`? Raises ProtocolError if refused."""
-        return self._decide(t.CheckRequest(principal, action, resource, tenant, context, explain))
-
-    def transition(
-        self, principal: t.PrincipalLike, to: str, *, tenant: Optional[str] = None,
-        context: Optional[Mapping[str, Any]] = None,
-    ) -> t.Decision:
-        return self._decide(t.TransitionRequest(principal, to, tenant, context))
-
-    def subscribe(
-        self, principal: t.PrincipalLike, plan: str, *, tenant: Optional[str] = None,
-        context: Optional[Mapping[str, Any]] = None,
-    ) -> t.Decision:
-        return self._decide(t.SubscribeRequest(principal, plan, tenant, context))
-
-    def plans(
-        self, principal: t.PrincipalLike, *, tenant: Optional[str] = None,
-        context: Optional[Mapping[str, Any]] = None,
-    ) -> t.Plans:
-        return self._decide(t.PlansRequest(principal, tenant, context))
-
-    def features(
-        self, principal: t.PrincipalLike, *, tenant: Optional[str] = None,
-        context: Optional[Mapping[str, Any]] = None,
-    ) -> t.Features:
-        return self._decide(t.FeaturesRequest(principal, tenant, context))
-
-    def lifecycle(
-        self, principal: t.PrincipalLike, resource: t.ResourceLike, to: str, *,
-        tenant: Optional[str] = None, context: Optional[Mapping[str, Any]] = None,
-    ) -> t.Decision:
-        return self._decide(t.LifecycleRequest(principal, resource, to, tenant, context))
+    # check, transition, subscribe, plans, features, lifecycle: DecisionCalls
 
     def pipeline(self, requests: Iterable[t.DecisionRequest]) -> List[t.Response]:
         """Sends every request at once on this connection and returns the answers in order.

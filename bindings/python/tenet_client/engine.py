@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 
 from . import types as t
+from ._decisions import DecisionCalls
 from .errors import InvalidRequest, TenetError
 
 # tenet_status values (tenet.h).
@@ -112,7 +113,7 @@ def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
     return lib
 
 
-class Engine:
+class Engine(DecisionCalls):
     """An in-process engine on a policy directory (see the module docstring).
 
     directory: the policy directory (every *.tenet below it).
@@ -167,49 +168,7 @@ class Engine:
             pass
 
     # ---------------------------------------------------- decision requests
-
-    def check(
-        self,
-        principal: t.PrincipalLike,
-        action: str,
-        resource: t.ResourceLike,
-        *,
-        tenant: Optional[str] = None,
-        context: Optional[Mapping[str, Any]] = None,
-        explain: bool = False,
-    ) -> t.Decision:
-        """May `principal` do `action` on `resource`? Raises ProtocolError if refused."""
-        return self._decide(t.CheckRequest(principal, action, resource, tenant, context, explain))
-
-    def transition(
-        self, principal: t.PrincipalLike, to: str, *, tenant: Optional[str] = None,
-        context: Optional[Mapping[str, Any]] = None,
-    ) -> t.Decision:
-        return self._decide(t.TransitionRequest(principal, to, tenant, context))
-
-    def subscribe(
-        self, principal: t.PrincipalLike, plan: str, *, tenant: Optional[str] = None,
-        context: Optional[Mapping[str, Any]] = None,
-    ) -> t.Decision:
-        return self._decide(t.SubscribeRequest(principal, plan, tenant, context))
-
-    def plans(
-        self, principal: t.PrincipalLike, *, tenant: Optional[str] = None,
-        context: Optional[Mapping[str, Any]] = None,
-    ) -> t.Plans:
-        return self._decide(t.PlansRequest(principal, tenant, context))
-
-    def features(
-        self, principal: t.PrincipalLike, *, tenant: Optional[str] = None,
-        context: Optional[Mapping[str, Any]] = None,
-    ) -> t.Features:
-        return self._decide(t.FeaturesRequest(principal, tenant, context))
-
-    def lifecycle(
-        self, principal: t.PrincipalLike, resource: t.ResourceLike, to: str, *,
-        tenant: Optional[str] = None, context: Optional[Mapping[str, Any]] = None,
-    ) -> t.Decision:
-        return self._decide(t.LifecycleRequest(principal, resource, to, tenant, context))
+    # check, transition, subscribe, plans, features, lifecycle: DecisionCalls
 
     def pipeline(self, requests: Iterable[t.DecisionRequest]) -> List[t.Response]:
         """The answers to every request, in order; a refused item has `.error` set (as in `Client`)."""
