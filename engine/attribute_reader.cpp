@@ -27,7 +27,8 @@ void append_quoted(std::string& out, std::string_view text) {
 }
 
 // "PREFIX.NAME: expected WHAT, got " (the caller appends what it got).
-void start_message(std::string& out, std::string_view prefix, std::string_view name, std::string_view what) {
+void start_message(std::string& out, std::string_view prefix, std::string_view name,
+                   std::string_view what) {
   out += prefix;
   out += '.';
   out += name;
@@ -49,9 +50,11 @@ void append_got(std::string& out, const dom::element& element) {
 void SetScratch::resolve() {
   for (const Fixup& fixup : fixups) {
     if (fixup.value->kind == ValueKind::SetOfString) {
-      fixup.value->strings = std::span<const std::string_view>(strings.data() + fixup.begin, fixup.count);
+      fixup.value->strings =
+          std::span<const std::string_view>(strings.data() + fixup.begin, fixup.count);
     } else {
-      fixup.value->integers = std::span<const std::int64_t>(integers.data() + fixup.begin, fixup.count);
+      fixup.value->integers =
+          std::span<const std::int64_t>(integers.data() + fixup.begin, fixup.count);
     }
   }
 }
@@ -59,27 +62,37 @@ void SetScratch::resolve() {
 AttributeTable::AttributeTable(const model::PolicySet& policy_set,
                                const std::vector<model::Attribute>& attributes) {
   entries_.reserve(attributes.size());
-  for (const model::Attribute& attribute : attributes) entries_.push_back({policy_set.name(attribute.name), &attribute});
-  std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.name < b.name; });
+  for (const model::Attribute& attribute : attributes)
+    entries_.push_back({policy_set.name(attribute.name), &attribute});
+  std::sort(entries_.begin(), entries_.end(),
+            [](const Entry& a, const Entry& b) { return a.name < b.name; });
 }
 
 const model::Attribute* AttributeTable::find(std::string_view name) const {
-  const auto it = std::lower_bound(entries_.begin(), entries_.end(), name,
-                                   [](const Entry& entry, std::string_view key) { return entry.name < key; });
+  const auto it =
+      std::lower_bound(entries_.begin(), entries_.end(), name,
+                       [](const Entry& entry, std::string_view key) { return entry.name < key; });
   if (it == entries_.end() || it->name != name) return nullptr;
   return it->attribute;
 }
 
 std::string_view json_type_name(const dom::element& element) {
   switch (element.type()) {
-    case dom::element_type::ARRAY: return "array";
-    case dom::element_type::OBJECT: return "object";
+    case dom::element_type::ARRAY:
+      return "array";
+    case dom::element_type::OBJECT:
+      return "object";
     case dom::element_type::INT64:
-    case dom::element_type::UINT64: return "int";
-    case dom::element_type::DOUBLE: return "float";
-    case dom::element_type::STRING: return "string";
-    case dom::element_type::BOOL: return "bool";
-    case dom::element_type::NULL_VALUE: return "null";
+    case dom::element_type::UINT64:
+      return "int";
+    case dom::element_type::DOUBLE:
+      return "float";
+    case dom::element_type::STRING:
+      return "string";
+    case dom::element_type::BOOL:
+      return "bool";
+    case dom::element_type::NULL_VALUE:
+      return "null";
   }
   return "value";
 }
@@ -110,11 +123,13 @@ AttributeReader::AttributeReader(const model::PolicySet& policy_set)
   }
 }
 
-bool AttributeReader::read(const dom::object& object, const AttributeTable& table, std::string_view prefix,
-                           std::span<Value> values, SetScratch& sets, std::string& invalid) const {
+bool AttributeReader::read(const dom::object& object, const AttributeTable& table,
+                           std::string_view prefix, std::span<Value> values, SetScratch& sets,
+                           std::string& invalid) const {
   for (const dom::key_value_pair field : object) {
     const model::Attribute* attribute = table.find(field.key);
-    if (attribute == nullptr || attribute->slot >= values.size()) continue;  // not in the schema: ignored
+    if (attribute == nullptr || attribute->slot >= values.size())
+      continue;  // not in the schema: ignored
     Value& value = values[attribute->slot];
     if (value.kind != ValueKind::Absent) continue;  // duplicate key: the first one wins
     if (field.value.is_null()) continue;            // null = absent
@@ -124,8 +139,8 @@ bool AttributeReader::read(const dom::object& object, const AttributeTable& tabl
 }
 
 bool AttributeReader::read_one(const dom::element& element, const model::Attribute& attribute,
-                               std::string_view prefix, std::string_view name, Value& value, SetScratch& sets,
-                               std::string& invalid) const {
+                               std::string_view prefix, std::string_view name, Value& value,
+                               SetScratch& sets, std::string& invalid) const {
   const dom::element_type type = element.type();
   switch (attribute.type.kind) {
     case model::ValueKind::Bool:

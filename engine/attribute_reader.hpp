@@ -54,7 +54,8 @@ struct SetScratch {
 class AttributeTable {
  public:
   AttributeTable() = default;
-  AttributeTable(const model::PolicySet& policy_set, const std::vector<model::Attribute>& attributes);
+  AttributeTable(const model::PolicySet& policy_set,
+                 const std::vector<model::Attribute>& attributes);
   [[nodiscard]] const model::Attribute* find(std::string_view name) const;
 
  private:
@@ -85,8 +86,9 @@ class AttributeReader {
   // `prefix` is the path for messages ("principal.attrs"). On the first
   // value that does not fit, writes its message into `invalid` (when still
   // empty) and returns false.
-  bool read(const simdjson::dom::object& object, const AttributeTable& table, std::string_view prefix,
-            std::span<Value> values, SetScratch& sets, std::string& invalid) const;
+  bool read(const simdjson::dom::object& object, const AttributeTable& table,
+            std::string_view prefix, std::span<Value> values, SetScratch& sets,
+            std::string& invalid) const;
 
  private:
   bool read_one(const simdjson::dom::element& element, const model::Attribute& attribute,

@@ -219,7 +219,8 @@ Truth ConditionEvaluator::compare(const compiled::Node& node) {
   const compiled::Node& right = layout_.nodes[node.rhs];
   if ((node.op == Op::Eq || node.op == Op::Ne) && (left.op == Op::List || right.op == Op::List)) {
     const Collection ca = left.op == Op::List ? Collection{nullptr, &left} : Collection{a, nullptr};
-    const Collection cb = right.op == Op::List ? Collection{nullptr, &right} : Collection{b, nullptr};
+    const Collection cb =
+        right.op == Op::List ? Collection{nullptr, &right} : Collection{b, nullptr};
     const bool same = collection_within(ca, cb) && collection_within(cb, ca);
     return truth(node.op == Op::Eq ? same : !same);
   }
@@ -310,8 +311,9 @@ const Value* ConditionEvaluator::operand(Index at, Value& scratch) {
         return nullptr;
       }
       if (node.op == Op::ResourceType) {
-        return text(resource_->type < layout_.type_names.size() ? layout_.type_names[resource_->type]
-                                                                 : resource_->type_name,
+        return text(resource_->type < layout_.type_names.size()
+                        ? layout_.type_names[resource_->type]
+                        : resource_->type_name,
                     scratch);
       }
       if (node.op == Op::ResourceId) return text(resource_->id, scratch);

@@ -33,12 +33,23 @@ namespace {
 namespace dom = simdjson::dom;
 
 enum Field : std::uint8_t {
-  kOp, kId, kTenant, kPrincipal, kAction, kResource, kTo, kPlan, kContext, kExplain, kRequests, kResourceType,
+  kOp,
+  kId,
+  kTenant,
+  kPrincipal,
+  kAction,
+  kResource,
+  kTo,
+  kPlan,
+  kContext,
+  kExplain,
+  kRequests,
+  kResourceType,
   kFieldCount
 };
 constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
-    "op", "id", "tenant", "principal", "action", "resource", "to", "plan", "context", "explain", "requests",
-    "resource_type"};
+    "op", "id",   "tenant",  "principal", "action",   "resource",
+    "to", "plan", "context", "explain",   "requests", "resource_type"};
 
 // The members of one object we care about; the first occurrence of a key wins.
 template <std::size_t N>
@@ -64,7 +75,8 @@ struct Members {
 };
 
 constexpr std::array<std::string_view, 3> kPrincipalNames = {"id", "role", "attrs"};
-constexpr std::array<std::string_view, 5> kResourceNames = {"type", "id", "tenant", "state", "attrs"};
+constexpr std::array<std::string_view, 5> kResourceNames = {"type", "id", "tenant", "state",
+                                                            "attrs"};
 
 struct OpName {
   std::string_view name;
@@ -157,7 +169,8 @@ struct RequestParser::Impl {
     slot.message += '\'';
     return fail(slot, protocol_error::kBadRequest);
   }
-  static bool mistyped(Slot& slot, std::string_view path, std::string_view expected, const dom::element& got) {
+  static bool mistyped(Slot& slot, std::string_view path, std::string_view expected,
+                       const dom::element& got) {
     slot.message = "field '";
     slot.message += path;
     slot.message += "': expected ";
@@ -169,8 +182,8 @@ struct RequestParser::Impl {
 
   // A required string field.
   template <std::size_t N>
-  static bool string_field(Slot& slot, const Members<N>& members, std::size_t i, std::string_view path,
-                           std::string_view& out) {
+  static bool string_field(Slot& slot, const Members<N>& members, std::size_t i,
+                           std::string_view path, std::string_view& out) {
     if (!members.present[i]) return missing(slot, path);
     const dom::element& element = members.value[i];
     if (!element.is_string()) return mistyped(slot, path, "string", element);
@@ -179,8 +192,8 @@ struct RequestParser::Impl {
   }
   // An optional object (absent or null: not there).
   template <std::size_t N>
-  static bool object_field(Slot& slot, const Members<N>& members, std::size_t i, std::string_view path,
-                           std::optional<dom::object>& out) {
+  static bool object_field(Slot& slot, const Members<N>& members, std::size_t i,
+                           std::string_view path, std::optional<dom::object>& out) {
     out.reset();
     if (!members.has(i)) return true;
     const dom::element& element = members.value[i];
@@ -200,16 +213,17 @@ struct RequestParser::Impl {
     slot.request.id = slot.id_text;
   }
 
-  bool read(const CompiledPolicySet& policies, const dom::object& object, std::size_t raw_object, Slot& slot,
-            bool in_batch, bool force_explain);
-  bool read_decision(const CompiledPolicySet& policies, const Members<kFieldCount>& fields, Slot& slot,
-                     bool force_explain);
-  bool read_resource(const CompiledPolicySet& policies, const dom::element& element, Index tenant, Slot& slot,
-                     Resource& resource, std::optional<dom::object>& attrs);
+  bool read(const CompiledPolicySet& policies, const dom::object& object, std::size_t raw_object,
+            Slot& slot, bool in_batch, bool force_explain);
+  bool read_decision(const CompiledPolicySet& policies, const Members<kFieldCount>& fields,
+                     Slot& slot, bool force_explain);
+  bool read_resource(const CompiledPolicySet& policies, const dom::element& element, Index tenant,
+                     Slot& slot, Resource& resource, std::optional<dom::object>& attrs);
 };
 
 bool RequestParser::Impl::read(const CompiledPolicySet& policies, const dom::object& object,
-                               std::size_t raw_object, Slot& slot, bool in_batch, bool force_explain) {
+                               std::size_t raw_object, Slot& slot, bool in_batch,
+                               bool force_explain) {
   slot.request = ParsedRequest{};
   slot.message.clear();
   Members<kFieldCount> fields;
@@ -229,7 +243,8 @@ bool RequestParser::Impl::read(const CompiledPolicySet& policies, const dom::obj
   if (!fields.value[kOp].is_string()) return mistyped(slot, "op", "string", fields.value[kOp]);
   const std::string_view op_name = fields.value[kOp].get_string().value_unsafe();
   slot.request.op_name = op_name;
-  const auto known = std::find_if(kOps.begin(), kOps.end(), [&](const OpName& o) { return o.name == op_name; });
+  const auto known =
+      std::find_if(kOps.begin(), kOps.end(), [&](const OpName& o) { return o.name == op_name; });
   if (known == kOps.end()) {
     slot.message = "unknown op '";
     slot.message += clip(op_name);
@@ -253,8 +268,8 @@ bool RequestParser::Impl::read(const CompiledPolicySet& policies, const dom::obj
     batch = requests.get_array().value_unsafe();
     const std::size_t size = batch.size();
     if (size > limits.max_batch) {
-      slot.message = "a batch holds at most " + std::to_string(limits.max_batch) + " requests, this one " +
-                     std::to_string(size);
+      slot.message = "a batch holds at most " + std::to_string(limits.max_batch) +
+                     " requests, this one " + std::to_string(size);
       return fail(slot, protocol_error::kTooLarge);
     }
     slot.request.batch_size = size;
@@ -267,9 +282,9 @@ bool RequestParser::Impl::read(const CompiledPolicySet& policies, const dom::obj
   return read_decision(policies, fields, slot, force_explain);
 }
 
-bool RequestParser::Impl::read_resource(const CompiledPolicySet& policies, const dom::element& element,
-                                        Index tenant, Slot& slot, Resource& resource,
-                                        std::optional<dom::object>& attrs) {
+bool RequestParser::Impl::read_resource(const CompiledPolicySet& policies,
+                                        const dom::element& element, Index tenant, Slot& slot,
+                                        Resource& resource, std::optional<dom::object>& attrs) {
   if (!element.is_object()) return mistyped(slot, "resource", "object", element);
   Members<kResourceNames.size()> members;
   members.collect(element.get_object().value_unsafe(), kResourceNames);
@@ -287,14 +302,16 @@ bool RequestParser::Impl::read_resource(const CompiledPolicySet& policies, const
   return true;
 }
 
-bool RequestParser::Impl::read_decision(const CompiledPolicySet& policies, const Members<kFieldCount>& fields,
-                                        Slot& slot, bool force_explain) {
+bool RequestParser::Impl::read_decision(const CompiledPolicySet& policies,
+                                        const Members<kFieldCount>& fields, Slot& slot,
+                                        bool force_explain) {
   ParsedRequest& r = slot.request;
   RequestBase base;
   // ---- protocol fields first: a bad_request wins over an invalid attribute
   if (!string_field(slot, fields, kTenant, "tenant", base.tenant_name)) return false;
   if (!fields.present[kPrincipal]) return missing(slot, "principal");
-  if (!fields.value[kPrincipal].is_object()) return mistyped(slot, "principal", "object", fields.value[kPrincipal]);
+  if (!fields.value[kPrincipal].is_object())
+    return mistyped(slot, "principal", "object", fields.value[kPrincipal]);
   Members<kPrincipalNames.size()> principal;
   principal.collect(fields.value[kPrincipal].get_object().value_unsafe(), kPrincipalNames);
   if (!string_field(slot, principal, 0, "principal.id", base.principal.id)) return false;
@@ -304,13 +321,15 @@ bool RequestParser::Impl::read_decision(const CompiledPolicySet& policies, const
   std::optional<dom::object> context;
   if (!object_field(slot, fields, kContext, "context", context)) return false;
   if (fields.has(kExplain)) {
-    if (!fields.value[kExplain].is_bool()) return mistyped(slot, "explain", "bool", fields.value[kExplain]);
+    if (!fields.value[kExplain].is_bool())
+      return mistyped(slot, "explain", "bool", fields.value[kExplain]);
     base.explain = fields.value[kExplain].get_bool().value_unsafe();
   }
   base.explain = base.explain || force_explain;
 
   base.tenant = policies.find_tenant(base.tenant_name);
-  if (base.tenant != kNone) base.principal.role = policies.find_role(base.tenant, base.principal.role_name);
+  if (base.tenant != kNone)
+    base.principal.role = policies.find_role(base.tenant, base.principal.role_name);
 
   Resource* resource = nullptr;
   std::optional<dom::object> resource_attrs;
@@ -318,7 +337,8 @@ bool RequestParser::Impl::read_decision(const CompiledPolicySet& policies, const
     case RequestOp::Check: {
       if (!string_field(slot, fields, kAction, "action", r.check.action_name)) return false;
       if (!fields.present[kResource]) return missing(slot, "resource");
-      if (!read_resource(policies, fields.value[kResource], base.tenant, slot, r.check.resource, resource_attrs)) {
+      if (!read_resource(policies, fields.value[kResource], base.tenant, slot, r.check.resource,
+                         resource_attrs)) {
         return false;
       }
       r.check.action = policies.find_action(r.check.action_name);
@@ -327,11 +347,13 @@ bool RequestParser::Impl::read_decision(const CompiledPolicySet& policies, const
     }
     case RequestOp::Transition:
       if (!string_field(slot, fields, kTo, "to", r.transition.to_name)) return false;
-      if (base.tenant != kNone) r.transition.to = policies.find_role(base.tenant, r.transition.to_name);
+      if (base.tenant != kNone)
+        r.transition.to = policies.find_role(base.tenant, r.transition.to_name);
       break;
     case RequestOp::Subscribe:
       if (!string_field(slot, fields, kPlan, "plan", r.subscribe.plan_name)) return false;
-      if (base.tenant != kNone) r.subscribe.plan = policies.find_plan(base.tenant, r.subscribe.plan_name);
+      if (base.tenant != kNone)
+        r.subscribe.plan = policies.find_plan(base.tenant, r.subscribe.plan_name);
       break;
     case RequestOp::Lifecycle: {
       if (!fields.present[kResource]) return missing(slot, "resource");
@@ -348,7 +370,8 @@ bool RequestParser::Impl::read_decision(const CompiledPolicySet& policies, const
     }
     case RequestOp::Filter:
       if (!string_field(slot, fields, kAction, "action", r.filter.action_name)) return false;
-      if (!string_field(slot, fields, kResourceType, "resource_type", r.filter.resource_type_name)) return false;
+      if (!string_field(slot, fields, kResourceType, "resource_type", r.filter.resource_type_name))
+        return false;
       r.filter.action = policies.find_action(r.filter.action_name);
       r.filter.resource_type = policies.find_resource_type(r.filter.resource_type_name);
       break;
@@ -365,15 +388,18 @@ bool RequestParser::Impl::read_decision(const CompiledPolicySet& policies, const
   invalid.clear();
   bool fits = true;
   if (principal_attrs) {
-    fits = reader->read(*principal_attrs, reader->principal(), "principal.attrs", principal_values, sets, invalid);
-  }
-  if (fits && resource != nullptr && resource_attrs && resource->type != kNone) {
-    fits = reader->read(*resource_attrs, reader->resource(resource->type), "resource.attrs", resource_values,
+    fits = reader->read(*principal_attrs, reader->principal(), "principal.attrs", principal_values,
                         sets, invalid);
   }
-  if (fits && context) fits = reader->read(*context, reader->context(), "context", context_values, sets, invalid);
+  if (fits && resource != nullptr && resource_attrs && resource->type != kNone) {
+    fits = reader->read(*resource_attrs, reader->resource(resource->type), "resource.attrs",
+                        resource_values, sets, invalid);
+  }
+  if (fits && context)
+    fits = reader->read(*context, reader->context(), "context", context_values, sets, invalid);
   if (sets.over_limit) {
-    slot.message = "more than " + std::to_string(limits.max_set_elements) + " set elements in one request";
+    slot.message =
+        "more than " + std::to_string(limits.max_set_elements) + " set elements in one request";
     return fail(slot, protocol_error::kTooLarge);
   }
   sets.resolve();
@@ -383,12 +409,24 @@ bool RequestParser::Impl::read_decision(const CompiledPolicySet& policies, const
   if (resource != nullptr) resource->attributes = resource_values;
 
   switch (r.op) {
-    case RequestOp::Check: static_cast<RequestBase&>(r.check) = base; break;
-    case RequestOp::Transition: static_cast<RequestBase&>(r.transition) = base; break;
-    case RequestOp::Subscribe: static_cast<RequestBase&>(r.subscribe) = base; break;
-    case RequestOp::Lifecycle: static_cast<RequestBase&>(r.lifecycle) = base; break;
-    case RequestOp::Filter: static_cast<RequestBase&>(r.filter) = base; break;
-    default: r.base = base; break;
+    case RequestOp::Check:
+      static_cast<RequestBase&>(r.check) = base;
+      break;
+    case RequestOp::Transition:
+      static_cast<RequestBase&>(r.transition) = base;
+      break;
+    case RequestOp::Subscribe:
+      static_cast<RequestBase&>(r.subscribe) = base;
+      break;
+    case RequestOp::Lifecycle:
+      static_cast<RequestBase&>(r.lifecycle) = base;
+      break;
+    case RequestOp::Filter:
+      static_cast<RequestBase&>(r.filter) = base;
+      break;
+    default:
+      r.base = base;
+      break;
   }
   return true;
 }
@@ -398,7 +436,8 @@ RequestParser::~RequestParser() = default;
 RequestParser::RequestParser(RequestParser&&) noexcept = default;
 RequestParser& RequestParser::operator=(RequestParser&&) noexcept = default;
 
-const ParsedRequest& RequestParser::parse(const CompiledPolicySet& policies, std::string_view line) {
+const ParsedRequest& RequestParser::parse(const CompiledPolicySet& policies,
+                                          std::string_view line) {
   Impl& m = *impl_;
   m.bind(policies);
   m.batch_left = 0;
@@ -416,14 +455,20 @@ const ParsedRequest& RequestParser::parse(const CompiledPolicySet& policies, std
   if (error != simdjson::SUCCESS) {
     std::string_view code = protocol_error::kBadJson;
     switch (error) {
-      case simdjson::EMPTY: slot.message = "empty request"; break;
+      case simdjson::EMPTY:
+        slot.message = "empty request";
+        break;
       case simdjson::DEPTH_ERROR:
         slot.message = "JSON nested deeper than " + std::to_string(m.limits.max_depth) + " levels";
         break;
-      case simdjson::UTF8_ERROR: slot.message = "invalid UTF-8"; break;
+      case simdjson::UTF8_ERROR:
+        slot.message = "invalid UTF-8";
+        break;
       case simdjson::NUMBER_ERROR:
         code = protocol_error::kBadRequest;
-        slot.message = "a number is malformed or out of range (numbers must fit in a 64-bit integer or a double)";
+        slot.message =
+            "a number is malformed or out of range (numbers must fit in a 64-bit integer or a "
+            "double)";
         break;
       case simdjson::CAPACITY:
         code = protocol_error::kTooLarge;

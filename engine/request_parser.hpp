@@ -36,7 +36,8 @@ namespace tenet {
 struct RequestLimits {
   std::size_t max_batch = 1024;  // items of a `batch`; more → too_large
   std::size_t max_depth = 64;    // JSON nesting; deeper → bad_json
-  std::size_t max_set_elements = 100'000;  // per request, over all set attributes; more → bad_request
+  std::size_t max_set_elements =
+      100'000;  // per request, over all set attributes; more → bad_request
 };
 
 enum class RequestOp : std::uint8_t {

@@ -21,14 +21,21 @@ constexpr std::string_view kInternal = "internal";
 
 const RequestBase* base_of(const ParsedRequest& request) {
   switch (request.op) {
-    case RequestOp::Check: return &request.check;
-    case RequestOp::Transition: return &request.transition;
-    case RequestOp::Subscribe: return &request.subscribe;
+    case RequestOp::Check:
+      return &request.check;
+    case RequestOp::Transition:
+      return &request.transition;
+    case RequestOp::Subscribe:
+      return &request.subscribe;
     case RequestOp::Plans:
-    case RequestOp::Features: return &request.base;
-    case RequestOp::Lifecycle: return &request.lifecycle;
-    case RequestOp::Filter: return &request.filter;
-    default: return nullptr;
+    case RequestOp::Features:
+      return &request.base;
+    case RequestOp::Lifecycle:
+      return &request.lifecycle;
+    case RequestOp::Filter:
+      return &request.filter;
+    default:
+      return nullptr;
   }
 }
 
@@ -53,19 +60,21 @@ void Protocol::error(std::string& out, RequestOp op, std::string_view id, std::s
 void Protocol::answer_too_large(std::size_t limit, std::string& out) {
   service_.stats().count_request();
   error(out, RequestOp::None, {}, protocol_error::kTooLarge,
-        "the request line is longer than " + std::to_string(limit) + " bytes; closing the connection");
+        "the request line is longer than " + std::to_string(limit) +
+            " bytes; closing the connection");
   out += '\n';
 }
 
-void Protocol::answer_decision(const CompiledPolicySet& policies, const ParsedRequest& request, Decision& decision,
-                               std::string& out) {
+void Protocol::answer_decision(const CompiledPolicySet& policies, const ParsedRequest& request,
+                               Decision& decision, std::string& out) {
   if (!request.ok()) {
     error(out, request.op, request.id, request.error_code, request.error_message);
     return;
   }
   const RequestBase* base = base_of(request);
   if (base != nullptr && !may_tenant(base->tenant_name)) {
-    error(out, request.op, request.id, kForbidden, "this session's token is not allowed this tenant");
+    error(out, request.op, request.id, kForbidden,
+          "this session's token is not allowed this tenant");
     return;
   }
   answer_request(policies, request, decision, out);
@@ -77,8 +86,8 @@ void Protocol::answer_decision(const CompiledPolicySet& policies, const ParsedRe
   }
 }
 
-void Protocol::handle(std::shared_ptr<const CompiledPolicySet>& policies, std::string_view line, Scratch& scratch,
-                      std::string& out) {
+void Protocol::handle(std::shared_ptr<const CompiledPolicySet>& policies, std::string_view line,
+                      Scratch& scratch, std::string& out) {
   const AdminJob job = handle_deferring(policies, line, scratch, out);
   if (job) {
     job(out);
@@ -87,8 +96,8 @@ void Protocol::handle(std::shared_ptr<const CompiledPolicySet>& policies, std::s
   }
 }
 
-AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& policies, std::string_view line,
-                                    Scratch& scratch, std::string& out) {
+AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& policies,
+                                    std::string_view line, Scratch& scratch, std::string& out) {
   const auto started = std::chrono::steady_clock::now();
   const std::size_t start = out.size();
   service_.stats().count_request();
@@ -123,15 +132,17 @@ AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& po
   }
   out += '\n';
   const auto elapsed = std::chrono::steady_clock::now() - started;
-  service_.stats().record_latency(
-      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
+  service_.stats().record_latency(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
   return job;
 }
 
-AdminJob Protocol::answer_server_op(const ParsedRequest& request, std::string_view line, std::string& out) {
+AdminJob Protocol::answer_server_op(const ParsedRequest& request, std::string_view line,
+                                    std::string& out) {
   const std::string_view op = request.op_name;
   const std::string_view id = request.id;
-  const auto field = [&](const nlohmann::json& json, const char* name) -> std::optional<std::string> {
+  const auto field = [&](const nlohmann::json& json,
+                         const char* name) -> std::optional<std::string> {
     if (!json.is_object()) return std::nullopt;
     const auto found = json.find(name);
     if (found == json.end() || !found->is_string()) return std::nullopt;
@@ -150,7 +161,8 @@ AdminJob Protocol::answer_server_op(const ParsedRequest& request, std::string_vi
       grant_.reset();
     } else {
       if (!token) {
-        error(out, RequestOp::ServerOnly, id, protocol_error::kBadRequest, "'token' (string) is required");
+        error(out, RequestOp::ServerOnly, id, protocol_error::kBadRequest,
+              "'token' (string) is required");
         return {};
       }
       std::optional<Grant> granted = service_.tokens()->authenticate(*token);
@@ -196,7 +208,8 @@ AdminJob Protocol::answer_server_op(const ParsedRequest& request, std::string_vi
         service_.stats().count_error(kInvalidRequest);
         open_object(answer, id);
         answer += "\"error\":{\"code\":\"invalid_request\",\"message\":";
-        write_json_string(answer, "the policy set has errors; the old one keeps serving\n" + result.diagnostics);
+        write_json_string(
+            answer, "the policy set has errors; the old one keeps serving\n" + result.diagnostics);
         answer += "},\"policy_version\":" + std::to_string(result.policy_version) + '}';
         return;
       }
@@ -214,7 +227,8 @@ AdminJob Protocol::answer_server_op(const ParsedRequest& request, std::string_vi
       return {};
     }
     if (!may_admin() || !may_tenant(*tenant)) {
-      error(out, RequestOp::ServerOnly, id, kForbidden, "set_feature needs the admin right for this tenant");
+      error(out, RequestOp::ServerOnly, id, kForbidden,
+            "set_feature needs the admin right for this tenant");
       return {};
     }
     FeatureSwitch state = FeatureSwitch::Default;
@@ -227,7 +241,8 @@ AdminJob Protocol::answer_server_op(const ParsedRequest& request, std::string_vi
             "'state' must be \"on\", \"off\" or \"default\"");
       return {};
     }
-    return [this, id = std::string(id), tenant = *tenant, feature = *feature, state](std::string& answer) {
+    return [this, id = std::string(id), tenant = *tenant, feature = *feature,
+            state](std::string& answer) {
       std::string failure;
       switch (service_.set_feature(tenant, feature, state, failure)) {
         case Service::SetFeatureResult::Ok:
@@ -239,7 +254,8 @@ AdminJob Protocol::answer_server_op(const ParsedRequest& request, std::string_vi
                 "tenant '" + tenant + "' has no feature '" + feature + "'");
           return;
         case Service::SetFeatureResult::PersistFailed:
-          error(answer, RequestOp::ServerOnly, id, kInternal, "the state file could not be written: " + failure);
+          error(answer, RequestOp::ServerOnly, id, kInternal,
+                "the state file could not be written: " + failure);
           return;
       }
     };

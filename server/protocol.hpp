@@ -52,14 +52,15 @@ class Protocol {
   // compile or an fsync), appends its output and a '\n', and re-pins
   // `policies` before the next line, so pipelined lines after a reload see
   // the new set.
-  [[nodiscard]] AdminJob handle_deferring(std::shared_ptr<const CompiledPolicySet>& policies, std::string_view line,
-                                          Scratch& scratch, std::string& out);
+  [[nodiscard]] AdminJob handle_deferring(std::shared_ptr<const CompiledPolicySet>& policies,
+                                          std::string_view line, Scratch& scratch,
+                                          std::string& out);
 
   // Appends the response to `line` (without its '\n') and a '\n' to `out`.
   // `policies` is the snapshot the caller pinned for this read; a reload
   // answered here re-pins it, so the next lines see the new set.
-  void handle(std::shared_ptr<const CompiledPolicySet>& policies, std::string_view line, Scratch& scratch,
-              std::string& out);
+  void handle(std::shared_ptr<const CompiledPolicySet>& policies, std::string_view line,
+              Scratch& scratch, std::string& out);
 
   // The `too_large` answer for a line over the limit (the caller then closes).
   void answer_too_large(std::size_t limit, std::string& out);
@@ -68,15 +69,24 @@ class Protocol {
 
  private:
   // Returns the job of a reload / set_feature instead of answering it.
-  [[nodiscard]] AdminJob answer_server_op(const ParsedRequest& request, std::string_view line, std::string& out);
-  void answer_decision(const CompiledPolicySet& policies, const ParsedRequest& request, Decision& decision,
-                       std::string& out);
-  void error(std::string& out, RequestOp op, std::string_view id, std::string_view code, std::string_view message);
-  [[nodiscard]] bool authenticated() const { return service_.tokens() == nullptr || grant_.has_value(); }
-  [[nodiscard]] bool may_check() const { return service_.tokens() == nullptr || (grant_ && grant_->check); }
-  [[nodiscard]] bool may_admin() const { return service_.tokens() == nullptr || (grant_ && grant_->admin); }
+  [[nodiscard]] AdminJob answer_server_op(const ParsedRequest& request, std::string_view line,
+                                          std::string& out);
+  void answer_decision(const CompiledPolicySet& policies, const ParsedRequest& request,
+                       Decision& decision, std::string& out);
+  void error(std::string& out, RequestOp op, std::string_view id, std::string_view code,
+             std::string_view message);
+  [[nodiscard]] bool authenticated() const {
+    return service_.tokens() == nullptr || grant_.has_value();
+  }
+  [[nodiscard]] bool may_check() const {
+    return service_.tokens() == nullptr || (grant_ && grant_->check);
+  }
+  [[nodiscard]] bool may_admin() const {
+    return service_.tokens() == nullptr || (grant_ && grant_->admin);
+  }
   [[nodiscard]] bool may_tenant(std::string_view tenant) const {
-    return service_.tokens() == nullptr || (grant_ && (grant_->all_tenants() || grant_->tenant == tenant));
+    return service_.tokens() == nullptr ||
+           (grant_ && (grant_->all_tenants() || grant_->tenant == tenant));
   }
 
   Service& service_;

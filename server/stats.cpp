@@ -66,13 +66,16 @@ void Stats::connection_opened() {
 namespace {
 void append_micros(std::string& out, std::uint64_t nanoseconds) {
   std::array<char, 32> text{};
-  const int n = std::snprintf(text.data(), text.size(), "%.3f", static_cast<double>(nanoseconds) / 1000.0);
+  const int n =
+      std::snprintf(text.data(), text.size(), "%.3f", static_cast<double>(nanoseconds) / 1000.0);
   out.append(text.data(), static_cast<std::size_t>(n));
 }
 }  // namespace
 
 void Stats::write_json(std::string& out) const {
-  const auto load = [](const auto& counter) { return std::to_string(counter.load(std::memory_order_relaxed)); };
+  const auto load = [](const auto& counter) {
+    return std::to_string(counter.load(std::memory_order_relaxed));
+  };
   out += "\"requests\":" + load(requests_);
   out += ",\"decisions\":{\"allow\":" + load(allow_) + ",\"deny\":" + load(deny_) + '}';
   out += ",\"errors\":{";
@@ -82,7 +85,8 @@ void Stats::write_json(std::string& out) const {
     out += kErrorCodes[i];
     out += "\":" + load(errors_[i]);
   }
-  out += "},\"connections\":{\"current\":" + load(connections_current_) + ",\"total\":" + load(connections_total_) + '}';
+  out += "},\"connections\":{\"current\":" + load(connections_current_) +
+         ",\"total\":" + load(connections_total_) + '}';
   out += ",\"reloads\":{\"ok\":" + load(reloads_ok_) + ",\"failed\":" + load(reloads_failed_) + '}';
   out += ",\"latency_us\":{\"p50\":";
   append_micros(out, latency_.quantile(0.50));

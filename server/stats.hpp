@@ -38,16 +38,22 @@ class LatencyHistogram {
 class Stats {
  public:
   void count_request() { requests_.fetch_add(1, std::memory_order_relaxed); }
-  void count_decision(bool allow) { (allow ? allow_ : deny_).fetch_add(1, std::memory_order_relaxed); }
+  void count_decision(bool allow) {
+    (allow ? allow_ : deny_).fetch_add(1, std::memory_order_relaxed);
+  }
   void count_error(std::string_view code);
   void connection_opened();
   void connection_closed() { connections_current_.fetch_sub(1, std::memory_order_relaxed); }
-  void count_reload(bool ok) { (ok ? reloads_ok_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed); }
+  void count_reload(bool ok) {
+    (ok ? reloads_ok_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed);
+  }
   void record_latency(std::uint64_t nanoseconds) { latency_.record(nanoseconds); }
 
   [[nodiscard]] std::uint64_t requests() const { return requests_.load(std::memory_order_relaxed); }
   [[nodiscard]] std::uint64_t errors(std::string_view code) const;
-  [[nodiscard]] std::int64_t connections() const { return connections_current_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::int64_t connections() const {
+    return connections_current_.load(std::memory_order_relaxed);
+  }
 
   // The members of the `stats` response, without braces: `"requests":N,...`.
   void write_json(std::string& out) const;

@@ -1,19 +1,21 @@
 // engine/request_parser: PROTOCOL.md lines → engine-form requests, schema
 // validation messages, protocol errors and hostile input. Runs against the
 // policy set of the PROTOCOL.md example (tests/testdata/protocol_example).
+#include "engine/request_parser.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "engine/engine.hpp"
-#include "engine/request_parser.hpp"
 
 namespace tenet {
 namespace {
 
 const CompiledPolicySet& example_policies() {
   static const std::shared_ptr<const CompiledPolicySet> policies = [] {
-    auto compiled = Engine::compile_directory(std::string(TENET_SOURCE_DIR) + "/tests/testdata/protocol_example");
+    auto compiled = Engine::compile_directory(std::string(TENET_SOURCE_DIR) +
+                                              "/tests/testdata/protocol_example");
     return compiled.policies;
   }();
   return *policies;
@@ -24,15 +26,19 @@ Index principal_slot(std::string_view name) {
   return model.schema.find_principal(*model.names.find(name))->slot;
 }
 
-std::string check_line(std::string_view principal_attrs, std::string_view resource_attrs = R"({"owner":"u1","locked":false})") {
-  return std::string(R"({"id":7,"op":"check","tenant":"acme","principal":{"id":"u1","role":"basic","attrs":)") +
-         std::string(principal_attrs) + R"(},"action":"read","resource":{"type":"document","id":"d1","tenant":"acme","attrs":)" +
+std::string check_line(std::string_view principal_attrs,
+                       std::string_view resource_attrs = R"({"owner":"u1","locked":false})") {
+  return std::string(
+             R"({"id":7,"op":"check","tenant":"acme","principal":{"id":"u1","role":"basic","attrs":)") +
+         std::string(principal_attrs) +
+         R"(},"action":"read","resource":{"type":"document","id":"d1","tenant":"acme","attrs":)" +
          std::string(resource_attrs) + "}}";
 }
 
 TEST(RequestParser, CheckRequestInEngineForm) {
   RequestParser parser;
-  const ParsedRequest& r = parser.parse(example_policies(), check_line(R"({"kyc":"verified","tags":["a","b"]})"));
+  const ParsedRequest& r =
+      parser.parse(example_policies(), check_line(R"({"kyc":"verified","tags":["a","b"]})"));
   ASSERT_TRUE(r.ok()) << r.error_message;
   EXPECT_EQ(r.op, RequestOp::Check);
   EXPECT_EQ(r.id, "7");
@@ -50,7 +56,8 @@ TEST(RequestParser, CheckRequestInEngineForm) {
   ASSERT_EQ(tags.kind, ValueKind::SetOfString);
   ASSERT_EQ(tags.strings.size(), 2U);
   EXPECT_EQ(tags.strings[1], "b");
-  EXPECT_EQ(r.check.principal.attributes[principal_slot("account_age_days")].kind, ValueKind::Absent);
+  EXPECT_EQ(r.check.principal.attributes[principal_slot("account_age_days")].kind,
+            ValueKind::Absent);
 }
 
 TEST(RequestParser, KeyOrderNullsDuplicatesAndUnknownNames) {
@@ -61,8 +68,10 @@ TEST(RequestParser, KeyOrderNullsDuplicatesAndUnknownNames) {
       R"("to":"basic","tenant":"acme","op":"transition","op":"check","context":null,"explain":null,"extra":[1,{"a":2}]})");
   ASSERT_TRUE(r.ok()) << r.error_message;
   EXPECT_EQ(r.op, RequestOp::Transition);  // the first "op" wins
-  EXPECT_EQ(r.transition.principal.attributes[principal_slot("kyc")].member, 0U);  // the first "kyc" wins
-  EXPECT_EQ(r.transition.principal.attributes[principal_slot("account_age_days")].kind, ValueKind::Absent);
+  EXPECT_EQ(r.transition.principal.attributes[principal_slot("kyc")].member,
+            0U);  // the first "kyc" wins
+  EXPECT_EQ(r.transition.principal.attributes[principal_slot("account_age_days")].kind,
+            ValueKind::Absent);
   EXPECT_TRUE(r.transition.invalid.empty());
   EXPECT_NE(r.transition.to, kNone);
   EXPECT_TRUE(r.id.empty());
@@ -70,7 +79,8 @@ TEST(RequestParser, KeyOrderNullsDuplicatesAndUnknownNames) {
 
 TEST(RequestParser, ResourceAttributesOfAnotherTypeAreIgnored) {
   RequestParser parser;
-  const ParsedRequest& r = parser.parse(example_policies(), check_line("{}", R"({"owner":"u1","overdue_days":"x"})"));
+  const ParsedRequest& r =
+      parser.parse(example_policies(), check_line("{}", R"({"owner":"u1","overdue_days":"x"})"));
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r.check.invalid.empty()) << r.check.invalid;
 }
@@ -84,8 +94,9 @@ TEST(RequestParser, UnknownNamesBecomeNone) {
   EXPECT_EQ(r.check.principal.role, kNone);
   EXPECT_EQ(r.check.action, kNone);
   EXPECT_EQ(r.check.resource.type, kNone);
-  const ParsedRequest& unknown = parser.parse(
-      example_policies(), R"({"op":"plans","tenant":"nowhere","principal":{"id":"u","role":"basic"}})");
+  const ParsedRequest& unknown =
+      parser.parse(example_policies(),
+                   R"({"op":"plans","tenant":"nowhere","principal":{"id":"u","role":"basic"}})");
   ASSERT_TRUE(unknown.ok());
   EXPECT_EQ(unknown.base.tenant, kNone);
   EXPECT_EQ(unknown.base.principal.role, kNone);
@@ -98,13 +109,15 @@ struct InvalidCase {
 
 TEST(RequestParser, AttributesThatDoNotFitNameTheirPath) {
   const InvalidCase cases[] = {
-      {R"({"account_age_days":"40"})", "principal.attrs.account_age_days: expected int, got string"},
+      {R"({"account_age_days":"40"})",
+       "principal.attrs.account_age_days: expected int, got string"},
       {R"({"account_age_days":4.5})", "principal.attrs.account_age_days: expected int, got float"},
       {R"({"account_age_days":18446744073709551615})",
        "principal.attrs.account_age_days: expected int, got an integer out of range"},
       {R"({"kyc":"verifed"})",
        R"(principal.attrs.kyc: expected one of "none" | "pending" | "verified", got "verifed")"},
-      {R"({"kyc":1})", R"(principal.attrs.kyc: expected one of "none" | "pending" | "verified", got int)"},
+      {R"({"kyc":1})",
+       R"(principal.attrs.kyc: expected one of "none" | "pending" | "verified", got int)"},
       {R"({"tags":["a",2]})", "principal.attrs.tags[1]: expected string, got int"},
       {R"({"tags":"a"})", "principal.attrs.tags: expected set<string>, got string"},
   };
@@ -114,7 +127,8 @@ TEST(RequestParser, AttributesThatDoNotFitNameTheirPath) {
     ASSERT_TRUE(r.ok()) << c.principal_attrs;
     EXPECT_EQ(r.check.invalid, c.message) << c.principal_attrs;
   }
-  const ParsedRequest& resource = parser.parse(example_policies(), check_line("{}", R"({"locked":"no"})"));
+  const ParsedRequest& resource =
+      parser.parse(example_policies(), check_line("{}", R"({"locked":"no"})"));
   EXPECT_EQ(resource.check.invalid, "resource.attrs.locked: expected bool, got string");
   const ParsedRequest& context = parser.parse(
       example_policies(),
@@ -134,35 +148,40 @@ TEST(RequestParser, ProtocolErrors) {
       {"[1,2]", protocol_error::kBadJson, "must be a JSON object, got array"},
       {R"({"op":"check")", protocol_error::kBadJson, "not valid JSON"},
       {"{\"op\":\"check\",\"tenant\":\"\xff\"}", protocol_error::kBadJson, "invalid UTF-8"},
-      {std::string(200, '[') + std::string(200, ']'), protocol_error::kBadJson, "nested deeper than 64"},
+      {std::string(200, '[') + std::string(200, ']'), protocol_error::kBadJson,
+       "nested deeper than 64"},
       {R"({"op":"check","n":1e400})", protocol_error::kBadRequest, "out of range"},
       {R"({"tenant":"acme"})", protocol_error::kBadRequest, "missing field 'op'"},
       {R"({"op":7})", protocol_error::kBadRequest, "field 'op': expected string, got int"},
       {R"({"op":"fly"})", protocol_error::kUnknownOp, "unknown op 'fly'"},
       {R"({"op":"reload"})", protocol_error::kBadRequest, "served by `tenet serve` only"},
-      {R"({"op":"plans","principal":{"id":"u","role":"r"}})", protocol_error::kBadRequest, "missing field 'tenant'"},
-      {R"({"op":"plans","tenant":"acme"})", protocol_error::kBadRequest, "missing field 'principal'"},
+      {R"({"op":"plans","principal":{"id":"u","role":"r"}})", protocol_error::kBadRequest,
+       "missing field 'tenant'"},
+      {R"({"op":"plans","tenant":"acme"})", protocol_error::kBadRequest,
+       "missing field 'principal'"},
       {R"({"op":"plans","tenant":"acme","principal":{"id":"u"}})", protocol_error::kBadRequest,
        "missing field 'principal.role'"},
-      {R"({"op":"plans","tenant":"acme","principal":{"id":1,"role":"r"}})", protocol_error::kBadRequest,
-       "field 'principal.id': expected string, got int"},
-      {R"({"op":"plans","tenant":"acme","principal":{"id":"u","role":"r","attrs":[]}})", protocol_error::kBadRequest,
-       "field 'principal.attrs': expected object, got array"},
+      {R"({"op":"plans","tenant":"acme","principal":{"id":1,"role":"r"}})",
+       protocol_error::kBadRequest, "field 'principal.id': expected string, got int"},
+      {R"({"op":"plans","tenant":"acme","principal":{"id":"u","role":"r","attrs":[]}})",
+       protocol_error::kBadRequest, "field 'principal.attrs': expected object, got array"},
       {R"({"op":"check","tenant":"acme","principal":{"id":"u","role":"r"},"resource":{}})",
        protocol_error::kBadRequest, "missing field 'action'"},
       {R"({"op":"check","tenant":"acme","principal":{"id":"u","role":"r"},"action":"read","resource":{"type":"document","id":"d"}})",
        protocol_error::kBadRequest, "missing field 'resource.tenant'"},
-      {R"({"op":"transition","tenant":"acme","principal":{"id":"u","role":"r"}})", protocol_error::kBadRequest,
-       "missing field 'to'"},
-      {R"({"op":"subscribe","tenant":"acme","principal":{"id":"u","role":"r"}})", protocol_error::kBadRequest,
-       "missing field 'plan'"},
+      {R"({"op":"transition","tenant":"acme","principal":{"id":"u","role":"r"}})",
+       protocol_error::kBadRequest, "missing field 'to'"},
+      {R"({"op":"subscribe","tenant":"acme","principal":{"id":"u","role":"r"}})",
+       protocol_error::kBadRequest, "missing field 'plan'"},
       {R"({"op":"lifecycle","tenant":"acme","principal":{"id":"u","role":"r"},"resource":{"type":"subscription","id":"s","tenant":"acme","state":"signing"}})",
        protocol_error::kBadRequest, "missing field 'to'"},
       {R"({"op":"plans","tenant":"acme","principal":{"id":"u","role":"r"},"explain":"yes"})",
        protocol_error::kBadRequest, "field 'explain': expected bool, got string"},
-      {R"({"op":"plans","id":{"a":1}})", protocol_error::kBadRequest, "field 'id': expected a JSON scalar"},
+      {R"({"op":"plans","id":{"a":1}})", protocol_error::kBadRequest,
+       "field 'id': expected a JSON scalar"},
       {R"({"op":"batch"})", protocol_error::kBadRequest, "missing field 'requests'"},
-      {R"({"op":"batch","requests":{}})", protocol_error::kBadRequest, "field 'requests': expected array"},
+      {R"({"op":"batch","requests":{}})", protocol_error::kBadRequest,
+       "field 'requests': expected array"},
       {"", protocol_error::kBadJson, "empty request"},
   };
   RequestParser parser;
@@ -212,10 +231,12 @@ TEST(RequestParser, TenThousandElementSet) {
 
 TEST(RequestParser, IdRawTokenEvenWithEscapes) {
   RequestParser parser;
-  EXPECT_EQ(parser.parse(example_policies(), R"({ "id" : "a\u00e9\"" , "op":"fly"})").id, R"("a\u00e9\"")");
+  EXPECT_EQ(parser.parse(example_policies(), R"({ "id" : "a\u00e9\"" , "op":"fly"})").id,
+            R"("a\u00e9\"")");
   EXPECT_EQ(parser.parse(example_policies(), R"({"id":-1e3,"op":"fly"})").id, "-1e3");
   EXPECT_EQ(parser.parse(example_policies(), R"({"op":"fly","x":{"id":5},"id":null})").id, "null");
-  EXPECT_EQ(parser.parse(example_policies(), R"({"\u0069d":12,"op":"fly"})").id, "12");  // escaped key
+  EXPECT_EQ(parser.parse(example_policies(), R"({"\u0069d":12,"op":"fly"})").id,
+            "12");  // escaped key
 }
 
 }  // namespace
