@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "engine/short_text.hpp"
+
 namespace tenet {
 namespace {
 
@@ -62,18 +64,22 @@ void SetScratch::resolve() {
 AttributeTable::AttributeTable(const model::PolicySet& policy_set,
                                const std::vector<model::Attribute>& attributes) {
   entries_.reserve(attributes.size());
-  for (const model::Attribute& attribute : attributes)
-    entries_.push_back({policy_set.name(attribute.name), &attribute});
-  std::sort(entries_.begin(), entries_.end(),
-            [](const Entry& a, const Entry& b) { return a.name < b.name; });
+  for (const model::Attribute& attribute : attributes) {
+    const std::string_view name = policy_set.name(attribute.name);
+    if (names_.emplace(name, static_cast<Index>(entries_.size())).second)
+      entries_.push_back({name, &attribute});
+  }
 }
 
 const model::Attribute* AttributeTable::find(std::string_view name) const {
-  const auto it =
-      std::lower_bound(entries_.begin(), entries_.end(), name,
-                       [](const Entry& entry, std::string_view key) { return entry.name < key; });
-  if (it == entries_.end() || it->name != name) return nullptr;
-  return it->attribute;
+  if (entries_.size() <= kScan) {
+    for (const Entry& entry : entries_) {
+      if (same_text(entry.name, name)) return entry.attribute;
+    }
+    return nullptr;
+  }
+  const Index at = names_.find(name);
+  return at == kNone ? nullptr : entries_[at].attribute;
 }
 
 std::string_view json_type_name(const dom::element& element) {
@@ -173,7 +179,9 @@ bool AttributeReader::read_one(const dom::element& element, const model::Attribu
       if (type == dom::element_type::STRING) {
         const std::string_view text = element.get_string().value_unsafe();
         const std::vector<std::string_view>& members = enum_members_[enum_index];
-        const auto it = std::find(members.begin(), members.end(), text);
+        const auto it =
+            std::find_if(members.begin(), members.end(),
+                         [text](std::string_view member) { return same_text(member, text); });
         if (it != members.end()) {
           value.kind = ValueKind::Enum;
           value.string = *it;

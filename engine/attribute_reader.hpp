@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "engine/model.hpp"
+#include "engine/name_table.hpp"
 #include "engine/request.hpp"
 
 namespace tenet {
@@ -63,7 +64,11 @@ class AttributeTable {
     std::string_view name;
     const model::Attribute* attribute = nullptr;
   };
-  std::vector<Entry> entries_;  // sorted by name
+  // A schema declares a handful of attributes per table: below kScan a
+  // linear scan (size first, then bytes) beats hashing the key.
+  static constexpr std::size_t kScan = 12;
+  std::vector<Entry> entries_;  // declaration order
+  NameTable names_;             // name → index into entries_, for larger tables
 };
 
 // The JSON type of a value as messages name it: string, int, float, bool,

@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "engine/compiled.hpp"
+#include "engine/short_text.hpp"
 
 namespace tenet {
 namespace {
@@ -38,7 +39,7 @@ bool equal(const Value& a, const Value& b) {
       b.member != kNone) {
     return a.member == b.member;
   }
-  if (is_text(a) && is_text(b)) return a.string == b.string;
+  if (is_text(a) && is_text(b)) return same_text(a.string, b.string);
   if (a.kind != b.kind) return false;
   switch (a.kind) {
     case ValueKind::Bool:
@@ -56,7 +57,9 @@ bool equal(const Value& a, const Value& b) {
 
 bool set_has(const Value& set, const Value& item) {
   if (set.kind == ValueKind::SetOfString && is_text(item)) {
-    return std::find(set.strings.begin(), set.strings.end(), item.string) != set.strings.end();
+    return std::any_of(set.strings.begin(), set.strings.end(), [&item](std::string_view element) {
+      return same_text(element, item.string);
+    });
   }
   if (set.kind == ValueKind::SetOfInt && item.kind == ValueKind::Int) {
     return std::find(set.integers.begin(), set.integers.end(), item.integer) != set.integers.end();

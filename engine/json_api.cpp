@@ -1,5 +1,7 @@
 #include "engine/json_api.hpp"
 
+#include "engine/batch_pipeline.hpp"
+
 #include <exception>
 
 #include "engine/engine.hpp"
@@ -61,10 +63,10 @@ void handle_line(const CompiledPolicySet& policies, std::string_view line, Reque
       return;
     }
     write_batch_open(out, request.id);
-    for (std::size_t i = 0; i < request.batch_size; ++i) {
-      if (i > 0) out += ',';
-      answer_request(policies, parser.next_batch_item(), decision, out);
-    }
+    for_each_batch_item(policies, parser, request.batch_size, [&](const ParsedRequest& item, std::size_t index) {
+      if (index > 0) out += ',';
+      answer_request(policies, item, decision, out);
+    });
     write_batch_close(out);
   } catch (const std::exception& error) {
     out.resize(start);

@@ -26,6 +26,7 @@
 
 #include "engine/attribute_reader.hpp"
 #include "engine/json_scan.hpp"
+#include "engine/short_text.hpp"
 
 namespace tenet {
 namespace {
@@ -60,7 +61,7 @@ struct Members {
   void collect(const dom::object& object, const std::array<std::string_view, N>& names) {
     for (const dom::key_value_pair field : object) {
       for (std::size_t i = 0; i < N; ++i) {
-        if (field.key == names[i]) {
+        if (same_text(field.key, names[i])) {
           if (!present[i]) {
             value[i] = field.value;
             present[i] = true;
@@ -115,6 +116,18 @@ struct RequestParser::Impl {
     ParsedRequest request;
     std::string message;
     std::string id_text;  // `id` re-serialised when the raw token cannot be found
+    // The request's attribute values, sets and schema message.
+    std::vector<Value> principal_values;
+    std::vector<Value> context_values;
+    std::vector<Value> resource_values;
+    SetScratch sets;
+    std::string invalid;
+
+    void size_for(const AttributeReader& reader) {
+      principal_values.assign(reader.principal_slots(), Value{});
+      context_values.assign(reader.context_slots(), Value{});
+      resource_values.assign(reader.resource_slots(), Value{});
+    }
   };
 
   RequestLimits limits;
@@ -124,38 +137,43 @@ struct RequestParser::Impl {
 
   std::shared_ptr<const model::PolicySet> model;  // the schema the tables below were built from
   std::optional<AttributeReader> reader;
-  std::vector<Value> principal_values;
-  std::vector<Value> context_values;
-  std::vector<Value> resource_values;
-  SetScratch sets;
-  std::string invalid;
-
   Slot top;
-  Slot item;
+  // Batch items, used round robin: an item stays valid for the next
+  // kBatchItemsAlive - 1 calls of next_batch_item().
+  std::array<Slot, RequestParser::kBatchItemsAlive> items;
+  std::size_t next_item_slot = 0;
 
   // The batch being read.
   const CompiledPolicySet* batch_policies = nullptr;
   dom::array batch;
   dom::array::iterator batch_next;
   std::size_t batch_left = 0;
-  std::size_t batch_raw = json_scan::npos;  // the raw position after the previous item
+  // Where batch items are in the raw line, found only when an item's `id`
+  // needs its raw text (integer ids do not): `batch_raw` is the position
+  // after item `batch_located - 1` (the '[' while none is located), and
+  // `batch_index` the item being read.
+  std::size_t batch_raw = json_scan::npos;
+  std::size_t batch_located = 0;
+  std::size_t batch_index = 0;
 
   explicit Impl(RequestLimits l) : limits(l), json(simdjson::SIMDJSON_MAXSIZE_BYTES) {
     // A failure here (out of memory) resurfaces on the first parse.
     [[maybe_unused]] const simdjson::error_code reserved = json.allocate(4096, limits.max_depth);
     padded.reserve(4096 + simdjson::SIMDJSON_PADDING);
-    invalid.reserve(256);
     top.message.reserve(256);
-    item.message.reserve(256);
+    top.invalid.reserve(256);
+    for (Slot& item : items) {
+      item.message.reserve(256);
+      item.invalid.reserve(256);
+    }
   }
 
   void bind(const CompiledPolicySet& policies) {
     if (model.get() == &policies.model()) return;
     model = policies.model_ptr();
     reader.emplace(policies.model());
-    principal_values.assign(reader->principal_slots(), Value{});
-    context_values.assign(reader->context_slots(), Value{});
-    resource_values.assign(reader->resource_slots(), Value{});
+    top.size_for(*reader);
+    for (Slot& item : items) item.size_for(*reader);
   }
 
   static bool fail(Slot& slot, std::string_view code) {
@@ -202,7 +220,41 @@ struct RequestParser::Impl {
     return true;
   }
 
+  // The raw start of the batch item being read, scanning forward over the
+  // items not located yet.
+  std::size_t locate_batch_item() {
+    std::size_t start = json_scan::npos;
+    while (batch_located <= batch_index && batch_raw != json_scan::npos) {
+      start = json_scan::next_item(text, batch_raw);
+      batch_raw = start == json_scan::npos ? start : json_scan::skip_value(text, start);
+      ++batch_located;
+    }
+    return start;
+  }
+
+  // `raw_object`: the object's '{' in the raw line, or npos for the current
+  // batch item (located on demand).
   void set_id(Slot& slot, const dom::element& id, std::size_t raw_object) {
+    // JSON spells an integer one way only (no '+', no leading zeros; a
+    // fraction or exponent makes simdjson read a double), except that "-0"
+    // also reads as 0: every other integer is echoed by printing it, without
+    // finding its text, which saves a scan of every batch item.
+    const dom::element_type type = id.type();
+    std::array<char, 24> digits{};
+    std::to_chars_result printed{digits.data(), std::errc::value_too_large};
+    if (type == dom::element_type::INT64 && id.get_int64().value_unsafe() != 0) {
+      printed = std::to_chars(digits.data(), digits.data() + digits.size(),
+                              id.get_int64().value_unsafe());
+    } else if (type == dom::element_type::UINT64) {
+      printed = std::to_chars(digits.data(), digits.data() + digits.size(),
+                              id.get_uint64().value_unsafe());
+    }
+    if (printed.ec == std::errc{}) {
+      slot.id_text.assign(digits.data(), printed.ptr);
+      slot.request.id = slot.id_text;
+      return;
+    }
+    if (raw_object == json_scan::npos) raw_object = locate_batch_item();
     const std::size_t at = json_scan::find_member(text, raw_object, "id");
     if (at != json_scan::npos) {
       slot.request.id = text.substr(at, json_scan::skip_value(text, at) - at);
@@ -243,8 +295,8 @@ bool RequestParser::Impl::read(const CompiledPolicySet& policies, const dom::obj
   if (!fields.value[kOp].is_string()) return mistyped(slot, "op", "string", fields.value[kOp]);
   const std::string_view op_name = fields.value[kOp].get_string().value_unsafe();
   slot.request.op_name = op_name;
-  const auto known =
-      std::find_if(kOps.begin(), kOps.end(), [&](const OpName& o) { return o.name == op_name; });
+  const auto known = std::find_if(kOps.begin(), kOps.end(),
+                                  [&](const OpName& o) { return same_text(o.name, op_name); });
   if (known == kOps.end()) {
     slot.message = "unknown op '";
     slot.message += clip(op_name);
@@ -277,6 +329,8 @@ bool RequestParser::Impl::read(const CompiledPolicySet& policies, const dom::obj
     batch_next = batch.begin();
     batch_left = size;
     batch_raw = json_scan::find_member(text, raw_object, "requests");
+    batch_located = 0;
+    batch_index = 0;
     return true;
   }
   return read_decision(policies, fields, slot, force_explain);
@@ -380,33 +434,37 @@ bool RequestParser::Impl::read_decision(const CompiledPolicySet& policies,
   }
 
   // ---- attributes, validated against the schema: principal, resource, context
-  std::fill(principal_values.begin(), principal_values.end(), Value{});
-  std::fill(context_values.begin(), context_values.end(), Value{});
-  if (resource != nullptr) std::fill(resource_values.begin(), resource_values.end(), Value{});
+  std::fill(slot.principal_values.begin(), slot.principal_values.end(), Value{});
+  std::fill(slot.context_values.begin(), slot.context_values.end(), Value{});
+  if (resource != nullptr)
+    std::fill(slot.resource_values.begin(), slot.resource_values.end(), Value{});
+  SetScratch& sets = slot.sets;
   sets.clear();
   sets.limit = limits.max_set_elements;
-  invalid.clear();
+  slot.invalid.clear();
   bool fits = true;
   if (principal_attrs) {
-    fits = reader->read(*principal_attrs, reader->principal(), "principal.attrs", principal_values,
-                        sets, invalid);
+    fits = reader->read(*principal_attrs, reader->principal(), "principal.attrs",
+                        slot.principal_values, sets, slot.invalid);
   }
   if (fits && resource != nullptr && resource_attrs && resource->type != kNone) {
     fits = reader->read(*resource_attrs, reader->resource(resource->type), "resource.attrs",
-                        resource_values, sets, invalid);
+                        slot.resource_values, sets, slot.invalid);
   }
-  if (fits && context)
-    fits = reader->read(*context, reader->context(), "context", context_values, sets, invalid);
+  if (fits && context) {
+    fits = reader->read(*context, reader->context(), "context", slot.context_values, sets,
+                        slot.invalid);
+  }
   if (sets.over_limit) {
     slot.message =
         "more than " + std::to_string(limits.max_set_elements) + " set elements in one request";
     return fail(slot, protocol_error::kTooLarge);
   }
   sets.resolve();
-  base.principal.attributes = principal_values;
-  base.context = context_values;
-  base.invalid = invalid;
-  if (resource != nullptr) resource->attributes = resource_values;
+  base.principal.attributes = slot.principal_values;
+  base.context = slot.context_values;
+  base.invalid = slot.invalid;
+  if (resource != nullptr) resource->attributes = slot.resource_values;
 
   switch (r.op) {
     case RequestOp::Check:
@@ -493,7 +551,8 @@ const ParsedRequest& RequestParser::parse(const CompiledPolicySet& policies,
 
 const ParsedRequest& RequestParser::next_batch_item() {
   Impl& m = *impl_;
-  Impl::Slot& slot = m.item;
+  Impl::Slot& slot = m.items[m.next_item_slot];
+  m.next_item_slot = (m.next_item_slot + 1) % m.items.size();
   slot.request = ParsedRequest{};
   slot.message.clear();
   if (m.batch_left == 0 || m.batch_policies == nullptr) {
@@ -503,14 +562,14 @@ const ParsedRequest& RequestParser::next_batch_item() {
   --m.batch_left;
   const dom::element element = *m.batch_next;
   ++m.batch_next;
-  const std::size_t raw = json_scan::next_item(m.text, m.batch_raw);
-  m.batch_raw = raw == json_scan::npos ? raw : json_scan::skip_value(m.text, raw);
+  m.batch_index = m.top.request.batch_size - m.batch_left - 1;
   if (!element.is_object()) {
     slot.message = "a batch item must be a JSON object, got ";
     slot.message += json_type_name(element);
     return (Impl::fail(slot, protocol_error::kBadRequest), slot.request);
   }
-  m.read(*m.batch_policies, element.get_object().value_unsafe(), raw, slot, true, force_explain_);
+  m.read(*m.batch_policies, element.get_object().value_unsafe(), json_scan::npos, slot, true,
+         force_explain_);
   return slot.request;
 }
 

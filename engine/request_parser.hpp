@@ -104,8 +104,12 @@ class RequestParser {
   // The next item of the batch parse() returned (items past batch_size, or
   // without a batch, come back as bad_request). A batch item is never itself
   // a batch: a nested batch, or any op that is not a decision op, gets
-  // bad_request; an unrecognised op gets unknown_op.
+  // bad_request; an unrecognised op gets unknown_op. The reference stays
+  // valid for the next kBatchItemsAlive - 1 calls too (not past the next
+  // parse()), so a caller can read ahead of the item it decides — the
+  // server does, to prefetch what the next decisions will touch.
   const ParsedRequest& next_batch_item();
+  static constexpr std::size_t kBatchItemsAlive = 8;
 
  private:
   struct Impl;

@@ -4,6 +4,7 @@
 #include <exception>
 #include <nlohmann/json.hpp>
 
+#include "engine/batch_pipeline.hpp"
 #include "engine/json_api.hpp"
 #include "engine/response_writer.hpp"
 
@@ -86,6 +87,17 @@ void Protocol::answer_decision(const CompiledPolicySet& policies, const ParsedRe
   }
 }
 
+void Protocol::answer_batch(const CompiledPolicySet& policies, const ParsedRequest& batch,
+                            Scratch& scratch, std::string& out) {
+  write_batch_open(out, batch.id);
+  for_each_batch_item(policies, scratch.parser, batch.batch_size,
+                      [&](const ParsedRequest& item, std::size_t index) {
+                        if (index > 0) out += ',';
+                        answer_decision(policies, item, scratch.decision, out);
+                      });
+  write_batch_close(out);
+}
+
 void Protocol::handle(std::shared_ptr<const CompiledPolicySet>& policies, std::string_view line,
                       Scratch& scratch, std::string& out) {
   const AdminJob job = handle_deferring(policies, line, scratch, out);
@@ -116,12 +128,7 @@ AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& po
     } else if (request.op != RequestOp::Batch || !request.ok()) {
       answer_decision(*policies, request, scratch.decision, out);
     } else {
-      write_batch_open(out, request.id);
-      for (std::size_t i = 0; i < request.batch_size; ++i) {
-        if (i > 0) out += ',';
-        answer_decision(*policies, scratch.parser.next_batch_item(), scratch.decision, out);
-      }
-      write_batch_close(out);
+      answer_batch(*policies, request, scratch, out);
     }
   } catch (const std::exception& failure) {
     out.resize(start);

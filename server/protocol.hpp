@@ -73,6 +73,9 @@ class Protocol {
                                           std::string& out);
   void answer_decision(const CompiledPolicySet& policies, const ParsedRequest& request,
                        Decision& decision, std::string& out);
+  // A `batch` whose items are read from scratch.parser.
+  void answer_batch(const CompiledPolicySet& policies, const ParsedRequest& batch, Scratch& scratch,
+                    std::string& out);
   void error(std::string& out, RequestOp op, std::string_view id, std::string_view code,
              std::string_view message);
   [[nodiscard]] bool authenticated() const {

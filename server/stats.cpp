@@ -20,17 +20,13 @@ std::uint64_t LatencyHistogram::upper_bound_of(unsigned bucket) {
   return ((kSub + sub + 1U) << (power - 4U)) - 1U;
 }
 
-void LatencyHistogram::record(std::uint64_t nanoseconds) {
-  buckets_[bucket_of(nanoseconds)].fetch_add(1, std::memory_order_relaxed);
+void LatencyHistogram::add_to(Counts& counts) const {
+  for (unsigned i = 0; i < kBuckets; ++i) counts[i] += buckets_[i].load(std::memory_order_relaxed);
 }
 
-std::uint64_t LatencyHistogram::quantile(double q) const {
-  std::array<std::uint64_t, kBuckets> counts{};
+std::uint64_t LatencyHistogram::quantile(const Counts& counts, double q) {
   std::uint64_t total = 0;
-  for (unsigned i = 0; i < kBuckets; ++i) {
-    counts[i] = buckets_[i].load(std::memory_order_relaxed);
-    total += counts[i];
-  }
+  for (const std::uint64_t count : counts) total += count;
   if (total == 0) return 0;
   auto rank = static_cast<std::uint64_t>(q * static_cast<double>(total));
   if (rank == 0) rank = 1;
@@ -42,10 +38,41 @@ std::uint64_t LatencyHistogram::quantile(double q) const {
   return upper_bound_of(kBuckets - 1U);
 }
 
+std::uint64_t LatencyHistogram::quantile(double q) const {
+  Counts counts{};
+  add_to(counts);
+  return quantile(counts, q);
+}
+
+std::size_t Stats::thread_slot() {
+  static std::atomic<std::size_t> next_thread{0};
+  thread_local const std::size_t slot =
+      next_thread.fetch_add(1, std::memory_order_relaxed) % kShards;
+  return slot;
+}
+
+template <typename Field>
+std::uint64_t Stats::sum(Field field) const {
+  std::uint64_t total = 0;
+  for (const Shard& shard : shards_) total += field(shard).load(std::memory_order_relaxed);
+  return total;
+}
+
+std::uint64_t Stats::requests() const {
+  return sum(
+      [](const Shard& shard) -> const std::atomic<std::uint64_t>& { return shard.requests; });
+}
+
+std::uint64_t Stats::decisions(bool allow) const {
+  return sum([allow](const Shard& shard) -> const std::atomic<std::uint64_t>& {
+    return allow ? shard.allow : shard.deny;
+  });
+}
+
 void Stats::count_error(std::string_view code) {
   for (std::size_t i = 0; i < kErrorCodes.size(); ++i) {
     if (kErrorCodes[i] == code || i + 1 == kErrorCodes.size()) {
-      errors_[i].fetch_add(1, std::memory_order_relaxed);
+      local().errors[i].fetch_add(1, std::memory_order_relaxed);
       return;
     }
   }
@@ -53,9 +80,18 @@ void Stats::count_error(std::string_view code) {
 
 std::uint64_t Stats::errors(std::string_view code) const {
   for (std::size_t i = 0; i < kErrorCodes.size(); ++i) {
-    if (kErrorCodes[i] == code) return errors_[i].load(std::memory_order_relaxed);
+    if (kErrorCodes[i] == code) {
+      return sum(
+          [i](const Shard& shard) -> const std::atomic<std::uint64_t>& { return shard.errors[i]; });
+    }
   }
   return 0;
+}
+
+std::uint64_t Stats::latency_quantile(double q) const {
+  LatencyHistogram::Counts counts{};
+  for (const Shard& shard : shards_) shard.latency.add_to(counts);
+  return LatencyHistogram::quantile(counts, q);
 }
 
 void Stats::connection_opened() {
@@ -76,24 +112,27 @@ void Stats::write_json(std::string& out) const {
   const auto load = [](const auto& counter) {
     return std::to_string(counter.load(std::memory_order_relaxed));
   };
-  out += "\"requests\":" + load(requests_);
-  out += ",\"decisions\":{\"allow\":" + load(allow_) + ",\"deny\":" + load(deny_) + '}';
+  out += "\"requests\":" + std::to_string(requests());
+  out += ",\"decisions\":{\"allow\":" + std::to_string(decisions(true)) +
+         ",\"deny\":" + std::to_string(decisions(false)) + '}';
   out += ",\"errors\":{";
   for (std::size_t i = 0; i < kErrorCodes.size(); ++i) {
     if (i > 0) out += ',';
     out += '"';
     out += kErrorCodes[i];
-    out += "\":" + load(errors_[i]);
+    out += "\":" + std::to_string(errors(kErrorCodes[i]));
   }
   out += "},\"connections\":{\"current\":" + load(connections_current_) +
          ",\"total\":" + load(connections_total_) + '}';
   out += ",\"reloads\":{\"ok\":" + load(reloads_ok_) + ",\"failed\":" + load(reloads_failed_) + '}';
+  LatencyHistogram::Counts counts{};
+  for (const Shard& shard : shards_) shard.latency.add_to(counts);
   out += ",\"latency_us\":{\"p50\":";
-  append_micros(out, latency_.quantile(0.50));
+  append_micros(out, LatencyHistogram::quantile(counts, 0.50));
   out += ",\"p99\":";
-  append_micros(out, latency_.quantile(0.99));
+  append_micros(out, LatencyHistogram::quantile(counts, 0.99));
   out += ",\"p999\":";
-  append_micros(out, latency_.quantile(0.999));
+  append_micros(out, LatencyHistogram::quantile(counts, 0.999));
   out += '}';
 }
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "engine/engine.hpp"
 
@@ -216,6 +217,70 @@ TEST(RequestParser, BatchItemsAndLimits) {
   for (int i = 0; i < 1025; ++i) big += i == 0 ? "1" : ",1";
   big += "]}";
   EXPECT_EQ(parser.parse(example_policies(), big).error_code, protocol_error::kTooLarge);
+}
+
+// Batch item ids are echoed byte for byte whatever their form: integers are
+// printed back (one spelling each), everything else is found in the raw line
+// only when needed, past any items before it that were never located.
+TEST(RequestParser, BatchItemIdsEchoedExactly) {
+  const std::string plans = R"("op":"plans","tenant":"acme","principal":{"id":"u","role":"basic"})";
+  const std::vector<std::string> ids = {
+      "12",   "-7",   "18446744073709551615", "-0", "0", "1.50", "1e3", R"("s\u0041")", R"("a,]}")",
+      "null", "true", "-9223372036854775808"};
+  std::string line = R"({"op":"batch","requests":[)";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) line += " ,\n ";
+    // Every third item nests an object before its id, so skipping it is real work.
+    line += i % 3 == 0 ? R"({"pad":{"x":[1,{"y":"]"}]},"id": )" + ids[i] + ',' + plans + '}'
+                       : R"({ "id" :)" + ids[i] + ',' + plans + '}';
+  }
+  line += R"(, {"\u0069d":5,)" + plans + "}]}";  // an escaped key: re-serialised
+  RequestParser parser;
+  const ParsedRequest& batch = parser.parse(example_policies(), line);
+  ASSERT_TRUE(batch.ok()) << batch.error_message;
+  ASSERT_EQ(batch.batch_size, ids.size() + 1);
+  for (const std::string& id : ids) {
+    const ParsedRequest& item = parser.next_batch_item();
+    EXPECT_TRUE(item.ok()) << item.error_message;
+    EXPECT_EQ(item.id, id);
+  }
+  EXPECT_EQ(parser.next_batch_item().id, "5");
+}
+
+// The server decides item i while items i+1.. are already parsed: each item
+// must stay intact for kBatchItemsAlive - 1 further calls.
+TEST(RequestParser, BatchItemsStayValidWhileReadingAhead) {
+  constexpr std::size_t kItems = 20;
+  std::string line = R"({"op":"batch","requests":[)";
+  for (std::size_t i = 0; i < kItems; ++i) {
+    if (i > 0) line += ',';
+    line += R"({"id":")" + std::to_string(i) +
+            R"(","op":"check","tenant":"acme","principal":{"id":"u)" + std::to_string(i) +
+            R"(","role":"basic","attrs":{"account_age_days":)" + std::to_string(i) +
+            R"(,"tags":["t)" + std::to_string(i) +
+            R"("]}},"action":"read","resource":{"type":"document","id":"d",)" +
+            R"("tenant":"acme","attrs":{"owner":"o)" + std::to_string(i) + R"(","locked":false}}})";
+  }
+  line += "]}";
+  RequestParser parser;
+  ASSERT_TRUE(parser.parse(example_policies(), line).ok());
+  std::vector<const ParsedRequest*> items;
+  const Index age = principal_slot("account_age_days");
+  const Index tags = principal_slot("tags");
+  for (std::size_t i = 0; i < kItems; ++i) {
+    items.push_back(&parser.next_batch_item());
+    const std::size_t oldest =
+        i + 1 >= RequestParser::kBatchItemsAlive ? i + 1 - RequestParser::kBatchItemsAlive : 0;
+    for (std::size_t k = oldest; k <= i; ++k) {
+      const ParsedRequest& item = *items[k];
+      ASSERT_TRUE(item.ok()) << item.error_message;
+      EXPECT_EQ(item.id, '"' + std::to_string(k) + '"');
+      EXPECT_EQ(item.check.principal.id, "u" + std::to_string(k));
+      EXPECT_EQ(item.check.principal.attributes[age].integer, static_cast<std::int64_t>(k));
+      ASSERT_EQ(item.check.principal.attributes[tags].strings.size(), 1U);
+      EXPECT_EQ(item.check.principal.attributes[tags].strings[0], "t" + std::to_string(k));
+    }
+  }
 }
 
 TEST(RequestParser, TenThousandElementSet) {
