@@ -2,7 +2,10 @@
 // at compile time) and its runtime feature switches.
 #include "engine/compiled.hpp"
 
+#include <cstddef>
 #include <utility>
+
+#include "engine/short_text.hpp"
 
 namespace tenet {
 namespace {
@@ -21,7 +24,26 @@ Index CompiledPolicySet::find_tenant(std::string_view name) const {
 
 Index CompiledPolicySet::find_role(Index tenant, std::string_view name) const {
   if (tenant >= layout_.tenants.size()) return kNone;
-  return lookup(layout_.tenants[tenant].role_index, name);
+  const compiled::Tenant& t = layout_.tenants[tenant];
+  if (t.roles_inline) {
+    for (Index r = 0; r < t.role_count; ++r) {
+      const compiled::Tenant::InlineRoleName& role = t.inline_roles[r];
+      if (same_text(std::string_view(role.text.data(), role.length), name)) return r;
+    }
+    return kNone;
+  }
+  return lookup(t.role_index, name);
+}
+
+void CompiledPolicySet::prefetch_tenant(Index tenant) const {
+  if (tenant >= layout_.tenants.size()) return;
+  // The fields a request reads first (own_name, the inline roles, the
+  // counts and the table pointers) are the struct's first lines.
+  const compiled::Tenant& t = layout_.tenants[tenant];
+  const auto* first = reinterpret_cast<const char*>(&t);
+  const auto* last = reinterpret_cast<const char*>(&t.rules + 1);
+  constexpr std::ptrdiff_t kLine = 64;
+  for (const char* at = first; at < last; at += kLine) __builtin_prefetch(at, 0, 3);
 }
 
 Index CompiledPolicySet::find_action(std::string_view name) const {

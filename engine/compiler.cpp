@@ -198,6 +198,19 @@ class TenantCompiler {
       out_.role_names.push_back(name);
       out_.role_index.emplace(name, r);
     }
+    using InlineRoleName = compiled::Tenant::InlineRoleName;
+    out_.roles_inline =
+        out_.role_count <= compiled::Tenant::kInlineRoles &&
+        std::all_of(out_.role_names.begin(), out_.role_names.end(), [](std::string_view name) {
+          return name.size() <= std::tuple_size_v<decltype(InlineRoleName::text)>;
+        });
+    if (out_.roles_inline) {
+      for (Index r = 0; r < out_.role_count; ++r) {
+        InlineRoleName& slot = out_.inline_roles[r];
+        std::copy(out_.role_names[r].begin(), out_.role_names[r].end(), slot.text.begin());
+        slot.length = static_cast<std::uint8_t>(out_.role_names[r].size());
+      }
+    }
   }
 
   compiled::RoleSet role_set(const model::RoleList& list) {

@@ -382,8 +382,8 @@ bool RequestParser::Impl::read_decision(const CompiledPolicySet& policies,
   base.explain = base.explain || force_explain;
 
   base.tenant = policies.find_tenant(base.tenant_name);
-  if (base.tenant != kNone)
-    base.principal.role = policies.find_role(base.tenant, base.principal.role_name);
+  // The role is looked up last: the tenant's first lines load meanwhile.
+  if (base.tenant != kNone) policies.prefetch_tenant(base.tenant);
 
   Resource* resource = nullptr;
   std::optional<dom::object> resource_attrs;
@@ -461,6 +461,8 @@ bool RequestParser::Impl::read_decision(const CompiledPolicySet& policies,
     return fail(slot, protocol_error::kTooLarge);
   }
   sets.resolve();
+  if (base.tenant != kNone)
+    base.principal.role = policies.find_role(base.tenant, base.principal.role_name);
   base.principal.attributes = slot.principal_values;
   base.context = slot.context_values;
   base.invalid = slot.invalid;

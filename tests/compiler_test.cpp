@@ -12,9 +12,9 @@
 
 #include "cli/tree_command.hpp"
 #include "engine/checker.hpp"
-#include "tests/support/compile_source.hpp"
 #include "engine/compiled.hpp"
 #include "grammar/parser.hpp"
+#include "tests/support/compile_source.hpp"
 
 namespace tenet {
 namespace {
@@ -128,6 +128,41 @@ TEST(Compiler, LookupsAndCandidateIndex) {
   const compiled::RuleCell& staff_cell = t.cell(0, subscription, 2);
   ASSERT_EQ(staff_cell.permits.count, 1U);
   EXPECT_EQ(t.rules[t.candidates[staff_cell.permits.begin].rule].id, "shop:staff-all");
+}
+
+// Role names are matched inline in the tenant when there are at most
+// kInlineRoles of at most 15 bytes, else through the tenant's hash table:
+// both give the same answers, prefixes and near misses included.
+TEST(Compiler, RoleLookupInlineAndHashed) {
+  std::string text = "schema { principal { } }\n";
+  text += "tenant few { role guest; role basic_customer_a extends guest; }\n";  // 16 bytes: hashed
+  text += "tenant fit { role guest; role basic_customer extends guest; }\n";    // 14 bytes: inline
+  text += "tenant many { role r0;";
+  for (int r = 1; r <= 8; ++r)
+    text += " role r" + std::to_string(r) + " extends r0;";  // 9 roles: hashed
+  text += " }\n";
+  const auto policies = compile_source(text);
+  ASSERT_TRUE(policies);
+  const auto& tenants = policies->layout().tenants;
+  const Index few = policies->find_tenant("few");
+  const Index fit = policies->find_tenant("fit");
+  const Index many = policies->find_tenant("many");
+  EXPECT_FALSE(tenants[few].roles_inline);
+  EXPECT_TRUE(tenants[fit].roles_inline);
+  EXPECT_FALSE(tenants[many].roles_inline);
+  EXPECT_EQ(policies->find_role(few, "basic_customer_a"), 1U);
+  EXPECT_EQ(policies->find_role(few, "basic_customer"), kNone);
+  EXPECT_EQ(policies->find_role(fit, "basic_customer"), 1U);
+  EXPECT_EQ(policies->find_role(fit, "guest"), 0U);
+  EXPECT_EQ(policies->find_role(fit, "basic_custome"), kNone);
+  EXPECT_EQ(policies->find_role(fit, "basic_customex"), kNone);  // same length, last byte differs
+  EXPECT_EQ(policies->find_role(fit, "Guest"), kNone);
+  EXPECT_EQ(policies->find_role(fit, "basic_customer_a"), kNone);
+  EXPECT_EQ(policies->find_role(fit, ""), kNone);
+  EXPECT_EQ(policies->find_role(fit, std::string_view("guest\0", 6)), kNone);
+  for (int r = 0; r <= 8; ++r)
+    EXPECT_EQ(policies->find_role(many, "r" + std::to_string(r)), static_cast<Index>(r));
+  EXPECT_EQ(policies->find_role(many, "r9"), kNone);
 }
 
 TEST(Compiler, NodesStayTriviallyCopyableAndSmall) {
