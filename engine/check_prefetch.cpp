@@ -20,17 +20,37 @@ const compiled::RuleCell* cell_of(const compiled::Tenant& tenant, const CheckReq
   return &tenant.cell(action, request.resource.type, request.principal.role);
 }
 
-// The first candidates of a range: a condition's nodes and its rule.
+// A condition's nodes and literal values. The compiler emits a condition
+// in post-order, so its root is its last node and its operands sit just
+// before it: the root's line and the lines before it hold most of it.
+void prefetch_condition(const compiled::Layout& layout, Index root) {
+  if (root >= layout.nodes.size()) return;
+  constexpr Index kNodesBefore = 1;
+  const Index first = root >= kNodesBefore ? root - kNodesBefore : 0;
+  const auto* nodes = reinterpret_cast<const char*>(&layout.nodes[first]);
+  const auto* nodes_end = reinterpret_cast<const char*>(&layout.nodes[root] + 1);
+  for (const char* at = nodes; at < nodes_end; at += 64) prefetch(at);
+  prefetch(&layout.nodes[root]);
+  prefetch(&layout.constants[root]);
+}
+
+// The first candidates of a range: their conditions and rules.
 void prefetch_candidates(const compiled::Layout& layout, const compiled::Tenant& tenant,
                          compiled::Range range) {
-  constexpr Index kFirst = 2;
+  constexpr Index kFirst = 3;
   for (Index i = range.begin; i < range.begin + std::min(range.count, kFirst); ++i) {
     const compiled::Candidate& candidate = tenant.candidates[i];
-    if (candidate.when < layout.nodes.size()) {
-      prefetch(&layout.nodes[candidate.when]);
-      prefetch(&layout.constants[candidate.when]);
-    }
+    prefetch_condition(layout, candidate.when);
+    prefetch_condition(layout, candidate.unless);
     prefetch(&tenant.rules[candidate.rule]);
+  }
+}
+
+// The text of the first candidates' rule ids (written into the answer).
+void prefetch_rule_ids(const compiled::Tenant& tenant, compiled::Range range) {
+  constexpr Index kFirst = 3;
+  for (Index i = range.begin; i < range.begin + std::min(range.count, kFirst); ++i) {
+    prefetch(tenant.rules[tenant.candidates[i].rule].id.data());
   }
 }
 
@@ -57,6 +77,12 @@ void prefetch_check(const CompiledPolicySet& policies, const CheckRequest& reque
       if (const compiled::RuleCell* cell = cell_of(tenant, request)) {
         prefetch_candidates(layout, tenant, cell->forbids);
         prefetch_candidates(layout, tenant, cell->permits);
+      }
+      return;
+    case 4:
+      if (const compiled::RuleCell* cell = cell_of(tenant, request)) {
+        prefetch_rule_ids(tenant, cell->forbids);
+        prefetch_rule_ids(tenant, cell->permits);
       }
       return;
     default:
