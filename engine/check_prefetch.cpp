@@ -20,9 +20,9 @@ const compiled::RuleCell* cell_of(const compiled::Tenant& tenant, const CheckReq
   return &tenant.cell(action, request.resource.type, request.principal.role);
 }
 
-// A condition's nodes and literal values. The compiler emits a condition
-// in post-order, so its root is its last node and its operands sit just
-// before it: the root's line and the lines before it hold most of it.
+// A condition's nodes (literals included: the evaluator reads them from the
+// node). The compiler emits a condition in post-order, so its root is its
+// last node and its operands sit just before it.
 void prefetch_condition(const compiled::Layout& layout, Index root) {
   if (root >= layout.nodes.size()) return;
   constexpr Index kNodesBefore = 1;
@@ -31,7 +31,6 @@ void prefetch_condition(const compiled::Layout& layout, Index root) {
   const auto* nodes_end = reinterpret_cast<const char*>(&layout.nodes[root] + 1);
   for (const char* at = nodes; at < nodes_end; at += 64) prefetch(at);
   prefetch(&layout.nodes[root]);
-  prefetch(&layout.constants[root]);
 }
 
 // The first candidates of a range: their conditions and rules.

@@ -25,7 +25,7 @@ namespace tenet {
 inline constexpr int kCheckPrefetchStages = 5;
 
 // Stage 0: the action slot; 1: the rule cell; 2: its candidates; 3: the
-// first candidates' condition nodes, literals and rules; 4: their rule ids.
+// first candidates' condition nodes and rules; 4: their rule ids.
 void prefetch_check(const CompiledPolicySet& policies, const CheckRequest& request, int stage);
 
 }  // namespace tenet

@@ -88,6 +88,38 @@ struct Node {
 };
 static_assert(std::is_trivially_copyable_v<Node>);
 
+// The value of a literal node (bool, int, string, role, enum member); Absent
+// for any other node. The evaluator builds it on its stack from the node it
+// has already loaded, rather than reading Layout::constants, which costs a
+// second cache line per literal on a large policy set.
+[[nodiscard]] inline Value literal_value(const Node& node) {
+  Value v;
+  switch (node.op) {
+    case Op::True:
+    case Op::False:
+      v.kind = ValueKind::Bool;
+      v.boolean = node.op == Op::True;
+      break;
+    case Op::Int:
+      v.kind = ValueKind::Int;
+      v.integer = node.value;
+      break;
+    case Op::String:
+    case Op::Role:
+      v.kind = ValueKind::String;
+      v.string = node.text;
+      break;
+    case Op::Enum:
+      v.kind = ValueKind::Enum;
+      v.string = node.text;
+      v.member = node.ref;
+      break;
+    default:
+      break;  // not a literal: Absent
+  }
+  return v;
+}
+
 // A half-open range [begin, begin + count) of some index vector.
 struct Range {
   Index begin = 0;
@@ -241,9 +273,8 @@ struct Tenant {
 
 struct Layout {
   std::vector<Node> nodes;  // model node i → nodes[i]
-  // The value of node i when it is a literal (bool, int, string, role, enum
-  // member), else Absent: the evaluator hands out a pointer to it instead of
-  // building a Value per comparison.
+  // literal_value(nodes[i]) for every node, for the partial evaluator (not
+  // read on the decision path).
   std::vector<Value> constants;
   std::vector<Tenant> tenants;
   NameTable tenant_index;

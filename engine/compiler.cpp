@@ -65,34 +65,6 @@ Op has_op(const model::Node& n) {
 }
 
 // A literal node's value, built once here rather than at every evaluation.
-Value constant_value(const compiled::Node& node) {
-  Value v;
-  switch (node.op) {
-    case compiled::Op::True:
-    case compiled::Op::False:
-      v.kind = ValueKind::Bool;
-      v.boolean = node.op == compiled::Op::True;
-      break;
-    case compiled::Op::Int:
-      v.kind = ValueKind::Int;
-      v.integer = node.value;
-      break;
-    case compiled::Op::String:
-    case compiled::Op::Role:
-      v.kind = ValueKind::String;
-      v.string = node.text;
-      break;
-    case compiled::Op::Enum:
-      v.kind = ValueKind::Enum;
-      v.string = node.text;
-      v.member = node.ref;
-      break;
-    default:
-      break;  // not a literal: Absent
-  }
-  return v;
-}
-
 compiled::Node translate(const model::Node& n, const model::PolicySet& set) {
   compiled::Node out;
   out.lhs = n.lhs;
@@ -467,7 +439,7 @@ std::shared_ptr<const CompiledPolicySet> compile(std::shared_ptr<const model::Po
   for (const model::Node& node : set.nodes) layout.nodes.push_back(translate(node, set));
   layout.constants.resize(layout.nodes.size());
   for (std::size_t i = 0; i < layout.nodes.size(); ++i) {
-    layout.constants[i] = constant_value(layout.nodes[i]);
+    layout.constants[i] = compiled::literal_value(layout.nodes[i]);
   }
   compile_schema(set, layout);
   layout.tenants.reserve(set.tenants.size());

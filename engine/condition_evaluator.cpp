@@ -177,7 +177,7 @@ struct Collection {
 bool ConditionEvaluator::collection_has(const Collection& c, const Value& item) {
   if (c.set != nullptr) return set_has(*c.set, item);
   for (Index i = 0; i < c.list->rhs; ++i) {
-    if (equal(item, layout_.constants[c.list->lhs + i])) return true;
+    if (equal(item, compiled::literal_value(layout_.nodes[c.list->lhs + i]))) return true;
   }
   return false;
 }
@@ -186,7 +186,7 @@ bool ConditionEvaluator::collection_has(const Collection& c, const Value& item) 
 bool ConditionEvaluator::collection_within(const Collection& a, const Collection& b) {
   if (a.list != nullptr) {
     for (Index i = 0; i < a.list->rhs; ++i) {
-      if (!collection_has(b, layout_.constants[a.list->lhs + i])) return false;
+      if (!collection_has(b, compiled::literal_value(layout_.nodes[a.list->lhs + i]))) return false;
     }
     return true;
   }
@@ -253,7 +253,7 @@ Truth ConditionEvaluator::membership(const compiled::Node& node) {
   if (node.op == Op::InList) {
     const compiled::Node& list = layout_.nodes[node.rhs];
     for (Index i = 0; i < list.rhs; ++i) {
-      if (equal(*a, layout_.constants[list.lhs + i])) return Truth::True;
+      if (equal(*a, compiled::literal_value(layout_.nodes[list.lhs + i]))) return Truth::True;
     }
     return Truth::False;
   }
@@ -284,8 +284,9 @@ const Value* ConditionEvaluator::operand(Index at, Value& scratch) {
     case Op::String:
     case Op::Role:
     case Op::Enum:
-    case Op::List:  // only ever beside `==`/`!=`/`in`, which read its items
-      return &layout_.constants[at];
+    case Op::List:  // only ever beside `==`/`!=`/`in`, which read its items (Absent here)
+      scratch = compiled::literal_value(node);
+      return &scratch;
     case Op::PrincipalAttr:
       return read(request_.principal.attributes, node.ref, layout_.principal_missing);
     case Op::ContextAttr:
