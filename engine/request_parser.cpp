@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cstring>
 #include <optional>
@@ -48,9 +49,33 @@ enum Field : std::uint8_t {
   kResourceType,
   kFieldCount
 };
-constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
-    "op", "id",   "tenant",  "principal", "action",   "resource",
-    "to", "plan", "context", "explain",   "requests", "resource_type"};
+// The member names one object kind is read for, with an index by length:
+// a key is compared only with the names of its size (one or two), not with
+// every name in turn.
+template <std::size_t N>
+struct NameSet {
+  static_assert(N <= 32);
+  static constexpr std::size_t kLongest = 16;  // longer keys share the last bucket
+  std::array<std::string_view, N> names;
+  std::array<std::uint32_t, kLongest + 1> by_size{};  // bit i: names[i] has this size
+
+  constexpr explicit NameSet(const std::array<std::string_view, N>& list) : names(list) {
+    for (std::size_t i = 0; i < N; ++i) by_size[std::min(names[i].size(), kLongest)] |= 1U << i;
+  }
+  // The index of `key` in names, or N.
+  [[nodiscard]] std::size_t find(std::string_view key) const {
+    for (std::uint32_t bits = by_size[std::min(key.size(), kLongest)]; bits != 0;
+         bits &= bits - 1) {
+      const auto i = static_cast<std::size_t>(std::countr_zero(bits));
+      if (same_text(key, names[i])) return i;
+    }
+    return N;
+  }
+};
+
+constexpr NameSet<kFieldCount> kFieldNames({"op", "id", "tenant", "principal", "action", "resource",
+                                            "to", "plan", "context", "explain", "requests",
+                                            "resource_type"});
 
 // The members of one object we care about; the first occurrence of a key wins.
 template <std::size_t N>
@@ -58,16 +83,12 @@ struct Members {
   std::array<dom::element, N> value{};
   std::array<bool, N> present{};
 
-  void collect(const dom::object& object, const std::array<std::string_view, N>& names) {
+  void collect(const dom::object& object, const NameSet<N>& names) {
     for (const dom::key_value_pair field : object) {
-      for (std::size_t i = 0; i < N; ++i) {
-        if (same_text(field.key, names[i])) {
-          if (!present[i]) {
-            value[i] = field.value;
-            present[i] = true;
-          }
-          break;
-        }
+      const std::size_t i = names.find(field.key);
+      if (i < N && !present[i]) {
+        value[i] = field.value;
+        present[i] = true;
       }
     }
   }
@@ -75,9 +96,8 @@ struct Members {
   [[nodiscard]] bool has(std::size_t i) const { return present[i] && !value[i].is_null(); }
 };
 
-constexpr std::array<std::string_view, 3> kPrincipalNames = {"id", "role", "attrs"};
-constexpr std::array<std::string_view, 5> kResourceNames = {"type", "id", "tenant", "state",
-                                                            "attrs"};
+constexpr NameSet<3> kPrincipalNames({"id", "role", "attrs"});
+constexpr NameSet<5> kResourceNames({"type", "id", "tenant", "state", "attrs"});
 
 struct OpName {
   std::string_view name;
@@ -276,8 +296,7 @@ struct RequestParser::Impl {
 bool RequestParser::Impl::read(const CompiledPolicySet& policies, const dom::object& object,
                                std::size_t raw_object, Slot& slot, bool in_batch,
                                bool force_explain) {
-  slot.request = ParsedRequest{};
-  slot.message.clear();
+  // slot.request and slot.message were reset by the caller (parse / next_batch_item).
   Members<kFieldCount> fields;
   fields.collect(object, kFieldNames);
 
@@ -340,7 +359,7 @@ bool RequestParser::Impl::read_resource(const CompiledPolicySet& policies,
                                         const dom::element& element, Index tenant, Slot& slot,
                                         Resource& resource, std::optional<dom::object>& attrs) {
   if (!element.is_object()) return mistyped(slot, "resource", "object", element);
-  Members<kResourceNames.size()> members;
+  Members<kResourceNames.names.size()> members;
   members.collect(element.get_object().value_unsafe(), kResourceNames);
   if (!string_field(slot, members, 0, "resource.type", resource.type_name)) return false;
   if (!string_field(slot, members, 1, "resource.id", resource.id)) return false;
@@ -366,7 +385,7 @@ bool RequestParser::Impl::read_decision(const CompiledPolicySet& policies,
   if (!fields.present[kPrincipal]) return missing(slot, "principal");
   if (!fields.value[kPrincipal].is_object())
     return mistyped(slot, "principal", "object", fields.value[kPrincipal]);
-  Members<kPrincipalNames.size()> principal;
+  Members<kPrincipalNames.names.size()> principal;
   principal.collect(fields.value[kPrincipal].get_object().value_unsafe(), kPrincipalNames);
   if (!string_field(slot, principal, 0, "principal.id", base.principal.id)) return false;
   if (!string_field(slot, principal, 1, "principal.role", base.principal.role_name)) return false;
