@@ -5,8 +5,11 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "server/protocol.hpp"
 
@@ -20,7 +23,8 @@ const std::string kAcmeCheck =
 const std::string kCedarCheck =
     R"({"id":2,"op":"check","tenant":"cedar","principal":{"id":"u1","role":"basic","attrs":{"kyc":"verified","account_age_days":40}},"action":"read","resource":{"type":"document","id":"d1","tenant":"cedar","attrs":{"owner":"u1","locked":false,"classification":"internal"}}})";
 
-std::string hash_line(const std::string& token, const std::string& tenant, const std::string& rights) {
+std::string hash_line(const std::string& token, const std::string& tenant,
+                      const std::string& rights) {
   const auto hash = sha256(token);
   return to_hex(hash.data(), hash.size()) + ' ' + tenant + ' ' + rights + '\n';
 }
@@ -28,10 +32,14 @@ std::string hash_line(const std::string& token, const std::string& tenant, const
 class ServerProtocolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("tenet_protocol_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("tenet_protocol_test_" +
+            std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    fs::copy(fs::path(TENET_SOURCE_DIR) / "policies", dir_ / "policies", fs::copy_options::recursive);
+    fs::copy(fs::path(TENET_SOURCE_DIR) / "policies", dir_ / "policies",
+             fs::copy_options::recursive);
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -82,29 +90,101 @@ TEST_F(ServerProtocolTest, TokensScopeTheSession) {
   const std::string before = ask(*service, protocol, kAcmeCheck);
   EXPECT_NE(before.find("unauthenticated"), std::string::npos) << before;
   EXPECT_NE(before.find("\"decision\":\"deny\""), std::string::npos) << before;
-  EXPECT_NE(ask(*service, protocol, R"({"op":"hello","token":"wrong"})").find("unauthenticated"), std::string::npos);
+  EXPECT_NE(ask(*service, protocol, R"({"op":"hello","token":"wrong"})").find("unauthenticated"),
+            std::string::npos);
   EXPECT_EQ(ask(*service, protocol, R"({"id":7,"op":"hello","token":"lumen-check"})"),
             "{\"id\":7,\"ok\":true,\"tenant\":\"lumen\",\"version\":\"0.1.0\"}\n");
   EXPECT_NE(ask(*service, protocol, kAcmeCheck).find("\"allow\""), std::string::npos);
   EXPECT_NE(ask(*service, protocol, kCedarCheck).find("forbidden"), std::string::npos);
-  const std::string batch = ask(*service, protocol, R"({"op":"batch","requests":[)" + kAcmeCheck + ',' + kCedarCheck + "]}");
+  const std::string batch = ask(
+      *service, protocol, R"({"op":"batch","requests":[)" + kAcmeCheck + ',' + kCedarCheck + "]}");
   EXPECT_NE(batch.find("lumen:owner-reads"), std::string::npos) << batch;
   EXPECT_NE(batch.find("forbidden"), std::string::npos) << batch;
   EXPECT_NE(ask(*service, protocol, R"({"op":"stats"})").find("forbidden"), std::string::npos);
+}
+
+// A batch is decided with read-ahead (items parsed and prefetched before
+// the ones before them are answered): its results must be exactly the
+// answers of its items sent one by one, whatever the mix — allow and deny
+// checks over every shipped tenant, other ops, invalid items, protocol
+// errors, ids of every form, items of another tenant under a scoped token.
+TEST_F(ServerProtocolTest, BatchResultsEqualTheItemsAnsweredOneByOne) {
+  std::vector<std::string> items;
+  std::ifstream mix(fs::path(TENET_SOURCE_DIR) / "bench" / "requests" / "check_mix.ndjson");
+  for (std::string line; std::getline(mix, line);) items.push_back(line);
+  ASSERT_GE(items.size(), 100U);
+  const std::string lumen =
+      R"("tenant":"lumen","principal":{"id":"u1","role":"guest","attrs":{"kyc":"verified","account_age_days":40}})";
+  for (
+      const std::string& extra : {
+          R"({"id":"t","op":"transition",)" + lumen + R"(,"to":"basic"})",
+          R"({"id":-0,"op":"plans",)" + lumen + "}",
+          R"({"id":1.50,"op":"features",)" + lumen + "}",
+          R"({"op":"subscribe",)" + lumen + R"(,"plan":"nope"})",
+          R"({"id":"\u0041","op":"check",)" + lumen +
+              R"(,"action":"read","resource":{"type":"document","id":"d","tenant":"lumen","attrs":{"owner":7}}})",
+          std::string(
+              R"({"id":9,"op":"check","tenant":"nowhere","principal":{"id":"u","role":"guest"},"action":"read","resource":{"type":"document","id":"d","tenant":"nowhere"}})"),
+          std::string(R"({"id":10,"op":"check","tenant":"lumen"})"),
+          std::string(R"({"id":11,"op":"hello"})"),
+          std::string(R"({"id":12,"op":"fly"})"),
+          std::string("42"),
+      }) {
+    items.push_back(extra);
+  }
+  for (const bool scoped : {false, true}) {
+    auto service = make_service(scoped);
+    Protocol protocol(*service);
+    if (scoped) {
+      ASSERT_NE(
+          ask(*service, protocol, R"({"op":"hello","token":"lumen-check"})").find("\"ok\":true"),
+          std::string::npos);
+    }
+    std::vector<nlohmann::json> alone;
+    for (const std::string& item : items) {
+      alone.push_back(nlohmann::json::parse(ask(*service, protocol, item)));
+    }
+    std::mt19937 random(scoped ? 7 : 3);
+    for (const std::size_t size : {0U, 1U, 2U, 5U, 6U, 7U, 64U, 200U}) {
+      std::vector<std::size_t> picked;
+      std::string line = R"({"id":"b","op":"batch","requests":[)";
+      for (std::size_t i = 0; i < size; ++i) {
+        picked.push_back(random() % items.size());
+        line += (i > 0 ? "," : "") + items[picked.back()];
+      }
+      line += "]}";
+      const nlohmann::json answer = nlohmann::json::parse(ask(*service, protocol, line));
+      ASSERT_TRUE(answer.contains("results")) << answer.dump().substr(0, 300);
+      ASSERT_EQ(answer["results"].size(), size);
+      for (std::size_t i = 0; i < size; ++i) {
+        const nlohmann::json& result = answer["results"][i];
+        // Not a decision request: alone a protocol error or a session op, in a batch bad_request.
+        if (items[picked[i]] == "42" || items[picked[i]].find("hello") != std::string::npos) {
+          EXPECT_EQ(result["error"]["code"], "bad_request") << result.dump();
+          continue;
+        }
+        EXPECT_EQ(result, alone[picked[i]])
+            << "batch of " << size << ", item " << i << ": " << items[picked[i]];
+      }
+    }
+  }
 }
 
 TEST_F(ServerProtocolTest, PartnerAdminFlipsOnlyItsOwnFeatures) {
   auto service = make_service(true);
   Protocol protocol(*service);
   (void)ask(*service, protocol, R"({"op":"hello","token":"lumen-admin"})");
-  EXPECT_NE(ask(*service, protocol, R"({"op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})")
+  EXPECT_NE(ask(*service, protocol,
+                R"({"op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})")
                 .find("forbidden"),
             std::string::npos);
   EXPECT_NE(ask(*service, protocol, R"({"op":"reload"})").find("forbidden"), std::string::npos);
-  EXPECT_NE(ask(*service, protocol, R"({"op":"set_feature","tenant":"lumen","feature":"nope","state":"on"})")
+  EXPECT_NE(ask(*service, protocol,
+                R"({"op":"set_feature","tenant":"lumen","feature":"nope","state":"on"})")
                 .find("invalid_request"),
             std::string::npos);
-  EXPECT_EQ(ask(*service, protocol, R"({"op":"set_feature","tenant":"lumen","feature":"beta_ui","state":"off"})"),
+  EXPECT_EQ(ask(*service, protocol,
+                R"({"op":"set_feature","tenant":"lumen","feature":"beta_ui","state":"off"})"),
             "{\"ok\":true}\n");
   std::ifstream in(dir_ / "state.json");
   std::stringstream text;
@@ -113,8 +193,9 @@ TEST_F(ServerProtocolTest, PartnerAdminFlipsOnlyItsOwnFeatures) {
   // A restart (a new service on the same state file) keeps the switch.
   auto restarted = make_service(false);
   Protocol again(*restarted);
-  const std::string features =
-      ask(*restarted, again, R"({"op":"features","tenant":"lumen","principal":{"id":"u","role":"basic","attrs":{"kyc":"verified","account_age_days":4}}})");
+  const std::string features = ask(
+      *restarted, again,
+      R"({"op":"features","tenant":"lumen","principal":{"id":"u","role":"basic","attrs":{"kyc":"verified","account_age_days":4}}})");
   EXPECT_EQ(features.find("beta_ui"), std::string::npos) << features;
 }
 
