@@ -1,6 +1,7 @@
 #include "engine/check_prefetch.hpp"
 
 #include <algorithm>
+#include <cstddef>
 
 namespace tenet {
 namespace {
@@ -29,7 +30,9 @@ void prefetch_condition(const compiled::Layout& layout, Index root) {
   const Index first = root >= kNodesBefore ? root - kNodesBefore : 0;
   const auto* nodes = reinterpret_cast<const char*>(&layout.nodes[first]);
   const auto* nodes_end = reinterpret_cast<const char*>(&layout.nodes[root] + 1);
-  for (const char* at = nodes; at < nodes_end; at += 64) prefetch(at);
+  // Offsets, not a pointer stepped past the end (which would be undefined).
+  for (std::ptrdiff_t offset = 0; offset < nodes_end - nodes; offset += 64)
+    prefetch(nodes + offset);
   prefetch(&layout.nodes[root]);
 }
 

@@ -43,7 +43,8 @@ void CompiledPolicySet::prefetch_tenant(Index tenant) const {
   const auto* first = reinterpret_cast<const char*>(&t);
   const auto* last = reinterpret_cast<const char*>(&t.rules + 1);
   constexpr std::ptrdiff_t kLine = 64;
-  for (const char* at = first; at < last; at += kLine) __builtin_prefetch(at, 0, 3);
+  for (std::ptrdiff_t offset = 0; offset < last - first; offset += kLine)
+    __builtin_prefetch(first + offset, 0, 3);
 }
 
 Index CompiledPolicySet::find_action(std::string_view name) const {
