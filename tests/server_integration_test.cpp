@@ -688,6 +688,45 @@ TEST(ServerIntegration, ReloadWhileFourClientsHammer) {
 
 // ------------------------------------------------------------------ durability and shutdown
 
+// With a single I/O thread, a reload that takes a while (3,000 more tenants
+// to compile) runs on the admin thread: another connection keeps getting
+// answers until the reload answers. Were the compile on the I/O thread, the
+// first check would only be answered after the reload.
+TEST(ServerIntegration, ReloadDoesNotStallServingWithOneIoThread) {
+  TempDir dir;
+  const fs::path policies = dir.path() / "policies";
+  copy_policies(policies);
+  std::string bulk;
+  for (int i = 0; i < 3000; ++i) bulk += "tenant bulk" + std::to_string(i) + " extends retail_standard {\n}\n";
+  write_text(policies / "tenants" / "bulk.tenet", bulk);
+  START_SERVER(server, policies.string(), {"--threads", "1"});
+  LineClient admin = connect_tcp(server);
+  LineClient user = connect_tcp(server);
+  const std::optional<std::string> warm = user.request(cedar_check("0", "u1"));
+  ASSERT_TRUE(warm) << user.error();
+
+  ASSERT_TRUE(admin.send_all(R"({"id":"r","op":"reload"})"
+                             "\n"));
+  // Long enough for the server to have read the reload line (an I/O thread
+  // that compiled it itself would answer nothing more until the end), far
+  // shorter than the compile of 3,000 tenants.
+  std::this_thread::sleep_for(Millis(50));
+  int answered_during_reload = 0;
+  std::optional<std::string> reloaded;
+  const auto deadline = std::chrono::steady_clock::now() + Millis(60000);  // bounded
+  while (!reloaded && std::chrono::steady_clock::now() < deadline) {
+    const std::optional<std::string> answer = user.request(cedar_check("1", "u1"), Millis(60000));
+    ASSERT_TRUE(answer) << user.error();
+    EXPECT_EQ(parse(*answer)["decision"], "allow") << *answer;
+    reloaded = admin.read_line(Millis(2));  // a short poll: is the reload answered yet?
+    if (!reloaded) ++answered_during_reload;
+  }
+  if (!reloaded) reloaded = admin.read_line(Millis(60000));
+  ASSERT_TRUE(reloaded) << admin.error();
+  EXPECT_EQ(parse(*reloaded)["ok"], true) << *reloaded;
+  EXPECT_GE(answered_during_reload, 1) << "no check was answered while the reload compiled";
+}
+
 TEST(ServerIntegration, SetFeatureSurvivesRestart) {
   TempDir dir;
   const std::string state = (dir.path() / "state.json").string();
