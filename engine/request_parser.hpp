@@ -7,7 +7,8 @@
 // text — and reuses it from one line to the next: once warmed up, parsing a
 // line allocates nothing. Every view in a ParsedRequest (strings, sets, the
 // raw `id` token, messages) points into that storage and stays valid until
-// the next call to `parse()` or `next_batch_item()`.
+// the next call to `parse()`; a batch item's, for kBatchItemsAlive - 1 more
+// calls of `next_batch_item()` (the server reads a batch ahead).
 //
 // Protocol problems are answered here (bad_json, bad_request, unknown_op,
 // too_large); an attribute that does not fit the schema is *not* an error of
