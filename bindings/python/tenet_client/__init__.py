@@ -33,6 +33,8 @@ from .types import (
     FeatureSwitched,
     Features,
     FeaturesRequest,
+    Filter,
+    FilterRequest,
     Health,
     Hello,
     LifecycleRequest,
@@ -53,7 +55,8 @@ __all__ = [
     "AsyncClient", "Client", "Engine",
     "BadJson", "BadRequest", "Forbidden", "InternalError", "InvalidRequest", "Overloaded", "ProtocolError",
     "TenetConnectionError", "TenetError", "TenetTimeout", "TooLarge", "Unauthenticated", "UnknownOp",
-    "CheckRequest", "Decision", "FeatureSwitched", "Features", "FeaturesRequest", "Health", "Hello",
+    "CheckRequest", "Decision", "FeatureSwitched", "Features", "FeaturesRequest", "Filter", "FilterRequest",
+    "Health", "Hello",
     "LifecycleRequest", "Plans", "PlansRequest", "Principal", "Reload", "Resource", "RuleError", "Stats",
     "SubscribeRequest", "TransitionRequest",
 ]

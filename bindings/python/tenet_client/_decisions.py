@@ -1,4 +1,4 @@
-"""The six decision calls, written once for every synchronous front end.
+"""The six decision calls and `filter`, written once for every synchronous front end.
 
 `Client` (a server) and `Engine` (in process) ask the same questions and differ
 only in how one request travels; each supplies `_decide(request)`, which sends
@@ -13,7 +13,7 @@ from . import types as t
 
 
 class DecisionCalls:
-    """check / transition / subscribe / plans / features / lifecycle over `self._decide`."""
+    """check / transition / subscribe / plans / features / lifecycle / filter over `self._decide`."""
 
     def _decide(self, request: t.DecisionRequest) -> Any:
         raise NotImplementedError
@@ -60,3 +60,10 @@ class DecisionCalls:
         tenant: Optional[str] = None, context: Optional[Mapping[str, Any]] = None,
     ) -> t.Decision:
         return self._decide(t.LifecycleRequest(principal, resource, to, tenant, context))
+
+    def filter(
+        self, principal: t.PrincipalLike, action: str, resource_type: str, *,
+        tenant: Optional[str] = None, context: Optional[Mapping[str, Any]] = None,
+    ) -> t.Filter:
+        """The rows of `resource_type` `principal` may `action`: a `Filter` (kind, sql, params, condition)."""
+        return self._decide(t.FilterRequest(principal, action, resource_type, tenant, context))

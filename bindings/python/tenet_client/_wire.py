@@ -89,7 +89,9 @@ def decode_answer(op: str, line: bytes) -> Response:
     if answer is not None:
         return answer
     answer = decode_response(op, parse_line(line), False)
-    if answer.error is None and len(line) <= _MEMO_LINE_BYTES and getattr(answer, "trace", None) is None:
+    # Only answers without mutable parts are shared (a trace list, a filter's condition tree are not).
+    if (answer.error is None and len(line) <= _MEMO_LINE_BYTES and getattr(answer, "trace", None) is None
+            and op != "filter"):
         if len(memo) >= _MEMO_LINES:
             memo.clear()
         memo[line] = answer

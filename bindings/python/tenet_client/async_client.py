@@ -214,6 +214,13 @@ class AsyncClient:
     ) -> t.Decision:
         return await self._decide(t.LifecycleRequest(principal, resource, to, tenant, context))
 
+    async def filter(
+        self, principal: t.PrincipalLike, action: str, resource_type: str, *,
+        tenant: Optional[str] = None, context: Optional[Mapping[str, Any]] = None,
+    ) -> t.Filter:
+        """The rows of `resource_type` `principal` may `action`: a `Filter` (kind, sql, params, condition)."""
+        return await self._decide(t.FilterRequest(principal, action, resource_type, tenant, context))
+
     async def pipeline(self, requests: Iterable[t.DecisionRequest]) -> List[t.Response]:
         """All requests in one write; answers in order, refused items with `.error` set."""
         requests = list(requests)

@@ -235,8 +235,28 @@ class LifecycleRequest(_DecisionRequest):
         parts += (',"resource":', _resource_json(self.resource, quoted_tenant), ',"to":', _quoted(self.to))
 
 
+@dataclass
+class FilterRequest(_DecisionRequest):
+    """Under which condition on its attributes may `principal` do `action` on a row of `resource_type`?
+
+    Not a decision: the answer is a `Filter` (docs/LANGUAGE.md, section 7.5). It
+    cannot be a batch item.
+    """
+
+    op: ClassVar[str] = "filter"
+    principal: PrincipalLike
+    action: str
+    resource_type: str
+    tenant: Optional[str] = None
+    context: Optional[Mapping[str, Any]] = None
+
+    def _encode_fields(self, parts: List[str], quoted_tenant: str) -> None:
+        parts += (',"action":', _quoted(self.action), ',"resource_type":', _quoted(self.resource_type))
+
+
 DecisionRequest = Union[
-    CheckRequest, TransitionRequest, SubscribeRequest, PlansRequest, FeaturesRequest, LifecycleRequest
+    CheckRequest, TransitionRequest, SubscribeRequest, PlansRequest, FeaturesRequest, LifecycleRequest,
+    FilterRequest,
 ]
 
 
@@ -303,6 +323,33 @@ class Features(Names):
 
 
 @dataclass(frozen=True)
+class Filter:
+    """The rows of a type a principal may act on (the `filter` op).
+
+    `kind` is "always" (every row of the tenant), "never" (none) or
+    "conditional". `sql` is a PostgreSQL WHERE clause over the type's table
+    with `$n` placeholders for `params` (None for a type without `@table`);
+    `condition` the same residual as a JSON tree. A refused request reads as
+    "never" and, in batch-style results, has `error` set.
+    """
+
+    kind: str
+    sql: Optional[str] = None
+    params: Tuple[Any, ...] = ()
+    condition: Optional[Json] = None
+    reasons: Tuple[str, ...] = ()
+    error: Optional[ProtocolError] = None
+
+    @property
+    def always(self) -> bool:
+        return self.kind == "always"
+
+    @property
+    def never(self) -> bool:
+        return self.kind == "never"
+
+
+@dataclass(frozen=True)
 class Hello:
     """The session after `hello`: the token's tenant (None = every tenant)."""
 
@@ -338,7 +385,7 @@ class FeatureSwitched:
     state: str
 
 
-Response = Union[Decision, Plans, Features]
+Response = Union[Decision, Plans, Features, Filter]
 
 
 def raise_if_error(response: Json) -> None:
@@ -374,8 +421,27 @@ def decode_names(cls: type, member: str, response: Json, raise_errors: bool) -> 
     return cls(tuple(response.get(member, ())))
 
 
+def decode_filter(response: Json, raise_errors: bool) -> Filter:
+    error = response.get("error")
+    failure = protocol_error(error, response) if error is not None else None
+    if failure is not None and raise_errors:
+        raise failure
+    body = response.get("filter")
+    if not isinstance(body, dict) or failure is not None:
+        return Filter("never", reasons=tuple(response.get("reasons", ())), error=failure)
+    return Filter(
+        kind=str(body.get("kind", "never")),
+        sql=body.get("sql"),
+        params=tuple(body.get("params", ())),
+        condition=body.get("condition"),
+        reasons=tuple(response.get("reasons", ())),
+    )
+
+
 def decode_response(op: str, response: Json, raise_errors: bool) -> Response:
     """The typed answer to a decision op `op` (the op the request named)."""
+    if op == "filter":
+        return decode_filter(response, raise_errors)
     if op == "plans":
         return decode_names(Plans, "plans", response, raise_errors)
     if op == "features":

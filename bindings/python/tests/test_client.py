@@ -11,7 +11,8 @@ from acme_fixtures import ALICE, ALICES_DOC, BOBS_DOC, GLOBEX_DOC, GUS, SECRET_D
 from tenet_server import TenetServer
 from tenet_client.types import raise_if_error
 from tenet_client import (
-    BadJson, BadRequest, CheckRequest, Client, Decision, Features, FeaturesRequest, Forbidden, InvalidRequest,
+    BadJson, BadRequest, CheckRequest, Client, Decision, Features, FeaturesRequest, Filter, FilterRequest, Forbidden,
+    InvalidRequest,
     LifecycleRequest, Plans, PlansRequest, Principal, SubscribeRequest, TenetConnectionError, TenetTimeout,
     TransitionRequest, Unauthenticated, UnknownOp,
 )
@@ -82,6 +83,28 @@ class EveryOp(unittest.TestCase):
             self.assertNotIn("trading", features)
             self.assertTrue(client.lifecycle(ALICE, SIGNING, "signed"))
             self.assertEqual(client.lifecycle(GUS, SIGNING, "signed").reasons, ("acme:sub-sign",))
+
+    def test_filter_gives_the_rows_as_sql_with_parameters(self) -> None:
+        for client in self.clients():
+            rows = client.filter(ALICE, "read", "document")
+            self.assertIsInstance(rows, Filter)
+            self.assertEqual(rows.kind, "conditional")
+            self.assertFalse(rows.always or rows.never)
+            self.assertTrue(rows.sql.startswith('("provider_id" = $1)'), rows.sql)
+            self.assertEqual(rows.params[0], "acme")
+            self.assertIn("alice", rows.params)  # a value is a parameter, never spliced into the text
+            self.assertNotIn("alice", rows.sql)
+            self.assertEqual(rows.condition["op"], "and")
+            nothing = client.filter(ALICE, "read", "spaceship")
+            self.assertTrue(nothing.never)
+            self.assertEqual(nothing.reasons, ("unknown_resource_type",))
+            with self.assertRaises(InvalidRequest):
+                client.filter(Principal("alice", "basic", {"kyc": 7}), "read", "document")
+            self.assertEqual(
+                FilterRequest(ALICE, "read", "document").to_wire("acme"),
+                {"op": "filter", "tenant": "acme", "principal": ALICE.to_wire(), "action": "read",
+                 "resource_type": "document"},
+            )
 
     def test_pipeline_answers_in_order(self) -> None:
         requests = []

@@ -72,6 +72,13 @@ class EveryOp(unittest.TestCase):
         # A resource without a tenant takes the request's: asked of lumen, lumen's rule decides.
         self.assertEqual(self.engine.check(ALICE, "read", ALICES_DOC, tenant="lumen").reasons, ("lumen:owner-reads",))
 
+    def test_filter(self) -> None:
+        rows = self.engine.filter(ALICE, "read", "document")
+        self.assertEqual(rows.kind, "conditional")
+        self.assertTrue(rows.sql.startswith('("provider_id" = $1)'), rows.sql)
+        self.assertEqual(rows.params[0], "acme")
+        self.assertTrue(self.engine.filter(ALICE, "read", "spaceship").never)
+
     def test_subscribe_plans_features_lifecycle(self) -> None:
         self.assertEqual(self.engine.subscribe(ALICE, "starter").reasons, ("acme:plan-starter",))
         self.assertFalse(self.engine.subscribe(ALICE, "pro"))
