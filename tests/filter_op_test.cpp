@@ -21,9 +21,14 @@
 
 #include "engine/engine.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/command_output.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace tenet {
 namespace {
+
+using tenet::test_support::command_output;
+using tenet::test_support::TempDir;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -318,44 +323,12 @@ TEST(FilterOp, TypeWithoutTableGetsTheConditionOnly) {
 
 // ------------------------------------------------------------------ tenet eval and tenet serve
 
-std::string command_output(const std::string& command) {
-  std::string output;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return output;
-  std::array<char, 4096> buffer{};
-  std::size_t read = 0;
-  while ((read = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    output.append(buffer.data(), read);
-  pclose(pipe);
-  return output;
-}
-
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> result;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) result.push_back(line);
   return result;
 }
-
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() / ("tenet-filter-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(counter.fetch_add(1)));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 const std::string kBinary = test_support::tenet_binary(TENET_BINARY);
 

@@ -23,8 +23,13 @@
 
 #include "tenet/tenet.h"
 #include "tests/support/server_process.hpp"
+#include "tests/support/command_output.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
+
+using tenet::test_support::command_output;
+using tenet::test_support::TempDir;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -48,38 +53,6 @@ struct ClientClose {
 using ErrorPtr = std::unique_ptr<tenet_error, ErrorFree>;
 using EnginePtr = std::unique_ptr<tenet_engine, EngineClose>;
 using ClientPtr = std::unique_ptr<tenet_client, ClientClose>;
-
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() / ("tenet-c-api-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(counter.fetch_add(1)));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string command_output(const std::string& command) {
-  std::string output;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return output;
-  std::array<char, 4096> buffer{};
-  std::size_t read = 0;
-  while ((read = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    output.append(buffer.data(), read);
-  pclose(pipe);
-  return output;
-}
 
 // The result of one call: status, response line (parsed), error message.
 struct Answer {
