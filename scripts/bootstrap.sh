@@ -13,7 +13,7 @@ packages=(
   tao-pegtl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libsimdjson-dev libssl-dev
-  pkg-config postgresql libpq-dev
+  pkg-config postgresql libpq-dev ccache
 )
 
 missing=()
@@ -40,6 +40,11 @@ if ((${#missing[@]} > 0)); then
   apt-get update
   apt-get install -y --no-install-recommends "${missing[@]}"
 fi
+
+# ccache keys on paths relative to the checkout, so a fresh clone elsewhere
+# (CI's) reuses the compiles of this one.
+export CCACHE_BASEDIR="$PWD"
+export CCACHE_NOHASHDIR=1
 
 cmake -S . -B build -G Ninja
 cmake --build build -j2

@@ -8,6 +8,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/bootstrap.sh
 
+export CCACHE_BASEDIR="$PWD"
+export CCACHE_NOHASHDIR=1
+
 echo "== tests: build/"
 ctest --test-dir build --output-on-failure -j2
 
