@@ -45,6 +45,11 @@ def parse_address(address: Address) -> Endpoint:
     return Endpoint(host=host.strip("[]") or "127.0.0.1", port=int(port))
 
 
+def encode_object(request: Dict[str, Any]) -> str:
+    """One request object as JSON text (no newline)."""
+    return _encode(request)
+
+
 def encode_line(request: Dict[str, Any]) -> bytes:
     """One request object as a protocol line (UTF-8, newline-terminated)."""
     return (_encode(request) + "\n").encode()
@@ -66,10 +71,54 @@ def request_lines(requests: List[DecisionRequest], default_tenant: Optional[str]
     return ("\n".join([request.encode(default_tenant) for request in requests]) + "\n").encode()
 
 
+def batch_request(requests: List[DecisionRequest], default_tenant: Optional[str]) -> str:
+    """One `batch` request object (no newline) holding `requests`."""
+    items = ",".join([request.encode(default_tenant) for request in requests])
+    return '{"op":"batch","requests":[' + items + "]}"
+
+
 def batch_line(requests: List[DecisionRequest], default_tenant: Optional[str]) -> bytes:
     """One `batch` request line holding `requests`."""
-    items = ",".join([request.encode(default_tenant) for request in requests])
-    return ('{"op":"batch","requests":[' + items + "]}\n").encode()
+    return (batch_request(requests, default_tenant) + "\n").encode()
+
+
+# Request ids. The clients number every request they encode themselves and
+# check that each answer echoes its request's id (PROTOCOL.md: the server
+# writes it first, as sent): an answer that belongs to another request, left
+# behind by an interrupted call or a stream out of step, is never returned.
+# The id is removed from the answer again, so equal answers stay equal bytes
+# (decode_answer memoises them).
+
+
+class OutOfStep(TenetConnectionError):
+    """An answer that does not answer the request it was read for: the connection is closed."""
+
+
+def numbered(request: str, request_id: int) -> str:
+    """`request` (one JSON object, no newline) with `"id":request_id` first."""
+    return '{"id":%d%s%s' % (request_id, "," if len(request) > 2 else "", request[1:])
+
+
+def numbered_lines(requests: List[str], first_id: int) -> bytes:
+    """Requests numbered from `first_id`, as newline-terminated lines."""
+    return "".join([numbered(request, first_id + i) + "\n" for i, request in enumerate(requests)]).encode()
+
+
+def answer_to(line: bytes, request_id: int) -> bytes:
+    """The answer `line` without its id; raises OutOfStep unless it answers request `request_id`."""
+    prefix = b'{"id":%d' % request_id
+    rest = line[len(prefix) : len(prefix) + 1]
+    if line.startswith(prefix) and rest in (b",", b"}"):
+        return b"{" + line[len(prefix) + 1 :] if rest == b"," else b"{}"
+    # Only a line the server could not read (bad_json, too_large) is answered
+    # without its id, and such an answer is an error, never a decision.
+    try:
+        answer = decode_line(line)
+    except ValueError:
+        answer = None
+    if isinstance(answer, dict) and answer.get("id") is None and isinstance(answer.get("error"), dict):
+        return line
+    raise OutOfStep(f"an answer out of step (expected id {request_id}): {line[:120]!r}; connection closed")
 
 
 # Answers repeat (the same decision with the same reasons, over and over), and

@@ -7,9 +7,15 @@
 Design: the socket is non-blocking and every exchange runs one `selectors`
 loop that writes the request bytes and reads answers at the same time, so a
 long pipeline (`check_many`) can never deadlock with the server (both sides
-blocked writing) and no call waits longer than `timeout` seconds without the
-server making progress. Answers come back in request order (PROTOCOL.md), so
-the n-th line read answers the n-th request; ids are not needed.
+blocked writing). A call's deadline covers the whole exchange: no call waits
+longer than `timeout` seconds for its answers, however slowly they trickle in.
+
+Answers come back in request order (PROTOCOL.md), and every request the
+client encodes carries an id that its answer must echo: a call never returns
+an answer to another request. A call interrupted between sending and reading
+its answers (an exception, KeyboardInterrupt, a signal handler's deadline,
+the timeout) leaves the connection out of step: it is closed, and the next
+call opens a new one, so the interrupted call's answer is never read.
 
 When the connection breaks, the call in progress raises
 `TenetConnectionError` (its answers are lost) and the next call connects
@@ -31,7 +37,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from . import types as t
 from ._decisions import DecisionCalls
-from ._wire import Address, Endpoint, batch_line, decode_answer, encode_line, parse_address, parse_line, request_lines
+from ._wire import (
+    Address, Endpoint, answer_to, batch_request, decode_answer, encode_line, encode_object, numbered_lines, parse_address, parse_line,
+)
 from .errors import TenetConnectionError, TenetTimeout
 
 _IO_CHUNK = 1 << 20  # bytes per send() and recv(): big, so a pipeline needs few system calls
@@ -44,7 +52,8 @@ class Client(DecisionCalls):
                       server that runs with a token file.
     tenant:           default tenant for requests that name none; after
                       `hello`, defaults to the tenant the token is bound to.
-    timeout:          seconds an exchange may go without progress.
+    timeout:          seconds a call may wait for its answers, all in all
+                      (a reconnect first has its own bounds, below).
     connect_attempts: tries per (re)connect, `backoff` seconds apart at first,
                       doubling up to one second.
     """
@@ -71,6 +80,10 @@ class Client(DecisionCalls):
         self._socket: Optional[socket.socket] = None
         self._selector: Optional[selectors.BaseSelector] = None
         self._lock = threading.RLock()
+        self._next_id = 1
+        # False from sending a request until its last answer is read: a call
+        # interrupted in between leaves it False, and the connection is replaced.
+        self._in_step = False
 
     # ------------------------------------------------------------ lifetime
 
@@ -113,7 +126,7 @@ class Client(DecisionCalls):
         if not requests:
             return []
         self._learn_tenant()
-        lines = self._exchange(request_lines(requests, self.tenant), len(requests))
+        lines = self._call([request.encode(self.tenant) for request in requests])
         return [decode_answer(request.op, line) for request, line in zip(requests, lines)]
 
     check_many = pipeline
@@ -122,7 +135,7 @@ class Client(DecisionCalls):
         """One `batch` request (at most 1024 items); answers as in `pipeline`."""
         requests = list(requests)
         self._learn_tenant()
-        answer = parse_line(self._exchange(batch_line(requests, self.tenant), 1)[0])
+        answer = parse_line(self._call([batch_request(requests, self.tenant)])[0])
         return t.decode_batch([request.op for request in requests], answer)
 
     # ------------------------------------------- session and administration
@@ -158,8 +171,14 @@ class Client(DecisionCalls):
         return t.FeatureSwitched(tenant, feature, state)
 
     def request(self, wire: Mapping[str, Any]) -> Dict[str, Any]:
-        """Sends any protocol object as is and returns the decoded answer, errors included."""
-        return parse_line(self._exchange(encode_line(dict(wire)), 1)[0])
+        """Sends any protocol object and returns the decoded answer, errors included.
+
+        Without an "id" the client numbers the request (and checks the answer's);
+        an "id" of the caller's is sent as is and echoed back.
+        """
+        if "id" in wire:
+            return parse_line(self._exchange(encode_line(dict(wire)), 1)[0])
+        return parse_line(self._call([encode_object(dict(wire))])[0])
 
     def send_line(self, line: bytes) -> Dict[str, Any]:
         """Sends raw bytes as one request line (for tests and tools); returns the decoded answer."""
@@ -174,25 +193,48 @@ class Client(DecisionCalls):
 
     def _decide(self, request: t.DecisionRequest) -> Any:
         self._learn_tenant()
-        answer = decode_answer(request.op, self._exchange(request_lines([request], self.tenant), 1)[0])
+        answer = decode_answer(request.op, self._call([request.encode(self.tenant)])[0])
         if answer.error is not None:
             raise answer.error
         return answer
 
-    def _exchange(self, payload: bytes, count: int) -> List[bytes]:
-        """Writes `payload` (`count` request lines) and returns the `count` answer lines."""
+    def _call(self, requests: List[str]) -> List[bytes]:
+        """Sends `requests` (JSON objects) numbered, and returns their answers, ids checked and removed."""
         with self._lock:
-            if self._socket is not None and self._closed_by_server():
-                self.close()  # e.g. the server's idle timeout: nothing was in flight, so just reconnect
-            if self._socket is None:
-                self._connect_with_retries()
+            first_id = self._next_id
+            self._next_id += len(requests)
+            return self._exchange(numbered_lines(requests, first_id), len(requests), first_id)
+
+    def _prepare(self) -> None:
+        """A connection in step with the server, opened (again) if need be."""
+        if self._socket is not None and (not self._in_step or self._closed_by_server()):
+            # Interrupted mid-call (its answer may still come), or closed by the
+            # server while idle (its idle timeout): nothing of ours is in
+            # flight, so a new connection is all it takes.
+            self.close()
+        if self._socket is None:
+            self._connect_with_retries()
+
+    def _exchange(self, payload: bytes, count: int, first_id: Optional[int] = None) -> List[bytes]:
+        """Writes `payload` (`count` request lines) and returns the `count` answer lines
+        (checked against the ids from `first_id` on, when the requests are numbered)."""
+        with self._lock:
+            self._prepare()
+            self._in_step = False
             try:
                 lines = self._exchange_on_socket(payload, count)
-            except (OSError, TenetConnectionError) as failure:
+                if first_id is not None:
+                    lines = [answer_to(line, first_id + i) for i, line in enumerate(lines)]
+            except BaseException as failure:
+                # Whatever stopped the call (a broken connection, a timeout, an
+                # answer out of step, KeyboardInterrupt, a signal handler's
+                # exception): answers may still be on their way, so this
+                # connection can never be trusted to pair answers again.
                 self.close()
-                if isinstance(failure, TenetConnectionError):
-                    raise
-                raise TenetConnectionError(f"connection to {self.endpoint} failed: {failure}") from failure
+                if isinstance(failure, OSError) and not isinstance(failure, TenetConnectionError):
+                    raise TenetConnectionError(f"connection to {self.endpoint} failed: {failure}") from failure
+                raise
+            self._in_step = True
         return lines
 
     def _closed_by_server(self) -> bool:
@@ -212,13 +254,14 @@ class Client(DecisionCalls):
         pending = memoryview(payload)
         lines: List[bytes] = []
         partial = b""
-        deadline = time.monotonic() + self.timeout
+        deadline = time.monotonic() + self.timeout  # for the whole exchange: bytes trickling in do not extend it
         while len(lines) < count:
             events = selectors.EVENT_READ | (selectors.EVENT_WRITE if pending else 0)
             selector.modify(sock, events)
-            ready = selector.select(max(0.0, deadline - time.monotonic()))
+            remaining = deadline - time.monotonic()
+            ready = selector.select(remaining) if remaining > 0 else []
             if not ready:
-                raise TenetTimeout(f"no answer from {self.endpoint} within {self.timeout} s")
+                raise TenetTimeout(f"no complete answer from {self.endpoint} within {self.timeout} s")
             mask = ready[0][1]
             if mask & selectors.EVENT_WRITE and pending:
                 try:
@@ -238,7 +281,6 @@ class Client(DecisionCalls):
                 parts = (partial + chunk).split(b"\n")
                 partial = parts.pop()
                 lines.extend(parts)
-            deadline = time.monotonic() + self.timeout  # progress: the timeout is per idle period
         if partial or len(lines) > count:
             raise TenetConnectionError(f"{self.endpoint} sent more answers than requests")
         return lines
@@ -283,9 +325,10 @@ class Client(DecisionCalls):
         self._socket = sock
         self._selector = selectors.DefaultSelector()
         self._selector.register(sock, selectors.EVENT_READ)
+        self._in_step = True
 
     def _hello(self) -> t.Hello:
-        answer = parse_line(self._exchange(encode_line({"op": "hello", "token": self.token}), 1)[0])
+        answer = parse_line(self._call([encode_object({"op": "hello", "token": self.token})])[0])
         self.session = t.decode_hello(answer)
         if self.tenant is None:
             self.tenant = self.session.tenant

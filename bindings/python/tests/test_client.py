@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
 import time
 import unittest
 
 from acme_fixtures import ALICE, ALICES_DOC, BOBS_DOC, GLOBEX_DOC, GUS, SECRET_DOC, SIGNING
+from scripted_server import ScriptedServer
 from tenet_server import TenetServer
 from tenet_client.types import raise_if_error
 from tenet_client import (
@@ -340,6 +342,85 @@ class Failures(unittest.TestCase):
     def test_bad_address(self) -> None:
         with self.assertRaises(TenetConnectionError):
             Client("no-port-here")
+
+
+BOB = Principal("bob", "basic", {"kyc": "verified", "account_age_days": 3, "country": "DE", "tags": []})
+
+
+class _Deadline(Exception):
+    """What a signal-based deadline (an alarm handler) raises in the middle of a call."""
+
+
+class Interruptions(unittest.TestCase):
+    """A call interrupted after its request was sent must not leave its answer
+    for the next call (issue 20: bob's read of alice's document came back
+    `allow` with alice's reason)."""
+
+    def interrupt_after(self, seconds: float, interruption: type) -> None:
+        def on_alarm(*_: object) -> None:
+            raise interruption()
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        self.addCleanup(signal.signal, signal.SIGALRM, previous)
+        self.addCleanup(signal.setitimer, signal.ITIMER_REAL, 0)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+
+    def test_the_call_after_an_interrupted_one_gets_its_own_answer(self) -> None:
+        # alice's answers take a second; bob's come at once (after alice's, on one connection).
+        with ScriptedServer(delay=1.0) as server, Client(server.address, tenant="acme", timeout=5) as client:
+            for interruption in (KeyboardInterrupt, _Deadline):
+                with self.subTest(interruption=interruption.__name__):
+                    self.interrupt_after(0.2, interruption)
+                    with self.assertRaises(interruption):
+                        client.check(ALICE, "read", ALICES_DOC)
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                    answer = client.check(BOB, "read", ALICES_DOC)
+                    self.assertEqual(answer.reasons, ("for:bob",), "another request's answer")
+                    self.assertFalse(answer)
+
+    def test_an_interrupted_pipeline_leaves_nothing_behind(self) -> None:
+        with ScriptedServer(delay=1.0) as server, Client(server.address, tenant="acme", timeout=5) as client:
+            self.interrupt_after(0.2, _Deadline)
+            with self.assertRaises(_Deadline):
+                client.check_many([CheckRequest(BOB, "read", ALICES_DOC), CheckRequest(ALICE, "read", ALICES_DOC),
+                                   CheckRequest(BOB, "read", ALICES_DOC)])
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            answers = client.check_many([CheckRequest(BOB, "read", ALICES_DOC)] * 3)
+            self.assertEqual([a.reasons for a in answers], [("for:bob",)] * 3)
+
+    def test_a_dripping_server_times_out_within_the_call_deadline(self) -> None:
+        # One byte every 50 ms: each read makes progress, the answer takes ~3 s.
+        with ScriptedServer(delay=0.05, drip=True) as server, Client(server.address, tenant="acme",
+                                                                     timeout=0.5) as client:
+            started = time.monotonic()
+            with self.assertRaises(TenetTimeout):
+                client.check(ALICE, "read", ALICES_DOC)
+            self.assertLess(time.monotonic() - started, 2.0)
+            self.assertFalse(client.connected)
+            self.assertEqual(client.check(BOB, "read", ALICES_DOC).reasons, ("for:bob",))
+
+    def test_an_answer_with_another_id_breaks_the_connection(self) -> None:
+        # A stream out of step: the answer echoes an id this call never sent.
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen()
+
+            def answer_with_a_stranger_id() -> None:
+                peer, _ = listener.accept()
+                with peer:
+                    peer.settimeout(5)
+                    peer.recv(65536)
+                    peer.sendall(b'{"id":999,"decision":"allow","reasons":["for:alice"]}\n')
+                    peer.recv(65536)  # until the client closes
+
+            peer_thread = threading.Thread(target=answer_with_a_stranger_id)
+            peer_thread.start()
+            with Client(listener.getsockname(), tenant="acme", timeout=5) as client:
+                with self.assertRaises(TenetConnectionError) as raised:
+                    client.check(BOB, "read", ALICES_DOC)
+                self.assertNotIsInstance(raised.exception, TenetTimeout)
+                self.assertFalse(client.connected)
+            peer_thread.join(timeout=10)
 
 
 if __name__ == "__main__":
