@@ -6,9 +6,12 @@
 Design: every request appends its line to an output buffer that is flushed
 once per event-loop turn (so a burst of concurrent calls costs one write), and
 a future to a queue. The server answers in request order (PROTOCOL.md), so
-each line read resolves the oldest future; ids are not needed. A caller that
-stops waiting (cancellation) keeps its place in the queue and its answer is
-dropped when it arrives. One timer per connection watches the oldest request:
+each line read resolves the oldest future, and every request the client
+encodes carries an id its answer must echo (an answer out of step closes the
+connection and fails the requests in flight: a call never returns another
+request's answer). A caller that stops waiting (cancellation, `wait_for`)
+keeps its place in the queue and its answer is dropped when it arrives, so
+the requests behind it still get their own. One timer per connection watches the oldest request:
 when it has waited `timeout` seconds the connection is closed and every
 request in flight fails with `TenetTimeout`. When the connection breaks,
 requests in flight fail with `TenetConnectionError` and the next call
@@ -25,7 +28,10 @@ import socket
 from typing import Any, Deque, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from . import types as t
-from ._wire import Address, Endpoint, batch_line, decode_answer, encode_line, parse_address, parse_line
+from ._wire import (
+    Address, Endpoint, OutOfStep, answer_to, batch_request, decode_answer, encode_line, encode_object, numbered,
+    parse_address, parse_line,
+)
 from .errors import TenetConnectionError, TenetTimeout
 
 
@@ -37,7 +43,9 @@ class _Connection(asyncio.Protocol):
         self.endpoint = endpoint
         self.timeout = timeout
         self.transport: Optional[asyncio.Transport] = None
-        self.waiting: Deque[Tuple[asyncio.Future, float]] = collections.deque()
+        # (future, time sent, the id its answer must echo or None for a raw line)
+        self.waiting: Deque[Tuple[asyncio.Future, float, Optional[int]]] = collections.deque()
+        self.next_id = 1
         self.output: List[bytes] = []
         self.flush_scheduled = False
         self.partial = b""
@@ -59,8 +67,16 @@ class _Connection(asyncio.Protocol):
             if not waiting:
                 self.fail(TenetConnectionError(f"{self.endpoint} sent more answers than requests"))
                 return
-            future, _ = waiting.popleft()
+            future, _, request_id = waiting.popleft()
             self.slots.release()
+            if request_id is not None:
+                try:
+                    line = answer_to(line, request_id)
+                except OutOfStep as out_of_step:
+                    if not future.done():
+                        future.set_exception(out_of_step)
+                    self.fail(out_of_step)
+                    return
             if not future.done():
                 future.set_result(line)
 
@@ -75,17 +91,30 @@ class _Connection(asyncio.Protocol):
         self.writable.set()
 
     # Used by AsyncClient
-    async def send(self, lines: List[bytes]) -> List[asyncio.Future]:
-        """Queues `lines` for writing and returns one future per answer line."""
+    async def send(self, requests: List[str]) -> List[asyncio.Future]:
+        """Queues `requests` (JSON objects), numbered, and returns one future per answer line (id removed)."""
+        return await self._queue([None] * len(requests), requests)
+
+    async def send_raw(self, lines: List[bytes]) -> List[asyncio.Future]:
+        """Queues raw request lines (with their newline) as they are; one future per answer line."""
+        return await self._queue(lines, None)
+
+    async def _queue(self, lines: List[Optional[bytes]], requests: Optional[List[str]]) -> List[asyncio.Future]:
         if not self.writable.is_set():
             await self.writable.wait()
         futures = []
-        for line in lines:
+        for index, line in enumerate(lines):
             await self.slots.acquire()
             if self.lost is not None:
+                self.slots.release()
                 raise self.lost
+            request_id = None
+            if requests is not None:
+                request_id = self.next_id
+                self.next_id += 1
+                line = (numbered(requests[index], request_id) + "\n").encode()
             future = self.loop.create_future()
-            self.waiting.append((future, self.loop.time()))
+            self.waiting.append((future, self.loop.time(), request_id))
             self.output.append(line)
             futures.append(future)
         if not self.flush_scheduled:
@@ -118,7 +147,7 @@ class _Connection(asyncio.Protocol):
             self.watchdog.cancel()
             self.watchdog = None
         while self.waiting:
-            future, _ = self.waiting.popleft()
+            future, _, _ = self.waiting.popleft()
             self.slots.release()
             if not future.done():
                 future.set_exception(self.lost)
@@ -228,7 +257,7 @@ class AsyncClient:
             return []
         connection = await self._ensure_connection()
         tenant = self.tenant
-        futures = await connection.send([(request.encode(tenant) + "\n").encode() for request in requests])
+        futures = await connection.send([request.encode(tenant) for request in requests])
         lines = await asyncio.gather(*futures)
         return [decode_answer(request.op, line) for request, line in zip(requests, lines)]
 
@@ -237,7 +266,7 @@ class AsyncClient:
     async def batch(self, requests: Iterable[t.DecisionRequest]) -> List[t.Response]:
         requests = list(requests)
         await self._ensure_connection()  # first: `hello` may name the tenant
-        answer = await self._send_one(await self._ensure_connection(), batch_line(requests, self.tenant))
+        answer = await self._send_one(await self._ensure_connection(), batch_request(requests, self.tenant))
         return t.decode_batch([request.op for request in requests], answer)
 
     # ------------------------------------------- session and administration
@@ -270,25 +299,34 @@ class AsyncClient:
         return t.FeatureSwitched(tenant, feature, state)
 
     async def request(self, wire: Mapping[str, Any]) -> Dict[str, Any]:
-        """Sends any protocol object as is; returns the decoded answer, errors included."""
-        return await self._send_one(await self._ensure_connection(), encode_line(dict(wire)))
+        """Sends any protocol object; returns the decoded answer, errors included.
+
+        Without an "id" the client numbers the request (and checks the answer's);
+        an "id" of the caller's is sent as is and echoed back.
+        """
+        connection = await self._ensure_connection()
+        if "id" in wire:
+            (future,) = await connection.send_raw([encode_line(dict(wire))])
+            return parse_line(await future)
+        return await self._send_one(connection, encode_object(dict(wire)))
 
     async def send_line(self, line: bytes) -> Dict[str, Any]:
         """Sends raw bytes as one request line (for tests and tools)."""
-        return await self._send_one(await self._ensure_connection(), line.rstrip(b"\n") + b"\n")
+        (future,) = await (await self._ensure_connection()).send_raw([line.rstrip(b"\n") + b"\n"])
+        return parse_line(await future)
 
     # ------------------------------------------------------------ internals
 
     async def _decide(self, request: t.DecisionRequest) -> Any:
         connection = await self._ensure_connection()  # first: `hello` may name the tenant
-        (future,) = await connection.send([(request.encode(self.tenant) + "\n").encode()])
+        (future,) = await connection.send([request.encode(self.tenant)])
         answer = decode_answer(request.op, await future)
         if answer.error is not None:
             raise answer.error
         return answer
 
-    async def _send_one(self, connection: _Connection, line: bytes) -> Dict[str, Any]:
-        (future,) = await connection.send([line])
+    async def _send_one(self, connection: _Connection, request: str) -> Dict[str, Any]:
+        (future,) = await connection.send([request])
         return parse_line(await future)
 
     async def _ensure_connection(self) -> _Connection:
@@ -347,7 +385,7 @@ class AsyncClient:
 
     async def _hello(self, connection: _Connection) -> t.Hello:
         self.session = t.decode_hello(
-            await self._send_one(connection, encode_line({"op": "hello", "token": self.token}))
+            await self._send_one(connection, encode_object({"op": "hello", "token": self.token}))
         )
         if self.tenant is None:
             self.tenant = self.session.tenant

@@ -8,9 +8,10 @@ import time
 import unittest
 
 from acme_fixtures import ALICE, ALICES_DOC, BOBS_DOC, GLOBEX_DOC, GUS, SECRET_DOC, SIGNING
+from scripted_server import ScriptedServer
 from tenet_server import TenetServer
 from tenet_client import (
-    AsyncClient, CheckRequest, Forbidden, InvalidRequest, PlansRequest, TenetConnectionError, TenetTimeout,
+    AsyncClient, Principal, CheckRequest, Forbidden, InvalidRequest, PlansRequest, TenetConnectionError, TenetTimeout,
     TransitionRequest, Unauthenticated,
 )
 from tenet_client.types import raise_if_error
@@ -200,6 +201,61 @@ class AsyncFailures(QuietLoop):
 
     async def test_raise_if_error_passes_answers(self) -> None:
         raise_if_error({"ok": True})
+
+
+BOB = Principal("bob", "basic", {"kyc": "verified", "account_age_days": 3, "country": "DE", "tags": []})
+
+
+class AsyncInterruptions(QuietLoop):
+    """A call cancelled or timed out after its request was sent must not leave
+    its answer for another call (issue 20)."""
+
+    async def test_a_cancelled_call_leaves_its_answer_to_nobody(self) -> None:
+        # alice's answers take a second; bob's come at once, after alice's on one connection.
+        with ScriptedServer(delay=1.0) as server:
+            async with AsyncClient(server.address, tenant="acme", timeout=5) as client:
+                with self.assertRaises(asyncio.TimeoutError):
+                    await asyncio.wait_for(client.check(ALICE, "read", ALICES_DOC), 0.2)
+                answer = await client.check(BOB, "read", ALICES_DOC)
+                self.assertEqual(answer.reasons, ("for:bob",))
+                self.assertFalse(answer)
+                doomed = asyncio.ensure_future(client.check(ALICE, "read", ALICES_DOC))
+                await asyncio.sleep(0.2)
+                doomed.cancel()
+                pipelined = await client.check_many([CheckRequest(BOB, "read", ALICES_DOC)] * 3)
+                self.assertEqual([a.reasons for a in pipelined], [("for:bob",)] * 3)
+
+    async def test_a_timed_out_call_leaves_its_answer_to_nobody(self) -> None:
+        with ScriptedServer(delay=1.0) as server:
+            async with AsyncClient(server.address, tenant="acme", timeout=0.3) as client:
+                with self.assertRaises(TenetTimeout):
+                    await client.check(ALICE, "read", ALICES_DOC)
+                self.assertEqual((await client.check(BOB, "read", ALICES_DOC)).reasons, ("for:bob",))
+
+    async def test_a_dripping_server_times_out(self) -> None:
+        with ScriptedServer(delay=0.05, drip=True) as server:
+            async with AsyncClient(server.address, tenant="acme", timeout=0.5) as client:
+                started = time.monotonic()
+                with self.assertRaises(TenetTimeout):
+                    await client.check(ALICE, "read", ALICES_DOC)
+                self.assertLess(time.monotonic() - started, 2.0)
+
+    async def test_an_answer_with_another_id_breaks_the_connection(self) -> None:
+        async def stranger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readline()
+            writer.write(b'{"id":999,"decision":"allow","reasons":["for:alice"]}\n')
+            await writer.drain()
+            await reader.read()  # until the client closes
+            writer.close()
+
+        server = await asyncio.start_server(stranger, "127.0.0.1", 0)
+        async with server:
+            port = server.sockets[0].getsockname()[1]
+            async with AsyncClient(("127.0.0.1", port), tenant="acme", timeout=5) as client:
+                with self.assertRaises(TenetConnectionError) as raised:
+                    await client.check(BOB, "read", ALICES_DOC)
+                self.assertNotIsInstance(raised.exception, TenetTimeout)
+                self.assertFalse(client.connected)
 
 
 if __name__ == "__main__":
