@@ -116,6 +116,14 @@ export interface ClientOptions {
   reconnect?: ReconnectOptions;
 }
 
+/**
+ * Per call: an AbortSignal. An aborted call rejects with the signal's reason;
+ * its answer is dropped when it comes, and later calls get their own answers.
+ */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
 /** `"host:port"`, `"unix:/path"`, a path containing `/`, `{host, port}` or `{path}`. */
 export type Address = string | { host?: string; port: number } | { path: string };
 
@@ -131,16 +139,16 @@ export class Client {
   /** Fails the requests in flight with TenetConnectionError and closes the socket. */
   close(): void;
 
-  check(request: CheckRequest): Promise<Decision>;
-  transition(request: TransitionRequest): Promise<Decision>;
-  subscribe(request: SubscribeRequest): Promise<Decision>;
+  check(request: CheckRequest, options?: CallOptions): Promise<Decision>;
+  transition(request: TransitionRequest, options?: CallOptions): Promise<Decision>;
+  subscribe(request: SubscribeRequest, options?: CallOptions): Promise<Decision>;
   /** The names of the plans open to the principal. */
-  plans(request: PlansRequest): Promise<readonly string[]>;
+  plans(request: PlansRequest, options?: CallOptions): Promise<readonly string[]>;
   /** The names of the features enabled for the principal. */
-  features(request: FeaturesRequest): Promise<readonly string[]>;
-  lifecycle(request: LifecycleRequest): Promise<Decision>;
+  features(request: FeaturesRequest, options?: CallOptions): Promise<readonly string[]>;
+  lifecycle(request: LifecycleRequest, options?: CallOptions): Promise<Decision>;
   /** One `batch` request (at most 1024 items); answers in order. */
-  batch(requests: BatchItem[]): Promise<Array<Decision | Names>>;
+  batch(requests: BatchItem[], options?: CallOptions): Promise<Array<Decision | Names>>;
 
   hello(token: string): Promise<Session>;
   health(): Promise<{ ok: boolean; policyVersion: number }>;
@@ -150,10 +158,13 @@ export class Client {
   reload(): Promise<{ policyVersion: number }>;
   setFeature(request: { tenant?: string; feature: string; state: 'on' | 'off' | 'default' }): Promise<void>;
 
-  /** Sends any protocol object as is; resolves with the decoded answer, errors included. */
-  request(object: Record<string, unknown>): Promise<Record<string, unknown>>;
-  /** Sends one raw request line; resolves with the decoded answer. */
-  sendLine(line: string): Promise<Record<string, unknown>>;
+  /**
+   * Sends any protocol object; resolves with the decoded answer, errors included.
+   * Without an `id` the client numbers it (and checks the answer's); a caller's `id` is echoed.
+   */
+  request(object: Record<string, unknown>, options?: CallOptions): Promise<Record<string, unknown>>;
+  /** Sends one raw request line as is; resolves with the decoded answer. */
+  sendLine(line: string, options?: CallOptions): Promise<Record<string, unknown>>;
 }
 
 export class TenetError extends Error {}

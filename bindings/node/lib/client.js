@@ -9,6 +9,10 @@
 // pausing `reconnect.initialDelay` ms then doubling up to `reconnect.maxDelay`,
 // and sends `hello` again when the client has a token. Requests made while it
 // connects wait for that one attempt.
+//
+// Every call takes an optional `{ signal }` (an AbortSignal): an aborted call
+// rejects with the signal's reason, and its answer, when it comes, is dropped;
+// the calls behind it still get their own answers (ids are checked).
 
 const { Connection } = require('./connection');
 const wire = require('./wire');
@@ -57,37 +61,39 @@ class Client {
 
   // ------------------------------------------------------ decision requests
 
-  check(request) {
-    return this.#decide('check', request);
+  check(request, options) {
+    return this.#decide('check', request, options?.signal);
   }
 
-  transition(request) {
-    return this.#decide('transition', request);
+  transition(request, options) {
+    return this.#decide('transition', request, options?.signal);
   }
 
-  subscribe(request) {
-    return this.#decide('subscribe', request);
+  subscribe(request, options) {
+    return this.#decide('subscribe', request, options?.signal);
   }
 
-  plans(request) {
-    return this.#decide('plans', request);
+  plans(request, options) {
+    return this.#decide('plans', request, options?.signal);
   }
 
-  features(request) {
-    return this.#decide('features', request);
+  features(request, options) {
+    return this.#decide('features', request, options?.signal);
   }
 
-  lifecycle(request) {
-    return this.#decide('lifecycle', request);
+  lifecycle(request, options) {
+    return this.#decide('lifecycle', request, options?.signal);
   }
 
   // One `batch` request; items are `{op, ...request}`. Refused items come back
   // with `error` set (and a deny) instead of rejecting the whole batch.
-  async batch(requests) {
+  async batch(requests, options) {
     if (this.tenant === undefined && !this.connected) await this.connect(); // hello may name the tenant
     const ops = requests.map((item) => item.op);
     const items = requests.map((item) => wire.decisionLine(item.op, item, this.tenant));
-    return wire.batchAnswers(ops, await this.sendLine(`{"op":"batch","requests":[${items.join(',')}]}`));
+    const connection = this.connected ? this.#connection : await this.#ensureConnection();
+    const line = `{"op":"batch","requests":[${items.join(',')}]}`;
+    return wire.batchAnswers(ops, await connection.send(line, wire.parseAnswer, options?.signal));
   }
 
   // ------------------------------------------- session and administration
@@ -122,21 +128,25 @@ class Client {
     wire.raiseIfError(await this.request({ op: 'set_feature', tenant: target, feature, state }));
   }
 
-  // Sends any protocol object as is; resolves with the decoded answer, errors included.
-  async request(object) {
-    return this.sendLine(JSON.stringify(object));
+  // Sends any protocol object; resolves with the decoded answer, errors included.
+  // Without an `id` the client numbers the request (and checks the answer's);
+  // an `id` of the caller's is sent as is and echoed back.
+  async request(object, options) {
+    if (object !== null && typeof object === 'object' && object.id !== undefined) return this.sendLine(JSON.stringify(object), options);
+    const connection = this.connected ? this.#connection : await this.#ensureConnection();
+    return connection.send(JSON.stringify(object), wire.parseAnswer, options?.signal);
   }
 
-  // Sends one raw request line (for tests and tools); resolves with the decoded answer.
-  async sendLine(line) {
+  // Sends one raw request line as is (for tests and tools); resolves with the decoded answer.
+  async sendLine(line, options) {
     const connection = this.connected ? this.#connection : await this.#ensureConnection();
-    return connection.send(line.replace(/\n+$/, ''), wire.parseAnswer);
+    return connection.sendRaw(line.replace(/\n+$/, ''), wire.parseAnswer, options?.signal);
   }
 
   // ------------------------------------------------------------- internals
 
   // The hot path: no async function, one promise per request (Connection.send's).
-  #decide(op, request) {
+  #decide(op, request, signal) {
     if (this.connected) {
       let line;
       try {
@@ -144,10 +154,10 @@ class Client {
       } catch (error) {
         return Promise.reject(error);
       }
-      return this.#connection.send(line, decoders[op]);
+      return this.#connection.send(line, decoders[op], signal);
     }
     // Connect first: `hello` may be what tells the client its tenant.
-    return this.#ensureConnection().then((connection) => connection.send(wire.decisionLine(op, request, this.tenant), decoders[op]));
+    return this.#ensureConnection().then((connection) => connection.send(wire.decisionLine(op, request, this.tenant), decoders[op], signal));
   }
 
   #ensureConnection() {

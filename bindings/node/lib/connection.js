@@ -2,10 +2,14 @@
 // One socket to `tenet serve`: write buffers flushed once per event-loop turn,
 // and the queue of requests waiting for their answer. The server answers in
 // request order (PROTOCOL.md), so each line read settles the oldest waiting
-// request; ids are not needed. One timer watches the oldest request: when it
-// has waited `timeout` ms the connection is destroyed and every request in
-// flight fails with TenetTimeout. When the socket closes, requests in flight
-// fail with TenetConnectionError: their answers are lost.
+// request, and every request the client encodes carries an id its answer must
+// echo: an answer out of step destroys the connection and fails the requests
+// in flight (a call never resolves with another request's answer). A request
+// aborted by its AbortSignal rejects at once but keeps its place in the queue;
+// its answer is dropped when it arrives. One timer watches the oldest request:
+// when it has waited `timeout` ms the connection is destroyed and every
+// request in flight fails with TenetTimeout. When the socket closes, requests
+// in flight fail with TenetConnectionError: their answers are lost.
 
 const net = require('node:net');
 const { TenetConnectionError, TenetTimeout } = require('./errors');
@@ -19,7 +23,8 @@ class Connection {
   #socket;
   #name;
   #timeout;
-  #waiting = []; // {resolve, reject, decode, sentAt}; consumed from #head
+  #waiting = []; // {resolve, reject, decode, sentAt, id, settled}; consumed from #head
+  #nextId = 1;
   #head = 0;
   #chunks = []; // filled Buffers waiting for the next flush
   #buffer = null; // the Buffer being filled, up to #used
@@ -67,13 +72,27 @@ class Connection {
     return this.#waiting.length - this.#head;
   }
 
-  // Queues one request line (without its newline); resolves with `decode(answer
-  // line)`, or rejects with what decode throws. Decoding here, as the line
-  // arrives, saves every request a second promise.
-  send(line, decode = identity) {
+  // Queues one request (a JSON object, without newline), numbered; resolves
+  // with `decode(answer line without the id)`, or rejects with what decode
+  // throws. Decoding here, as the line arrives, saves every request a second
+  // promise. An aborted `signal` rejects the call with its reason.
+  send(line, decode = identity, signal = undefined) {
+    const id = this.#nextId++;
+    return this.#queue(`{"id":${id}${line.length > 2 ? ',' : ''}${line.slice(1)}`, decode, signal, id);
+  }
+
+  // Queues one raw request line as it is (no id is added or checked).
+  sendRaw(line, decode = identity, signal = undefined) {
+    return this.#queue(line, decode, signal, undefined);
+  }
+
+  #queue(line, decode, signal, id) {
     if (this.lost) return Promise.reject(this.lost);
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
-      this.#waiting.push({ resolve, reject, decode, sentAt: Date.now() });
+      const waiter = { resolve, reject, decode, sentAt: Date.now(), id, settled: false };
+      if (signal !== undefined) this.#watchAbort(waiter, signal);
+      this.#waiting.push(waiter);
       this.#append(line);
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
@@ -85,6 +104,26 @@ class Connection {
 
   close() {
     this.#fail(new TenetConnectionError('the client was closed'));
+  }
+
+  // The caller stops waiting; the request keeps its place, so the answers
+  // behind it still pair up, and its own answer is dropped on arrival.
+  #watchAbort(waiter, signal) {
+    const onAbort = () => {
+      if (waiter.settled) return;
+      waiter.settled = true;
+      waiter.reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const { resolve, reject } = waiter;
+    waiter.resolve = (value) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(value);
+    };
+    waiter.reject = (error) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(error);
+    };
   }
 
   // Lines are written straight into Buffers as UTF-8 (measured several times
@@ -133,9 +172,21 @@ class Connection {
       }
       const waiter = this.#waiting[this.#head];
       this.#waiting[this.#head++] = undefined;
+      let own = line;
+      if (waiter.id !== undefined) {
+        own = answerTo(line, waiter.id);
+        if (own === null) {
+          const error = new TenetConnectionError(`${this.#name} sent an answer out of step (expected id ${waiter.id}): ${line.slice(0, 120)}`);
+          if (!waiter.settled) waiter.reject(error);
+          this.#fail(error);
+          return;
+        }
+      }
+      if (waiter.settled) continue; // aborted: nobody waits for this answer
+      waiter.settled = true;
       let answer;
       try {
-        answer = waiter.decode(line);
+        answer = waiter.decode(own);
       } catch (error) {
         waiter.reject(error);
         continue;
@@ -172,9 +223,33 @@ class Connection {
     this.#chunks = [];
     this.#buffer = null;
     this.#used = 0;
-    for (let i = head; i < waiting.length; ++i) waiting[i].reject(this.lost);
+    for (let i = head; i < waiting.length; ++i) {
+      if (waiting[i].settled) continue;
+      waiting[i].settled = true;
+      waiting[i].reject(this.lost);
+    }
     this.#socket.destroy();
   }
 }
 
-module.exports = { Connection };
+// The answer `line` without its id, or null when it does not answer request
+// `id`. Only a line the server could not read (bad_json, too_large) is answered
+// without an id, and such an answer is an error, never a decision.
+function answerTo(line, id) {
+  const prefix = `{"id":${id}`;
+  if (line.startsWith(prefix)) {
+    const next = line[prefix.length];
+    if (next === ',') return `{${line.slice(prefix.length + 1)}`;
+    if (next === '}') return '{}';
+  }
+  let answer;
+  try {
+    answer = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  const unread = answer !== null && typeof answer === 'object' && answer.id == null;
+  return unread && answer.error !== null && typeof answer.error === 'object' ? line : null;
+}
+
+module.exports = { Connection, answerTo };

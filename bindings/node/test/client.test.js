@@ -263,3 +263,55 @@ test('a silent server times out', async (t) => {
   assert.ok(Date.now() - started < 3000);
   assert.equal(client.connected, false);
 });
+
+// ------------------------------------------------ interruptions (issue 20)
+// A call that stops waiting after its request was sent (aborted, timed out)
+// must never leave its answer to the next call.
+
+const { ScriptedServer } = require('../testing/scripted');
+
+const bob = { id: 'bob', role: 'basic', attrs: { kyc: 'verified', account_age_days: 3, country: 'DE', tags: [] } };
+
+test('an aborted call leaves its answer to nobody', async (t) => {
+  const server = new ScriptedServer({ delayMs: 1000 }); // alice's answers take a second
+  await server.start();
+  t.after(() => server.close());
+  const client = new Client(server.address, { tenant: 'acme', timeout: 5000 });
+  t.after(() => client.close());
+  const abort = new AbortController();
+  const doomed = client.check({ principal: alice, action: 'read', resource: alicesDoc }, { signal: abort.signal });
+  setTimeout(() => abort.abort(), 200);
+  await assert.rejects(doomed, { name: 'AbortError' });
+  const answer = await client.check({ principal: bob, action: 'read', resource: alicesDoc });
+  assert.deepEqual(answer.reasons, ['for:bob']);
+  assert.equal(answer.allowed, false);
+  await assert.rejects(client.check({ principal: alice, action: 'read', resource: alicesDoc }, { signal: AbortSignal.abort() }), {
+    name: 'AbortError',
+  });
+  const many = await Promise.all([1, 2, 3].map(() => client.check({ principal: bob, action: 'read', resource: alicesDoc })));
+  assert.deepEqual(many.map((a) => a.reasons), [['for:bob'], ['for:bob'], ['for:bob']]);
+});
+
+test('a timed-out call leaves its answer to nobody', async (t) => {
+  const server = new ScriptedServer({ delayMs: 1000 });
+  await server.start();
+  t.after(() => server.close());
+  const client = new Client(server.address, { tenant: 'acme', timeout: 300 });
+  t.after(() => client.close());
+  await assert.rejects(client.check({ principal: alice, action: 'read', resource: alicesDoc }), tenet.TenetTimeout);
+  assert.deepEqual((await client.check({ principal: bob, action: 'read', resource: alicesDoc })).reasons, ['for:bob']);
+});
+
+test('an answer with another id breaks the connection', async (t) => {
+  const server = new ScriptedServer({ stranger: true });
+  await server.start();
+  t.after(() => server.close());
+  const client = new Client(server.address, { tenant: 'acme', timeout: 5000 });
+  t.after(() => client.close());
+  const failure = await client.check({ principal: bob, action: 'read', resource: alicesDoc }).then(
+    (answer) => assert.fail(`resolved with ${JSON.stringify(answer)}`),
+    (error) => error,
+  );
+  assert.ok(failure instanceof tenet.TenetConnectionError && !(failure instanceof tenet.TenetTimeout), String(failure));
+  assert.equal(client.connected, false);
+});
