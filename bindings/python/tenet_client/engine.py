@@ -18,7 +18,9 @@ tree this package sits in (`build/libtenet.so` ...), then the system loader
 
 Thread-safety: an Engine may be shared by many threads (the C engine is
 thread-safe; each thread keeps its own response buffer). `reload` and
-`set_feature` may run while other threads decide.
+`set_feature` may run while other threads decide. `close` may too: it waits
+for the calls already inside the library to return, then frees the engine;
+every later call raises `EngineError` ("the engine is closed").
 """
 
 from __future__ import annotations
@@ -137,6 +139,10 @@ class Engine(DecisionCalls):
         self._local = threading.local()
         self._policy_version = 1
         self._handle = ctypes.c_void_p()
+        # Calls inside the C library right now, counted under _gate: close()
+        # frees the engine only when none is, and no call starts after it.
+        self._gate = threading.Condition(threading.Lock())
+        self._calls = 0
         error = ctypes.c_void_p()
         status = self._lib.tenet_engine_open(os.fsencode(directory), ctypes.byref(self._handle), ctypes.byref(error))
         if status != _OK:
@@ -156,10 +162,16 @@ class Engine(DecisionCalls):
         self.close()
 
     def close(self) -> None:
-        """Frees the engine; later calls raise. No call may be running."""
-        if self._handle:
-            self._lib.tenet_engine_close(self._handle)
-            self._handle = ctypes.c_void_p()
+        """Frees the engine once the calls in progress (other threads') have returned; later calls raise."""
+        gate = getattr(self, "_gate", None)
+        if gate is None:  # __init__ failed before the engine existed
+            return
+        with gate:
+            handle, self._handle = self._handle, ctypes.c_void_p()  # no call starts from here on
+            while self._calls:
+                gate.wait()
+            if handle:
+                self._lib.tenet_engine_close(handle)
 
     def __del__(self) -> None:
         try:
@@ -189,13 +201,18 @@ class Engine(DecisionCalls):
 
     def health(self) -> t.Health:
         """Always ok; `policy_version` counts this engine's successful reloads from 1."""
-        self._live()
+        self._enter()
+        self._leave()
         return t.Health(ok=True, policy_version=self._policy_version)
 
     def reload(self) -> t.Reload:
         """Recompiles the directory and swaps it in; on errors raises InvalidRequest and the old set stays."""
         error = ctypes.c_void_p()
-        status = self._lib.tenet_engine_reload(self._live(), ctypes.byref(error))
+        handle = self._enter()
+        try:
+            status = self._lib.tenet_engine_reload(handle, ctypes.byref(error))
+        finally:
+            self._leave()
         if status != _OK:
             raise self._error(status, error)
         self._policy_version += 1
@@ -207,9 +224,13 @@ class Engine(DecisionCalls):
         if not tenant:
             raise ValueError("no tenant: pass tenant= to the call or to the engine")
         error = ctypes.c_void_p()
-        status = self._lib.tenet_engine_set_feature(
-            self._live(), tenant.encode(), feature.encode(), state.encode(), ctypes.byref(error)
-        )
+        handle = self._enter()
+        try:
+            status = self._lib.tenet_engine_set_feature(
+                handle, tenant.encode(), feature.encode(), state.encode(), ctypes.byref(error)
+            )
+        finally:
+            self._leave()
         if status != _OK:
             raise self._error(status, error)
         return t.FeatureSwitched(tenant, feature, state)
@@ -230,10 +251,19 @@ class Engine(DecisionCalls):
 
     # ------------------------------------------------------------ internals
 
-    def _live(self) -> ctypes.c_void_p:
-        if not self._handle:
-            raise EngineError("TENET_INVALID_ARGUMENT", "the engine is closed")
-        return self._handle
+    def _enter(self) -> ctypes.c_void_p:
+        """The engine handle for one call into the library; pair with _leave()."""
+        with self._gate:
+            if not self._handle:
+                raise EngineError("TENET_INVALID_ARGUMENT", "the engine is closed")
+            self._calls += 1
+            return self._handle
+
+    def _leave(self) -> None:
+        with self._gate:
+            self._calls -= 1
+            if not self._calls and not self._handle:
+                self._gate.notify_all()  # close() waits for the last call
 
     def _decide(self, request: t.DecisionRequest) -> Any:
         return t.decode_response(request.op, self._call(_encode_bytes(request.to_wire(self.tenant))), True)
@@ -250,13 +280,18 @@ class Engine(DecisionCalls):
             buffer = local.buffer = ctypes.create_string_buffer(_INITIAL_BUFFER)
             local.written = ctypes.c_size_t()
         written = local.written
-        handle = self._live()
-        status = self._lib.tenet_engine_call_into(handle, line, len(line), buffer, len(buffer), ctypes.byref(written), None)
-        if status == _BUFFER_TOO_SMALL:
-            buffer = local.buffer = ctypes.create_string_buffer(written.value + 1)
+        handle = self._enter()
+        try:
             status = self._lib.tenet_engine_call_into(
                 handle, line, len(line), buffer, len(buffer), ctypes.byref(written), None
             )
+            if status == _BUFFER_TOO_SMALL:
+                buffer = local.buffer = ctypes.create_string_buffer(written.value + 1)
+                status = self._lib.tenet_engine_call_into(
+                    handle, line, len(line), buffer, len(buffer), ctypes.byref(written), None
+                )
+        finally:
+            self._leave()
         if status != _OK:
             raise EngineError(self._lib.tenet_status_name(status).decode(), "tenet_engine_call_into failed")
         return ctypes.string_at(buffer, written.value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -180,6 +181,54 @@ class Administration(unittest.TestCase):
         tenet.close()
         with self.assertRaises(EngineError):
             tenet.check(ALICE, "read", ALICES_DOC)
+
+    def test_close_while_other_threads_call(self) -> None:
+        # Issue 20: close() freed the engine under calls in flight (the
+        # interpreter crashed). Run in a child: a crash fails this test instead
+        # of ending the whole run. Every call either answers or raises
+        # "the engine is closed"; close() returns once the calls in flight are done.
+        child = subprocess.run([sys.executable, "-c", _CLOSE_WHILE_CALLING, str(POLICIES)],
+                               capture_output=True, text=True, timeout=120)
+        self.assertEqual(child.returncode, 0, f"stdout: {child.stdout}\nstderr: {child.stderr}")
+        self.assertEqual(child.stdout.strip(), "rounds 5 ok")
+
+
+_CLOSE_WHILE_CALLING = """
+import sys, threading, time
+sys.path[:0] = [%r, %r]
+from acme_fixtures import ALICE, ALICES_DOC
+from tenet_client.engine import Engine, EngineError
+
+for round in range(5):
+    engine = Engine(sys.argv[1], tenant="acme")
+    started = threading.Barrier(5)
+    outcomes = []
+
+    def call():
+        started.wait(timeout=30)
+        for _ in range(200000):  # bounded; ends at the first "closed"
+            try:
+                if not engine.check(ALICE, "read", ALICES_DOC):
+                    outcomes.append("wrong answer")
+                    return
+                engine.reload() if _ %% 5000 == 4999 else None
+            except EngineError as closed:
+                outcomes.append("closed" if "closed" in str(closed) else repr(closed))
+                return
+        outcomes.append("never closed")
+
+    threads = [threading.Thread(target=call) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    started.wait(timeout=30)
+    time.sleep(0.05)
+    engine.close()
+    for thread in threads:
+        thread.join(timeout=60)
+    if outcomes != ["closed"] * 4:
+        sys.exit("round %%d: %%s" %% (round, outcomes))
+print("rounds 5 ok")
+""" % (str(HERE), str(HERE.parent))
 
 
 @unittest.skipIf(MISSING, MISSING)
