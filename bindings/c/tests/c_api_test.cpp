@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "bindings/cpp/tests/scripted_server.hpp"
 #include "tenet/tenet.h"
 #include "tests/support/server_process.hpp"
 #include "tests/support/command_output.hpp"
@@ -589,6 +590,77 @@ TEST(CClient, ServerRestartInTheMiddle) {
   ASSERT_TRUE(restarted.started()) << restarted.error();
   EXPECT_EQ(client_call(over_tcp.get(), alice_reads()).body()["decision"], "allow");
   EXPECT_EQ(client_call(over_unix.get(), alice_reads()).body()["decision"], "allow");
+}
+
+// ------------------------------------------- interruptions, idle closes (issue 20)
+
+using tenet::test_support::ScriptedServer;
+
+// Waits (bounded) until the server holds no connection but the one asking.
+bool idle_connections_closed(const LiveServer& server) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < until) {
+    const ClientPtr probe = connect(server.socket_path().string());
+    if (probe == nullptr) return false;
+    const json stats = client_call(probe.get(), R"({"op":"stats"})").body();
+    if (stats.is_object() && stats.contains("connections") &&
+        stats["connections"].value("current", -1) == 1) {
+      return true;
+    }
+    std::this_thread::sleep_for(Millis(50));
+  }
+  return false;
+}
+
+TEST(CClient, AConnectionClosedWhileIdleIsReplaced) {
+  const LiveServer server({"--idle-timeout", "1"});
+  ASSERT_TRUE(server.process.started()) << server.process.error();
+  const ClientPtr over_tcp = connect(server.tcp_address());
+  const ClientPtr over_unix = connect(server.socket_path().string());
+  ASSERT_NE(over_tcp, nullptr);
+  ASSERT_NE(over_unix, nullptr);
+  ASSERT_EQ(client_call(over_tcp.get(), alice_reads()).body()["decision"], "allow");
+  ASSERT_EQ(client_call(over_unix.get(), alice_reads()).body()["decision"], "allow");
+  ASSERT_TRUE(idle_connections_closed(server)) << "the server's idle timeout closes both";
+  for (tenet_client* client : {over_tcp.get(), over_unix.get()}) {
+    const Answer answer = client_call(client, alice_reads());
+    EXPECT_EQ(answer.status, TENET_OK) << answer.message;
+    EXPECT_EQ(answer.body()["decision"], "allow") << answer.line;
+  }
+}
+
+TEST(CClient, ARequestCrossingTheIdleCloseIsSentOnceMore) {
+  // The server closes the kept connection as the second request arrives.
+  const ScriptedServer server([](const ScriptedServer::Request& r) {
+    return ScriptedServer::Script{.action = r.connection == 1 && r.index == 2
+                                                ? ScriptedServer::Action::close
+                                                : ScriptedServer::Action::answer};
+  });
+  const ClientPtr client = connect(server.address());
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(client_call(client.get(), R"({"id":1,"op":"check","principal":{"id":"bob"}})").line,
+            R"({"decision":"deny","id":1,"reasons":["for:bob"]})");
+  const Answer again =
+      client_call(client.get(), R"({"id":2,"op":"check","principal":{"id":"carol"}})");
+  EXPECT_EQ(again.status, TENET_OK) << again.message;
+  EXPECT_EQ(again.line, R"({"decision":"deny","id":2,"reasons":["for:carol"]})");
+  EXPECT_EQ(server.connections(), 2);
+}
+
+TEST(CClient, TheCallAfterATimedOutOneGetsItsOwnAnswer) {
+  // alice's answer comes after a second, when the client has given up on it.
+  const ScriptedServer server([](const ScriptedServer::Request& r) {
+    const bool slow = r.body["principal"].value("id", "") == "alice";
+    return ScriptedServer::Script{.delay = Millis(slow ? 1000 : 0)};
+  });
+  const ClientPtr client = connect(server.address(), nullptr, 300);
+  ASSERT_NE(client, nullptr);
+  const Answer timed_out =
+      client_call(client.get(), R"({"id":1,"op":"check","principal":{"id":"alice"}})");
+  EXPECT_EQ(timed_out.status, TENET_TIMEOUT) << timed_out.message;
+  const Answer own = client_call(client.get(), R"({"id":2,"op":"check","principal":{"id":"bob"}})");
+  EXPECT_EQ(own.status, TENET_OK) << own.message;
+  EXPECT_EQ(own.line, R"({"decision":"deny","id":2,"reasons":["for:bob"]})");
 }
 
 }  // namespace

@@ -17,8 +17,10 @@
 #include <sstream>
 #include <string>
 #include <tenet/client.hpp>
+#include <thread>
 #include <vector>
 
+#include "bindings/cpp/tests/scripted_server.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/command_output.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -389,6 +391,118 @@ TEST(AsyncClient, ErrorsReachTheCoroutine) {
   tc::asio::co_spawn(context, ask(), tc::asio::detached);
   context.run_for(std::chrono::seconds(10));
   EXPECT_EQ(code, "invalid_request");
+}
+
+// ------------------------------------------- interruptions, idle closes (issue 20)
+
+using tenet::test_support::ScriptedServer;
+using Action = ScriptedServer::Action;
+
+// `who` reads alice's document (the scripted server answers "for:WHO").
+tc::CheckRequest asks(const std::string& who) {
+  tc::CheckRequest request = reads("alice");
+  request.principal.id = who;
+  return request;
+}
+
+// Waits (bounded) until the server holds no connection but the one asking.
+bool idle_connections_closed(const LiveServer& server) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < until) {
+    tc::Client probe(server.unix_socket(), {.timeout = Millis(5000)});
+    if (probe.stats()["connections"].value("current", -1) == 1) return true;
+    std::this_thread::sleep_for(Millis(50));
+  }
+  return false;
+}
+
+TEST(Client, AConnectionClosedWhileIdleIsReplaced) {
+  START(server, {"--idle-timeout", "1"});
+  tc::Client over_tcp(server.tcp(), {.timeout = Millis(5000)});
+  tc::Client over_unix(server.unix_socket(), {.timeout = Millis(5000)});
+  ASSERT_TRUE(over_tcp.check(reads("alice")).allowed);
+  ASSERT_TRUE(over_unix.check(reads("alice")).allowed);
+  ASSERT_TRUE(idle_connections_closed(server)) << "the server's idle timeout closes both";
+  EXPECT_TRUE(over_tcp.check(reads("alice")).allowed);
+  EXPECT_EQ(over_unix.call_line(R"({"id":7,"op":"health"})").substr(0, 15), R"({"id":7,"ok":tr)");
+}
+
+TEST(Client, ARequestCrossingTheIdleCloseIsSentOnceMore) {
+  // The server closes the kept connection as the second request arrives
+  // (unanswered): the client sends it again on a new connection.
+  const ScriptedServer server([](const ScriptedServer::Request& r) {
+    return ScriptedServer::Script{.action = r.connection == 1 && r.index == 2 ? Action::close
+                                                                              : Action::answer};
+  });
+  tc::Client client(tc::Endpoint::parse(server.address()), {.timeout = Millis(5000)});
+  EXPECT_EQ(client.check(asks("bob")).reasons, std::vector<std::string>{"for:bob"});
+  EXPECT_EQ(client.check(asks("carol")).reasons, std::vector<std::string>{"for:carol"});
+  EXPECT_EQ(server.connections(), 2);
+  EXPECT_EQ(server.requests(), 3);
+}
+
+TEST(Client, ARequestIsNeverSentTwiceOnAFreshConnectionOrAfterPartOfItsAnswer) {
+  // A close on a connection opened for this very call, and a close after half
+  // an answer: the server may have acted, so the call fails instead.
+  const ScriptedServer server([](const ScriptedServer::Request& r) {
+    if (r.connection == 1 && r.index == 2)
+      return ScriptedServer::Script{.action = Action::half_answer_then_close};
+    if (r.connection == 2) return ScriptedServer::Script{.action = Action::close};
+    return ScriptedServer::Script{};
+  });
+  tc::Client client(tc::Endpoint::parse(server.address()), {.timeout = Millis(5000)});
+  EXPECT_TRUE(client.check(asks("alice")).allowed);
+  EXPECT_THROW((void)client.check(asks("bob")), tc::ConnectionError);
+  EXPECT_THROW((void)client.check(asks("carol")), tc::ConnectionError);
+  EXPECT_EQ(server.requests(), 3);
+  EXPECT_EQ(client.check(asks("dave")).reasons, std::vector<std::string>{"for:dave"});
+}
+
+TEST(Client, TheCallAfterATimedOutOneGetsItsOwnAnswer) {
+  // alice's answer comes after a second, after the client gave up on it;
+  // bob's request must not read it.
+  const ScriptedServer server([](const ScriptedServer::Request& r) {
+    const bool slow = r.body["principal"].value("id", "") == "alice";
+    return ScriptedServer::Script{.delay = Millis(slow ? 1000 : 0)};
+  });
+  tc::Client client(tc::Endpoint::parse(server.address()), {.timeout = Millis(300)});
+  EXPECT_THROW((void)client.check(asks("alice")), tc::TimeoutError);
+  const tc::Decision bob = client.check(asks("bob"));
+  EXPECT_FALSE(bob.allowed);
+  EXPECT_EQ(bob.reasons, std::vector<std::string>{"for:bob"});
+  EXPECT_THROW((void)client.call_line(R"({"id":"a","op":"check","principal":{"id":"alice"}})"),
+               tc::TimeoutError);
+  EXPECT_EQ(client.call_line(R"({"id":"b","op":"check","principal":{"id":"bob"}})"),
+            R"({"decision":"deny","id":"b","reasons":["for:bob"]})");
+}
+
+TEST(Client, AnAnswerWithAnotherIdBreaksTheConnection) {
+  // An answer left on the connection by anyone: a typed call refuses it.
+  tc::asio::io_context context;
+  tc::asio::ip::tcp::acceptor acceptor(context, {tc::asio::ip::make_address("127.0.0.1"), 0});
+  const auto port = acceptor.local_endpoint().port();
+  std::thread peer([&] {
+    tc::asio::ip::tcp::socket socket = acceptor.accept();
+    std::string line;
+    tc::asio::read_until(socket, tc::asio::dynamic_buffer(line), '\n');
+    tc::asio::write(socket, tc::asio::buffer(std::string(
+                                R"({"id":999,"decision":"allow","reasons":["for:alice"]})"
+                                "\n")));
+    boost::system::error_code ignored;
+    tc::asio::read(socket, tc::asio::dynamic_buffer(line), ignored);  // until the client closes
+  });
+  {
+    tc::Client client(tc::Endpoint::tcp("127.0.0.1", port), {.timeout = Millis(5000)});
+    try {
+      (void)client.check(asks("bob"));
+      ADD_FAILURE() << "returned another request's answer";
+    } catch (const tc::TimeoutError& e) {
+      ADD_FAILURE() << e.what();
+    } catch (const tc::ConnectionError&) {
+    }
+    EXPECT_FALSE(client.is_open());
+  }
+  peer.join();
 }
 
 }  // namespace

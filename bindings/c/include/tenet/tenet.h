@@ -130,8 +130,13 @@ TENET_API tenet_status tenet_client_connect(const char* address, const char* tok
 /* Sends one request line (any op) and waits for its response line, as
  * tenet_engine_call. A lost connection or timeout fails the call
  * (TENET_CONNECTION_ERROR / TENET_TIMEOUT) and closes it; the next call
- * reconnects (and says hello again). NOT thread-safe: one thread at a time
- * per client (use one client per thread). */
+ * reconnects (and says hello again), so a late answer to a failed call is
+ * never returned to a later one. A connection the server closed while idle
+ * (its --idle-timeout, a restart) is replaced without an error; when that
+ * close crosses the request (no byte of the answer received) the request is
+ * sent once more on a new connection (decision ops only read; set_feature
+ * and reload twice leave the same state). NOT thread-safe: one thread at a
+ * time per client (use one client per thread). */
 TENET_API tenet_status tenet_client_call(tenet_client* client, const char* request, size_t length,
                                          char** response, size_t* response_length,
                                          tenet_error** error);

@@ -14,6 +14,21 @@
 // close the connection; the next call reconnects (and says `hello` again).
 // Every exchange is bounded by Options::timeout.
 //
+// A call never returns another request's answer. Typed calls number their
+// requests and check the id each answer echoes. And a connection whose
+// request/answer pairing is uncertain is never used again: an exchange that
+// did not read all its answers (a timeout, an error, an exception, a
+// coroutine destroyed mid-call) leaves it marked out of step, and the next
+// call opens a new connection.
+//
+// A connection the server closed while it was idle (its --idle-timeout, a
+// restart between calls) is replaced before sending. If the close crosses the
+// request (end of stream or reset on a connection idle since the last call,
+// not one byte of the answer received) the request is sent once more on a
+// new connection: the server answered nothing, so it did not act on it, or
+// acted and died before answering; decision ops only read, so asking twice
+// is safe, and set_feature / reload done twice leave the same state.
+//
 // Client is synchronous: it runs its own io_context inside each call.
 // AsyncClient is the same API as `asio::awaitable`s on an executor the caller
 // runs. `check_many` (and `call_lines`) pipeline: every request is written on
@@ -349,6 +364,7 @@ class AsyncClient {
     socket_.shutdown(Socket::shutdown_both, ignored);
     socket_.close(ignored);
     buffer_.clear();
+    in_step_ = false;
   }
 
   // Opens the connection (closing any open one) and, with a token, says hello.
@@ -383,6 +399,7 @@ class AsyncClient {
     }
     deadline.cancel();
     session_.reset();
+    in_step_ = true;  // a new connection: nothing in flight
     if (options_.token) {
       // Built outside the co_await: GCC 12 miscompiles ("array used as
       // initializer") an initializer list inside a co_await expression.
@@ -390,11 +407,13 @@ class AsyncClient {
       const json response = codec::parse_response(co_await exchange_line(std::move(hello)));
       if (response.contains("error")) close();
       codec::throw_if_error(response);
+      in_step_ = false;  // until the session is set: a throw below leaves it unusable
       Session session;
       if (const auto t = response.find("tenant"); t != response.end() && t->is_string())
         session.tenant = *t;
       session.version = response.value("version", "");
       session_ = std::move(session);
+      in_step_ = true;
     }
   }
 
@@ -482,8 +501,9 @@ class AsyncClient {
   // One request line (without '\n') → its response line (without '\n').
   asio::awaitable<std::string> call_line(std::string_view line) {
     check_one_line(line);
-    co_await ensure_connected();
-    co_return co_await exchange_line(std::string(line));
+    const bool idle = co_await ensure_connected();
+    std::vector<std::string> lines = co_await exchange(std::string(line) + '\n', 1, idle);
+    co_return std::move(lines.front());
   }
 
   // Pipelined raw lines: one response per request, in order.
@@ -493,8 +513,8 @@ class AsyncClient {
       check_one_line(line);
       (payload += line) += '\n';
     }
-    co_await ensure_connected();
-    co_return co_await exchange(std::move(payload), lines.size());
+    const bool idle = co_await ensure_connected();
+    co_return co_await exchange(std::move(payload), lines.size(), idle);
   }
 
  private:
@@ -537,48 +557,94 @@ class AsyncClient {
     }
   }
 
-  asio::awaitable<void> ensure_connected() {
-    if (!socket_.is_open()) co_await connect();
+  // A connection in step with the server, opened (again) if need be. True
+  // when it is one kept from an earlier call (idle since), false when new.
+  asio::awaitable<bool> ensure_connected() {
+    if (socket_.is_open() && in_step_ && idle_connection_usable()) co_return true;
+    co_await connect();
+    co_return false;
+  }
+
+  // Whether a connection idle since the last call can carry a request: not
+  // closed by the server (end of stream, reset) and holding no bytes nobody
+  // asked for. Peeks without blocking; reads nothing.
+  bool idle_connection_usable() {
+    if (!buffer_.empty()) return false;
+    boost::system::error_code error;
+    socket_.non_blocking(true, error);
+    if (error) return false;
+    char byte = 0;
+    socket_.receive(asio::buffer(&byte, 1), Socket::message_peek, error);
+    boost::system::error_code ignored;
+    socket_.non_blocking(false, ignored);
+    return error == asio::error::would_block;
+  }
+
+  static bool closed_by_peer(const boost::system::error_code& error) {
+    return error == asio::error::eof || error == asio::error::connection_reset ||
+           error == asio::error::broken_pipe;
   }
 
   asio::awaitable<std::string> exchange_line(std::string line) {
     line += '\n';
-    std::vector<std::string> lines = co_await exchange(std::move(line), 1);
+    std::vector<std::string> lines = co_await exchange(std::move(line), 1, false);
     co_return std::move(lines.front());
   }
 
   // Writes `payload` (complete lines) while reading `count` response lines.
   // The write runs alongside the reads, so a long pipeline can not deadlock
-  // against the server's own writes.
-  asio::awaitable<std::vector<std::string>> exchange(std::string payload, std::size_t count) {
-    Deadline deadline(executor_, socket_, options_.timeout);
-    auto write_state = std::make_shared<WriteState>();
-    write_state->payload = std::move(payload);
-    asio::async_write(socket_, asio::buffer(write_state->payload),
-                      [write_state](const boost::system::error_code& error, std::size_t) {
-                        write_state->error = error;
-                      });
-    std::vector<std::string> lines;
-    lines.reserve(count);
-    try {
-      while (lines.size() < count) {
-        const std::size_t length = co_await asio::async_read_until(
-            socket_, asio::dynamic_buffer(buffer_, options_.max_response_line), '\n',
-            asio::use_awaitable);
-        lines.emplace_back(buffer_, 0, length - 1);
-        buffer_.erase(0, length);
+  // against the server's own writes. `idle`: the connection was kept from an
+  // earlier call, so a close by the server before any answer byte means it
+  // closed an idle connection: the payload is sent once more on a new one.
+  asio::awaitable<std::vector<std::string>> exchange(std::string payload, std::size_t count,
+                                                     bool idle) {
+    for (;;) {
+      std::vector<std::string> lines;
+      bool send_again = false;
+      {
+        Deadline deadline(executor_, socket_, options_.timeout);
+        // Out of step until the last answer is read: whatever ends this
+        // exchange early (even the coroutine's destruction) leaves it so.
+        in_step_ = false;
+        auto write_state = std::make_shared<WriteState>();
+        // Kept only while it may have to be sent again.
+        write_state->payload = idle ? payload : std::move(payload);
+        asio::async_write(socket_, asio::buffer(write_state->payload),
+                          [write_state](const boost::system::error_code& error, std::size_t) {
+                            write_state->error = error;
+                          });
+        lines.reserve(count);
+        try {
+          while (lines.size() < count) {
+            const std::size_t length = co_await asio::async_read_until(
+                socket_, asio::dynamic_buffer(buffer_, options_.max_response_line), '\n',
+                asio::use_awaitable);
+            lines.emplace_back(buffer_, 0, length - 1);
+            buffer_.erase(0, length);
+          }
+        } catch (const boost::system::system_error& e) {
+          const bool nothing_answered = lines.empty() && buffer_.empty();
+          close();
+          if (deadline.expired()) {
+            throw TimeoutError("no response from " + endpoint_.to_string() + " within " +
+                               std::to_string(options_.timeout.count()) + " ms");
+          }
+          send_again = idle && nothing_answered &&
+                       (closed_by_peer(e.code()) || closed_by_peer(write_state->error));
+          if (!send_again) {
+            const std::string why =
+                write_state->error ? write_state->error.message() : e.code().message();
+            throw ConnectionError("connection to " + endpoint_.to_string() + " lost: " + why);
+          }
+        }
+        if (!send_again) {
+          in_step_ = true;
+          co_return lines;
+        }
       }
-    } catch (const boost::system::system_error& e) {
-      close();
-      if (deadline.expired()) {
-        throw TimeoutError("no response from " + endpoint_.to_string() + " within " +
-                           std::to_string(options_.timeout.count()) + " ms");
-      }
-      const std::string why =
-          write_state->error ? write_state->error.message() : e.code().message();
-      throw ConnectionError("connection to " + endpoint_.to_string() + " lost: " + why);
+      idle = false;  // once: the new connection is not idle
+      co_await connect();
     }
-    co_return lines;
   }
 
   struct WriteState {
@@ -595,23 +661,27 @@ class AsyncClient {
   }
 
   asio::awaitable<std::vector<json>> call_many_typed(std::vector<json> requests) {
-    co_await ensure_connected();
+    const bool idle = co_await ensure_connected();
     const std::uint64_t first = next_id_;
     std::string payload;
     for (json& request : requests) {
       request["id"] = next_id_++;
       (payload += request.dump()) += '\n';
     }
-    const std::vector<std::string> lines = co_await exchange(std::move(payload), requests.size());
+    const std::vector<std::string> lines =
+        co_await exchange(std::move(payload), requests.size(), idle);
     std::vector<json> responses;
     responses.reserve(lines.size());
     for (std::size_t i = 0; i < lines.size(); ++i) {
-      json response = codec::parse_response(lines[i]);
-      const auto id = response.find("id");
+      json response = json::parse(lines[i], nullptr, false);
+      const auto id = response.is_object() ? response.find("id") : response.end();
       const bool in_step =
           id != response.end() && id->is_number_unsigned() && id->get<std::uint64_t>() == first + i;
-      // A server that cannot read a line (bad_json, too_large) answers id null.
-      if (!in_step && !(id != response.end() && id->is_null() && response.contains("error"))) {
+      // Only a line the server could not read (bad_json, too_large) is
+      // answered without its id, and that answer is an error, never a decision.
+      const bool unread = response.is_object() && (id == response.end() || id->is_null()) &&
+                          response.contains("error");
+      if (!in_step && !unread) {
         close();
         throw ConnectionError("response out of step: expected id " + std::to_string(first + i) +
                               ", got " + lines[i]);
@@ -633,6 +703,7 @@ class AsyncClient {
   std::string buffer_;  // bytes read past the last complete line
   std::uint64_t next_id_ = 1;
   std::optional<Session> session_;
+  bool in_step_ = false;  // open, said hello, and every answer asked for was read
 };
 
 // ----------------------------------------------------------------- Client
