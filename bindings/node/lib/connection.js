@@ -232,9 +232,10 @@ class Connection {
   }
 }
 
-// The answer `line` without its id, or null when it does not answer request
-// `id`. Only a line the server could not read (bad_json, too_large) is answered
-// without an id, and such an answer is an error, never a decision.
+// The answer `line` (without its id when `tenet serve` wrote it first), or null
+// when it does not answer request `id`. Only a line the server could not read
+// (bad_json, too_large) is answered without an id, and such an answer is an
+// error, never a decision.
 function answerTo(line, id) {
   const prefix = `{"id":${id}`;
   if (line.startsWith(prefix)) {
@@ -248,8 +249,9 @@ function answerTo(line, id) {
   } catch {
     return null;
   }
-  const unread = answer !== null && typeof answer === 'object' && answer.id == null;
-  return unread && answer.error !== null && typeof answer.error === 'object' ? line : null;
+  if (answer === null || typeof answer !== 'object') return null;
+  if (answer.id === id) return line; // not `tenet serve`'s layout (id first), but its answer
+  return answer.id == null && answer.error !== null && typeof answer.error === 'object' ? line : null;
 }
 
 module.exports = { Connection, answerTo };

@@ -110,14 +110,19 @@ def answer_to(line: bytes, request_id: int) -> bytes:
     rest = line[len(prefix) : len(prefix) + 1]
     if line.startswith(prefix) and rest in (b",", b"}"):
         return b"{" + line[len(prefix) + 1 :] if rest == b"," else b"{}"
-    # Only a line the server could not read (bad_json, too_large) is answered
-    # without its id, and such an answer is an error, never a decision.
+    # Not `tenet serve`'s layout: read the id from the JSON. Only a line the
+    # server could not read (bad_json, too_large) is answered without its id,
+    # and such an answer is an error, never a decision.
     try:
         answer = decode_line(line)
     except ValueError:
         answer = None
-    if isinstance(answer, dict) and answer.get("id") is None and isinstance(answer.get("error"), dict):
-        return line
+    if isinstance(answer, dict):
+        echoed = answer.get("id")
+        if type(echoed) is int and echoed == request_id:
+            return line
+        if echoed is None and isinstance(answer.get("error"), dict):
+            return line
     raise OutOfStep(f"an answer out of step (expected id {request_id}): {line[:120]!r}; connection closed")
 
 
