@@ -378,6 +378,33 @@ class Interruptions(unittest.TestCase):
                     self.assertEqual(answer.reasons, ("for:bob",), "another request's answer")
                     self.assertFalse(answer)
 
+    def test_the_issue_scenario_against_a_real_server(self) -> None:
+        # The server is stopped (SIGSTOP) while alice's check is interrupted and
+        # while bob's is sent, so alice's answer (allow, acme:owner-reads) is
+        # still to come when bob's request goes out.
+        server = TenetServer()
+        try:
+            for address in (server.tcp_address, server.unix_path):
+                with self.subTest(address=address), Client(address, tenant="acme", timeout=10) as client:
+                    self.assertTrue(client.check(ALICE, "read", ALICES_DOC))
+                    server.process.send_signal(signal.SIGSTOP)
+                    resume = threading.Timer(0.3, server.process.send_signal, (signal.SIGCONT,))
+                    try:
+                        self.interrupt_after(0.2, KeyboardInterrupt)
+                        with self.assertRaises(KeyboardInterrupt):
+                            client.check(ALICE, "read", ALICES_DOC)
+                        signal.setitimer(signal.ITIMER_REAL, 0)
+                        resume.start()
+                        answer = client.check(BOB, "read", ALICES_DOC)
+                    finally:
+                        server.process.send_signal(signal.SIGCONT)
+                        if resume.is_alive():
+                            resume.join(timeout=10)
+                    self.assertFalse(answer, "bob got alice's decision")
+                    self.assertEqual(answer.reasons, ("no_permit",))
+        finally:
+            server.close()
+
     def test_an_interrupted_pipeline_leaves_nothing_behind(self) -> None:
         with ScriptedServer(delay=1.0) as server, Client(server.address, tenant="acme", timeout=5) as client:
             self.interrupt_after(0.2, _Deadline)
