@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import threading
@@ -347,6 +348,21 @@ class Failures(unittest.TestCase):
 BOB = Principal("bob", "basic", {"kyc": "verified", "account_age_days": 3, "country": "DE", "tags": []})
 
 
+def _stopped(pid: int) -> bool:
+    """Waits (bounded) until every thread of `pid` is stopped: SIGSTOP takes effect asynchronously."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            states = [open(f"/proc/{pid}/task/{task}/stat").read().rsplit(")", 1)[1].split()[0]
+                      for task in os.listdir(f"/proc/{pid}/task")]
+        except OSError:
+            states = []
+        if states and all(state in ("T", "t") for state in states):
+            return True
+        time.sleep(0.01)
+    return False
+
+
 class _Deadline(Exception):
     """What a signal-based deadline (an alarm handler) raises in the middle of a call."""
 
@@ -388,6 +404,7 @@ class Interruptions(unittest.TestCase):
                 with self.subTest(address=address), Client(address, tenant="acme", timeout=10) as client:
                     self.assertTrue(client.check(ALICE, "read", ALICES_DOC))
                     server.process.send_signal(signal.SIGSTOP)
+                    self.assertTrue(_stopped(server.process.pid), "SIGSTOP did not stop the server")
                     resume = threading.Timer(0.3, server.process.send_signal, (signal.SIGCONT,))
                     try:
                         self.interrupt_after(0.2, KeyboardInterrupt)
