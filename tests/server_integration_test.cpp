@@ -887,4 +887,47 @@ TEST(ServerIntegration, FifoInThePolicyFolderDoesNotHangTheAdminThread) {
   EXPECT_EQ(server.wait_exit(Millis(20000)), 0) << server.stderr_text();
 }
 
+// A tenant file cut down to its comments (a botched upload, a half-synced
+// checkout) compiles, so the reload used to drop that partner without a
+// word. The reload op refuses it unless told `allow_removal`; SIGHUP always
+// refuses it. Both name the tenants.
+TEST(ServerIntegration, ReloadThatRemovesATenantIsRefusedUnlessAllowed) {
+  TempDir dir;
+  const fs::path policies = dir.path() / "policies";
+  copy_policies(policies);
+  START_SERVER(server, policies.string(), {});
+  LineClient client = connect_tcp(server);
+  const std::string cedar_allowed = parse(client.request(cedar_check("1", "u1"))).dump();
+  ASSERT_NE(cedar_allowed.find("allow"), std::string::npos) << cedar_allowed;
+  const json before = parse(client.request(R"({"op":"health"})"));
+
+  write_text(policies / "tenants" / "cedar.tenet", "// Cedar Markets: gone for now.\n");
+  const json refused = parse(client.request(R"({"id":"r","op":"reload"})", Millis(20000)));
+  EXPECT_EQ(error_code(refused), "invalid_request") << refused;
+  EXPECT_EQ(refused["removed_tenants"], json::array({"cedar"})) << refused;
+  EXPECT_NE(refused.dump().find("allow_removal"), std::string::npos) << refused;
+  EXPECT_EQ(refused["policy_version"], before["policy_version"]) << refused;
+  EXPECT_EQ(parse(client.request(cedar_check("1", "u1"))).dump(), cedar_allowed);
+
+  // SIGHUP: refused as well, and logged with the tenant's name.
+  ASSERT_TRUE(server.signal(SIGHUP));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (server.stderr_text().find(R"("removed_tenants":"cedar")") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(Millis(20));
+  }
+  EXPECT_NE(server.stderr_text().find(R"("removed_tenants":"cedar")"), std::string::npos)
+      << server.stderr_text();
+  EXPECT_EQ(parse(client.request(R"({"op":"health"})"))["policy_version"],
+            before["policy_version"]);
+  EXPECT_EQ(parse(client.request(cedar_check("1", "u1"))).dump(), cedar_allowed);
+
+  const json allowed =
+      parse(client.request(R"({"id":"r2","op":"reload","allow_removal":true})", Millis(20000)));
+  EXPECT_EQ(allowed["ok"], true) << allowed;
+  EXPECT_EQ(allowed["removed_tenants"], json::array({"cedar"})) << allowed;
+  EXPECT_NE(parse(client.request(cedar_check("1", "u1"))).dump().find("unknown_tenant"),
+            std::string::npos);
+}
+
 }  // namespace
