@@ -930,4 +930,45 @@ TEST(ServerIntegration, ReloadThatRemovesATenantIsRefusedUnlessAllowed) {
             std::string::npos);
 }
 
+// ------------------------------------------------------------------ start-up validation
+
+// `tenet serve` with these extra arguments must exit 2 before listening,
+// with a message that contains every one of `expected`.
+void expect_refused_at_start(const std::vector<std::string>& arguments,
+                             const std::vector<std::string>& expected) {
+  std::vector<std::string> all{kPolicies, "--listen", "127.0.0.1:0"};
+  all.insert(all.end(), arguments.begin(), arguments.end());
+  ServerProcess server(kBinary, all, 1, Millis(10000));
+  EXPECT_FALSE(server.started()) << arguments.back();
+  EXPECT_EQ(server.wait_exit(Millis(10000)), 2) << server.stderr_text();
+  for (const std::string& text : expected)
+    EXPECT_NE(server.stderr_text().find(text), std::string::npos) << server.stderr_text();
+}
+
+TEST(ServerIntegration, StartRefusesAStateFileItCouldNeverWrite) {
+  TempDir dir;
+  const std::string missing = (dir.path() / "no-such-dir" / "state.json").string();
+  expect_refused_at_start({"--state", missing}, {missing, "no-such-dir", "does not exist"});
+  expect_refused_at_start({"--state", dir.path().string()},
+                          {dir.path().string(), "is a directory"});
+}
+
+TEST(ServerIntegration, StartRefusesAStateFileWithAnUnknownKey) {
+  TempDir dir;
+  const fs::path state = dir.path() / "state.json";
+  write_text(state, R"({"feature":{"cedar":{"margin":"on"}}})");
+  expect_refused_at_start({"--state", state.string()}, {state.string(), "unknown key \"feature\""});
+}
+
+TEST(ServerIntegration, StartRefusesAnEmptyOrMissingTokenFile) {
+  TempDir dir;
+  const fs::path empty = dir.path() / "tokens";
+  write_text(empty, "# no tokens yet\n\n");
+  expect_refused_at_start({"--tokens", empty.string()}, {empty.string(), "no tokens"});
+  expect_refused_at_start({"--tokens", dir.path().string()},
+                          {dir.path().string(), "is a directory"});
+  const std::string missing = (dir.path() / "missing").string();
+  expect_refused_at_start({"--tokens", missing}, {missing, "No such file or directory"});
+}
+
 }  // namespace
