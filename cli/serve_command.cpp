@@ -117,7 +117,8 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                          "Serve decisions over newline-delimited JSON (PROTOCOL.md) on TCP and/or "
                          "a Unix socket. Exit status: 0 "
                          "after a graceful drain (SIGTERM/SIGINT), 1 policy errors at start, 2 "
-                         "usage or I/O error. SIGHUP reloads.");
+                         "usage or I/O error. SIGHUP reloads (never removing a tenant: the reload op with "
+                         "\"allow_removal\":true does).");
   command->add_option("DIR", options->directory, "Policy directory")->required();
   command->add_option(
       "--listen", options->listen,

@@ -1,9 +1,15 @@
 #include "grammar/loader.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <fstream>
-#include <sstream>
+#include <cerrno>
+#include <cstdint>
+#include <string_view>
 #include <system_error>
+#include <utility>
 
 namespace tenet {
 namespace {
@@ -22,51 +28,111 @@ struct Found {
   fs::path path;
 };
 
-// Every *.tenet regular file below `directory`, sorted by relative path bytes.
-std::vector<Found> find_policy_files(const fs::path& directory, std::vector<std::string>& io_errors) {
+// Every *.tenet entry below `root` (already resolved), sorted by relative
+// path bytes. Entries whose names start with '.' are skipped, folders
+// included: a Kubernetes ConfigMap mount shows every file twice otherwise
+// (`NAME -> ..data/NAME` and `..2024_01_01_.../NAME`), and editors and VCS
+// keep their own files there. Symbolic links to folders are not followed
+// (no loops, no tree outside the release); links to files are, when read.
+// A folder that cannot be listed is an error: skipping it would drop policies
+// or tests without a word.
+std::vector<Found> find_policy_files(const fs::path& root, const fs::path& shown_root,
+                                     std::vector<std::string>& io_errors) {
   std::vector<Found> found;
-  std::error_code error;
-  auto it = fs::recursive_directory_iterator(directory, fs::directory_options::none, error);
-  if (error) {
-    io_errors.push_back(directory.string() + ": cannot read directory: " + error.message());
-    return found;
-  }
-  for (const auto end = fs::recursive_directory_iterator(); it != end; it.increment(error)) {
-    if (error) {
-      io_errors.push_back(directory.string() + ": cannot read directory: " + error.message());
-      return found;
+  std::vector<fs::path> pending{fs::path()};  // relative to root; an explicit stack, no recursion
+  while (!pending.empty()) {
+    const fs::path relative = std::move(pending.back());
+    pending.pop_back();
+    const fs::path folder = relative.empty() ? root : root / relative;
+    const std::string shown = relative.empty() ? shown_root.string() : relative.generic_string();
+    std::error_code error;
+    for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+      const fs::directory_entry& entry = *it;
+      const std::string name = entry.path().filename().string();
+      if (name.empty() || name.front() == '.') continue;
+      std::error_code type_error;
+      const fs::file_status own = entry.symlink_status(type_error);
+      if (!type_error && fs::is_directory(own)) {
+        pending.push_back(relative / name);
+        continue;
+      }
+      if (!ends_with(name, kExtension)) continue;
+      // A link to a folder named *.tenet is a folder we do not follow, as before.
+      if (fs::is_symlink(own) && entry.is_directory(type_error)) continue;
+      found.push_back(Found{(relative / name).generic_string(), entry.path()});
     }
-    const fs::directory_entry& entry = *it;
-    const std::string name = entry.path().filename().string();
-    if (!ends_with(name, kExtension) || entry.is_directory(error)) continue;
-    found.push_back(Found{entry.path().lexically_relative(directory).generic_string(), entry.path()});
+    if (error) io_errors.push_back(shown + ": cannot read directory: " + error.message());
   }
   std::sort(found.begin(), found.end(),
             [](const Found& a, const Found& b) { return a.relative < b.relative; });
   return found;
 }
 
-bool read_file(const fs::path& path, std::size_t max_bytes, std::string& text, std::string& problem) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    problem = "cannot open file";
+// Closes a file descriptor on scope exit.
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  [[nodiscard]] int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+std::string errno_message() { return std::error_code(errno, std::generic_category()).message(); }
+
+// What a file that is not a regular file is, for the message.
+std::string_view file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "a special file";
+}
+
+bool read_file(const fs::path& path, std::size_t max_bytes, std::string& text,
+               std::string& problem) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (forever). The type
+  // is checked on the opened file, so it cannot change between check and read.
+  const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    problem = "cannot open file: " + errno_message();
+    return false;
+  }
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0) {
+    problem = "cannot read file: " + errno_message();
+    return false;
+  }
+  if (!S_ISREG(info.st_mode)) {
+    problem = "not a regular file (" + std::string(file_kind(info.st_mode)) + ")";
     return false;
   }
   // Read at most one byte past the limit: a huge file costs bounded memory,
   // and the parser reports it as too large. The buffer is sized from the
-  // file's size (when it can be had), never from the limit: a thousand small
-  // files must not cost a thousand limit-sized buffers.
-  std::error_code size_error;
-  const std::uintmax_t size = fs::file_size(path, size_error);
-  const std::size_t capacity =
-      size_error ? max_bytes : static_cast<std::size_t>(std::min<std::uintmax_t>(size, max_bytes));
-  text.resize(capacity + 1);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) {
-    problem = "cannot read file";
-    return false;
+  // file's size, never from the limit: a thousand small files must not cost a
+  // thousand limit-sized buffers (it grows if the file grew meanwhile).
+  const std::size_t cap = max_bytes == SIZE_MAX ? max_bytes : max_bytes + 1;
+  const auto size = static_cast<std::uintmax_t>(std::max<off_t>(info.st_size, 0));
+  text.resize(static_cast<std::size_t>(std::min<std::uintmax_t>(size + 1, cap)));
+  std::size_t used = 0;
+  while (used < cap) {
+    if (used == text.size()) text.resize(std::min(cap, std::max<std::size_t>(4096, 2 * used)));
+    const ssize_t got = ::read(fd.get(), text.data() + used, text.size() - used);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      problem = "cannot read file: " + errno_message();
+      return false;
+    }
+    if (got == 0) break;
+    used += static_cast<std::size_t>(got);
   }
-  text.resize(static_cast<std::size_t>(in.gcount()));
+  text.resize(used);
   text.shrink_to_fit();
   return true;
 }
@@ -75,16 +141,23 @@ bool read_file(const fs::path& path, std::size_t max_bytes, std::string& text, s
 
 LoadedPolicySet load_policy_set(const fs::path& directory, const LoadOptions& options) {
   LoadedPolicySet loaded;
+  // Resolved once, and every file read below the resolved path: when
+  // `directory` is (or goes through) a symbolic link that a deploy swaps to
+  // the next release meanwhile, this load still reads one release whole.
   std::error_code error;
-  if (!fs::exists(directory, error)) {
-    loaded.io_errors.push_back(directory.string() + ": no such directory");
+  const fs::path root = fs::canonical(directory, error);
+  if (error) {
+    loaded.io_errors.push_back(directory.string() +
+                               (error == std::errc::no_such_file_or_directory
+                                    ? ": no such directory"
+                                    : ": cannot open directory: " + error.message()));
     return loaded;
   }
-  if (!fs::is_directory(directory, error)) {
+  if (!fs::is_directory(root, error)) {
     loaded.io_errors.push_back(directory.string() + ": not a directory");
     return loaded;
   }
-  const std::vector<Found> files = find_policy_files(directory, loaded.io_errors);
+  const std::vector<Found> files = find_policy_files(root, directory, loaded.io_errors);
   if (!loaded.io_errors.empty()) return loaded;
 
   for (const Found& found : files) {
@@ -96,6 +169,7 @@ LoadedPolicySet load_policy_set(const fs::path& directory, const LoadOptions& op
       loaded.io_errors.push_back(found.relative + ": " + problem);
       continue;
     }
+    if (options.after_each_file) options.after_each_file(found.relative);
     const FileId id = loaded.sources->add(found.relative, std::move(text));
     ParseResult parsed = parse_file(*loaded.sources, id, is_test, options.limits);
     std::move(parsed.diagnostics.begin(), parsed.diagnostics.end(),

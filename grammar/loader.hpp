@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ struct LoadedPolicySet {
 struct LoadOptions {
   bool include_tests = false;
   ParseLimits limits;
+  // Called with each file's relative path once it has been read: tests use it
+  // to change the directory in the middle of a load.
+  std::function<void(const std::string& relative)> after_each_file;
 };
 
 [[nodiscard]] LoadedPolicySet load_policy_set(const std::filesystem::path& directory,

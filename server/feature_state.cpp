@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <system_error>
 
 namespace tenet::server {
 namespace {
@@ -39,16 +40,34 @@ std::optional<std::string> FeatureState::load(const std::optional<std::filesyste
   into.path_ = path;
   into.features_.clear();
   if (!path) return std::nullopt;
+  // Refused now rather than at the first set_feature: a state file that
+  // could never be written (no such folder) or is not a file at all.
+  const std::filesystem::path directory = path->has_parent_path() ? path->parent_path() : ".";
+  std::error_code error;
+  const std::filesystem::file_status folder = std::filesystem::status(directory, error);
+  if (error && error != std::errc::no_such_file_or_directory)
+    return path->string() + ": cannot access " + directory.string() + ": " + error.message();
+  if (!std::filesystem::exists(folder))
+    return path->string() + ": the directory " + directory.string() + " does not exist";
+  if (!std::filesystem::is_directory(folder))
+    return path->string() + ": " + directory.string() + " is not a directory";
+  const std::filesystem::file_status file = std::filesystem::status(*path, error);
+  if (!std::filesystem::exists(file)) return std::nullopt;  // first run
+  if (std::filesystem::is_directory(file))
+    return path->string() + ": is a directory, not a state file";
+  if (!std::filesystem::is_regular_file(file))
+    return path->string() + ": the state file is not a regular file";
   std::ifstream in(*path, std::ios::binary);
-  if (!in) {
-    std::error_code error;
-    if (!std::filesystem::exists(*path, error)) return std::nullopt;  // first run
-    return path->string() + ": cannot read the state file";
-  }
+  if (!in) return path->string() + ": cannot read the state file";
   std::ostringstream text;
   text << in.rdbuf();
   const nlohmann::json json = nlohmann::json::parse(text.str(), nullptr, false);
   if (json.is_discarded() || !json.is_object()) return path->string() + ": not a JSON object";
+  for (const auto& [key, value] : json.items()) {
+    // A misspelt key would otherwise read as "no switches".
+    if (key != "features")
+      return path->string() + ": unknown key \"" + key + "\" (expected \"features\")";
+  }
   if (!json.contains("features")) return std::nullopt;
   const nlohmann::json& features = json["features"];
   if (!features.is_object()) return path->string() + ": \"features\" must be an object";

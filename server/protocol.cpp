@@ -50,6 +50,45 @@ void open_object(std::string& out, std::string_view id) {
   }
 }
 
+// `,"removed_tenants":[...]` when the reload's new set drops tenants.
+void write_removed_tenants(std::string& out, const std::vector<std::string>& tenants) {
+  if (tenants.empty()) return;
+  out += ",\"removed_tenants\":[";
+  for (std::size_t i = 0; i < tenants.size(); ++i) {
+    if (i > 0) out += ',';
+    write_json_string(out, tenants[i]);
+  }
+  out += ']';
+}
+
+// The answer to `reload`: ok, or invalid_request with the diagnostics or the
+// tenants the new set would remove; the version serving after the call.
+void write_reload_answer(std::string& out, std::string_view id,
+                         const Service::ReloadResult& result) {
+  open_object(out, id);
+  if (result.ok) {
+    out += "\"ok\":true,\"policy_version\":" + std::to_string(result.policy_version);
+    write_removed_tenants(out, result.removed_tenants);
+    out += '}';
+    return;
+  }
+  out += "\"error\":{\"code\":\"invalid_request\",\"message\":";
+  if (result.removed_tenants.empty()) {
+    write_json_string(
+        out, "the policy set has errors; the old one keeps serving\n" + result.diagnostics);
+  } else {
+    std::string names;
+    for (const std::string& name : result.removed_tenants)
+      names += (names.empty() ? "" : ", ") + name;
+    write_json_string(out, "the new policy set no longer declares tenant(s) " + names +
+                               "; send {\"op\":\"reload\",\"allow_removal\":true} to remove "
+                               "them; the old set keeps serving");
+  }
+  out += '}';
+  write_removed_tenants(out, result.removed_tenants);
+  out += ",\"policy_version\":" + std::to_string(result.policy_version) + '}';
+}
+
 }  // namespace
 
 void Protocol::error(std::string& out, RequestOp op, std::string_view id, std::string_view code,
@@ -209,19 +248,18 @@ AdminJob Protocol::answer_server_op(const ParsedRequest& request, std::string_vi
       error(out, RequestOp::ServerOnly, id, kForbidden, "reload needs a global (*) admin token");
       return {};
     }
-    return [this, id = std::string(id)](std::string& answer) {
-      const Service::ReloadResult result = service_.reload();
-      if (!result.ok) {
-        service_.stats().count_error(kInvalidRequest);
-        open_object(answer, id);
-        answer += "\"error\":{\"code\":\"invalid_request\",\"message\":";
-        write_json_string(
-            answer, "the policy set has errors; the old one keeps serving\n" + result.diagnostics);
-        answer += "},\"policy_version\":" + std::to_string(result.policy_version) + '}';
-        return;
-      }
-      open_object(answer, id);
-      answer += "\"ok\":true,\"policy_version\":" + std::to_string(result.policy_version) + '}';
+    // Removing a tenant is asked for explicitly (see Service::reload).
+    const auto allow_removal = json.is_object() ? json.find("allow_removal") : json.end();
+    if (allow_removal != json.end() && !allow_removal->is_boolean()) {
+      error(out, RequestOp::ServerOnly, id, protocol_error::kBadRequest,
+            "'allow_removal' must be true or false");
+      return {};
+    }
+    const bool allow = allow_removal != json.end() && allow_removal->get<bool>();
+    return [this, id = std::string(id), allow](std::string& answer) {
+      const Service::ReloadResult result = service_.reload(allow);
+      if (!result.ok) service_.stats().count_error(kInvalidRequest);
+      write_reload_answer(answer, id, result);
     };
   }
   if (op == "set_feature") {

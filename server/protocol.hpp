@@ -9,7 +9,8 @@
 // silent:
 //   - a reload that fails answers `invalid_request` (the policy set is not
 //     valid) with the rendered diagnostics as message, plus the version
-//     still serving as `policy_version`;
+//     still serving as `policy_version`; so does one that would remove
+//     tenants without `"allow_removal":true`, with `removed_tenants`;
 //   - `set_feature` of an undeclared tenant or feature: `invalid_request`;
 //     a state file that cannot be written: `internal` (nothing switched);
 //   - `resource.tenant` naming another tenant is left to the engine, which

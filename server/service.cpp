@@ -1,5 +1,6 @@
 #include "server/service.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "grammar/diagnostic.hpp"
@@ -30,10 +31,48 @@ void warn_about_token_tenants(const TokenStore& tokens, const CompiledPolicySet&
   }
 }
 
-Service::ReloadResult Service::reload() {
+namespace {
+
+// The tenants `before` declares and `after` does not, sorted.
+std::vector<std::string> removed_tenants(const CompiledPolicySet& before,
+                                         const CompiledPolicySet& after) {
+  std::vector<std::string> removed;
+  for (Index t = 0; t < before.tenant_count(); ++t) {
+    if (after.find_tenant(before.tenant_name(t)) == kNone)
+      removed.emplace_back(before.tenant_name(t));
+  }
+  std::sort(removed.begin(), removed.end());
+  return removed;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
+}  // namespace
+
+Service::ReloadResult Service::reload(bool allow_removal) {
   const std::lock_guard<std::mutex> lock(admin_);
   Engine::CompileResult compiled = Engine::compile_directory(directory_);
   ReloadResult result;
+  if (compiled.policies) {
+    result.removed_tenants = removed_tenants(*engine_->snapshot(), *compiled.policies);
+    if (!result.removed_tenants.empty() && !allow_removal) {
+      result.policy_version = version_.load(std::memory_order_acquire);
+      stats_.count_reload(false);
+      LogLine("reload")
+          .field("ok", false)
+          .field("policy_version", result.policy_version)
+          .field("removed_tenants", joined(result.removed_tenants))
+          .field("message", "refused: the new policy set no longer declares tenant(s) " +
+                                joined(result.removed_tenants) +
+                                "; a reload op with \"allow_removal\":true removes them")
+          .emit();
+      return result;
+    }
+  }
   if (!compiled.policies) {
     for (const std::string& problem : compiled.io_errors)
       result.diagnostics += "error: " + problem + '\n';
@@ -56,7 +95,11 @@ Service::ReloadResult Service::reload() {
   result.ok = true;
   result.policy_version = version_.fetch_add(1, std::memory_order_acq_rel) + 1;
   stats_.count_reload(true);
-  LogLine("reload").field("ok", true).field("policy_version", result.policy_version).emit();
+  LogLine line("reload");
+  line.field("ok", true).field("policy_version", result.policy_version);
+  if (!result.removed_tenants.empty())
+    line.field("removed_tenants", joined(result.removed_tenants));
+  line.emit();
   if (tokens_) warn_about_token_tenants(*tokens_, *compiled.policies);
   return result;
 }

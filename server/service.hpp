@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/engine.hpp"
 #include "server/feature_state.hpp"
@@ -47,10 +48,15 @@ class Service {
     bool ok = false;
     std::uint64_t policy_version = 0;  // the version serving after the call
     std::string diagnostics;           // rendered, on failure
+    // Tenants served before and not declared by the new set (sorted). When
+    // not empty and the removal was not allowed, the reload was refused.
+    std::vector<std::string> removed_tenants;
   };
   // Recompiles the policy directory and swaps it in; on errors the old set
-  // keeps serving. Logs the outcome.
-  ReloadResult reload();
+  // keeps serving. A set that no longer declares a served tenant is refused
+  // unless `allow_removal`: a tenant file cut down to its comments must not
+  // drop a partner without a word (SIGHUP never allows it). Logs the outcome.
+  ReloadResult reload(bool allow_removal = false);
 
   enum class SetFeatureResult { Ok, UnknownFeature, PersistFailed };
   // Persists first, then switches the engine. `error` receives the I/O error.

@@ -70,11 +70,26 @@ std::string new_token() {
 }
 
 TokenStore::LoadResult TokenStore::load(const std::filesystem::path& file) {
+  // A folder reads as an empty file, and a FIFO would block: refuse both.
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(file, error);
+  if (error)
+    return {std::nullopt, file.string() + ": cannot read the token file: " + error.message()};
+  if (std::filesystem::is_directory(status))
+    return {std::nullopt, file.string() + ": is a directory, not a token file"};
+  if (!std::filesystem::is_regular_file(status))
+    return {std::nullopt, file.string() + ": the token file is not a regular file"};
   std::ifstream in(file, std::ios::binary);
   if (!in) return {std::nullopt, file.string() + ": cannot read the token file"};
   std::ostringstream text;
   text << in.rdbuf();
-  return parse(text.str(), file.string());
+  LoadResult loaded = parse(text.str(), file.string());
+  // No token at all: every client would be refused, which is never meant.
+  if (loaded.store && loaded.store->size() == 0)
+    return {std::nullopt, file.string() +
+                              ": no tokens in the token file (add one: `tenet token new --tenant "
+                              "TENANT --rights RIGHTS`)"};
+  return loaded;
 }
 
 TokenStore::LoadResult TokenStore::parse(std::string_view text, std::string_view file_name) {

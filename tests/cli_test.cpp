@@ -1,12 +1,15 @@
 // Runs the real `tenet` binary: exit codes, usage, I/O errors and hostile
 // input (LANGUAGE.md section 7; issue "Bad input"). Each case builds its
 // policy directory in a fresh temporary folder.
+#include <grp.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -21,8 +24,9 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-CommandResult run_tenet(const std::string& arguments) {
-  const std::string command = std::string(TENET_BINARY) + " " + arguments + " 2>&1";
+// `prefix` goes before the binary (e.g. "timeout 30 ").
+CommandResult run_tenet_prefixed(const std::string& prefix, const std::string& arguments) {
+  const std::string command = prefix + std::string(TENET_BINARY) + " " + arguments + " 2>&1";
   CommandResult run;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return run;
@@ -32,6 +36,56 @@ CommandResult run_tenet(const std::string& arguments) {
   const int raw = pclose(pipe);
   run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
   return run;
+}
+
+CommandResult run_tenet(const std::string& arguments) { return run_tenet_prefixed("", arguments); }
+
+// Runs a shell command as `nobody` (uid/gid 65534) in a child process, so
+// without root's right to read what file modes forbid (CI runs as root).
+// Exit status 125 when the child cannot drop its rights. Root only.
+constexpr int kCannotDropRights = 125;
+CommandResult run_unprivileged(const std::string& command) {
+  std::array<int, 2> pipe_ends{};
+  CommandResult run;
+  if (::pipe(pipe_ends.data()) != 0) return run;
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(pipe_ends[0]);
+    ::dup2(pipe_ends[1], STDOUT_FILENO);
+    constexpr uid_t kNobody = 65534;
+    if (::setgroups(0, nullptr) != 0 || ::setgid(kNobody) != 0 || ::setuid(kNobody) != 0)
+      ::_exit(kCannotDropRights);
+    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(pipe_ends[1]);
+  if (child < 0) {
+    ::close(pipe_ends[0]);
+    return run;
+  }
+  std::array<char, 4096> buffer{};
+  ssize_t got = 0;
+  while ((got = ::read(pipe_ends[0], buffer.data(), buffer.size())) > 0)
+    run.output.append(buffer.data(), static_cast<std::size_t>(got));
+  ::close(pipe_ends[0]);
+  int raw = 0;
+  ::waitpid(child, &raw, 0);
+  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  return run;
+}
+
+// Like run_tenet, but as `nobody` when running as root.
+CommandResult run_tenet_unprivileged(const std::string& arguments) {
+  if (::geteuid() != 0) return run_tenet(arguments);
+  return run_unprivileged(std::string(TENET_BINARY) + " " + arguments + " 2>&1");
+}
+
+// Whether the rights run_tenet_unprivileged runs with can list `folder`
+// (they still can when, say, the tests run with capabilities kept).
+bool listable_unprivileged(const fs::path& folder) {
+  const std::string command = "ls '" + folder.string() + "' >/dev/null 2>&1";
+  return ::geteuid() == 0 ? run_unprivileged(command).status == 0
+                          : std::system(command.c_str()) == 0;
 }
 
 class TempDir {
@@ -197,6 +251,73 @@ TEST(Cli, ErrorsInSeveralFilesAreAllReportedSorted) {
   ASSERT_NE(c, std::string::npos) << run.output;
   EXPECT_LT(b, c);
   EXPECT_NE(run.output.find("2 errors"), std::string::npos) << run.output;
+}
+
+// A directory that cannot be listed is an error, not an empty folder: before,
+// `check` said "ok" (exit 0) and dropped the siblings after it too.
+TEST(Cli, UnreadableSubdirectoryIsAnError) {
+  const TempDir dir;
+  dir.write("a.tenet", kSchema);
+  dir.write("m/hidden_from_check.tenet", "tenant t { role r; }\n");
+  dir.write("z.tenet", "tenant u { role r; }\n");
+  fs::permissions(dir.path() / "m", fs::perms::none);
+  if (listable_unprivileged(dir.path() / "m")) {
+    fs::permissions(dir.path() / "m", fs::perms::owner_all);
+    GTEST_SKIP() << "a folder with mode 000 is still readable here";
+  }
+  const CommandResult run = run_tenet_unprivileged("check " + dir.arg());
+  fs::permissions(dir.path() / "m", fs::perms::owner_all);
+  if (run.status == kCannotDropRights) GTEST_SKIP() << "running as root and cannot become nobody";
+  EXPECT_EQ(run.status, 2) << run.output;
+  EXPECT_NE(run.output.find("m: cannot read directory: Permission denied"), std::string::npos)
+      << run.output;
+  EXPECT_EQ(run.output.find("ok"), std::string::npos) << run.output;
+}
+
+// The same through `tenet test`: before, it stayed green on tests it never ran.
+TEST(Cli, TestCommandWithAnUnreadableSubdirectoryFails) {
+  const TempDir dir;
+  fs::copy(std::string(TENET_SOURCE_DIR) + "/policies", dir.path(), fs::copy_options::recursive);
+  fs::create_directories(dir.path() / "more");
+  fs::rename(dir.path() / "cedar_test.tenet", dir.path() / "more" / "cedar_test.tenet");
+  fs::permissions(dir.path() / "more", fs::perms::none);
+  if (listable_unprivileged(dir.path() / "more")) {
+    fs::permissions(dir.path() / "more", fs::perms::owner_all);
+    GTEST_SKIP() << "a folder with mode 000 is still readable here";
+  }
+  const CommandResult run = run_tenet_unprivileged("test " + dir.arg());
+  fs::permissions(dir.path() / "more", fs::perms::owner_all);
+  if (run.status == kCannotDropRights) GTEST_SKIP() << "running as root and cannot become nobody";
+  EXPECT_EQ(run.status, 2) << run.output;
+  EXPECT_NE(run.output.find("more: cannot read directory"), std::string::npos) << run.output;
+}
+
+// A FIFO named *.tenet: opened without O_NONBLOCK, it waited for a writer
+// forever. The command is bounded by timeout(1): 124 means it hung.
+TEST(Cli, FifoNamedLikeAPolicyIsAnErrorNotAHang) {
+  const TempDir dir;
+  dir.write("a.tenet", kSchema);
+  ASSERT_EQ(::mkfifo((dir.path() / "pipe.tenet").c_str(), 0644), 0);
+  const CommandResult run = run_tenet_prefixed("timeout 30 ", "check " + dir.arg());
+  EXPECT_EQ(run.status, 2) << run.output;
+  EXPECT_NE(run.output.find("pipe.tenet: not a regular file (a FIFO)"), std::string::npos)
+      << run.output;
+}
+
+// A Kubernetes ConfigMap volume: keys are links through `..data` to a
+// timestamped hidden folder. Before, every policy was loaded twice (and so
+// every tenant declared twice).
+TEST(Cli, ConfigMapMountLoadsEachPolicyOnce) {
+  const TempDir dir;
+  const std::string data = "..2024_05_01_10_00_00.123456789";
+  dir.write(data + "/schema.tenet", kSchema);
+  dir.write(data + "/acme.tenet", "tenant acme { role r; permit read on document; }\n");
+  fs::create_directory_symlink(data, dir.path() / "..data");
+  fs::create_symlink("..data/schema.tenet", dir.path() / "schema.tenet");
+  fs::create_symlink("..data/acme.tenet", dir.path() / "acme.tenet");
+  const CommandResult run = run_tenet("check " + dir.arg());
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_NE(run.output.find("ok: 2 files, 1 tenant"), std::string::npos) << run.output;
 }
 
 }  // namespace

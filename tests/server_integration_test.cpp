@@ -4,6 +4,7 @@
 // feature switches and graceful shutdown. Every loop is bounded in count and
 // every wait in time. $TENET_SERVE_BINARY overrides the binary under test.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -773,6 +775,200 @@ TEST(ServerIntegration, RefusesNonLoopbackWithoutTokens) {
   ServerProcess server(kBinary, {kPolicies, "--listen", "0.0.0.0:0"}, 1, Millis(3000));
   EXPECT_FALSE(server.started());
   EXPECT_NE(server.wait_exit(Millis(5000)).value_or(0), 0) << server.stderr_text();
+}
+
+// ------------------------------------------------------------------ what reload reads
+
+// Points `link` at `target` atomically, as a deploy does: a new link renamed
+// over the old one.
+void swap_symlink(const fs::path& link, const fs::path& target) {
+  const fs::path next = link.string() + ".next";
+  std::error_code ignored;
+  fs::remove(next, ignored);
+  fs::create_directory_symlink(target, next);
+  fs::rename(next, link);
+}
+
+// Reloads while a deploy flips `current` between two releases as fast as it
+// can: each reload serves one release whole, never tenants of both (before,
+// the folder was listed through the link once and each file opened through
+// it again). Bounded: 30 reloads, and the deployer stops with them.
+TEST(ServerIntegration, ReloadDuringSymlinkSwapsServesOneReleaseAtATime) {
+  TempDir dir;
+  constexpr int kFiles = 40;
+  const std::vector<std::string> releases{"v1", "v2"};
+  for (const std::string& release : releases) {
+    fs::create_directories(dir.path() / release / "tenants");
+    write_text(dir.path() / release / "schema.tenet",
+               "schema { principal { } resource document { owner: string; } }\n");
+    for (int i = 0; i < kFiles; ++i) {
+      const std::string name = "t" + std::to_string(i);
+      write_text(dir.path() / release / "tenants" / (name + ".tenet"),
+                 "tenant " + name + "_" + release + " { role r; permit read on document; }\n");
+    }
+  }
+  const fs::path current = dir.path() / "current";
+  fs::create_directory_symlink(dir.path() / "v1", current);
+  START_SERVER(server, current.string(), {});
+  LineClient client = connect_tcp(server);
+
+  // One batch asks every tenant of both releases; the ids say which.
+  std::string batch = R"({"op":"batch","requests":[)";
+  for (const std::string& release : releases) {
+    for (int i = 0; i < kFiles; ++i) {
+      const std::string tenant = "t" + std::to_string(i) + "_" + release;
+      if (batch.back() == '}') batch += ',';
+      batch += R"({"id":")" + release + R"(","op":"plans","tenant":")" + tenant +
+               R"(","principal":{"id":"u","role":"r"}})";
+    }
+  }
+  batch += "]}";
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> swaps{0};
+  std::thread deployer([&] {
+    for (int i = 0; i < 1'000'000 && !stop.load(); ++i) {
+      swap_symlink(current, dir.path() / releases[static_cast<std::size_t>(i % 2 == 0)]);
+      ++swaps;
+    }
+  });
+  int mixed = 0;
+  for (int reload = 0; reload < 30; ++reload) {
+    // At least one swap since the last reload (bounded wait: the deployer may be slow to start).
+    const int seen = swaps.load();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (swaps.load() == seen && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(Millis(1));
+    const json reloaded =
+        parse(client.request(R"({"op":"reload","allow_removal":true})", Millis(30000)));
+    ASSERT_EQ(reloaded["ok"], true) << reloaded;
+    const json answers = parse(client.request(batch, Millis(30000)));
+    ASSERT_TRUE(answers.contains("results")) << answers;
+    std::map<std::string, int> known;
+    for (const json& answer : answers["results"]) {
+      if (answer.dump().find("unknown_tenant") == std::string::npos) ++known[answer["id"]];
+    }
+    const bool pure =
+        (known["v1"] == kFiles && known["v2"] == 0) || (known["v1"] == 0 && known["v2"] == kFiles);
+    if (!pure) ++mixed;
+    EXPECT_TRUE(pure) << "reload " << reload << " serves " << known["v1"] << " tenants of v1 and "
+                      << known["v2"] << " of v2";
+  }
+  stop = true;
+  deployer.join();
+  RecordProperty("swaps", swaps.load());
+  EXPECT_GE(swaps.load(), 30);
+  EXPECT_EQ(mixed, 0);
+}
+
+// A FIFO named *.tenet in the policy folder: before, the reload opened it and
+// waited for a writer forever, on the admin thread, so `reload`,
+// `set_feature` and the drain of SIGTERM all waited with it.
+TEST(ServerIntegration, FifoInThePolicyFolderDoesNotHangTheAdminThread) {
+  TempDir dir;
+  const fs::path policies = dir.path() / "policies";
+  copy_policies(policies);
+  START_SERVER(server, policies.string(), {"--state", (dir.path() / "state.json").string()});
+  LineClient client = connect_tcp(server);
+  ASSERT_EQ(::mkfifo((policies / "tenants" / "pipe.tenet").c_str(), 0644), 0);
+
+  const json reload = parse(client.request(R"({"id":1,"op":"reload"})", Millis(20000)));
+  EXPECT_EQ(error_code(reload), "invalid_request") << reload;
+  EXPECT_NE(reload.dump().find("pipe.tenet: not a regular file (a FIFO)"), std::string::npos)
+      << reload;
+  const json set = parse(client.request(
+      R"({"id":2,"op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})",
+      Millis(20000)));
+  EXPECT_TRUE(set.is_object() && set.contains("ok") && set["ok"] == true) << set;
+  EXPECT_EQ(parse(client.request(cedar_check("3", "u1"))).dump().find(R"("decision":"allow")") !=
+                std::string::npos,
+            true);
+  ASSERT_TRUE(server.signal(SIGTERM));
+  EXPECT_EQ(server.wait_exit(Millis(20000)), 0) << server.stderr_text();
+}
+
+// A tenant file cut down to its comments (a botched upload, a half-synced
+// checkout) compiles, so the reload used to drop that partner without a
+// word. The reload op refuses it unless told `allow_removal`; SIGHUP always
+// refuses it. Both name the tenants.
+TEST(ServerIntegration, ReloadThatRemovesATenantIsRefusedUnlessAllowed) {
+  TempDir dir;
+  const fs::path policies = dir.path() / "policies";
+  copy_policies(policies);
+  START_SERVER(server, policies.string(), {});
+  LineClient client = connect_tcp(server);
+  const std::string cedar_allowed = parse(client.request(cedar_check("1", "u1"))).dump();
+  ASSERT_NE(cedar_allowed.find("allow"), std::string::npos) << cedar_allowed;
+  const json before = parse(client.request(R"({"op":"health"})"));
+
+  write_text(policies / "tenants" / "cedar.tenet", "// Cedar Markets: gone for now.\n");
+  const json refused = parse(client.request(R"({"id":"r","op":"reload"})", Millis(20000)));
+  EXPECT_EQ(error_code(refused), "invalid_request") << refused;
+  EXPECT_EQ(refused["removed_tenants"], json::array({"cedar"})) << refused;
+  EXPECT_NE(refused.dump().find("allow_removal"), std::string::npos) << refused;
+  EXPECT_EQ(refused["policy_version"], before["policy_version"]) << refused;
+  EXPECT_EQ(parse(client.request(cedar_check("1", "u1"))).dump(), cedar_allowed);
+
+  // SIGHUP: refused as well, and logged with the tenant's name.
+  ASSERT_TRUE(server.signal(SIGHUP));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (server.stderr_text().find(R"("removed_tenants":"cedar")") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(Millis(20));
+  }
+  EXPECT_NE(server.stderr_text().find(R"("removed_tenants":"cedar")"), std::string::npos)
+      << server.stderr_text();
+  EXPECT_EQ(parse(client.request(R"({"op":"health"})"))["policy_version"],
+            before["policy_version"]);
+  EXPECT_EQ(parse(client.request(cedar_check("1", "u1"))).dump(), cedar_allowed);
+
+  const json allowed =
+      parse(client.request(R"({"id":"r2","op":"reload","allow_removal":true})", Millis(20000)));
+  EXPECT_EQ(allowed["ok"], true) << allowed;
+  EXPECT_EQ(allowed["removed_tenants"], json::array({"cedar"})) << allowed;
+  EXPECT_NE(parse(client.request(cedar_check("1", "u1"))).dump().find("unknown_tenant"),
+            std::string::npos);
+}
+
+// ------------------------------------------------------------------ start-up validation
+
+// `tenet serve` with these extra arguments must exit 2 before listening,
+// with a message that contains every one of `expected`.
+void expect_refused_at_start(const std::vector<std::string>& arguments,
+                             const std::vector<std::string>& expected) {
+  std::vector<std::string> all{kPolicies, "--listen", "127.0.0.1:0"};
+  all.insert(all.end(), arguments.begin(), arguments.end());
+  ServerProcess server(kBinary, all, 1, Millis(10000));
+  EXPECT_FALSE(server.started()) << arguments.back();
+  EXPECT_EQ(server.wait_exit(Millis(10000)), 2) << server.stderr_text();
+  for (const std::string& text : expected)
+    EXPECT_NE(server.stderr_text().find(text), std::string::npos) << server.stderr_text();
+}
+
+TEST(ServerIntegration, StartRefusesAStateFileItCouldNeverWrite) {
+  TempDir dir;
+  const std::string missing = (dir.path() / "no-such-dir" / "state.json").string();
+  expect_refused_at_start({"--state", missing}, {missing, "no-such-dir", "does not exist"});
+  expect_refused_at_start({"--state", dir.path().string()},
+                          {dir.path().string(), "is a directory"});
+}
+
+TEST(ServerIntegration, StartRefusesAStateFileWithAnUnknownKey) {
+  TempDir dir;
+  const fs::path state = dir.path() / "state.json";
+  write_text(state, R"({"feature":{"cedar":{"margin":"on"}}})");
+  expect_refused_at_start({"--state", state.string()}, {state.string(), "unknown key \"feature\""});
+}
+
+TEST(ServerIntegration, StartRefusesAnEmptyOrMissingTokenFile) {
+  TempDir dir;
+  const fs::path empty = dir.path() / "tokens";
+  write_text(empty, "# no tokens yet\n\n");
+  expect_refused_at_start({"--tokens", empty.string()}, {empty.string(), "no tokens"});
+  expect_refused_at_start({"--tokens", dir.path().string()},
+                          {dir.path().string(), "is a directory"});
+  const std::string missing = (dir.path() / "missing").string();
+  expect_refused_at_start({"--tokens", missing}, {missing, "No such file or directory"});
 }
 
 }  // namespace

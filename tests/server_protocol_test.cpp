@@ -212,6 +212,37 @@ TEST_F(ServerProtocolTest, BrokenReloadKeepsTheOldSet) {
   EXPECT_NE(ask(*service, protocol, kAcmeCheck).find("\"allow\""), std::string::npos);
 }
 
+// A tenant file cut down to its comments compiles: the reload must not drop
+// the partner unless asked to (before, it answered ok and the tenant was gone).
+TEST_F(ServerProtocolTest, ReloadThatRemovesATenantNeedsAllowRemoval) {
+  auto service = make_service(true);
+  Protocol protocol(*service);
+  (void)ask(*service, protocol, R"({"op":"hello","token":"root"})");
+  ASSERT_NE(ask(*service, protocol, kAcmeCheck).find("\"allow\""), std::string::npos);
+  std::ofstream(dir_ / "policies" / "tenants" / "lumen.tenet", std::ios::trunc)
+      << "// Lumen: moved elsewhere\n";
+
+  const std::string refused = ask(*service, protocol, R"({"id":1,"op":"reload"})");
+  EXPECT_NE(refused.find("\"code\":\"invalid_request\""), std::string::npos) << refused;
+  EXPECT_NE(refused.find("\"removed_tenants\":[\"lumen\"]"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("allow_removal"), std::string::npos) << refused;
+  EXPECT_EQ(ask(*service, protocol, R"({"op":"health"})"), "{\"ok\":true,\"policy_version\":1}\n");
+  EXPECT_NE(ask(*service, protocol, kAcmeCheck).find("\"allow\""), std::string::npos);
+
+  const std::string not_a_bool =
+      ask(*service, protocol, R"({"id":2,"op":"reload","allow_removal":"yes"})");
+  EXPECT_NE(not_a_bool.find("\"code\":\"bad_request\""), std::string::npos) << not_a_bool;
+  const std::string still_refused =
+      ask(*service, protocol, R"({"id":1,"op":"reload","allow_removal":false})");
+  EXPECT_EQ(still_refused, refused);
+
+  const std::string removed =
+      ask(*service, protocol, R"({"id":4,"op":"reload","allow_removal":true})");
+  EXPECT_EQ(removed,
+            "{\"id\":4,\"ok\":true,\"policy_version\":2,\"removed_tenants\":[\"lumen\"]}\n");
+  EXPECT_NE(ask(*service, protocol, kAcmeCheck).find("unknown_tenant"), std::string::npos);
+}
+
 TEST(TokenFile, MalformedLinesAreReportedWithTheirLine) {
   const auto loaded = TokenStore::parse("# comment\n\nabc * check\n", "tokens.txt");
   EXPECT_FALSE(loaded.store);
