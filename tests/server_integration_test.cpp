@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <csignal>
@@ -19,8 +20,8 @@
 #include <thread>
 #include <vector>
 
-#include "tests/support/server_process.hpp"
 #include "tests/support/command_output.hpp"
+#include "tests/support/server_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
@@ -306,6 +307,37 @@ TEST(ServerIntegration, BadJsonThenGoodLineOnSameConnection) {
   EXPECT_EQ(good["decision"], "allow") << good;
 }
 
+// A decision request always gets a decision (PROTOCOL.md): an integer
+// beyond 64 bits (valid JSON) or an id that is an object is answered with a
+// deny (and the id, when it can be echoed), alone and in a batch.
+TEST(ServerIntegration, DecisionRequestWithHugeNumberOrObjectIdStillGetsADeny) {
+  START_SERVER(server, kPolicies, {});
+  LineClient client = connect_tcp(server);
+  std::string huge = cedar_check("7", "u1");
+  const std::string age = R"("account_age_days":100)";
+  huge.replace(huge.find(age), age.size(), R"("account_age_days":123456789012345678901234567890)");
+  std::string object_id = cedar_check("8", "u1");
+  object_id.replace(object_id.find(R"("id":8)"), 6, R"("id":{"n":8})");
+  const std::vector<std::string> got =
+      client.round_trip(huge + "\n" + object_id + "\n" + R"({"id":9,"op":"batch","requests":[)" +
+                            huge + "," + object_id + "," + cedar_check("10", "u1") + "]}\n",
+                        3, Millis(10000));
+  ASSERT_EQ(got.size(), 3U) << client.error();
+  const json alone = json::parse(got[0], nullptr, false);
+  EXPECT_EQ(alone["id"], 7) << alone;
+  EXPECT_EQ(alone["decision"], "deny") << alone;
+  EXPECT_EQ(error_code(alone), "invalid_request") << alone;
+  const json refused = json::parse(got[1], nullptr, false);
+  EXPECT_TRUE(refused.contains("id") && refused["id"].is_null()) << refused;
+  EXPECT_EQ(refused["decision"], "deny") << refused;
+  EXPECT_EQ(error_code(refused), "bad_request") << refused;
+  const json batch = json::parse(got[2], nullptr, false);
+  ASSERT_EQ(batch["results"].size(), 3U) << batch;
+  EXPECT_EQ(batch["results"][0], alone);
+  EXPECT_EQ(batch["results"][1], refused);
+  EXPECT_EQ(batch["results"][2]["decision"], "allow") << batch;
+}
+
 TEST(ServerIntegration, OversizedLineGetsTooLargeThenClose) {
   START_SERVER(server, kPolicies, {"--max-line", "1024"});
   LineClient client = connect_tcp(server);
@@ -486,6 +518,33 @@ TEST(ServerIntegration, UnauthenticatedUntilHello) {
   EXPECT_EQ(global_hello["ok"], true) << global_hello;
   EXPECT_TRUE(global_hello["tenant"].is_null()) << global_hello;
   EXPECT_EQ(parse(global.request(tenant_check("3", "northwind", "n1")))["decision"], "allow");
+}
+
+// A failed hello leaves no rights; failed hellos are logged (with the
+// peer, never the token) and counted, and the third on a connection closes it.
+TEST(ServerIntegration, FailedHellosLeaveNoRightsAndTheThirdClosesTheConnection) {
+  TempDir dir;
+  const TokenSetup tokens;
+  tokens.write(dir.path() / "tokens");
+  START_SERVER(server, kPolicies, {"--tokens", (dir.path() / "tokens").string()});
+  LineClient client = connect_tcp(server);
+  ASSERT_EQ(parse(client.request(hello(tokens.cedar_admin.token)))["ok"], true);
+  EXPECT_EQ(error_code(parse(client.request(hello("guess-one")))), "unauthenticated");
+  const json after = parse(client.request(cedar_check("1", "u1")));
+  EXPECT_EQ(error_code(after), "unauthenticated") << after;
+  EXPECT_EQ(after["decision"], "deny") << after;
+  EXPECT_EQ(error_code(parse(client.request(hello("guess-two")))), "unauthenticated");
+  const json third = parse(client.request(hello("guess-three")));
+  EXPECT_EQ(error_code(third), "unauthenticated") << third;
+  EXPECT_TRUE(client.wait_closed(Millis(10000))) << "the third failed hello must close";
+
+  const std::string log = server.stderr_text();
+  EXPECT_NE(log.find(R"("what":"hello_failed","peer":"127.0.0.1:)"), std::string::npos) << log;
+  EXPECT_EQ(log.find("guess-"), std::string::npos) << "a presented token was logged";
+  LineClient admin = connect_tcp(server);
+  ASSERT_EQ(parse(admin.request(hello(tokens.global_admin.token)))["ok"], true);
+  const json stats = parse(admin.request(R"({"op":"stats"})"));
+  EXPECT_EQ(stats["failed_hellos"], 3) << stats;
 }
 
 TEST(ServerIntegration, TenantTokenAskingAboutAnotherTenantIsForbidden) {
@@ -729,6 +788,100 @@ TEST(ServerIntegration, SetFeatureSurvivesRestart) {
   EXPECT_EQ(reset["ok"], true) << reset;
   EXPECT_EQ(parse(client.request(cedar_features("6")))["features"].dump().find("margin"),
             std::string::npos);
+}
+
+// Without --state a switch would be lost on restart: refused, not acknowledged.
+TEST(ServerIntegration, SetFeatureWithoutStateFileIsRefused) {
+  START_SERVER(server, kPolicies, {});
+  LineClient client = connect_tcp(server);
+  const json set = parse(client.request(
+      R"({"id":1,"op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})"));
+  EXPECT_EQ(error_code(set), "forbidden") << set;
+  EXPECT_NE(set["error"]["message"].get<std::string>().find("--state"), std::string::npos) << set;
+  EXPECT_EQ(parse(client.request(cedar_features("2")))["features"].dump().find("margin"),
+            std::string::npos);
+}
+
+// One partner flooding set_feature from many connections must not make
+// another partner's set_feature wait for the whole backlog. The admin
+// thread logs each set_feature as it runs it; counted in that log, the
+// flood's jobs run between the other partner's request and its answer must
+// be few (round robin: about one), not the flood's queue (one job per
+// flooding connection).
+TEST(ServerIntegration, SetFeatureFloodOfOneTenantDoesNotStarveAnother) {
+  TempDir dir;
+  START_SERVER(server, kPolicies,
+               {"--threads", "2", "--state", (dir.path() / "state.json").string()});
+  // Each flooding connection keeps kWindow set_feature lines ahead of its
+  // answers (so its next job is always ready: the admin queue holds one job
+  // per connection) until the measurement is done; bounded in lines and time.
+  constexpr int kFlooders = 32;
+  constexpr int kWindow = 8;
+  constexpr int kMaxLinesEach = 20'000;
+  std::atomic<bool> stop{false};
+  std::vector<LineClient> flooders;
+  for (int c = 0; c < kFlooders; ++c) flooders.push_back(connect_tcp(server));
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kFlooders; ++c) {
+    threads.emplace_back([&, c] {
+      LineClient& flooder = flooders[static_cast<std::size_t>(c)];
+      const auto line = [c](int i) {
+        return std::string(R"({"op":"set_feature","tenant":"cedar","feature":"margin","state":")") +
+               ((c + i) % 2 == 0 ? "on" : "off") + "\"}\n";
+      };
+      int sent = 0;
+      for (; sent < kWindow; ++sent) {
+        if (!flooder.send_all(line(sent))) return;
+      }
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+      while (!stop && sent < kMaxLinesEach && std::chrono::steady_clock::now() < give_up) {
+        if (!flooder.read_line(Millis(1000))) continue;
+        if (!flooder.send_all(line(sent++))) return;
+      }
+    });
+  }
+  const std::string cedar_ran = R"({"event":"set_feature","tenant":"cedar")";
+  const auto count = [](const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+      ++n;
+    return n;
+  };
+  // The flood is under way.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (count(server.stderr_text(), cedar_ran) < static_cast<std::size_t>(2 * kFlooders) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(Millis(5));
+  }
+  // The other tenant pipelines a few switches: each is queued the moment
+  // the one before it is answered (no network in between), so the flood's
+  // jobs logged between two of them are what it waited for.
+  constexpr int kOthers = 7;
+  std::string others;
+  for (int i = 0; i < kOthers; ++i) {
+    others +=
+        std::string(R"({"op":"set_feature","tenant":"northwind","feature":"beta_ui","state":")") +
+        (i % 2 == 0 ? "on" : "off") + "\"}\n";
+  }
+  LineClient other = connect_tcp(server);
+  const std::vector<std::string> answers = other.round_trip(others, kOthers, Millis(60000));
+  stop = true;
+  for (std::thread& thread : threads) thread.join();
+  ASSERT_EQ(answers.size(), static_cast<std::size_t>(kOthers)) << other.error();
+  for (const std::string& answer : answers) ASSERT_EQ(json::parse(answer)["ok"], true) << answer;
+  const std::string log = server.stderr_text();
+  const std::string other_ran = R"({"event":"set_feature","tenant":"northwind")";
+  std::vector<std::size_t> waits;  // flood jobs run while each queued switch waited
+  std::size_t at = log.find(other_ran);
+  for (std::size_t next = at; (next = log.find(other_ran, at + 1)) != std::string::npos; at = next)
+    waits.push_back(count(log.substr(at, next - at), cedar_ran));
+  ASSERT_EQ(waits.size(), static_cast<std::size_t>(kOthers - 1)) << log;
+  ASSERT_GT(count(log.substr(at), cedar_ran), 0U)
+      << "the flood ended before the other tenant was done: nothing measured";
+  std::sort(waits.begin(), waits.end());
+  const std::size_t median = waits[waits.size() / 2];
+  EXPECT_LE(median, static_cast<std::size_t>(kFlooders / 4))
+      << "the other tenant's set_feature waited for " << median << " of the flood's jobs (median)";
 }
 
 TEST(ServerIntegration, SigtermWhileBusyAnswersEverythingSent) {
