@@ -12,7 +12,9 @@
 #include <atomic>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 #include <cstdint>
 #include <exception>
 #include <filesystem>
@@ -56,14 +58,17 @@ class Service {
         [this](auto handler, const std::string& queue, std::function<void()> work) {
           // std::function needs a copyable job; the handler is move-only.
           auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-          admin_work_.submit(queue, [shared, work = std::move(work)] {
+          // The handler's executor has work pending until it completes (as
+          // with any asynchronous operation): its io_context does not run dry.
+          auto executor = boost::asio::prefer(boost::asio::get_associated_executor(*shared),
+                                              boost::asio::execution::outstanding_work.tracked);
+          admin_work_.submit(queue, [shared, executor, work = std::move(work)] {
             std::exception_ptr failure;
             try {
               work();
             } catch (...) {
               failure = std::current_exception();
             }
-            const auto executor = boost::asio::get_associated_executor(*shared);
             boost::asio::post(executor, [shared, failure] {
               auto handler = std::move(*shared);
               handler(failure);
