@@ -8,6 +8,11 @@
 // not their text, so the `id` token is located in the raw line by
 // engine/json_scan (a short scan: `id` usually comes first).
 //
+// Out-of-range numbers (valid JSON that simdjson refuses, failing the whole
+// line) are handled off the hot path: see replace_out_of_range_numbers. An
+// `id` that is an object or array is reported once the op is known, so a
+// decision op still gets its deny (bad_request, `"id":null`).
+//
 // Nothing is allocated once warm: the dom::parser keeps its capacity, the
 // line is copied into a reused padded buffer, strings are views into the
 // parser's string buffer, Values live in arrays sized from the schema, set
