@@ -127,7 +127,8 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   command->add_option("--threads", options->threads, "Worker threads (default: number of cores)");
   command->add_option("--tokens", options->tokens, "Token file (SHA256HEX TENANT RIGHTS per line)");
   command->add_option("--state", options->state,
-                      "Feature switch state file (JSON), written atomically");
+                      "Feature switch state file (JSON), written atomically before set_feature "
+                      "answers ok; without it set_feature is refused (forbidden)");
   command->add_option("--max-line", options->max_line, "Longest request line, in bytes")
       ->capture_default_str();
   command->add_option("--max-connections", options->max_connections, "Connections served at once")

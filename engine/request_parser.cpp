@@ -8,6 +8,11 @@
 // not their text, so the `id` token is located in the raw line by
 // engine/json_scan (a short scan: `id` usually comes first).
 //
+// Out-of-range numbers (valid JSON that simdjson refuses, failing the whole
+// line) are handled off the hot path: see replace_out_of_range_numbers. An
+// `id` that is an object or array is reported once the op is known, so a
+// decision op still gets its deny (bad_request, `"id":null`).
+//
 // Nothing is allocated once warm: the dom::parser keeps its capacity, the
 // line is copied into a reused padded buffer, strings are views into the
 // parser's string buffer, Values live in arrays sized from the schema, set
@@ -20,6 +25,7 @@
 #include <array>
 #include <bit>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -128,6 +134,99 @@ std::string_view clip(std::string_view text) {
   return text.substr(0, cut);
 }
 
+// The length of the JSON number (RFC 8259 grammar) that `text` starts
+// with, or 0 when it does not start with one.
+std::size_t json_number_length(std::string_view text) {
+  const auto digit_at = [&](std::size_t i) {
+    return i < text.size() && text[i] >= '0' && text[i] <= '9';
+  };
+  const auto digits_from = [&](std::size_t i) {
+    while (digit_at(i)) ++i;
+    return i;
+  };
+  std::size_t i = 0;
+  if (i < text.size() && text[i] == '-') ++i;
+  if (!digit_at(i)) return 0;
+  i = text[i] == '0' ? i + 1 : digits_from(i);
+  if (i < text.size() && text[i] == '.') {
+    if (!digit_at(i + 1)) return 0;
+    i = digits_from(i + 1);
+  }
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+    if (!digit_at(i)) return 0;
+    i = digits_from(i);
+  }
+  return i;
+}
+
+// Whether the well-formed JSON number `number` fits what simdjson reads: a
+// 64-bit integer (signed, or unsigned when positive) or a finite double.
+bool number_fits(std::string_view number) {
+  const char* const first = number.data();
+  const char* const last = first + number.size();
+  if (number.find_first_of(".eE") != std::string_view::npos) {
+    double value = 0;
+    return std::from_chars(first, last, value).ec != std::errc::result_out_of_range;
+  }
+  if (number.front() == '-') {
+    std::int64_t value = 0;
+    return std::from_chars(first, last, value).ec != std::errc::result_out_of_range;
+  }
+  std::uint64_t value = 0;
+  return std::from_chars(first, last, value).ec != std::errc::result_out_of_range;
+}
+
+// JSON allows numbers of any size; simdjson reads 64-bit integers and
+// doubles only, and fails the whole line on any other number — which would
+// leave a decision request without its decision and its id. So that such a
+// line is answered as what it is, every well-formed number in it that does
+// not fit is replaced, in `copy` (a copy of `line`, same offsets), by a
+// stand-in of the same length (padded with spaces) that reads as the same
+// kind of unusable value: an integer by 18446744073709551615 (no attribute
+// takes it: "an integer out of range"), a float by 0.0 (no attribute is a
+// float). An id is echoed from the raw line, not from the stand-in. Runs
+// only on a line simdjson refused: no cost on the hot path. True when
+// anything was replaced.
+bool replace_out_of_range_numbers(std::string_view line, char* copy) {
+  constexpr std::string_view kIntegerStandIn = "18446744073709551615";
+  constexpr std::string_view kFloatStandIn = "0.0";
+  bool replaced = false;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    const char c = line[i];
+    if (c == '"') {  // skip the string, escapes included
+      for (++i; i < line.size() && line[i] != '"'; ++i) {
+        if (line[i] == '\\') ++i;
+      }
+      ++i;
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) {
+      ++i;
+      continue;
+    }
+    std::size_t end = i;
+    while (end < line.size() &&
+           std::string_view("0123456789+-.eE").find(line[end]) != std::string_view::npos) {
+      ++end;
+    }
+    const std::string_view token = line.substr(i, end - i);
+    if (json_number_length(token) == token.size() && !number_fits(token)) {
+      const bool integer = token.find_first_of(".eE") == std::string_view::npos;
+      const std::string_view stand_in = integer ? kIntegerStandIn : kFloatStandIn;
+      if (stand_in.size() <= token.size()) {  // always: a number that does not fit is longer
+        std::memset(copy + i, ' ', token.size());
+        std::memcpy(copy + i, stand_in.data(), stand_in.size());
+        replaced = true;
+      }
+    }
+    i = end;
+  }
+  return replaced;
+}
+
 }  // namespace
 
 struct RequestParser::Impl {
@@ -154,6 +253,12 @@ struct RequestParser::Impl {
   dom::parser json;
   std::string padded;
   std::string_view text;  // the line, inside `padded`
+  // A copy of the line with its out-of-range numbers replaced (see
+  // replace_out_of_range_numbers); parsed instead of `padded` when the line
+  // has such a number. `text` stays the line as sent: same length, same
+  // offsets, so raw ids are echoed as written.
+  std::string sanitized;
+  bool numbers_replaced = false;
 
   std::shared_ptr<const model::PolicySet> model;  // the schema the tables below were built from
   std::optional<AttributeReader> reader;
@@ -259,10 +364,14 @@ struct RequestParser::Impl {
     // fraction or exponent makes simdjson read a double), except that "-0"
     // also reads as 0: every other integer is echoed by printing it, without
     // finding its text, which saves a scan of every batch item.
+    // When the line had out-of-range numbers, a UINT64 may be a stand-in
+    // for one of them: the raw text is echoed instead.
     const dom::element_type type = id.type();
     std::array<char, 24> digits{};
     std::to_chars_result printed{digits.data(), std::errc::value_too_large};
-    if (type == dom::element_type::INT64 && id.get_int64().value_unsafe() != 0) {
+    if (numbers_replaced) {
+      // echoed from the raw text below
+    } else if (type == dom::element_type::INT64 && id.get_int64().value_unsafe() != 0) {
       printed = std::to_chars(digits.data(), digits.data() + digits.size(),
                               id.get_int64().value_unsafe());
     } else if (type == dom::element_type::UINT64) {
@@ -300,14 +409,16 @@ bool RequestParser::Impl::read(const CompiledPolicySet& policies, const dom::obj
   Members<kFieldCount> fields;
   fields.collect(object, kFieldNames);
 
-  if (fields.present[kId]) {
-    const dom::element& id = fields.value[kId];
-    if (id.is_object() || id.is_array()) {
-      slot.message = "field 'id': expected a JSON scalar, got ";
-      slot.message += json_type_name(id);
-      return fail(slot, protocol_error::kBadRequest);
-    }
-    set_id(slot, id, raw_object);
+  // An `id` that is an object or an array is refused (bad_request, echoed
+  // as `"id":null`) once the op is known, so that a decision op still gets
+  // the shape of its answer: `decision: deny` (PROTOCOL.md, common fields).
+  const bool id_refused =
+      fields.present[kId] && (fields.value[kId].is_object() || fields.value[kId].is_array());
+  if (id_refused) {
+    slot.request.id = "null";
+    slot.request.id_refused = true;
+  } else if (fields.present[kId]) {
+    set_id(slot, fields.value[kId], raw_object);
   }
 
   if (!fields.present[kOp]) return missing(slot, "op");
@@ -323,6 +434,11 @@ bool RequestParser::Impl::read(const CompiledPolicySet& policies, const dom::obj
     return fail(slot, protocol_error::kUnknownOp);
   }
   slot.request.op = known->op;
+  if (id_refused) {
+    slot.message = "field 'id': expected a JSON scalar, got ";
+    slot.message += json_type_name(fields.value[kId]);
+    return fail(slot, protocol_error::kBadRequest);
+  }
 
   if (known->op == RequestOp::ServerOnly ||
       (in_batch && (known->op == RequestOp::Batch || known->op == RequestOp::Filter))) {
@@ -529,8 +645,16 @@ const ParsedRequest& RequestParser::parse(const CompiledPolicySet& policies,
   std::memcpy(m.padded.data(), line.data(), line.size());
   m.text = std::string_view(m.padded.data(), line.size());
 
+  m.numbers_replaced = false;
   dom::element root;
-  const simdjson::error_code error = m.json.parse(m.padded.data(), line.size(), false).get(root);
+  simdjson::error_code error = m.json.parse(m.padded.data(), line.size(), false).get(root);
+  if (error == simdjson::NUMBER_ERROR) {
+    m.sanitized.assign(m.padded);
+    if (replace_out_of_range_numbers(m.text, m.sanitized.data())) {
+      m.numbers_replaced = true;
+      error = m.json.parse(m.sanitized.data(), line.size(), false).get(root);
+    }
+  }
   if (error != simdjson::SUCCESS) {
     std::string_view code = protocol_error::kBadJson;
     switch (error) {
@@ -543,11 +667,8 @@ const ParsedRequest& RequestParser::parse(const CompiledPolicySet& policies,
       case simdjson::UTF8_ERROR:
         slot.message = "invalid UTF-8";
         break;
-      case simdjson::NUMBER_ERROR:
-        code = protocol_error::kBadRequest;
-        slot.message =
-            "a number is malformed or out of range (numbers must fit in a 64-bit integer or a "
-            "double)";
+      case simdjson::NUMBER_ERROR:  // out-of-range numbers were replaced: a malformed one
+        slot.message = "not valid JSON: a number is malformed";
         break;
       case simdjson::CAPACITY:
         code = protocol_error::kTooLarge;

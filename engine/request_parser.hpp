@@ -69,6 +69,8 @@ struct ParsedRequest {
   RequestOp op = RequestOp::None;
   std::string_view op_name;  // as written
   std::string_view id;       // the raw JSON token of `id` (`1`, `"a\u00e9"`, `null`); empty: none
+  // `id` was an object or an array: refused (bad_request), `id` is "null".
+  bool id_refused = false;
   // Non-empty: a protocol error; the request fields below are not usable.
   std::string_view error_code;
   std::string_view error_message;

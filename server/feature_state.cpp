@@ -99,6 +99,7 @@ std::optional<std::string> FeatureState::set(const std::string& tenant, const st
   } else {
     next[tenant][feature] = state;
   }
+  if (next == features_) return std::nullopt;  // a no-op: nothing to make durable
   if (auto error = write(next)) return error;
   features_ = std::move(next);
   return std::nullopt;

@@ -6,7 +6,8 @@
 // was answered `ok` survives a crash. `apply()` puts the switches on a
 // compiled set (at start and on every reload); entries naming tenants or
 // features the set does not declare are kept in the file but ignored.
-// Without a path, switches live in memory only.
+// Without a path nothing is persisted: `tenet serve` then refuses
+// set_feature rather than acknowledge a switch a restart would lose.
 //
 // Owned by server/service. Thread-safe (one mutex; admin path only).
 #pragma once
@@ -29,10 +30,16 @@ class FeatureState {
 
   // Records (and persists) one switch; Default removes the entry. An error
   // text when the file could not be written (the switch is then not recorded).
+  // A switch already in that state writes nothing (no rewrite, no fsync).
   [[nodiscard]] std::optional<std::string> set(const std::string& tenant, const std::string& feature,
                                                FeatureSwitch state);
   // Sets every recorded switch the set declares on `policies`.
   void apply(const CompiledPolicySet& policies) const;
+  // Whether switches are persisted (a state file was given).
+  [[nodiscard]] bool durable() const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return path_.has_value();
+  }
 
  private:
   using Map = std::map<std::string, std::map<std::string, FeatureSwitch>>;

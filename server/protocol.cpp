@@ -7,6 +7,7 @@
 #include "engine/batch_pipeline.hpp"
 #include "engine/json_api.hpp"
 #include "engine/response_writer.hpp"
+#include "server/log.hpp"
 
 #ifndef TENET_VERSION
 #define TENET_VERSION "0.0.0"
@@ -97,6 +98,23 @@ void Protocol::error(std::string& out, RequestOp op, std::string_view id, std::s
   write_error(out, op, id, code, message);
 }
 
+void Protocol::hello_failed(std::string& out, std::string_view id, std::string_view code,
+                            std::string_view message) {
+  grant_.reset();
+  ++failed_hellos_;
+  service_.stats().count_failed_hello();
+  const bool closing = close_requested();
+  LogLine("warning")
+      .field("what", "hello_failed")
+      .field("peer", peer_)
+      .field("failures", static_cast<std::uint64_t>(failed_hellos_))
+      .field("message", std::string(message) + (closing ? "; closing the connection" : ""))
+      .emit();
+  error(out, RequestOp::ServerOnly, id, code,
+        closing ? std::string(message) + "; too many failed hellos, closing the connection"
+                : std::string(message));
+}
+
 void Protocol::answer_too_large(std::size_t limit, std::string& out) {
   service_.stats().count_request();
   error(out, RequestOp::None, {}, protocol_error::kTooLarge,
@@ -155,8 +173,10 @@ AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& po
   AdminJob job;
   try {
     const ParsedRequest& request = scratch.parser.parse(*policies, line);
-    if (request.op == RequestOp::ServerOnly) {
-      job = answer_server_op(request, line, out);
+    if (request.op == RequestOp::ServerOnly && request.id_refused) {
+      error(out, request.op, request.id, request.error_code, request.error_message);
+    } else if (request.op == RequestOp::ServerOnly) {
+      job.run = answer_server_op(request, line, out, job.queue);
       if (job) return job;
     } else if (request.op == RequestOp::None || request.error_code == protocol_error::kBadJson) {
       error(out, request.op, request.id, request.error_code, request.error_message);
@@ -183,8 +203,8 @@ AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& po
   return job;
 }
 
-AdminJob Protocol::answer_server_op(const ParsedRequest& request, std::string_view line,
-                                    std::string& out) {
+AdminJob::Run Protocol::answer_server_op(const ParsedRequest& request, std::string_view line,
+                                         std::string& out, std::string& queue) {
   const std::string_view op = request.op_name;
   const std::string_view id = request.id;
   const auto field = [&](const nlohmann::json& json,
@@ -207,13 +227,12 @@ AdminJob Protocol::answer_server_op(const ParsedRequest& request, std::string_vi
       grant_.reset();
     } else {
       if (!token) {
-        error(out, RequestOp::ServerOnly, id, protocol_error::kBadRequest,
-              "'token' (string) is required");
+        hello_failed(out, id, protocol_error::kBadRequest, "'token' (string) is required");
         return {};
       }
       std::optional<Grant> granted = service_.tokens()->authenticate(*token);
       if (!granted) {
-        error(out, RequestOp::ServerOnly, id, kUnauthenticated, "unknown token");
+        hello_failed(out, id, kUnauthenticated, "unknown token");
         return {};
       }
       grant_ = std::move(granted);
@@ -255,6 +274,7 @@ AdminJob Protocol::answer_server_op(const ParsedRequest& request, std::string_vi
             "'allow_removal' must be true or false");
       return {};
     }
+    queue = "*";
     const bool allow = allow_removal != json.end() && allow_removal->get<bool>();
     return [this, id = std::string(id), allow](std::string& answer) {
       const Service::ReloadResult result = service_.reload(allow);
@@ -286,6 +306,13 @@ AdminJob Protocol::answer_server_op(const ParsedRequest& request, std::string_vi
             "'state' must be \"on\", \"off\" or \"default\"");
       return {};
     }
+    if (!service_.features_durable()) {
+      error(out, RequestOp::ServerOnly, id, kForbidden,
+            "set_feature is refused: this server has no state file, so a switch would be lost on "
+            "restart (start tenet serve with --state FILE)");
+      return {};
+    }
+    queue = *tenant;
     return [this, id = std::string(id), tenant = *tenant, feature = *feature,
             state](std::string& answer) {
       std::string failure;

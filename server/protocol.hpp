@@ -15,6 +15,15 @@
 //     a state file that cannot be written: `internal` (nothing switched);
 //   - `resource.tenant` naming another tenant is left to the engine, which
 //     answers deny with reason `cross_tenant` (tenant isolation).
+//   - a failed hello (unknown or missing token) leaves the session with no
+//     rights, even after an earlier successful hello; it is logged (with
+//     the peer, never the token) and counted (`failed_hellos` in stats),
+//     and the kMaxFailedHellos-th on one connection is answered and the
+//     connection closed (close_requested()); successes do not reset the
+//     count, so a partner's valid token cannot cover guesses at another's;
+//   - `set_feature` on a server without a state file: `forbidden` (a switch
+//     a restart would lose is never acknowledged);
+//   - an `id` that is an object or array: `bad_request` with `"id":null`.
 //
 // One Protocol per connection, used by one thread at a time; the Scratch
 // (parser, decision) belongs to the calling thread. The Service is shared.
@@ -41,11 +50,23 @@ struct Scratch {
 
 // What an admin op (reload, set_feature) leaves to be done off the I/O
 // thread: it compiles or fsyncs, then appends the answer (without '\n').
-using AdminJob = std::function<void(std::string& out)>;
+struct AdminJob {
+  using Run = std::function<void(std::string& out)>;
+  std::string queue;  // the tenant it acts for ("*": reload): Service::run_admin's turn
+  Run run;
+
+  explicit operator bool() const { return static_cast<bool>(run); }
+  void operator()(std::string& out) const { run(out); }
+};
 
 class Protocol {
  public:
-  explicit Protocol(Service& service) : service_(service) {}
+  // `peer` names the client in logs (an address, or "unix").
+  explicit Protocol(Service& service, std::string peer = {})
+      : service_(service), peer_(std::move(peer)) {}
+
+  // Failed hellos after which the connection is closed.
+  static constexpr unsigned kMaxFailedHellos = 3;
 
   // Like handle(), except that reload and set_feature are not run here: when
   // the line is one of them (and allowed), nothing is appended and the job
@@ -67,11 +88,15 @@ class Protocol {
   void answer_too_large(std::size_t limit, std::string& out);
 
   [[nodiscard]] const std::optional<Grant>& grant() const { return grant_; }
+  // The connection must be closed once the answers so far are sent (too
+  // many failed hellos).
+  [[nodiscard]] bool close_requested() const { return failed_hellos_ >= kMaxFailedHellos; }
 
  private:
-  // Returns the job of a reload / set_feature instead of answering it.
-  [[nodiscard]] AdminJob answer_server_op(const ParsedRequest& request, std::string_view line,
-                                          std::string& out);
+  // Returns the job of a reload / set_feature instead of answering it, and
+  // sets `queue` to the tenant it acts for.
+  [[nodiscard]] AdminJob::Run answer_server_op(const ParsedRequest& request, std::string_view line,
+                                               std::string& out, std::string& queue);
   void answer_decision(const CompiledPolicySet& policies, const ParsedRequest& request,
                        Decision& decision, std::string& out);
   // A `batch` whose items are read from scratch.parser.
@@ -79,6 +104,9 @@ class Protocol {
                     std::string& out);
   void error(std::string& out, RequestOp op, std::string_view id, std::string_view code,
              std::string_view message);
+  // Answers a failed hello: no rights left, logged, counted.
+  void hello_failed(std::string& out, std::string_view id, std::string_view code,
+                    std::string_view message);
   [[nodiscard]] bool authenticated() const {
     return service_.tokens() == nullptr || grant_.has_value();
   }
@@ -94,7 +122,9 @@ class Protocol {
   }
 
   Service& service_;
+  std::string peer_;
   std::optional<Grant> grant_;
+  unsigned failed_hellos_ = 0;
 };
 
 }  // namespace tenet::server

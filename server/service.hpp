@@ -10,9 +10,15 @@
 #pragma once
 
 #include <atomic>
-#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -20,6 +26,7 @@
 #include <vector>
 
 #include "engine/engine.hpp"
+#include "server/admin_queue.hpp"
 #include "server/feature_state.hpp"
 #include "server/stats.hpp"
 #include "server/tokens.hpp"
@@ -38,11 +45,43 @@ class Service {
   [[nodiscard]] std::uint64_t policy_version() const {
     return version_.load(std::memory_order_acquire);
   }
-  // Where reload and set_feature run (one thread): a compile or an fsync
-  // never blocks an I/O thread.
-  [[nodiscard]] boost::asio::thread_pool::executor_type admin_executor() {
-    return admin_thread_.get_executor();
+  // The admin thread, where reload and set_feature run: a compile or an
+  // fsync never blocks an I/O thread.
+  [[nodiscard]] AdminQueue::Executor admin_executor() { return admin_work_.executor(); }
+
+  // Runs `work` on the admin thread in the turn of `queue` (the tenant it
+  // acts for, "*" for reload: server/admin_queue shares the thread fairly
+  // between tenants), then completes `token` on its own executor with the
+  // exception `work` threw, if any (co_await rethrows it).
+  template <typename CompletionToken>
+  auto run_admin(std::string queue, std::function<void()> work, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(std::exception_ptr)>(
+        [this](auto handler, const std::string& queue, std::function<void()> work) {
+          // std::function needs a copyable job; the handler is move-only.
+          auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+          // The handler's executor has work pending until it completes (as
+          // with any asynchronous operation): its io_context does not run dry.
+          auto executor = boost::asio::prefer(boost::asio::get_associated_executor(*shared),
+                                              boost::asio::execution::outstanding_work.tracked);
+          admin_work_.submit(queue, [shared, executor, work = std::move(work)] {
+            std::exception_ptr failure;
+            try {
+              work();
+            } catch (...) {
+              failure = std::current_exception();
+            }
+            boost::asio::post(executor, [shared, failure] {
+              auto handler = std::move(*shared);
+              handler(failure);
+            });
+          });
+        },
+        token, std::move(queue), std::move(work));
   }
+
+  // Whether switches set with set_feature survive a restart (a --state
+  // file). Without one, set_feature is refused (PROTOCOL.md).
+  [[nodiscard]] bool features_durable() const { return features_->durable(); }
 
   struct ReloadResult {
     bool ok = false;
@@ -71,8 +110,9 @@ class Service {
   Stats stats_;
   std::atomic<std::uint64_t> version_{1};
   std::mutex admin_;
-  // Last: stopped and joined first, before what its jobs use is destroyed.
-  boost::asio::thread_pool admin_thread_{1};
+  // Last: its thread is stopped and joined first, before what its jobs use
+  // is destroyed.
+  AdminQueue admin_work_;
 };
 
 // Logs a warning line for every token bound to a tenant `policies` does not

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "server/log.hpp"
+#include "server/peer.hpp"
 #include "server/protocol.hpp"
 
 namespace tenet::server {
@@ -64,7 +65,7 @@ class Session : public std::enable_shared_from_this<Session> {
         service_(service),
         registry_(registry),
         limits_(limits),
-        protocol_(service),
+        protocol_(service, describe_peer(socket_)),
         buffer_(kReadChunk),
         id_(next_session_id.fetch_add(1, std::memory_order_relaxed)) {}
 
@@ -92,7 +93,7 @@ class Session : public std::enable_shared_from_this<Session> {
   enum class Stop : std::uint8_t {
     NeedInput,  // every complete line is answered
     AdminJob,   // a reload / set_feature waits in admin_job_
-    Close,      // an oversized line: answered, then close
+    Close,      // an oversized line, or too many failed hellos: answered, then close
   };
 
   // On the session's thread: a drain asked this session to finish.
@@ -176,15 +177,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   asio::awaitable<void> run_admin_job() {
     AdminJob job = std::move(admin_job_);
-    admin_job_ = nullptr;
+    admin_job_ = {};
     std::string answer;
-    co_await asio::co_spawn(
-        service_.admin_executor(),
-        [&job, &answer]() -> asio::awaitable<void> {
-          job(answer);
-          co_return;
-        },
-        asio::use_awaitable);
+    co_await service_.run_admin(
+        job.queue, [&job, &answer] { job(answer); }, asio::use_awaitable);
     pending_ += answer;
     pending_ += '\n';
     policies_.reset();  // the next line pins the set the job left serving
@@ -301,6 +297,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!policies_) policies_ = service_.engine().snapshot();
       admin_job_ = protocol_.handle_deferring(policies_, line, scratch, pending_);
       if (admin_job_) return Stop::AdminJob;
+      if (protocol_.close_requested()) return Stop::Close;  // too many failed hellos
     }
   }
 

@@ -125,6 +125,7 @@ void Stats::write_json(std::string& out) const {
   out += "},\"connections\":{\"current\":" + load(connections_current_) +
          ",\"total\":" + load(connections_total_) + '}';
   out += ",\"reloads\":{\"ok\":" + load(reloads_ok_) + ",\"failed\":" + load(reloads_failed_) + '}';
+  out += ",\"failed_hellos\":" + load(failed_hellos_);
   LatencyHistogram::Counts counts{};
   for (const Shard& shard : shards_) shard.latency.add_to(counts);
   out += ",\"latency_us\":{\"p50\":";

@@ -1,5 +1,5 @@
 // Server counters for the `stats` op: requests, decisions by outcome, errors
-// by code, connections, reloads, and a latency histogram.
+// by code, connections, reloads, failed hellos, and a latency histogram.
 //
 // Shared by every session of a server (server/service.hpp owns one). Why
 // sharded: every decision counts, and with one set of counters the I/O
@@ -58,6 +58,11 @@ class Stats {
   void count_error(std::string_view code);
   void connection_opened();
   void connection_closed() { connections_current_.fetch_sub(1, std::memory_order_relaxed); }
+  // A hello with an unknown token (or none): someone may be guessing tokens.
+  void count_failed_hello() { failed_hellos_.fetch_add(1, std::memory_order_relaxed); }
+  [[nodiscard]] std::uint64_t failed_hellos() const {
+    return failed_hellos_.load(std::memory_order_relaxed);
+  }
   void count_reload(bool ok) {
     (ok ? reloads_ok_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed);
   }
@@ -97,6 +102,7 @@ class Stats {
   std::atomic<std::uint64_t> connections_total_{0};
   std::atomic<std::uint64_t> reloads_ok_{0};
   std::atomic<std::uint64_t> reloads_failed_{0};
+  std::atomic<std::uint64_t> failed_hellos_{0};
 };
 
 }  // namespace tenet::server

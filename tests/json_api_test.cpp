@@ -144,6 +144,102 @@ TEST(JsonApi, HostileInputNeverCrashes) {
   EXPECT_EQ(answer(nul)["error"]["code"], "bad_json");
 }
 
+// PROTOCOL.md: a response to a decision op always carries `decision` (deny
+// with an error code), and the id whenever one can be echoed — also when a
+// number in the line is beyond 64 bits (valid JSON, which simdjson cannot
+// represent) or the id is an object or array (refused: `"id":null`).
+TEST(JsonApi, DecisionRequestsAlwaysGetADecision) {
+  const std::string principal =
+      R"("tenant":"acme","principal":{"id":"u1","role":"basic","attrs":{"kyc":"verified","account_age_days":AGE}})";
+  const auto check_with_age = [&](const std::string& id, const std::string& age) {
+    std::string line = principal;
+    line.replace(line.find("AGE"), 3, age);
+    return R"({"id":)" + id + R"(,"op":"check",)" + line +
+           R"(,"action":"read","resource":{"type":"document","id":"d1","tenant":"acme","attrs":{"owner":"u1","locked":false}}})";
+  };
+  // An int attribute beyond 64 bits, either sign, or a float beyond a double.
+  for (const std::string age : {"123456789012345678901234567890", "-99999999999999999999",
+                                "18446744073709551616", "1e400", "-2.5E+999"}) {
+    const json response = answer(check_with_age("7", age));
+    EXPECT_EQ(response["id"], 7) << age << ": " << response;
+    EXPECT_EQ(response["decision"], "deny") << age << ": " << response;
+    EXPECT_EQ(response["error"]["code"], "invalid_request") << age << ": " << response;
+    EXPECT_EQ(response["error"]["message"],
+              age.find_first_of(".eE") == std::string::npos
+                  ? "principal.attrs.account_age_days: expected int, got an integer out of range"
+                  : "principal.attrs.account_age_days: expected int, got float")
+        << age;
+  }
+  // In a protocol field: mistyped, still a deny.
+  const json tenant = answer(R"({"id":"t","op":"check","tenant":99999999999999999999999})");
+  EXPECT_EQ(tenant["id"], "t") << tenant;
+  EXPECT_EQ(tenant["decision"], "deny") << tenant;
+  EXPECT_EQ(tenant["error"]["code"], "bad_request") << tenant;
+  // As the id (echoed as written), or in a field nobody reads: decided normally.
+  for (const std::string id :
+       {"123456789012345678901234567890", "-1e999", "18446744073709551615"}) {
+    const std::string response = example_engine().handle_json(check_with_age(id, "40"));
+    EXPECT_EQ(response.rfind(R"({"id":)" + id + R"(,"decision":"allow")", 0), 0U) << response;
+  }
+  const json ignored = answer(
+      R"({"id":1,"op":"plans","tenant":"acme","principal":{"id":"u","role":"basic"},"n":1e99999})");
+  EXPECT_EQ(ignored, json::parse(R"({"id":1,"decision":"allow","plans":["starter"]})"));
+  // A malformed number is not JSON.
+  for (const std::string number : {"01", "-", "1.", "1e", "--1", ".5"}) {
+    const json bad = answer(R"({"id":1,"op":"check","n":)" + number + "}");
+    EXPECT_EQ(bad["error"]["code"], "bad_json") << number << ": " << bad;
+  }
+
+  // An id that is an object or an array: bad_request, "id":null, and the
+  // op's shape — a deny for every decision op, `never` for filter.
+  const std::string base = R"("tenant":"acme","principal":{"id":"u","role":"basic"})";
+  const std::pair<std::string, std::string> ops[] = {
+      {"check",
+       R"(,"action":"read","resource":{"type":"document","id":"d","tenant":"acme","attrs":{"owner":"u","locked":false}})"},
+      {"transition", R"(,"to":"advanced")"},
+      {"subscribe", R"(,"plan":"starter")"},
+      {"plans", ""},
+      {"features", ""},
+      {"lifecycle",
+       R"(,"resource":{"type":"subscription","id":"s","tenant":"acme","state":"signing"},"to":"signed")"},
+  };
+  for (const std::string id : {R"({"a":1})", "[]", "[1,{}]"}) {
+    for (const auto& [op, rest] : ops) {
+      const json response =
+          answer(R"({"id":)" + id + R"(,"op":")" + op + R"(",)" + base + rest + "}");
+      EXPECT_TRUE(response.contains("id") && response["id"].is_null()) << op << ": " << response;
+      EXPECT_EQ(response["decision"], "deny") << op << ": " << response;
+      EXPECT_EQ(response["error"]["code"], "bad_request") << op << ": " << response;
+    }
+    const json filter = answer(R"({"id":)" + id + R"(,"op":"filter",)" + base +
+                               R"(,"action":"read","resource_type":"document"})");
+    EXPECT_TRUE(filter["id"].is_null()) << filter;
+    EXPECT_EQ(filter["error"]["code"], "bad_request") << filter;
+    EXPECT_EQ(filter["filter"]["kind"], "never") << filter;
+  }
+
+  // The same inside a batch: every item answered, in order, with its own
+  // decision; the others are not disturbed.
+  const json batch = answer(R"({"id":123456789012345678901234567890,"op":"batch","requests":[)" +
+                            check_with_age("1", "1e400") + "," +
+                            check_with_age(R"({"x":[]})", "40") + "," + check_with_age("3", "40") +
+                            "," + check_with_age("4", "-123456789012345678901234567890") + "]}");
+  ASSERT_EQ(batch["results"].size(), 4U) << batch;
+  EXPECT_EQ(batch["results"][0]["id"], 1);
+  EXPECT_EQ(batch["results"][0]["decision"], "deny");
+  EXPECT_EQ(batch["results"][0]["error"]["code"], "invalid_request");
+  EXPECT_TRUE(batch["results"][1]["id"].is_null()) << batch;
+  EXPECT_EQ(batch["results"][1]["decision"], "deny");
+  EXPECT_EQ(batch["results"][1]["error"]["code"], "bad_request");
+  EXPECT_EQ(batch["results"][2],
+            json::parse(R"({"id":3,"decision":"allow","reasons":["acme:owner-reads"]})"));
+  EXPECT_EQ(batch["results"][3]["id"], 4);
+  EXPECT_EQ(batch["results"][3]["decision"], "deny");
+  const std::string raw = example_engine().handle_json(
+      R"({"id":123456789012345678901234567890,"op":"batch","requests":[]})");
+  EXPECT_EQ(raw, R"({"id":123456789012345678901234567890,"results":[]})");
+}
+
 TEST(ResponseWriter, EscapesAndRepairsStrings) {
   std::string out;
   write_json_string(out, std::string_view("a\"b\\c\n\t\x01\x7f\xc3\xa9", 11));

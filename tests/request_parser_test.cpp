@@ -151,7 +151,7 @@ TEST(RequestParser, ProtocolErrors) {
       {"{\"op\":\"check\",\"tenant\":\"\xff\"}", protocol_error::kBadJson, "invalid UTF-8"},
       {std::string(200, '[') + std::string(200, ']'), protocol_error::kBadJson,
        "nested deeper than 64"},
-      {R"({"op":"check","n":1e400})", protocol_error::kBadRequest, "out of range"},
+      {R"({"op":"check","n":1.})", protocol_error::kBadJson, "a number is malformed"},
       {R"({"tenant":"acme"})", protocol_error::kBadRequest, "missing field 'op'"},
       {R"({"op":7})", protocol_error::kBadRequest, "field 'op': expected string, got int"},
       {R"({"op":"fly"})", protocol_error::kUnknownOp, "unknown op 'fly'"},

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <csignal>
@@ -21,8 +22,8 @@
 #include <thread>
 #include <vector>
 
-#include "tests/support/server_process.hpp"
 #include "tests/support/command_output.hpp"
+#include "tests/support/server_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
@@ -308,6 +309,37 @@ TEST(ServerIntegration, BadJsonThenGoodLineOnSameConnection) {
   EXPECT_EQ(good["decision"], "allow") << good;
 }
 
+// A decision request always gets a decision (PROTOCOL.md): an integer
+// beyond 64 bits (valid JSON) or an id that is an object is answered with a
+// deny (and the id, when it can be echoed), alone and in a batch.
+TEST(ServerIntegration, DecisionRequestWithHugeNumberOrObjectIdStillGetsADeny) {
+  START_SERVER(server, kPolicies, {});
+  LineClient client = connect_tcp(server);
+  std::string huge = cedar_check("7", "u1");
+  const std::string age = R"("account_age_days":100)";
+  huge.replace(huge.find(age), age.size(), R"("account_age_days":123456789012345678901234567890)");
+  std::string object_id = cedar_check("8", "u1");
+  object_id.replace(object_id.find(R"("id":8)"), 6, R"("id":{"n":8})");
+  const std::vector<std::string> got =
+      client.round_trip(huge + "\n" + object_id + "\n" + R"({"id":9,"op":"batch","requests":[)" +
+                            huge + "," + object_id + "," + cedar_check("10", "u1") + "]}\n",
+                        3, Millis(10000));
+  ASSERT_EQ(got.size(), 3U) << client.error();
+  const json alone = json::parse(got[0], nullptr, false);
+  EXPECT_EQ(alone["id"], 7) << alone;
+  EXPECT_EQ(alone["decision"], "deny") << alone;
+  EXPECT_EQ(error_code(alone), "invalid_request") << alone;
+  const json refused = json::parse(got[1], nullptr, false);
+  EXPECT_TRUE(refused.contains("id") && refused["id"].is_null()) << refused;
+  EXPECT_EQ(refused["decision"], "deny") << refused;
+  EXPECT_EQ(error_code(refused), "bad_request") << refused;
+  const json batch = json::parse(got[2], nullptr, false);
+  ASSERT_EQ(batch["results"].size(), 3U) << batch;
+  EXPECT_EQ(batch["results"][0], alone);
+  EXPECT_EQ(batch["results"][1], refused);
+  EXPECT_EQ(batch["results"][2]["decision"], "allow") << batch;
+}
+
 TEST(ServerIntegration, OversizedLineGetsTooLargeThenClose) {
   START_SERVER(server, kPolicies, {"--max-line", "1024"});
   LineClient client = connect_tcp(server);
@@ -488,6 +520,33 @@ TEST(ServerIntegration, UnauthenticatedUntilHello) {
   EXPECT_EQ(global_hello["ok"], true) << global_hello;
   EXPECT_TRUE(global_hello["tenant"].is_null()) << global_hello;
   EXPECT_EQ(parse(global.request(tenant_check("3", "northwind", "n1")))["decision"], "allow");
+}
+
+// A failed hello leaves no rights; failed hellos are logged (with the
+// peer, never the token) and counted, and the third on a connection closes it.
+TEST(ServerIntegration, FailedHellosLeaveNoRightsAndTheThirdClosesTheConnection) {
+  TempDir dir;
+  const TokenSetup tokens;
+  tokens.write(dir.path() / "tokens");
+  START_SERVER(server, kPolicies, {"--tokens", (dir.path() / "tokens").string()});
+  LineClient client = connect_tcp(server);
+  ASSERT_EQ(parse(client.request(hello(tokens.cedar_admin.token)))["ok"], true);
+  EXPECT_EQ(error_code(parse(client.request(hello("guess-one")))), "unauthenticated");
+  const json after = parse(client.request(cedar_check("1", "u1")));
+  EXPECT_EQ(error_code(after), "unauthenticated") << after;
+  EXPECT_EQ(after["decision"], "deny") << after;
+  EXPECT_EQ(error_code(parse(client.request(hello("guess-two")))), "unauthenticated");
+  const json third = parse(client.request(hello("guess-three")));
+  EXPECT_EQ(error_code(third), "unauthenticated") << third;
+  EXPECT_TRUE(client.wait_closed(Millis(10000))) << "the third failed hello must close";
+
+  const std::string log = server.stderr_text();
+  EXPECT_NE(log.find(R"("what":"hello_failed","peer":"127.0.0.1:)"), std::string::npos) << log;
+  EXPECT_EQ(log.find("guess-"), std::string::npos) << "a presented token was logged";
+  LineClient admin = connect_tcp(server);
+  ASSERT_EQ(parse(admin.request(hello(tokens.global_admin.token)))["ok"], true);
+  const json stats = parse(admin.request(R"({"op":"stats"})"));
+  EXPECT_EQ(stats["failed_hellos"], 3) << stats;
 }
 
 TEST(ServerIntegration, TenantTokenAskingAboutAnotherTenantIsForbidden) {
@@ -731,6 +790,85 @@ TEST(ServerIntegration, SetFeatureSurvivesRestart) {
   EXPECT_EQ(reset["ok"], true) << reset;
   EXPECT_EQ(parse(client.request(cedar_features("6")))["features"].dump().find("margin"),
             std::string::npos);
+}
+
+// Without --state a switch would be lost on restart: refused, not acknowledged.
+TEST(ServerIntegration, SetFeatureWithoutStateFileIsRefused) {
+  START_SERVER(server, kPolicies, {});
+  LineClient client = connect_tcp(server);
+  const json set = parse(client.request(
+      R"({"id":1,"op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})"));
+  EXPECT_EQ(error_code(set), "forbidden") << set;
+  EXPECT_NE(set["error"]["message"].get<std::string>().find("--state"), std::string::npos) << set;
+  EXPECT_EQ(parse(client.request(cedar_features("2")))["features"].dump().find("margin"),
+            std::string::npos);
+}
+
+// One partner flooding set_feature from many connections must not make
+// another partner's set_feature wait for the whole backlog. A reload of a
+// larger policy set holds the admin thread (~0.1 s; a second under ASan)
+// while every flooding connection queues a set_feature (one job at a time
+// each: a connection waits for an answer before its next line) and then the
+// other partner queues one. The admin thread logs each set_feature as it
+// runs it: counted in that log, the flood's jobs run between the moment the
+// other partner asked and its own must be few (tenants in turn: about one),
+// not the flood's queue (first in, first out: one per flooding connection).
+TEST(ServerIntegration, SetFeatureFloodOfOneTenantDoesNotStarveAnother) {
+  TempDir dir;
+  const fs::path policies = dir.path() / "policies";
+  copy_policies(policies);
+  std::string bulk;  // a reload that takes a while
+  for (int i = 0; i < 500; ++i)
+    bulk += "tenant bulk" + std::to_string(i) + " extends retail_standard {\n}\n";
+  write_text(policies / "tenants" / "bulk.tenet", bulk);
+  START_SERVER(server, policies.string(),
+               {"--threads", "2", "--state", (dir.path() / "state.json").string()});
+  constexpr int kFlooders = 32;
+  constexpr int kLinesEach = 3;
+  std::vector<LineClient> flooders;
+  for (int c = 0; c < kFlooders; ++c) flooders.push_back(connect_tcp(server));
+  LineClient admin = connect_tcp(server);
+  LineClient other = connect_tcp(server);
+  // Every session is up (accepted and reading) before the reload is sent.
+  for (LineClient& client : flooders)
+    ASSERT_EQ(parse(client.request(R"({"op":"health"})"))["ok"], true);
+  ASSERT_EQ(parse(admin.request(R"({"op":"health"})"))["ok"], true);
+  ASSERT_EQ(parse(other.request(R"({"op":"health"})"))["ok"], true);
+
+  const std::string cedar_ran = R"({"event":"set_feature","tenant":"cedar")";
+  const auto count = [&](const std::string& text) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(cedar_ran); at != std::string::npos;
+         at = text.find(cedar_ran, at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  ASSERT_TRUE(admin.send_all("{\"op\":\"reload\"}\n"));
+  for (int c = 0; c < kFlooders; ++c) {
+    std::string lines;
+    for (int i = 0; i < kLinesEach; ++i) {
+      lines += std::string(R"({"op":"set_feature","tenant":"cedar","feature":"margin","state":")") +
+               ((c + i) % 2 == 0 ? "on" : "off") + "\"}\n";
+    }
+    ASSERT_TRUE(flooders[static_cast<std::size_t>(c)].send_all(lines));
+  }
+  const std::size_t ran_before_asking = count(server.stderr_text());
+  const json set = parse(
+      other.request(R"({"op":"set_feature","tenant":"northwind","feature":"beta_ui","state":"on"})",
+                    Millis(60000)));
+  ASSERT_EQ(set["ok"], true) << set;
+  EXPECT_EQ(parse(admin.read_line(Millis(60000)))["ok"], true);
+  for (LineClient& flooder : flooders) {
+    EXPECT_EQ(flooder.read_lines(kLinesEach, Millis(60000)).size(),
+              static_cast<std::size_t>(kLinesEach));
+  }
+  const std::string log = server.stderr_text();
+  const std::size_t other_at = log.find(R"({"event":"set_feature","tenant":"northwind")");
+  ASSERT_NE(other_at, std::string::npos) << log;
+  const std::size_t waited_for = count(log.substr(0, other_at)) - ran_before_asking;
+  EXPECT_LE(waited_for, 6U) << "the other tenant's set_feature waited for " << waited_for
+                            << " of the flood's jobs";
 }
 
 TEST(ServerIntegration, SigtermWhileBusyAnswersEverythingSent) {

@@ -1,10 +1,16 @@
-// server/protocol without sockets: sessions (hello, unauthenticated,
-// forbidden), stats, set_feature persistence, reload failure.
+// server/protocol without sockets: sessions (hello, failed hellos,
+// unauthenticated, forbidden), stats, set_feature persistence (no-ops,
+// no state file), fair admin work, reload failure.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/io_context.hpp>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -43,7 +49,8 @@ class ServerProtocolTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  std::unique_ptr<Service> make_service(bool with_tokens) {
+  // `with_state`: a --state file (dir_/state.json); without one set_feature is refused.
+  std::unique_ptr<Service> make_service(bool with_tokens, bool with_state = true) {
     std::optional<TokenStore> tokens;
     if (with_tokens) {
       auto loaded = TokenStore::parse(hash_line("lumen-check", "lumen", "check") +
@@ -54,7 +61,8 @@ class ServerProtocolTest : public ::testing::Test {
       tokens = std::move(loaded.store);
     }
     auto features = std::make_unique<FeatureState>();
-    EXPECT_FALSE(FeatureState::load(dir_ / "state.json", *features));
+    EXPECT_FALSE(FeatureState::load(
+        with_state ? std::optional<fs::path>(dir_ / "state.json") : std::nullopt, *features));
     auto loaded = Engine::load(dir_ / "policies");
     EXPECT_TRUE(loaded.engine);
     return std::make_unique<Service>(dir_ / "policies", std::move(loaded.engine), std::move(tokens),
@@ -126,7 +134,7 @@ TEST_F(ServerProtocolTest, BatchResultsEqualTheItemsAnsweredOneByOne) {
           std::string(
               R"({"id":9,"op":"check","tenant":"nowhere","principal":{"id":"u","role":"guest"},"action":"read","resource":{"type":"document","id":"d","tenant":"nowhere"}})"),
           std::string(R"({"id":10,"op":"check","tenant":"lumen"})"),
-          std::string(R"({"id":11,"op":"hello"})"),
+          std::string(R"({"id":11,"op":"health"})"),
           std::string(R"({"id":12,"op":"fly"})"),
           std::string("42"),
       }) {
@@ -159,7 +167,7 @@ TEST_F(ServerProtocolTest, BatchResultsEqualTheItemsAnsweredOneByOne) {
       for (std::size_t i = 0; i < size; ++i) {
         const nlohmann::json& result = answer["results"][i];
         // Not a decision request: alone a protocol error or a session op, in a batch bad_request.
-        if (items[picked[i]] == "42" || items[picked[i]].find("hello") != std::string::npos) {
+        if (items[picked[i]] == "42" || items[picked[i]].find("health") != std::string::npos) {
           EXPECT_EQ(result["error"]["code"], "bad_request") << result.dump();
           continue;
         }
@@ -241,6 +249,171 @@ TEST_F(ServerProtocolTest, ReloadThatRemovesATenantNeedsAllowRemoval) {
   EXPECT_EQ(removed,
             "{\"id\":4,\"ok\":true,\"policy_version\":2,\"removed_tenants\":[\"lumen\"]}\n");
   EXPECT_NE(ask(*service, protocol, kAcmeCheck).find("unknown_tenant"), std::string::npos);
+}
+
+// A failed hello takes away what an earlier hello gave: a session that
+// presents a wrong token has no rights left, whatever it had.
+TEST_F(ServerProtocolTest, FailedHelloLeavesNoRights) {
+  auto service = make_service(true);
+  Protocol protocol(*service);
+  ASSERT_NE(ask(*service, protocol, R"({"op":"hello","token":"lumen-admin"})").find("\"ok\":true"),
+            std::string::npos);
+  ASSERT_NE(ask(*service, protocol, kAcmeCheck).find("\"allow\""), std::string::npos);
+  EXPECT_NE(ask(*service, protocol, R"({"op":"hello","token":"guess"})").find("unauthenticated"),
+            std::string::npos);
+  const std::string after = ask(*service, protocol, kAcmeCheck);
+  EXPECT_NE(after.find("unauthenticated"), std::string::npos) << after;
+  EXPECT_NE(after.find("\"decision\":\"deny\""), std::string::npos) << after;
+  EXPECT_NE(ask(*service, protocol, R"({"op":"stats"})").find("unauthenticated"),
+            std::string::npos);
+  EXPECT_NE(ask(*service, protocol,
+                R"({"op":"set_feature","tenant":"lumen","feature":"beta_ui","state":"on"})")
+                .find("unauthenticated"),
+            std::string::npos);
+  // A hello without a token fails too, and leaves no rights either.
+  Protocol other(*service);
+  ASSERT_NE(ask(*service, other, R"({"op":"hello","token":"lumen-check"})").find("\"ok\":true"),
+            std::string::npos);
+  EXPECT_NE(ask(*service, other, R"({"op":"hello"})").find("bad_request"), std::string::npos);
+  EXPECT_NE(ask(*service, other, kAcmeCheck).find("unauthenticated"), std::string::npos);
+}
+
+// Failed hellos are counted (stats) and, on one connection, the third is
+// the last: the session asks to be closed. A success in between does not
+// reset the count.
+TEST_F(ServerProtocolTest, FailedHellosAreCountedAndTheThirdClosesTheSession) {
+  auto service = make_service(true);
+  Protocol guesser(*service);
+  EXPECT_NE(ask(*service, guesser, R"({"op":"hello","token":"a"})").find("unauthenticated"),
+            std::string::npos);
+  ASSERT_NE(ask(*service, guesser, R"({"op":"hello","token":"lumen-check"})").find("\"ok\":true"),
+            std::string::npos);
+  EXPECT_NE(ask(*service, guesser, R"({"op":"hello","token":"b"})").find("unauthenticated"),
+            std::string::npos);
+  EXPECT_FALSE(guesser.close_requested());
+  const std::string third = ask(*service, guesser, R"({"id":3,"op":"hello","token":"c"})");
+  EXPECT_NE(third.find("\"id\":3"), std::string::npos) << third;
+  EXPECT_NE(third.find("unauthenticated"), std::string::npos) << third;
+  EXPECT_NE(third.find("closing the connection"), std::string::npos) << third;
+  EXPECT_TRUE(guesser.close_requested());
+  EXPECT_EQ(service->stats().failed_hellos(), 3U);
+  Protocol admin(*service);
+  (void)ask(*service, admin, R"({"op":"hello","token":"root"})");
+  const std::string stats = ask(*service, admin, R"({"op":"stats"})");
+  EXPECT_NE(stats.find("\"failed_hellos\":3"), std::string::npos) << stats;
+  EXPECT_FALSE(admin.close_requested());
+}
+
+// An id that is an object or array is refused on the session ops too, and
+// such a hello grants nothing.
+TEST_F(ServerProtocolTest, NonScalarIdOnAServerOpIsRefused) {
+  auto service = make_service(true);
+  Protocol protocol(*service);
+  const std::string greeting =
+      ask(*service, protocol, R"({"id":{"n":1},"op":"hello","token":"root"})");
+  EXPECT_EQ(greeting.rfind(R"({"id":null,"error":{"code":"bad_request")", 0), 0U) << greeting;
+  EXPECT_NE(ask(*service, protocol, kAcmeCheck).find("unauthenticated"), std::string::npos);
+}
+
+// A set_feature that changes nothing writes nothing: no rewrite, no fsync
+// (one partner's no-ops made another's admin ops 60× slower).
+TEST_F(ServerProtocolTest, NoOpSetFeatureWritesNothing) {
+  // Written by hand, compact: the server's own writer would indent it.
+  const std::string by_hand = R"({"features":{"lumen":{"beta_ui":"off"}}})";
+  std::ofstream(dir_ / "state.json") << by_hand;
+  auto service = make_service(false);
+  Protocol protocol(*service);
+  const auto state_file = [&] {
+    std::ifstream in(dir_ / "state.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  for (const std::string line : {
+           R"({"op":"set_feature","tenant":"lumen","feature":"beta_ui","state":"off"})",
+           R"({"op":"set_feature","tenant":"cedar","feature":"margin","state":"default"})",
+       }) {
+    EXPECT_EQ(ask(*service, protocol, line), "{\"ok\":true}\n") << line;
+    EXPECT_EQ(state_file(), by_hand) << line;
+  }
+  // A real change is written.
+  EXPECT_EQ(ask(*service, protocol,
+                R"({"op":"set_feature","tenant":"lumen","feature":"beta_ui","state":"on"})"),
+            "{\"ok\":true}\n");
+  EXPECT_NE(state_file().find("\"beta_ui\": \"on\""), std::string::npos) << state_file();
+}
+
+// Without a state file a switch would be lost on restart: set_feature is
+// refused (and switches nothing) rather than acknowledged.
+TEST_F(ServerProtocolTest, SetFeatureWithoutStateFileIsRefused) {
+  auto service = make_service(false, false);
+  Protocol protocol(*service);
+  const std::string answer =
+      ask(*service, protocol,
+          R"({"id":1,"op":"set_feature","tenant":"lumen","feature":"beta_ui","state":"off"})");
+  const nlohmann::json parsed = nlohmann::json::parse(answer);
+  EXPECT_EQ(parsed["id"], 1) << answer;
+  EXPECT_EQ(parsed["error"]["code"], "forbidden") << answer;
+  EXPECT_NE(parsed["error"]["message"].get<std::string>().find("--state"), std::string::npos)
+      << answer;
+  EXPECT_FALSE(parsed.contains("ok")) << answer;
+  const std::string features = ask(
+      *service, protocol,
+      R"({"op":"features","tenant":"lumen","principal":{"id":"u","role":"basic","attrs":{"kyc":"verified","account_age_days":4}}})");
+  EXPECT_NE(features.find("beta_ui"), std::string::npos) << features;  // still on
+}
+
+// Admin work is shared fairly between tenants: with the admin thread busy
+// and 20 jobs of one tenant queued, another tenant's job runs after at most
+// one of them, not after all 20.
+TEST_F(ServerProtocolTest, AdminThreadTakesTenantsInTurn) {
+  auto service = make_service(false);
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool release = false;
+  bool started = false;
+  std::vector<std::string> order;
+  std::size_t done = 0;
+  boost::asio::io_context io;  // where completions land
+  const auto record = [&](const std::string& name) {
+    return [&, name] {
+      const std::lock_guard<std::mutex> lock(mutex);
+      order.push_back(name);
+    };
+  };
+  const auto finished = [&](std::exception_ptr) { ++done; };
+  service->run_admin(
+      "flood",
+      [&] {
+        std::unique_lock<std::mutex> lock(mutex);
+        started = true;
+        changed.notify_all();
+        changed.wait(lock, [&] { return release; });
+      },
+      boost::asio::bind_executor(io, finished));
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(30), [&] { return started; }));
+  }
+  for (int i = 0; i < 20; ++i) {
+    service->run_admin("flood", record("flood"), boost::asio::bind_executor(io, finished));
+  }
+  service->run_admin("other", record("other"), boost::asio::bind_executor(io, finished));
+  {
+    const std::lock_guard<std::mutex> lock(mutex);
+    release = true;
+  }
+  changed.notify_all();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (done < 22 && std::chrono::steady_clock::now() < deadline) {
+    io.run_for(std::chrono::milliseconds(10));
+    io.restart();
+  }
+  ASSERT_EQ(done, 22U);
+  const std::lock_guard<std::mutex> lock(mutex);
+  ASSERT_EQ(order.size(), 21U);
+  const auto other = std::find(order.begin(), order.end(), "other");
+  EXPECT_LE(other - order.begin(), 1) << "the other tenant's job waited for the flood";
 }
 
 TEST(TokenFile, MalformedLinesAreReportedWithTheirLine) {

@@ -182,7 +182,8 @@ TEST(Client, EveryDecisionOp) {
 }
 
 TEST(Client, AdminOps) {
-  START(server);
+  const TempDir state;  // set_feature needs a state file (--state)
+  START(server, {"--state", (state.path() / "state.json").string()});
   tc::Client client(server.tcp());
   const std::uint64_t version = client.health();
   EXPECT_GE(version, 1U);
