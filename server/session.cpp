@@ -94,11 +94,6 @@ std::size_t ConnectionRegistry::size() const {
   return sessions_.size();
 }
 
-std::size_t ConnectionRegistry::unauthenticated() const {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  return waiting_for_hello_.size();
-}
-
 namespace {
 
 constexpr std::size_t kReadChunk = 64 * 1024;

@@ -87,7 +87,6 @@ class ConnectionRegistry {
   void stop_all();
   // Sessions registered (those being evicted included, until they close).
   [[nodiscard]] std::size_t size() const;
-  [[nodiscard]] std::size_t unauthenticated() const;
 
  private:
   enum class State : std::uint8_t { Unauthenticated, Authenticated, Evicting };
