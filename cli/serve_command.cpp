@@ -29,6 +29,10 @@ struct ServeOptions {
   std::size_t max_connections = 1024;
   unsigned idle_timeout = 300;
   std::size_t max_pending_bytes = std::size_t{4} << 20U;
+  unsigned hello_timeout = 10;
+  unsigned line_timeout = 30;
+  std::size_t max_unauthenticated = 0;  // 0: half of max_connections
+  unsigned drain_timeout = 10;
 };
 
 // "HOST:PORT" ("[::1]:PORT" for IPv6) → endpoint; an error text otherwise.
@@ -83,6 +87,13 @@ int run_serve(const ServeOptions& options) {
   server_options.limits.max_connections = options.max_connections;
   server_options.limits.idle_timeout = std::chrono::seconds(options.idle_timeout);
   server_options.limits.max_pending_bytes = options.max_pending_bytes;
+  server_options.limits.hello_timeout = std::chrono::seconds(options.hello_timeout);
+  server_options.limits.line_timeout = std::chrono::seconds(options.line_timeout);
+  server_options.limits.max_unauthenticated =
+      options.max_unauthenticated != 0
+          ? std::min(options.max_unauthenticated, options.max_connections)
+          : std::max<std::size_t>(1, options.max_connections / 2);
+  server_options.drain_timeout = std::chrono::seconds(options.drain_timeout);
 
   std::optional<server::TokenStore> tokens;
   if (!options.tokens.empty()) {
@@ -117,8 +128,10 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                          "Serve decisions over newline-delimited JSON (PROTOCOL.md) on TCP and/or "
                          "a Unix socket. Exit status: 0 "
                          "after a graceful drain (SIGTERM/SIGINT), 1 policy errors at start, 2 "
-                         "usage or I/O error. SIGHUP reloads (never removing a tenant: the reload op with "
-                         "\"allow_removal\":true does).");
+                         "usage or I/O error (including a Unix socket path a live server answers "
+                         "on), 3 the drain timed out (--drain-timeout) and the connections still "
+                         "open were cut. SIGHUP reloads (never removing a tenant: the reload op "
+                         "with \"allow_removal\":true does).");
   command->add_option("DIR", options->directory, "Policy directory")->required();
   command->add_option(
       "--listen", options->listen,
@@ -140,6 +153,30 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   command
       ->add_option("--max-pending-bytes", options->max_pending_bytes,
                    "Answers a client may leave unread before it is disconnected, in bytes")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command
+      ->add_option("--hello-timeout", options->hello_timeout,
+                   "With --tokens: seconds a connection has to authenticate (hello) before it "
+                   "is closed")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command
+      ->add_option("--line-timeout", options->line_timeout,
+                   "Seconds from a request line's first byte to its newline before the "
+                   "connection is closed (not extended by each byte)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command
+      ->add_option("--max-unauthenticated", options->max_unauthenticated,
+                   "With --tokens: connections waiting for hello at once (default: half of "
+                   "--max-connections; the rest is kept for authenticated clients). When full, "
+                   "a new connection replaces the oldest waiting one")
+      ->check(CLI::PositiveNumber);
+  command
+      ->add_option("--drain-timeout", options->drain_timeout,
+                   "Seconds a drain (SIGTERM/SIGINT) may take; then the connections still open "
+                   "are cut and the exit status is 3")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   command->callback([options, &exit_code] { exit_code = run_serve(*options); });

@@ -1,11 +1,15 @@
 // `tenet serve DIR [--listen HOST:PORT] [--unix PATH] [--threads N]
 // [--tokens FILE] [--state FILE] [--max-line BYTES] [--max-connections N]
-// [--idle-timeout SECONDS]`: the decision server (PROTOCOL.md).
+// [--idle-timeout SECONDS] [--hello-timeout SECONDS] [--line-timeout SECONDS]
+// [--max-unauthenticated N] [--drain-timeout SECONDS]`: the decision server
+// (PROTOCOL.md).
 //
 // Exit codes: 0 after a graceful drain (SIGTERM/SIGINT), 1 policy errors at
 // start (printed as `tenet check` prints them), 2 usage or I/O error (bad
-// token or state file, an endpoint that cannot be bound, a non-loopback
-// address without --tokens). Logs are one JSON object per line on stderr.
+// token or state file, an endpoint that cannot be bound, a Unix socket path
+// a live server answers on, a non-loopback address without --tokens), 3 the
+// drain timed out and cut connections. Logs are one JSON object per line on
+// stderr.
 #pragma once
 
 namespace CLI {

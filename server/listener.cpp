@@ -1,5 +1,7 @@
 #include "server/listener.hpp"
 
+#include <sys/stat.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -35,12 +37,7 @@ asio::awaitable<void> accept_loop(asio::io_context& io, IoPool& pool, Acceptor& 
       error_code ignored;
       socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     }
-    if (registry.size() >= limits.max_connections) {
-      service.stats().count_error("overloaded");
-      reject_overloaded(std::move(socket));
-      continue;
-    }
-    start_session(std::move(socket), service, registry, limits);
+    start_session(std::move(socket), service, registry, limits);  // or `overloaded`
   }
 }
 
@@ -60,15 +57,32 @@ std::unique_ptr<Listener> Listener::tcp(asio::io_context& io,
 std::unique_ptr<Listener> Listener::unix_socket(asio::io_context& io,
                                                 const std::filesystem::path& path) {
   std::unique_ptr<Listener> listener(new Listener(io));
-  std::error_code ignored;
-  if (std::filesystem::is_socket(path, ignored))
-    std::filesystem::remove(path, ignored);  // a stale socket
-  listener->unix_.emplace(io);
   const asio::local::stream_protocol::endpoint endpoint(path.string());
+  std::error_code ignored;
+  if (std::filesystem::is_socket(path, ignored)) {
+    // Only a stale socket (its server gone) may be replaced: unlinking a
+    // live server's socket would leave it running but unreachable.
+    // Non-blocking: a live server with a full backlog answers EAGAIN.
+    asio::local::stream_protocol::socket probe(io, endpoint.protocol());
+    error_code answered;
+    probe.non_blocking(true, answered);
+    probe.connect(endpoint, answered);
+    if (!answered || answered == asio::error::would_block || answered == asio::error::try_again ||
+        answered == asio::error::in_progress) {
+      throw boost::system::system_error(
+          make_error_code(boost::system::errc::address_in_use),
+          path.string() + ": a server is already listening on this socket");
+    }
+    std::filesystem::remove(path, ignored);
+  }
+  listener->unix_.emplace(io);
   listener->unix_->open(endpoint.protocol());
   listener->unix_->bind(endpoint);
   listener->unix_->listen(asio::socket_base::max_listen_connections);
   listener->unix_path_ = path;
+  struct stat created {};
+  if (::lstat(path.c_str(), &created) == 0)
+    listener->unix_identity_ = {created.st_dev, created.st_ino};
   return listener;
 }
 
@@ -98,7 +112,11 @@ void Listener::close() {
 }
 
 Listener::~Listener() {
-  if (unix_path_) {
+  // Remove the socket file only if it is still the one this server bound:
+  // another server may have taken the path since (after it was deleted).
+  struct stat now {};
+  if (unix_path_ && unix_identity_ && ::lstat(unix_path_->c_str(), &now) == 0 &&
+      std::pair(now.st_dev, now.st_ino) == *unix_identity_) {
     std::error_code ignored;
     std::filesystem::remove(*unix_path_, ignored);
   }

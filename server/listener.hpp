@@ -8,6 +8,8 @@
 // signal handling only.
 #pragma once
 
+#include <sys/types.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -15,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 
 #include "server/io_pool.hpp"
@@ -24,7 +27,8 @@ namespace tenet::server {
 
 class Listener {
  public:
-  // Binds and listens (throws boost::system::system_error on failure).
+  // Binds and listens (throws boost::system::system_error on failure, and
+  // for a Unix socket path a live server answers on; a stale one is replaced).
   static std::unique_ptr<Listener> tcp(boost::asio::io_context& io,
                                        const boost::asio::ip::tcp::endpoint& endpoint);
   static std::unique_ptr<Listener> unix_socket(boost::asio::io_context& io,
@@ -47,6 +51,9 @@ class Listener {
   std::optional<boost::asio::ip::tcp::acceptor> tcp_;
   std::optional<boost::asio::local::stream_protocol::acceptor> unix_;
   std::optional<std::filesystem::path> unix_path_;
+  // Device and inode of the socket file bound: removed at the end only if
+  // the path still names it.
+  std::optional<std::pair<dev_t, ino_t>> unix_identity_;
 };
 
 }  // namespace tenet::server

@@ -22,8 +22,9 @@ using boost::system::error_code;
 
 namespace {
 
+// Sets `timed_out` when connections were still open at the deadline.
 asio::awaitable<void> wait_for_drain(IoPool& pool, ConnectionRegistry& registry,
-                                     std::chrono::seconds timeout) {
+                                     std::chrono::seconds timeout, bool& timed_out) {
   const auto give_up = std::chrono::steady_clock::now() + timeout;
   asio::steady_timer timer(pool.main());
   while (registry.size() > 0) {
@@ -31,7 +32,9 @@ asio::awaitable<void> wait_for_drain(IoPool& pool, ConnectionRegistry& registry,
       LogLine("drain")
           .field("ok", false)
           .field("connections", static_cast<std::uint64_t>(registry.size()))
+          .field("message", "the drain timed out; the connections still open were cut")
           .emit();
+      timed_out = true;
       pool.stop();
       co_return;
     }
@@ -61,6 +64,7 @@ int run_server(Service& service, const ServerOptions& options) {
 
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   bool draining = false;
+  bool drain_timed_out = false;
   std::function<void(const error_code&, int)> on_signal = [&](const error_code& error, int number) {
     if (error) return;
     if (number == SIGHUP) {
@@ -76,7 +80,8 @@ int run_server(Service& service, const ServerOptions& options) {
     registry.stop_all();
     error_code ignored;
     signals.cancel(ignored);
-    asio::co_spawn(io, wait_for_drain(pool, registry, options.drain_timeout), asio::detached);
+    asio::co_spawn(io, wait_for_drain(pool, registry, options.drain_timeout, drain_timed_out),
+                   asio::detached);
   };
   signals.async_wait(on_signal);
 
@@ -97,7 +102,7 @@ int run_server(Service& service, const ServerOptions& options) {
 
   pool.run();
   LogLine("stopped").emit();
-  return 0;
+  return drain_timed_out ? kExitDrainTimedOut : 0;
 }
 
 }  // namespace tenet::server

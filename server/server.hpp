@@ -25,8 +25,13 @@ struct ServerOptions {
   std::chrono::seconds drain_timeout{10};  // a drain that takes longer is cut short
 };
 
+// The exit code of a drain that timed out: the connections still open
+// were cut, some answers may not have been sent.
+inline constexpr int kExitDrainTimedOut = 3;
+
 // Returns the exit code: 0 after a graceful drain, 2 when an endpoint could
-// not be bound (logged).
+// not be bound or a Unix socket path is served by a live server (logged),
+// kExitDrainTimedOut when the drain ran out of time.
 [[nodiscard]] int run_server(Service& service, const ServerOptions& options);
 
 }  // namespace tenet::server

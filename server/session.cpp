@@ -1,9 +1,13 @@
 #include "server/session.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -11,9 +15,11 @@
 #include <boost/asio/write.hpp>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/response_writer.hpp"
 #include "server/log.hpp"
 #include "server/peer.hpp"
 #include "server/protocol.hpp"
@@ -23,16 +29,55 @@ namespace tenet::server {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
-bool ConnectionRegistry::add(std::uint64_t id, std::function<void()> stop) {
+ConnectionRegistry::Admission ConnectionRegistry::admit(std::uint64_t id, Handlers handlers,
+                                                        bool authenticated,
+                                                        const SessionLimits& limits) {
+  std::function<void()> evict;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (draining_) return Admission::Draining;
+    const std::size_t live = sessions_.size() - evicting_;
+    const bool full = live >= limits.max_connections;
+    const bool waiting_full =
+        !authenticated &&
+        waiting_for_hello_.size() >= std::max<std::size_t>(limits.max_unauthenticated, 1);
+    if (full || waiting_full) {
+      // Authenticated sessions are never displaced; an unauthenticated
+      // newcomer takes the place of the oldest unauthenticated session.
+      if (authenticated || waiting_for_hello_.empty()) return Admission::Overloaded;
+      const auto oldest = waiting_for_hello_.begin();
+      Entry& victim = sessions_.at(*oldest);
+      victim.state = State::Evicting;
+      ++evicting_;
+      evict = victim.handlers.evict;
+      waiting_for_hello_.erase(oldest);
+    }
+    sessions_.emplace(id, Entry{std::move(handlers),
+                                authenticated ? State::Authenticated : State::Unauthenticated});
+    if (!authenticated) waiting_for_hello_.insert(id);
+  }
+  if (evict) evict();
+  return Admission::Admitted;
+}
+
+void ConnectionRegistry::set_authenticated(std::uint64_t id, bool authenticated) {
   const std::lock_guard<std::mutex> lock(mutex_);
-  if (draining_) return false;
-  sessions_.emplace(id, std::move(stop));
-  return true;
+  const auto found = sessions_.find(id);
+  if (found == sessions_.end()) return;
+  Entry& entry = found->second;
+  if (entry.state == State::Evicting) --evicting_;  // authenticated before the eviction ran
+  if (entry.state == State::Unauthenticated) waiting_for_hello_.erase(id);
+  entry.state = authenticated ? State::Authenticated : State::Unauthenticated;
+  if (!authenticated) waiting_for_hello_.insert(id);
 }
 
 void ConnectionRegistry::remove(std::uint64_t id) {
   const std::lock_guard<std::mutex> lock(mutex_);
-  sessions_.erase(id);
+  const auto found = sessions_.find(id);
+  if (found == sessions_.end()) return;
+  if (found->second.state == State::Evicting) --evicting_;
+  waiting_for_hello_.erase(id);
+  sessions_.erase(found);
 }
 
 void ConnectionRegistry::stop_all() {
@@ -40,7 +85,7 @@ void ConnectionRegistry::stop_all() {
   {
     const std::lock_guard<std::mutex> lock(mutex_);
     draining_ = true;
-    for (const auto& entry : sessions_) stops.push_back(entry.second);
+    for (const auto& entry : sessions_) stops.push_back(entry.second.handlers.stop);
   }
   for (const auto& stop : stops) stop();
 }
@@ -54,6 +99,17 @@ namespace {
 
 constexpr std::size_t kReadChunk = 64 * 1024;
 std::atomic<std::uint64_t> next_session_id{1};
+using Clock = std::chrono::steady_clock;
+
+// {"id":null,"error":{"code":CODE,"message":MESSAGE}} and a newline.
+std::string error_line(std::string_view code, std::string_view message) {
+  std::string line = R"({"id":null,"error":{"code":)";
+  write_json_string(line, code);
+  line += R"(,"message":)";
+  write_json_string(line, message);
+  line += "}}\n";
+  return line;
+}
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -66,21 +122,38 @@ class Session : public std::enable_shared_from_this<Session> {
         registry_(registry),
         limits_(limits),
         protocol_(service, describe_peer(socket_)),
-        buffer_(kReadChunk),
         id_(next_session_id.fetch_add(1, std::memory_order_relaxed)) {}
 
   void start() {
+    authenticated_ = authenticated_now();
     const std::weak_ptr<Session> weak = weak_from_this();
-    if (!registry_.add(id_, [weak] {
+    ConnectionRegistry::Handlers handlers{
+        [weak] {
           if (const auto self = weak.lock())
             asio::post(self->socket_.get_executor(), [self] { self->stop(); });
-        })) {
-      error_code ignored;
-      socket_.close(ignored);
-      return;
+        },
+        [weak] {
+          if (const auto self = weak.lock())
+            asio::post(self->socket_.get_executor(), [self] { self->evict(); });
+        }};
+    switch (registry_.admit(id_, std::move(handlers), authenticated_, limits_)) {
+      case ConnectionRegistry::Admission::Admitted:
+        break;
+      case ConnectionRegistry::Admission::Draining: {
+        error_code ignored;
+        socket_.close(ignored);
+        return;
+      }
+      case ConnectionRegistry::Admission::Overloaded:
+        service_.stats().count_error("overloaded");
+        reject_overloaded(std::move(socket_));
+        return;
     }
+    buffer_.resize(kReadChunk);  // only once admitted: a refused flood allocates nothing
     service_.stats().connection_opened();
-    touch();
+    const Clock::time_point now = Clock::now();
+    touch(now);
+    if (!authenticated_) hello_deadline_ = now + limits_.hello_timeout;
     const auto self = shared_from_this();
     asio::co_spawn(
         socket_.get_executor(), [self]() { return self->serve(); }, asio::detached);
@@ -99,13 +172,51 @@ class Session : public std::enable_shared_from_this<Session> {
   // On the session's thread: a drain asked this session to finish.
   void stop() {
     draining_ = true;
-    if (reading_) {
-      error_code ignored;
-      socket_.cancel(ignored);
-    }
+    interrupt_read_for_drain();
   }
 
-  void touch() { deadline_ = std::chrono::steady_clock::now() + limits_.idle_timeout; }
+  // Ends the wait for more input once a drain began. socket_.cancel()
+  // cancels every operation of the socket, so never while a write is in
+  // flight (its answers would be lost and the drain would look complete):
+  // written() calls this again once the writes are done.
+  void interrupt_read_for_drain() {
+    if (!draining_ || !reading_ || writing_) return;
+    error_code ignored;
+    socket_.cancel(ignored);
+  }
+
+  // Evicted to make room for a newer unauthenticated connection.
+  void evict() {
+    if (closed_ || authenticated_now()) return;  // a hello won the race: keep it
+    close_for("evicted_unauthenticated", "overloaded",
+              "too many connections waiting for hello; the oldest is closed");
+  }
+
+  [[nodiscard]] bool authenticated_now() const {
+    return service_.tokens() == nullptr || protocol_.grant().has_value();
+  }
+
+  void touch(Clock::time_point now = Clock::now()) { idle_deadline_ = now + limits_.idle_timeout; }
+
+  // Closes the connection for a limit (logged), first saying why when that
+  // can neither block nor overtake answers still to be written.
+  void close_for(std::string_view what, std::string_view code, std::string_view message) {
+    LogLine("error")
+        .field("what", what)
+        .field("message", message)
+        .field("peer", describe_peer(socket_))
+        .field("authenticated", authenticated_now())
+        .emit();
+    service_.stats().count_error("other");
+    if (!writing_ && pending_.empty()) {
+      const std::string line = error_line(code, message);
+      error_code ignored;
+      socket_.non_blocking(true, ignored);
+      socket_.write_some(asio::buffer(line), ignored);
+    }
+    write_failed_ = true;  // the serve loop stops at its next step
+    close_socket();
+  }
 
   void close_socket() {
     error_code ignored;
@@ -143,9 +254,12 @@ class Session : public std::enable_shared_from_this<Session> {
           asio::redirect_error(asio::use_awaitable, error));
       reading_ = false;
       end_ += read;
-      if (read > 0) touch();
+      const Clock::time_point now = Clock::now();
+      if (read > 0) touch(now);
       if (write_failed_) co_return;
       const Stop stop = co_await answer_buffered();
+      track_deadlines(now);
+      release_large_input();
       if (over_pending_cap()) co_return;
       if (stop == Stop::Close) {
         co_await flush_all();
@@ -159,6 +273,43 @@ class Session : public std::enable_shared_from_this<Session> {
         co_return;
       }
     }
+  }
+
+  // After a read is answered: the deadlines that bytes do not push back.
+  // `read_at` is when the bytes arrived (before any admin job waited).
+  void track_deadlines(Clock::time_point read_at) {
+    if (begin_ == end_) {
+      line_deadline_.reset();
+    } else if (begin_ > 0 || !line_deadline_) {
+      // make_room() left begin_ at 0 before the read, so begin_ > 0 means a
+      // line ended in it: the unfinished rest is a new line, begun now.
+      line_deadline_ = read_at + limits_.line_timeout;
+      wake_watchdog(*line_deadline_);
+    }
+    const bool authenticated = authenticated_now();
+    if (authenticated == authenticated_) return;
+    authenticated_ = authenticated;
+    registry_.set_authenticated(id_, authenticated);
+    if (authenticated) {
+      hello_deadline_.reset();
+    } else {  // a failed hello took the rights away: authenticate again in time
+      hello_deadline_ = read_at + limits_.hello_timeout;
+      wake_watchdog(*hello_deadline_);
+    }
+  }
+
+  // A line longer than a read chunk grew the buffer: once it is answered
+  // and little is left, go back to one chunk, so an idle connection holds
+  // no more than that whatever it sent before.
+  void release_large_input() {
+    const std::size_t held = end_ - begin_;
+    if (buffer_.size() <= kReadChunk || held > kReadChunk / 2) return;
+    std::vector<char> fresh(kReadChunk);
+    std::memcpy(fresh.data(), buffer_.data() + begin_, held);
+    buffer_.swap(fresh);
+    scanned_ -= begin_;
+    end_ = held;
+    begin_ = 0;
   }
 
   // Answers every complete line of the buffer, running admin jobs off the
@@ -231,7 +382,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void written(const error_code& error) {
     writing_ = false;
     in_flight_.clear();
-    if (in_flight_.capacity() > 4 * kReadChunk * 16) in_flight_.shrink_to_fit();
+    if (pending_.empty()) {
+      // A burst of answers grew the buffers; nothing waits now, so give that
+      // memory back (a steady stream keeps them: pending_ is rarely empty).
+      if (in_flight_.capacity() > kReadChunk) std::string().swap(in_flight_);
+      if (pending_.capacity() > kReadChunk) std::string().swap(pending_);
+    }
     if (error) {
       write_failed_ = true;
       if (!closed_) close_socket();  // the reader stops too
@@ -243,6 +399,7 @@ class Session : public std::enable_shared_from_this<Session> {
       error_code ignored;
       flushed_.cancel(ignored);
     }
+    interrupt_read_for_drain();
   }
 
   // Waits until every answer is written (or the write failed).
@@ -301,17 +458,41 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
+  // Sleeps until the earliest deadline; a deadline moved earlier wakes it
+  // (wake_watchdog), one moved later is seen when it wakes.
   asio::awaitable<void> watchdog() {
     for (;;) {
-      timer_.expires_at(deadline_);
+      watchdog_at_ = idle_deadline_;
+      if (hello_deadline_) watchdog_at_ = std::min(watchdog_at_, *hello_deadline_);
+      if (line_deadline_) watchdog_at_ = std::min(watchdog_at_, *line_deadline_);
+      timer_.expires_at(watchdog_at_);
       error_code error;
       co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, error));
       if (closed_) co_return;
-      if (std::chrono::steady_clock::now() >= deadline_) {
+      const Clock::time_point now = Clock::now();
+      if (hello_deadline_ && now >= *hello_deadline_) {
+        close_for("hello_timeout", "unauthenticated",
+                  "no successful hello within " + std::to_string(limits_.hello_timeout.count()) +
+                      " s; closing the connection");
+        co_return;
+      }
+      if (line_deadline_ && now >= *line_deadline_) {
+        close_for("line_timeout", "bad_request",
+                  "request line not completed within " +
+                      std::to_string(limits_.line_timeout.count()) + " s; closing the connection");
+        co_return;
+      }
+      if (now >= idle_deadline_) {
         close_socket();
         co_return;
       }
     }
+  }
+
+  void wake_watchdog(Clock::time_point at) {
+    if (at >= watchdog_at_) return;
+    error_code ignored;
+    timer_.cancel(ignored);
   }
 
   Socket socket_;
@@ -329,8 +510,12 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t scanned_ = 0;  // no '\n' in [begin_, scanned_)
   std::string pending_;      // answered, not yet handed to a write
   std::string in_flight_;    // the buffer of the write in flight
-  std::chrono::steady_clock::time_point deadline_;
+  Clock::time_point idle_deadline_;
+  std::optional<Clock::time_point> hello_deadline_;  // while not authenticated (token file)
+  std::optional<Clock::time_point> line_deadline_;   // while a line is unfinished
+  Clock::time_point watchdog_at_ = Clock::time_point::max();
   const std::uint64_t id_;
+  bool authenticated_ = false;  // as last told to the registry
   bool reading_ = false;
   bool writing_ = false;
   bool write_failed_ = false;

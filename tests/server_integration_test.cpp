@@ -656,7 +656,8 @@ TEST(ServerIntegration, ReloadWhileFourClientsHammer) {
                                    tenant_check("\"c\"", "cedar", "other") + "," +
                                    tenant_check("\"l\"", "lumen", "other") + "]}";
   constexpr int kClients = 4, kMaxRounds = 2000, kPipeline = 25, kReloads = 10;
-  std::atomic<int> failures{0}, answered{0}, seen_a{0}, seen_b{0}, rounds_done{0};
+  std::atomic<int> failures{0}, answered{0}, seen_a{0}, seen_b{0}, rounds_done{0},
+      hammers_finished{0};
   std::atomic<bool> reloads_done{false};
   std::string first_failure;
   std::mutex failure_mutex;
@@ -666,6 +667,7 @@ TEST(ServerIntegration, ReloadWhileFourClientsHammer) {
       std::optional<LineClient> client = LineClient::tcp(server.tcp_port());
       if (!client) {
         ++failures;
+        ++hammers_finished;
         return;
       }
       for (int round = 0; round < kMaxRounds && !reloads_done.load(); ++round) {
@@ -693,19 +695,25 @@ TEST(ServerIntegration, ReloadWhileFourClientsHammer) {
         }
         ++rounds_done;
       }
+      ++hammers_finished;
     });
   }
   LineClient admin = connect_tcp(server);
   int reloads = 0;
   for (int i = 0; i < kReloads; ++i) {
-    const int rounds_before = rounds_done.load();
     write_text(cedar, i % 2 == 0 ? cedar_b : cedar_a);
     write_text(lumen, i % 2 == 0 ? lumen_b : lumen_a);
-    const json r = parse(admin.request(R"({"op":"reload"})", Millis(20000)));
+    const json r = parse(admin.request(R"({"op":"reload"})", Millis(60000)));
     EXPECT_EQ(r["ok"], true) << r;
     ++reloads;
-    // Let the hammers run a few rounds on this version (bounded wait).
-    for (int wait = 0; wait < 200 && rounds_done.load() < rounds_before + 8; ++wait)
+    // Let the hammers answer on this version: at most kClients rounds were
+    // in flight when the reload answered, so kClients + 1 more rounds
+    // include one sent after it (so both versions are seen, however slow
+    // the machine; the wait is bounded).
+    const int rounds_after_reload = rounds_done.load();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (rounds_done.load() < rounds_after_reload + kClients + 1 &&
+           hammers_finished.load() < kClients && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(Millis(5));
   }
   reloads_done = true;
@@ -779,7 +787,7 @@ TEST(ServerIntegration, SetFeatureSurvivesRestart) {
     EXPECT_NE(parse(client.request(cedar_features("3")))["features"].dump().find("margin"),
               std::string::npos);
     server.signal(SIGTERM);
-    EXPECT_EQ(server.wait_exit(Millis(10000)), 0);
+    EXPECT_EQ(server.wait_exit(Millis(60000)), 0);
   }
   START_SERVER(restarted, kPolicies, {"--state", state});
   LineClient client = connect_tcp(restarted);
@@ -872,7 +880,9 @@ TEST(ServerIntegration, SetFeatureFloodOfOneTenantDoesNotStarveAnother) {
 }
 
 TEST(ServerIntegration, SigtermWhileBusyAnswersEverythingSent) {
-  START_SERVER(server, kPolicies, {"--threads", "2"});
+  // The drain must not run out of time on a slow machine (ASan, load): a
+  // deadline far beyond the work; a drain cut short would exit 3, not 0.
+  START_SERVER(server, kPolicies, {"--threads", "2", "--drain-timeout", "600"});
   constexpr int kClients = 3, kCount = 20000;
   std::atomic<int> all_sent{0};
   std::vector<std::vector<std::string>> answers(kClients);
@@ -884,14 +894,14 @@ TEST(ServerIntegration, SigtermWhileBusyAnswersEverythingSent) {
       std::string payload;
       for (int i = 0; i < kCount; ++i) payload += cedar_check(std::to_string(i), "u1") + "\n";
       answers[static_cast<std::size_t>(c)] = clients[static_cast<std::size_t>(c)].round_trip(
-          payload, kCount, Millis(30000), [&] { ++all_sent; });
+          payload, kCount, Millis(300000), [&] { ++all_sent; });
     });
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
   while (all_sent.load() < kClients && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(Millis(1));
-  ASSERT_EQ(all_sent.load(), kClients);
-  ASSERT_TRUE(server.signal(SIGTERM));
+  EXPECT_EQ(all_sent.load(), kClients);  // not ASSERT: the threads must be joined
+  EXPECT_TRUE(server.signal(SIGTERM));
   for (std::thread& t : threads) t.join();
   // SIGTERM goes out as soon as every byte is in the sockets, usually with
   // thousands of requests still unanswered: all of them must come back.
@@ -904,7 +914,7 @@ TEST(ServerIntegration, SigtermWhileBusyAnswersEverythingSent) {
       ASSERT_EQ(r["decision"], "allow") << r;
     }
   }
-  EXPECT_EQ(server.wait_exit(Millis(10000)), 0) << server.stderr_text();
+  EXPECT_EQ(server.wait_exit(Millis(120000)), 0) << server.stderr_text();
   EXPECT_FALSE(LineClient::tcp(server.tcp_port(), Millis(1000)).has_value())
       << "still accepting after SIGTERM";
 }

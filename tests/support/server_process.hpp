@@ -32,9 +32,11 @@ using Millis = std::chrono::milliseconds;
 class ServerProcess {
  public:
   // Starts `BINARY serve ARGS...` and waits up to `timeout` for one
-  // listening line per endpoint (`expected_endpoints`).
+  // listening line per endpoint (`expected_endpoints`). The default is
+  // generous (a compile under ASan on a loaded machine); the wait ends as
+  // soon as the lines appear or the process exits.
   ServerProcess(const std::string& binary, const std::vector<std::string>& args, std::size_t expected_endpoints,
-                Millis timeout = Millis(10000));
+                Millis timeout = Millis(60000));
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
