@@ -85,11 +85,11 @@ std::pair<std::string, std::string> json_has_type(const model::PolicySet& model,
       break;
   }
   const bool ints = attribute.type.kind == model::ValueKind::SetOfInt;
-  return {"CASE WHEN json_typeof(v) = 'array' THEN NOT EXISTS (SELECT FROM json_array_elements(v) "
-          "e WHERE NOT " +
-              (ints ? json_is_int("e") : std::string("json_typeof(e) = 'string'")) +
-              ") ELSE FALSE END",
-          ints ? "set<int>" : "set<string>"};
+  return {
+      "CASE WHEN json_typeof(v) = 'array' THEN NOT EXISTS (SELECT FROM json_array_elements(v) "
+      "e WHERE NOT " +
+          (ints ? json_is_int("e") : std::string("json_typeof(e) = 'string'")) + ") ELSE FALSE END",
+      ints ? "set<int>" : "set<string>"};
 }
 
 // `tenet_set_principal(...)`: the session settings for one request, local to
@@ -109,7 +109,8 @@ std::string set_principal_function(const model::PolicySet& model) {
       "  IF attrs IS NULL OR json_typeof(attrs) = 'null' THEN attrs := '{}'; END IF;\n"
       "  IF json_typeof(attrs) <> 'object' THEN\n"
       "    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE =\n"
-      "      'tenet_set_principal: principal.attrs: expected an object, got ' || json_typeof(attrs);\n"
+      "      'tenet_set_principal: principal.attrs: expected an object, got ' || "
+      "json_typeof(attrs);\n"
       "  END IF;\n"
       // check reads the first of two equal keys, json operators the last: refuse them.
       "  IF EXISTS (SELECT FROM json_object_keys(attrs) k GROUP BY k HAVING count(*) > 1) THEN\n"
@@ -126,10 +127,10 @@ std::string set_principal_function(const model::PolicySet& model) {
     body += "  IF json_typeof(v) = 'null' THEN v := NULL; END IF;\n";  // absent, as in check
     // In parentheses: a CASE's THEN would end the IF's condition early.
     body += "  IF v IS NOT NULL AND NOT (" + valid + ") THEN\n";
-    body += "    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE =\n      " +
-            literal("tenet_set_principal: principal.attrs." + name + ": expected " + type +
-                    ", got ") +
-            " || v::text;\n  END IF;\n";
+    body +=
+        "    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE =\n      " +
+        literal("tenet_set_principal: principal.attrs." + name + ": expected " + type + ", got ") +
+        " || v::text;\n  END IF;\n";
     body += "  PERFORM set_config(" + literal(principal_setting_name(name)) +
             ", coalesce(v::jsonb::text, ''), true);\n";
   }

@@ -266,7 +266,8 @@ std::string enum_checks(Renderer& renderer, const model::PolicySet& policies,
       members += renderer.value(Literal::of_string(policies.name(member)));
     }
     if (!out.empty()) out += " AND ";
-    out += "(" + column + " IS NULL OR " + column + std::string(kBytewise) + " IN (" + members + "))";
+    out +=
+        "(" + column + " IS NULL OR " + column + std::string(kBytewise) + " IN (" + members + "))";
   }
   return out;
 }
@@ -276,7 +277,9 @@ std::string enum_checks(Renderer& renderer, const model::PolicySet& policies,
 std::string setting_name(std::string_view what) { return "tenet." + std::string(what); }
 
 std::string principal_setting_name(std::string_view attribute) {
-  const auto plain = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; };
+  const auto plain = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  };
   const bool kept = !attribute.empty() && !(attribute.front() >= '0' && attribute.front() <= '9') &&
                     std::all_of(attribute.begin(), attribute.end(), plain);
   if (kept) return "tenet.principal." + std::string(attribute);

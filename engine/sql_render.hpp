@@ -59,10 +59,10 @@ namespace tenet::sql {
 [[nodiscard]] std::string render_inline(const residual::Expr& condition);
 
 // The filter op's SQL: `sql` is a WHERE condition over the type's table,
-// tenant predicate first (`("provider_id" = $1 AND "provider_id" COLLATE "C" = $1)`), then the value checks of
-// enum columns (as `tenet sql`'s tenet_valid policy makes them), then the
-// residual; every value is a `$n` parameter, listed in `params` in order.
-// `type` is an index of model::Schema::resources.
+// tenant predicate first (`("provider_id" = $1 AND "provider_id" COLLATE "C" = $1)`), then the
+// value checks of enum columns (as `tenet sql`'s tenet_valid policy makes them), then the residual;
+// every value is a `$n` parameter, listed in `params` in order. `type` is an index of
+// model::Schema::resources.
 struct FilterSql {
   std::string sql;
   std::vector<residual::Literal> params;

@@ -162,9 +162,9 @@ TEST(SqlRender, PrincipalSettingNamesCannotCollideUnderCaseFolding) {
   EXPECT_EQ(sql::principal_setting_name("account_age_days"), "tenet.principal.account_age_days");
   EXPECT_EQ(sql::principal_setting_name("Role"), "tenet.principal.x$$52ole");
   EXPECT_EQ(sql::principal_setting_name("ID"), "tenet.principal.x$$49$44");
-  const std::vector<std::string> names{"id",    "role", "tenant", "ID",   "Id",  "iD",  "Role",
-                                       "ROLE",  "level", "Level", "LEVEL", "x",  "x$", "_a",
-                                       "a_b",   "aB",   "a$42",   "ab",   "Ab",  "AB",  "éa"};
+  const std::vector<std::string> names{"id",   "role",  "tenant", "ID",    "Id", "iD", "Role",
+                                       "ROLE", "level", "Level",  "LEVEL", "x",  "x$", "_a",
+                                       "a_b",  "aB",    "a$42",   "ab",    "Ab", "AB", "éa"};
   std::set<std::string> folded{"tenet.tenant", "tenet.principal.id", "tenet.principal.role"};
   for (const std::string& name : names) {
     if (name == "id" || name == "role" || name == "tenant") continue;  // built-ins, not attributes
@@ -201,8 +201,9 @@ TEST(SqlRender, FilterSqlNeverSplicesAValue) {
   const std::string response = loaded.engine->handle_json(
       R"({"op":"filter","tenant":"acme","principal":{"id":")" + hostile +
       R"(","role":"basic","attrs":{}},"action":"read","resource_type":"document"})");
-  EXPECT_NE(response.find(R"("sql":"(\"provider_id\" = $1 AND \"provider_id\" COLLATE \"C\" = $1) AND )"),
-            std::string::npos)
+  EXPECT_NE(
+      response.find(R"("sql":"(\"provider_id\" = $1 AND \"provider_id\" COLLATE \"C\" = $1) AND )"),
+      std::string::npos)
       << response;
   EXPECT_NE(response.find(R"("params":["acme",)"), std::string::npos) << response;
   EXPECT_NE(response.find(R"(\"owner_id\" COLLATE \"C\" = $)"), std::string::npos) << response;

@@ -71,11 +71,10 @@ const std::map<std::string, std::vector<Candidate>> kAttributeValues{
       {"[9223372036854775808]", false}}},
 };
 
-const std::vector<std::string> kTenants{"acme", "ACME",  "Acme", "", "globex",
-                                        "acme-45fd71af-twin"};
+const std::vector<std::string> kTenants{"acme", "ACME", "Acme", "", "globex", "acme-45fd71af-twin"};
 const std::vector<std::string> kRoles{"guest", "member", "company", "", "Company"};
 const std::vector<std::string> kPrincipalIds{"u1", "U1", "u2", ""};
-const std::vector<std::optional<std::string>> kOwners{"u1", "U1", "u2", "U2",
+const std::vector<std::optional<std::string>> kOwners{"u1", "U1", "u2",        "U2",
                                                       "49", "",   std::nullopt};
 const std::vector<std::optional<std::string>> kLabels{"open", "closed", "OPEN", std::nullopt};
 
@@ -187,17 +186,16 @@ class Edge : public testing::Test {
 
   [[nodiscard]] std::string request(const EdgePrincipal& p, std::string_view op) const {
     return R"({"op":")" + std::string(op) + R"(","tenant":)" + nlohmann::json(p.tenant).dump() +
-           R"(,"principal":{"id":)" + nlohmann::json(p.id).dump() +
-           R"(,"role":)" + nlohmann::json(p.role).dump() + R"(,"attrs":)" + p.attrs + "}";
+           R"(,"principal":{"id":)" + nlohmann::json(p.id).dump() + R"(,"role":)" +
+           nlohmann::json(p.role).dump() + R"(,"attrs":)" + p.attrs + "}";
   }
 
   [[nodiscard]] bool check(const EdgePrincipal& p, std::string_view action,
                            const RowData& row) const {
     const nlohmann::json resource{
         {"type", "doc"}, {"id", row.id}, {"tenant", row.tenant}, {"attrs", row.attrs}};
-    const std::string text = request(p, "check") + R"(,"action":)" +
-                             nlohmann::json(action).dump() + R"(,"resource":)" + resource.dump() +
-                             "}";
+    const std::string text = request(p, "check") + R"(,"action":)" + nlohmann::json(action).dump() +
+                             R"(,"resource":)" + resource.dump() + "}";
     const nlohmann::json response = nlohmann::json::parse(engine_->handle_json(text));
     return response.value("decision", "") == "allow";
   }
@@ -266,13 +264,13 @@ TEST_F(Edge, RowLevelSecurityNeverAllowsWhatCheckDenies) {
       database["delete"] = probe("DELETE FROM edge_docs");
       // INSERT: WITH CHECK on a new row of any tenant (ACME's session, an acme row).
       for (int k = 0; k < kInsertsPerPrincipal; ++k) {
-        RowData row = rows_[std::uniform_int_distribution<std::size_t>(0, rows_.size() - 1)(
-            random_)];
+        RowData row =
+            rows_[std::uniform_int_distribution<std::size_t>(0, rows_.size() - 1)(random_)];
         row.id = "n" + std::to_string(++fresh);
         const bool expected = check(p, "create", row);
         app_->exec("SAVEPOINT one");
-        const std::string state = app_->try_command(world_->insert_sql(*table_),
-                                                    world_->insert_params(*table_, row));
+        const std::string state =
+            app_->try_command(world_->insert_sql(*table_), world_->insert_params(*table_, row));
         app_->exec("ROLLBACK TO SAVEPOINT one");
         if (expected && !p.database_stricter()) {
           EXPECT_EQ(state, "") << "create " << row.id << " tenant=" << row.tenant << " "
@@ -297,8 +295,8 @@ TEST_F(Edge, RowLevelSecurityNeverAllowsWhatCheckDenies) {
       }
       // What the database refuses, check calls invalid (allows nothing).
       if (!accepted && !p.duplicate_key) {
-        EXPECT_TRUE(expected.empty()) << "refused, but check allows " << action << " "
-                                      << join(expected);
+        EXPECT_TRUE(expected.empty())
+            << "refused, but check allows " << action << " " << join(expected);
       }
       compared += rows_.size();
       granted += rows.size();
@@ -317,9 +315,9 @@ TEST_F(Edge, FilterSqlSelectsExactlyWhatCheckAllowsWhateverTheCollation) {
     const EdgePrincipal p = random_principal();
     SCOPED_TRACE(p.describe());
     for (const std::string_view action : {"read", "write", "create", "delete"}) {
-      const nlohmann::json response = nlohmann::json::parse(engine_->handle_json(
-          request(p, "filter") + R"(,"action":)" + nlohmann::json(action).dump() +
-          R"(,"resource_type":"doc"})"));
+      const nlohmann::json response = nlohmann::json::parse(
+          engine_->handle_json(request(p, "filter") + R"(,"action":)" +
+                               nlohmann::json(action).dump() + R"(,"resource_type":"doc"})"));
       const std::set<std::string> expected = allowed(p, action);
       if (!response.contains("filter") || !response["filter"].contains("sql")) {
         EXPECT_TRUE(expected.empty()) << response.dump();
@@ -355,7 +353,8 @@ TEST_F(Edge, AnEmptyTenantSettingIsNoTenant) {
   std::size_t empty_tenant_rows = 0;
   for (const RowData& row : rows_) empty_tenant_rows += row.tenant.empty() ? 1 : 0;
   ASSERT_GT(empty_tenant_rows, 0U);
-  for (const std::optional<std::string>& tenant : {std::optional<std::string>{}, std::optional<std::string>{""}}) {
+  for (const std::optional<std::string>& tenant :
+       {std::optional<std::string>{}, std::optional<std::string>{""}}) {
     app_->exec("BEGIN");
     app_->query("SELECT tenet_set_principal($1, 'u1', 'guest', '{}')", {tenant});
     EXPECT_TRUE(app_->query("SELECT id FROM edge_docs").empty()) << tenant.value_or("<NULL>");
@@ -376,9 +375,9 @@ TEST_F(Edge, AnEmptyTenantSettingIsNoTenant) {
 // "acme-45fd71af-twin", whose names start with acme's prefix.
 TEST_F(Edge, ReplacingOneTenantLeavesATenantWithALongerPrefixAlone) {
   const std::vector<std::string> before = policy_names();
-  ASSERT_NE(std::find(before.begin(), before.end(),
-                      "tenet_acme_45fd71af_twin_1e06ec21_read_permit"),
-            before.end());
+  ASSERT_NE(
+      std::find(before.begin(), before.end(), "tenet_acme_45fd71af_twin_1e06ec21_read_permit"),
+      before.end());
   owner_->exec(ddl(*policies_, std::string("acme")));
   EXPECT_EQ(policy_names(), before);
 }
@@ -389,7 +388,9 @@ TEST_F(Edge, ReplacingOneTenantLeavesATenantWithALongerPrefixAlone) {
 TEST_F(Edge, ThePythonHelpersStatementRunsAsCheckDecides) {
   const std::string script =
       "import json, sys\n"
-      "sys.path.insert(0, '" + std::string(TENET_SOURCE_DIR) + "/bindings/python')\n"
+      "sys.path.insert(0, '" +
+      std::string(TENET_SOURCE_DIR) +
+      "/bindings/python')\n"
       "from tenet_client import Principal\n"
       "from tenet_client.database import set_principal_statement\n"
       "out = []\n"

@@ -111,7 +111,8 @@ TEST_F(Script, HostileNamesAreQuotedAndPoliciesStillMatchCheck) {
   // Nothing was dropped or run by a name: the table is still there, with its rows.
   EXPECT_EQ(owner_->query("SELECT count(*) FROM pg_class WHERE relname = 'notes'").at(0).at(0),
             "0");
-  ASSERT_TRUE(begin_as(*app_, PrincipalData{"line\nbreak; DROP TABLE notes;--", "u1", "member", {}}));
+  ASSERT_TRUE(
+      begin_as(*app_, PrincipalData{"line\nbreak; DROP TABLE notes;--", "u1", "member", {}}));
   std::size_t line_break_rows = 0;
   for (const RowData& row : rows)
     line_break_rows += row.tenant == "line\nbreak; DROP TABLE notes;--";
