@@ -58,11 +58,14 @@ std::string enum_members(const model::PolicySet& model, const model::Attribute& 
                          bool quoted_for_sql) {
   std::string members;
   for (const model::Symbol member : model.schema.enums.at(attribute.type.enum_index).members) {
+    const std::string_view name = model.name(member);
+    // A member PostgreSQL cannot hold (a NUL byte) equals no value it reads: left out.
+    if (quoted_for_sql && !quote_literal(name)) continue;
     members += members.empty() ? "" : (quoted_for_sql ? ", " : " | ");
-    members += quoted_for_sql ? literal(model.name(member))
-                              : "\"" + std::string(model.name(member)) + "\"";
+    members += quoted_for_sql ? literal(name) : "\"" + std::string(name) + "\"";
   }
-  return members;
+  // `x IN (NULL)` is never true, and never a syntax error as `IN ()` would be.
+  return members.empty() && quoted_for_sql ? "NULL" : members;
 }
 
 // SQL true when the json `v` has the attribute's schema type, as check reads
@@ -126,7 +129,8 @@ std::string set_principal_function(const model::PolicySet& model) {
     body += "  v := attrs -> " + literal(name) + ";\n";
     body += "  IF json_typeof(v) = 'null' THEN v := NULL; END IF;\n";  // absent, as in check
     // In parentheses: a CASE's THEN would end the IF's condition early.
-    body += "  IF v IS NOT NULL AND NOT (" + valid + ") THEN\n";
+    // coalesce: a check that comes out NULL refuses too.
+    body += "  IF v IS NOT NULL AND NOT coalesce((" + valid + "), FALSE) THEN\n";
     body +=
         "    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE =\n      " +
         literal("tenet_set_principal: principal.attrs." + name + ": expected " + type + ", got ") +

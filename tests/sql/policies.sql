@@ -24,42 +24,42 @@ BEGIN
   PERFORM set_config('tenet.principal.role', coalesce(principal_role, ''), true);
   v := attrs -> 'kyc';
   IF json_typeof(v) = 'null' THEN v := NULL; END IF;
-  IF v IS NOT NULL AND NOT ((json_typeof(v) = 'string' AND (v #>> '{}') IN ('none', 'pending', 'verified'))) THEN
+  IF v IS NOT NULL AND NOT coalesce(((json_typeof(v) = 'string' AND (v #>> '{}') IN ('none', 'pending', 'verified'))), FALSE) THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE =
       'tenet_set_principal: principal.attrs.kyc: expected one of "none" | "pending" | "verified", got ' || v::text;
   END IF;
   PERFORM set_config('tenet.principal.kyc', coalesce(v::jsonb::text, ''), true);
   v := attrs -> 'account_age_days';
   IF json_typeof(v) = 'null' THEN v := NULL; END IF;
-  IF v IS NOT NULL AND NOT ((json_typeof(v) = 'number' AND CASE WHEN v::text ~ '^-?(0|[1-9][0-9]*)$' THEN v::text::numeric BETWEEN -9223372036854775808 AND 9223372036854775807 ELSE FALSE END)) THEN
+  IF v IS NOT NULL AND NOT coalesce(((json_typeof(v) = 'number' AND CASE WHEN v::text ~ '^-?(0|[1-9][0-9]*)$' THEN v::text::numeric BETWEEN -9223372036854775808 AND 9223372036854775807 ELSE FALSE END)), FALSE) THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE =
       'tenet_set_principal: principal.attrs.account_age_days: expected int, got ' || v::text;
   END IF;
   PERFORM set_config('tenet.principal.account_age_days', coalesce(v::jsonb::text, ''), true);
   v := attrs -> 'company_verified';
   IF json_typeof(v) = 'null' THEN v := NULL; END IF;
-  IF v IS NOT NULL AND NOT (json_typeof(v) = 'boolean') THEN
+  IF v IS NOT NULL AND NOT coalesce((json_typeof(v) = 'boolean'), FALSE) THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE =
       'tenet_set_principal: principal.attrs.company_verified: expected bool, got ' || v::text;
   END IF;
   PERFORM set_config('tenet.principal.company_verified', coalesce(v::jsonb::text, ''), true);
   v := attrs -> 'company_id';
   IF json_typeof(v) = 'null' THEN v := NULL; END IF;
-  IF v IS NOT NULL AND NOT (json_typeof(v) = 'string') THEN
+  IF v IS NOT NULL AND NOT coalesce((json_typeof(v) = 'string'), FALSE) THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE =
       'tenet_set_principal: principal.attrs.company_id: expected string, got ' || v::text;
   END IF;
   PERFORM set_config('tenet.principal.company_id', coalesce(v::jsonb::text, ''), true);
   v := attrs -> 'country';
   IF json_typeof(v) = 'null' THEN v := NULL; END IF;
-  IF v IS NOT NULL AND NOT (json_typeof(v) = 'string') THEN
+  IF v IS NOT NULL AND NOT coalesce((json_typeof(v) = 'string'), FALSE) THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE =
       'tenet_set_principal: principal.attrs.country: expected string, got ' || v::text;
   END IF;
   PERFORM set_config('tenet.principal.country', coalesce(v::jsonb::text, ''), true);
   v := attrs -> 'tags';
   IF json_typeof(v) = 'null' THEN v := NULL; END IF;
-  IF v IS NOT NULL AND NOT (CASE WHEN json_typeof(v) = 'array' THEN NOT EXISTS (SELECT FROM json_array_elements(v) e WHERE NOT json_typeof(e) = 'string') ELSE FALSE END) THEN
+  IF v IS NOT NULL AND NOT coalesce((CASE WHEN json_typeof(v) = 'array' THEN NOT EXISTS (SELECT FROM json_array_elements(v) e WHERE NOT json_typeof(e) = 'string') ELSE FALSE END), FALSE) THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE =
       'tenet_set_principal: principal.attrs.tags: expected set<string>, got ' || v::text;
   END IF;
