@@ -31,7 +31,7 @@ int run_sql(const SqlOptions& options, std::ostream& out, std::ostream& err) {
   const sql::DdlResult result = sql::generate_ddl(*compiled.policies, ddl);
   if (!result.error.empty()) {
     err << "tenet sql: error: " << result.error << " in " << options.directory.string() << '\n';
-    return kUsageOrIo;
+    return result.policy_error ? kPolicyErrors : kUsageOrIo;
   }
   for (const Diagnostic& warning : result.warnings) err << render(warning, *compiled.sources);
   out << result.script;

@@ -48,6 +48,7 @@ class SchemaBuilder {
     }
     for (std::size_t i = 0; i < schema_.resources.size(); ++i)
       check_columns(schema_.resources[i], i);
+    check_tables();
     return std::move(schema_);
   }
 
@@ -181,6 +182,29 @@ class SchemaBuilder {
       reporter_.report(DiagCode::DuplicateColumn, span,
                        {names_.name(attribute.column), names_.name(type.name), at->second});
     }
+  }
+
+  // One table per mapped type: `tenet sql` writes table-wide policies
+  // (tenet_isolation, tenet_valid) per type, which two types would create
+  // twice, and each type's rules would apply to the other's rows.
+  void check_tables() {
+    std::map<model::Symbol, std::size_t> first;
+    for (std::size_t i = 0; i < schema_.resources.size(); ++i) {
+      const model::ResourceType& type = schema_.resources[i];
+      if (!type.mapped) continue;
+      const auto [at, fresh] = first.emplace(type.table, i);
+      if (fresh) continue;
+      const model::ResourceType& other = schema_.resources[at->second];
+      reporter_.report(DiagCode::TableMappedTwice, table_span(i),
+                       {names_.name(type.table), names_.name(other.name),
+                        reporter_.where(table_span(at->second))});
+    }
+  }
+
+  Span table_span(std::size_t index) const {
+    const auto table = mapping_spans_.find({static_cast<model::Index>(index), "table"});
+    return table != mapping_spans_.end() && table->second ? *table->second
+                                                          : schema_.resources[index].span;
   }
 
   // Names PostgreSQL cannot take as they are: empty, longer than 63 bytes

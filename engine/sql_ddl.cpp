@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <map>
+#include <utility>
 
 #include "engine/partial_evaluator.hpp"
 #include "engine/residual.hpp"
@@ -37,62 +39,149 @@ std::string dollar_quote(std::string_view body) {
   return tag + std::string(body) + tag;
 }
 
-std::string tenant_setting() {
-  return "current_setting(" + literal(setting_name("tenant")) + ", true)";
-}
+// The session's tenant: NULL when unset or '' (no tenant: no row matches).
+std::string tenant_setting() { return read_setting(setting_name("tenant")); }
 
 std::string role_setting() { return read_setting(setting_name("principal.role")); }
+
+// SQL true when the json `v` is what check reads as an int: a JSON number
+// written as an integer (no fraction, no exponent: 7.0 and 1e3 are floats to
+// check) that fits in 64 bits. The CASE keeps the cast from seeing other text.
+std::string json_is_int(std::string_view v) {
+  const std::string text = std::string(v) + "::text";
+  return "(json_typeof(" + std::string(v) + ") = 'number' AND CASE WHEN " + text +
+         " ~ '^-?(0|[1-9][0-9]*)$' THEN " + text +
+         "::numeric BETWEEN -9223372036854775808 AND 9223372036854775807 ELSE FALSE END)";
+}
+
+std::string enum_members(const model::PolicySet& model, const model::Attribute& attribute,
+                         bool quoted_for_sql) {
+  std::string members;
+  for (const model::Symbol member : model.schema.enums.at(attribute.type.enum_index).members) {
+    const std::string_view name = model.name(member);
+    // A member PostgreSQL cannot hold (a NUL byte) equals no value it reads: left out.
+    if (quoted_for_sql && !quote_literal(name)) continue;
+    members += members.empty() ? "" : (quoted_for_sql ? ", " : " | ");
+    members += quoted_for_sql ? literal(name) : "\"" + std::string(name) + "\"";
+  }
+  // `x IN (NULL)` is never true, and never a syntax error as `IN ()` would be.
+  return members.empty() && quoted_for_sql ? "NULL" : members;
+}
+
+// SQL true when the json `v` has the attribute's schema type, as check reads
+// it (engine/attribute_reader.cpp), and what check calls it otherwise.
+std::pair<std::string, std::string> json_has_type(const model::PolicySet& model,
+                                                  const model::Attribute& attribute) {
+  switch (attribute.type.kind) {
+    case model::ValueKind::Bool:
+      return {"json_typeof(v) = 'boolean'", "bool"};
+    case model::ValueKind::Int:
+      return {json_is_int("v"), "int"};
+    case model::ValueKind::String:
+      return {"json_typeof(v) = 'string'", "string"};
+    case model::ValueKind::Enum:
+      return {"(json_typeof(v) = 'string' AND (v #>> '{}') IN (" +
+                  enum_members(model, attribute, true) + "))",
+              "one of " + enum_members(model, attribute, false)};
+    case model::ValueKind::SetOfString:
+    case model::ValueKind::SetOfInt:
+      break;
+  }
+  const bool ints = attribute.type.kind == model::ValueKind::SetOfInt;
+  return {
+      "CASE WHEN json_typeof(v) = 'array' THEN NOT EXISTS (SELECT FROM json_array_elements(v) "
+      "e WHERE NOT " +
+          (ints ? json_is_int("e") : std::string("json_typeof(e) = 'string'")) + ") ELSE FALSE END",
+      ints ? "set<int>" : "set<string>"};
+}
 
 // `tenet_set_principal(...)`: the session settings for one request, local to
 // the current transaction (set_config(..., true) = SET LOCAL), so a pooled
 // connection never carries one request's principal into the next. Every
 // schema attribute is (re)set, absent ones to '' (= unset), so none leaks
-// from an earlier call in the same transaction.
+// from an earlier call in the same transaction. It validates the attributes
+// as check does and raises where check answers invalid_request: nothing in
+// the transaction can then read a row. `attrs` is json, not jsonb, so that
+// the numbers are seen as written (jsonb turns 1e3, a float to check, into
+// 1000). A present attribute is stored as its JSON text, so "" (present,
+// empty) differs from '' (absent).
 std::string set_principal_function(const model::PolicySet& model) {
   std::string body =
-      "\nBEGIN\n"
+      "\nDECLARE v json;\nBEGIN\n"
+      // No attrs, or JSON null: none, as in check.
+      "  IF attrs IS NULL OR json_typeof(attrs) = 'null' THEN attrs := '{}'; END IF;\n"
+      "  IF json_typeof(attrs) <> 'object' THEN\n"
+      "    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE =\n"
+      "      'tenet_set_principal: principal.attrs: expected an object, got ' || "
+      "json_typeof(attrs);\n"
+      "  END IF;\n"
+      // check reads the first of two equal keys, json operators the last: refuse them.
+      "  IF EXISTS (SELECT FROM json_object_keys(attrs) k GROUP BY k HAVING count(*) > 1) THEN\n"
+      "    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE =\n"
+      "      'tenet_set_principal: principal.attrs: a key is given twice';\n"
+      "  END IF;\n"
       "  PERFORM set_config('tenet.tenant', coalesce(tenant, ''), true);\n"
       "  PERFORM set_config('tenet.principal.id', coalesce(principal_id, ''), true);\n"
       "  PERFORM set_config('tenet.principal.role', coalesce(principal_role, ''), true);\n";
   for (const model::Attribute& attribute : model.schema.principal) {
     const std::string name(model.name(attribute.name));
-    const bool set = attribute.type.kind == model::ValueKind::SetOfString ||
-                     attribute.type.kind == model::ValueKind::SetOfInt;
-    // Sets travel as their JSON text; scalars as text ('true', '42', 'DE').
-    const std::string value =
-        set ? "(attrs -> " + literal(name) + ")::text" : "attrs ->> " + literal(name);
-    body += "  PERFORM set_config(" + literal(setting_name("principal." + name)) + ", coalesce(" +
-            value + ", ''), true);\n";
+    const auto [valid, type] = json_has_type(model, attribute);
+    body += "  v := attrs -> " + literal(name) + ";\n";
+    body += "  IF json_typeof(v) = 'null' THEN v := NULL; END IF;\n";  // absent, as in check
+    // In parentheses: a CASE's THEN would end the IF's condition early.
+    // coalesce: a check that comes out NULL refuses too.
+    body += "  IF v IS NOT NULL AND NOT coalesce((" + valid + "), FALSE) THEN\n";
+    body +=
+        "    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE =\n      " +
+        literal("tenet_set_principal: principal.attrs." + name + ": expected " + type + ", got ") +
+        " || v::text;\n  END IF;\n";
+    body += "  PERFORM set_config(" + literal(principal_setting_name(name)) +
+            ", coalesce(v::jsonb::text, ''), true);\n";
   }
   body += "END\n";
-  return "CREATE OR REPLACE FUNCTION tenet_set_principal(tenant text, principal_id text,\n"
-         "    principal_role text, attrs jsonb DEFAULT '{}'::jsonb)\n"
+  return "DROP FUNCTION IF EXISTS tenet_set_principal(text, text, text, jsonb);\n"
+         "CREATE OR REPLACE FUNCTION tenet_set_principal(tenant text, principal_id text,\n"
+         "    principal_role text, attrs json DEFAULT '{}'::json)\n"
          "  RETURNS void LANGUAGE plpgsql VOLATILE AS " +
          dollar_quote(body) + ";\n";
 }
 
 // What check rejects as an invalid request, or cannot decide without: a
-// session without principal id, principal enum settings outside their
-// members, set settings that are not a JSON array of the element type.
+// session without principal id, principal settings that are not the JSON
+// text of a value of their type (enum values outside their members, set
+// elements of the wrong type). tenet_set_principal never writes those; this
+// holds for settings written any other way.
 std::string session_valid(const model::PolicySet& model) {
   std::string out = "(" + read_setting(setting_name("principal.id")) + " IS NOT NULL)";
   for (const model::Attribute& attribute : model.schema.principal) {
     const std::string name(model.name(attribute.name));
-    const std::string text = read_setting(setting_name("principal." + name));
-    if (attribute.type.kind == model::ValueKind::Enum) {
-      std::string members;
-      for (const model::Symbol member : model.schema.enums.at(attribute.type.enum_index).members) {
-        members += (members.empty() ? "" : ", ") + literal(model.name(member));
+    const std::string text = read_setting(principal_setting_name(name));
+    const std::string json = text + "::jsonb";
+    std::string valid;
+    switch (attribute.type.kind) {
+      case model::ValueKind::Bool:
+        valid = "jsonb_typeof(" + json + ") = 'boolean'";
+        break;
+      case model::ValueKind::Int:
+        valid = "jsonb_typeof(" + json + ") = 'number' AND " + text + " ~ '^-?[0-9]+$'";
+        break;
+      case model::ValueKind::String:
+        valid = "jsonb_typeof(" + json + ") = 'string'";
+        break;
+      case model::ValueKind::Enum:
+        valid = "jsonb_typeof(" + json + ") = 'string' AND (" + json + " #>> '{}') IN (" +
+                enum_members(model, attribute, true) + ")";
+        break;
+      case model::ValueKind::SetOfString:
+      case model::ValueKind::SetOfInt: {
+        const std::string element =
+            attribute.type.kind == model::ValueKind::SetOfInt ? "number" : "string";
+        valid = "jsonb_typeof(" + json + ") = 'array' AND NOT jsonb_path_exists(" + json +
+                ", '$[*] ? (@.type() != \"" + element + "\")')";
+        break;
       }
-      out += "\n    AND (" + text + " IS NULL OR " + text + " IN (" + members + "))";
-    } else if (attribute.type.kind == model::ValueKind::SetOfString ||
-               attribute.type.kind == model::ValueKind::SetOfInt) {
-      const std::string element =
-          attribute.type.kind == model::ValueKind::SetOfInt ? "number" : "string";
-      out += "\n    AND (" + text + " IS NULL OR (jsonb_typeof(" + text +
-             "::jsonb) = 'array' AND NOT jsonb_path_exists(" + text +
-             "::jsonb, '$[*] ? (@.type() != \"" + element + "\")')))";
     }
+    out += "\n    AND (" + text + " IS NULL OR (" + valid + "))";
   }
   return out;
 }
@@ -119,6 +208,20 @@ class Generator {
     if (options_.tenant && tenants.empty()) {
       result.error = "no tenant '" + *options_.tenant + "'";
       return result;
+    }
+    // Two tenants with one policy-name prefix would create a policy twice
+    // (the script fails), and --tenant would replace the other's policies.
+    std::map<std::string, std::string_view> prefixes;
+    for (const model::Tenant& tenant : model_.tenants) {
+      const std::string_view name = model_.name(tenant.name);
+      const auto [at, fresh] = prefixes.emplace(tenant_policy_prefix(name), name);
+      if (!fresh) {
+        result.error = "tenants '" + comment(std::string(at->second)) + "' and '" +
+                       comment(std::string(name)) + "' get the same policy names (" + at->first +
+                       "...): rename one of them";
+        result.policy_error = true;
+        return result;
+      }
     }
     std::vector<const model::ResourceType*> mapped;
     for (const model::ResourceType& type : model_.schema.resources) {
@@ -156,9 +259,17 @@ class Generator {
     if (tables.empty()) tables = "NULL";
     std::string which = "starts_with(pol.polname, " + literal(kPrefix) + ")";
     if (options_.tenant) {
-      which = "(pol.polname IN ('tenet_isolation', 'tenet_valid') OR starts_with(pol.polname, " +
-              literal(tenant_policy_prefix(model_.name(model_.tenants[tenants.front()].name))) +
-              "))";
+      // The tenant's own names exactly: another tenant's names can start
+      // with this one's prefix (tenant "a_<hash of a>_b").
+      which = "pol.polname IN ('tenet_isolation', 'tenet_valid'";
+      const std::string prefix =
+          tenant_policy_prefix(model_.name(model_.tenants[tenants.front()].name));
+      for (const SqlAction& action : sql_actions()) {
+        for (const std::string_view kind : {"_permit", "_forbid"}) {
+          which += ", " + literal(prefix + std::string(action.action) + std::string(kind));
+        }
+      }
+      which += ")";
     }
     const std::string body =
         "\nDECLARE p record;\nBEGIN\n"
@@ -175,8 +286,10 @@ class Generator {
   void table(const model::ResourceType& type, const std::vector<model::Index>& tenants) {
     const std::string table = quote_ident(model_.name(type.table));
     const std::string type_name(model_.name(type.name));
+    // Byte for byte, whatever the tenant column's collation: under a
+    // case-insensitive one, tenant 'ACME' would otherwise read 'acme's rows.
     const std::string isolation =
-        "(" + quote_ident(model_.name(type.tenant_column)) + " = " + tenant_setting() + ")";
+        column_equals(quote_ident(model_.name(type.tenant_column)), tenant_setting());
     const std::string valid =
         "(" + session_valid(model_) + "\n    AND " + enum_columns_valid(model_, type) + ")";
     out_ +=

@@ -16,9 +16,9 @@
 //
 // The script is one transaction, deterministic for a given policy set, and
 // idempotent: it first drops every policy named `tenet_*` on the mapped
-// tables (with --tenant: the table-wide ones and that tenant's), and only
-// those. Used by cli/sql_command.cpp and the PostgreSQL tests. Pure function
-// of the compiled set; thread-safe.
+// tables (with --tenant: the table-wide ones and exactly that tenant's
+// names), and only those. Used by cli/sql_command.cpp and the PostgreSQL
+// tests. Pure function of the compiled set; thread-safe.
 #pragma once
 
 #include <optional>
@@ -39,6 +39,7 @@ struct DdlResult {
   std::string script;                // empty when `error` is set
   std::vector<Diagnostic> warnings;  // sql-approximation, sorted, one per (tenant, rule, read)
   std::string error;                 // e.g. no tenant of that name
+  bool policy_error = false;         // `error` is the policy set's (two tenants, one prefix)
 };
 
 [[nodiscard]] DdlResult generate_ddl(const CompiledPolicySet& policies, const DdlOptions& options);
@@ -51,7 +52,8 @@ struct SqlAction {
 [[nodiscard]] const std::vector<SqlAction>& sql_actions();
 
 // The `tenet_<tenant>_<hash>_` prefix of a tenant's policy names: ASCII,
-// short enough for PostgreSQL's 63-byte names, distinct per tenant name.
+// short enough for PostgreSQL's 63-byte names. Two tenant names can share
+// one (a 32-bit hash): generate_ddl() refuses such a policy set.
 [[nodiscard]] std::string tenant_policy_prefix(std::string_view tenant);
 
 }  // namespace tenet::sql

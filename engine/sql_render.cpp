@@ -24,23 +24,46 @@ bool unstorable(const Literal& literal) {
   return literal.kind == Literal::Kind::String && !quote_literal(literal.string).has_value();
 }
 
-// A principal attribute's setting, cast to its schema type.
+// A principal attribute's setting: its JSON text (docs/DATABASE.md section 3),
+// read as its schema type. Text that is not JSON (a setting not written by
+// tenet_set_principal) makes the statement fail: it denies, never misreads.
 std::string principal_setting(std::string_view name, model::ValueKind type) {
-  const std::string text = read_setting(setting_name("principal." + std::string(name)));
+  const std::string json = "(" + read_setting(principal_setting_name(name)) + "::jsonb)";
   switch (type) {
     case model::ValueKind::Int:
-      return "(" + text + "::bigint)";
+      return "(" + json + "::bigint)";
     case model::ValueKind::Bool:
-      return "(" + text + "::boolean)";
+      return "(" + json + "::boolean)";
     case model::ValueKind::SetOfString:
     case model::ValueKind::SetOfInt:
-      return "(" + text + "::jsonb)";
+      return json;
     case model::ValueKind::String:
     case model::ValueKind::Enum:
       break;
   }
-  return text;
+  return "(" + json + " #>> '{}')";
 }
+
+// Terms that are text columns. Their comparisons are made byte for byte
+// (COLLATE "C"), as check compares strings, whatever collation the column
+// has: under a nondeterministic (case-insensitive) one, "ACME" = 'acme'.
+bool text_column(const Term& term) {
+  switch (term.kind) {
+    case TermKind::ResourceAttribute:
+      return term.type == model::ValueKind::String || term.type == model::ValueKind::Enum ||
+             term.type == model::ValueKind::SetOfString;
+    case TermKind::ResourceId:
+    case TermKind::ResourceState:
+      return true;
+    case TermKind::Literal:
+    case TermKind::PrincipalId:
+    case TermKind::PrincipalAttribute:
+      break;
+  }
+  return false;
+}
+
+constexpr std::string_view kBytewise = " COLLATE \"C\"";
 
 class Renderer {
  public:
@@ -113,6 +136,11 @@ class Renderer {
     return "NULL";
   }
 
+  // A side of a comparison, byte for byte when it is a text column.
+  static std::string collated(const Term& term, const std::string& sql) {
+    return text_column(term) ? sql + std::string(kBytewise) : sql;
+  }
+
   // The element type of a set-valued side, for array literals and casts.
   static bool int_elements(const Term& term, const Term& other) {
     if (term.kind != TermKind::Literal) return term.type == model::ValueKind::SetOfInt;
@@ -143,7 +171,7 @@ class Renderer {
       return "ARRAY(SELECT jsonb_array_elements_text(" + scalar(term) + ")" +
              (ints ? "::bigint" : "") + ")";
     }
-    return scalar(term);
+    return collated(term, scalar(term));
   }
 
   std::string membership(const Term& item, const Term& collection, const Term& other_hint) {
@@ -155,11 +183,16 @@ class Renderer {
         if (!unstorable(candidate)) items.push_back(value(candidate));
       }
       if (items.empty()) return "FALSE";
-      std::string out = "(" + scalar(item) + " IN (";
-      for (std::size_t i = 0; i < items.size(); ++i) out += (i > 0 ? ", " : "") + items[i];
-      return out + "))";
+      std::string list = "(";
+      for (std::size_t i = 0; i < items.size(); ++i) list += (i > 0 ? ", " : "") + items[i];
+      list += ")";
+      const std::string x = scalar(item);
+      if (!text_column(item)) return "(" + x + " IN " + list + ")";
+      // As column_equals(): the column's own collation (an index), then bytes.
+      return "(" + x + " IN " + list + " AND " + collated(item, x) + " IN " + list + ")";
     }
-    return "(" + scalar(item) + " = ANY(" + set(collection, ints) + "))";
+    const std::string x = scalar(item);
+    return "(" + collated(item, x) + " = ANY(" + set(collection, ints) + "))";
   }
 
   std::string compare(const residual::Node& node) {
@@ -206,7 +239,13 @@ class Renderer {
         (r.kind == TermKind::Literal && unstorable(r.literal))) {
       return equal ? "FALSE" : "TRUE";
     }
-    return "(" + scalar(l) + (equal ? " = " : " <> ") + scalar(r) + ")";
+    const std::string a = scalar(l);
+    const std::string b = scalar(r);
+    const std::string op = equal ? " = " : " <> ";
+    const std::string exact = collated(l, a) + op + collated(r, b);
+    // A text column against a value: as column_equals(), index first, then bytes.
+    if (equal && text_column(l) != text_column(r)) return "(" + a + op + b + " AND " + exact + ")";
+    return "(" + exact + ")";
   }
 
   bool parameters_;
@@ -227,7 +266,8 @@ std::string enum_checks(Renderer& renderer, const model::PolicySet& policies,
       members += renderer.value(Literal::of_string(policies.name(member)));
     }
     if (!out.empty()) out += " AND ";
-    out += "(" + column + " IS NULL OR " + column + " IN (" + members + "))";
+    out +=
+        "(" + column + " IS NULL OR " + column + std::string(kBytewise) + " IN (" + members + "))";
   }
   return out;
 }
@@ -235,6 +275,39 @@ std::string enum_checks(Renderer& renderer, const model::PolicySet& policies,
 }  // namespace
 
 std::string setting_name(std::string_view what) { return "tenet." + std::string(what); }
+
+std::string principal_setting_name(std::string_view attribute) {
+  const auto plain = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  };
+  const bool kept = !attribute.empty() && !(attribute.front() >= '0' && attribute.front() <= '9') &&
+                    std::all_of(attribute.begin(), attribute.end(), plain);
+  if (kept) return "tenet.principal." + std::string(attribute);
+  // PostgreSQL folds setting names to lower case ("Role" would be "role"):
+  // every other byte becomes $ and two lower-case hex digits, behind an "x$"
+  // no kept name has (kept names hold no '$'). Injective, and already lower case.
+  static constexpr std::string_view kHex = "0123456789abcdef";
+  std::string out = "tenet.principal.x$";
+  for (const char c : attribute) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (plain(c)) {
+      out += c;
+    } else {
+      out += '$';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    }
+  }
+  return out;
+}
+
+std::string column_equals(const std::string& column, const std::string& value) {
+  // The plain comparison first, in the column's own collation, so that an
+  // index on the column still serves it; the COLLATE "C" one then makes it
+  // exact (under a deterministic collation the two agree anyway).
+  return "(" + column + " = " + value + " AND " + column + std::string(kBytewise) + " = " + value +
+         ")";
+}
 
 std::string read_setting(std::string_view name) {
   return "NULLIF(current_setting(" + quote_literal(name).value_or("''") + ", true), '')";
@@ -259,8 +332,8 @@ FilterSql render_filter_sql(const residual::Expr& allowed, const model::PolicySe
                             model::Index type, std::string_view tenant) {
   const model::ResourceType& resource = policies.schema.resources.at(type);
   Renderer renderer(true);
-  std::string sql = "(" + quote_ident(policies.name(resource.tenant_column)) + " = " +
-                    renderer.value(Literal::of_string(tenant)) + ")";
+  std::string sql = column_equals(quote_ident(policies.name(resource.tenant_column)),
+                                  renderer.value(Literal::of_string(tenant)));
   const std::string checks = enum_checks(renderer, policies, resource);
   if (!checks.empty()) sql += " AND " + checks;
   sql += " AND " + renderer.condition(allowed);

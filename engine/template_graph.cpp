@@ -28,6 +28,10 @@ class Graph {
     }
     for (const auto& file : files) {
       for (const ast::TenantDecl& decl : file->tenants) {
+        if (decl.name.text.empty()) {  // "" is what an unset tenant reads as, everywhere
+          reporter_.report(DiagCode::EmptyTenantName, decl.name.span);
+          continue;
+        }
         if (const auto clash = template_index_.find(decl.name.text);
             clash != template_index_.end()) {
           reporter_.report(DiagCode::DuplicateDeclaration, decl.name.span,

@@ -64,6 +64,8 @@ constexpr std::array kCodes{
     CodeInfo{PermitAlwaysOverridden, W, "permit-always-overridden", "this permit can never grant{}: the unconditional forbid at {} always overrides it", true},
     CodeInfo{UnguardedOptional, W, "unguarded-optional", "'{}' is optional and read without a guard; add '{} has {} &&' before it (a request without it puts the rule in error)", true},
     CodeInfo{BadSqlName, E, "bad-sql-name", "{} of resource type '{}' {}: PostgreSQL cannot use it as a name", true},
+    CodeInfo{TableMappedTwice, E, "table-mapped-twice", "table \"{}\" is already the table of resource type '{}' (at {}): a table holds one resource type", true},
+    CodeInfo{EmptyTenantName, E, "empty-tenant-name", "a tenant name cannot be empty: an empty tenant is no tenant, in requests and in the database", true},
     CodeInfo{SqlApproximation, W, "sql-approximation", "rule '{}' reads {}, which a database session cannot know: its row-level security assumes the worst ({})", true},
     CodeInfo{SqlConditionTooLarge, W, "sql-condition-too-large", "rule '{}' is too large to write as SQL (its residual has more than {} nodes): its row-level security assumes the worst ({})", true},
 };

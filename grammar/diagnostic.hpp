@@ -72,6 +72,8 @@ enum class DiagCode : std::uint8_t {
   UnguardedOptional,
   // database mapping (LANGUAGE.md section 10, `tenet sql`)
   BadSqlName,
+  TableMappedTwice,
+  EmptyTenantName,
   SqlApproximation,
   SqlConditionTooLarge,
 };

@@ -393,6 +393,27 @@ TEST(Checker, SchemaProblems) {
       }));
 }
 
+// What the database mapping cannot honour (issue 20): two types in one
+// table (quoted names: "Docs" is another table), a tenant named "" (an
+// empty tenant is no tenant). A different tenant and table pass.
+TEST(Checker, DatabaseMappingProblems) {
+  const std::vector<std::pair<std::string, std::string>> files{
+      {"a.tenet",
+       "schema {\n  resource doc @table(\"docs\") {}\n  resource note @table(\"Docs\") {}\n"
+       "  resource memo @table(\"docs\") {}\n}\n"
+       "tenant \"\" { role guest; permit read on doc; }\ntenant \" \" { role guest; }\n"},
+  };
+  const CheckResult result = check_files(files);
+  EXPECT_EQ(describe(result, files),
+            (std::vector<std::string>{
+                "a.tenet:4:24: table-mapped-twice: table \"docs\" is already the table of resource "
+                "type 'doc' (at a.tenet:2:23): a table holds one resource type",
+                "a.tenet:6:8: empty-tenant-name: a tenant name cannot be empty: an empty tenant is "
+                "no tenant, in requests and in the database",
+            }));
+  EXPECT_EQ(result.policy_set, nullptr);
+}
+
 // LANGUAGE.md section 9, plus a tenant that replaces an inherited feature,
 // plan and lifecycle.
 constexpr std::string_view kExampleSchema = R"(schema {

@@ -13,6 +13,8 @@
 #include <sstream>
 
 #include "cli/check_command.hpp"
+#include "engine/sql_ddl.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -77,9 +79,35 @@ TEST(SqlCommand, OneTenantOnly) {
   EXPECT_NE(result.out.find("tenet_harbor_bank_eu_"), std::string::npos);
   EXPECT_EQ(result.out.find("tenet_acme_"), std::string::npos);
   EXPECT_EQ(result.out.find("'acme'"), std::string::npos);
-  // It drops only the table-wide policies and that tenant's.
-  EXPECT_NE(result.out.find("starts_with(pol.polname, 'tenet_harbor_bank_eu_"), std::string::npos);
+  // It drops only the table-wide policies and that tenant's, by their exact names.
+  EXPECT_NE(result.out.find("pol.polname IN ('tenet_isolation', 'tenet_valid', "
+                            "'tenet_harbor_bank_eu_5544d6cc_read_permit', "),
+            std::string::npos);
+  EXPECT_EQ(result.out.find("starts_with(pol.polname, 'tenet_harbor"), std::string::npos);
   EXPECT_EQ(result.err.find("'acme:"), std::string::npos);
+}
+
+// Policy names carry a 32-bit hash of the tenant name: two tenants that
+// share their policy names (same readable part, same hash) would make the
+// script fail to apply, and --tenant replace the other's. Refused.
+TEST(SqlCommand, TenantsSharingPolicyNamesAreRefused) {
+  const std::string a = "collision-of-tenants-mthapboc";
+  const std::string b = "collision-of-tenants-fybzarqs";
+  ASSERT_EQ(tenet::sql::tenant_policy_prefix(a), tenet::sql::tenant_policy_prefix(b));
+  const tenet::test_support::TempDir dir("tenet-sql-collision");
+  std::ofstream(dir.path() / "policy.tenet")
+      << "schema { resource doc @table(\"docs\") { owner: string; } }\n"
+      << "tenant \"" << a << "\" { role guest; permit read on doc; }\n"
+      << "tenant \"" << b << "\" { role guest; permit read on doc; }\n";
+  for (const std::string& only : {std::string(), a}) {
+    const SqlRun result = run(dir.path(), only);
+    EXPECT_EQ(result.status, tenet::cli::kPolicyErrors) << result.err;
+    EXPECT_NE(result.err.find("tenet sql: error: tenants '" + a + "' and '" + b +
+                              "' get the same policy names (tenet_collision_of_tenants_f092cd04_"),
+              std::string::npos)
+        << result.err;
+    EXPECT_TRUE(result.out.empty());
+  }
 }
 
 TEST(SqlCommand, UnknownTenantIsAUsageError) {

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <set>
+
 #include "engine/engine.hpp"
 #include "engine/sql_ddl.hpp"
 #include "engine/sql_text.hpp"
@@ -88,14 +91,23 @@ TEST(SqlRender, EachNodeAsItsSqlCounterpart) {
       {residual::present(column("own\"er", K::String)), "(\"own\"\"er\" IS NOT NULL)"},
       {residual::compare(CompareOp::Eq, column("owner_id", K::String),
                          value(Literal::of_string("o'b"))),
-       "(\"owner_id\" = 'o''b')"},
+       // The column's collation first (an index), then byte for byte.
+       "(\"owner_id\" = 'o''b' AND \"owner_id\" COLLATE \"C\" = 'o''b')"},
       {residual::compare(CompareOp::Ge, principal("age", K::Int), value(Literal::of_int(-7))),
-       "((NULLIF(current_setting('tenet.principal.age', true), '')::bigint) >= (-7))"},
+       "(((NULLIF(current_setting('tenet.principal.age', true), '')::jsonb)::bigint) >= (-7))"},
       {residual::compare(CompareOp::Eq, principal("ok", K::Bool), value(Literal::of_bool(true))),
-       "((NULLIF(current_setting('tenet.principal.ok', true), '')::boolean) = TRUE)"},
+       "(((NULLIF(current_setting('tenet.principal.ok', true), '')::jsonb)::boolean) = TRUE)"},
+      // A string setting is JSON text: '""' is a present empty string, '' absent.
+      {residual::present(principal("nick", K::String)),
+       "(((NULLIF(current_setting('tenet.principal.nick', true), '')::jsonb) #>> '{}') IS NOT "
+       "NULL)"},
+      // Names PostgreSQL would fold onto others are encoded.
+      {residual::present(principal("Role", K::String)),
+       "(((NULLIF(current_setting('tenet.principal.x$$52ole', true), '')::jsonb) #>> '{}') IS NOT "
+       "NULL)"},
       {residual::compare(CompareOp::In, column("c", K::Enum),
                          list({Literal::of_string("a"), Literal::of_string("b")})),
-       "(\"c\" IN ('a', 'b'))"},
+       "(\"c\" IN ('a', 'b') AND \"c\" COLLATE \"C\" IN ('a', 'b'))"},
       {residual::compare(CompareOp::In, column("c", K::String), list({})), "FALSE"},
       {residual::compare(CompareOp::Contains, principal("tags", K::SetOfString),
                          value(Literal::of_string("desk"))),
@@ -103,7 +115,8 @@ TEST(SqlRender, EachNodeAsItsSqlCounterpart) {
        "'tenet.principal.tags', true), '')::jsonb)))))"},
       {residual::compare(CompareOp::Eq, column("tags", K::SetOfString),
                          list({Literal::of_string("x")})),
-       "(\"tags\" @> ARRAY['x']::text[] AND \"tags\" <@ ARRAY['x']::text[])"},
+       "(\"tags\" COLLATE \"C\" @> ARRAY['x']::text[] AND \"tags\" COLLATE \"C\" <@ "
+       "ARRAY['x']::text[])"},
       // PostgreSQL text never holds NUL: no stored value equals such a literal.
       {residual::compare(CompareOp::Eq, column("c", K::String),
                          value(Literal::of_string(std::string_view("a\0", 2)))),
@@ -118,10 +131,14 @@ TEST(SqlRender, EachNodeAsItsSqlCounterpart) {
       {residual::compare(
            CompareOp::In, column("c", K::String),
            list({Literal::of_string("x"), Literal::of_string(std::string_view("\0", 1))})),
-       "(\"c\" IN ('x'))"},
+       "(\"c\" IN ('x') AND \"c\" COLLATE \"C\" IN ('x'))"},
       {residual::negate(residual::compare(CompareOp::Eq, column("c", K::String),
                                           value(Literal::of_string("s")))),
-       "(NOT (\"c\" = 's'))"},
+       "(NOT (\"c\" = 's' AND \"c\" COLLATE \"C\" = 's'))"},
+      {residual::compare(CompareOp::Ne, column("c", K::String), value(Literal::of_string("s"))),
+       "(\"c\" COLLATE \"C\" <> 's')"},
+      {residual::compare(CompareOp::Eq, column("n", K::Int), value(Literal::of_int(3))),
+       "(\"n\" = 3)"},
   };
   for (const auto& c : cases) EXPECT_EQ(sql::render_inline(c.expr), c.sql);
 }
@@ -136,6 +153,26 @@ TEST(SqlRender, AndOrKeepTheirChildrenInOrder) {
       {guarded, residual::compare(CompareOp::Eq, column("x", K::Int), value(Literal::of_int(1)))});
   EXPECT_EQ(sql::render_inline(either),
             "(((\"locked\" IS NOT NULL) AND (NOT (\"locked\" = TRUE))) OR (\"x\" = 1))");
+}
+
+// PostgreSQL folds setting names to lower case: `Role` must not land on
+// `tenet.principal.role`, nor `Level` on `level`.
+TEST(SqlRender, PrincipalSettingNamesCannotCollideUnderCaseFolding) {
+  EXPECT_EQ(sql::principal_setting_name("kyc"), "tenet.principal.kyc");
+  EXPECT_EQ(sql::principal_setting_name("account_age_days"), "tenet.principal.account_age_days");
+  EXPECT_EQ(sql::principal_setting_name("Role"), "tenet.principal.x$$52ole");
+  EXPECT_EQ(sql::principal_setting_name("ID"), "tenet.principal.x$$49$44");
+  const std::vector<std::string> names{"id",   "role",  "tenant", "ID",    "Id", "iD", "Role",
+                                       "ROLE", "level", "Level",  "LEVEL", "x",  "x$", "_a",
+                                       "a_b",  "aB",    "a$42",   "ab",    "Ab", "AB", "éa"};
+  std::set<std::string> folded{"tenet.tenant", "tenet.principal.id", "tenet.principal.role"};
+  for (const std::string& name : names) {
+    if (name == "id" || name == "role" || name == "tenant") continue;  // built-ins, not attributes
+    std::string setting = sql::principal_setting_name(name);
+    for (char& c : setting) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    EXPECT_EQ(setting, sql::principal_setting_name(name)) << "not lower case: " << name;
+    EXPECT_TRUE(folded.insert(setting).second) << name << " collides as " << setting;
+  }
 }
 
 TEST(SqlRender, TenantPolicyPrefixesAreShortAsciiAndDistinct) {
@@ -164,9 +201,12 @@ TEST(SqlRender, FilterSqlNeverSplicesAValue) {
   const std::string response = loaded.engine->handle_json(
       R"({"op":"filter","tenant":"acme","principal":{"id":")" + hostile +
       R"(","role":"basic","attrs":{}},"action":"read","resource_type":"document"})");
-  EXPECT_NE(response.find(R"("sql":"(\"provider_id\" = $1) AND )"), std::string::npos) << response;
+  EXPECT_NE(
+      response.find(R"("sql":"(\"provider_id\" = $1 AND \"provider_id\" COLLATE \"C\" = $1) AND )"),
+      std::string::npos)
+      << response;
   EXPECT_NE(response.find(R"("params":["acme",)"), std::string::npos) << response;
-  EXPECT_NE(response.find(R"(\"owner_id\" = $)"), std::string::npos) << response;
+  EXPECT_NE(response.find(R"(\"owner_id\" COLLATE \"C\" = $)"), std::string::npos) << response;
   const std::size_t sql_end = response.find(R"(","params")");
   ASSERT_NE(sql_end, std::string::npos);
   EXPECT_EQ(response.substr(0, sql_end).find("DROP"), std::string::npos) << response;

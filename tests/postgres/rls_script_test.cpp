@@ -92,10 +92,13 @@ TEST_F(Script, HostileNamesAreQuotedAndPoliciesStillMatchCheck) {
   for (int i = 0; i < 150; ++i) {
     const PrincipalData p = world.random_principal();
     SCOPED_TRACE("tenant " + p.tenant + " role " + p.role + " id " + p.id + " " + p.attrs.dump());
-    begin_as(*app_, p);
+    const bool accepted = begin_as(*app_, p);
     std::set<std::string> seen;
-    for (const Row& row : app_->query("SELECT id FROM " + quote_ident(table.name))) {
-      seen.insert(*row[0]);
+    if (accepted) {
+      for (const Row& row : app_->query("SELECT id FROM " + quote_ident(table.name))) {
+        seen.insert(*row[0]);
+      }
+      app_->exec("ROLLBACK");
     }
     std::set<std::string> expected;
     for (const RowData& row : rows) {
@@ -103,13 +106,13 @@ TEST_F(Script, HostileNamesAreQuotedAndPoliciesStillMatchCheck) {
     }
     EXPECT_EQ(seen, expected);
     compared += rows.size();
-    app_->exec("ROLLBACK");
   }
   EXPECT_GT(compared, 5000U);
   // Nothing was dropped or run by a name: the table is still there, with its rows.
   EXPECT_EQ(owner_->query("SELECT count(*) FROM pg_class WHERE relname = 'notes'").at(0).at(0),
             "0");
-  begin_as(*app_, PrincipalData{"line\nbreak; DROP TABLE notes;--", "u1", "member", {}});
+  ASSERT_TRUE(
+      begin_as(*app_, PrincipalData{"line\nbreak; DROP TABLE notes;--", "u1", "member", {}}));
   std::size_t line_break_rows = 0;
   for (const RowData& row : rows)
     line_break_rows += row.tenant == "line\nbreak; DROP TABLE notes;--";

@@ -255,10 +255,15 @@ std::string ddl(const CompiledPolicySet& policies, const std::optional<std::stri
   return result.script;
 }
 
-void begin_as(PgSession& session, const PrincipalData& principal) {
+bool begin_as(PgSession& session, const PrincipalData& principal) {
   session.exec("BEGIN");
-  session.query("SELECT tenet_set_principal($1, $2, $3, $4::jsonb)",
-                {principal.tenant, principal.id, principal.role, principal.attrs.dump()});
+  const std::string state =
+      session.try_command("SELECT tenet_set_principal($1, $2, $3, $4::json)",
+                          {principal.tenant, principal.id, principal.role, principal.attrs.dump()});
+  if (state.empty()) return true;
+  session.exec("ROLLBACK");
+  if (state != kRefused) throw PgError("tenet_set_principal failed with SQLSTATE " + state, state);
+  return false;
 }
 
 }  // namespace tenet::pgtest

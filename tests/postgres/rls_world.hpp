@@ -95,8 +95,13 @@ class World {
                               const std::optional<std::string>& tenant = std::nullopt);
 
 // Opens a transaction of `session` with the principal's settings, through
-// the generated tenet_set_principal() (SET LOCAL semantics).
-void begin_as(PgSession& session, const PrincipalData& principal);
+// the generated tenet_set_principal() (SET LOCAL semantics). False when
+// tenet_set_principal refused the principal (SQLSTATE 22023, what check calls
+// invalid_request): the transaction is rolled back and nothing was readable.
+[[nodiscard]] bool begin_as(PgSession& session, const PrincipalData& principal);
+
+// SQLSTATE of tenet_set_principal's refusal (invalid_parameter_value).
+inline constexpr std::string_view kRefused = "22023";
 
 // A SQL text array literal ('{"a","b"}') of JSON strings or numbers.
 [[nodiscard]] std::string array_literal(const nlohmann::json& items);

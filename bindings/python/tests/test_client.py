@@ -93,7 +93,7 @@ class EveryOp(unittest.TestCase):
             self.assertIsInstance(rows, Filter)
             self.assertEqual(rows.kind, "conditional")
             self.assertFalse(rows.always or rows.never)
-            self.assertTrue(rows.sql.startswith('("provider_id" = $1)'), rows.sql)
+            self.assertTrue(rows.sql.startswith('("provider_id" = $1 AND "provider_id" COLLATE "C" = $1)'), rows.sql)
             self.assertEqual(rows.params[0], "acme")
             self.assertIn("alice", rows.params)  # a value is a parameter, never spliced into the text
             self.assertNotIn("alice", rows.sql)

@@ -30,9 +30,9 @@ class SetPrincipalStatement(unittest.TestCase):
     def test_placeholders_per_paramstyle(self) -> None:
         alice = Principal(id="alice", role="basic", attrs={"kyc": "verified", "account_age_days": 12})
         self.assertEqual(set_principal_statement("acme", alice)[0],
-                         "SELECT tenet_set_principal(%s, %s, %s, %s::jsonb)")
+                         "SELECT tenet_set_principal(%s, %s, %s, %s::json)")
         self.assertEqual(set_principal_statement("acme", alice, "numeric")[0],
-                         "SELECT tenet_set_principal($1, $2, $3, $4::jsonb)")
+                         "SELECT tenet_set_principal($1, $2, $3, $4::json)")
         sql, params = set_principal_statement("acme", alice, "numeric")
         self.assertEqual(params, ("acme", "alice", "basic", '{"account_age_days":12,"kyc":"verified"}'))
 
@@ -42,6 +42,8 @@ class SetPrincipalStatement(unittest.TestCase):
             set_principal_statement("acme", alice, paramstyle="named-ish")
         with self.assertRaises(ValueError):
             set_principal_statement("", alice)
+        with self.assertRaises(ValueError):  # not JSON: never sent
+            set_principal_statement("acme", Principal(id="alice", role="basic", attrs={"age": float("nan")}))
 
 
 if __name__ == "__main__":

@@ -76,7 +76,7 @@ class EveryOp(unittest.TestCase):
     def test_filter(self) -> None:
         rows = self.engine.filter(ALICE, "read", "document")
         self.assertEqual(rows.kind, "conditional")
-        self.assertTrue(rows.sql.startswith('("provider_id" = $1)'), rows.sql)
+        self.assertTrue(rows.sql.startswith('("provider_id" = $1 AND "provider_id" COLLATE "C" = $1)'), rows.sql)
         self.assertEqual(rows.params[0], "acme")
         self.assertTrue(self.engine.filter(ALICE, "read", "spaceship").never)
 
