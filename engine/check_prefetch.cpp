@@ -73,9 +73,15 @@ void prefetch_check(const CompiledPolicySet& policies, const CheckRequest& reque
       return;
     case 1:
       // The slot where the cell's lookup starts (the lookup itself would wait for it).
-      if (names_a_cell(tenant, request))
+      if (!names_a_cell(tenant, request)) return;
+      if (!tenant.dense_cells.empty()) {
+        prefetch(&tenant.dense_cells[tenant.dense_index(action_of(tenant, request),
+                                                        request.resource.type,
+                                                        request.principal.role)]);
+      } else {
         prefetch(tenant.cells.home(action_of(tenant, request), request.resource.type,
                                    request.principal.role));
+      }
       return;
     case 2:
       if (const compiled::RuleCell* cell = cell_of(tenant, request)) {

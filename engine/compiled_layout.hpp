@@ -247,6 +247,11 @@ struct Tenant {
   // check: global action → local action (0: an action no rule of this tenant
   // names, whose candidates are the `*`-action rules only).
   std::vector<Index> action_slot;
+  // check's cells as a dense array [(local action * types + type) * roles +
+  // role], when that is at most a few times the size of the sparse table
+  // (the usual policy: a few actions, types and roles): one multiply-add
+  // instead of a hash probe on the hot path. Empty otherwise.
+  std::vector<RuleCell> dense_cells;
   CellTable<RuleCell> cells;  // (local action, type, role); only cells a rule reaches
   std::vector<Candidate> candidates;
   std::vector<Rule> rules;  // declaration order
@@ -279,7 +284,11 @@ struct Tenant {
     if (set == kNone) return true;
     return ((role_bits[set + role / 64] >> (role % 64)) & 1U) != 0;
   }
+  [[nodiscard]] std::size_t dense_index(Index local_action, Index type, Index role) const {
+    return (static_cast<std::size_t>(local_action) * type_count + type) * role_count + role;
+  }
   [[nodiscard]] const RuleCell& cell(Index local_action, Index type, Index role) const {
+    if (!dense_cells.empty()) return dense_cells[dense_index(local_action, type, role)];
     return cells.find(local_action, type, role, kNoRules);
   }
   [[nodiscard]] const Range& transition_cell(Index from, Index to) const {

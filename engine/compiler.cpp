@@ -8,6 +8,7 @@
 // evaluator never walks `is_a`. Every table is built in time and memory
 // proportional to what it holds (the checker bounds that: policy_limits.hpp). Every text a response quotes is built here.
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -269,6 +270,21 @@ class TenantCompiler {
                                              : out_.cells.insert(action, type, role).permits;
         out_.candidates[range.begin + range.count++] = candidate;
       });
+    }
+    dense_cells();
+  }
+
+  // The dense copy of the cells (compiled_layout.hpp), only when it costs at
+  // most kDenseFactor times the sparse table: memory stays linear.
+  void dense_cells() {
+    constexpr std::uint64_t kDenseFactor = 4;
+    constexpr std::uint64_t kDenseFloor = 4096;
+    const std::uint64_t dense = std::uint64_t{out_.local_actions} * out_.type_count * out_.role_count;
+    if (dense == 0 || dense > std::max<std::uint64_t>(kDenseFactor * out_.cells.size(), kDenseFloor))
+      return;
+    out_.dense_cells.assign(dense, compiled::kNoRules);
+    for (const auto& slot : out_.cells.slots()) {
+      if (slot.a != kNone) out_.dense_cells[out_.dense_index(slot.a, slot.b, slot.c)] = slot.value;
     }
   }
 
