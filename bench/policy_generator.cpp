@@ -40,8 +40,7 @@ class Rng {
   std::uint64_t state_;
 };
 
-using Strings = std::array<std::string_view, 6>;
-constexpr Strings kActions{"read", "write", "create", "delete", "share", "export"};
+// Action names come from action_name (bench/request_generator.hpp).
 constexpr std::array<std::string_view, 3> kTypes{"document", "account", "subscription"};
 constexpr std::array<std::string_view, 8> kCountries{"DE", "FR", "NL", "AT",
                                                      "US", "GB", "PL", "ES"};

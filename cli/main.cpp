@@ -1,6 +1,7 @@
 // The `tenet` command: one subcommand per job, each in a file of its own.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <new>
 
 #include "cli/check_command.hpp"
 #include "cli/eval_command.hpp"
@@ -37,6 +38,11 @@ int main(int argc, char** argv) {
     return app.exit(version);
   } catch (const CLI::ParseError& error) {
     app.exit(error);  // prints the message and usage hint
+    return tenet::cli::kUsageOrIo;
+  } catch (const std::bad_alloc&) {
+    // A command ran out of memory (a policy set too large for this process):
+    // a clear error and exit status, not an abort.
+    std::cerr << "tenet: error: out of memory (see the size limits in LANGUAGE.md section 9)\n";
     return tenet::cli::kUsageOrIo;
   }
   return exit_code;

@@ -104,8 +104,7 @@ std::string_view json_type_name(const dom::element& element) {
 }
 
 AttributeReader::AttributeReader(const model::PolicySet& policy_set)
-    : policy_set_(&policy_set),
-      principal_(policy_set, policy_set.schema.principal),
+    : principal_(policy_set, policy_set.schema.principal),
       context_(policy_set, policy_set.schema.context),
       principal_slots_(policy_set.schema.principal.size()),
       context_slots_(policy_set.schema.context.size()),

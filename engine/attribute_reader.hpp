@@ -100,7 +100,6 @@ class AttributeReader {
                 std::string_view prefix, std::string_view name, Value& value, SetScratch& sets,
                 std::string& invalid) const;
 
-  const model::PolicySet* policy_set_;
   AttributeTable principal_;
   AttributeTable context_;
   std::vector<AttributeTable> resources_;  // by resource type

@@ -13,12 +13,17 @@ void prefetch(const T* address) {
 
 // The rule cell of a check, or null when the request's indices do not name
 // one (check then stops at isolation).
+Index action_of(const compiled::Tenant& tenant, const CheckRequest& request) {
+  return request.action < tenant.action_slot.size() ? tenant.action_slot[request.action] : 0;
+}
+
+bool names_a_cell(const compiled::Tenant& tenant, const CheckRequest& request) {
+  return request.principal.role < tenant.role_count && request.resource.type < tenant.type_count;
+}
+
 const compiled::RuleCell* cell_of(const compiled::Tenant& tenant, const CheckRequest& request) {
-  if (request.principal.role >= tenant.role_count || request.resource.type >= tenant.type_count)
-    return nullptr;
-  const Index action =
-      request.action < tenant.action_slot.size() ? tenant.action_slot[request.action] : 0;
-  return &tenant.cell(action, request.resource.type, request.principal.role);
+  if (!names_a_cell(tenant, request)) return nullptr;
+  return &tenant.cell(action_of(tenant, request), request.resource.type, request.principal.role);
 }
 
 // A condition's nodes (literals included: the evaluator reads them from the
@@ -67,7 +72,16 @@ void prefetch_check(const CompiledPolicySet& policies, const CheckRequest& reque
       if (request.action < tenant.action_slot.size()) prefetch(&tenant.action_slot[request.action]);
       return;
     case 1:
-      if (const compiled::RuleCell* cell = cell_of(tenant, request)) prefetch(cell);
+      // The slot where the cell's lookup starts (the lookup itself would wait for it).
+      if (!names_a_cell(tenant, request)) return;
+      if (!tenant.dense_cells.empty()) {
+        prefetch(&tenant.dense_cells[tenant.dense_index(action_of(tenant, request),
+                                                        request.resource.type,
+                                                        request.principal.role)]);
+      } else {
+        prefetch(tenant.cells.home(action_of(tenant, request), request.resource.type,
+                                   request.principal.role));
+      }
       return;
     case 2:
       if (const compiled::RuleCell* cell = cell_of(tenant, request)) {

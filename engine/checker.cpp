@@ -11,10 +11,14 @@
 // "in tenant 'acme'".
 #include "engine/checker.hpp"
 
+#include <cstdint>
 #include <set>
+#include <string>
 #include <tuple>
 
 #include "engine/check_support.hpp"
+#include "engine/policy_limits.hpp"
+#include "engine/rule_coverage.hpp"
 #include "engine/schema_checker.hpp"
 #include "engine/template_graph.hpp"
 #include "engine/tenant_resolver.hpp"
@@ -40,6 +44,49 @@ void merge(std::vector<Diagnostic>& unit, std::set<Key>& reported, std::vector<D
   unit.clear();
 }
 
+// `tenant 'acme'` / `template 'retail'`.
+std::string unit_label(const check::Unit& unit) {
+  return std::string(unit.is_template ? "template '" : "tenant '") + unit.name->text + "'";
+}
+
+// The limits a unit's declarations can be counted against before resolving
+// it (whose cost grows with them); false after reporting one.
+bool within_declaration_limits(const check::Unit& unit, check::Reporter& reporter) {
+  std::size_t rules = 0;
+  std::size_t roles = 0;
+  for (const check::Layer& layer : unit.layers) {
+    rules += layer.body->rules.size();
+    roles += layer.body->roles.size();
+  }
+  const char* const included = unit.layers.size() > 1 ? " (its templates' included)" : "";
+  if (rules > limits::kMaxRulesPerTenant) {
+    reporter.report(DiagCode::PolicyTooLarge, unit.name->span,
+                    {unit_label(unit) + " has " + std::to_string(rules) + " rules" + included,
+                     std::to_string(limits::kMaxRulesPerTenant)});
+    return false;
+  }
+  if (roles > limits::kMaxRolesPerTenant) {
+    reporter.report(DiagCode::PolicyTooLarge, unit.name->span,
+                    {unit_label(unit) + " declares " + std::to_string(roles) + " roles" + included,
+                     std::to_string(limits::kMaxRolesPerTenant)});
+    return false;
+  }
+  return true;
+}
+
+// check's table (engine/rule_coverage.hpp) before the compiler builds it.
+bool within_table_limit(const check::Unit& unit, const model::Tenant& tenant,
+                        const model::Schema& schema, check::Reporter& reporter) {
+  const std::uint64_t entries = RuleCoverage(tenant, schema.resources.size()).entries();
+  if (entries <= limits::kMaxRuleTableEntries) return true;
+  reporter.report(DiagCode::PolicyTooLarge, unit.name->span,
+                  {"the rules of " + unit_label(unit) + " apply to " + std::to_string(entries) +
+                       " (action, resource type, role) combinations; name fewer actions, types "
+                       "or roles per rule than '*' gives",
+                   std::to_string(limits::kMaxRuleTableEntries)});
+  return false;
+}
+
 }  // namespace
 
 CheckResult check_policy_set(std::shared_ptr<const SourceSet> sources,
@@ -56,17 +103,26 @@ CheckResult check_policy_set(std::shared_ptr<const SourceSet> sources,
 
   // Templates on their own: only their diagnostics matter, the model is dropped.
   for (const check::Unit& unit : units.templates) {
+    if (!within_declaration_limits(unit, reporter)) {
+      merge(reporter.diagnostics(), reported, diagnostics);
+      continue;
+    }
     std::vector<model::Node> scratch;
     (void)check::resolve_unit(unit, policy_set->schema, policy_set->names, scratch, reporter);
     merge(reporter.diagnostics(), reported, diagnostics);
   }
   for (const check::Unit& unit : units.tenants) {
+    if (!within_declaration_limits(unit, reporter)) {
+      merge(reporter.diagnostics(), reported, diagnostics);
+      continue;
+    }
     model::Tenant tenant = check::resolve_unit(unit, policy_set->schema, policy_set->names,
                                                policy_set->nodes, reporter);
     // Warnings judge a whole, resolved tenant; on a tenant with errors they
     // would mostly echo those errors (a state "unreachable" through an edge
     // that names a misspelt state), so they wait until the errors are fixed.
-    if (!has_errors(reporter.diagnostics())) {
+    if (!has_errors(reporter.diagnostics()) &&
+        within_table_limit(unit, tenant, policy_set->schema, reporter)) {
       check::report_warnings(tenant, policy_set->schema, policy_set->names, unit.context, reporter);
     }
     merge(reporter.diagnostics(), reported, diagnostics);

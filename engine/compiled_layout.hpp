@@ -12,9 +12,11 @@
 // reads resolved to slots. Every string a response needs (rule ids
 // `TENANT:ID`, unmet texts, error messages, trace locations) is built here
 // once, so a decision only copies string_views. Per tenant, check's
-// candidates come from a dense table indexed by (local action, resource
-// type, principal role): role inheritance is folded into the table at
-// compile time, so a request looks at exactly the rules that apply.
+// candidates come from a table keyed by (local action, resource type,
+// principal role): role inheritance is folded into the table at compile
+// time, so a request looks at exactly the rules that apply. The table is
+// sparse (engine/cell_table.hpp): it holds only the cells some rule
+// reaches, so its size follows the rules, not actions × types × roles.
 #pragma once
 
 #include <array>
@@ -28,6 +30,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/cell_table.hpp"
 #include "engine/model.hpp"
 #include "engine/name_table.hpp"
 #include "engine/request.hpp"
@@ -188,14 +191,20 @@ struct Edge {
   Range unmet;
 };
 
+inline constexpr Range kNoEdges{};
+
 struct Lifecycle {
   Index resource_type = kNone;
   std::vector<std::string_view> states;
   Index initial = kNone;
   std::vector<Edge> edges;             // declaration order
-  std::vector<Range> cells;            // [from * states + to] → range of edge_candidates
+  CellTable<Range> cells;              // (from, to, 0) → range of edge_candidates
   std::vector<Index> edge_candidates;  // edge indices
   std::string_view bad_state_message;  // "resource.state is not one of ..."
+
+  [[nodiscard]] const Range& cell(Index from, Index to) const {
+    return cells.find(from, to, 0, kNoEdges);
+  }
 };
 
 // check's candidate rules for one (local action, type, role).
@@ -211,6 +220,10 @@ struct RuleCell {
   Range forbids;  // into Tenant::candidates, declaration order
   Range permits;
 };
+
+// What a cell no rule reaches holds: no candidates.
+inline constexpr RuleCell kNoRules{};
+inline constexpr Range kNoTransitions{};
 
 struct Tenant {
   // What every check reads first, together at the front (a request to a
@@ -234,7 +247,12 @@ struct Tenant {
   // check: global action → local action (0: an action no rule of this tenant
   // names, whose candidates are the `*`-action rules only).
   std::vector<Index> action_slot;
-  std::vector<RuleCell> cells;  // [(local action * types + type) * roles + role]
+  // check's cells as a dense array [(local action * types + type) * roles +
+  // role], when that is at most a few times the size of the sparse table
+  // (the usual policy: a few actions, types and roles): one multiply-add
+  // instead of a hash probe on the hot path. Empty otherwise.
+  std::vector<RuleCell> dense_cells;
+  CellTable<RuleCell> cells;  // (local action, type, role); only cells a rule reaches
   std::vector<Candidate> candidates;
   std::vector<Rule> rules;  // declaration order
 
@@ -248,7 +266,7 @@ struct Tenant {
   NameTable feature_index;
 
   std::vector<Transition> transitions;
-  std::vector<Range> transition_cells;  // [from * roles + to] → range of transition_candidates
+  CellTable<Range> transition_cells;  // (from, to, 0) → range of transition_candidates
   std::vector<Index> transition_candidates;
 
   std::vector<Feature> features;  // declaration order
@@ -266,8 +284,15 @@ struct Tenant {
     if (set == kNone) return true;
     return ((role_bits[set + role / 64] >> (role % 64)) & 1U) != 0;
   }
+  [[nodiscard]] std::size_t dense_index(Index local_action, Index type, Index role) const {
+    return (static_cast<std::size_t>(local_action) * type_count + type) * role_count + role;
+  }
   [[nodiscard]] const RuleCell& cell(Index local_action, Index type, Index role) const {
-    return cells[(static_cast<std::size_t>(local_action) * type_count + type) * role_count + role];
+    if (!dense_cells.empty()) return dense_cells[dense_index(local_action, type, role)];
+    return cells.find(local_action, type, role, kNoRules);
+  }
+  [[nodiscard]] const Range& transition_cell(Index from, Index to) const {
+    return transition_cells.find(from, to, 0, kNoTransitions);
   }
 };
 

@@ -5,12 +5,15 @@
 // compiled node index) into ops specialised by entity and built-in, with
 // literals as views into the model's interner. Role inheritance is folded
 // into bitsets and into check's (action, type, role) candidate table, so the
-// evaluator never walks `is_a`. Every text a response quotes is built here.
+// evaluator never walks `is_a`. Every table is built in time and memory
+// proportional to what it holds (the checker bounds that: policy_limits.hpp). Every text a response quotes is built here.
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <utility>
 
 #include "engine/compiled.hpp"
+#include "engine/rule_coverage.hpp"
 
 namespace tenet {
 namespace {
@@ -146,7 +149,7 @@ compiled::Node translate(const model::Node& n, const model::PolicySet& set) {
 class TenantCompiler {
  public:
   TenantCompiler(const model::PolicySet& set, Layout& layout, const model::Tenant& tenant)
-      : set_(set), layout_(layout), model_(tenant) {}
+      : set_(set), layout_(layout), model_(tenant), expander_(tenant) {}
 
   compiled::Tenant build() {
     out_.name = set_.name(model_.name);
@@ -188,10 +191,8 @@ class TenantCompiler {
   compiled::RoleSet role_set(const model::RoleList& list) {
     if (list.all) return kNone;
     const auto at = static_cast<Index>(out_.role_bits.size());
-    out_.role_bits.resize(out_.role_bits.size() + out_.role_words, 0);
-    for (Index r = 0; r < out_.role_count; ++r) {
-      if (model_.matches(r, list)) out_.role_bits[at + r / 64] |= std::uint64_t{1} << (r % 64);
-    }
+    expander_.expand(list, scratch_);
+    out_.role_bits.insert(out_.role_bits.end(), scratch_.begin(), scratch_.end());
     return at;
   }
 
@@ -218,26 +219,20 @@ class TenantCompiler {
     return range;
   }
 
+  // Only the cells rules reach are built, each rule visiting its own cells
+  // (engine/rule_coverage.hpp): work and memory follow the table's size,
+  // which the checker bounds (limits::kMaxRuleTableEntries), never
+  // actions × types × roles × rules.
   void rules() {
-    const std::size_t global_actions = layout_.action_names.size();
-    out_.action_slot.assign(global_actions, 0);
+    const RuleCoverage coverage(model_, set_.schema.resources.size());
+    out_.action_slot.assign(layout_.action_names.size(), 0);
     out_.type_count = static_cast<Index>(set_.schema.resources.size());
-    // Local action slots in order of first mention; slot 0 is "named by no rule".
-    std::vector<Index> global_of_local{kNone};
-    for (const model::Rule& rule : model_.rules) {
-      for (const model::Symbol action : rule.actions) {
-        const Index global = layout_.action_index.at(set_.name(action));
-        if (out_.action_slot[global] != 0) continue;
-        out_.action_slot[global] = static_cast<Index>(global_of_local.size());
-        global_of_local.push_back(global);
-      }
-    }
-    out_.local_actions = static_cast<Index>(global_of_local.size());
+    const std::vector<model::Symbol>& local = coverage.local_actions();
+    for (Index slot = 1; slot < local.size(); ++slot)
+      out_.action_slot[layout_.action_index.at(set_.name(local[slot]))] = slot;
+    out_.local_actions = static_cast<Index>(local.size());
 
-    // Per rule: which local actions, types and roles it applies to.
     const std::size_t rule_count = model_.rules.size();
-    std::vector<std::vector<bool>> on_action(rule_count), on_type(rule_count);
-    std::vector<compiled::RoleSet> for_roles(rule_count);
     for (std::size_t i = 0; i < rule_count; ++i) {
       const model::Rule& rule = model_.rules[i];
       compiled::Rule compiled;
@@ -247,46 +242,55 @@ class TenantCompiler {
       compiled.when = rule.when;
       compiled.unless = rule.unless;
       out_.rules.push_back(compiled);
-
-      on_action[i].assign(out_.local_actions, rule.all_actions);
-      for (const model::Symbol action : rule.actions) {
-        on_action[i][out_.action_slot[layout_.action_index.at(set_.name(action))]] = true;
-      }
-      on_type[i].assign(out_.type_count, rule.all_types);
-      for (const Index type : rule.types) on_type[i][type] = true;
-      for_roles[i] = role_set(rule.roles);
     }
+    // Pass 1: how many forbids and permits each reached cell holds.
+    for (std::size_t i = 0; i < rule_count; ++i) {
+      const bool forbid = out_.rules[i].forbid;
+      coverage.for_each_cell(i, [&](Index action, Index type, Index role) {
+        compiled::RuleCell& cell = out_.cells.insert(action, type, role);
+        ++(forbid ? cell.forbids : cell.permits).count;
+      });
+    }
+    // Each cell's forbids, then its permits, one cell after another.
+    Index next = 0;
+    out_.cells.for_each_value([&](compiled::RuleCell& cell) {
+      cell.forbids.begin = next;
+      cell.permits.begin = next + cell.forbids.count;
+      next += cell.forbids.count + cell.permits.count;
+      cell.forbids.count = 0;
+      cell.permits.count = 0;
+    });
+    // Pass 2: rules in declaration order, so every range keeps that order.
+    out_.candidates.resize(next);
+    for (std::size_t i = 0; i < rule_count; ++i) {
+      const compiled::Rule& rule = out_.rules[i];
+      const compiled::Candidate candidate{static_cast<Index>(i), rule.when, rule.unless};
+      coverage.for_each_cell(i, [&](Index action, Index type, Index role) {
+        compiled::Range& range = rule.forbid ? out_.cells.insert(action, type, role).forbids
+                                             : out_.cells.insert(action, type, role).permits;
+        out_.candidates[range.begin + range.count++] = candidate;
+      });
+    }
+    dense_cells();
+  }
 
-    out_.cells.resize(static_cast<std::size_t>(out_.local_actions) * out_.type_count *
-                      out_.role_count);
-    for (Index action = 0; action < out_.local_actions; ++action) {
-      for (Index type = 0; type < out_.type_count; ++type) {
-        for (Index role = 0; role < out_.role_count; ++role) {
-          compiled::RuleCell& cell =
-              out_.cells[(static_cast<std::size_t>(action) * out_.type_count + type) *
-                             out_.role_count +
-                         role];
-          for (const bool forbids : {true, false}) {
-            Range range{static_cast<Index>(out_.candidates.size()), 0};
-            for (std::size_t i = 0; i < rule_count; ++i) {
-              if (out_.rules[i].forbid != forbids || !on_action[i][action] || !on_type[i][type] ||
-                  !out_.has_role(for_roles[i], role)) {
-                continue;
-              }
-              out_.candidates.push_back(
-                  {static_cast<Index>(i), out_.rules[i].when, out_.rules[i].unless});
-              ++range.count;
-            }
-            (forbids ? cell.forbids : cell.permits) = range;
-          }
-        }
-      }
+  // The dense copy of the cells (compiled_layout.hpp), only when it costs at
+  // most kDenseFactor times the sparse table: memory stays linear.
+  void dense_cells() {
+    constexpr std::uint64_t kDenseFactor = 4;
+    constexpr std::uint64_t kDenseFloor = 4096;
+    const std::uint64_t dense = std::uint64_t{out_.local_actions} * out_.type_count * out_.role_count;
+    if (dense == 0 || dense > std::max<std::uint64_t>(kDenseFactor * out_.cells.size(), kDenseFloor))
+      return;
+    out_.dense_cells.assign(dense, compiled::kNoRules);
+    for (const auto& slot : out_.cells.slots()) {
+      if (slot.a != kNone) out_.dense_cells[out_.dense_index(slot.a, slot.b, slot.c)] = slot.value;
     }
   }
 
+  // Sparse like the rule cells: only (from, to) pairs a transition names.
   void transitions() {
-    const std::size_t roles = out_.role_count;
-    std::vector<std::vector<Index>> buckets(roles * roles);
+    std::vector<std::pair<std::pair<Index, Index>, Index>> order;
     for (std::size_t i = 0; i < model_.transitions.size(); ++i) {
       const model::Transition& t = model_.transitions[i];
       compiled::Transition compiled;
@@ -297,13 +301,15 @@ class TenantCompiler {
       compiled.condition = t.condition;
       compiled.unmet = conjuncts(t.condition);
       out_.transitions.push_back(compiled);
-      buckets[t.from * roles + t.to].push_back(static_cast<Index>(i));
+      order.push_back({{t.from, t.to}, static_cast<Index>(i)});
     }
-    for (const std::vector<Index>& bucket : buckets) {
-      out_.transition_cells.push_back({static_cast<Index>(out_.transition_candidates.size()),
-                                       static_cast<Index>(bucket.size())});
-      out_.transition_candidates.insert(out_.transition_candidates.end(), bucket.begin(),
-                                        bucket.end());
+    // Grouped by (from, to), declaration order within a group.
+    std::sort(order.begin(), order.end());
+    for (const auto& [key, transition] : order) {
+      compiled::Range& range = out_.transition_cells.insert(key.first, key.second, 0);
+      if (range.count == 0) range.begin = static_cast<Index>(out_.transition_candidates.size());
+      ++range.count;
+      out_.transition_candidates.push_back(transition);
     }
   }
 
@@ -361,8 +367,8 @@ class TenantCompiler {
         message += set_.name(l.states[s]);
       }
       compiled.bad_state_message = layout_.keep(std::move(message));
-      const std::size_t states = l.states.size();
-      std::vector<std::vector<Index>> buckets(states * states);
+      // Sparse like the rule cells: only (from, to) pairs an edge names.
+      std::vector<std::pair<std::pair<Index, Index>, Index>> order;
       for (std::size_t e = 0; e < l.edges.size(); ++e) {
         const model::Edge& edge = l.edges[e];
         compiled::Edge c;
@@ -373,17 +379,17 @@ class TenantCompiler {
         c.condition = edge.condition;
         c.unmet = conjuncts(edge.condition);
         compiled.edges.push_back(c);
-        for (const Index from : edge.from) {
-          std::vector<Index>& bucket = buckets[from * states + edge.to];
-          // `a, a -> b` names the edge once.
-          if (bucket.empty() || bucket.back() != e) bucket.push_back(static_cast<Index>(e));
-        }
+        for (const Index from : edge.from) order.push_back({{from, edge.to}, static_cast<Index>(e)});
       }
-      for (const std::vector<Index>& bucket : buckets) {
-        compiled.cells.push_back({static_cast<Index>(compiled.edge_candidates.size()),
-                                  static_cast<Index>(bucket.size())});
-        compiled.edge_candidates.insert(compiled.edge_candidates.end(), bucket.begin(),
-                                        bucket.end());
+      // Grouped by (from, to), declaration order within a group; `a, a -> b`
+      // names the edge once.
+      std::sort(order.begin(), order.end());
+      order.erase(std::unique(order.begin(), order.end()), order.end());
+      for (const auto& [key, edge] : order) {
+        compiled::Range& range = compiled.cells.insert(key.first, key.second, 0);
+        if (range.count == 0) range.begin = static_cast<Index>(compiled.edge_candidates.size());
+        ++range.count;
+        compiled.edge_candidates.push_back(edge);
       }
       out_.lifecycles.push_back(std::move(compiled));
     }
@@ -392,6 +398,8 @@ class TenantCompiler {
   const model::PolicySet& set_;
   Layout& layout_;
   const model::Tenant& model_;
+  RoleExpander expander_;
+  std::vector<std::uint64_t> scratch_;
   compiled::Tenant out_;
   std::string prefix_;  // "TENANT:"
 };

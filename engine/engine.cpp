@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <new>
 #include <utility>
 
 #include "engine/checker.hpp"
@@ -13,6 +14,22 @@
 namespace tenet {
 
 Engine::CompileResult Engine::compile_directory(const std::filesystem::path& directory) {
+  // Running out of memory is a failed load like any other: the caller (a
+  // reload, `tenet serve` starting) reports it and keeps what it had, rather
+  // than the process dying on an uncaught std::bad_alloc.
+  try {
+    return compile_directory_or_throw(directory);
+  } catch (const std::bad_alloc&) {
+    CompileResult result;
+    result.sources = std::make_shared<SourceSet>();
+    result.io_errors.push_back(directory.string() +
+                               ": out of memory while loading the policy set (see the size "
+                               "limits in LANGUAGE.md section 9)");
+    return result;
+  }
+}
+
+Engine::CompileResult Engine::compile_directory_or_throw(const std::filesystem::path& directory) {
   CompileResult result;
   LoadedPolicySet loaded = load_policy_set(directory);
   result.sources = loaded.sources;

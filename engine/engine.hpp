@@ -94,6 +94,7 @@ class Engine {
     std::vector<Diagnostic> diagnostics;
     std::vector<std::string> io_errors;
   };
+  // Never throws std::bad_alloc: running out of memory is an io_error.
   [[nodiscard]] static CompileResult compile_directory(const std::filesystem::path& directory);
 
   explicit Engine(std::shared_ptr<const CompiledPolicySet> policies);
@@ -121,6 +122,8 @@ class Engine {
   [[nodiscard]] std::string handle_json(std::string_view line) const;
 
  private:
+  [[nodiscard]] static CompileResult compile_directory_or_throw(
+      const std::filesystem::path& directory);
   std::atomic<std::shared_ptr<const CompiledPolicySet>> current_;
   std::mutex admin_;  // replace / set_feature only; decisions never take it
 };

@@ -175,8 +175,7 @@ void transition(const CompiledPolicySet& policies, const TransitionRequest& requ
   if (!request.invalid.empty()) return invalid(out, request.invalid);
   if (request.to >= tenant->role_count) return deny(out, reason::kNoTransition);
 
-  const compiled::Range cell =
-      tenant->transition_cells[request.principal.role * tenant->role_count + request.to];
+  const compiled::Range cell = tenant->transition_cell(request.principal.role, request.to);
   if (cell.count == 0) return deny(out, reason::kNoTransition);
   ConditionEvaluator eval(policies.layout(), *tenant, request, nullptr);
   for (Index i = cell.begin; i < cell.begin + cell.count; ++i) {
@@ -263,7 +262,7 @@ void lifecycle(const CompiledPolicySet& policies, const LifecycleRequest& reques
     return invalid(out, resource.state_name.empty() ? kStateMissing : lc.bad_state_message);
   }
   if (request.to >= states) return deny(out, reason::kNoTransition);
-  const compiled::Range cell = lc.cells[resource.state * states + request.to];
+  const compiled::Range cell = lc.cell(resource.state, request.to);
   if (cell.count == 0) return deny(out, reason::kNoTransition);
 
   ConditionEvaluator eval(policies.layout(), *tenant, request, &resource);

@@ -3,7 +3,10 @@
 // actions in order of first mention, types in schema order, everything else
 // in declaration order. Role sets are printed expanded (inheritance folded
 // in), conditions as their source text.
+#include <algorithm>
+#include <compare>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/compiled.hpp"
@@ -84,46 +87,10 @@ class TreeDumper {
     }
   }
 
-  // Which roles a rule is a candidate for in one (action, type) column.
-  std::string candidate_roles(Index action, Index type, Index rule, bool forbid) const {
-    std::string out;
-    Index count = 0;
-    for (Index role = 0; role < tenant_.role_count; ++role) {
-      const compiled::RuleCell& cell = tenant_.cell(action, type, role);
-      const compiled::Range range = forbid ? cell.forbids : cell.permits;
-      for (Index i = range.begin; i < range.begin + range.count; ++i) {
-        if (tenant_.candidates[i].rule != rule) continue;
-        if (!out.empty()) out += ' ';
-        out += tenant_.role_names[role];
-        ++count;
-      }
-    }
-    return count == tenant_.role_count ? "*" : out;
-  }
-
-  void rule_column(Index action, Index type, std::string_view action_name) {
-    std::string lines;
-    for (const bool forbid : {true, false}) {
-      for (Index rule = 0; rule < tenant_.rules.size(); ++rule) {
-        const compiled::Rule& r = tenant_.rules[rule];
-        if (r.forbid != forbid) continue;
-        const std::string roles = candidate_roles(action, type, rule, forbid);
-        if (roles.empty()) continue;
-        lines += std::string("    ") + (forbid ? "forbid " : "permit ") + std::string(r.id) +
-                 " for " + roles;
-        std::string saved = std::move(out_);
-        out_.clear();
-        condition(" when ", r.when);
-        condition(" unless ", r.unless);
-        lines += out_ + '\n';
-        out_ = std::move(saved);
-      }
-    }
-    if (lines.empty()) return;
-    out_ += "  " + std::string(action_name) + " on " + std::string(layout_.type_names[type]) + '\n';
-    out_ += lines;
-  }
-
+  // One (action, type) column per pair some rule reaches: its rules,
+  // forbids then permits in declaration order, each with the roles it is a
+  // candidate for ("*": every role). Built from the cells that exist, so
+  // the dump costs what the table holds, not actions × types × roles.
   void rules() {
     out_ += "check\n";
     // Local action slots in order: named actions, then slot 0 (any other).
@@ -132,25 +99,72 @@ class TreeDumper {
       if (tenant_.action_slot[global] != 0)
         local_names[tenant_.action_slot[global]] = layout_.action_names[global];
     }
-    for (Index action = 1; action <= tenant_.local_actions; ++action) {
-      const Index slot = action == tenant_.local_actions ? 0 : action;
-      for (Index type = 0; type < tenant_.type_count; ++type)
-        rule_column(slot, type, local_names[slot]);
+    struct Entry {
+      Index action_order;  // slot 0 last
+      Index type;
+      bool permit;
+      Index rule;
+      Index role;
+      auto operator<=>(const Entry&) const = default;
+    };
+    std::vector<Entry> entries;
+    for (const auto& slot : tenant_.cells.slots()) {
+      if (slot.a == kNone) continue;
+      const Index order = slot.a == 0 ? tenant_.local_actions : slot.a;
+      for (const bool permit : {false, true}) {
+        const compiled::Range range = permit ? slot.value.permits : slot.value.forbids;
+        for (Index i = range.begin; i < range.begin + range.count; ++i)
+          entries.push_back({order, slot.b, permit, tenant_.candidates[i].rule, slot.c});
+      }
     }
+    std::sort(entries.begin(), entries.end());
+    for (std::size_t at = 0; at < entries.size();) {
+      const Entry& column = entries[at];
+      const Index slot = column.action_order == tenant_.local_actions ? 0 : column.action_order;
+      out_ += "  " + std::string(local_names[slot]) + " on " +
+              std::string(layout_.type_names[column.type]) + '\n';
+      while (at < entries.size() && entries[at].action_order == column.action_order &&
+             entries[at].type == column.type) {
+        const Entry& first = entries[at];
+        std::string roles;
+        Index count = 0;
+        for (; at < entries.size() && entries[at].action_order == first.action_order &&
+               entries[at].type == first.type && entries[at].rule == first.rule;
+             ++at) {
+          if (!roles.empty()) roles += ' ';
+          roles += tenant_.role_names[entries[at].role];
+          ++count;
+        }
+        const compiled::Rule& r = tenant_.rules[first.rule];
+        out_ += std::string("    ") + (r.forbid ? "forbid " : "permit ") + std::string(r.id) +
+                " for " + (count == tenant_.role_count ? std::string("*") : roles);
+        condition(" when ", r.when);
+        condition(" unless ", r.unless);
+        out_ += '\n';
+      }
+    }
+  }
+
+  // The (from, to) cells of a sparse table, sorted.
+  static std::vector<std::pair<Index, Index>> sorted_keys(const compiled::CellTable<compiled::Range>& table) {
+    std::vector<std::pair<Index, Index>> keys;
+    for (const auto& slot : table.slots()) {
+      if (slot.a != kNone) keys.emplace_back(slot.a, slot.b);
+    }
+    std::sort(keys.begin(), keys.end());
+    return keys;
   }
 
   void transitions() {
     out_ += "transitions\n";
-    for (Index from = 0; from < tenant_.role_count; ++from) {
-      for (Index to = 0; to < tenant_.role_count; ++to) {
-        const compiled::Range cell = tenant_.transition_cells[from * tenant_.role_count + to];
-        for (Index i = cell.begin; i < cell.begin + cell.count; ++i) {
-          const compiled::Transition& t = tenant_.transitions[tenant_.transition_candidates[i]];
-          out_ += "  " + std::string(tenant_.role_names[from]) + " -> " +
-                  std::string(tenant_.role_names[to]) + ": " + std::string(t.id);
-          condition(" when ", t.condition);
-          out_ += '\n';
-        }
+    for (const auto& [from, to] : sorted_keys(tenant_.transition_cells)) {
+      const compiled::Range cell = tenant_.transition_cell(from, to);
+      for (Index i = cell.begin; i < cell.begin + cell.count; ++i) {
+        const compiled::Transition& t = tenant_.transitions[tenant_.transition_candidates[i]];
+        out_ += "  " + std::string(tenant_.role_names[from]) + " -> " +
+                std::string(tenant_.role_names[to]) + ": " + std::string(t.id);
+        condition(" when ", t.condition);
+        out_ += '\n';
       }
     }
   }
@@ -195,17 +209,14 @@ class TreeDumper {
     for (const compiled::Lifecycle& lc : tenant_.lifecycles) {
       out_ += "  " + std::string(layout_.type_names[lc.resource_type]) + " initial " +
               std::string(lc.states[lc.initial]) + '\n';
-      const auto states = static_cast<Index>(lc.states.size());
-      for (Index from = 0; from < states; ++from) {
-        for (Index to = 0; to < states; ++to) {
-          const compiled::Range cell = lc.cells[from * states + to];
-          for (Index i = cell.begin; i < cell.begin + cell.count; ++i) {
-            const compiled::Edge& edge = lc.edges[lc.edge_candidates[i]];
-            out_ += "    " + std::string(lc.states[from]) + " -> " + std::string(lc.states[to]) +
-                    ": " + std::string(edge.id) + " by " + role_set(edge.roles);
-            condition(" when ", edge.condition);
-            out_ += '\n';
-          }
+      for (const auto& [from, to] : sorted_keys(lc.cells)) {
+        const compiled::Range cell = lc.cell(from, to);
+        for (Index i = cell.begin; i < cell.begin + cell.count; ++i) {
+          const compiled::Edge& edge = lc.edges[lc.edge_candidates[i]];
+          out_ += "    " + std::string(lc.states[from]) + " -> " + std::string(lc.states[to]) +
+                  ": " + std::string(edge.id) + " by " + role_set(edge.roles);
+          condition(" when ", edge.condition);
+          out_ += '\n';
         }
       }
     }

@@ -1,7 +1,12 @@
 #include "engine/warnings.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <map>
+#include <utility>
 #include <vector>
+
+#include "engine/rule_coverage.hpp"
 
 namespace tenet::check {
 namespace {
@@ -41,24 +46,19 @@ void unreachable_states(const model::Tenant& tenant, const model::Schema& schema
 // parents are the lowest, where users start.
 void unreachable_roles(const model::Tenant& tenant, const model::Interner& names,
                        std::string_view context, Reporter& reporter) {
+  std::vector<bool> reached(tenant.roles.size(), false);
+  for (const model::Transition& t : tenant.transitions) {
+    if (t.to < reached.size()) reached[t.to] = true;
+  }
   for (Index i = 0; i < tenant.roles.size(); ++i) {
     const model::Role& role = tenant.roles[i];
-    if (role.parents.empty()) continue;
-    const bool reached = std::any_of(tenant.transitions.begin(), tenant.transitions.end(),
-                                     [&](const model::Transition& t) { return t.to == i; });
-    if (!reached)
-      reporter.report(DiagCode::UnreachableRole, role.span, {names.name(role.name), context});
+    if (role.parents.empty() || reached[i]) continue;
+    reporter.report(DiagCode::UnreachableRole, role.span, {names.name(role.name), context});
   }
 }
 
-// The principal roles a `for` list applies to.
-std::vector<bool> applies_to(const model::Tenant& tenant, const model::RoleList& list) {
-  std::vector<bool> out(tenant.roles.size(), false);
-  for (Index r = 0; r < tenant.roles.size(); ++r) out[r] = tenant.matches(r, list);
-  return out;
-}
-
-bool covers(const model::Rule& forbid, const model::Rule& permit, const model::Tenant& tenant) {
+// Is every action and type of `permit` also one of `forbid`'s?
+bool covers_actions_and_types(const model::Rule& forbid, const model::Rule& permit) {
   if (!forbid.all_actions) {
     if (permit.all_actions) return false;
     for (const model::Symbol action : permit.actions) {
@@ -73,25 +73,79 @@ bool covers(const model::Rule& forbid, const model::Rule& permit, const model::T
         return false;
     }
   }
-  const std::vector<bool> permitted = applies_to(tenant, permit.roles);
-  const std::vector<bool> forbidden = applies_to(tenant, forbid.roles);
-  for (std::size_t r = 0; r < permitted.size(); ++r) {
-    if (permitted[r] && !forbidden[r]) return false;
-  }
   return true;
 }
 
+// Permits an unconditional forbid covers in every action, type and role.
+//
+// Unconditional forbids are indexed by each (action, type) pair they name
+// (`*` as a pair member of its own), so a permit is compared only with the
+// forbids that name its first action and type, or `*`: with no forbid at
+// all nothing is compared, and the index is as large as the forbids'
+// lists, which the table limit bounds. Within a bucket, forbids that do
+// not cover still cost a comparison each; kComparisonBudget bounds that
+// for contrived sets of thousands of near-miss forbids (a warning that is
+// not given there is not worth a stalled `check`).
 void overridden_permits(const model::Tenant& tenant, std::string_view context, Reporter& reporter) {
+  constexpr model::Symbol kAny = kNone;
+  using Key = std::pair<model::Symbol, Index>;  // (action or kAny, type or kAny)
+  std::map<Key, std::vector<Index>> forbids;   // declaration order in each
+  for (Index i = 0; i < tenant.rules.size(); ++i) {
+    const model::Rule& rule = tenant.rules[i];
+    if (rule.effect != model::Effect::Forbid || rule.when != kNone || rule.unless != kNone)
+      continue;
+    const std::vector<model::Symbol> actions =
+        rule.all_actions ? std::vector<model::Symbol>{kAny} : rule.actions;
+    const std::vector<Index> types = rule.all_types ? std::vector<Index>{kAny} : rule.types;
+    for (const model::Symbol action : actions) {
+      for (const Index type : types) {
+        std::vector<Index>& bucket = forbids[{action, type}];
+        if (bucket.empty() || bucket.back() != i) bucket.push_back(i);
+      }
+    }
+  }
+  if (forbids.empty()) return;
+
+  const RoleExpander expander(tenant);
+  std::vector<std::uint64_t> permitted;
+  std::vector<std::uint64_t> forbidden;
+  constexpr std::size_t kComparisonBudget = 50'000'000;  // in 64-role words compared
+  std::size_t spent = 0;
   for (const model::Rule& permit : tenant.rules) {
     if (permit.effect != model::Effect::Permit) continue;
-    for (const model::Rule& forbid : tenant.rules) {
-      if (forbid.effect != model::Effect::Forbid || forbid.when != kNone || forbid.unless != kNone)
-        continue;
-      if (!covers(forbid, permit, tenant)) continue;
-      reporter.report(DiagCode::PermitAlwaysOverridden, permit.span,
-                      {context, reporter.where(forbid.span)});
-      break;  // one forbid is enough to make the point
+    if (!permit.all_actions && permit.actions.empty()) continue;
+    if (!permit.all_types && permit.types.empty()) continue;
+    const model::Symbol action = permit.all_actions ? kAny : permit.actions.front();
+    const Index type = permit.all_types ? kAny : permit.types.front();
+    expander.expand(permit.roles, permitted);
+    // The earliest covering forbid of the (up to four) buckets that can hold one.
+    Index first = kNone;
+    std::vector<Key> keys;
+    for (const model::Symbol a : {action, kAny}) {
+      for (const Index t : {type, kAny}) {
+        if (std::find(keys.begin(), keys.end(), Key{a, t}) == keys.end()) keys.emplace_back(a, t);
+      }
     }
+    for (const Key& key : keys) {
+      const auto bucket = forbids.find(key);
+      if (bucket == forbids.end()) continue;
+      for (const Index f : bucket->second) {
+        if (f >= first || spent > kComparisonBudget) break;
+        spent += 1 + expander.words();
+        const model::Rule& forbid = tenant.rules[f];
+        if (!covers_actions_and_types(forbid, permit)) continue;
+        expander.expand(forbid.roles, forbidden);
+        bool roles_covered = true;
+        for (std::size_t w = 0; w < permitted.size(); ++w)
+          roles_covered = roles_covered && (permitted[w] & ~forbidden[w]) == 0;
+        if (!roles_covered) continue;
+        first = f;
+        break;
+      }
+    }
+    if (first == kNone) continue;
+    reporter.report(DiagCode::PermitAlwaysOverridden, permit.span,
+                    {context, reporter.where(tenant.rules[first].span)});
   }
 }
 

@@ -28,6 +28,7 @@ enum class DiagCode : std::uint8_t {
   NotUtf8,
   SyntaxError,
   NestingTooDeep,
+  ExpressionTooLong,
   IntegerOutOfRange,
   BadEscape,
   UnknownAnnotation,
@@ -65,6 +66,8 @@ enum class DiagCode : std::uint8_t {
   MixedList,
   NoResourceHere,
   NoStateHere,
+  // size limits (engine/policy_limits.hpp)
+  PolicyTooLarge,
   // warnings
   UnreachableState,
   UnreachableRole,

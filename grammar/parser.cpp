@@ -129,9 +129,16 @@ inline constexpr bool never_fails<p::internal::opt<R...>> = true;
 
 // ---------------------------------------------------------------- the builder
 
+// Two measures of an operand's tree. `depth` is its height, what every later
+// recursive pass recurses through (bounded by max_expression_depth).
+// `nesting` counts a chain of one operator (`a || b || c`, `&&` alike) as a
+// single level although the tree nests it to the left, so only what the
+// author nested counts against max_nesting.
 struct Operand {
   std::unique_ptr<ast::Expr> expr;  // mutable while building: a paren group widens its span
   std::size_t depth = 1;
+  std::size_t nesting = 1;
+  std::optional<ast::BinaryOp> chain;  // the && or || chain `expr` is, unparenthesised
 };
 
 struct PendingAnnotation {
@@ -276,7 +283,7 @@ class Builder {
     auto expr = std::make_unique<ast::Expr>();
     expr->node = std::move(node);
     expr->span = at;
-    operands.push_back(Operand{std::move(expr), depth});
+    operands.push_back(Operand{std::move(expr), depth, depth, std::nullopt});
   }
 
   [[nodiscard]] Operand pop() {
@@ -294,9 +301,21 @@ class Builder {
     Operand rhs = pop();
     Operand lhs = pop();
     const std::size_t depth = std::max(lhs.depth, rhs.depth) + 1;
-    if (depth > limits_.max_nesting) nesting_too_deep(op_span);
+    const bool chains = op == ast::BinaryOp::And || op == ast::BinaryOp::Or;
+    const bool continues = chains && lhs.chain == op;  // `... || b` after `a || ...`
+    const std::size_t nesting =
+        std::max(continues ? lhs.nesting : lhs.nesting + 1, rhs.nesting + 1);
+    if (nesting > limits_.max_nesting) nesting_too_deep(op_span);
+    if (depth > limits_.max_expression_depth) {
+      throw g::SyntaxFailure(DiagCode::ExpressionTooLong, op_span,
+                             std::to_string(limits_.max_expression_depth));
+    }
     const Span whole = join(lhs.expr->span, rhs.expr->span);
-    push(ast::Binary{op, std::move(lhs.expr), std::move(rhs.expr), op_span}, whole, depth);
+    auto expr = std::make_unique<ast::Expr>();
+    expr->node = ast::Binary{op, std::move(lhs.expr), std::move(rhs.expr), op_span};
+    expr->span = whole;
+    operands.push_back(Operand{std::move(expr), depth, nesting,
+                               chains ? std::optional<ast::BinaryOp>(op) : std::nullopt});
   }
 
   void apply_negations() {
@@ -306,7 +325,9 @@ class Builder {
     for (std::size_t i = 0; i < count; ++i) {
       const Span op = not_spans.back();
       not_spans.pop_back();
-      if (++operand.depth > limits_.max_nesting) nesting_too_deep(op);
+      ++operand.depth;
+      if (++operand.nesting > limits_.max_nesting) nesting_too_deep(op);
+      operand.chain.reset();
       const Span whole = join(op, operand.expr->span);
       auto expr = std::make_unique<ast::Expr>();
       expr->node = ast::Not{std::move(operand.expr)};
@@ -619,6 +640,7 @@ struct action<g::paren_group> {
   static void apply(const In& in, Builder& b) {
     b.leave_paren();
     b.operands.back().expr->span = b.span(in);  // the span includes the parentheses
+    b.operands.back().chain.reset();            // `(a || b) || c` nests for real
   }
 };
 

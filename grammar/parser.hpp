@@ -19,7 +19,13 @@ namespace tenet {
 
 struct ParseLimits {
   std::size_t max_file_bytes = 16 * 1024 * 1024;
-  std::size_t max_nesting = 256;  // depth of one expression: parentheses, `not`, lists, operator chains
+  // Depth of one expression as written: parentheses, `not`, lists, operators;
+  // a chain of one operator (`a || b || c`) is one level, however long.
+  std::size_t max_nesting = 256;
+  // Height of an expression's tree, chains counted link by link (`a || b ||
+  // c` is two deep): what every later pass recurses through, so it bounds
+  // their stack use.
+  std::size_t max_expression_depth = 1024;
   std::size_t max_syntax_errors = 20;  // per file; parsing stops after that many
 };
 

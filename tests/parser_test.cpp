@@ -614,7 +614,28 @@ TEST(ParserLimits, LongOperatorChainsAreBoundedToo) {
   for (int i = 0; i < 10000; ++i) chain += " && true";
   const Parsed parsed = parse(rule_when(chain));
   ASSERT_EQ(parsed.result.diagnostics.size(), 1U);
-  EXPECT_EQ(parsed.result.diagnostics[0].code, DiagCode::NestingTooDeep);
+  EXPECT_EQ(parsed.result.diagnostics[0].code, DiagCode::ExpressionTooLong);
+}
+
+// A chain of one operator is one level of nesting however long it is (the
+// tree nests it to the left, the author did not): 300 `||` operands, each a
+// comparison, parse. Real nesting still counts: parentheses, `not`, and a
+// parenthesised chain inside another.
+TEST(ParserLimits, FlatChainsCountAsOneLevel) {
+  for (const std::string op : {" || ", " && ", " or "}) {
+    std::string chain = "principal.x == 0";
+    for (int i = 1; i < 300; ++i) chain += op + "principal.x == " + std::to_string(i);
+    EXPECT_TRUE(parse(rule_when(chain)).result.diagnostics.empty()) << op;
+  }
+  ParseLimits limits;
+  limits.max_nesting = 4;
+  // (|| (&& (== x 1) (== y 2)) ...): || chain, && chain, comparison, attribute.
+  EXPECT_TRUE(parse(rule_when("principal.x == 1 && principal.y == 2 || principal.x == 3 && principal.y == 4 || principal.z"), false, limits)
+                  .result.diagnostics.empty());
+  EXPECT_EQ(parse(rule_when("(principal.x == 1 || principal.y == 2) || principal.z"), false, limits).result.diagnostics.size(), 0U);
+  const Parsed nested = parse(rule_when("((principal.x == 1 || principal.y == 2) && principal.z) || principal.w"), false, limits);
+  ASSERT_EQ(nested.result.diagnostics.size(), 1U);
+  EXPECT_EQ(nested.result.diagnostics[0].code, DiagCode::NestingTooDeep);
 }
 
 TEST(ParserLimits, NestingAtTheLimitParses) {

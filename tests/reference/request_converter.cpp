@@ -138,7 +138,11 @@ Attributes EngineRequest::place(const SimpleAttributes& attrs,
                                 std::string& invalid) {
   out.assign(slots, Value{});
   // In name order (the map's), so the first misfit is the reference's.
-  for (const auto& [name, v] : attrs) {
+  for (const auto& entry : attrs) {
+    // Named references, not a structured binding: lambdas capture them (Clang
+    // before 16 refuses to capture a binding).
+    const auto& name = entry.first;
+    const auto& v = entry.second;
     const auto declared = std::find_if(schema.begin(), schema.end(), [&](const model::Attribute& a) {
       return model_.name(a.name) == name;
     });

@@ -1,0 +1,36 @@
+// Per-partner size limits of a policy set (LANGUAGE.md 8, "Limits").
+//
+// Partners upload their own policies, so a small file must not be able to
+// stall a server: compile time and memory grow about linearly with a
+// policy's size, and these limits stop the few shapes that would still
+// multiply (many templates stacked on each other, `*` rules across many
+// actions × types × roles) with a clear `policy-too-large` error from the
+// checker before any of that work is done. Each is far above any policy
+// written by hand; see the documentation for what each one counts.
+//
+// Expression depth is limited by the parser (grammar/parser.hpp ParseLimits).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tenet::limits {
+
+// permit/forbid rules of one tenant, its templates' included.
+inline constexpr std::size_t kMaxRulesPerTenant = 100'000;
+// Roles of one tenant, its templates' included.
+inline constexpr std::size_t kMaxRolesPerTenant = 10'000;
+// Templates in the whole policy set.
+inline constexpr std::size_t kMaxTemplates = 10'000;
+// Length of an `extends` chain: a template that extends nothing is 1 deep.
+inline constexpr std::size_t kMaxTemplateDepth = 64;
+// Templates one tenant or template builds on, directly or through `extends`.
+inline constexpr std::size_t kMaxTemplatesPerUnit = 256;
+// (action, resource type, role) combinations check's table holds for one
+// tenant, summed over its rules: a rule counts (actions it names, or every
+// action the tenant's rules name plus one for "any other" when `*`) ×
+// (types it names, or every type when `*`) × (roles it applies to,
+// inheritance included).
+inline constexpr std::uint64_t kMaxRuleTableEntries = 4'000'000;
+
+}  // namespace tenet::limits
