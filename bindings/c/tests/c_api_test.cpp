@@ -354,15 +354,19 @@ TEST(CEngine, ManyThreadsCallWhileOneReloads) {
 
 // ------------------------------------------------------------------ remote
 
-// A server on 127.0.0.1:0 and a Unix socket, serving the shipped policies.
+// A server on 127.0.0.1:0 and a Unix socket, serving the shipped policies, with a
+// state file.
 struct LiveServer {
   explicit LiveServer(std::vector<std::string> extra = {},
                       const std::string& listen = "127.0.0.1:0")
       : process(kBinary, args(std::move(extra), listen), 2) {}
 
   std::vector<std::string> args(std::vector<std::string> extra, const std::string& listen) const {
-    std::vector<std::string> a{kPolicies,   "--listen", listen, "--unix", socket_path().string(),
-                               "--threads", "2"};
+    // set_feature needs a state file (--state): without one it is refused.
+    std::vector<std::string> a{kPolicies, "--listen",  listen,
+                               "--unix",  socket_path().string(),
+                               "--threads", "2",
+                               "--state", (dir.path() / "state.json").string()};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
