@@ -285,8 +285,9 @@ class AsyncClient:
     async def stats(self) -> t.Stats:
         return t.decode_stats(await self.request({"op": "stats"}))
 
-    async def reload(self) -> t.Reload:
-        return t.decode_reload(await self.request({"op": "reload"}))
+    async def reload(self, *, allow_removal: bool = False) -> t.Reload:
+        """See Client.reload."""
+        return t.decode_reload(await self.request({"op": "reload", "allow_removal": allow_removal}))
 
     async def set_feature(self, feature: str, state: str, *, tenant: Optional[str] = None) -> t.FeatureSwitched:
         await self._ensure_connection()  # first: `hello` may name the tenant

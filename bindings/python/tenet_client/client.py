@@ -156,9 +156,11 @@ class Client(DecisionCalls):
     def stats(self) -> t.Stats:
         return t.decode_stats(self.request({"op": "stats"}))
 
-    def reload(self) -> t.Reload:
-        """Recompiles the server's policies (global admin token). Raises InvalidRequest with the diagnostics."""
-        return t.decode_reload(self.request({"op": "reload"}))
+    def reload(self, *, allow_removal: bool = False) -> t.Reload:
+        """Recompiles the server's policies (global admin token). Raises InvalidRequest with the
+        diagnostics, or when the new set no longer declares a served tenant and allow_removal
+        is False (the server then keeps serving the old set)."""
+        return t.decode_reload(self.request({"op": "reload", "allow_removal": allow_removal}))
 
     def set_feature(self, feature: str, state: str, *, tenant: Optional[str] = None) -> t.FeatureSwitched:
         """Switches `feature` of `tenant` "on", "off" or back to its "default"."""

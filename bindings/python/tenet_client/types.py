@@ -374,6 +374,8 @@ class Stats:
 @dataclass(frozen=True)
 class Reload:
     policy_version: int
+    # Tenants the reload removed (only with allow_removal=True), sorted.
+    removed_tenants: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -474,4 +476,5 @@ def decode_stats(response: Json) -> Stats:
 
 def decode_reload(response: Json) -> Reload:
     raise_if_error(response)
-    return Reload(policy_version=int(response.get("policy_version", 0)))
+    return Reload(policy_version=int(response.get("policy_version", 0)),
+                  removed_tenants=tuple(response.get("removed_tenants", ())))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import pathlib
+import shutil
+import tempfile
 import signal
 import socket
 import threading
@@ -11,7 +14,7 @@ import unittest
 
 from acme_fixtures import ALICE, ALICES_DOC, BOBS_DOC, GLOBEX_DOC, GUS, SECRET_DOC, SIGNING
 from scripted_server import ScriptedServer
-from tenet_server import TenetServer
+from tenet_server import POLICIES, TenetServer
 from tenet_client.types import raise_if_error
 from tenet_client import (
     BadJson, BadRequest, CheckRequest, Client, Decision, Features, FeaturesRequest, Filter, FilterRequest, Forbidden,
@@ -238,6 +241,30 @@ class Tokens(unittest.TestCase):
             client.set_feature("beta_ui", "off")
             with self.assertRaises(Forbidden):
                 client.set_feature("beta_ui", "off", tenant="northwind")
+
+
+class ReloadRemovingATenant(unittest.TestCase):
+    """A reload that would drop a partner is refused unless asked for (allow_removal)."""
+
+    def test_removal_needs_allow_removal(self) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            policies = pathlib.Path(folder) / "policies"
+            shutil.copytree(POLICIES, policies)
+            server = TenetServer(policies=policies)
+            try:
+                with Client(server.tcp_address, tenant="acme") as client:
+                    version = client.health().policy_version
+                    (policies / "tenants" / "lumen.tenet").write_text("// lumen moved away\n")
+                    with self.assertRaises(InvalidRequest) as refused:
+                        client.reload()
+                    self.assertIn("lumen", str(refused.exception))
+                    self.assertEqual(client.health().policy_version, version)
+                    removed = client.reload(allow_removal=True)
+                    self.assertEqual(removed.policy_version, version + 1)
+                    self.assertEqual(removed.removed_tenants, ("lumen",))
+                    self.assertEqual(client.reload().removed_tenants, ())
+            finally:
+                server.close()
 
 
 class Failures(unittest.TestCase):
