@@ -22,6 +22,7 @@
 #include "engine/engine.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/command_output.hpp"
+#include "tests/support/json_answer.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace tenet {
@@ -32,6 +33,7 @@ using tenet::test_support::TempDir;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using tenet::test_support::error_code;
 
 const std::string kPolicies = std::string(TENET_SOURCE_DIR) + "/policies";
 
@@ -47,11 +49,6 @@ json answer(const Engine& engine, const std::string& line) {
   json parsed = json::parse(response, nullptr, false);
   EXPECT_FALSE(parsed.is_discarded()) << "not JSON: " << response;
   return parsed;
-}
-
-std::string error_code(const json& response) {
-  if (!response.contains("error")) return "";
-  return response["error"].value("code", "");
 }
 
 // ------------------------------------------------------------------ an independent reader of

@@ -22,12 +22,15 @@
 
 #include "tests/support/command_output.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/json_answer.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using tenet::test_support::error_code;
+using tenet::test_support::parse_answer;
 using tenet::test_support::command_output;
 using tenet::test_support::LineClient;
 using tenet::test_support::Millis;
@@ -37,16 +40,6 @@ using Clock = std::chrono::steady_clock;
 
 const std::string kBinary = tenet::test_support::tenet_binary(TENET_BINARY);
 const std::string kPolicies = std::string(TENET_SOURCE_DIR) + "/policies";
-
-json parse(const std::optional<std::string>& line) {
-  return line ? json::parse(*line, nullptr, false) : json();
-}
-
-std::string error_code(const json& response) {
-  if (!response.is_object() || !response.contains("error") || !response["error"].is_object())
-    return "";
-  return response["error"].value("code", "");
-}
 
 const std::string kCheck =
     R"({"id":1,"op":"check","tenant":"cedar","principal":{"id":"u1","role":"trader","attrs":{"kyc":"verified","account_age_days":100,"country":"DE","tags":["desk"]}},"action":"read","resource":{"type":"document","id":"d1","tenant":"cedar","attrs":{"owner":"u1","locked":false,"classification":"internal"}},"context":{"mfa":true}})";
@@ -100,7 +93,7 @@ TEST(ServerConnections, TricklingClientsCannotKeepAPartnerOut) {
     std::optional<LineClient> client = LineClient::tcp(server.tcp_port());
     ASSERT_TRUE(client.has_value());
     // Served (so holding a slot) before it starts to trickle.
-    ASSERT_EQ(parse(client->request(R"({"op":"health"})", Millis(30000)))["ok"], true) << i;
+    ASSERT_EQ(parse_answer(client->request(R"({"op":"health"})", Millis(30000)))["ok"], true) << i;
     ASSERT_TRUE(client->send_all(R"({"op":"hel)"));
     tricklers.push_back(std::move(*client));
   }
@@ -129,9 +122,9 @@ TEST(ServerConnections, TricklingClientsCannotKeepAPartnerOut) {
 
   std::optional<LineClient> partner = LineClient::tcp(server.tcp_port());
   ASSERT_TRUE(partner.has_value());
-  const json greeting = parse(partner->request(hello(token), Millis(30000)));
+  const json greeting = parse_answer(partner->request(hello(token), Millis(30000)));
   EXPECT_EQ(greeting["ok"], true) << greeting << "\n" << server.stderr_text();
-  EXPECT_EQ(parse(partner->request(kCheck, Millis(30000)))["decision"], "allow");
+  EXPECT_EQ(parse_answer(partner->request(kCheck, Millis(30000)))["decision"], "allow");
 
   trickle.join();
   for (int i = 0; i < kTricklers; ++i) {
@@ -139,7 +132,7 @@ TEST(ServerConnections, TricklingClientsCannotKeepAPartnerOut) {
         << "trickler " << i << " still connected after 30 s of one byte a second";
   }
   // The partner outlived the hello deadline of the others and is served.
-  EXPECT_EQ(parse(partner->request(kCheck, Millis(30000)))["decision"], "allow")
+  EXPECT_EQ(parse_answer(partner->request(kCheck, Millis(30000)))["decision"], "allow")
       << server.stderr_text();
   const std::string log = server.stderr_text();
   EXPECT_NE(log.find(R"("what":"evicted_unauthenticated")"), std::string::npos) << log;
@@ -165,16 +158,16 @@ TEST(ServerConnections, UnfinishedLineIsCutAfterTheLineTimeout) {
   for (int round = 0; round < 100 && !said; ++round) {  // 100 × ~200 ms: 20 s at most
     if (trickler->send("x", Millis(1000)) != 1) break;
     said = trickler->read_line(Millis(200));
-    if (round % 2 == 0 && parse(steady->request(kCheck, Millis(30000)))["decision"] == "allow")
+    if (round % 2 == 0 && parse_answer(steady->request(kCheck, Millis(30000)))["decision"] == "allow")
       ++steady_answers;
   }
   const long took = elapsed_ms(began);
   ASSERT_TRUE(said.has_value()) << "still connected after " << took << " ms of trickling";
-  EXPECT_EQ(error_code(parse(said)), "bad_request") << *said;
+  EXPECT_EQ(error_code(parse_answer(said)), "bad_request") << *said;
   EXPECT_TRUE(trickler->wait_closed(Millis(30000)));
   EXPECT_GE(took, 1500) << "closed before the line timeout";
   EXPECT_GE(steady_answers, 4);
-  EXPECT_EQ(parse(steady->request(kCheck, Millis(30000)))["decision"], "allow")
+  EXPECT_EQ(parse_answer(steady->request(kCheck, Millis(30000)))["decision"], "allow")
       << "a client sending complete lines is not subject to the line timeout";
   EXPECT_NE(server.stderr_text().find(R"("what":"line_timeout")"), std::string::npos)
       << server.stderr_text();
@@ -194,21 +187,21 @@ TEST(ServerConnections, ConnectionWithoutHelloIsClosedAfterTheHelloTimeout) {
   std::optional<LineClient> partner = LineClient::tcp(server.tcp_port());
   std::optional<LineClient> stranger = LineClient::tcp(server.tcp_port());
   ASSERT_TRUE(partner && stranger);
-  ASSERT_EQ(parse(partner->request(hello(token), Millis(30000)))["ok"], true);
+  ASSERT_EQ(parse_answer(partner->request(hello(token), Millis(30000)))["ok"], true);
 
   const auto began = Clock::now();
   std::optional<std::string> last;
   for (int round = 0; round < 100; ++round) {  // 100 × ≤ 200 ms: 20 s at most
     last = stranger->request(R"({"op":"health"})", Millis(200));
-    if (!last || parse(last).value("ok", false) != true) break;
+    if (!last || parse_answer(last).value("ok", false) != true) break;
     std::this_thread::sleep_for(Millis(100));
   }
   const long took = elapsed_ms(began);
   ASSERT_TRUE(last.has_value()) << "closed without a word after " << took << " ms";
-  EXPECT_EQ(error_code(parse(last)), "unauthenticated") << *last << " after " << took << " ms";
+  EXPECT_EQ(error_code(parse_answer(last)), "unauthenticated") << *last << " after " << took << " ms";
   EXPECT_TRUE(stranger->wait_closed(Millis(30000)));
   EXPECT_GE(took, 1500) << "closed before the hello timeout";
-  EXPECT_EQ(parse(partner->request(kCheck, Millis(30000)))["decision"], "allow");
+  EXPECT_EQ(parse_answer(partner->request(kCheck, Millis(30000)))["decision"], "allow");
   EXPECT_NE(server.stderr_text().find(R"("what":"hello_timeout")"), std::string::npos)
       << server.stderr_text();
 }
@@ -261,7 +254,7 @@ TEST(ServerConnections, IdleConnectionsDoNotKeepTheBufferOfALargeLine) {
   for (int i = 0; i < kConnections; ++i) {
     std::optional<LineClient> client = LineClient::tcp(server.tcp_port());
     ASSERT_TRUE(client.has_value());
-    ASSERT_EQ(parse(client->request(R"({"op":"health"})", Millis(30000)))["ok"], true);
+    ASSERT_EQ(parse_answer(client->request(R"({"op":"health"})", Millis(30000)))["ok"], true);
     clients.push_back(std::move(*client));
   }
   // Warm each I/O thread's parser with one large line first: its buffers are
@@ -289,7 +282,7 @@ TEST(ServerConnections, IdleConnectionsDoNotKeepTheBufferOfALargeLine) {
       << "RSS " << *before << " KiB -> " << *after << " KiB with " << kConnections
       << " idle connections after one large line each";
   for (LineClient& client : clients)  // every connection is still open and served
-    EXPECT_EQ(parse(client.request(R"({"op":"health"})", Millis(30000)))["ok"], true);
+    EXPECT_EQ(parse_answer(client.request(R"({"op":"health"})", Millis(30000)))["ok"], true);
 }
 
 // ------------------------------------------------------------- Unix socket ownership (item 15)
@@ -308,7 +301,7 @@ TEST(ServerConnections, SecondServerOnALiveUnixSocketIsRefused) {
   }  // the second one is gone (killed if it was still running)
   std::optional<LineClient> client = LineClient::unix_socket(path, Millis(5000));
   ASSERT_TRUE(client.has_value()) << "the first server is unreachable";
-  EXPECT_EQ(parse(client->request(kCheck, Millis(30000)))["decision"], "allow");
+  EXPECT_EQ(parse_answer(client->request(kCheck, Millis(30000)))["decision"], "allow");
 }
 
 TEST(ServerConnections, StoppingServerLeavesAnotherServersSocketAlone) {
@@ -323,7 +316,7 @@ TEST(ServerConnections, StoppingServerLeavesAnotherServersSocketAlone) {
   EXPECT_EQ(first.wait_exit(Millis(30000)), 0) << first.stderr_text();
   std::optional<LineClient> client = LineClient::unix_socket(path, Millis(5000));
   ASSERT_TRUE(client.has_value()) << "the first server removed the second one's socket";
-  EXPECT_EQ(parse(client->request(kCheck, Millis(30000)))["decision"], "allow");
+  EXPECT_EQ(parse_answer(client->request(kCheck, Millis(30000)))["decision"], "allow");
 }
 
 // The refusal above must not keep a restart from reusing the socket file a
@@ -342,7 +335,7 @@ TEST(ServerConnections, StaleUnixSocketOfAKilledServerIsReplaced) {
   ASSERT_TRUE(restarted.started()) << restarted.error();
   std::optional<LineClient> client = LineClient::unix_socket(path, Millis(5000));
   ASSERT_TRUE(client.has_value());
-  EXPECT_EQ(parse(client->request(kCheck, Millis(30000)))["decision"], "allow");
+  EXPECT_EQ(parse_answer(client->request(kCheck, Millis(30000)))["decision"], "allow");
 }
 
 // ---------------------------------------------------------------- drain (items 10, 22)

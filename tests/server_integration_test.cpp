@@ -24,6 +24,7 @@
 
 #include "tests/support/command_output.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/json_answer.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
@@ -33,6 +34,8 @@ using tenet::test_support::TempDir;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using tenet::test_support::error_code;
+using tenet::test_support::parse_answer;
 using tenet::test_support::LineClient;
 using tenet::test_support::Millis;
 using tenet::test_support::ServerProcess;
@@ -70,16 +73,6 @@ std::vector<std::string> eval_lines(const std::string& policies,
   write_text(dir.path() / "in.ndjson", input);
   return split_lines(command_output(kBinary + " eval '" + policies + "' '" +
                                     (dir.path() / "in.ndjson").string() + "'"));
-}
-
-json parse(const std::optional<std::string>& line) {
-  return line ? json::parse(*line, nullptr, false) : json();
-}
-
-std::string error_code(const json& response) {
-  if (!response.is_object() || !response.contains("error") || !response["error"].is_object())
-    return "";
-  return response["error"].value("code", "");
 }
 
 // Requests over the shipped policies/ (see policies/*_test.tenet).
@@ -180,30 +173,30 @@ void expect_every_op(LineClient& client) {
   EXPECT_EQ(json::parse(got[0])["decision"], "allow");
   EXPECT_EQ(json::parse(got[1])["decision"], "deny");
 
-  const json health = parse(client.request(R"({"id":"h","op":"health"})"));
+  const json health = parse_answer(client.request(R"({"id":"h","op":"health"})"));
   EXPECT_EQ(health["id"], "h");
   EXPECT_EQ(health["ok"], true) << health;
   EXPECT_TRUE(health["policy_version"].is_number_integer()) << health;
 
-  const json stats = parse(client.request(R"({"id":"s","op":"stats"})"));
+  const json stats = parse_answer(client.request(R"({"id":"s","op":"stats"})"));
   EXPECT_EQ(stats["id"], "s");
   EXPECT_TRUE(stats.is_object() && !stats.contains("error")) << stats;
   EXPECT_NE(stats.dump().find("requests"), std::string::npos) << stats;
 
-  const json unknown = parse(client.request(R"({"id":"u","op":"frobnicate"})"));
+  const json unknown = parse_answer(client.request(R"({"id":"u","op":"frobnicate"})"));
   EXPECT_EQ(error_code(unknown), "unknown_op") << unknown;
 
-  const json missing = parse(client.request(R"({"id":"m","op":"check","tenant":"cedar"})"));
+  const json missing = parse_answer(client.request(R"({"id":"m","op":"check","tenant":"cedar"})"));
   EXPECT_EQ(error_code(missing), "bad_request") << missing;
   EXPECT_EQ(missing["decision"], "deny") << missing;
 
-  const json reload = parse(client.request(R"({"id":"r","op":"reload"})", Millis(20000)));
+  const json reload = parse_answer(client.request(R"({"id":"r","op":"reload"})", Millis(20000)));
   EXPECT_EQ(reload["ok"], true) << reload;
   EXPECT_GT(reload.value("policy_version", 0), health.value("policy_version", 0)) << reload;
 
   // Without a token file the server accepts everything (loopback only);
   // hello still answers.
-  const json greeting = parse(client.request(hello("whatever")));
+  const json greeting = parse_answer(client.request(hello("whatever")));
   EXPECT_TRUE(greeting.is_object()) << greeting;
 }
 
@@ -213,10 +206,10 @@ TEST(ServerIntegration, EveryOpOverTcp) {
   LineClient client = connect_tcp(server);
   expect_every_op(client);
 
-  const json set = parse(client.request(
+  const json set = parse_answer(client.request(
       R"({"id":"f","op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})"));
   EXPECT_EQ(set["ok"], true) << set;
-  const json features = parse(client.request(cedar_features("\"g\"")));
+  const json features = parse_answer(client.request(cedar_features("\"g\"")));
   EXPECT_NE(features["features"].dump().find("margin"), std::string::npos) << features;
 }
 
@@ -230,7 +223,7 @@ TEST(ServerIntegration, EveryOpOverUnixSocket) {
   std::optional<LineClient> client = LineClient::unix_socket(socket_path);
   ASSERT_TRUE(client.has_value());
   expect_every_op(*client);
-  const json set = parse(client->request(
+  const json set = parse_answer(client->request(
       R"({"id":"f","op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})"));
   EXPECT_EQ(set["ok"], true) << set;
 }
@@ -243,8 +236,8 @@ TEST(ServerIntegration, TcpAndUnixAtOnce) {
   LineClient tcp = connect_tcp(server);
   std::optional<LineClient> unix_client = LineClient::unix_socket(socket_path);
   ASSERT_TRUE(unix_client.has_value());
-  EXPECT_EQ(parse(tcp.request(cedar_check("1", "u1")))["decision"], "allow");
-  EXPECT_EQ(parse(unix_client->request(cedar_check("1", "u1")))["decision"], "allow");
+  EXPECT_EQ(parse_answer(tcp.request(cedar_check("1", "u1")))["decision"], "allow");
+  EXPECT_EQ(parse_answer(unix_client->request(cedar_check("1", "u1")))["decision"], "allow");
 }
 
 // ------------------------------------------------------------------ pipelining and concurrency
@@ -344,16 +337,16 @@ TEST(ServerIntegration, OversizedLineGetsTooLargeThenClose) {
   START_SERVER(server, kPolicies, {"--max-line", "1024"});
   LineClient client = connect_tcp(server);
   // A line within the limit works.
-  EXPECT_EQ(parse(client.request(cedar_check("1", "u1")))["decision"], "allow");
+  EXPECT_EQ(parse_answer(client.request(cedar_check("1", "u1")))["decision"], "allow");
   const std::string huge = R"({"id":2,"op":"check","tenant":")" + std::string(4000, 'x') + "\"}\n";
   client.send(huge + cedar_check("3", "u1") + "\n",
               Millis(2000));  // the server may close before the end
-  const json response = parse(client.read_line(Millis(5000)));
+  const json response = parse_answer(client.read_line(Millis(5000)));
   EXPECT_EQ(error_code(response), "too_large") << response;
   EXPECT_TRUE(client.wait_closed(Millis(5000)))
       << "the connection should be closed after too_large";
   LineClient other = connect_tcp(server);  // the server keeps serving
-  EXPECT_EQ(parse(other.request(cedar_check("4", "u1")))["decision"], "allow");
+  EXPECT_EQ(parse_answer(other.request(cedar_check("4", "u1")))["decision"], "allow");
 }
 
 TEST(ServerIntegration, HalfWrittenLineThenDisconnect) {
@@ -371,7 +364,7 @@ TEST(ServerIntegration, HalfWrittenLineThenDisconnect) {
     EXPECT_TRUE(half_shut.wait_closed(Millis(5000)));
   }
   LineClient other = connect_tcp(server);
-  EXPECT_EQ(parse(other.request(cedar_check("3", "u1")))["decision"], "allow");
+  EXPECT_EQ(parse_answer(other.request(cedar_check("3", "u1")))["decision"], "allow");
   EXPECT_TRUE(server.running());
 }
 
@@ -383,7 +376,7 @@ TEST(ServerIntegration, ClientThatNeverReadsIsDisconnectedPromptly) {
   START_SERVER(server, kPolicies,
                {"--threads", "2", "--idle-timeout", "300", "--max-pending-bytes", "1048576"});
   LineClient warm = connect_tcp(server);
-  ASSERT_EQ(parse(warm.request(cedar_check("0", "u1")))["decision"], "allow");
+  ASSERT_EQ(parse_answer(warm.request(cedar_check("0", "u1")))["decision"], "allow");
   const std::optional<long> rss_before = server.rss_kib();
   ASSERT_TRUE(rss_before.has_value());
 
@@ -415,7 +408,7 @@ TEST(ServerIntegration, ClientThatNeverReadsIsDisconnectedPromptly) {
     // Meanwhile the server keeps serving another client.
     if (rounds % 4 == 0) {
       ASSERT_EQ(
-          parse(warm.request(cedar_check(std::to_string(rounds), "u1"), Millis(5000)))["decision"],
+          parse_answer(warm.request(cedar_check(std::to_string(rounds), "u1"), Millis(5000)))["decision"],
           "allow")
           << "round " << rounds;
     }
@@ -423,7 +416,7 @@ TEST(ServerIntegration, ClientThatNeverReadsIsDisconnectedPromptly) {
   const std::optional<long> rss_after = server.rss_kib();
   ASSERT_TRUE(rss_after.has_value());
   EXPECT_TRUE(server.running());
-  EXPECT_EQ(parse(warm.request(cedar_check("\"x\"", "u1")))["decision"], "allow");
+  EXPECT_EQ(parse_answer(warm.request(cedar_check("\"x\"", "u1")))["decision"], "allow");
   EXPECT_LT(*rss_after - *rss_before, 64 * 1024)
       << "RSS " << *rss_before << " KiB -> " << *rss_after << " KiB after " << sent
       << " bytes sent";
@@ -464,8 +457,8 @@ TEST(ServerIntegration, TokenForUndeclaredTenantIsWarnedAtStartAndReload) {
       << "a declared tenant is not warned about: " << log;
 
   LineClient client = connect_tcp(server);
-  ASSERT_EQ(parse(client.request(hello(admin.token)))["ok"], true);
-  ASSERT_EQ(parse(client.request(R"({"id":"r","op":"reload"})", Millis(20000)))["ok"], true);
+  ASSERT_EQ(parse_answer(client.request(hello(admin.token)))["ok"], true);
+  ASSERT_EQ(parse_answer(client.request(R"({"id":"r","op":"reload"})", Millis(20000)))["ok"], true);
   EXPECT_EQ(warnings(), 2U) << server.stderr_text();
 }
 
@@ -502,24 +495,24 @@ TEST(ServerIntegration, UnauthenticatedUntilHello) {
   tokens.write(dir.path() / "tokens");
   START_SERVER(server, kPolicies, {"--tokens", (dir.path() / "tokens").string()});
   LineClient client = connect_tcp(server);
-  const json before = parse(client.request(cedar_check("1", "u1")));
+  const json before = parse_answer(client.request(cedar_check("1", "u1")));
   EXPECT_EQ(error_code(before), "unauthenticated") << before;
   EXPECT_EQ(before["decision"], "deny") << before;
-  EXPECT_EQ(error_code(parse(client.request(R"({"op":"stats"})"))), "unauthenticated");
-  EXPECT_EQ(parse(client.request(R"({"op":"health"})"))["ok"], true);  // health needs no hello
-  const json wrong = parse(client.request(hello("not-a-token")));
+  EXPECT_EQ(error_code(parse_answer(client.request(R"({"op":"stats"})"))), "unauthenticated");
+  EXPECT_EQ(parse_answer(client.request(R"({"op":"health"})"))["ok"], true);  // health needs no hello
+  const json wrong = parse_answer(client.request(hello("not-a-token")));
   EXPECT_EQ(error_code(wrong), "unauthenticated") << wrong;
-  const json ok = parse(client.request(hello(tokens.cedar_check_only.token)));
+  const json ok = parse_answer(client.request(hello(tokens.cedar_check_only.token)));
   EXPECT_EQ(ok["ok"], true) << ok;
   EXPECT_EQ(ok["tenant"], "cedar") << ok;
   EXPECT_TRUE(ok.contains("version")) << ok;
-  EXPECT_EQ(parse(client.request(cedar_check("2", "u1")))["decision"], "allow");
+  EXPECT_EQ(parse_answer(client.request(cedar_check("2", "u1")))["decision"], "allow");
 
   LineClient global = connect_tcp(server);
-  const json global_hello = parse(global.request(hello(tokens.global_admin.token)));
+  const json global_hello = parse_answer(global.request(hello(tokens.global_admin.token)));
   EXPECT_EQ(global_hello["ok"], true) << global_hello;
   EXPECT_TRUE(global_hello["tenant"].is_null()) << global_hello;
-  EXPECT_EQ(parse(global.request(tenant_check("3", "northwind", "n1")))["decision"], "allow");
+  EXPECT_EQ(parse_answer(global.request(tenant_check("3", "northwind", "n1")))["decision"], "allow");
 }
 
 // A failed hello leaves no rights; failed hellos are logged (with the
@@ -530,13 +523,13 @@ TEST(ServerIntegration, FailedHellosLeaveNoRightsAndTheThirdClosesTheConnection)
   tokens.write(dir.path() / "tokens");
   START_SERVER(server, kPolicies, {"--tokens", (dir.path() / "tokens").string()});
   LineClient client = connect_tcp(server);
-  ASSERT_EQ(parse(client.request(hello(tokens.cedar_admin.token)))["ok"], true);
-  EXPECT_EQ(error_code(parse(client.request(hello("guess-one")))), "unauthenticated");
-  const json after = parse(client.request(cedar_check("1", "u1")));
+  ASSERT_EQ(parse_answer(client.request(hello(tokens.cedar_admin.token)))["ok"], true);
+  EXPECT_EQ(error_code(parse_answer(client.request(hello("guess-one")))), "unauthenticated");
+  const json after = parse_answer(client.request(cedar_check("1", "u1")));
   EXPECT_EQ(error_code(after), "unauthenticated") << after;
   EXPECT_EQ(after["decision"], "deny") << after;
-  EXPECT_EQ(error_code(parse(client.request(hello("guess-two")))), "unauthenticated");
-  const json third = parse(client.request(hello("guess-three")));
+  EXPECT_EQ(error_code(parse_answer(client.request(hello("guess-two")))), "unauthenticated");
+  const json third = parse_answer(client.request(hello("guess-three")));
   EXPECT_EQ(error_code(third), "unauthenticated") << third;
   EXPECT_TRUE(client.wait_closed(Millis(10000))) << "the third failed hello must close";
 
@@ -544,8 +537,8 @@ TEST(ServerIntegration, FailedHellosLeaveNoRightsAndTheThirdClosesTheConnection)
   EXPECT_NE(log.find(R"("what":"hello_failed","peer":"127.0.0.1:)"), std::string::npos) << log;
   EXPECT_EQ(log.find("guess-"), std::string::npos) << "a presented token was logged";
   LineClient admin = connect_tcp(server);
-  ASSERT_EQ(parse(admin.request(hello(tokens.global_admin.token)))["ok"], true);
-  const json stats = parse(admin.request(R"({"op":"stats"})"));
+  ASSERT_EQ(parse_answer(admin.request(hello(tokens.global_admin.token)))["ok"], true);
+  const json stats = parse_answer(admin.request(R"({"op":"stats"})"));
   EXPECT_EQ(stats["failed_hellos"], 3) << stats;
 }
 
@@ -555,19 +548,19 @@ TEST(ServerIntegration, TenantTokenAskingAboutAnotherTenantIsForbidden) {
   tokens.write(dir.path() / "tokens");
   START_SERVER(server, kPolicies, {"--tokens", (dir.path() / "tokens").string()});
   LineClient client = connect_tcp(server);
-  ASSERT_EQ(parse(client.request(hello(tokens.cedar_check_only.token)))["ok"], true);
-  const json other = parse(client.request(tenant_check("1", "northwind", "n1")));
+  ASSERT_EQ(parse_answer(client.request(hello(tokens.cedar_check_only.token)))["ok"], true);
+  const json other = parse_answer(client.request(tenant_check("1", "northwind", "n1")));
   EXPECT_EQ(error_code(other), "forbidden") << other;
   EXPECT_EQ(other["decision"], "deny") << other;
-  const json in_batch = parse(client.request(R"({"id":2,"op":"batch","requests":[)" +
+  const json in_batch = parse_answer(client.request(R"({"id":2,"op":"batch","requests":[)" +
                                              tenant_check("\"x\"", "northwind", "n1") + "]}"));
   EXPECT_NE(in_batch.dump().find("forbidden"), std::string::npos) << in_batch;
   EXPECT_EQ(in_batch.dump().find("\"allow\""), std::string::npos) << in_batch;
-  EXPECT_EQ(parse(client.request(cedar_check("3", "u1")))["decision"],
+  EXPECT_EQ(parse_answer(client.request(cedar_check("3", "u1")))["decision"],
             "allow");  // own tenant still fine
   // check rights only: no admin ops.
-  EXPECT_EQ(error_code(parse(client.request(R"({"op":"reload"})"))), "forbidden");
-  EXPECT_EQ(error_code(parse(client.request(
+  EXPECT_EQ(error_code(parse_answer(client.request(R"({"op":"reload"})"))), "forbidden");
+  EXPECT_EQ(error_code(parse_answer(client.request(
                 R"({"op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})"))),
             "forbidden");
 }
@@ -580,14 +573,14 @@ TEST(ServerIntegration, PartnerAdminCannotFlipAnotherTenantsFeature) {
                {"--tokens", (dir.path() / "tokens").string(), "--state",
                 (dir.path() / "state.json").string()});
   LineClient client = connect_tcp(server);
-  ASSERT_EQ(parse(client.request(hello(tokens.cedar_admin.token)))["ok"], true);
-  const json other = parse(client.request(
+  ASSERT_EQ(parse_answer(client.request(hello(tokens.cedar_admin.token)))["ok"], true);
+  const json other = parse_answer(client.request(
       R"({"id":1,"op":"set_feature","tenant":"northwind","feature":"beta_ui","state":"on"})"));
   EXPECT_EQ(error_code(other), "forbidden") << other;
-  const json own = parse(client.request(
+  const json own = parse_answer(client.request(
       R"({"id":2,"op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})"));
   EXPECT_EQ(own["ok"], true) << own;
-  EXPECT_EQ(error_code(parse(client.request(R"({"op":"reload"})"))),
+  EXPECT_EQ(error_code(parse_answer(client.request(R"({"op":"reload"})"))),
             "forbidden");  // global admin only
   const json state = json::parse(read_text(dir.path() / "state.json"), nullptr, false);
   EXPECT_FALSE(state.is_object() && state["features"].contains("northwind")) << state;
@@ -603,30 +596,30 @@ TEST(ServerIntegration, ReloadWithBrokenPolicySetKeepsOldOne) {
   copy_policies(policies);
   START_SERVER(server, policies.string(), {});
   LineClient client = connect_tcp(server);
-  const json health = parse(client.request(R"({"op":"health"})"));
-  const std::string good = parse(client.request(cedar_check("1", "u1"))).dump();
+  const json health = parse_answer(client.request(R"({"op":"health"})"));
+  const std::string good = parse_answer(client.request(cedar_check("1", "u1"))).dump();
 
   const fs::path cedar = policies / "tenants" / "cedar.tenet";
   const std::string original = read_text(cedar);
   write_text(cedar, original + "\ntenant broken extends nowhere { role ; }\n");
-  const json refused = parse(client.request(R"({"id":"r","op":"reload"})", Millis(20000)));
+  const json refused = parse_answer(client.request(R"({"id":"r","op":"reload"})", Millis(20000)));
   EXPECT_FALSE(refused.value("ok", false)) << refused;
   EXPECT_FALSE(error_code(refused).empty()) << refused;
   EXPECT_NE(refused.dump().find("cedar.tenet"), std::string::npos)
       << "diagnostics should name the file: " << refused;
-  EXPECT_EQ(parse(client.request(cedar_check("1", "u1"))).dump(),
+  EXPECT_EQ(parse_answer(client.request(cedar_check("1", "u1"))).dump(),
             good);  // the old set keeps serving
-  EXPECT_EQ(parse(client.request(R"({"op":"health"})"))["policy_version"],
+  EXPECT_EQ(parse_answer(client.request(R"({"op":"health"})"))["policy_version"],
             health["policy_version"]);
 
   // SIGHUP with the broken set: also refused, still serving.
   server.signal(SIGHUP);
   std::this_thread::sleep_for(Millis(500));
   EXPECT_TRUE(server.running());
-  EXPECT_EQ(parse(client.request(cedar_check("1", "u1"))).dump(), good);
+  EXPECT_EQ(parse_answer(client.request(cedar_check("1", "u1"))).dump(), good);
 
   write_text(cedar, original);
-  const json fixed = parse(client.request(R"({"op":"reload"})", Millis(20000)));
+  const json fixed = parse_answer(client.request(R"({"op":"reload"})", Millis(20000)));
   EXPECT_EQ(fixed["ok"], true) << fixed;
 }
 
@@ -703,7 +696,7 @@ TEST(ServerIntegration, ReloadWhileFourClientsHammer) {
   for (int i = 0; i < kReloads; ++i) {
     write_text(cedar, i % 2 == 0 ? cedar_b : cedar_a);
     write_text(lumen, i % 2 == 0 ? lumen_b : lumen_a);
-    const json r = parse(admin.request(R"({"op":"reload"})", Millis(60000)));
+    const json r = parse_answer(admin.request(R"({"op":"reload"})", Millis(60000)));
     EXPECT_EQ(r["ok"], true) << r;
     ++reloads;
     // Let the hammers answer on this version: at most kClients rounds were
@@ -758,13 +751,13 @@ TEST(ServerIntegration, ReloadDoesNotStallServingWithOneIoThread) {
   while (!reloaded && std::chrono::steady_clock::now() < deadline) {
     const std::optional<std::string> answer = user.request(cedar_check("1", "u1"), Millis(60000));
     ASSERT_TRUE(answer) << user.error();
-    EXPECT_EQ(parse(*answer)["decision"], "allow") << *answer;
+    EXPECT_EQ(parse_answer(*answer)["decision"], "allow") << *answer;
     reloaded = admin.read_line(Millis(2));  // a short poll: is the reload answered yet?
     if (!reloaded) ++answered_during_reload;
   }
   if (!reloaded) reloaded = admin.read_line(Millis(60000));
   ASSERT_TRUE(reloaded) << admin.error();
-  EXPECT_EQ(parse(*reloaded)["ok"], true) << *reloaded;
+  EXPECT_EQ(parse_answer(*reloaded)["ok"], true) << *reloaded;
   EXPECT_GE(answered_during_reload, 1) << "no check was answered while the reload compiled";
 }
 
@@ -774,29 +767,29 @@ TEST(ServerIntegration, SetFeatureSurvivesRestart) {
   {
     START_SERVER(server, kPolicies, {"--state", state});
     LineClient client = connect_tcp(server);
-    EXPECT_EQ(parse(client.request(cedar_features("1")))["features"].dump().find("margin"),
+    EXPECT_EQ(parse_answer(client.request(cedar_features("1")))["features"].dump().find("margin"),
               std::string::npos);
-    const json set = parse(client.request(
+    const json set = parse_answer(client.request(
         R"({"id":2,"op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})"));
     ASSERT_EQ(set["ok"], true) << set;
     // Persisted before ok: the file says so already.
     const json file = json::parse(read_text(state), nullptr, false);
     EXPECT_EQ(file["features"]["cedar"]["margin"], "on") << file;
     // Survives a reload too.
-    EXPECT_EQ(parse(client.request(R"({"op":"reload"})", Millis(20000)))["ok"], true);
-    EXPECT_NE(parse(client.request(cedar_features("3")))["features"].dump().find("margin"),
+    EXPECT_EQ(parse_answer(client.request(R"({"op":"reload"})", Millis(20000)))["ok"], true);
+    EXPECT_NE(parse_answer(client.request(cedar_features("3")))["features"].dump().find("margin"),
               std::string::npos);
     server.signal(SIGTERM);
     EXPECT_EQ(server.wait_exit(Millis(60000)), 0);
   }
   START_SERVER(restarted, kPolicies, {"--state", state});
   LineClient client = connect_tcp(restarted);
-  const json features = parse(client.request(cedar_features("4")));
+  const json features = parse_answer(client.request(cedar_features("4")));
   EXPECT_NE(features["features"].dump().find("margin"), std::string::npos) << features;
-  const json reset = parse(client.request(
+  const json reset = parse_answer(client.request(
       R"({"id":5,"op":"set_feature","tenant":"cedar","feature":"margin","state":"default"})"));
   EXPECT_EQ(reset["ok"], true) << reset;
-  EXPECT_EQ(parse(client.request(cedar_features("6")))["features"].dump().find("margin"),
+  EXPECT_EQ(parse_answer(client.request(cedar_features("6")))["features"].dump().find("margin"),
             std::string::npos);
 }
 
@@ -804,11 +797,11 @@ TEST(ServerIntegration, SetFeatureSurvivesRestart) {
 TEST(ServerIntegration, SetFeatureWithoutStateFileIsRefused) {
   START_SERVER(server, kPolicies, {});
   LineClient client = connect_tcp(server);
-  const json set = parse(client.request(
+  const json set = parse_answer(client.request(
       R"({"id":1,"op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})"));
   EXPECT_EQ(error_code(set), "forbidden") << set;
   EXPECT_NE(set["error"]["message"].get<std::string>().find("--state"), std::string::npos) << set;
-  EXPECT_EQ(parse(client.request(cedar_features("2")))["features"].dump().find("margin"),
+  EXPECT_EQ(parse_answer(client.request(cedar_features("2")))["features"].dump().find("margin"),
             std::string::npos);
 }
 
@@ -839,9 +832,9 @@ TEST(ServerIntegration, SetFeatureFloodOfOneTenantDoesNotStarveAnother) {
   LineClient other = connect_tcp(server);
   // Every session is up (accepted and reading) before the reload is sent.
   for (LineClient& client : flooders)
-    ASSERT_EQ(parse(client.request(R"({"op":"health"})"))["ok"], true);
-  ASSERT_EQ(parse(admin.request(R"({"op":"health"})"))["ok"], true);
-  ASSERT_EQ(parse(other.request(R"({"op":"health"})"))["ok"], true);
+    ASSERT_EQ(parse_answer(client.request(R"({"op":"health"})"))["ok"], true);
+  ASSERT_EQ(parse_answer(admin.request(R"({"op":"health"})"))["ok"], true);
+  ASSERT_EQ(parse_answer(other.request(R"({"op":"health"})"))["ok"], true);
 
   const std::string cedar_ran = R"({"event":"set_feature","tenant":"cedar")";
   const auto count = [&](const std::string& text) {
@@ -862,11 +855,11 @@ TEST(ServerIntegration, SetFeatureFloodOfOneTenantDoesNotStarveAnother) {
     ASSERT_TRUE(flooders[static_cast<std::size_t>(c)].send_all(lines));
   }
   const std::size_t ran_before_asking = count(server.stderr_text());
-  const json set = parse(
+  const json set = parse_answer(
       other.request(R"({"op":"set_feature","tenant":"northwind","feature":"beta_ui","state":"on"})",
                     Millis(60000)));
   ASSERT_EQ(set["ok"], true) << set;
-  EXPECT_EQ(parse(admin.read_line(Millis(60000)))["ok"], true);
+  EXPECT_EQ(parse_answer(admin.read_line(Millis(60000)))["ok"], true);
   for (LineClient& flooder : flooders) {
     EXPECT_EQ(flooder.read_lines(kLinesEach, Millis(60000)).size(),
               static_cast<std::size_t>(kLinesEach));
@@ -988,9 +981,9 @@ TEST(ServerIntegration, ReloadDuringSymlinkSwapsServesOneReleaseAtATime) {
     while (swaps.load() == seen && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(Millis(1));
     const json reloaded =
-        parse(client.request(R"({"op":"reload","allow_removal":true})", Millis(30000)));
+        parse_answer(client.request(R"({"op":"reload","allow_removal":true})", Millis(30000)));
     ASSERT_EQ(reloaded["ok"], true) << reloaded;
-    const json answers = parse(client.request(batch, Millis(30000)));
+    const json answers = parse_answer(client.request(batch, Millis(30000)));
     ASSERT_TRUE(answers.contains("results")) << answers;
     std::map<std::string, int> known;
     for (const json& answer : answers["results"]) {
@@ -1020,15 +1013,15 @@ TEST(ServerIntegration, FifoInThePolicyFolderDoesNotHangTheAdminThread) {
   LineClient client = connect_tcp(server);
   ASSERT_EQ(::mkfifo((policies / "tenants" / "pipe.tenet").c_str(), 0644), 0);
 
-  const json reload = parse(client.request(R"({"id":1,"op":"reload"})", Millis(20000)));
+  const json reload = parse_answer(client.request(R"({"id":1,"op":"reload"})", Millis(20000)));
   EXPECT_EQ(error_code(reload), "invalid_request") << reload;
   EXPECT_NE(reload.dump().find("pipe.tenet: not a regular file (a FIFO)"), std::string::npos)
       << reload;
-  const json set = parse(client.request(
+  const json set = parse_answer(client.request(
       R"({"id":2,"op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})",
       Millis(20000)));
   EXPECT_TRUE(set.is_object() && set.contains("ok") && set["ok"] == true) << set;
-  EXPECT_EQ(parse(client.request(cedar_check("3", "u1"))).dump().find(R"("decision":"allow")") !=
+  EXPECT_EQ(parse_answer(client.request(cedar_check("3", "u1"))).dump().find(R"("decision":"allow")") !=
                 std::string::npos,
             true);
   ASSERT_TRUE(server.signal(SIGTERM));
@@ -1045,17 +1038,17 @@ TEST(ServerIntegration, ReloadThatRemovesATenantIsRefusedUnlessAllowed) {
   copy_policies(policies);
   START_SERVER(server, policies.string(), {});
   LineClient client = connect_tcp(server);
-  const std::string cedar_allowed = parse(client.request(cedar_check("1", "u1"))).dump();
+  const std::string cedar_allowed = parse_answer(client.request(cedar_check("1", "u1"))).dump();
   ASSERT_NE(cedar_allowed.find("allow"), std::string::npos) << cedar_allowed;
-  const json before = parse(client.request(R"({"op":"health"})"));
+  const json before = parse_answer(client.request(R"({"op":"health"})"));
 
   write_text(policies / "tenants" / "cedar.tenet", "// Cedar Markets: gone for now.\n");
-  const json refused = parse(client.request(R"({"id":"r","op":"reload"})", Millis(20000)));
+  const json refused = parse_answer(client.request(R"({"id":"r","op":"reload"})", Millis(20000)));
   EXPECT_EQ(error_code(refused), "invalid_request") << refused;
   EXPECT_EQ(refused["removed_tenants"], json::array({"cedar"})) << refused;
   EXPECT_NE(refused.dump().find("allow_removal"), std::string::npos) << refused;
   EXPECT_EQ(refused["policy_version"], before["policy_version"]) << refused;
-  EXPECT_EQ(parse(client.request(cedar_check("1", "u1"))).dump(), cedar_allowed);
+  EXPECT_EQ(parse_answer(client.request(cedar_check("1", "u1"))).dump(), cedar_allowed);
 
   // SIGHUP: refused as well, and logged with the tenant's name.
   ASSERT_TRUE(server.signal(SIGHUP));
@@ -1066,15 +1059,15 @@ TEST(ServerIntegration, ReloadThatRemovesATenantIsRefusedUnlessAllowed) {
   }
   EXPECT_NE(server.stderr_text().find(R"("removed_tenants":"cedar")"), std::string::npos)
       << server.stderr_text();
-  EXPECT_EQ(parse(client.request(R"({"op":"health"})"))["policy_version"],
+  EXPECT_EQ(parse_answer(client.request(R"({"op":"health"})"))["policy_version"],
             before["policy_version"]);
-  EXPECT_EQ(parse(client.request(cedar_check("1", "u1"))).dump(), cedar_allowed);
+  EXPECT_EQ(parse_answer(client.request(cedar_check("1", "u1"))).dump(), cedar_allowed);
 
   const json allowed =
-      parse(client.request(R"({"id":"r2","op":"reload","allow_removal":true})", Millis(20000)));
+      parse_answer(client.request(R"({"id":"r2","op":"reload","allow_removal":true})", Millis(20000)));
   EXPECT_EQ(allowed["ok"], true) << allowed;
   EXPECT_EQ(allowed["removed_tenants"], json::array({"cedar"})) << allowed;
-  EXPECT_NE(parse(client.request(cedar_check("1", "u1"))).dump().find("unknown_tenant"),
+  EXPECT_NE(parse_answer(client.request(cedar_check("1", "u1"))).dump().find("unknown_tenant"),
             std::string::npos);
 }
 

@@ -25,6 +25,7 @@
 #include "tenet/tenet.h"
 #include "tests/support/server_process.hpp"
 #include "tests/support/command_output.hpp"
+#include "tests/support/json_answer.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
@@ -34,6 +35,7 @@ using tenet::test_support::TempDir;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using tenet::test_support::error_code;
 using tenet::test_support::Millis;
 using tenet::test_support::ServerProcess;
 
@@ -99,12 +101,6 @@ Answer client_call(tenet_client* client, const std::string& request) {
     EXPECT_EQ(tenet_error_status(error.get()), answer.status);
   }
   return answer;
-}
-
-std::string error_code(const json& response) {
-  if (!response.is_object() || !response.contains("error") || !response["error"].is_object())
-    return "";
-  return response["error"].value("code", "");
 }
 
 // --- the requests: acme's README scenario, then one of every decision op
