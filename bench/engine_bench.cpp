@@ -25,9 +25,7 @@
 #include "bench/policy_generator.hpp"
 #include "bench/request_generator.hpp"
 #include "engine/engine.hpp"
-#include "engine/evaluator.hpp"
-#include "engine/json_api.hpp"
-#include "engine/request_parser.hpp"
+#include "engine/json/line_handler.hpp"
 #include "tests/support/allocation_counter.hpp"
 
 namespace {
@@ -101,11 +99,11 @@ void BM_CheckEngineForm(benchmark::State& state) {
   const auto policies = load(c);
   const std::vector<std::string> lines = check_lines(c, kRequests);
   // One parser per request: the engine-form views stay valid for the whole run.
-  std::vector<std::unique_ptr<tenet::RequestParser>> parsers;
+  std::vector<std::unique_ptr<tenet::json::RequestParser>> parsers;
   std::vector<const tenet::CheckRequest*> requests;
   for (const std::string& line : lines) {
-    parsers.push_back(std::make_unique<tenet::RequestParser>());
-    const tenet::ParsedRequest& parsed = parsers.back()->parse(*policies, line);
+    parsers.push_back(std::make_unique<tenet::json::RequestParser>());
+    const tenet::json::ParsedRequest& parsed = parsers.back()->parse(*policies, line);
     if (!parsed.ok()) {
       state.SkipWithError("request did not parse");
       return;
@@ -115,13 +113,13 @@ void BM_CheckEngineForm(benchmark::State& state) {
   tenet::Decision decision;
   std::size_t allowed = 0;
   for (const auto* request : requests) {  // warm the decision's vectors; count the mix
-    tenet::check(*policies, *request, decision);
+    tenet::eval::check(*policies, *request, decision);
     allowed += decision.allow ? 1 : 0;
   }
   std::size_t i = 0;
   const std::uint64_t allocations_before = tenet::test_support::thread_allocations();
   for (auto _ : state) {
-    tenet::check(*policies, *requests[i], decision);
+    tenet::eval::check(*policies, *requests[i], decision);
     benchmark::DoNotOptimize(decision.allow);
     i = (i + 1) % requests.size();
   }
@@ -137,18 +135,18 @@ void BM_JsonLine(benchmark::State& state) {
   const PolicySetCase c = kCases[state.range(0)];
   const auto policies = load(c);
   const std::vector<std::string> lines = check_lines(c, kRequests);
-  tenet::RequestParser parser;
+  tenet::json::RequestParser parser;
   tenet::Decision decision;
   std::string out;
   for (const std::string& line : lines) {  // warm up
     out.clear();
-    tenet::handle_line(*policies, line, parser, decision, out);
+    tenet::json::handle_line(*policies, line, parser, decision, out);
   }
   std::size_t i = 0;
   const std::uint64_t allocations_before = tenet::test_support::thread_allocations();
   for (auto _ : state) {
     out.clear();
-    tenet::handle_line(*policies, lines[i], parser, decision, out);
+    tenet::json::handle_line(*policies, lines[i], parser, decision, out);
     benchmark::DoNotOptimize(out.data());
     i = (i + 1) % lines.size();
   }
@@ -163,10 +161,10 @@ void BM_ParseOnly(benchmark::State& state) {
   const PolicySetCase c = kCases[0];
   const auto policies = load(c);
   const std::vector<std::string> lines = check_lines(c, kRequests);
-  tenet::RequestParser parser;
+  tenet::json::RequestParser parser;
   std::size_t i = 0;
   for (auto _ : state) {
-    const tenet::ParsedRequest& parsed = parser.parse(*policies, lines[i]);
+    const tenet::json::ParsedRequest& parsed = parser.parse(*policies, lines[i]);
     benchmark::DoNotOptimize(&parsed);
     i = (i + 1) % lines.size();
   }
@@ -212,14 +210,14 @@ void BM_Filter(benchmark::State& state) {
     state.SkipWithError("no policies or requests");
     return;
   }
-  tenet::RequestParser parser;
+  tenet::json::RequestParser parser;
   tenet::Decision decision;
   std::string out;
   std::size_t i = 0;
   const std::uint64_t allocations_before = tenet::test_support::thread_allocations();
   for (auto _ : state) {
     out.clear();
-    tenet::handle_line(*policies, lines[i], parser, decision, out);
+    tenet::json::handle_line(*policies, lines[i], parser, decision, out);
     benchmark::DoNotOptimize(out.data());
     i = (i + 1) % lines.size();
   }

@@ -5,8 +5,8 @@
 #include <memory>
 #include <ostream>
 
-#include "engine/checker.hpp"
-#include "grammar/diagnostic.hpp"
+#include "engine/engine.hpp"
+#include "grammar/source/diagnostic.hpp"
 #include "grammar/loader.hpp"
 
 namespace tenet::cli {
@@ -27,9 +27,9 @@ std::size_t count_tenants(const std::vector<std::shared_ptr<const ast::File>>& f
 }  // namespace
 
 int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err) {
-  LoadOptions load_options;
+  grammar::LoadOptions load_options;
   load_options.limits = options.limits;
-  LoadedPolicySet loaded = load_policy_set(options.directory, load_options);
+  grammar::LoadedPolicySet loaded = grammar::load_policy_set(options.directory, load_options);
   if (!loaded.io_errors.empty()) {
     for (const std::string& problem : loaded.io_errors) err << "tenet check: error: " << problem << '\n';
     return kUsageOrIo;
@@ -43,7 +43,7 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   // The checker runs even after syntax errors: the parser recovers at statement
   // boundaries, so the rest of the set is still worth checking in the same run.
   const std::shared_ptr<const SourceSet> sources = loaded.sources;
-  CheckResult checked = check_policy_set(sources, loaded.policy_files);
+  checker::CheckResult checked = checker::check_policy_set(sources, loaded.policy_files);
   std::vector<Diagnostic> diagnostics = std::move(loaded.diagnostics);
   std::move(checked.diagnostics.begin(), checked.diagnostics.end(), std::back_inserter(diagnostics));
   sort_and_unique(diagnostics, *sources);

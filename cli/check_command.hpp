@@ -23,7 +23,7 @@ enum ExitCode : int { kOk = 0, kPolicyErrors = 1, kUsageOrIo = 2 };
 
 struct CheckOptions {
   std::filesystem::path directory;
-  ParseLimits limits;
+  grammar::ParseLimits limits;
   bool quiet = false;  // no summary line on success
 };
 

@@ -12,9 +12,7 @@
 
 #include "cli/check_command.hpp"
 #include "cli/policy_loading.hpp"
-#include "engine/json_api.hpp"
-#include "engine/request_parser.hpp"
-#include "engine/response_writer.hpp"
+#include "engine/json/line_handler.hpp"
 
 namespace tenet::cli {
 namespace {
@@ -49,13 +47,13 @@ class Evaluator {
 
   void line(std::string_view text, bool too_long) {
     if (too_long) {
-      write_error(buffer_, RequestOp::None, "null", protocol_error::kTooLarge,
+      json::write_error(buffer_, json::RequestOp::None, "null", json::protocol_error::kTooLarge,
                   "request line longer than " + std::to_string(options_.max_line) + " bytes");
       buffer_ += '\n';
     } else {
       if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
       if (is_blank(text)) return;
-      handle_line(policies_, text, parser_, decision_, buffer_);
+      json::handle_line(policies_, text, parser_, decision_, buffer_);
       buffer_ += '\n';
     }
     if (buffer_.size() >= 64U * 1024U) flush();
@@ -71,7 +69,7 @@ class Evaluator {
   const CompiledPolicySet& policies_;
   const EvalOptions& options_;
   std::ostream& out_;
-  RequestParser parser_;
+  json::RequestParser parser_;
   Decision decision_;
   std::string buffer_;
 };

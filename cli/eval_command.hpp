@@ -2,7 +2,7 @@
 //
 // Reads one request per line (from FILE, or standard input for `-` or no
 // FILE) and writes one response line per request, in order, through the
-// same code path as the server (engine/json_api). A bad line gets its error
+// same code path as the server (engine/json/line_handler). A bad line gets its error
 // response and the rest go on; blank lines are skipped; a line longer than
 // --max-line bytes gets `too_large` (and, unlike the server, evaluation
 // continues with the next line). Output is flushed whenever the input has

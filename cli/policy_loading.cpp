@@ -5,8 +5,8 @@
 #include <ostream>
 
 #include "cli/check_command.hpp"
-#include "engine/checker.hpp"
-#include "grammar/diagnostic.hpp"
+#include "engine/engine.hpp"
+#include "grammar/source/diagnostic.hpp"
 #include "grammar/loader.hpp"
 
 namespace tenet::cli {
@@ -14,9 +14,9 @@ namespace tenet::cli {
 LoadedPolicies load_policies(const std::filesystem::path& directory, bool include_tests, std::string_view command,
                              std::ostream& err) {
   LoadedPolicies result;
-  LoadOptions options;
+  grammar::LoadOptions options;
   options.include_tests = include_tests;
-  LoadedPolicySet loaded = load_policy_set(directory, options);
+  grammar::LoadedPolicySet loaded = grammar::load_policy_set(directory, options);
   if (!loaded.io_errors.empty()) {
     for (const std::string& problem : loaded.io_errors) err << command << ": error: " << problem << '\n';
     result.exit_code = kUsageOrIo;
@@ -28,7 +28,7 @@ LoadedPolicies load_policies(const std::filesystem::path& directory, bool includ
     return result;
   }
   const std::shared_ptr<const SourceSet> sources = loaded.sources;
-  CheckResult checked = check_policy_set(sources, loaded.policy_files);
+  checker::CheckResult checked = checker::check_policy_set(sources, loaded.policy_files);
   std::vector<Diagnostic> diagnostics = std::move(loaded.diagnostics);
   std::move(checked.diagnostics.begin(), checked.diagnostics.end(), std::back_inserter(diagnostics));
   sort_and_unique(diagnostics, *sources);
@@ -41,7 +41,7 @@ LoadedPolicies load_policies(const std::filesystem::path& directory, bool includ
     result.exit_code = kPolicyErrors;
     return result;
   }
-  result.policies = compile(checked.policy_set);
+  result.policies = compile::compile(checked.policy_set);
   result.sources = sources;
   result.test_files = std::move(loaded.test_files);
   return result;

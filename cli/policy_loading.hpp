@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/compiled.hpp"
+#include "engine/engine.hpp"
 #include "grammar/ast.hpp"
-#include "grammar/source.hpp"
+#include "grammar/source/source.hpp"
 
 namespace tenet::cli {
 

@@ -6,9 +6,8 @@
 #include <string_view>
 #include <variant>
 
-#include "engine/decision.hpp"
-#include "engine/json_api.hpp"
-#include "engine/request_parser.hpp"
+#include "engine/engine.hpp"
+#include "engine/json/line_handler.hpp"
 
 namespace tenet::cli {
 namespace {
@@ -175,7 +174,7 @@ class Runner {
     }
 
     out_.clear();
-    handle_line(policies_, request.dump(), parser_, decision_, out_);
+    tenet::json::handle_line(policies_, request.dump(), parser_, decision_, out_);
     const json response = json::parse(out_, nullptr, false);
     if (response.is_discarded() || !response.is_object()) return "unreadable response: " + out_;
     if (response.contains("error")) {
@@ -208,7 +207,7 @@ class Runner {
 
   const CompiledPolicySet& policies_;
   const SourceSet& sources_;
-  RequestParser parser_;
+  tenet::json::RequestParser parser_;
   Decision decision_;
   std::string out_;
   TestReport report_;

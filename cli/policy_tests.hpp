@@ -1,7 +1,7 @@
 // Running the `test` blocks of *_test.tenet files (LANGUAGE.md section 8).
 //
 // Each `expect` becomes a PROTOCOL.md request, built as JSON and answered by
-// the same code path as `tenet eval` and the server (engine/json_api), so a
+// the same code path as `tenet eval` and the server (engine/json/line_handler), so a
 // test exercises exactly what production runs. The request: the test's
 // tenant; the current `principal { }` (fields `id` and `role`, every other
 // field an attribute); the current `context { }` (a later `context`
@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/compiled.hpp"
+#include "engine/engine.hpp"
 #include "grammar/ast.hpp"
-#include "grammar/source.hpp"
+#include "grammar/source/source.hpp"
 
 namespace tenet::cli {
 

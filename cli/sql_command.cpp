@@ -6,8 +6,8 @@
 
 #include "cli/check_command.hpp"
 #include "engine/engine.hpp"
-#include "engine/sql_ddl.hpp"
-#include "grammar/diagnostic.hpp"
+#include "engine/engine.hpp"
+#include "grammar/source/diagnostic.hpp"
 
 namespace tenet::cli {
 

@@ -1,5 +1,5 @@
 // `tenet sql DIR [--tenant T]`: print the PostgreSQL row-level security DDL
-// of a policy set (engine/sql_ddl.hpp; docs/DATABASE.md) on stdout.
+// of a policy set (engine/sql/sql_ddl.hpp; docs/DATABASE.md) on stdout.
 //
 // Exit codes:
 //   0  printed (warnings about rules the database cannot follow exactly,

@@ -5,9 +5,8 @@
 #include <ostream>
 
 #include "cli/check_command.hpp"
-#include "engine/compiled.hpp"
 #include "engine/engine.hpp"
-#include "grammar/diagnostic.hpp"
+#include "grammar/source/diagnostic.hpp"
 
 namespace tenet::cli {
 
@@ -31,7 +30,7 @@ int run_tree(const TreeOptions& options, std::ostream& out, std::ostream& err) {
         << options.directory.string() << '\n';
     return kUsageOrIo;
   }
-  out << dump_tree(*compiled.policies, tenant);
+  out << compile::dump_tree(*compiled.policies, tenant);
   return kOk;
 }
 

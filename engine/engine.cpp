@@ -1,6 +1,6 @@
 // tenet::Engine: loading (loader → checker → compiler), the atomic snapshot
-// swap, and runtime feature switches. `handle_json` lives in
-// engine/json_api.cpp with the JSON layer.
+// swap, runtime feature switches, and `handle_json` (through the line
+// handler, engine/json/line_handler.hpp).
 #include "engine/engine.hpp"
 
 #include <algorithm>
@@ -8,7 +8,9 @@
 #include <new>
 #include <utility>
 
-#include "engine/checker.hpp"
+#include "engine/checker/checker.hpp"
+#include "engine/compile/compiler.hpp"
+#include "engine/json/line_handler.hpp"
 #include "grammar/loader.hpp"
 
 namespace tenet {
@@ -31,7 +33,7 @@ Engine::CompileResult Engine::compile_directory(const std::filesystem::path& dir
 
 Engine::CompileResult Engine::compile_directory_or_throw(const std::filesystem::path& directory) {
   CompileResult result;
-  LoadedPolicySet loaded = load_policy_set(directory);
+  grammar::LoadedPolicySet loaded = grammar::load_policy_set(directory);
   result.sources = loaded.sources;
   result.io_errors = std::move(loaded.io_errors);
   if (!result.io_errors.empty()) return result;
@@ -39,7 +41,7 @@ Engine::CompileResult Engine::compile_directory_or_throw(const std::filesystem::
     result.io_errors.push_back(directory.string() + ": no .tenet files in this directory");
     return result;
   }
-  CheckResult checked = check_policy_set(loaded.sources, loaded.policy_files);
+  checker::CheckResult checked = checker::check_policy_set(loaded.sources, loaded.policy_files);
   result.diagnostics = std::move(loaded.diagnostics);
   std::move(checked.diagnostics.begin(), checked.diagnostics.end(),
             std::back_inserter(result.diagnostics));
@@ -47,7 +49,7 @@ Engine::CompileResult Engine::compile_directory_or_throw(const std::filesystem::
   const bool errors =
       std::any_of(result.diagnostics.begin(), result.diagnostics.end(),
                   [](const Diagnostic& d) { return d.severity == Severity::Error; });
-  if (!errors && checked.policy_set) result.policies = compile(checked.policy_set);
+  if (!errors && checked.policy_set) result.policies = compile::compile(checked.policy_set);
   return result;
 }
 
@@ -72,7 +74,7 @@ void Engine::replace(std::shared_ptr<const CompiledPolicySet> policies) {
     for (Index t = 0; t < old->tenant_count(); ++t) {
       const Index new_tenant = policies->find_tenant(old->tenant_name(t));
       if (new_tenant == kNone) continue;
-      for (const compiled::Feature& feature : old->layout().tenants[t].features) {
+      for (const compile::Feature& feature : old->layout().tenants[t].features) {
         const FeatureSwitch state = old->feature_switch(t, old->find_feature(t, feature.name));
         if (state == FeatureSwitch::Default) continue;
         const Index new_feature = policies->find_feature(new_tenant, feature.name);
@@ -91,6 +93,17 @@ bool Engine::set_feature(std::string_view tenant, std::string_view feature, Feat
   if (f == kNone) return false;
   policies->set_feature_switch(t, f, state);
   return true;
+}
+
+std::string Engine::handle_json(std::string_view line) const {
+  // One parser and one Decision per thread, reused across calls (and
+  // re-bound when the policy set is replaced).
+  thread_local json::RequestParser parser;
+  thread_local Decision decision;
+  const std::shared_ptr<const CompiledPolicySet> policies = snapshot();
+  std::string out;
+  json::handle_line(*policies, line, parser, decision, out);
+  return out;
 }
 
 }  // namespace tenet

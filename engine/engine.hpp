@@ -20,14 +20,40 @@
 #include <utility>
 #include <vector>
 
-#include "engine/compiled.hpp"
-#include "engine/decision.hpp"
-#include "engine/evaluator.hpp"
-#include "engine/request.hpp"
-#include "grammar/diagnostic.hpp"
-#include "grammar/source.hpp"
+#include "engine/checker/checker.hpp"
+#include "engine/compile/compiled.hpp"
+#include "engine/compile/tree_dump.hpp"
+#include "engine/compile/compiler.hpp"
+#include "engine/eval/decision.hpp"
+#include "engine/eval/evaluator.hpp"
+#include "engine/eval/request.hpp"
+#include "engine/sql/sql_ddl.hpp"
+#include "grammar/loader.hpp"
+#include "grammar/source/diagnostic.hpp"
+#include "grammar/source/source.hpp"
 
 namespace tenet {
+
+// The names an embedder uses, from the stage that defines each: a program
+// outside engine/ includes this header (and engine/json/line_handler.hpp for
+// request lines) and writes tenet::CheckRequest, tenet::Decision, ...
+using model::Index;
+using model::kNone;
+using compile::CompiledPolicySet;
+using compile::FeatureSwitch;
+using eval::Attributes;
+using eval::CheckRequest;
+using eval::Decision;
+using eval::FeaturesRequest;
+using eval::LifecycleRequest;
+using eval::PlansRequest;
+using eval::Principal;
+using eval::RequestBase;
+using eval::Resource;
+using eval::SubscribeRequest;
+using eval::TransitionRequest;
+using eval::Value;
+using eval::ValueKind;
 
 // One compiled set, pinned: typed decisions for C++ applications.
 //
@@ -54,22 +80,22 @@ class Snapshot {
 
   // `out` is cleared first; its strings stay valid while this set lives.
   void check(const CheckRequest& request, Decision& out) const {
-    tenet::check(*policies_, request, out);
+    eval::check(*policies_, request, out);
   }
   void transition(const TransitionRequest& request, Decision& out) const {
-    tenet::transition(*policies_, request, out);
+    eval::transition(*policies_, request, out);
   }
   void subscribe(const SubscribeRequest& request, Decision& out) const {
-    tenet::subscribe(*policies_, request, out);
+    eval::subscribe(*policies_, request, out);
   }
   void plans(const PlansRequest& request, Decision& out) const {
-    tenet::plans(*policies_, request, out);
+    eval::plans(*policies_, request, out);
   }
   void features(const FeaturesRequest& request, Decision& out) const {
-    tenet::features(*policies_, request, out);
+    eval::features(*policies_, request, out);
   }
   void lifecycle(const LifecycleRequest& request, Decision& out) const {
-    tenet::lifecycle(*policies_, request, out);
+    eval::lifecycle(*policies_, request, out);
   }
 
  private:

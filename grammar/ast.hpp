@@ -1,7 +1,7 @@
 // The abstract syntax tree of one .tenet file, as the parser produces it.
 //
 // Plain data: the parser (grammar/parser.cpp) is the only code that builds it,
-// and hands it out as `const`; the checker (engine/checker) only reads it.
+// and hands it out as `const`; the checker (engine/checker/checker) only reads it.
 // Every node carries the Span of the source it came from. Names are decoded
 // (a string-literal name `"partner-a.eu"` is stored as partner-a.eu) and keep
 // the span of the token as written.
@@ -14,7 +14,7 @@
 #include <variant>
 #include <vector>
 
-#include "grammar/source.hpp"
+#include "grammar/source/source.hpp"
 
 namespace tenet::ast {
 

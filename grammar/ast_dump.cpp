@@ -5,7 +5,7 @@
 #include <type_traits>
 #include <variant>
 
-namespace tenet {
+namespace tenet::grammar {
 namespace {
 
 std::string quoted(std::string_view text) {
@@ -309,4 +309,4 @@ std::string dump(const ast::File& file) {
   return d.out;
 }
 
-}  // namespace tenet
+}  // namespace tenet::grammar

@@ -9,7 +9,7 @@
 
 #include "grammar/ast.hpp"
 
-namespace tenet {
+namespace tenet::grammar {
 
 // The whole file: schema, templates, tenants, tests, one construct a line.
 [[nodiscard]] std::string dump(const ast::File& file);
@@ -17,4 +17,4 @@ namespace tenet {
 // One expression on one line, e.g. `(and (== principal.kyc "verified") resource.locked)`.
 [[nodiscard]] std::string dump(const ast::Expr& expr);
 
-}  // namespace tenet
+}  // namespace tenet::grammar

@@ -11,7 +11,7 @@
 #include <system_error>
 #include <utility>
 
-namespace tenet {
+namespace tenet::grammar {
 namespace {
 
 namespace fs = std::filesystem;
@@ -180,4 +180,4 @@ LoadedPolicySet load_policy_set(const fs::path& directory, const LoadOptions& op
   return loaded;
 }
 
-}  // namespace tenet
+}  // namespace tenet::grammar

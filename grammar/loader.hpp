@@ -12,11 +12,11 @@
 #include <vector>
 
 #include "grammar/ast.hpp"
-#include "grammar/diagnostic.hpp"
+#include "grammar/source/diagnostic.hpp"
 #include "grammar/parser.hpp"
-#include "grammar/source.hpp"
+#include "grammar/source/source.hpp"
 
-namespace tenet {
+namespace tenet::grammar {
 
 struct LoadedPolicySet {
   std::shared_ptr<SourceSet> sources = std::make_shared<SourceSet>();
@@ -37,4 +37,4 @@ struct LoadOptions {
 [[nodiscard]] LoadedPolicySet load_policy_set(const std::filesystem::path& directory,
                                               const LoadOptions& options = {});
 
-}  // namespace tenet
+}  // namespace tenet::grammar

@@ -30,12 +30,11 @@
 #include <tao/pegtl.hpp>
 #include <tao/pegtl/contrib/analyze.hpp>
 
-#include "grammar/grammar.hpp"
+#include "grammar/internal/grammar.hpp"
 #include "grammar/lexical.hpp"
-#include "grammar/parser_internal.hpp"
-#include "grammar/syntax_errors.hpp"
+#include "grammar/internal/syntax_errors.hpp"
 
-namespace tenet {
+namespace tenet::grammar {
 namespace {
 
 namespace p = tao::pegtl;
@@ -1430,4 +1429,4 @@ ParseResult parse_file(const SourceSet& sources, FileId file, bool is_test_file,
 
 std::size_t grammar_analysis_issues() { return p::analyze<g::file>(1); }
 
-}  // namespace tenet
+}  // namespace tenet::grammar

@@ -1,6 +1,6 @@
 // The parser: one .tenet file's text → its AST plus syntax diagnostics.
 //
-// Built on PEGTL (grammar/grammar.hpp holds the rules). Syntax errors become
+// Built on PEGTL (grammar/internal/grammar.hpp holds the rules). Syntax errors become
 // diagnostics that say in words what was expected; the parser then skips to
 // the next declaration or statement and goes on, so one run reports several.
 // PEGTL exceptions never leave this module. Pure function of its inputs;
@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "grammar/ast.hpp"
-#include "grammar/diagnostic.hpp"
-#include "grammar/source.hpp"
+#include "grammar/source/diagnostic.hpp"
+#include "grammar/source/source.hpp"
 
-namespace tenet {
+namespace tenet::grammar {
 
 struct ParseLimits {
   std::size_t max_file_bytes = 16 * 1024 * 1024;
@@ -39,4 +39,8 @@ struct ParseResult {
 [[nodiscard]] ParseResult parse_file(const SourceSet& sources, FileId file, bool is_test_file,
                                      const ParseLimits& limits = {});
 
-}  // namespace tenet
+// The grammar's self-check (tao::pegtl::analyze over every rule): the number
+// of rules that could loop without consuming input. Must be 0; a test asserts it.
+[[nodiscard]] std::size_t grammar_analysis_issues();
+
+}  // namespace tenet::grammar

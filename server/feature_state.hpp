@@ -18,7 +18,7 @@
 #include <optional>
 #include <string>
 
-#include "engine/compiled.hpp"
+#include "engine/engine.hpp"
 
 namespace tenet::server {
 

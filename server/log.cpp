@@ -2,26 +2,26 @@
 
 #include <unistd.h>
 
-#include "engine/response_writer.hpp"
+#include "engine/json/line_handler.hpp"
 
 namespace tenet::server {
 
 LogLine::LogLine(std::string_view event) {
   text_ = "{\"event\":";
-  write_json_string(text_, event);
+  json::write_json_string(text_, event);
 }
 
 LogLine& LogLine::field(std::string_view key, std::string_view value) {
   text_ += ',';
-  write_json_string(text_, key);
+  json::write_json_string(text_, key);
   text_ += ':';
-  write_json_string(text_, value);
+  json::write_json_string(text_, value);
   return *this;
 }
 
 LogLine& LogLine::field(std::string_view key, std::uint64_t value) {
   text_ += ',';
-  write_json_string(text_, key);
+  json::write_json_string(text_, key);
   text_ += ':';
   text_ += std::to_string(value);
   return *this;
@@ -29,7 +29,7 @@ LogLine& LogLine::field(std::string_view key, std::uint64_t value) {
 
 LogLine& LogLine::field(std::string_view key, bool value) {
   text_ += ',';
-  write_json_string(text_, key);
+  json::write_json_string(text_, key);
   text_ += value ? ":true" : ":false";
   return *this;
 }

@@ -4,9 +4,7 @@
 #include <exception>
 #include <nlohmann/json.hpp>
 
-#include "engine/batch_pipeline.hpp"
-#include "engine/json_api.hpp"
-#include "engine/response_writer.hpp"
+#include "engine/json/line_handler.hpp"
 #include "server/log.hpp"
 
 #ifndef TENET_VERSION
@@ -21,20 +19,20 @@ constexpr std::string_view kUnauthenticated = "unauthenticated";
 constexpr std::string_view kForbidden = "forbidden";
 constexpr std::string_view kInternal = "internal";
 
-const RequestBase* base_of(const ParsedRequest& request) {
+const RequestBase* base_of(const json::ParsedRequest& request) {
   switch (request.op) {
-    case RequestOp::Check:
+    case json::RequestOp::Check:
       return &request.check;
-    case RequestOp::Transition:
+    case json::RequestOp::Transition:
       return &request.transition;
-    case RequestOp::Subscribe:
+    case json::RequestOp::Subscribe:
       return &request.subscribe;
-    case RequestOp::Plans:
-    case RequestOp::Features:
+    case json::RequestOp::Plans:
+    case json::RequestOp::Features:
       return &request.base;
-    case RequestOp::Lifecycle:
+    case json::RequestOp::Lifecycle:
       return &request.lifecycle;
-    case RequestOp::Filter:
+    case json::RequestOp::Filter:
       return &request.filter;
     default:
       return nullptr;
@@ -57,7 +55,7 @@ void write_removed_tenants(std::string& out, const std::vector<std::string>& ten
   out += ",\"removed_tenants\":[";
   for (std::size_t i = 0; i < tenants.size(); ++i) {
     if (i > 0) out += ',';
-    write_json_string(out, tenants[i]);
+    json::write_json_string(out, tenants[i]);
   }
   out += ']';
 }
@@ -75,13 +73,13 @@ void write_reload_answer(std::string& out, std::string_view id,
   }
   out += "\"error\":{\"code\":\"invalid_request\",\"message\":";
   if (result.removed_tenants.empty()) {
-    write_json_string(
+    json::write_json_string(
         out, "the policy set has errors; the old one keeps serving\n" + result.diagnostics);
   } else {
     std::string names;
     for (const std::string& name : result.removed_tenants)
       names += (names.empty() ? "" : ", ") + name;
-    write_json_string(out, "the new policy set no longer declares tenant(s) " + names +
+    json::write_json_string(out, "the new policy set no longer declares tenant(s) " + names +
                                "; send {\"op\":\"reload\",\"allow_removal\":true} to remove "
                                "them; the old set keeps serving");
   }
@@ -92,10 +90,10 @@ void write_reload_answer(std::string& out, std::string_view id,
 
 }  // namespace
 
-void Protocol::error(std::string& out, RequestOp op, std::string_view id, std::string_view code,
+void Protocol::error(std::string& out, json::RequestOp op, std::string_view id, std::string_view code,
                      std::string_view message) {
   service_.stats().count_error(code);
-  write_error(out, op, id, code, message);
+  json::write_error(out, op, id, code, message);
 }
 
 void Protocol::hello_failed(std::string& out, std::string_view id, std::string_view code,
@@ -110,20 +108,20 @@ void Protocol::hello_failed(std::string& out, std::string_view id, std::string_v
       .field("failures", static_cast<std::uint64_t>(failed_hellos_))
       .field("message", std::string(message) + (closing ? "; closing the connection" : ""))
       .emit();
-  error(out, RequestOp::ServerOnly, id, code,
+  error(out, json::RequestOp::ServerOnly, id, code,
         closing ? std::string(message) + "; too many failed hellos, closing the connection"
                 : std::string(message));
 }
 
 void Protocol::answer_too_large(std::size_t limit, std::string& out) {
   service_.stats().count_request();
-  error(out, RequestOp::None, {}, protocol_error::kTooLarge,
+  error(out, json::RequestOp::None, {}, json::protocol_error::kTooLarge,
         "the request line is longer than " + std::to_string(limit) +
             " bytes; closing the connection");
   out += '\n';
 }
 
-void Protocol::answer_decision(const CompiledPolicySet& policies, const ParsedRequest& request,
+void Protocol::answer_decision(const CompiledPolicySet& policies, const json::ParsedRequest& request,
                                Decision& decision, std::string& out) {
   if (!request.ok()) {
     error(out, request.op, request.id, request.error_code, request.error_message);
@@ -135,24 +133,24 @@ void Protocol::answer_decision(const CompiledPolicySet& policies, const ParsedRe
           "this session's token is not allowed this tenant");
     return;
   }
-  answer_request(policies, request, decision, out);
-  if (request.op == RequestOp::Filter) return;  // answered without a Decision: nothing to count
+  json::answer_request(policies, request, decision, out);
+  if (request.op == json::RequestOp::Filter) return;  // answered without a Decision: nothing to count
   if (!decision.error_code.empty()) {
     service_.stats().count_error(decision.error_code);
-  } else if (request.op != RequestOp::Plans && request.op != RequestOp::Features) {
+  } else if (request.op != json::RequestOp::Plans && request.op != json::RequestOp::Features) {
     service_.stats().count_decision(decision.allow);
   }
 }
 
-void Protocol::answer_batch(const CompiledPolicySet& policies, const ParsedRequest& batch,
+void Protocol::answer_batch(const CompiledPolicySet& policies, const json::ParsedRequest& batch,
                             Scratch& scratch, std::string& out) {
-  write_batch_open(out, batch.id);
-  for_each_batch_item(policies, scratch.parser, batch.batch_size,
-                      [&](const ParsedRequest& item, std::size_t index) {
+  json::write_batch_open(out, batch.id);
+  json::for_each_batch_item(policies, scratch.parser, batch.batch_size,
+                      [&](const json::ParsedRequest& item, std::size_t index) {
                         if (index > 0) out += ',';
                         answer_decision(policies, item, scratch.decision, out);
                       });
-  write_batch_close(out);
+  json::write_batch_close(out);
 }
 
 void Protocol::handle(std::shared_ptr<const CompiledPolicySet>& policies, std::string_view line,
@@ -172,29 +170,29 @@ AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& po
   service_.stats().count_request();
   AdminJob job;
   try {
-    const ParsedRequest& request = scratch.parser.parse(*policies, line);
-    if (request.op == RequestOp::ServerOnly && request.id_refused) {
+    const json::ParsedRequest& request = scratch.parser.parse(*policies, line);
+    if (request.op == json::RequestOp::ServerOnly && request.id_refused) {
       error(out, request.op, request.id, request.error_code, request.error_message);
-    } else if (request.op == RequestOp::ServerOnly) {
+    } else if (request.op == json::RequestOp::ServerOnly) {
       job.run = answer_server_op(request, line, out, job.queue);
       if (job) return job;
-    } else if (request.op == RequestOp::None || request.error_code == protocol_error::kBadJson) {
+    } else if (request.op == json::RequestOp::None || request.error_code == json::protocol_error::kBadJson) {
       error(out, request.op, request.id, request.error_code, request.error_message);
     } else if (!authenticated()) {
       error(out, request.op, request.id, kUnauthenticated, "send hello with a token first");
     } else if (!may_check()) {
       error(out, request.op, request.id, kForbidden, "this session's token has no check right");
-    } else if (request.op != RequestOp::Batch || !request.ok()) {
+    } else if (request.op != json::RequestOp::Batch || !request.ok()) {
       answer_decision(*policies, request, scratch.decision, out);
     } else {
       answer_batch(*policies, request, scratch, out);
     }
   } catch (const std::exception& failure) {
     out.resize(start);
-    error(out, RequestOp::None, {}, kInternal, failure.what());
+    error(out, json::RequestOp::None, {}, kInternal, failure.what());
   } catch (...) {
     out.resize(start);
-    error(out, RequestOp::None, {}, kInternal, "unexpected failure");
+    error(out, json::RequestOp::None, {}, kInternal, "unexpected failure");
   }
   out += '\n';
   const auto elapsed = std::chrono::steady_clock::now() - started;
@@ -203,7 +201,7 @@ AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& po
   return job;
 }
 
-AdminJob::Run Protocol::answer_server_op(const ParsedRequest& request, std::string_view line,
+AdminJob::Run Protocol::answer_server_op(const json::ParsedRequest& request, std::string_view line,
                                          std::string& out, std::string& queue) {
   const std::string_view op = request.op_name;
   const std::string_view id = request.id;
@@ -227,7 +225,7 @@ AdminJob::Run Protocol::answer_server_op(const ParsedRequest& request, std::stri
       grant_.reset();
     } else {
       if (!token) {
-        hello_failed(out, id, protocol_error::kBadRequest, "'token' (string) is required");
+        hello_failed(out, id, json::protocol_error::kBadRequest, "'token' (string) is required");
         return {};
       }
       std::optional<Grant> granted = service_.tokens()->authenticate(*token);
@@ -240,7 +238,7 @@ AdminJob::Run Protocol::answer_server_op(const ParsedRequest& request, std::stri
     open_object(out, id);
     out += "\"ok\":true,\"tenant\":";
     if (grant_ && !grant_->all_tenants()) {
-      write_json_string(out, grant_->tenant);
+      json::write_json_string(out, grant_->tenant);
     } else {
       out += "null";
     }
@@ -248,12 +246,12 @@ AdminJob::Run Protocol::answer_server_op(const ParsedRequest& request, std::stri
     return {};
   }
   if (!authenticated()) {
-    error(out, RequestOp::ServerOnly, id, kUnauthenticated, "send hello with a token first");
+    error(out, json::RequestOp::ServerOnly, id, kUnauthenticated, "send hello with a token first");
     return {};
   }
   if (op == "stats") {
     if (!may_admin()) {
-      error(out, RequestOp::ServerOnly, id, kForbidden, "stats needs the admin right");
+      error(out, json::RequestOp::ServerOnly, id, kForbidden, "stats needs the admin right");
       return {};
     }
     open_object(out, id);
@@ -264,13 +262,13 @@ AdminJob::Run Protocol::answer_server_op(const ParsedRequest& request, std::stri
   }
   if (op == "reload") {
     if (!may_admin() || !may_tenant("*")) {
-      error(out, RequestOp::ServerOnly, id, kForbidden, "reload needs a global (*) admin token");
+      error(out, json::RequestOp::ServerOnly, id, kForbidden, "reload needs a global (*) admin token");
       return {};
     }
     // Removing a tenant is asked for explicitly (see Service::reload).
     const auto allow_removal = json.is_object() ? json.find("allow_removal") : json.end();
     if (allow_removal != json.end() && !allow_removal->is_boolean()) {
-      error(out, RequestOp::ServerOnly, id, protocol_error::kBadRequest,
+      error(out, json::RequestOp::ServerOnly, id, json::protocol_error::kBadRequest,
             "'allow_removal' must be true or false");
       return {};
     }
@@ -287,12 +285,12 @@ AdminJob::Run Protocol::answer_server_op(const ParsedRequest& request, std::stri
     const std::optional<std::string> feature = field(json, "feature");
     const std::optional<std::string> state_name = field(json, "state");
     if (!tenant || !feature || !state_name) {
-      error(out, RequestOp::ServerOnly, id, protocol_error::kBadRequest,
+      error(out, json::RequestOp::ServerOnly, id, json::protocol_error::kBadRequest,
             "set_feature needs 'tenant', 'feature' and 'state' (strings)");
       return {};
     }
     if (!may_admin() || !may_tenant(*tenant)) {
-      error(out, RequestOp::ServerOnly, id, kForbidden,
+      error(out, json::RequestOp::ServerOnly, id, kForbidden,
             "set_feature needs the admin right for this tenant");
       return {};
     }
@@ -302,12 +300,12 @@ AdminJob::Run Protocol::answer_server_op(const ParsedRequest& request, std::stri
     } else if (*state_name == "off") {
       state = FeatureSwitch::Off;
     } else if (*state_name != "default") {
-      error(out, RequestOp::ServerOnly, id, protocol_error::kBadRequest,
+      error(out, json::RequestOp::ServerOnly, id, json::protocol_error::kBadRequest,
             "'state' must be \"on\", \"off\" or \"default\"");
       return {};
     }
     if (!service_.features_durable()) {
-      error(out, RequestOp::ServerOnly, id, kForbidden,
+      error(out, json::RequestOp::ServerOnly, id, kForbidden,
             "set_feature is refused: this server has no state file, so a switch would be lost on "
             "restart (start tenet serve with --state FILE)");
       return {};
@@ -322,17 +320,17 @@ AdminJob::Run Protocol::answer_server_op(const ParsedRequest& request, std::stri
           answer += "\"ok\":true}";
           return;
         case Service::SetFeatureResult::UnknownFeature:
-          error(answer, RequestOp::ServerOnly, id, kInvalidRequest,
+          error(answer, json::RequestOp::ServerOnly, id, kInvalidRequest,
                 "tenant '" + tenant + "' has no feature '" + feature + "'");
           return;
         case Service::SetFeatureResult::PersistFailed:
-          error(answer, RequestOp::ServerOnly, id, kInternal,
+          error(answer, json::RequestOp::ServerOnly, id, kInternal,
                 "the state file could not be written: " + failure);
           return;
       }
     };
   }
-  error(out, RequestOp::ServerOnly, id, protocol_error::kUnknownOp, "unknown op");
+  error(out, json::RequestOp::ServerOnly, id, json::protocol_error::kUnknownOp, "unknown op");
   return {};
 }
 

@@ -1,7 +1,7 @@
 // The protocol of one connection, without sockets: request line → response
 // line(s), with the session's authentication state.
 //
-// Decision ops and `batch` go through engine/json_api (`answer_request`),
+// Decision ops and `batch` go through engine/json/line_handler (`answer_request`),
 // after the session checks (hello first when the server has tokens; the
 // `check` right; a tenant-scoped token gets `forbidden` for any request —
 // or batch item — whose `tenant` is another tenant). hello, health, stats,
@@ -35,8 +35,8 @@
 #include <string>
 #include <string_view>
 
-#include "engine/decision.hpp"
-#include "engine/request_parser.hpp"
+#include "engine/engine.hpp"
+#include "engine/json/line_handler.hpp"
 #include "server/service.hpp"
 #include "server/tokens.hpp"
 
@@ -44,7 +44,7 @@ namespace tenet::server {
 
 // Per-thread scratch reused from one request to the next.
 struct Scratch {
-  RequestParser parser;
+  json::RequestParser parser;
   Decision decision;
 };
 
@@ -95,14 +95,14 @@ class Protocol {
  private:
   // Returns the job of a reload / set_feature instead of answering it, and
   // sets `queue` to the tenant it acts for.
-  [[nodiscard]] AdminJob::Run answer_server_op(const ParsedRequest& request, std::string_view line,
+  [[nodiscard]] AdminJob::Run answer_server_op(const json::ParsedRequest& request, std::string_view line,
                                                std::string& out, std::string& queue);
-  void answer_decision(const CompiledPolicySet& policies, const ParsedRequest& request,
+  void answer_decision(const CompiledPolicySet& policies, const json::ParsedRequest& request,
                        Decision& decision, std::string& out);
   // A `batch` whose items are read from scratch.parser.
-  void answer_batch(const CompiledPolicySet& policies, const ParsedRequest& batch, Scratch& scratch,
+  void answer_batch(const CompiledPolicySet& policies, const json::ParsedRequest& batch, Scratch& scratch,
                     std::string& out);
-  void error(std::string& out, RequestOp op, std::string_view id, std::string_view code,
+  void error(std::string& out, json::RequestOp op, std::string_view id, std::string_view code,
              std::string_view message);
   // Answers a failed hello: no rights left, logged, counted.
   void hello_failed(std::string& out, std::string_view id, std::string_view code,

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "grammar/diagnostic.hpp"
+#include "grammar/source/diagnostic.hpp"
 #include "server/log.hpp"
 
 namespace tenet::server {

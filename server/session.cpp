@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/response_writer.hpp"
+#include "engine/json/line_handler.hpp"
 #include "server/log.hpp"
 #include "server/peer.hpp"
 #include "server/protocol.hpp"
@@ -104,9 +104,9 @@ using Clock = std::chrono::steady_clock;
 // {"id":null,"error":{"code":CODE,"message":MESSAGE}} and a newline.
 std::string error_line(std::string_view code, std::string_view message) {
   std::string line = R"({"id":null,"error":{"code":)";
-  write_json_string(line, code);
+  json::write_json_string(line, code);
   line += R"(,"message":)";
-  write_json_string(line, message);
+  json::write_json_string(line, message);
   line += "}}\n";
   return line;
 }

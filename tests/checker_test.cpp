@@ -1,6 +1,6 @@
 // The checker: source text → diagnostics (one table row per case), and the
 // model of the LANGUAGE.md section 9 example → its dump.
-#include "engine/checker.hpp"
+#include "engine/engine.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/model.hpp"
+#include "engine/model/model.hpp"
 #include "grammar/parser.hpp"
 
 namespace tenet {
@@ -33,21 +33,21 @@ constexpr std::string_view kSchema = R"(schema {
 }
 )";
 
-CheckResult check_files(const std::vector<std::pair<std::string, std::string>>& files) {
+checker::CheckResult check_files(const std::vector<std::pair<std::string, std::string>>& files) {
   auto sources = std::make_shared<SourceSet>();
   std::vector<std::shared_ptr<const ast::File>> parsed;
   for (const auto& [path, text] : files) {
     const FileId id = sources->add(path, text);
-    ParseResult result = parse_file(*sources, id, false);
+    grammar::ParseResult result = grammar::parse_file(*sources, id, false);
     for (const Diagnostic& d : result.diagnostics)
       ADD_FAILURE() << "syntax: " << render(d, *sources);
     parsed.push_back(std::move(result.file));
   }
-  return check_policy_set(sources, parsed);
+  return checker::check_policy_set(sources, parsed);
 }
 
 // `t.tenet:3:5: unknown-role: unknown role 'x'` for each diagnostic.
-std::vector<std::string> describe(const CheckResult& result,
+std::vector<std::string> describe(const checker::CheckResult& result,
                                   const std::vector<std::pair<std::string, std::string>>& files) {
   SourceSet sources;
   for (const auto& [path, text] : files) (void)sources.add(path, text);
@@ -341,7 +341,7 @@ TEST_P(CheckerCase, ReportsExactly) {
   const Case& c = GetParam();
   const std::vector<std::pair<std::string, std::string>> files{
       {"schema.tenet", std::string(kSchema)}, {"t.tenet", c.source}};
-  const CheckResult result = check_files(files);
+  const checker::CheckResult result = check_files(files);
   EXPECT_EQ(describe(result, files), c.expected);
   EXPECT_EQ(result.policy_set == nullptr, has_errors(result.diagnostics));
 }
@@ -366,7 +366,7 @@ TEST(Checker, SchemaProblems) {
        "@column(\"w\"); reader: string @column(\"w\"); owner: int; }\n  context { k: \"a\" | "
        "\"a\"; }\n}"},
   };
-  const CheckResult result = check_files(files);
+  const checker::CheckResult result = check_files(files);
   EXPECT_EQ(
       describe(result, files),
       (std::vector<std::string>{
@@ -403,7 +403,7 @@ TEST(Checker, DatabaseMappingProblems) {
        "  resource memo @table(\"docs\") {}\n}\n"
        "tenant \"\" { role guest; permit read on doc; }\ntenant \" \" { role guest; }\n"},
   };
-  const CheckResult result = check_files(files);
+  const checker::CheckResult result = check_files(files);
   EXPECT_EQ(describe(result, files),
             (std::vector<std::string>{
                 "a.tenet:4:24: table-mapped-twice: table \"docs\" is already the table of resource "
@@ -473,7 +473,7 @@ TEST(Checker, ExampleModel) {
       {"schema.tenet", std::string(kExampleSchema)},
       {"retail.tenet", std::string(kRetail)},
       {"tenants/acme.tenet", std::string(kAcme)}};
-  const CheckResult result = check_files(files);
+  const checker::CheckResult result = check_files(files);
   EXPECT_EQ(describe(result, files), std::vector<std::string>{});
   ASSERT_NE(result.policy_set, nullptr);
   const std::string expected = R"(schema
@@ -557,7 +557,7 @@ TEST(Checker, ConjunctsKeepParentheses) {
        "tenant t { role g; permit read on document when (resource.locked && resource.owner == "
        "\"a\") "
        "&& (resource.locked || resource.locked) && resource.locked; }"}};
-  const CheckResult result = check_files(files);
+  const checker::CheckResult result = check_files(files);
   ASSERT_NE(result.policy_set, nullptr);
   const model::PolicySet& set = *result.policy_set;
   std::vector<std::string_view> quoted;
@@ -582,7 +582,7 @@ template left extends base { role l extends guest; transition guest -> l; featur
 template right extends base { role r extends guest; transition guest -> r; plan p1 { for r; } }
 tenant t extends left, right { plan p2 { for l; } plan p3 { } }
 )"}};
-  const CheckResult result = check_files(files);
+  const checker::CheckResult result = check_files(files);
   EXPECT_EQ(describe(result, files), std::vector<std::string>{});
   ASSERT_NE(result.policy_set, nullptr);
   EXPECT_EQ(model::dump_tenant(*result.policy_set, result.policy_set->tenants.at(0)),
@@ -639,7 +639,7 @@ tenant acme extends retail {
   permit write on document for basic when resource.owner == principal.id;
 }
 )"}};
-  const CheckResult result = check_files(files);
+  const checker::CheckResult result = check_files(files);
   EXPECT_EQ(describe(result, files), std::vector<std::string>{});
   ASSERT_NE(result.policy_set, nullptr);
   const model::Tenant& acme = result.policy_set->tenants.at(0);

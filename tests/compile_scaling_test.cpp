@@ -1,5 +1,5 @@
 // Policies whose compile cost used to explode (issue 20, items 17-21), and
-// the per-partner size limits (engine/policy_limits.hpp) that refuse the
+// the per-partner size limits (grammar/source/policy_limits.hpp) that refuse the
 // shapes that would still multiply.
 //
 // No test here passes or fails on wall-clock time (benchmarks measure that:
@@ -15,10 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/checker.hpp"
-#include "engine/compiled.hpp"
 #include "engine/engine.hpp"
-#include "engine/policy_limits.hpp"
+#include "grammar/source/policy_limits.hpp"
 #include "grammar/parser.hpp"
 #include "tests/support/allocation_counter.hpp"
 #include "tests/support/command_output.hpp"
@@ -42,7 +40,7 @@ std::string roles(int count) {
 
 struct Checked {
   std::shared_ptr<SourceSet> sources = std::make_shared<SourceSet>();
-  CheckResult result;
+  checker::CheckResult result;
 
   [[nodiscard]] std::vector<std::string> errors() const {
     std::vector<std::string> out;
@@ -56,9 +54,9 @@ struct Checked {
 Checked check_text(const std::string& text) {
   Checked out;
   const FileId id = out.sources->add("policy.tenet", text);
-  const ParseResult parsed = parse_file(*out.sources, id, false);
+  const grammar::ParseResult parsed = grammar::parse_file(*out.sources, id, false);
   EXPECT_TRUE(parsed.diagnostics.empty()) << parsed.diagnostics.front().message;
-  out.result = check_policy_set(out.sources, {parsed.file});
+  out.result = checker::check_policy_set(out.sources, {parsed.file});
   return out;
 }
 
@@ -90,7 +88,7 @@ TEST(CompileScaling, RuleTableHoldsOnlyTheCellsRulesReach) {
   text += "}\n";
   const auto policies = test_support::compile_source("policy.tenet", text);
   ASSERT_NE(policies, nullptr);
-  const compiled::Tenant& tenant = policies->layout().tenants.at(0);
+  const compile::Tenant& tenant = policies->layout().tenants.at(0);
   // One candidate per rule (no inheritance, one action, type and role each);
   // the old dense table held (60 + 1) × 60 × 20 = 73,200 cells.
   EXPECT_EQ(tenant.candidates.size(), static_cast<std::size_t>(kRules));
@@ -140,7 +138,7 @@ TEST(CompileScaling, ManyRolesBuildNoRolesSquaredTable) {
                            "  transition r0 -> r1;\n  permit read on t0;\n}\n";
   const auto policies = test_support::compile_source("policy.tenet", text);
   ASSERT_NE(policies, nullptr);
-  const compiled::Tenant& tenant = policies->layout().tenants.at(0);
+  const compile::Tenant& tenant = policies->layout().tenants.at(0);
   EXPECT_EQ(tenant.transition_cells.size(), 1U);  // was 2,000² = 4,000,000
   EXPECT_EQ(tenant.cells.size(), static_cast<std::size_t>(kRoles));
   const Engine engine(policies);
@@ -163,10 +161,10 @@ TEST(CompileScaling, OverriddenPermitWarningDoesNotAllocatePerPair) {
   text += "  forbid a5 on * for r0;\n}\n";  // the one that does override a permit
   auto sources = std::make_shared<SourceSet>();
   const FileId id = sources->add("policy.tenet", text);
-  const ParseResult parsed = parse_file(*sources, id, false);
+  const grammar::ParseResult parsed = grammar::parse_file(*sources, id, false);
   ASSERT_TRUE(parsed.diagnostics.empty());
   const std::uint64_t before = test_support::thread_allocations();
-  const CheckResult result = check_policy_set(sources, {parsed.file});
+  const checker::CheckResult result = checker::check_policy_set(sources, {parsed.file});
   const std::uint64_t made = test_support::thread_allocations() - before;
   EXPECT_LT(made, 300'000U);
   ASSERT_TRUE(result.policy_set);

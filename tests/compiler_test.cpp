@@ -11,8 +11,7 @@
 #include <type_traits>
 
 #include "cli/tree_command.hpp"
-#include "engine/checker.hpp"
-#include "engine/compiled.hpp"
+#include "engine/engine.hpp"
 #include "grammar/parser.hpp"
 #include "tests/support/compile_source.hpp"
 
@@ -92,8 +91,8 @@ TEST(Compiler, TreeDumpOfOneTenant) {
   ASSERT_TRUE(policies);
   const Index shop = policies->find_tenant("shop");
   policies->set_feature_switch(shop, policies->find_feature(shop, "beta"), FeatureSwitch::On);
-  EXPECT_EQ(dump_tree(*policies, shop), kShopTree);
-  EXPECT_EQ(dump_tree(*policies, kNone), "");
+  EXPECT_EQ(compile::dump_tree(*policies, shop), kShopTree);
+  EXPECT_EQ(compile::dump_tree(*policies, kNone), "");
 }
 
 TEST(Compiler, LookupsAndCandidateIndex) {
@@ -121,11 +120,11 @@ TEST(Compiler, LookupsAndCandidateIndex) {
   // whose candidates are the `*`-action rules.
   const Index archive = policies->find_action("archive");
   ASSERT_NE(archive, kNone);
-  const compiled::Tenant& t = policies->layout().tenants[shop];
+  const compile::Tenant& t = policies->layout().tenants[shop];
   EXPECT_EQ(t.action_slot[archive], 0U);
-  const compiled::RuleCell& guest_cell = t.cell(0, subscription, 0);
+  const compile::RuleCell& guest_cell = t.cell(0, subscription, 0);
   EXPECT_EQ(guest_cell.forbids.count + guest_cell.permits.count, 0U);
-  const compiled::RuleCell& staff_cell = t.cell(0, subscription, 2);
+  const compile::RuleCell& staff_cell = t.cell(0, subscription, 2);
   ASSERT_EQ(staff_cell.permits.count, 1U);
   EXPECT_EQ(t.rules[t.candidates[staff_cell.permits.begin].rule].id, "shop:staff-all");
 }
@@ -166,8 +165,8 @@ TEST(Compiler, RoleLookupInlineAndHashed) {
 }
 
 TEST(Compiler, NodesStayTriviallyCopyableAndSmall) {
-  static_assert(std::is_trivially_copyable_v<compiled::Node>);
-  EXPECT_LE(sizeof(compiled::Node), 48U);
+  static_assert(std::is_trivially_copyable_v<compile::Node>);
+  EXPECT_LE(sizeof(compile::Node), 48U);
 }
 
 class TreeCommand : public ::testing::Test {

@@ -17,9 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/checker.hpp"
-#include "engine/compiled.hpp"
-#include "engine/evaluator.hpp"
+#include "engine/engine.hpp"
 #include "grammar/parser.hpp"
 #include "tests/policy_fuzz/random_policy.hpp"
 #include "tests/policy_fuzz/random_request.hpp"
@@ -56,7 +54,7 @@ Parsed parse(const fuzz::GeneratedPolicySet& set) {
   Parsed out;
   for (const auto& [path, text] : set.files) {
     const FileId id = out.sources->add(path, text);
-    ParseResult result = parse_file(*out.sources, id, false);
+    grammar::ParseResult result = grammar::parse_file(*out.sources, id, false);
     for (const Diagnostic& d : result.diagnostics) out.problems.push_back(render(d, *out.sources));
     out.files.push_back(std::move(result.file));
   }
@@ -124,14 +122,14 @@ TEST(Differential, EngineAgreesWithReference) {
     Parsed parsed = parse(set);
     ASSERT_TRUE(parsed.problems.empty())
         << "seed " << seed << ": syntax errors\n" << parsed.problems.front() << "\n" << source_of(set);
-    const CheckResult checked = check_policy_set(parsed.sources, parsed.files);
+    const checker::CheckResult checked = checker::check_policy_set(parsed.sources, parsed.files);
     for (const Diagnostic& d : checked.diagnostics) {
       ASSERT_NE(d.severity, Severity::Error)
           << "seed " << seed << ": the generated set does not check\n"
           << render(d, *parsed.sources) << "\n" << source_of(set);
     }
     ASSERT_NE(checked.policy_set, nullptr);
-    const std::shared_ptr<const CompiledPolicySet> policies = compile(checked.policy_set);
+    const std::shared_ptr<const CompiledPolicySet> policies = compile::compile(checked.policy_set);
     reference::ReferenceEvaluator reference(parsed.sources, parsed.files);
 
     fuzz::Rng rng(static_cast<std::uint64_t>(seed) * 7919 + 17);

@@ -15,7 +15,7 @@ namespace {
 // ---- from here to the end of the file: the docs/EMBEDDING.md example
 
 // The slot of an attribute in the schema: a request's attribute spans are
-// indexed by slot (engine/request.hpp). Looked up once, at start-up.
+// indexed by slot (engine/eval/request.hpp). Looked up once, at start-up.
 tenet::Index principal_slot(const tenet::CompiledPolicySet& policies, std::string_view name) {
   const tenet::model::PolicySet& model = policies.model();
   const auto symbol = model.names.find(name);

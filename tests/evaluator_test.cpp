@@ -1,7 +1,7 @@
 // The evaluator on small policy sets written inline: every operation, every
 // built-in reason, fail-closed errors, unmet texts, explain traces, runtime
 // feature switches, and zero heap allocation on a warm Decision.
-#include "engine/evaluator.hpp"
+#include "engine/engine.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,11 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/checker.hpp"
 #include "tests/support/compile_source.hpp"
 #include "tests/support/allocation_counter.hpp"
-#include "engine/compiled.hpp"
-#include "engine/engine.hpp"
 #include "grammar/parser.hpp"
 
 namespace tenet {
@@ -413,14 +410,14 @@ TEST_F(EvaluatorTest, ExplainTracesEveryCandidate) {
   ASSERT_EQ(d_.trace.size(), 3U);
   EXPECT_EQ(d_.trace[0].rule, "acme:secret-mfa");
   EXPECT_EQ(d_.trace[0].kind, "forbid");
-  EXPECT_EQ(d_.trace[0].outcome, TraceOutcome::NotMatched);
+  EXPECT_EQ(d_.trace[0].outcome, eval::TraceOutcome::NotMatched);
   EXPECT_EQ(d_.trace[0].location, "t.tenet:36:21");
   EXPECT_EQ(d_.trace[1].rule, "acme:owner-reads");
   EXPECT_EQ(d_.trace[1].kind, "permit");
-  EXPECT_EQ(d_.trace[1].outcome, TraceOutcome::Error);
+  EXPECT_EQ(d_.trace[1].outcome, eval::TraceOutcome::Error);
   EXPECT_EQ(d_.trace[1].location, "t.tenet:33:22");
   EXPECT_EQ(d_.trace[2].rule, "acme:staff-reads");
-  EXPECT_EQ(d_.trace[2].outcome, TraceOutcome::Matched);
+  EXPECT_EQ(d_.trace[2].outcome, eval::TraceOutcome::Matched);
 }
 
 // ------------------------------------------------------------- transition
@@ -515,8 +512,8 @@ TEST_F(EvaluatorTest, TransitionTrace) {
   transition(*policies_, request, d_);
   ASSERT_EQ(d_.trace.size(), 2U);
   EXPECT_EQ(d_.trace[0].kind, "transition");
-  EXPECT_EQ(d_.trace[0].outcome, TraceOutcome::Matched);
-  EXPECT_EQ(d_.trace[1].outcome, TraceOutcome::Error);  // tags absent
+  EXPECT_EQ(d_.trace[0].outcome, eval::TraceOutcome::Matched);
+  EXPECT_EQ(d_.trace[1].outcome, eval::TraceOutcome::Error);  // tags absent
   EXPECT_EQ(d_.trace[1].location, "t.tenet:20:17");
 }
 

@@ -1,4 +1,4 @@
-// The `filter` op end to end: JSON in / JSON out (engine/json_api), through
+// The `filter` op end to end: JSON in / JSON out (engine/json/line_handler), through
 // `tenet eval`, and over a real `tenet serve` with tenant-scoped tokens.
 //
 // The JSON `condition` tree is evaluated here by a small independent reader

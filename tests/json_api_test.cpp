@@ -1,4 +1,4 @@
-// engine/json_api + engine/response_writer: whole lines in, whole lines out.
+// engine/json/line_handler + engine/json/response_writer: whole lines in, whole lines out.
 // The PROTOCOL.md example exchange verbatim, every error code, batch, id
 // echo, explain, and hostile input; responses are re-read with nlohmann.
 #include <gtest/gtest.h>
@@ -7,8 +7,8 @@
 #include <string>
 
 #include "engine/engine.hpp"
-#include "engine/json_api.hpp"
-#include "engine/response_writer.hpp"
+#include "engine/json/line_handler.hpp"
+#include "engine/json/response_writer.hpp"
 
 namespace tenet {
 namespace {
@@ -242,26 +242,26 @@ TEST(JsonApi, DecisionRequestsAlwaysGetADecision) {
 
 TEST(ResponseWriter, EscapesAndRepairsStrings) {
   std::string out;
-  write_json_string(out, std::string_view("a\"b\\c\n\t\x01\x7f\xc3\xa9", 11));
+  tenet::json::write_json_string(out, std::string_view("a\"b\\c\n\t\x01\x7f\xc3\xa9", 11));
   EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\t\\u0001\x7f\xc3\xa9\"");
   out.clear();
-  write_json_string(out, "bad \xff byte \xe2\x82");
+  tenet::json::write_json_string(out, "bad \xff byte \xe2\x82");
   EXPECT_EQ(out, R"("bad \ufffd byte \ufffd\ufffd")");
   EXPECT_FALSE(json::parse(out, nullptr, false).is_discarded());
 }
 
 TEST(JsonApi, WarmHandleLineReusesItsBuffers) {
   const auto policies = example_engine().snapshot();
-  RequestParser parser;
+  tenet::json::RequestParser parser;
   Decision decision;
   std::string out;
   const std::string line =
       R"({"id":1,"op":"check","tenant":"acme","principal":{"id":"u1","role":"basic","attrs":{"kyc":"verified","tags":["a"]}},"action":"read","resource":{"type":"document","id":"d1","tenant":"acme","attrs":{"owner":"u1","locked":false}}})";
-  handle_line(*policies, line, parser, decision, out);
+  tenet::json::handle_line(*policies, line, parser, decision, out);
   const std::string first = out;
   for (int i = 0; i < 100; ++i) {
     out.clear();
-    handle_line(*policies, line, parser, decision, out);
+    tenet::json::handle_line(*policies, line, parser, decision, out);
   }
   EXPECT_EQ(out, first);
 }

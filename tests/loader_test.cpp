@@ -25,7 +25,7 @@ void write_text(const fs::path& path, const std::string& text) {
 }
 
 // The tenant names the loaded policy files declare, in load order.
-std::vector<std::string> tenants_of(const LoadedPolicySet& loaded) {
+std::vector<std::string> tenants_of(const grammar::LoadedPolicySet& loaded) {
   std::vector<std::string> names;
   for (const auto& file : loaded.policy_files)
     for (const ast::TenantDecl& tenant : file->tenants) names.push_back(tenant.name.text);
@@ -58,19 +58,19 @@ TEST(Loader, SymlinkSwappedDuringALoadStillGivesOneRelease) {
 
   // The deploy switches releases after the first file was read, and again
   // after each file of the second load.
-  LoadOptions options;
+  grammar::LoadOptions options;
   const char* next = "v2";
   options.after_each_file = [&](const std::string&) {
     swap_symlink(current, dir.path() / next);
     next = next[1] == '2' ? "v1" : "v2";
   };
-  const LoadedPolicySet first = load_policy_set(current, options);
+  const grammar::LoadedPolicySet first = grammar::load_policy_set(current, options);
   ASSERT_TRUE(first.io_errors.empty()) << first.io_errors.front();
   EXPECT_EQ(tenants_of(first), (std::vector<std::string>{"a_v1", "m_v1", "z_v1"}));
 
   // Three swaps so far: `current` is v2 now, and the next load reads v2 whole.
   ASSERT_EQ(fs::read_symlink(current), dir.path() / "v2");
-  const LoadedPolicySet second = load_policy_set(current, options);
+  const grammar::LoadedPolicySet second = grammar::load_policy_set(current, options);
   ASSERT_TRUE(second.io_errors.empty()) << second.io_errors.front();
   EXPECT_EQ(tenants_of(second), (std::vector<std::string>{"a_v2", "m_v2", "z_v2"}));
 }
@@ -87,14 +87,14 @@ TEST(Loader, HiddenEntriesAreSkippedSoAConfigMapLoadsOnce) {
   write_text(dir.path() / ".git" / "old.tenet", "tenant acme { role r; }\n");
   write_text(dir.path() / ".#policy.tenet", "tenant acme { role r; }\n");
 
-  const LoadedPolicySet loaded = load_policy_set(dir.path());
+  const grammar::LoadedPolicySet loaded = grammar::load_policy_set(dir.path());
   ASSERT_TRUE(loaded.io_errors.empty()) << loaded.io_errors.front();
   ASSERT_EQ(loaded.policy_files.size(), 1U);
   EXPECT_EQ(loaded.sources->file(loaded.policy_files[0]->file).path, "policy.tenet");
   EXPECT_EQ(tenants_of(loaded), std::vector<std::string>{"acme"});
 
   // The mount itself may be given as `..data`: the root is not skipped.
-  const LoadedPolicySet through_data = load_policy_set(dir.path() / "..data");
+  const grammar::LoadedPolicySet through_data = grammar::load_policy_set(dir.path() / "..data");
   EXPECT_EQ(tenants_of(through_data), std::vector<std::string>{"acme"});
 }
 
@@ -102,7 +102,7 @@ TEST(Loader, NonRegularFilesAreErrors) {
   const TempDir dir;
   write_text(dir.path() / "a.tenet", "tenant acme { role r; }\n");
   fs::create_directory_symlink(dir.path() / "nowhere", dir.path() / "b.tenet");  // dangling
-  const LoadedPolicySet loaded = load_policy_set(dir.path());
+  const grammar::LoadedPolicySet loaded = grammar::load_policy_set(dir.path());
   ASSERT_EQ(loaded.io_errors.size(), 1U);
   EXPECT_EQ(loaded.io_errors[0].rfind("b.tenet: cannot open file", 0), 0U) << loaded.io_errors[0];
 }

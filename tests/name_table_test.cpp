@@ -1,5 +1,5 @@
-// engine/name_table.hpp: the flat name → index table of the request hot path.
-#include "engine/name_table.hpp"
+// engine/compile/name_table.hpp: the flat name → index table of the request hot path.
+#include "engine/compile/name_table.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@ namespace tenet {
 namespace {
 
 TEST(NameTable, FindsWhatWasAddedAndNothingElse) {
-  NameTable table;
+  compile::NameTable table;
   EXPECT_EQ(table.find("cedar"), model::kNone) << "empty table";
   EXPECT_TRUE(table.emplace("cedar", 0).second);
   EXPECT_TRUE(table.emplace("harbor-bank.eu", 1).second);
@@ -25,7 +25,7 @@ TEST(NameTable, FindsWhatWasAddedAndNothingElse) {
 }
 
 TEST(NameTable, TheFirstIndexOfANameStays) {
-  NameTable table;
+  compile::NameTable table;
   EXPECT_TRUE(table.emplace("read", 7).second);
   const auto again = table.emplace("read", 9);
   EXPECT_FALSE(again.second);
@@ -36,7 +36,7 @@ TEST(NameTable, TheFirstIndexOfANameStays) {
 
 TEST(NameTable, ThousandsOfNamesSurviveGrowth) {
   std::deque<std::string> names;  // the table keeps views: the strings must not move
-  NameTable table;
+  compile::NameTable table;
   for (int i = 0; i < 5000; ++i) {
     names.push_back("tenant_" + std::to_string(i) + (i % 3 == 0 ? "_with_a_longer_suffix" : ""));
     ASSERT_TRUE(table.emplace(names.back(), static_cast<model::Index>(i)).second) << names.back();

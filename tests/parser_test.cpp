@@ -10,7 +10,6 @@
 #include "grammar/ast_dump.hpp"
 #include "grammar/lexical.hpp"
 #include "grammar/parser.hpp"
-#include "grammar/parser_internal.hpp"
 
 namespace tenet {
 namespace {
@@ -22,9 +21,9 @@ constexpr auto by_index = [](const auto& info) { return "row" + std::to_string(i
 
 struct Parsed {
   SourceSet sources;
-  ParseResult result;
+  grammar::ParseResult result;
 
-  [[nodiscard]] std::string dump() const { return tenet::dump(*result.file); }
+  [[nodiscard]] std::string dump() const { return tenet::grammar::dump(*result.file); }
   // "LINE:COL: message" per diagnostic, in report order.
   [[nodiscard]] std::vector<std::string> errors() const {
     std::vector<std::string> out;
@@ -35,16 +34,16 @@ struct Parsed {
   }
 };
 
-Parsed parse(std::string text, bool is_test_file = false, const ParseLimits& limits = {}) {
+Parsed parse(std::string text, bool is_test_file = false, const grammar::ParseLimits& limits = {}) {
   Parsed parsed;
   const FileId id = parsed.sources.add(is_test_file ? "a_test.tenet" : "a.tenet", std::move(text));
-  parsed.result = parse_file(parsed.sources, id, is_test_file, limits);
+  parsed.result = grammar::parse_file(parsed.sources, id, is_test_file, limits);
   return parsed;
 }
 
 // ---------------------------------------------------------------- the grammar itself
 
-TEST(ParserGrammar, AnalysisFindsNoIssues) { EXPECT_EQ(grammar_analysis_issues(), 0U); }
+TEST(ParserGrammar, AnalysisFindsNoIssues) { EXPECT_EQ(grammar::grammar_analysis_issues(), 0U); }
 
 // ---------------------------------------------------------------- constructs → dumps
 
@@ -194,7 +193,7 @@ TEST_P(ExpressionParsesTo, Dump) {
   ASSERT_EQ(parsed.errors(), std::vector<std::string>{});
   ASSERT_EQ(parsed.result.file->tenants.size(), 1U);
   ASSERT_EQ(parsed.result.file->tenants[0].body.rules.size(), 1U);
-  EXPECT_EQ(dump(*parsed.result.file->tenants[0].body.rules[0].when), GetParam().dump) << GetParam().source;
+  EXPECT_EQ(grammar::dump(*parsed.result.file->tenants[0].body.rules[0].when), GetParam().dump) << GetParam().source;
 }
 
 const ExprCase kExprCases[] = {
@@ -546,7 +545,7 @@ TEST(ParserRecovery, MissingClosingBraceBeforeTheNextTenant) {
 TEST(ParserRecovery, StopsAtTheErrorLimit) {
   std::string text;
   for (int i = 0; i < 100; ++i) text += "nonsense;\n";
-  ParseLimits limits;
+  grammar::ParseLimits limits;
   limits.max_syntax_errors = 5;
   const Parsed parsed = parse(text, false, limits);
   EXPECT_EQ(parsed.result.diagnostics.size(), 5U);
@@ -556,7 +555,7 @@ TEST(ParserRecovery, StopsAtTheErrorLimit) {
 // ---------------------------------------------------------------- limits
 
 TEST(ParserLimits, FileTooLarge) {
-  ParseLimits limits;
+  grammar::ParseLimits limits;
   limits.max_file_bytes = 10;
   const Parsed parsed = parse("tenant a { role r; }", false, limits);
   EXPECT_EQ(parsed.errors(), std::vector<std::string>{"1:1: file is 20 bytes, more than the limit of 10 bytes"});
@@ -627,7 +626,7 @@ TEST(ParserLimits, FlatChainsCountAsOneLevel) {
     for (int i = 1; i < 300; ++i) chain += op + "principal.x == " + std::to_string(i);
     EXPECT_TRUE(parse(rule_when(chain)).result.diagnostics.empty()) << op;
   }
-  ParseLimits limits;
+  grammar::ParseLimits limits;
   limits.max_nesting = 4;
   // (|| (&& (== x 1) (== y 2)) ...): || chain, && chain, comparison, attribute.
   EXPECT_TRUE(parse(rule_when("principal.x == 1 && principal.y == 2 || principal.x == 3 && principal.y == 4 || principal.z"), false, limits)
@@ -639,7 +638,7 @@ TEST(ParserLimits, FlatChainsCountAsOneLevel) {
 }
 
 TEST(ParserLimits, NestingAtTheLimitParses) {
-  ParseLimits limits;
+  grammar::ParseLimits limits;
   limits.max_nesting = 50;
   const std::string ok = std::string(50, '(') + "true" + std::string(50, ')');
   EXPECT_TRUE(parse(rule_when(ok), false, limits).result.diagnostics.empty());
@@ -669,7 +668,7 @@ TEST(ParserLimits, TenMegabytesOfGarbageIsFastAndBounded) {
   const Parsed parsed = parse(garbage);
   const auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_FALSE(parsed.result.diagnostics.empty());
-  EXPECT_LE(parsed.result.diagnostics.size(), ParseLimits{}.max_syntax_errors);
+  EXPECT_LE(parsed.result.diagnostics.size(), grammar::ParseLimits{}.max_syntax_errors);
   EXPECT_LT(elapsed, std::chrono::seconds(20));  // generous: Debug + sanitizers on a shared machine
 }
 

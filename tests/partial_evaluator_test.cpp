@@ -1,4 +1,4 @@
-// engine/partial_evaluator + engine/residual: the residual of check over a
+// engine/partial/partial_evaluator + engine/partial/residual: the residual of check over a
 // resource row must decide exactly what check decides on that row.
 //
 // The key property, without a database: for random policy sets
@@ -9,7 +9,7 @@
 // hand-written cases: always / never, errors failing closed (a missing
 // attribute, an optional read under `has`), role inheritance, `*` actions,
 // feature switches, and the approximations of symbolic mode.
-#include "engine/partial_evaluator.hpp"
+#include "engine/partial/partial_evaluator.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,12 +19,11 @@
 #include <string>
 #include <vector>
 
-#include "engine/checker.hpp"
-#include "engine/compiled.hpp"
-#include "engine/evaluator.hpp"
-#include "engine/json_api.hpp"
-#include "engine/request_parser.hpp"
-#include "engine/residual.hpp"
+#include "engine/engine.hpp"
+#include "engine/json/line_handler.hpp"
+#include "engine/json/request_parser.hpp"
+#include "engine/partial/residual.hpp"
+#include "engine/json/residual_writer.hpp"
 #include "grammar/parser.hpp"
 #include "tests/policy_fuzz/random_policy.hpp"
 #include "tests/policy_fuzz/random_request.hpp"
@@ -33,6 +32,10 @@
 
 namespace tenet {
 namespace {
+
+using namespace tenet::eval;
+using namespace tenet::partial;
+using namespace tenet::json;
 
 // What check and both residuals say about one check request.
 struct Outcome {
@@ -57,10 +60,10 @@ PartialRequest partial_of(const CheckRequest& check, PrincipalMode mode) {
   return partial;
 }
 
-Outcome run(const CompiledPolicySet& policies, RequestParser& parser, std::string_view line) {
+Outcome run(const CompiledPolicySet& policies, json::RequestParser& parser, std::string_view line) {
   Outcome out;
-  const ParsedRequest& parsed = parser.parse(policies, line);
-  if (!parsed.ok() || parsed.op != RequestOp::Check) return out;
+  const json::ParsedRequest& parsed = parser.parse(policies, line);
+  if (!parsed.ok() || parsed.op != json::RequestOp::Check) return out;
   out.parsed = true;
   const CheckRequest& request = parsed.check;
   Decision decision;
@@ -73,18 +76,18 @@ Outcome run(const CompiledPolicySet& policies, RequestParser& parser, std::strin
   out.problem = partial_request_problem(policies, known);
   if (!out.problem.empty()) return out;
 
-  const residual::Binding row{request.resource.id, request.resource.state_name,
+  const partial::residual::Binding row{request.resource.id, request.resource.state_name,
                               request.resource.attributes, nullptr};
   const PartialResult known_result = partially_evaluate(policies, known);
-  out.known_holds = residual::holds(known_result.allowed, row);
+  out.known_holds = partial::residual::holds(known_result.allowed, row);
   out.known_kind = known_result.kind;
-  out.known_text = residual::to_text(known_result.allowed);
+  out.known_text = json::residual_text(known_result.allowed);
 
   const PartialResult symbolic =
       partially_evaluate(policies, partial_of(request, PrincipalMode::Symbolic));
-  residual::Binding with_principal = row;
+  partial::residual::Binding with_principal = row;
   with_principal.principal = &request.principal;
-  out.symbolic_holds = residual::holds(symbolic.allowed, with_principal);
+  out.symbolic_holds = partial::residual::holds(symbolic.allowed, with_principal);
   out.symbolic_exact = symbolic.approximations.empty();
   return out;
 }
@@ -100,15 +103,15 @@ std::shared_ptr<const CompiledPolicySet> compile_generated(const fuzz::Generated
   Parsed parsed;
   for (const auto& [path, text] : set.files) {
     const FileId id = parsed.sources->add(path, text);
-    ParseResult result = parse_file(*parsed.sources, id, false);
+    grammar::ParseResult result = grammar::parse_file(*parsed.sources, id, false);
     if (!result.diagnostics.empty()) return nullptr;
     parsed.files.push_back(std::move(result.file));
   }
-  const CheckResult checked = check_policy_set(parsed.sources, parsed.files);
+  const checker::CheckResult checked = checker::check_policy_set(parsed.sources, parsed.files);
   for (const Diagnostic& d : checked.diagnostics) {
     if (d.severity == Severity::Error) return nullptr;
   }
-  return checked.policy_set ? compile(checked.policy_set) : nullptr;
+  return checked.policy_set ? compile::compile(checked.policy_set) : nullptr;
 }
 
 #ifdef TENET_SANITIZE
@@ -128,7 +131,7 @@ TEST(PartialEvaluator, ResidualDecidesExactlyLikeCheckOnRandomPolicies) {
   long isolation = 0;
   std::vector<long> kinds(3, 0);
   int failures = 0;
-  RequestParser parser;
+  json::RequestParser parser;
   for (int seed = 1; seed <= kSets && failures < 5; ++seed) {
     const fuzz::GeneratedPolicySet set =
         fuzz::generate_policy_set(static_cast<std::uint64_t>(seed));
@@ -284,14 +287,14 @@ class PartialCases : public ::testing::Test {
   PartialResult partial(std::string_view role, std::string_view attrs, std::string_view action,
                         std::string_view type, PrincipalMode mode,
                         std::string_view context = "null") {
-    const ParsedRequest& parsed =
+    const json::ParsedRequest& parsed =
         parser_.parse(*policies_, line(role, attrs, action, type, "{}", context));
     EXPECT_TRUE(parsed.ok()) << parsed.error_message;
     return partially_evaluate(*policies_, partial_of(parsed.check, mode));
   }
 
   std::shared_ptr<const CompiledPolicySet> policies_;
-  RequestParser parser_;
+  json::RequestParser parser_;
 };
 
 constexpr std::string_view kReader = R"({"level":3,"tags":[]})";
@@ -304,7 +307,7 @@ TEST_F(PartialCases, AlwaysAndNever) {
   // No rule names the action on this type: no row.
   const PartialResult approve = partial("reader", kReader, "approve", "doc", PrincipalMode::Known);
   EXPECT_EQ(approve.kind, FilterKind::Never);
-  EXPECT_TRUE(residual::is_never(approve.allowed));
+  EXPECT_TRUE(partial::residual::is_never(approve.allowed));
   // The feature is off: share is never granted; switched on, always.
   EXPECT_EQ(partial("reader", kReader, "share", "doc", PrincipalMode::Known).kind,
             FilterKind::Never);
@@ -329,7 +332,7 @@ TEST_F(PartialCases, ForbidOnEveryActionAppliesToUnnamedActions) {
 
 TEST_F(PartialCases, KnownResidualText) {
   const PartialResult write = partial("reader", kReader, "write", "doc", PrincipalMode::Known);
-  EXPECT_EQ(residual::to_text(write.allowed),
+  EXPECT_EQ(json::residual_text(write.allowed),
             "has resource.locked && !(resource.locked == true) && has resource.rank && "
             "resource.rank <= 3");
   ASSERT_EQ(write.forbids.size(), 1U);
@@ -360,8 +363,8 @@ TEST_F(PartialCases, OptionalAttributesUnderHas) {
   EXPECT_FALSE(agreed(line("reader", team, "read", "doc", R"({"owner":"x","labels":[]})")));
   // Without a team, the principal's `has` is false: the rule is gone, not in error.
   const PartialResult no_team = partial("reader", kReader, "read", "doc", PrincipalMode::Known);
-  EXPECT_EQ(residual::to_text(no_team.allowed).find("team"), std::string::npos)
-      << residual::to_text(no_team.allowed);
+  EXPECT_EQ(json::residual_text(no_team.allowed).find("team"), std::string::npos)
+      << json::residual_text(no_team.allowed);
 }
 
 TEST_F(PartialCases, OrShortCircuitsLeftToRight) {
@@ -389,7 +392,7 @@ TEST_F(PartialCases, RoleInheritanceMatchesTheCompiledCells) {
 
 TEST_F(PartialCases, SymbolicModeKeepsThePrincipalAndAssumesTheWorst) {
   const PartialResult write = partial("reader", kReader, "write", "doc", PrincipalMode::Symbolic);
-  EXPECT_EQ(residual::to_text(write.allowed),
+  EXPECT_EQ(json::residual_text(write.allowed),
             "has resource.locked && !(resource.locked == true) && has resource.rank && has "
             "principal.level && "
             "resource.rank <= principal.level");
@@ -413,11 +416,11 @@ TEST_F(PartialCases, JsonConditionTree) {
   // owner-reads || tagged; the principal's tags are folded: `labels contains "open"` is
   // then decided either way, so only its error case (no labels) is left.
   EXPECT_EQ(
-      residual::to_json(read.allowed),
+      json::residual_json(read.allowed),
       R"({"op":"or","args":[{"op":"and","args":[{"op":"has","arg":{"attr":"resource.owner","column":"owner_id"}},)"
       R"({"op":"==","left":{"attr":"resource.owner","column":"owner_id"},"right":{"value":"u1"}}]},)"
       R"({"op":"has","arg":{"attr":"resource.labels","column":"labels"}}]})");
-  EXPECT_EQ(residual::to_text(read.allowed),
+  EXPECT_EQ(json::residual_text(read.allowed),
             "(has resource.owner && resource.owner == \"u1\") || has resource.labels");
 }
 
@@ -461,10 +464,10 @@ tenant t { role r; @id("deep") permit read on doc when )" +
   EXPECT_FALSE(exact.too_large);
   EXPECT_EQ(exact.kind, FilterKind::Conditional);
   // And over JSON: a too_large error with a never filter.
-  RequestParser parser;
+  json::RequestParser parser;
   Decision decision;
   std::string out;
-  handle_line(
+  json::handle_line(
       *policies,
       R"({"op":"filter","tenant":"t","principal":{"id":"u","role":"r"},"action":"read","resource_type":"doc"})",
       parser, decision, out);
@@ -500,7 +503,7 @@ TEST(Residual, BuildersFoldConstants) {
   EXPECT_TRUE(is_never(negate(always())));
   const Expr nested = all_of({has, all_of({has, negate(has)})});
   EXPECT_EQ(nested->children.size(), 3U);  // flattened
-  EXPECT_EQ(to_text(nested), "has resource.owner && has resource.owner && !(has resource.owner)");
+  EXPECT_EQ(json::residual_text(nested), "has resource.owner && has resource.owner && !(has resource.owner)");
 }
 
 }  // namespace

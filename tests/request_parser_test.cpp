@@ -1,7 +1,7 @@
-// engine/request_parser: PROTOCOL.md lines → engine-form requests, schema
+// engine/json/request_parser: PROTOCOL.md lines → engine-form requests, schema
 // validation messages, protocol errors and hostile input. Runs against the
 // policy set of the PROTOCOL.md example (tests/testdata/protocol_example).
-#include "engine/request_parser.hpp"
+#include "engine/json/request_parser.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,6 +12,9 @@
 
 namespace tenet {
 namespace {
+
+using namespace tenet::eval;
+using namespace tenet::json;
 
 const CompiledPolicySet& example_policies() {
   static const std::shared_ptr<const CompiledPolicySet> policies = [] {
@@ -37,11 +40,11 @@ std::string check_line(std::string_view principal_attrs,
 }
 
 TEST(RequestParser, CheckRequestInEngineForm) {
-  RequestParser parser;
-  const ParsedRequest& r =
+  json::RequestParser parser;
+  const json::ParsedRequest& r =
       parser.parse(example_policies(), check_line(R"({"kyc":"verified","tags":["a","b"]})"));
   ASSERT_TRUE(r.ok()) << r.error_message;
-  EXPECT_EQ(r.op, RequestOp::Check);
+  EXPECT_EQ(r.op, json::RequestOp::Check);
   EXPECT_EQ(r.id, "7");
   EXPECT_EQ(r.check.tenant, example_policies().find_tenant("acme"));
   EXPECT_NE(r.check.principal.role, kNone);
@@ -62,13 +65,13 @@ TEST(RequestParser, CheckRequestInEngineForm) {
 }
 
 TEST(RequestParser, KeyOrderNullsDuplicatesAndUnknownNames) {
-  RequestParser parser;
-  const ParsedRequest& r = parser.parse(
+  json::RequestParser parser;
+  const json::ParsedRequest& r = parser.parse(
       example_policies(),
       R"({"principal":{"attrs":{"kyc":"none","kyc":"verified","account_age_days":null,"nickname":3},"role":"guest","id":"u"},)"
       R"("to":"basic","tenant":"acme","op":"transition","op":"check","context":null,"explain":null,"extra":[1,{"a":2}]})");
   ASSERT_TRUE(r.ok()) << r.error_message;
-  EXPECT_EQ(r.op, RequestOp::Transition);  // the first "op" wins
+  EXPECT_EQ(r.op, json::RequestOp::Transition);  // the first "op" wins
   EXPECT_EQ(r.transition.principal.attributes[principal_slot("kyc")].member,
             0U);  // the first "kyc" wins
   EXPECT_EQ(r.transition.principal.attributes[principal_slot("account_age_days")].kind,
@@ -79,23 +82,23 @@ TEST(RequestParser, KeyOrderNullsDuplicatesAndUnknownNames) {
 }
 
 TEST(RequestParser, ResourceAttributesOfAnotherTypeAreIgnored) {
-  RequestParser parser;
-  const ParsedRequest& r =
+  json::RequestParser parser;
+  const json::ParsedRequest& r =
       parser.parse(example_policies(), check_line("{}", R"({"owner":"u1","overdue_days":"x"})"));
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r.check.invalid.empty()) << r.check.invalid;
 }
 
 TEST(RequestParser, UnknownNamesBecomeNone) {
-  RequestParser parser;
-  const ParsedRequest& r = parser.parse(
+  json::RequestParser parser;
+  const json::ParsedRequest& r = parser.parse(
       example_policies(),
       R"({"op":"check","tenant":"acme","principal":{"id":"u","role":"pirate"},"action":"fly","resource":{"type":"boat","id":"b","tenant":"acme"}})");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.check.principal.role, kNone);
   EXPECT_EQ(r.check.action, kNone);
   EXPECT_EQ(r.check.resource.type, kNone);
-  const ParsedRequest& unknown =
+  const json::ParsedRequest& unknown =
       parser.parse(example_policies(),
                    R"({"op":"plans","tenant":"nowhere","principal":{"id":"u","role":"basic"}})");
   ASSERT_TRUE(unknown.ok());
@@ -122,16 +125,16 @@ TEST(RequestParser, AttributesThatDoNotFitNameTheirPath) {
       {R"({"tags":["a",2]})", "principal.attrs.tags[1]: expected string, got int"},
       {R"({"tags":"a"})", "principal.attrs.tags: expected set<string>, got string"},
   };
-  RequestParser parser;
+  json::RequestParser parser;
   for (const InvalidCase& c : cases) {
-    const ParsedRequest& r = parser.parse(example_policies(), check_line(c.principal_attrs));
+    const json::ParsedRequest& r = parser.parse(example_policies(), check_line(c.principal_attrs));
     ASSERT_TRUE(r.ok()) << c.principal_attrs;
     EXPECT_EQ(r.check.invalid, c.message) << c.principal_attrs;
   }
-  const ParsedRequest& resource =
+  const json::ParsedRequest& resource =
       parser.parse(example_policies(), check_line("{}", R"({"locked":"no"})"));
   EXPECT_EQ(resource.check.invalid, "resource.attrs.locked: expected bool, got string");
-  const ParsedRequest& context = parser.parse(
+  const json::ParsedRequest& context = parser.parse(
       example_policies(),
       R"({"op":"features","tenant":"acme","principal":{"id":"u","role":"basic"},"context":{"mfa":1}})");
   EXPECT_EQ(context.base.invalid, "context.mfa: expected bool, got int");
@@ -145,49 +148,49 @@ struct ErrorCase {
 
 TEST(RequestParser, ProtocolErrors) {
   const ErrorCase cases[] = {
-      {"not json", protocol_error::kBadJson, "not valid JSON"},
-      {"[1,2]", protocol_error::kBadJson, "must be a JSON object, got array"},
-      {R"({"op":"check")", protocol_error::kBadJson, "not valid JSON"},
-      {"{\"op\":\"check\",\"tenant\":\"\xff\"}", protocol_error::kBadJson, "invalid UTF-8"},
-      {std::string(200, '[') + std::string(200, ']'), protocol_error::kBadJson,
+      {"not json", json::protocol_error::kBadJson, "not valid JSON"},
+      {"[1,2]", json::protocol_error::kBadJson, "must be a JSON object, got array"},
+      {R"({"op":"check")", json::protocol_error::kBadJson, "not valid JSON"},
+      {"{\"op\":\"check\",\"tenant\":\"\xff\"}", json::protocol_error::kBadJson, "invalid UTF-8"},
+      {std::string(200, '[') + std::string(200, ']'), json::protocol_error::kBadJson,
        "nested deeper than 64"},
-      {R"({"op":"check","n":1.})", protocol_error::kBadJson, "a number is malformed"},
-      {R"({"tenant":"acme"})", protocol_error::kBadRequest, "missing field 'op'"},
-      {R"({"op":7})", protocol_error::kBadRequest, "field 'op': expected string, got int"},
-      {R"({"op":"fly"})", protocol_error::kUnknownOp, "unknown op 'fly'"},
-      {R"({"op":"reload"})", protocol_error::kBadRequest, "served by `tenet serve` only"},
-      {R"({"op":"plans","principal":{"id":"u","role":"r"}})", protocol_error::kBadRequest,
+      {R"({"op":"check","n":1.})", json::protocol_error::kBadJson, "a number is malformed"},
+      {R"({"tenant":"acme"})", json::protocol_error::kBadRequest, "missing field 'op'"},
+      {R"({"op":7})", json::protocol_error::kBadRequest, "field 'op': expected string, got int"},
+      {R"({"op":"fly"})", json::protocol_error::kUnknownOp, "unknown op 'fly'"},
+      {R"({"op":"reload"})", json::protocol_error::kBadRequest, "served by `tenet serve` only"},
+      {R"({"op":"plans","principal":{"id":"u","role":"r"}})", json::protocol_error::kBadRequest,
        "missing field 'tenant'"},
-      {R"({"op":"plans","tenant":"acme"})", protocol_error::kBadRequest,
+      {R"({"op":"plans","tenant":"acme"})", json::protocol_error::kBadRequest,
        "missing field 'principal'"},
-      {R"({"op":"plans","tenant":"acme","principal":{"id":"u"}})", protocol_error::kBadRequest,
+      {R"({"op":"plans","tenant":"acme","principal":{"id":"u"}})", json::protocol_error::kBadRequest,
        "missing field 'principal.role'"},
       {R"({"op":"plans","tenant":"acme","principal":{"id":1,"role":"r"}})",
-       protocol_error::kBadRequest, "field 'principal.id': expected string, got int"},
+       json::protocol_error::kBadRequest, "field 'principal.id': expected string, got int"},
       {R"({"op":"plans","tenant":"acme","principal":{"id":"u","role":"r","attrs":[]}})",
-       protocol_error::kBadRequest, "field 'principal.attrs': expected object, got array"},
+       json::protocol_error::kBadRequest, "field 'principal.attrs': expected object, got array"},
       {R"({"op":"check","tenant":"acme","principal":{"id":"u","role":"r"},"resource":{}})",
-       protocol_error::kBadRequest, "missing field 'action'"},
+       json::protocol_error::kBadRequest, "missing field 'action'"},
       {R"({"op":"check","tenant":"acme","principal":{"id":"u","role":"r"},"action":"read","resource":{"type":"document","id":"d"}})",
-       protocol_error::kBadRequest, "missing field 'resource.tenant'"},
+       json::protocol_error::kBadRequest, "missing field 'resource.tenant'"},
       {R"({"op":"transition","tenant":"acme","principal":{"id":"u","role":"r"}})",
-       protocol_error::kBadRequest, "missing field 'to'"},
+       json::protocol_error::kBadRequest, "missing field 'to'"},
       {R"({"op":"subscribe","tenant":"acme","principal":{"id":"u","role":"r"}})",
-       protocol_error::kBadRequest, "missing field 'plan'"},
+       json::protocol_error::kBadRequest, "missing field 'plan'"},
       {R"({"op":"lifecycle","tenant":"acme","principal":{"id":"u","role":"r"},"resource":{"type":"subscription","id":"s","tenant":"acme","state":"signing"}})",
-       protocol_error::kBadRequest, "missing field 'to'"},
+       json::protocol_error::kBadRequest, "missing field 'to'"},
       {R"({"op":"plans","tenant":"acme","principal":{"id":"u","role":"r"},"explain":"yes"})",
-       protocol_error::kBadRequest, "field 'explain': expected bool, got string"},
-      {R"({"op":"plans","id":{"a":1}})", protocol_error::kBadRequest,
+       json::protocol_error::kBadRequest, "field 'explain': expected bool, got string"},
+      {R"({"op":"plans","id":{"a":1}})", json::protocol_error::kBadRequest,
        "field 'id': expected a JSON scalar"},
-      {R"({"op":"batch"})", protocol_error::kBadRequest, "missing field 'requests'"},
-      {R"({"op":"batch","requests":{}})", protocol_error::kBadRequest,
+      {R"({"op":"batch"})", json::protocol_error::kBadRequest, "missing field 'requests'"},
+      {R"({"op":"batch","requests":{}})", json::protocol_error::kBadRequest,
        "field 'requests': expected array"},
-      {"", protocol_error::kBadJson, "empty request"},
+      {"", json::protocol_error::kBadJson, "empty request"},
   };
-  RequestParser parser;
+  json::RequestParser parser;
   for (const ErrorCase& c : cases) {
-    const ParsedRequest& r = parser.parse(example_policies(), c.line);
+    const json::ParsedRequest& r = parser.parse(example_policies(), c.line);
     EXPECT_EQ(r.error_code, c.code) << c.line;
     EXPECT_NE(std::string(r.error_message).find(c.message), std::string::npos)
         << c.line << " → " << r.error_message;
@@ -195,28 +198,28 @@ TEST(RequestParser, ProtocolErrors) {
 }
 
 TEST(RequestParser, BatchItemsAndLimits) {
-  RequestParser parser;
-  const ParsedRequest& batch = parser.parse(
+  json::RequestParser parser;
+  const json::ParsedRequest& batch = parser.parse(
       example_policies(),
       R"({"id":"b","op":"batch","requests":[{"id":1.50,"op":"plans","tenant":"acme","principal":{"id":"u","role":"basic"}},)"
       R"( 3 , {"op":"batch","requests":[]}, {"id":"x","op":"hello"}]})");
   ASSERT_TRUE(batch.ok()) << batch.error_message;
   EXPECT_EQ(batch.batch_size, 4U);
   EXPECT_EQ(batch.id, R"("b")");
-  const ParsedRequest& first = parser.next_batch_item();
+  const json::ParsedRequest& first = parser.next_batch_item();
   EXPECT_TRUE(first.ok());
   EXPECT_EQ(first.id, "1.50");
-  EXPECT_EQ(parser.next_batch_item().error_code, protocol_error::kBadRequest);
-  EXPECT_EQ(parser.next_batch_item().error_code, protocol_error::kBadRequest);  // nested batch
-  const ParsedRequest& hello = parser.next_batch_item();
-  EXPECT_EQ(hello.error_code, protocol_error::kBadRequest);
+  EXPECT_EQ(parser.next_batch_item().error_code, json::protocol_error::kBadRequest);
+  EXPECT_EQ(parser.next_batch_item().error_code, json::protocol_error::kBadRequest);  // nested batch
+  const json::ParsedRequest& hello = parser.next_batch_item();
+  EXPECT_EQ(hello.error_code, json::protocol_error::kBadRequest);
   EXPECT_EQ(hello.id, R"("x")");
-  EXPECT_EQ(parser.next_batch_item().error_code, protocol_error::kBadRequest);  // past the end
+  EXPECT_EQ(parser.next_batch_item().error_code, json::protocol_error::kBadRequest);  // past the end
 
   std::string big = R"({"op":"batch","requests":[)";
   for (int i = 0; i < 1025; ++i) big += i == 0 ? "1" : ",1";
   big += "]}";
-  EXPECT_EQ(parser.parse(example_policies(), big).error_code, protocol_error::kTooLarge);
+  EXPECT_EQ(parser.parse(example_policies(), big).error_code, json::protocol_error::kTooLarge);
 }
 
 // Batch item ids are echoed byte for byte whatever their form: integers are
@@ -235,12 +238,12 @@ TEST(RequestParser, BatchItemIdsEchoedExactly) {
                        : R"({ "id" :)" + ids[i] + ',' + plans + '}';
   }
   line += R"(, {"\u0069d":5,)" + plans + "}]}";  // an escaped key: re-serialised
-  RequestParser parser;
-  const ParsedRequest& batch = parser.parse(example_policies(), line);
+  json::RequestParser parser;
+  const json::ParsedRequest& batch = parser.parse(example_policies(), line);
   ASSERT_TRUE(batch.ok()) << batch.error_message;
   ASSERT_EQ(batch.batch_size, ids.size() + 1);
   for (const std::string& id : ids) {
-    const ParsedRequest& item = parser.next_batch_item();
+    const json::ParsedRequest& item = parser.next_batch_item();
     EXPECT_TRUE(item.ok()) << item.error_message;
     EXPECT_EQ(item.id, id);
   }
@@ -262,17 +265,17 @@ TEST(RequestParser, BatchItemsStayValidWhileReadingAhead) {
             R"("tenant":"acme","attrs":{"owner":"o)" + std::to_string(i) + R"(","locked":false}}})";
   }
   line += "]}";
-  RequestParser parser;
+  json::RequestParser parser;
   ASSERT_TRUE(parser.parse(example_policies(), line).ok());
-  std::vector<const ParsedRequest*> items;
+  std::vector<const json::ParsedRequest*> items;
   const Index age = principal_slot("account_age_days");
   const Index tags = principal_slot("tags");
   for (std::size_t i = 0; i < kItems; ++i) {
     items.push_back(&parser.next_batch_item());
     const std::size_t oldest =
-        i + 1 >= RequestParser::kBatchItemsAlive ? i + 1 - RequestParser::kBatchItemsAlive : 0;
+        i + 1 >= json::RequestParser::kBatchItemsAlive ? i + 1 - json::RequestParser::kBatchItemsAlive : 0;
     for (std::size_t k = oldest; k <= i; ++k) {
-      const ParsedRequest& item = *items[k];
+      const json::ParsedRequest& item = *items[k];
       ASSERT_TRUE(item.ok()) << item.error_message;
       EXPECT_EQ(item.id, '"' + std::to_string(k) + '"');
       EXPECT_EQ(item.check.principal.id, "u" + std::to_string(k));
@@ -287,15 +290,15 @@ TEST(RequestParser, TenThousandElementSet) {
   std::string tags = "[";
   for (int i = 0; i < 10'000; ++i) tags += (i == 0 ? "\"t" : ",\"t") + std::to_string(i) + '"';
   tags += ']';
-  RequestParser parser;
-  const ParsedRequest& r = parser.parse(example_policies(), check_line(R"({"tags":)" + tags + "}"));
+  json::RequestParser parser;
+  const json::ParsedRequest& r = parser.parse(example_policies(), check_line(R"({"tags":)" + tags + "}"));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.check.principal.attributes[principal_slot("tags")].strings.size(), 10'000U);
   EXPECT_EQ(r.check.principal.attributes[principal_slot("tags")].strings[9'999], "t9999");
 }
 
 TEST(RequestParser, IdRawTokenEvenWithEscapes) {
-  RequestParser parser;
+  json::RequestParser parser;
   EXPECT_EQ(parser.parse(example_policies(), R"({ "id" : "a\u00e9\"" , "op":"fly"})").id,
             R"("a\u00e9\"")");
   EXPECT_EQ(parser.parse(example_policies(), R"({"id":-1e3,"op":"fly"})").id, "-1e3");

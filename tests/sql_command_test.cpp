@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "cli/check_command.hpp"
-#include "engine/sql_ddl.hpp"
+#include "engine/sql/sql_ddl.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {

@@ -1,6 +1,6 @@
-// SQL text from residuals (engine/sql_render.hpp) and the quoting under it
-// (engine/sql_text.hpp): table tests, one row per case.
-#include "engine/sql_render.hpp"
+// SQL text from residuals (engine/sql/sql_render.hpp) and the quoting under it
+// (engine/sql/sql_text.hpp): table tests, one row per case.
+#include "engine/sql/sql_render.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,16 +8,17 @@
 #include <set>
 
 #include "engine/engine.hpp"
-#include "engine/sql_ddl.hpp"
-#include "engine/sql_text.hpp"
+#include "engine/sql/sql_ddl.hpp"
+#include "engine/sql/sql_text.hpp"
+#include "engine/model/sql_identifier.hpp"
 
 namespace {
 
 using namespace tenet;
-using residual::CompareOp;
-using residual::Literal;
-using residual::Term;
-using residual::TermKind;
+using partial::residual::CompareOp;
+using partial::residual::Literal;
+using partial::residual::Term;
+using partial::residual::TermKind;
 
 TEST(SqlText, QuotesIdentifiersAndLiterals) {
   const struct {
@@ -40,13 +41,13 @@ TEST(SqlText, QuotesIdentifiersAndLiterals) {
 }
 
 TEST(SqlText, IdentifierProblems) {
-  EXPECT_EQ(sql::identifier_problem("provider_id"), "");
-  EXPECT_EQ(sql::identifier_problem("tënant'col; --"), "");
-  EXPECT_EQ(sql::identifier_problem(""), "is empty");
-  EXPECT_EQ(sql::identifier_problem(std::string(63, 'x')), "");
-  EXPECT_EQ(sql::identifier_problem(std::string(64, 'x')),
+  EXPECT_EQ(model::identifier_problem("provider_id"), "");
+  EXPECT_EQ(model::identifier_problem("tënant'col; --"), "");
+  EXPECT_EQ(model::identifier_problem(""), "is empty");
+  EXPECT_EQ(model::identifier_problem(std::string(63, 'x')), "");
+  EXPECT_EQ(model::identifier_problem(std::string(64, 'x')),
             "is longer than PostgreSQL's 63-byte limit");
-  EXPECT_EQ(sql::identifier_problem(std::string_view("a\0b", 3)), "holds a NUL byte");
+  EXPECT_EQ(model::identifier_problem(std::string_view("a\0b", 3)), "holds a NUL byte");
 }
 
 Term column(std::string name, model::ValueKind type) {
@@ -83,61 +84,61 @@ Term list(std::vector<Literal> items) {
 TEST(SqlRender, EachNodeAsItsSqlCounterpart) {
   using K = model::ValueKind;
   const struct {
-    residual::Expr expr;
+    partial::residual::Expr expr;
     std::string_view sql;
   } cases[] = {
-      {residual::always(), "TRUE"},
-      {residual::never(), "FALSE"},
-      {residual::present(column("own\"er", K::String)), "(\"own\"\"er\" IS NOT NULL)"},
-      {residual::compare(CompareOp::Eq, column("owner_id", K::String),
+      {partial::residual::always(), "TRUE"},
+      {partial::residual::never(), "FALSE"},
+      {partial::residual::present(column("own\"er", K::String)), "(\"own\"\"er\" IS NOT NULL)"},
+      {partial::residual::compare(CompareOp::Eq, column("owner_id", K::String),
                          value(Literal::of_string("o'b"))),
        // The column's collation first (an index), then byte for byte.
        "(\"owner_id\" = 'o''b' AND \"owner_id\" COLLATE \"C\" = 'o''b')"},
-      {residual::compare(CompareOp::Ge, principal("age", K::Int), value(Literal::of_int(-7))),
+      {partial::residual::compare(CompareOp::Ge, principal("age", K::Int), value(Literal::of_int(-7))),
        "(((NULLIF(current_setting('tenet.principal.age', true), '')::jsonb)::bigint) >= (-7))"},
-      {residual::compare(CompareOp::Eq, principal("ok", K::Bool), value(Literal::of_bool(true))),
+      {partial::residual::compare(CompareOp::Eq, principal("ok", K::Bool), value(Literal::of_bool(true))),
        "(((NULLIF(current_setting('tenet.principal.ok', true), '')::jsonb)::boolean) = TRUE)"},
       // A string setting is JSON text: '""' is a present empty string, '' absent.
-      {residual::present(principal("nick", K::String)),
+      {partial::residual::present(principal("nick", K::String)),
        "(((NULLIF(current_setting('tenet.principal.nick', true), '')::jsonb) #>> '{}') IS NOT "
        "NULL)"},
       // Names PostgreSQL would fold onto others are encoded.
-      {residual::present(principal("Role", K::String)),
+      {partial::residual::present(principal("Role", K::String)),
        "(((NULLIF(current_setting('tenet.principal.x$$52ole', true), '')::jsonb) #>> '{}') IS NOT "
        "NULL)"},
-      {residual::compare(CompareOp::In, column("c", K::Enum),
+      {partial::residual::compare(CompareOp::In, column("c", K::Enum),
                          list({Literal::of_string("a"), Literal::of_string("b")})),
        "(\"c\" IN ('a', 'b') AND \"c\" COLLATE \"C\" IN ('a', 'b'))"},
-      {residual::compare(CompareOp::In, column("c", K::String), list({})), "FALSE"},
-      {residual::compare(CompareOp::Contains, principal("tags", K::SetOfString),
+      {partial::residual::compare(CompareOp::In, column("c", K::String), list({})), "FALSE"},
+      {partial::residual::compare(CompareOp::Contains, principal("tags", K::SetOfString),
                          value(Literal::of_string("desk"))),
        "('desk' = ANY(ARRAY(SELECT jsonb_array_elements_text((NULLIF(current_setting("
        "'tenet.principal.tags', true), '')::jsonb)))))"},
-      {residual::compare(CompareOp::Eq, column("tags", K::SetOfString),
+      {partial::residual::compare(CompareOp::Eq, column("tags", K::SetOfString),
                          list({Literal::of_string("x")})),
        "(\"tags\" COLLATE \"C\" @> ARRAY['x']::text[] AND \"tags\" COLLATE \"C\" <@ "
        "ARRAY['x']::text[])"},
       // PostgreSQL text never holds NUL: no stored value equals such a literal.
-      {residual::compare(CompareOp::Eq, column("c", K::String),
+      {partial::residual::compare(CompareOp::Eq, column("c", K::String),
                          value(Literal::of_string(std::string_view("a\0", 2)))),
        "FALSE"},
-      {residual::compare(CompareOp::Ne, column("c", K::String),
+      {partial::residual::compare(CompareOp::Ne, column("c", K::String),
                          value(Literal::of_string(std::string_view("a\0", 2)))),
        "TRUE"},
-      {residual::compare(
+      {partial::residual::compare(
            CompareOp::Eq, column("tags", K::SetOfString),
            list({Literal::of_string("x"), Literal::of_string(std::string_view("\0", 1))})),
        "FALSE"},
-      {residual::compare(
+      {partial::residual::compare(
            CompareOp::In, column("c", K::String),
            list({Literal::of_string("x"), Literal::of_string(std::string_view("\0", 1))})),
        "(\"c\" IN ('x') AND \"c\" COLLATE \"C\" IN ('x'))"},
-      {residual::negate(residual::compare(CompareOp::Eq, column("c", K::String),
+      {partial::residual::negate(partial::residual::compare(CompareOp::Eq, column("c", K::String),
                                           value(Literal::of_string("s")))),
        "(NOT (\"c\" = 's' AND \"c\" COLLATE \"C\" = 's'))"},
-      {residual::compare(CompareOp::Ne, column("c", K::String), value(Literal::of_string("s"))),
+      {partial::residual::compare(CompareOp::Ne, column("c", K::String), value(Literal::of_string("s"))),
        "(\"c\" COLLATE \"C\" <> 's')"},
-      {residual::compare(CompareOp::Eq, column("n", K::Int), value(Literal::of_int(3))),
+      {partial::residual::compare(CompareOp::Eq, column("n", K::Int), value(Literal::of_int(3))),
        "(\"n\" = 3)"},
   };
   for (const auto& c : cases) EXPECT_EQ(sql::render_inline(c.expr), c.sql);
@@ -145,12 +146,12 @@ TEST(SqlRender, EachNodeAsItsSqlCounterpart) {
 
 TEST(SqlRender, AndOrKeepTheirChildrenInOrder) {
   using K = model::ValueKind;
-  const residual::Expr guarded =
-      residual::all_of({residual::present(column("locked", K::Bool)),
-                        residual::negate(residual::compare(CompareOp::Eq, column("locked", K::Bool),
+  const partial::residual::Expr guarded =
+      partial::residual::all_of({partial::residual::present(column("locked", K::Bool)),
+                        partial::residual::negate(partial::residual::compare(CompareOp::Eq, column("locked", K::Bool),
                                                            value(Literal::of_bool(true))))});
-  const residual::Expr either = residual::any_of(
-      {guarded, residual::compare(CompareOp::Eq, column("x", K::Int), value(Literal::of_int(1)))});
+  const partial::residual::Expr either = partial::residual::any_of(
+      {guarded, partial::residual::compare(CompareOp::Eq, column("x", K::Int), value(Literal::of_int(1)))});
   EXPECT_EQ(sql::render_inline(either),
             "(((\"locked\" IS NOT NULL) AND (NOT (\"locked\" = TRUE))) OR (\"x\" = 1))");
 }
@@ -181,7 +182,7 @@ TEST(SqlRender, TenantPolicyPrefixesAreShortAsciiAndDistinct) {
   EXPECT_EQ(a.rfind("tenet_harbor_bank_eu_", 0), 0U);
   EXPECT_NE(a, b);  // same readable part, different hash
   const std::string long_name = sql::tenant_policy_prefix(std::string(500, 'z') + "'\n\"é");
-  EXPECT_LE(long_name.size() + std::string("delete_forbid").size(), sql::kMaxIdentifierBytes);
+  EXPECT_LE(long_name.size() + std::string("delete_forbid").size(), model::kMaxIdentifierBytes);
   for (const char c : long_name) {
     EXPECT_TRUE((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') << long_name;
   }

@@ -17,7 +17,7 @@
 #include <set>
 #include <sstream>
 
-#include "engine/sql_text.hpp"
+#include "engine/sql/sql_text.hpp"
 #include "tests/postgres/rls_world.hpp"
 
 namespace tenet::pgtest {

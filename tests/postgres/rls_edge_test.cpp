@@ -15,7 +15,7 @@
 
 #include <set>
 
-#include "engine/sql_text.hpp"
+#include "engine/sql/sql_text.hpp"
 #include "tests/postgres/rls_world.hpp"
 #include "tests/support/command_output.hpp"
 

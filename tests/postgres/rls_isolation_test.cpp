@@ -4,7 +4,7 @@
 // that tries SQL injection.
 #include <gtest/gtest.h>
 
-#include "engine/sql_text.hpp"
+#include "engine/sql/sql_text.hpp"
 #include "tests/postgres/rls_world.hpp"
 
 namespace tenet::pgtest {

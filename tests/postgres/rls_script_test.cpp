@@ -7,8 +7,8 @@
 
 #include <set>
 
-#include "engine/sql_ddl.hpp"
-#include "engine/sql_text.hpp"
+#include "engine/sql/sql_ddl.hpp"
+#include "engine/sql/sql_text.hpp"
 #include "tests/postgres/rls_world.hpp"
 
 namespace tenet::pgtest {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "engine/sql_ddl.hpp"
-#include "engine/sql_text.hpp"
+#include "engine/sql/sql_ddl.hpp"
+#include "engine/sql/sql_text.hpp"
 
 namespace tenet::pgtest {
 namespace {

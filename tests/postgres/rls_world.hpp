@@ -15,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "engine/compiled.hpp"
 #include "engine/engine.hpp"
 #include "tests/postgres/pg_session.hpp"
 
@@ -90,7 +89,7 @@ class World {
 
 // Loads and compiles a policy directory (asserting it has no errors).
 [[nodiscard]] std::shared_ptr<const CompiledPolicySet> load_policies(const std::string& directory);
-// `tenet sql`'s script for it (engine/sql_ddl.hpp).
+// `tenet sql`'s script for it (engine/sql/sql_ddl.hpp).
 [[nodiscard]] std::string ddl(const CompiledPolicySet& policies,
                               const std::optional<std::string>& tenant = std::nullopt);
 

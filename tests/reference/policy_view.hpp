@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "grammar/ast.hpp"
-#include "grammar/source.hpp"
+#include "grammar/source/source.hpp"
 
 namespace tenet::reference {
 

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "grammar/ast.hpp"
-#include "grammar/source.hpp"
+#include "grammar/source/source.hpp"
 #include "tests/reference/policy_view.hpp"
 #include "tests/reference/simple_request.hpp"
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "grammar/ast.hpp"
-#include "grammar/source.hpp"
+#include "grammar/source/source.hpp"
 #include "tests/reference/simple_request.hpp"
 
 namespace tenet::reference {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "engine/evaluator.hpp"
+#include "engine/engine.hpp"
 
 namespace tenet::reference {
 namespace {
@@ -253,7 +253,7 @@ Answer to_answer(const Decision& d) {
   for (const auto r : d.reasons) a.reasons.emplace_back(r);
   for (const auto u : d.unmet) a.unmet.emplace_back(u);
   for (const auto n : d.names) a.names.emplace_back(n);
-  for (const RuleError& e : d.errors) a.errors.emplace_back(e.rule, e.message);
+  for (const eval::RuleError& e : d.errors) a.errors.emplace_back(e.rule, e.message);
   a.error_code = d.error_code;
   a.error_message = d.error_message;
   return a;

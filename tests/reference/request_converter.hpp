@@ -1,4 +1,4 @@
-// Simple-form request → engine-form request (engine/request.hpp), and the
+// Simple-form request → engine-form request (engine/eval/request.hpp), and the
 // engine's Decision back into an Answer, so the reference evaluator and the
 // compiled engine answer the very same request.
 //
@@ -12,9 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/compiled.hpp"
-#include "engine/decision.hpp"
-#include "engine/request.hpp"
+#include "engine/engine.hpp"
 #include "tests/reference/simple_request.hpp"
 
 namespace tenet::reference {

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string_view>
 
-#include "engine/compiled.hpp"
+#include "engine/engine.hpp"
 
 namespace tenet::test_support {
 

@@ -1,6 +1,6 @@
 // The embedded half of the C ABI: tenet_engine_* over tenet::Engine.
 //
-// Calls go through engine/json_api (`handle_line`), the one JSON path every
+// Calls go through engine/json/line_handler (`handle_line`), the one JSON path every
 // front end shares. The scratch (parser, decision, output) is per thread and
 // reused, so a warm tenet_engine_call_into allocates nothing.
 #include <cstring>
@@ -10,9 +10,8 @@
 #include <utility>
 
 #include "bindings/c/src/handles.hpp"
-#include "engine/json_api.hpp"
-#include "engine/request_parser.hpp"
-#include "grammar/diagnostic.hpp"
+#include "engine/json/line_handler.hpp"
+#include "grammar/source/diagnostic.hpp"
 
 namespace {
 
@@ -36,7 +35,7 @@ std::pair<tenet_status, std::string> describe_failure(
 
 // The calling thread's scratch, reused from one call to the next.
 struct Scratch {
-  tenet::RequestParser parser;
+  tenet::json::RequestParser parser;
   tenet::Decision decision;
   std::string out;
 };
@@ -51,7 +50,7 @@ const std::string& answer(const tenet_engine& engine, std::string_view request) 
   Scratch& scratch = thread_scratch();
   scratch.out.clear();
   const std::shared_ptr<const tenet::CompiledPolicySet> policies = engine.engine->snapshot();
-  tenet::handle_line(*policies, request, scratch.parser, scratch.decision, scratch.out);
+  tenet::json::handle_line(*policies, request, scratch.parser, scratch.decision, scratch.out);
   return scratch.out;
 }
 

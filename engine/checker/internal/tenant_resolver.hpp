@@ -1,0 +1,24 @@
+// Tenant pass of the checker: the layers of one unit (a template on its own,
+// or a tenant with its templates) → one merged, resolved model::Tenant.
+//
+// Applies the override rules of LANGUAGE.md 3.3, resolves every name,
+// type-checks every expression (through ExpressionChecker), assigns ids and
+// reports duplicates and cycles.
+//
+// Internal to engine/ (included by checker.cpp); not shared between threads.
+#pragma once
+
+#include <vector>
+
+#include "engine/checker/internal/check_support.hpp"
+#include "engine/model/model.hpp"
+#include "engine/checker/internal/template_graph.hpp"
+
+namespace tenet::checker {
+
+// Appends the unit's expression nodes to `nodes`.
+[[nodiscard]] model::Tenant resolve_unit(const Unit& unit, const model::Schema& schema,
+                                         model::Interner& names, std::vector<model::Node>& nodes,
+                                         Reporter& reporter);
+
+}  // namespace tenet::checker

@@ -1,0 +1,462 @@
+// The compiler: checked model → compile::Layout (engine/compile/layout.hpp).
+//
+// Design note: compile time is where every cost that can be paid once is
+// paid. Conditions are translated node for node (a model ExprId stays a valid
+// compiled node index) into ops specialised by entity and built-in, with
+// literals as views into the model's interner. Role inheritance is folded
+// into bitsets and into check's (action, type, role) candidate table, so the
+// evaluator never walks `is_a`. Every table is built in time and memory
+// proportional to what it holds (the checker bounds that: policy_limits.hpp). Every text a response quotes is built here.
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "engine/compile/compiled.hpp"
+#include "engine/model/rule_coverage.hpp"
+
+namespace tenet::compile {
+namespace {
+
+using compile::Layout;
+using compile::Op;
+using compile::Range;
+
+std::string location_of(const model::PolicySet& set, const Span& span) {
+  return set.sources->file(span.file).path + ':' + std::to_string(span.line) + ':' +
+         std::to_string(span.column);
+}
+
+Op attribute_op(const model::Node& n) {
+  switch (n.builtin) {
+    case model::Builtin::Id:
+      return n.entity == model::Entity::Principal ? Op::PrincipalId : Op::ResourceId;
+    case model::Builtin::Tenant:
+      return n.entity == model::Entity::Principal ? Op::PrincipalTenant : Op::ResourceTenant;
+    case model::Builtin::Role:
+      return Op::PrincipalRole;
+    case model::Builtin::Type:
+      return Op::ResourceType;
+    case model::Builtin::State:
+      return Op::ResourceState;
+    case model::Builtin::None:
+      break;
+  }
+  switch (n.entity) {
+    case model::Entity::Principal:
+      return Op::PrincipalAttr;
+    case model::Entity::Resource:
+      return Op::ResourceAttr;
+    case model::Entity::Context:
+      return Op::ContextAttr;
+  }
+  return Op::False;
+}
+
+Op has_op(const model::Node& n) {
+  if (n.builtin == model::Builtin::State) return Op::HasState;
+  if (n.builtin != model::Builtin::None) return Op::HasBuiltin;
+  switch (n.entity) {
+    case model::Entity::Principal:
+      return Op::HasPrincipal;
+    case model::Entity::Resource:
+      return Op::HasResource;
+    case model::Entity::Context:
+      return Op::HasContext;
+  }
+  return Op::False;
+}
+
+// A literal node's value, built once here rather than at every evaluation.
+compile::Node translate(const model::Node& n, const model::PolicySet& set) {
+  compile::Node out;
+  out.lhs = n.lhs;
+  out.rhs = n.rhs;
+  out.ref = n.ref;
+  out.value = n.value;
+  switch (n.op) {
+    case model::Op::BoolConst:
+      out.op = n.value != 0 ? Op::True : Op::False;
+      break;
+    case model::Op::IntConst:
+      out.op = Op::Int;
+      break;
+    case model::Op::StringConst:
+      out.op = Op::String;
+      out.text = set.name(n.symbol);
+      break;
+    case model::Op::EnumConst:
+      out.op = Op::Enum;
+      out.text = set.name(n.symbol);
+      break;
+    case model::Op::RoleConst:
+      out.op = Op::Role;
+      out.text = set.name(n.symbol);
+      break;
+    case model::Op::List:
+      out.op = Op::List;
+      break;
+    case model::Op::Attribute:
+      out.op = attribute_op(n);
+      break;
+    case model::Op::Has:
+      out.op = has_op(n);
+      break;
+    case model::Op::Enabled:
+      out.op = Op::Enabled;
+      break;
+    case model::Op::Not:
+      out.op = Op::Not;
+      break;
+    case model::Op::And:
+      out.op = Op::And;
+      break;
+    case model::Op::Or:
+      out.op = Op::Or;
+      break;
+    case model::Op::Eq:
+      out.op = Op::Eq;
+      break;
+    case model::Op::Ne:
+      out.op = Op::Ne;
+      break;
+    case model::Op::Lt:
+      out.op = Op::Lt;
+      break;
+    case model::Op::Le:
+      out.op = Op::Le;
+      break;
+    case model::Op::Gt:
+      out.op = Op::Gt;
+      break;
+    case model::Op::Ge:
+      out.op = Op::Ge;
+      break;
+    case model::Op::InList:
+      out.op = Op::InList;
+      break;
+    case model::Op::InSet:
+      out.op = Op::InSet;
+      break;
+    case model::Op::Contains:
+      out.op = Op::Contains;
+      break;
+  }
+  return out;
+}
+
+// Builds one tenant's structures.
+class TenantCompiler {
+ public:
+  TenantCompiler(const model::PolicySet& set, Layout& layout, const model::Tenant& tenant)
+      : set_(set), layout_(layout), model_(tenant), expander_(tenant) {}
+
+  compile::Tenant build() {
+    out_.name = set_.name(model_.name);
+    out_.own_name = std::string(out_.name);
+    prefix_ = std::string(out_.name) + ':';
+    roles();
+    rules();
+    transitions();
+    features();
+    plans();
+    lifecycles();
+    return std::move(out_);
+  }
+
+ private:
+  void roles() {
+    out_.role_count = static_cast<Index>(model_.roles.size());
+    out_.role_words = (out_.role_count + 63) / 64;
+    for (Index r = 0; r < out_.role_count; ++r) {
+      const std::string_view name = set_.name(model_.roles[r].name);
+      out_.role_names.push_back(name);
+      out_.role_index.emplace(name, r);
+    }
+    using InlineRoleName = compile::Tenant::InlineRoleName;
+    out_.roles_inline =
+        out_.role_count <= compile::Tenant::kInlineRoles &&
+        std::all_of(out_.role_names.begin(), out_.role_names.end(), [](std::string_view name) {
+          return name.size() <= std::tuple_size_v<decltype(InlineRoleName::text)>;
+        });
+    if (out_.roles_inline) {
+      for (Index r = 0; r < out_.role_count; ++r) {
+        InlineRoleName& slot = out_.inline_roles[r];
+        std::copy(out_.role_names[r].begin(), out_.role_names[r].end(), slot.text.begin());
+        slot.length = static_cast<std::uint8_t>(out_.role_names[r].size());
+      }
+    }
+  }
+
+  compile::RoleSet role_set(const model::RoleList& list) {
+    if (list.all) return kNone;
+    const auto at = static_cast<Index>(out_.role_bits.size());
+    expander_.expand(list, scratch_);
+    out_.role_bits.insert(out_.role_bits.end(), scratch_.begin(), scratch_.end());
+    return at;
+  }
+
+  // `for basic, company` / `by basic`: the list as written.
+  std::string_view role_text(std::string_view label, const model::RoleList& list) {
+    if (list.all) return {};
+    std::string text(label);
+    for (std::size_t i = 0; i < list.roles.size(); ++i) {
+      text += i == 0 ? " " : ", ";
+      text += set_.name(model_.roles[list.roles[i]].name);
+    }
+    return layout_.keep(std::move(text));
+  }
+
+  std::string_view id(const std::string& rule_id) { return layout_.keep(prefix_ + rule_id); }
+  std::string_view location(const Span& span) { return layout_.keep(location_of(set_, span)); }
+
+  Range conjuncts(model::ExprId condition) {
+    Range range{static_cast<Index>(out_.conjuncts.size()), 0};
+    for (const model::ExprId c : model::conjuncts(set_, condition)) {
+      out_.conjuncts.push_back({c, model::source_text(set_, c)});
+      ++range.count;
+    }
+    return range;
+  }
+
+  // Only the cells rules reach are built, each rule visiting its own cells
+  // (engine/model/rule_coverage.hpp): work and memory follow the table's size,
+  // which the checker bounds (limits::kMaxRuleTableEntries), never
+  // actions × types × roles × rules.
+  void rules() {
+    const model::RuleCoverage coverage(model_, set_.schema.resources.size());
+    out_.action_slot.assign(layout_.action_names.size(), 0);
+    out_.type_count = static_cast<Index>(set_.schema.resources.size());
+    const std::vector<model::Symbol>& local = coverage.local_actions();
+    for (Index slot = 1; slot < local.size(); ++slot)
+      out_.action_slot[layout_.action_index.at(set_.name(local[slot]))] = slot;
+    out_.local_actions = static_cast<Index>(local.size());
+
+    const std::size_t rule_count = model_.rules.size();
+    for (std::size_t i = 0; i < rule_count; ++i) {
+      const model::Rule& rule = model_.rules[i];
+      compile::Rule compiled;
+      compiled.id = id(rule.id);
+      compiled.location = location(rule.span);
+      compiled.forbid = rule.effect == model::Effect::Forbid;
+      compiled.when = rule.when;
+      compiled.unless = rule.unless;
+      out_.rules.push_back(compiled);
+    }
+    // Pass 1: how many forbids and permits each reached cell holds.
+    for (std::size_t i = 0; i < rule_count; ++i) {
+      const bool forbid = out_.rules[i].forbid;
+      coverage.for_each_cell(i, [&](Index action, Index type, Index role) {
+        compile::RuleCell& cell = out_.cells.insert(action, type, role);
+        ++(forbid ? cell.forbids : cell.permits).count;
+      });
+    }
+    // Each cell's forbids, then its permits, one cell after another.
+    Index next = 0;
+    out_.cells.for_each_value([&](compile::RuleCell& cell) {
+      cell.forbids.begin = next;
+      cell.permits.begin = next + cell.forbids.count;
+      next += cell.forbids.count + cell.permits.count;
+      cell.forbids.count = 0;
+      cell.permits.count = 0;
+    });
+    // Pass 2: rules in declaration order, so every range keeps that order.
+    out_.candidates.resize(next);
+    for (std::size_t i = 0; i < rule_count; ++i) {
+      const compile::Rule& rule = out_.rules[i];
+      const compile::Candidate candidate{static_cast<Index>(i), rule.when, rule.unless};
+      coverage.for_each_cell(i, [&](Index action, Index type, Index role) {
+        compile::Range& range = rule.forbid ? out_.cells.insert(action, type, role).forbids
+                                             : out_.cells.insert(action, type, role).permits;
+        out_.candidates[range.begin + range.count++] = candidate;
+      });
+    }
+    dense_cells();
+  }
+
+  // The dense copy of the cells (compiled_layout.hpp), only when it costs at
+  // most kDenseFactor times the sparse table: memory stays linear.
+  void dense_cells() {
+    constexpr std::uint64_t kDenseFactor = 4;
+    constexpr std::uint64_t kDenseFloor = 4096;
+    const std::uint64_t dense = std::uint64_t{out_.local_actions} * out_.type_count * out_.role_count;
+    if (dense == 0 || dense > std::max<std::uint64_t>(kDenseFactor * out_.cells.size(), kDenseFloor))
+      return;
+    out_.dense_cells.assign(dense, compile::kNoRules);
+    for (const auto& slot : out_.cells.slots()) {
+      if (slot.a != kNone) out_.dense_cells[out_.dense_index(slot.a, slot.b, slot.c)] = slot.value;
+    }
+  }
+
+  // Sparse like the rule cells: only (from, to) pairs a transition names.
+  void transitions() {
+    std::vector<std::pair<std::pair<Index, Index>, Index>> order;
+    for (std::size_t i = 0; i < model_.transitions.size(); ++i) {
+      const model::Transition& t = model_.transitions[i];
+      compile::Transition compiled;
+      compiled.id = id(t.id);
+      compiled.location = location(t.span);
+      compiled.from = t.from;
+      compiled.to = t.to;
+      compiled.condition = t.condition;
+      compiled.unmet = conjuncts(t.condition);
+      out_.transitions.push_back(compiled);
+      order.push_back({{t.from, t.to}, static_cast<Index>(i)});
+    }
+    // Grouped by (from, to), declaration order within a group.
+    std::sort(order.begin(), order.end());
+    for (const auto& [key, transition] : order) {
+      compile::Range& range = out_.transition_cells.insert(key.first, key.second, 0);
+      if (range.count == 0) range.begin = static_cast<Index>(out_.transition_candidates.size());
+      ++range.count;
+      out_.transition_candidates.push_back(transition);
+    }
+  }
+
+  void features() {
+    out_.switch_base = static_cast<Index>(layout_.switch_count);
+    for (std::size_t i = 0; i < model_.features.size(); ++i) {
+      const model::Feature& f = model_.features[i];
+      compile::Feature compiled;
+      compiled.name = set_.name(f.name);
+      compiled.trace_id = layout_.keep(prefix_ + std::string(compiled.name));
+      compiled.location = location(f.span);
+      compiled.default_on = f.default_on;
+      compiled.roles = role_set(f.roles);
+      compiled.condition = f.condition;
+      out_.features.push_back(compiled);
+      out_.feature_index.emplace(compiled.name, static_cast<Index>(i));
+    }
+    layout_.switch_count += model_.features.size();
+  }
+
+  void plans() {
+    for (std::size_t i = 0; i < model_.plans.size(); ++i) {
+      const model::Plan& p = model_.plans[i];
+      compile::Plan compiled;
+      compiled.name = set_.name(p.name);
+      compiled.id = id(p.id);
+      compiled.location = location(p.span);
+      compiled.roles = role_set(p.roles);
+      compiled.for_text = role_text("for", p.roles);
+      compiled.condition = p.condition;
+      compiled.unmet = conjuncts(p.condition);
+      compiled.required = {static_cast<Index>(out_.required_features.size()),
+                           static_cast<Index>(p.required_features.size())};
+      for (const Index f : p.required_features) {
+        out_.required_features.push_back(
+            {f,
+             layout_.keep("requires feature " + std::string(set_.name(model_.features[f].name)))});
+      }
+      out_.plans.push_back(compiled);
+      out_.plan_index.emplace(compiled.name, static_cast<Index>(i));
+    }
+  }
+
+  void lifecycles() {
+    out_.lifecycle_of = model_.lifecycle_of;
+    out_.lifecycle_of.resize(set_.schema.resources.size(), kNone);
+    for (const model::Lifecycle& l : model_.lifecycles) {
+      compile::Lifecycle compiled;
+      compiled.resource_type = l.resource_type;
+      compiled.initial = l.initial;
+      std::string message = "resource.state must be one of";
+      for (std::size_t s = 0; s < l.states.size(); ++s) {
+        compiled.states.push_back(set_.name(l.states[s]));
+        message += s == 0 ? " " : ", ";
+        message += set_.name(l.states[s]);
+      }
+      compiled.bad_state_message = layout_.keep(std::move(message));
+      // Sparse like the rule cells: only (from, to) pairs an edge names.
+      std::vector<std::pair<std::pair<Index, Index>, Index>> order;
+      for (std::size_t e = 0; e < l.edges.size(); ++e) {
+        const model::Edge& edge = l.edges[e];
+        compile::Edge c;
+        c.id = id(edge.id);
+        c.location = location(edge.span);
+        c.roles = role_set(edge.roles);
+        c.by_text = role_text("by", edge.roles);
+        c.condition = edge.condition;
+        c.unmet = conjuncts(edge.condition);
+        compiled.edges.push_back(c);
+        for (const Index from : edge.from) order.push_back({{from, edge.to}, static_cast<Index>(e)});
+      }
+      // Grouped by (from, to), declaration order within a group; `a, a -> b`
+      // names the edge once.
+      std::sort(order.begin(), order.end());
+      order.erase(std::unique(order.begin(), order.end()), order.end());
+      for (const auto& [key, edge] : order) {
+        compile::Range& range = compiled.cells.insert(key.first, key.second, 0);
+        if (range.count == 0) range.begin = static_cast<Index>(compiled.edge_candidates.size());
+        ++range.count;
+        compiled.edge_candidates.push_back(edge);
+      }
+      out_.lifecycles.push_back(std::move(compiled));
+    }
+  }
+
+  const model::PolicySet& set_;
+  Layout& layout_;
+  const model::Tenant& model_;
+  model::RoleExpander expander_;
+  std::vector<std::uint64_t> scratch_;
+  compile::Tenant out_;
+  std::string prefix_;  // "TENANT:"
+};
+
+void compile_schema(const model::PolicySet& set, Layout& layout) {
+  for (const model::Attribute& a : set.schema.principal) {
+    layout.principal_missing.push_back(
+        layout.keep("principal.attrs." + std::string(set.name(a.name)) + " is missing"));
+  }
+  for (const model::Symbol name : set.schema.resource_slots) {
+    layout.resource_missing.push_back(
+        layout.keep("resource.attrs." + std::string(set.name(name)) + " is missing"));
+  }
+  for (const model::Attribute& a : set.schema.context) {
+    layout.context_missing.push_back(
+        layout.keep("context." + std::string(set.name(a.name)) + " is missing"));
+  }
+  for (std::size_t t = 0; t < set.schema.resources.size(); ++t) {
+    const std::string_view name = set.name(set.schema.resources[t].name);
+    layout.type_names.push_back(name);
+    layout.type_index.emplace(name, static_cast<Index>(t));
+    layout.no_lifecycle_message.push_back(
+        layout.keep("resource type '" + std::string(name) + "' has no lifecycle in this tenant"));
+  }
+  // Every action any rule names, in order of first mention.
+  for (const model::Tenant& tenant : set.tenants) {
+    for (const model::Rule& rule : tenant.rules) {
+      for (const model::Symbol action : rule.actions) {
+        const std::string_view name = set.name(action);
+        if (layout.action_index.emplace(name, static_cast<Index>(layout.action_names.size()))
+                .second) {
+          layout.action_names.push_back(name);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<const CompiledPolicySet> compile(std::shared_ptr<const model::PolicySet> model) {
+  const model::PolicySet& set = *model;
+  Layout layout;
+  layout.nodes.reserve(set.nodes.size());
+  for (const model::Node& node : set.nodes) layout.nodes.push_back(translate(node, set));
+  compile_schema(set, layout);
+  layout.tenants.reserve(set.tenants.size());
+  for (std::size_t t = 0; t < set.tenants.size(); ++t) {
+    layout.tenants.push_back(TenantCompiler(set, layout, set.tenants[t]).build());
+    layout.tenant_index.emplace(layout.tenants.back().name, static_cast<Index>(t));
+  }
+  layout.switches = std::make_unique<std::atomic<std::uint8_t>[]>(layout.switch_count);
+  for (std::size_t i = 0; i < layout.switch_count; ++i) {
+    layout.switches[i].store(static_cast<std::uint8_t>(FeatureSwitch::Default),
+                             std::memory_order_relaxed);
+  }
+  return std::make_shared<const CompiledPolicySet>(std::move(model), std::move(layout));
+}
+
+}  // namespace tenet::compile

@@ -1,0 +1,291 @@
+// The data layout of a compiled policy set: flat, index-linked records that
+// the evaluator walks without allocating.
+//
+// Included by engine/compile/compiled.hpp (CompiledPolicySet holds one Layout) and
+// read by engine/compile/compiler.cpp (which fills it), engine/eval/evaluator.cpp and the
+// `tenet tree` dump. Built once, then immutable; the only mutable state is
+// the feature switch array, whose elements are atomics.
+//
+// Design: every condition is a range of `Node`s in one global array (the
+// model's node vector, translated 1:1 so a model ExprId is a compiled node
+// index), with literals as views into the model's interner and attribute
+// reads resolved to slots. Every string a response needs (rule ids
+// `TENANT:ID`, unmet texts, error messages, trace locations) is built here
+// once, so a decision only copies string_views. Per tenant, check's
+// candidates come from a table keyed by (local action, resource type,
+// principal role): role inheritance is folded into the table at compile
+// time, so a request looks at exactly the rules that apply. The table is
+// sparse (engine/compile/cell_table.hpp): it holds only the cells some rule
+// reaches, so its size follows the rules, not actions × types × roles.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/compile/cell_table.hpp"
+#include "engine/model/model.hpp"
+#include "engine/compile/name_table.hpp"
+
+namespace tenet::compile {
+
+using model::Index;
+using model::kNone;
+
+enum class Op : std::uint8_t {
+  True,
+  False,
+  Int,     // value
+  String,  // text
+  Enum,    // ref = member, text
+  Role,    // ref = role, text
+  List,    // lhs = first item, rhs = item count (items are consecutive nodes)
+  // Attribute reads: ref = slot.
+  PrincipalAttr,
+  ResourceAttr,
+  ContextAttr,
+  // Built-in attributes: always present, except resource.state.
+  PrincipalId,
+  PrincipalTenant,
+  PrincipalRole,
+  ResourceType,
+  ResourceId,
+  ResourceTenant,
+  ResourceState,
+  // `has`: ref = slot; HasBuiltin is always true, HasState tests resource.state.
+  HasPrincipal,
+  HasResource,
+  HasContext,
+  HasBuiltin,
+  HasState,
+  Enabled,  // ref = feature of the tenant
+  Not,      // lhs
+  And,      // lhs, rhs
+  Or,
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  InList,    // lhs in rhs (a List node)
+  InSet,     // lhs in rhs (a set)
+  Contains,  // lhs (a set) contains rhs
+};
+
+struct Node {
+  Op op = Op::False;
+  Index lhs = kNone;
+  Index rhs = kNone;
+  Index ref = kNone;
+  std::int64_t value = 0;
+  std::string_view text;
+};
+static_assert(std::is_trivially_copyable_v<Node>);
+
+// A half-open range [begin, begin + count) of some index vector.
+struct Range {
+  Index begin = 0;
+  Index count = 0;
+};
+
+// A top-level `&&` conjunct of a transition, plan or edge condition: what
+// `unmet` quotes when it is false or in error.
+struct Conjunct {
+  Index node = kNone;
+  std::string_view text;
+};
+
+// Role sets are bitsets over the tenant's roles (inheritance folded in):
+// `roles` is an offset into Tenant::role_bits, kNone for "every role".
+using RoleSet = Index;
+
+struct Rule {
+  std::string_view id;        // TENANT:ID
+  std::string_view location;  // FILE:LINE:COL
+  bool forbid = false;
+  Index when = kNone;
+  Index unless = kNone;
+};
+
+struct Transition {
+  std::string_view id;
+  std::string_view location;
+  Index from = kNone;
+  Index to = kNone;
+  Index condition = kNone;
+  Range unmet;  // into Tenant::conjuncts
+};
+
+struct Feature {
+  std::string_view name;
+  std::string_view trace_id;  // TENANT:NAME, for explain traces of `features`
+  std::string_view location;
+  bool default_on = false;
+  RoleSet roles = kNone;
+  Index condition = kNone;
+};
+
+struct Plan {
+  std::string_view name;
+  std::string_view id;
+  std::string_view location;
+  RoleSet roles = kNone;
+  std::string_view for_text;  // `for basic, company`; empty when every role
+  Index condition = kNone;
+  Range unmet;     // into Tenant::conjuncts
+  Range required;  // into Tenant::required_features
+};
+
+struct RequiredFeature {
+  Index feature = kNone;
+  std::string_view text;  // `requires feature X`
+};
+
+struct Edge {
+  std::string_view id;
+  std::string_view location;
+  RoleSet roles = kNone;
+  std::string_view by_text;  // `by basic`; empty when every role
+  Index condition = kNone;
+  Range unmet;
+};
+
+inline constexpr Range kNoEdges{};
+
+struct Lifecycle {
+  Index resource_type = kNone;
+  std::vector<std::string_view> states;
+  Index initial = kNone;
+  std::vector<Edge> edges;             // declaration order
+  CellTable<Range> cells;              // (from, to, 0) → range of edge_candidates
+  std::vector<Index> edge_candidates;  // edge indices
+  std::string_view bad_state_message;  // "resource.state is not one of ..."
+
+  [[nodiscard]] const Range& cell(Index from, Index to) const {
+    return cells.find(from, to, 0, kNoEdges);
+  }
+};
+
+// check's candidate rules for one (local action, type, role).
+// One entry of a rule cell: the rule's conditions beside its index, so a
+// rule whose condition is false is decided without loading the Rule itself.
+struct Candidate {
+  Index rule = kNone;
+  Index when = kNone;
+  Index unless = kNone;
+};
+
+struct RuleCell {
+  Range forbids;  // into Tenant::candidates, declaration order
+  Range permits;
+};
+
+// What a cell no rule reaches holds: no candidates.
+inline constexpr RuleCell kNoRules{};
+inline constexpr Range kNoTransitions{};
+
+struct Tenant {
+  // What every check reads first, together at the front (a request to a
+  // tenant not in cache pays one miss for all of it). `own_name` is a copy
+  // of the name, inline for short names (SSO), for the cross-tenant test.
+  std::string own_name;
+  // The role names again, inline, when there are at most kInlineRoles of at
+  // most 15 bytes each (the usual case): find_role then reads only these
+  // lines, which the request parser prefetches as soon as it knows the
+  // tenant, instead of a hash table elsewhere in memory.
+  struct InlineRoleName {
+    std::array<char, 15> text{};
+    std::uint8_t length = 0;
+  };
+  static constexpr std::size_t kInlineRoles = 8;
+  std::array<InlineRoleName, kInlineRoles> inline_roles{};
+  bool roles_inline = false;
+  Index role_count = 0;
+  Index type_count = 0;
+  Index local_actions = 1;
+  // check: global action → local action (0: an action no rule of this tenant
+  // names, whose candidates are the `*`-action rules only).
+  std::vector<Index> action_slot;
+  // check's cells as a dense array [(local action * types + type) * roles +
+  // role], when that is at most a few times the size of the sparse table
+  // (the usual policy: a few actions, types and roles): one multiply-add
+  // instead of a hash probe on the hot path. Empty otherwise.
+  std::vector<RuleCell> dense_cells;
+  CellTable<RuleCell> cells;  // (local action, type, role); only cells a rule reaches
+  std::vector<Candidate> candidates;
+  std::vector<Rule> rules;  // declaration order
+
+  std::string_view name;  // into the model's interner
+  Index role_words = 0;   // 64-bit words per role set
+  std::vector<std::string_view> role_names;
+  std::vector<std::uint64_t> role_bits;
+
+  NameTable role_index;
+  NameTable plan_index;
+  NameTable feature_index;
+
+  std::vector<Transition> transitions;
+  CellTable<Range> transition_cells;  // (from, to, 0) → range of transition_candidates
+  std::vector<Index> transition_candidates;
+
+  std::vector<Feature> features;  // declaration order
+  Index switch_base = 0;          // into Layout::switches
+
+  std::vector<Plan> plans;
+  std::vector<RequiredFeature> required_features;
+
+  std::vector<Index> lifecycle_of;  // per resource type: into lifecycles, or kNone
+  std::vector<Lifecycle> lifecycles;
+
+  std::vector<Conjunct> conjuncts;
+
+  [[nodiscard]] bool has_role(RoleSet set, Index role) const {
+    if (set == kNone) return true;
+    return ((role_bits[set + role / 64] >> (role % 64)) & 1U) != 0;
+  }
+  [[nodiscard]] std::size_t dense_index(Index local_action, Index type, Index role) const {
+    return (static_cast<std::size_t>(local_action) * type_count + type) * role_count + role;
+  }
+  [[nodiscard]] const RuleCell& cell(Index local_action, Index type, Index role) const {
+    if (!dense_cells.empty()) return dense_cells[dense_index(local_action, type, role)];
+    return cells.find(local_action, type, role, kNoRules);
+  }
+  [[nodiscard]] const Range& transition_cell(Index from, Index to) const {
+    return transition_cells.find(from, to, 0, kNoTransitions);
+  }
+};
+
+struct Layout {
+  std::vector<Node> nodes;  // model node i → nodes[i]
+  std::vector<Tenant> tenants;
+  NameTable tenant_index;
+  NameTable action_index;  // every action a rule names
+  std::vector<std::string_view> action_names;
+  NameTable type_index;
+  std::vector<std::string_view> type_names;
+  // "principal.attrs.kyc is missing" per slot.
+  std::vector<std::string_view> principal_missing;
+  std::vector<std::string_view> resource_missing;
+  std::vector<std::string_view> context_missing;
+  // "resource type 'document' has no lifecycle in this tenant", per type.
+  std::vector<std::string_view> no_lifecycle_message;
+  // Runtime feature switches (FeatureSwitch values), every tenant's features
+  // back to back. Atomics: set_feature_switch writes them through a const set.
+  std::unique_ptr<std::atomic<std::uint8_t>[]> switches;
+  std::size_t switch_count = 0;
+  // Owns every string built at compile time; a deque never moves its
+  // elements, so the views above stay valid.
+  std::deque<std::string> strings;
+
+  std::string_view keep(std::string text) { return strings.emplace_back(std::move(text)); }
+};
+
+}  // namespace tenet::compile

@@ -1,0 +1,294 @@
+// The six decision operations (LANGUAGE.md 5, docs/SEMANTICS-NOTES.md).
+//
+// Design note: each operation runs isolation first (nothing of a tenant is
+// looked at before the request is known to be inside it), then request
+// validation, then walks only the candidates the compiled tables give for
+// the request's indices: check's (action, type, role) cell, the (from, to)
+// transition cell, the (state, to) edge cell. Every string pushed into the
+// Decision is a view precomputed at compile time, so a warm Decision makes
+// the whole call allocation-free.
+#include "engine/eval/evaluator.hpp"
+
+#include <algorithm>
+
+#include "engine/eval/condition_evaluator.hpp"
+
+namespace tenet::eval {
+namespace {
+
+constexpr std::string_view kForbid = "forbid";
+constexpr std::string_view kPermit = "permit";
+constexpr std::string_view kTransition = "transition";
+constexpr std::string_view kPlan = "plan";
+constexpr std::string_view kEdge = "edge";
+constexpr std::string_view kFeature = "feature";
+constexpr std::string_view kStateMissing = "resource.state is missing";
+
+void deny(Decision& out, std::string_view reason) {
+  out.allow = false;
+  out.reasons.push_back(reason);
+}
+
+void invalid(Decision& out, std::string_view message) {
+  out.allow = false;
+  out.error_code = error_code::kInvalidRequest;
+  out.error_message = message;
+}
+
+TraceOutcome outcome_of(Truth t) {
+  switch (t) {
+    case Truth::True:
+      return TraceOutcome::Matched;
+    case Truth::False:
+      return TraceOutcome::NotMatched;
+    case Truth::Error:
+      break;
+  }
+  return TraceOutcome::Error;
+}
+
+void trace(const RequestBase& request, Decision& out, std::string_view id, std::string_view kind,
+           Truth t, std::string_view location) {
+  if (request.explain) out.trace.push_back({id, kind, outcome_of(t), location});
+}
+
+void add_unmet(Decision& out, std::string_view text) {
+  if (text.empty()) return;
+  if (std::find(out.unmet.begin(), out.unmet.end(), text) == out.unmet.end()) {
+    out.unmet.push_back(text);
+  }
+}
+
+// Each top-level conjunct that is false or in error on its own.
+void add_unmet_conjuncts(const compile::Tenant& tenant, compile::Range range,
+                         ConditionEvaluator& eval, Decision& out) {
+  for (Index i = range.begin; i < range.begin + range.count; ++i) {
+    const compile::Conjunct& c = tenant.conjuncts[i];
+    if (eval.condition(c.node) != Truth::True) add_unmet(out, c.text);
+  }
+}
+
+// Isolation shared by every operation: the tenant exists and the principal's
+// role is one of its roles. Null (and `out` filled) when the request stops here.
+const compile::Tenant* isolate_principal(const compile::CompiledPolicySet& policies,
+                                          const RequestBase& request, Decision& out) {
+  const compile::Layout& layout = policies.layout();
+  if (request.tenant >= layout.tenants.size()) {
+    deny(out, reason::kUnknownTenant);
+    return nullptr;
+  }
+  const compile::Tenant& tenant = layout.tenants[request.tenant];
+  if (request.principal.role >= tenant.role_count) {
+    deny(out, reason::kUnknownRole);
+    return nullptr;
+  }
+  return &tenant;
+}
+
+// Isolation for operations on a resource (check, lifecycle), in the order
+// of LANGUAGE.md 5.1: tenant, cross-tenant, role, resource type.
+const compile::Tenant* isolate_resource(const compile::CompiledPolicySet& policies,
+                                         const RequestBase& request, const Resource& resource,
+                                         Decision& out) {
+  const compile::Layout& layout = policies.layout();
+  if (request.tenant >= layout.tenants.size()) {
+    deny(out, reason::kUnknownTenant);
+    return nullptr;
+  }
+  const compile::Tenant& tenant = layout.tenants[request.tenant];
+  if (resource.tenant != tenant.own_name) {
+    deny(out, reason::kCrossTenant);
+    return nullptr;
+  }
+  if (request.principal.role >= tenant.role_count) {
+    deny(out, reason::kUnknownRole);
+    return nullptr;
+  }
+  if (resource.type >= tenant.type_count) {
+    deny(out, reason::kUnknownResourceType);
+    return nullptr;
+  }
+  return &tenant;
+}
+
+// Is plan `p` open to the principal (LANGUAGE.md 5.4)? `for`, then the
+// required features, then `when`: the condition is only evaluated (and only
+// reported in `errors`) when the rest holds.
+Truth plan_open(const compile::Tenant& tenant, const compile::Plan& plan,
+                ConditionEvaluator& eval, Decision& out) {
+  if (!eval.role_in(plan.roles)) return Truth::False;
+  for (Index i = plan.required.begin; i < plan.required.begin + plan.required.count; ++i) {
+    if (!eval.enabled(tenant.required_features[i].feature)) return Truth::False;
+  }
+  const Truth t = eval.condition(plan.condition);
+  if (t == Truth::Error) out.errors.push_back({plan.id, eval.error()});
+  return t;
+}
+
+}  // namespace
+
+void check(const compile::CompiledPolicySet& policies, const CheckRequest& request, Decision& out) {
+  out.clear();
+  const compile::Tenant* tenant = isolate_resource(policies, request, request.resource, out);
+  if (tenant == nullptr) return;
+  if (!request.invalid.empty()) return invalid(out, request.invalid);
+
+  // An action no rule of the tenant names has local slot 0: `*` rules only.
+  const Index action =
+      request.action < tenant->action_slot.size() ? tenant->action_slot[request.action] : 0;
+  const compile::RuleCell& cell =
+      tenant->cell(action, request.resource.type, request.principal.role);
+  ConditionEvaluator eval(policies.layout(), *tenant, request, &request.resource);
+
+  // Forbids: every candidate; true or in error denies (fail closed).
+  for (Index i = cell.forbids.begin; i < cell.forbids.begin + cell.forbids.count; ++i) {
+    const compile::Candidate& candidate = tenant->candidates[i];
+    const Truth t = eval.rule(candidate.when, candidate.unless);
+    if (t == Truth::False && !request.explain) continue;
+    const compile::Rule& rule = tenant->rules[candidate.rule];
+    trace(request, out, rule.id, kForbid, t, rule.location);
+    if (t == Truth::False) continue;
+    out.reasons.push_back(rule.id);
+    if (t == Truth::Error) out.errors.push_back({rule.id, eval.error()});
+  }
+  if (!out.reasons.empty()) return;
+
+  // Permits: every candidate; those true allow, those in error do not.
+  for (Index i = cell.permits.begin; i < cell.permits.begin + cell.permits.count; ++i) {
+    const compile::Candidate& candidate = tenant->candidates[i];
+    const Truth t = eval.rule(candidate.when, candidate.unless);
+    if (t == Truth::False && !request.explain) continue;
+    const compile::Rule& rule = tenant->rules[candidate.rule];
+    trace(request, out, rule.id, kPermit, t, rule.location);
+    if (t == Truth::True) out.reasons.push_back(rule.id);
+    if (t == Truth::Error) out.errors.push_back({rule.id, eval.error()});
+  }
+  out.allow = !out.reasons.empty();
+  if (!out.allow) deny(out, reason::kNoPermit);
+}
+
+void transition(const compile::CompiledPolicySet& policies, const TransitionRequest& request,
+                Decision& out) {
+  out.clear();
+  const compile::Tenant* tenant = isolate_principal(policies, request, out);
+  if (tenant == nullptr) return;
+  if (!request.invalid.empty()) return invalid(out, request.invalid);
+  if (request.to >= tenant->role_count) return deny(out, reason::kNoTransition);
+
+  const compile::Range cell = tenant->transition_cell(request.principal.role, request.to);
+  if (cell.count == 0) return deny(out, reason::kNoTransition);
+  ConditionEvaluator eval(policies.layout(), *tenant, request, nullptr);
+  for (Index i = cell.begin; i < cell.begin + cell.count; ++i) {
+    const compile::Transition& t = tenant->transitions[tenant->transition_candidates[i]];
+    const Truth result = eval.condition(t.condition);
+    trace(request, out, t.id, kTransition, result, t.location);
+    if (result == Truth::True) out.reasons.push_back(t.id);
+    if (result == Truth::Error) out.errors.push_back({t.id, eval.error()});
+  }
+  if (!out.reasons.empty()) {
+    out.allow = true;
+    return;
+  }
+  for (Index i = cell.begin; i < cell.begin + cell.count; ++i) {
+    const compile::Transition& t = tenant->transitions[tenant->transition_candidates[i]];
+    out.reasons.push_back(t.id);
+    add_unmet_conjuncts(*tenant, t.unmet, eval, out);
+  }
+}
+
+void subscribe(const compile::CompiledPolicySet& policies, const SubscribeRequest& request, Decision& out) {
+  out.clear();
+  const compile::Tenant* tenant = isolate_principal(policies, request, out);
+  if (tenant == nullptr) return;
+  if (!request.invalid.empty()) return invalid(out, request.invalid);
+  if (request.plan >= tenant->plans.size()) return deny(out, reason::kUnknownPlan);
+
+  const compile::Plan& plan = tenant->plans[request.plan];
+  ConditionEvaluator eval(policies.layout(), *tenant, request, nullptr);
+  const Truth open = plan_open(*tenant, plan, eval, out);
+  trace(request, out, plan.id, kPlan, open, plan.location);
+  out.reasons.push_back(plan.id);
+  out.allow = open == Truth::True;
+  if (out.allow) return;
+  if (!eval.role_in(plan.roles)) add_unmet(out, plan.for_text);
+  for (Index i = plan.required.begin; i < plan.required.begin + plan.required.count; ++i) {
+    const compile::RequiredFeature& f = tenant->required_features[i];
+    if (!eval.enabled(f.feature)) add_unmet(out, f.text);
+  }
+  add_unmet_conjuncts(*tenant, plan.unmet, eval, out);
+}
+
+void plans(const compile::CompiledPolicySet& policies, const PlansRequest& request, Decision& out) {
+  out.clear();
+  const compile::Tenant* tenant = isolate_principal(policies, request, out);
+  if (tenant == nullptr) return;
+  if (!request.invalid.empty()) return invalid(out, request.invalid);
+  ConditionEvaluator eval(policies.layout(), *tenant, request, nullptr);
+  for (const compile::Plan& plan : tenant->plans) {
+    const Truth open = plan_open(*tenant, plan, eval, out);
+    trace(request, out, plan.id, kPlan, open, plan.location);
+    if (open == Truth::True) out.names.push_back(plan.name);
+  }
+  out.allow = true;
+}
+
+void features(const compile::CompiledPolicySet& policies, const FeaturesRequest& request, Decision& out) {
+  out.clear();
+  const compile::Tenant* tenant = isolate_principal(policies, request, out);
+  if (tenant == nullptr) return;
+  if (!request.invalid.empty()) return invalid(out, request.invalid);
+  ConditionEvaluator eval(policies.layout(), *tenant, request, nullptr);
+  for (Index f = 0; f < tenant->features.size(); ++f) {
+    const bool on = eval.enabled(f);
+    const compile::Feature& feature = tenant->features[f];
+    trace(request, out, feature.trace_id, kFeature, on ? Truth::True : Truth::False,
+          feature.location);
+    if (on) out.names.push_back(feature.name);
+  }
+  out.allow = true;
+}
+
+void lifecycle(const compile::CompiledPolicySet& policies, const LifecycleRequest& request, Decision& out) {
+  out.clear();
+  const compile::Tenant* tenant = isolate_resource(policies, request, request.resource, out);
+  if (tenant == nullptr) return;
+  if (!request.invalid.empty()) return invalid(out, request.invalid);
+  const Resource& resource = request.resource;
+  const Index at = tenant->lifecycle_of[resource.type];
+  if (at == kNone) return invalid(out, policies.layout().no_lifecycle_message[resource.type]);
+  const compile::Lifecycle& lc = tenant->lifecycles[at];
+  const auto states = static_cast<Index>(lc.states.size());
+  if (resource.state >= states) {
+    return invalid(out, resource.state_name.empty() ? kStateMissing : lc.bad_state_message);
+  }
+  if (request.to >= states) return deny(out, reason::kNoTransition);
+  const compile::Range cell = lc.cell(resource.state, request.to);
+  if (cell.count == 0) return deny(out, reason::kNoTransition);
+
+  ConditionEvaluator eval(policies.layout(), *tenant, request, &resource);
+  // `by`, then `when`: the condition is only evaluated for an allowed role.
+  const auto edge_holds = [&](const compile::Edge& edge) {
+    if (!eval.role_in(edge.roles)) return Truth::False;
+    const Truth t = eval.condition(edge.condition);
+    if (t == Truth::Error) out.errors.push_back({edge.id, eval.error()});
+    return t;
+  };
+  for (Index i = cell.begin; i < cell.begin + cell.count; ++i) {
+    const compile::Edge& edge = lc.edges[lc.edge_candidates[i]];
+    const Truth t = edge_holds(edge);
+    trace(request, out, edge.id, kEdge, t, edge.location);
+    if (t == Truth::True) out.reasons.push_back(edge.id);
+  }
+  if (!out.reasons.empty()) {
+    out.allow = true;
+    return;
+  }
+  for (Index i = cell.begin; i < cell.begin + cell.count; ++i) {
+    const compile::Edge& edge = lc.edges[lc.edge_candidates[i]];
+    out.reasons.push_back(edge.id);
+    if (!eval.role_in(edge.roles)) add_unmet(out, edge.by_text);
+    add_unmet_conjuncts(*tenant, edge.unmet, eval, out);
+  }
+}
+
+}  // namespace tenet::eval

@@ -1,0 +1,126 @@
+// PROTOCOL.md request lines → engine-form requests (engine/eval/request.hpp).
+//
+// `RequestParser` is the JSON front of the engine, shared by `tenet eval`,
+// `tenet test`, `Engine::handle_json` and (later) the server. It owns
+// everything a parse needs — the simdjson parser, a padded copy of the line,
+// the attribute Value arrays sized from the schema, set storage and message
+// text — and reuses it from one line to the next: once warmed up, parsing a
+// line allocates nothing. Every view in a ParsedRequest (strings, sets, the
+// raw `id` token, messages) points into that storage and stays valid until
+// the next call to `parse()`; a batch item's, for kBatchItemsAlive - 1 more
+// calls of `next_batch_item()` (the server reads a batch ahead).
+//
+// Protocol problems are answered here (bad_json, bad_request, unknown_op,
+// too_large); an attribute that does not fit the schema is *not* an error of
+// the parse: its message goes into RequestBase::invalid and the evaluator
+// answers invalid_request after the isolation checks (LANGUAGE.md 5.1).
+//
+// Choices where the protocol is silent (docs/SEMANTICS-NOTES.md, "JSON
+// requests"): duplicate keys — the first occurrence wins; `null` for an
+// attribute, `attrs`, `context`, `resource.state`, `explain` means absent;
+// unknown fields and attributes are ignored; JSON nested deeper than
+// `RequestLimits::max_depth` is bad_json.
+//
+// Thread-safety: one RequestParser per thread; not shared.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+#include "engine/compile/compiled.hpp"
+#include "engine/json/filter_request.hpp"
+#include "engine/eval/request.hpp"
+
+namespace tenet::json {
+
+using model::Index;
+using model::kNone;
+
+struct RequestLimits {
+  std::size_t max_batch = 1024;  // items of a `batch`; more → too_large
+  std::size_t max_depth = 64;    // JSON nesting; deeper → bad_json
+  std::size_t max_set_elements =
+      100'000;  // per request, over all set attributes; more → bad_request
+};
+
+enum class RequestOp : std::uint8_t {
+  Check,
+  Transition,
+  Subscribe,
+  Plans,
+  Features,
+  Lifecycle,
+  Filter,  // rows of a type the principal may ACTION (engine/json/filter_op.hpp); not a decision op
+  Batch,
+  ServerOnly,  // hello, health, stats, reload, set_feature: answered by `tenet serve`
+  None,        // the line could not be read far enough to know (error_code says why)
+};
+
+[[nodiscard]] constexpr bool is_decision_op(RequestOp op) { return op <= RequestOp::Lifecycle; }
+
+// Protocol error codes (PROTOCOL.md), spelled once.
+namespace protocol_error {
+inline constexpr std::string_view kBadJson = "bad_json";
+inline constexpr std::string_view kBadRequest = "bad_request";
+inline constexpr std::string_view kUnknownOp = "unknown_op";
+inline constexpr std::string_view kTooLarge = "too_large";
+}  // namespace protocol_error
+
+// One request (a line, or one item of a batch) after parsing.
+struct ParsedRequest {
+  RequestOp op = RequestOp::None;
+  std::string_view op_name;  // as written
+  std::string_view id;       // the raw JSON token of `id` (`1`, `"a\u00e9"`, `null`); empty: none
+  // `id` was an object or an array: refused (bad_request), `id` is "null".
+  bool id_refused = false;
+  // Non-empty: a protocol error; the request fields below are not usable.
+  std::string_view error_code;
+  std::string_view error_message;
+
+  // The one matching `op` is filled.
+  eval::CheckRequest check;
+  eval::TransitionRequest transition;
+  eval::SubscribeRequest subscribe;
+  eval::RequestBase base;  // plans, features
+  eval::LifecycleRequest lifecycle;
+  FilterRequest filter;
+  std::size_t batch_size = 0;  // Batch: items to read with next_batch_item()
+
+  [[nodiscard]] bool ok() const { return error_code.empty(); }
+};
+
+class RequestParser {
+ public:
+  explicit RequestParser(RequestLimits limits = {});
+  ~RequestParser();
+  RequestParser(const RequestParser&) = delete;
+  RequestParser& operator=(const RequestParser&) = delete;
+  RequestParser(RequestParser&&) noexcept;
+  RequestParser& operator=(RequestParser&&) noexcept;
+
+  // `explain: true` on every request (tenet eval --explain).
+  void set_force_explain(bool on) { force_explain_ = on; }
+
+  // Parses one line (without its '\n') against `policies`. For a batch, the
+  // result has op Batch and batch_size; read the items in order with
+  // next_batch_item(). The reference is valid until the next call.
+  const ParsedRequest& parse(const compile::CompiledPolicySet& policies, std::string_view line);
+
+  // The next item of the batch parse() returned (items past batch_size, or
+  // without a batch, come back as bad_request). A batch item is never itself
+  // a batch: a nested batch, or any op that is not a decision op, gets
+  // bad_request; an unrecognised op gets unknown_op. The reference stays
+  // valid for the next kBatchItemsAlive - 1 calls too (not past the next
+  // parse()), so a caller can read ahead of the item it decides — the
+  // server does, to prefetch what the next decisions will touch.
+  const ParsedRequest& next_batch_item();
+  static constexpr std::size_t kBatchItemsAlive = 8;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  bool force_explain_ = false;
+};
+
+}  // namespace tenet::json

@@ -1,0 +1,149 @@
+#include "engine/model/model.hpp"
+
+#include <algorithm>
+
+namespace tenet::model {
+
+Symbol Interner::intern(std::string_view text) {
+  if (const auto found = index_.find(text); found != index_.end()) return found->second;
+  const auto symbol = static_cast<Symbol>(strings_.size());
+  const std::string& stored = strings_.emplace_back(text);
+  index_.emplace(std::string_view(stored), symbol);
+  return symbol;
+}
+
+std::optional<Symbol> Interner::find(std::string_view text) const {
+  if (const auto found = index_.find(text); found != index_.end()) return found->second;
+  return std::nullopt;
+}
+
+namespace {
+
+template <typename T>
+Index position_of(const std::vector<T>& items, Symbol name) {
+  const auto it =
+      std::find_if(items.begin(), items.end(), [&](const T& item) { return item.name == name; });
+  return it == items.end() ? kNone : static_cast<Index>(it - items.begin());
+}
+
+const Attribute* find_attribute(const std::vector<Attribute>& attributes, Symbol name) {
+  const Index at = position_of(attributes, name);
+  return at == kNone ? nullptr : &attributes[at];
+}
+
+}  // namespace
+
+const Attribute* ResourceType::find(Symbol attribute) const {
+  return find_attribute(attributes, attribute);
+}
+const Attribute* Schema::find_principal(Symbol name) const {
+  return find_attribute(principal, name);
+}
+const Attribute* Schema::find_context(Symbol name) const { return find_attribute(context, name); }
+Index Schema::find_resource_type(Symbol name) const { return position_of(resources, name); }
+
+Index Lifecycle::find_state(Symbol name) const {
+  const auto it = std::find(states.begin(), states.end(), name);
+  return it == states.end() ? kNone : static_cast<Index>(it - states.begin());
+}
+
+Index Tenant::find_role(Symbol name) const { return position_of(roles, name); }
+Index Tenant::find_feature(Symbol name) const { return position_of(features, name); }
+Index Tenant::find_plan(Symbol name) const { return position_of(plans, name); }
+
+bool Tenant::matches(Index role, const RoleList& list) const {
+  if (list.all) return true;
+  if (role >= roles.size()) return false;
+  const std::vector<bool>& is_a = roles[role].is_a;
+  return std::any_of(list.roles.begin(), list.roles.end(),
+                     [&](Index wanted) { return wanted < is_a.size() && is_a[wanted]; });
+}
+
+const Tenant* PolicySet::find_tenant(std::string_view tenant_name) const {
+  const std::optional<Symbol> symbol = names.find(tenant_name);
+  if (!symbol) return nullptr;
+  const Index at = position_of(tenants, *symbol);
+  return at == kNone ? nullptr : &tenants[at];
+}
+
+namespace {
+
+void collect_conjuncts(const PolicySet& set, ExprId at, bool root, std::vector<ExprId>& out) {
+  const Node& node = set.nodes.at(at);
+  // Parentheses leave no node, only a span that starts before the left
+  // operand's: such an And stays whole, unless it is the root.
+  const bool parenthesised =
+      node.op == Op::And && set.nodes.at(node.lhs).span.offset != node.span.offset;
+  if (node.op != Op::And || (parenthesised && !root)) {
+    out.push_back(at);
+    return;
+  }
+  collect_conjuncts(set, node.lhs, false, out);
+  collect_conjuncts(set, node.rhs, false, out);
+}
+
+}  // namespace
+
+std::vector<ExprId> conjuncts(const PolicySet& policy_set, ExprId condition) {
+  std::vector<ExprId> out;
+  if (condition != kNone) collect_conjuncts(policy_set, condition, true, out);
+  return out;
+}
+
+std::string_view source_text(const PolicySet& policy_set, ExprId expr) {
+  return policy_set.sources->text(policy_set.nodes.at(expr).span);
+}
+
+namespace {
+
+std::string kind_name(TypeKind kind) {
+  switch (kind) {
+    case TypeKind::Error:
+      return "an invalid expression";
+    case TypeKind::Bool:
+      return "bool";
+    case TypeKind::Int:
+      return "int";
+    case TypeKind::String:
+      return "string";
+    case TypeKind::Enum:
+      return "enum";
+    case TypeKind::SetOfString:
+      return "set<string>";
+    case TypeKind::SetOfInt:
+      return "set<int>";
+    case TypeKind::List:
+      return "list";
+  }
+  return "?";
+}
+
+std::string enum_name(Index enum_index, const Schema& schema, const Interner& names) {
+  if (enum_index >= schema.enums.size()) return "enum";
+  std::string out;
+  for (const Symbol member : schema.enums[enum_index].members) {
+    if (!out.empty()) out += " | ";
+    out += '"';
+    out += names.name(member);
+    out += '"';
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string type_name(const StaticType& type, const Schema& schema, const Interner& names) {
+  switch (type.kind) {
+    case TypeKind::Enum:
+      return enum_name(type.enum_index, schema, names);
+    case TypeKind::List:
+      if (type.element == TypeKind::Error) return "an empty list";
+      if (type.element == TypeKind::Enum)
+        return "a list of " + enum_name(type.enum_index, schema, names);
+      return "a list of " + kind_name(type.element);
+    default:
+      return kind_name(type.kind);
+  }
+}
+
+}  // namespace tenet::model

@@ -1,0 +1,98 @@
+#include "engine/model/rule_coverage.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <unordered_map>
+
+namespace tenet::model {
+
+using model::Index;
+using model::kNone;
+
+RoleExpander::RoleExpander(const model::Tenant& tenant)
+    : roles_(tenant.roles.size()), words_((tenant.roles.size() + 63) / 64) {
+  // Only roles some list names need their descendants; building them all
+  // costs roles² / 64 words, bounded by limits::kMaxRolesPerTenant.
+  descendants_.assign(roles_ * words_, 0);
+  for (std::size_t role = 0; role < roles_; ++role) {
+    const std::vector<bool>& is_a = tenant.roles[role].is_a;
+    for (std::size_t ancestor = 0; ancestor < is_a.size() && ancestor < roles_; ++ancestor) {
+      if (is_a[ancestor])
+        descendants_[ancestor * words_ + role / 64] |= std::uint64_t{1} << (role % 64);
+    }
+  }
+}
+
+void RoleExpander::expand(const model::RoleList& list, std::vector<std::uint64_t>& out) const {
+  out.assign(words_, 0);
+  if (list.all) {
+    for (std::size_t role = 0; role < roles_; ++role)
+      out[role / 64] |= std::uint64_t{1} << (role % 64);
+    return;
+  }
+  for (const Index listed : list.roles) {
+    if (listed >= roles_) continue;
+    const std::uint64_t* from = &descendants_[listed * words_];
+    for (std::size_t word = 0; word < words_; ++word) out[word] |= from[word];
+  }
+}
+
+namespace {
+
+std::uint64_t saturating_product(std::uint64_t a, std::uint64_t b) {
+  if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a)
+    return std::numeric_limits<std::uint64_t>::max();
+  return a * b;
+}
+
+}  // namespace
+
+RuleCoverage::RuleCoverage(const model::Tenant& tenant, std::size_t type_count)
+    : tenant_(tenant), type_count_(type_count), expander_(tenant), actions_{kNone} {
+  std::unordered_map<model::Symbol, Index> slot_of;
+  for (const model::Rule& rule : tenant.rules) {
+    for (const model::Symbol action : rule.actions) {
+      if (slot_of.emplace(action, static_cast<Index>(actions_.size())).second)
+        actions_.push_back(action);
+    }
+  }
+  const auto slots = static_cast<Index>(actions_.size());
+  // Marks of "already listed for this rule", so `read, read` counts once.
+  std::vector<std::size_t> action_seen(slots, 0);
+  std::vector<std::size_t> type_seen(type_count, 0);
+  rules_.reserve(tenant.rules.size());
+  for (std::size_t i = 0; i < tenant.rules.size(); ++i) {
+    const model::Rule& rule = tenant.rules[i];
+    const std::size_t mark = i + 1;
+    Reach reach;
+    reach.all_actions = rule.all_actions;
+    reach.all_types = rule.all_types;
+    if (!rule.all_actions) {
+      for (const model::Symbol action : rule.actions) {
+        const Index slot = slot_of.at(action);
+        if (action_seen[slot] == mark) continue;
+        action_seen[slot] = mark;
+        reach.actions.push_back(slot);
+      }
+    }
+    if (!rule.all_types) {
+      for (const Index type : rule.types) {
+        if (type >= type_count || type_seen[type] == mark) continue;
+        type_seen[type] = mark;
+        reach.types.push_back(type);
+      }
+    }
+    expander_.expand(rule.roles, scratch_);
+    std::uint64_t roles = 0;
+    for (const std::uint64_t word : scratch_) roles += static_cast<std::uint64_t>(__builtin_popcountll(word));
+    const std::uint64_t actions = reach.all_actions ? slots : reach.actions.size();
+    const std::uint64_t types = reach.all_types ? type_count : reach.types.size();
+    const std::uint64_t cells = saturating_product(saturating_product(actions, types), roles);
+    entries_ = entries_ > std::numeric_limits<std::uint64_t>::max() - cells
+                   ? std::numeric_limits<std::uint64_t>::max()
+                   : entries_ + cells;
+    rules_.push_back(std::move(reach));
+  }
+}
+
+}  // namespace tenet::model

@@ -1,0 +1,34 @@
+#include "grammar/source/source.hpp"
+
+#include <algorithm>
+
+namespace tenet {
+
+FileId SourceSet::add(std::string path, std::string text) {
+  std::vector<std::uint32_t> starts{0};
+  for (std::uint32_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n') starts.push_back(i + 1);
+  }
+  files_.push_back(SourceFile{std::move(path), std::move(text)});
+  line_starts_.push_back(std::move(starts));
+  return static_cast<FileId>(files_.size() - 1);
+}
+
+std::string_view SourceSet::text(const Span& span) const {
+  const std::string_view all = files_.at(span.file).text;
+  const std::size_t begin = std::min<std::size_t>(span.offset, all.size());
+  return all.substr(begin, span.length);
+}
+
+std::string_view SourceSet::line_text(FileId file, std::uint32_t line) const {
+  const std::string_view all = files_.at(file).text;
+  const auto& starts = line_starts_.at(file);
+  if (line == 0 || line > starts.size()) return {};
+  const std::size_t begin = starts[line - 1];
+  std::size_t end = all.find('\n', begin);
+  if (end == std::string_view::npos) end = all.size();
+  if (end > begin && all[end - 1] == '\r') --end;
+  return all.substr(begin, end - begin);
+}
+
+}  // namespace tenet
