@@ -26,10 +26,10 @@ struct Name {
 
 // ---------------------------------------------------------------- schema
 
-enum class TypeKind : std::uint8_t { Bool, Int, String, Enum, SetOfString, SetOfInt };
+enum class WrittenType : std::uint8_t { Bool, Int, String, Enum, SetOfString, SetOfInt };
 
 struct Type {
-  TypeKind kind = TypeKind::Bool;
+  WrittenType kind = WrittenType::Bool;
   std::vector<Name> members;  // Enum only: the allowed strings, in source order
   Span span;
 };

@@ -146,12 +146,12 @@ class Dumper {
 
   static std::string type(const ast::Type& t) {
     switch (t.kind) {
-      case ast::TypeKind::Bool: return "bool";
-      case ast::TypeKind::Int: return "int";
-      case ast::TypeKind::String: return "string";
-      case ast::TypeKind::SetOfString: return "set<string>";
-      case ast::TypeKind::SetOfInt: return "set<int>";
-      case ast::TypeKind::Enum: {
+      case ast::WrittenType::Bool: return "bool";
+      case ast::WrittenType::Int: return "int";
+      case ast::WrittenType::String: return "string";
+      case ast::WrittenType::SetOfString: return "set<string>";
+      case ast::WrittenType::SetOfInt: return "set<int>";
+      case ast::WrittenType::Enum: {
         std::string s = "(enum";
         for (const ast::Name& m : t.members) s += ' ' + quoted(m.text);
         return s + ')';

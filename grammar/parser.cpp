@@ -1114,7 +1114,7 @@ struct action<g::attribute_optional> {
     b.attribute_decl.optional = true;
   }
 };
-template <ast::TypeKind Kind>
+template <ast::WrittenType Kind>
 struct set_type_kind {
   template <typename In>
   static void apply(const In& /*in*/, Builder& b) {
@@ -1122,20 +1122,20 @@ struct set_type_kind {
   }
 };
 template <>
-struct action<g::type_bool> : set_type_kind<ast::TypeKind::Bool> {};
+struct action<g::type_bool> : set_type_kind<ast::WrittenType::Bool> {};
 template <>
-struct action<g::type_int> : set_type_kind<ast::TypeKind::Int> {};
+struct action<g::type_int> : set_type_kind<ast::WrittenType::Int> {};
 template <>
-struct action<g::type_string> : set_type_kind<ast::TypeKind::String> {};
+struct action<g::type_string> : set_type_kind<ast::WrittenType::String> {};
 template <>
-struct action<g::set_of_string> : set_type_kind<ast::TypeKind::SetOfString> {};
+struct action<g::set_of_string> : set_type_kind<ast::WrittenType::SetOfString> {};
 template <>
-struct action<g::set_of_int> : set_type_kind<ast::TypeKind::SetOfInt> {};
+struct action<g::set_of_int> : set_type_kind<ast::WrittenType::SetOfInt> {};
 template <>
 struct action<g::enum_member> {
   template <typename In>
   static void apply(const In& in, Builder& b) {
-    b.type.kind = ast::TypeKind::Enum;
+    b.type.kind = ast::WrittenType::Enum;
     b.type.members.push_back(b.name(in));
   }
 };

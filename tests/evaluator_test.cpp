@@ -129,7 +129,7 @@ class EvaluatorTest : public ::testing::Test {
     context_[a->slot] = v;
   }
   Value resolve(const model::Attribute& a, Value v) const {
-    if (a.type.kind != model::ValueKind::Enum || v.kind != ValueKind::String) return v;
+    if (a.type.kind != model::AttributeKind::Enum || v.kind != ValueKind::String) return v;
     const auto& members = model().schema.enums[a.type.enum_index].members;
     v.kind = ValueKind::Enum;
     for (Index m = 0; m < members.size(); ++m) {

@@ -50,7 +50,7 @@ TEST(SqlText, IdentifierProblems) {
   EXPECT_EQ(model::identifier_problem(std::string_view("a\0b", 3)), "holds a NUL byte");
 }
 
-Term column(std::string name, model::ValueKind type) {
+Term column(std::string name, model::AttributeKind type) {
   Term t;
   t.kind = TermKind::ResourceAttribute;
   t.column = std::move(name);
@@ -59,7 +59,7 @@ Term column(std::string name, model::ValueKind type) {
   return t;
 }
 
-Term principal(std::string name, model::ValueKind type) {
+Term principal(std::string name, model::AttributeKind type) {
   Term t;
   t.kind = TermKind::PrincipalAttribute;
   t.name = std::move(name);
@@ -82,7 +82,7 @@ Term list(std::vector<Literal> items) {
 }
 
 TEST(SqlRender, EachNodeAsItsSqlCounterpart) {
-  using K = model::ValueKind;
+  using K = model::AttributeKind;
   const struct {
     partial::residual::Expr expr;
     std::string_view sql;
@@ -145,7 +145,7 @@ TEST(SqlRender, EachNodeAsItsSqlCounterpart) {
 }
 
 TEST(SqlRender, AndOrKeepTheirChildrenInOrder) {
-  using K = model::ValueKind;
+  using K = model::AttributeKind;
   const partial::residual::Expr guarded =
       partial::residual::all_of({partial::residual::present(column("locked", K::Bool)),
                         partial::residual::negate(partial::residual::compare(CompareOp::Eq, column("locked", K::Bool),

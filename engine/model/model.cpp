@@ -96,23 +96,23 @@ std::string_view source_text(const PolicySet& policy_set, ExprId expr) {
 
 namespace {
 
-std::string kind_name(TypeKind kind) {
+std::string kind_name(ExprType kind) {
   switch (kind) {
-    case TypeKind::Error:
+    case ExprType::Error:
       return "an invalid expression";
-    case TypeKind::Bool:
+    case ExprType::Bool:
       return "bool";
-    case TypeKind::Int:
+    case ExprType::Int:
       return "int";
-    case TypeKind::String:
+    case ExprType::String:
       return "string";
-    case TypeKind::Enum:
+    case ExprType::Enum:
       return "enum";
-    case TypeKind::SetOfString:
+    case ExprType::SetOfString:
       return "set<string>";
-    case TypeKind::SetOfInt:
+    case ExprType::SetOfInt:
       return "set<int>";
-    case TypeKind::List:
+    case ExprType::List:
       return "list";
   }
   return "?";
@@ -134,11 +134,11 @@ std::string enum_name(Index enum_index, const Schema& schema, const Interner& na
 
 std::string type_name(const StaticType& type, const Schema& schema, const Interner& names) {
   switch (type.kind) {
-    case TypeKind::Enum:
+    case ExprType::Enum:
       return enum_name(type.enum_index, schema, names);
-    case TypeKind::List:
-      if (type.element == TypeKind::Error) return "an empty list";
-      if (type.element == TypeKind::Enum)
+    case ExprType::List:
+      if (type.element == ExprType::Error) return "an empty list";
+      if (type.element == ExprType::Enum)
         return "a list of " + enum_name(type.enum_index, schema, names);
       return "a list of " + kind_name(type.element);
     default:

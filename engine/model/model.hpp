@@ -50,10 +50,10 @@ class Interner {
 
 // ---------------------------------------------------------------- schema
 
-enum class ValueKind : std::uint8_t { Bool, Int, String, Enum, SetOfString, SetOfInt };
+enum class AttributeKind : std::uint8_t { Bool, Int, String, Enum, SetOfString, SetOfInt };
 
 struct AttributeType {
-  ValueKind kind = ValueKind::Bool;
+  AttributeKind kind = AttributeKind::Bool;
   Index enum_index = kNone;  // Enum: into Schema::enums
 };
 
@@ -131,11 +131,11 @@ enum class Entity : std::uint8_t { Principal, Resource, Context };
 enum class Builtin : std::uint8_t { None, Id, Tenant, Role, Type, State };
 
 // The static type of an expression node.
-enum class TypeKind : std::uint8_t { Error, Bool, Int, String, Enum, SetOfString, SetOfInt, List };
+enum class ExprType : std::uint8_t { Error, Bool, Int, String, Enum, SetOfString, SetOfInt, List };
 
 struct StaticType {
-  TypeKind kind = TypeKind::Error;
-  TypeKind element = TypeKind::Error;  // List: the items' kind (Error for `[]`)
+  ExprType kind = ExprType::Error;
+  ExprType element = ExprType::Error;  // List: the items' kind (Error for `[]`)
   Index enum_index = kNone;            // Enum, or a List of Enum
 
   friend bool operator==(const StaticType&, const StaticType&) = default;

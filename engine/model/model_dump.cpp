@@ -187,29 +187,29 @@ class Dumper {
 
   void attribute(const Attribute& a, bool mapped) {
     out_ += "    " + name(a.name) + (a.optional ? "?" : "") + ": ";
-    out_ += type_name(StaticType{to_kind(a.type.kind), TypeKind::Error, a.type.enum_index},
+    out_ += type_name(StaticType{to_kind(a.type.kind), ExprType::Error, a.type.enum_index},
                       set_.schema, set_.names);
     out_ += " @" + std::to_string(a.slot);
     if (mapped) out_ += " column " + name(a.column);
     out_ += '\n';
   }
 
-  static TypeKind to_kind(ValueKind kind) {
+  static ExprType to_kind(AttributeKind kind) {
     switch (kind) {
-      case ValueKind::Bool:
-        return TypeKind::Bool;
-      case ValueKind::Int:
-        return TypeKind::Int;
-      case ValueKind::String:
-        return TypeKind::String;
-      case ValueKind::Enum:
-        return TypeKind::Enum;
-      case ValueKind::SetOfString:
-        return TypeKind::SetOfString;
-      case ValueKind::SetOfInt:
-        return TypeKind::SetOfInt;
+      case AttributeKind::Bool:
+        return ExprType::Bool;
+      case AttributeKind::Int:
+        return ExprType::Int;
+      case AttributeKind::String:
+        return ExprType::String;
+      case AttributeKind::Enum:
+        return ExprType::Enum;
+      case AttributeKind::SetOfString:
+        return ExprType::SetOfString;
+      case AttributeKind::SetOfInt:
+        return ExprType::SetOfInt;
     }
-    return TypeKind::Error;
+    return ExprType::Error;
   }
 
   void roles(std::string_view label, const RoleList& list) {

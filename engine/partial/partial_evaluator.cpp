@@ -374,7 +374,7 @@ class PartialEvaluator {
   static Term builtin(TermKind kind) {
     Term t;
     t.kind = kind;
-    t.type = model::ValueKind::String;
+    t.type = model::AttributeKind::String;
     return t;
   }
 

@@ -79,7 +79,7 @@ struct Term {
   // PrincipalAttribute: position in model::Schema::principal.
   Index attribute = kNone;
   Index slot = kNone;  // the request slot (engine/eval/request.hpp eval::Attributes)
-  model::ValueKind type = model::ValueKind::Bool;  // declared type (attributes)
+  model::AttributeKind type = model::AttributeKind::Bool;  // declared type (attributes)
   std::string name;                                // `owner` (attributes), for JSON and messages
   std::string column;        // ResourceAttribute: the `@column` (default: name)
   Index enum_index = kNone;  // Enum-typed attributes: into Schema::enums

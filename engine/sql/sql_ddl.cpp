@@ -73,21 +73,21 @@ std::string enum_members(const model::PolicySet& model, const model::Attribute& 
 std::pair<std::string, std::string> json_has_type(const model::PolicySet& model,
                                                   const model::Attribute& attribute) {
   switch (attribute.type.kind) {
-    case model::ValueKind::Bool:
+    case model::AttributeKind::Bool:
       return {"json_typeof(v) = 'boolean'", "bool"};
-    case model::ValueKind::Int:
+    case model::AttributeKind::Int:
       return {json_is_int("v"), "int"};
-    case model::ValueKind::String:
+    case model::AttributeKind::String:
       return {"json_typeof(v) = 'string'", "string"};
-    case model::ValueKind::Enum:
+    case model::AttributeKind::Enum:
       return {"(json_typeof(v) = 'string' AND (v #>> '{}') IN (" +
                   enum_members(model, attribute, true) + "))",
               "one of " + enum_members(model, attribute, false)};
-    case model::ValueKind::SetOfString:
-    case model::ValueKind::SetOfInt:
+    case model::AttributeKind::SetOfString:
+    case model::AttributeKind::SetOfInt:
       break;
   }
-  const bool ints = attribute.type.kind == model::ValueKind::SetOfInt;
+  const bool ints = attribute.type.kind == model::AttributeKind::SetOfInt;
   return {
       "CASE WHEN json_typeof(v) = 'array' THEN NOT EXISTS (SELECT FROM json_array_elements(v) "
       "e WHERE NOT " +
@@ -159,23 +159,23 @@ std::string session_valid(const model::PolicySet& model) {
     const std::string json = text + "::jsonb";
     std::string valid;
     switch (attribute.type.kind) {
-      case model::ValueKind::Bool:
+      case model::AttributeKind::Bool:
         valid = "jsonb_typeof(" + json + ") = 'boolean'";
         break;
-      case model::ValueKind::Int:
+      case model::AttributeKind::Int:
         valid = "jsonb_typeof(" + json + ") = 'number' AND " + text + " ~ '^-?[0-9]+$'";
         break;
-      case model::ValueKind::String:
+      case model::AttributeKind::String:
         valid = "jsonb_typeof(" + json + ") = 'string'";
         break;
-      case model::ValueKind::Enum:
+      case model::AttributeKind::Enum:
         valid = "jsonb_typeof(" + json + ") = 'string' AND (" + json + " #>> '{}') IN (" +
                 enum_members(model, attribute, true) + ")";
         break;
-      case model::ValueKind::SetOfString:
-      case model::ValueKind::SetOfInt: {
+      case model::AttributeKind::SetOfString:
+      case model::AttributeKind::SetOfInt: {
         const std::string element =
-            attribute.type.kind == model::ValueKind::SetOfInt ? "number" : "string";
+            attribute.type.kind == model::AttributeKind::SetOfInt ? "number" : "string";
         valid = "jsonb_typeof(" + json + ") = 'array' AND NOT jsonb_path_exists(" + json +
                 ", '$[*] ? (@.type() != \"" + element + "\")')";
         break;

@@ -14,8 +14,8 @@ using partial::residual::Literal;
 using partial::residual::Term;
 using partial::residual::TermKind;
 
-bool is_set(model::ValueKind kind) {
-  return kind == model::ValueKind::SetOfString || kind == model::ValueKind::SetOfInt;
+bool is_set(model::AttributeKind kind) {
+  return kind == model::AttributeKind::SetOfString || kind == model::AttributeKind::SetOfInt;
 }
 
 // PostgreSQL stores no text holding a NUL byte, so no value equals such a
@@ -27,18 +27,18 @@ bool unstorable(const Literal& literal) {
 // A principal attribute's setting: its JSON text (docs/DATABASE.md section 3),
 // read as its schema type. Text that is not JSON (a setting not written by
 // tenet_set_principal) makes the statement fail: it denies, never misreads.
-std::string principal_setting(std::string_view name, model::ValueKind type) {
+std::string principal_setting(std::string_view name, model::AttributeKind type) {
   const std::string json = "(" + read_setting(principal_setting_name(name)) + "::jsonb)";
   switch (type) {
-    case model::ValueKind::Int:
+    case model::AttributeKind::Int:
       return "(" + json + "::bigint)";
-    case model::ValueKind::Bool:
+    case model::AttributeKind::Bool:
       return "(" + json + "::boolean)";
-    case model::ValueKind::SetOfString:
-    case model::ValueKind::SetOfInt:
+    case model::AttributeKind::SetOfString:
+    case model::AttributeKind::SetOfInt:
       return json;
-    case model::ValueKind::String:
-    case model::ValueKind::Enum:
+    case model::AttributeKind::String:
+    case model::AttributeKind::Enum:
       break;
   }
   return "(" + json + " #>> '{}')";
@@ -50,8 +50,8 @@ std::string principal_setting(std::string_view name, model::ValueKind type) {
 bool text_column(const Term& term) {
   switch (term.kind) {
     case TermKind::ResourceAttribute:
-      return term.type == model::ValueKind::String || term.type == model::ValueKind::Enum ||
-             term.type == model::ValueKind::SetOfString;
+      return term.type == model::AttributeKind::String || term.type == model::AttributeKind::Enum ||
+             term.type == model::AttributeKind::SetOfString;
     case TermKind::ResourceId:
     case TermKind::ResourceState:
       return true;
@@ -143,9 +143,9 @@ class Renderer {
 
   // The element type of a set-valued side, for array literals and casts.
   static bool int_elements(const Term& term, const Term& other) {
-    if (term.kind != TermKind::Literal) return term.type == model::ValueKind::SetOfInt;
+    if (term.kind != TermKind::Literal) return term.type == model::AttributeKind::SetOfInt;
     if (other.kind != TermKind::Literal && is_set(other.type)) {
-      return other.type == model::ValueKind::SetOfInt;
+      return other.type == model::AttributeKind::SetOfInt;
     }
     if (other.kind == TermKind::Literal && other.literal.kind == Literal::Kind::Int) return true;
     return std::any_of(term.literal.items.begin(), term.literal.items.end(),
@@ -256,7 +256,7 @@ std::string enum_checks(Renderer& renderer, const model::PolicySet& policies,
                         const model::ResourceType& type) {
   std::string out;
   for (const model::Attribute& attribute : type.attributes) {
-    if (attribute.type.kind != model::ValueKind::Enum) continue;
+    if (attribute.type.kind != model::AttributeKind::Enum) continue;
     const std::string column = quote_ident(policies.name(attribute.column));
     std::string members;
     for (const model::Symbol member : policies.schema.enums.at(attribute.type.enum_index).members) {

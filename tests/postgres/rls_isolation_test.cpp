@@ -82,7 +82,7 @@ TEST_F(Isolation, NoSessionReachesAnotherTenantsRows) {
         RowData row = world_->random_row(table, "x" + std::to_string(++fresh));
         if (row.tenant == tenant) row.tenant = tenant == "acme" ? "cedar" : "acme";
         for (const TableColumn& column : table.columns) {
-          if (column.attribute->type.kind == model::ValueKind::String)
+          if (column.attribute->type.kind == model::AttributeKind::String)
             row.attrs[std::string(policies_->model().name(column.attribute->name))] = p.id;
         }
         app_->exec("SAVEPOINT one");

@@ -19,18 +19,18 @@ const std::vector<std::string> kIds{"u1", "u2", "o'brien\"; DROP TABLE documents
 const std::vector<std::string> kTags{"desk", "beta", "business", "restricted", "it's"};
 const std::vector<std::int64_t> kInts{-1, 0, 7, 14, 15, 29, 30, 31, 60, 90, 400};
 
-std::string sql_type(model::ValueKind kind) {
+std::string sql_type(model::AttributeKind kind) {
   switch (kind) {
-    case model::ValueKind::Bool:
+    case model::AttributeKind::Bool:
       return "boolean";
-    case model::ValueKind::Int:
+    case model::AttributeKind::Int:
       return "bigint";
-    case model::ValueKind::String:
-    case model::ValueKind::Enum:
+    case model::AttributeKind::String:
+    case model::AttributeKind::Enum:
       return "text";
-    case model::ValueKind::SetOfString:
+    case model::AttributeKind::SetOfString:
       return "text[]";
-    case model::ValueKind::SetOfInt:
+    case model::AttributeKind::SetOfInt:
       return "bigint[]";
   }
   return "text";
@@ -150,13 +150,13 @@ nlohmann::json World::random_value(const model::Attribute& attribute, bool princ
   const model::PolicySet& model = policies_->model();
   std::uniform_int_distribution<int> percent(0, 99);
   switch (attribute.type.kind) {
-    case model::ValueKind::Bool:
+    case model::AttributeKind::Bool:
       return percent(random_) < 50;
-    case model::ValueKind::Int:
+    case model::AttributeKind::Int:
       return kInts[std::uniform_int_distribution<std::size_t>(0, kInts.size() - 1)(random_)];
-    case model::ValueKind::String:
+    case model::AttributeKind::String:
       return pick(principal ? kIds : kStrings);
-    case model::ValueKind::Enum: {
+    case model::AttributeKind::Enum: {
       if (percent(random_) < 3) return "bogus";  // not a member: check calls it invalid
       std::vector<std::string> members;
       for (const model::Symbol m : model.schema.enums.at(attribute.type.enum_index).members) {
@@ -164,14 +164,14 @@ nlohmann::json World::random_value(const model::Attribute& attribute, bool princ
       }
       return pick(members);
     }
-    case model::ValueKind::SetOfString: {
+    case model::AttributeKind::SetOfString: {
       nlohmann::json items = nlohmann::json::array();
       for (const std::string& tag : kTags) {
         if (percent(random_) < 30) items.push_back(tag);
       }
       return items;
     }
-    case model::ValueKind::SetOfInt: {
+    case model::AttributeKind::SetOfInt: {
       nlohmann::json items = nlohmann::json::array();
       for (const std::int64_t i : kInts) {
         if (percent(random_) < 20) items.push_back(i);

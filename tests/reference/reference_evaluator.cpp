@@ -9,13 +9,13 @@ namespace {
 
 std::string type_text(const ast::Type& type) {
   switch (type.kind) {
-    case ast::TypeKind::Bool:
+    case ast::WrittenType::Bool:
       return "bool";
-    case ast::TypeKind::Int:
+    case ast::WrittenType::Int:
       return "int";
-    case ast::TypeKind::String:
+    case ast::WrittenType::String:
       return "string";
-    case ast::TypeKind::Enum: {
+    case ast::WrittenType::Enum: {
       std::string out;
       for (const ast::Name& m : type.members) {
         if (!out.empty()) out += " | ";
@@ -23,9 +23,9 @@ std::string type_text(const ast::Type& type) {
       }
       return out;
     }
-    case ast::TypeKind::SetOfString:
+    case ast::WrittenType::SetOfString:
       return "set<string>";
-    case ast::TypeKind::SetOfInt:
+    case ast::WrittenType::SetOfInt:
       return "set<int>";
   }
   return "?";
@@ -47,20 +47,20 @@ bool fits(const ast::Type& type, const SimpleValue& v) {
     return (ss != nullptr && ss->empty()) || (is != nullptr && is->empty());
   };
   switch (type.kind) {
-    case ast::TypeKind::Bool:
+    case ast::WrittenType::Bool:
       return std::holds_alternative<bool>(v);
-    case ast::TypeKind::Int:
+    case ast::WrittenType::Int:
       return std::holds_alternative<std::int64_t>(v);
-    case ast::TypeKind::String:
+    case ast::WrittenType::String:
       return std::holds_alternative<std::string>(v);
-    case ast::TypeKind::Enum: {
+    case ast::WrittenType::Enum: {
       const auto* s = std::get_if<std::string>(&v);
       return s != nullptr && std::any_of(type.members.begin(), type.members.end(),
                                          [&](const ast::Name& m) { return m.text == *s; });
     }
-    case ast::TypeKind::SetOfString:
+    case ast::WrittenType::SetOfString:
       return std::holds_alternative<StringSet>(v) || empty_set();
-    case ast::TypeKind::SetOfInt:
+    case ast::WrittenType::SetOfInt:
       return std::holds_alternative<IntSet>(v) || empty_set();
   }
   return false;
@@ -80,7 +80,7 @@ std::optional<std::string> filter(SimpleAttributes& attrs,
     }
     if (!invalid && !fits(decl->second->type, it->second)) {
       const auto* s = std::get_if<std::string>(&it->second);
-      const std::string got = decl->second->type.kind == ast::TypeKind::Enum && s != nullptr
+      const std::string got = decl->second->type.kind == ast::WrittenType::Enum && s != nullptr
                                   ? "\"" + *s + "\""
                                   : value_text(it->second);
       invalid = std::string(prefix) + it->first + ": expected " + type_text(decl->second->type) +

@@ -9,13 +9,13 @@ namespace {
 
 std::string type_text(const model::AttributeType& type, const model::PolicySet& model) {
   switch (type.kind) {
-    case model::ValueKind::Bool:
+    case model::AttributeKind::Bool:
       return "bool";
-    case model::ValueKind::Int:
+    case model::AttributeKind::Int:
       return "int";
-    case model::ValueKind::String:
+    case model::AttributeKind::String:
       return "string";
-    case model::ValueKind::Enum: {
+    case model::AttributeKind::Enum: {
       std::string out;
       for (const model::Symbol m : model.schema.enums.at(type.enum_index).members) {
         if (!out.empty()) out += " | ";
@@ -23,9 +23,9 @@ std::string type_text(const model::AttributeType& type, const model::PolicySet& 
       }
       return out;
     }
-    case model::ValueKind::SetOfString:
+    case model::AttributeKind::SetOfString:
       return "set<string>";
-    case model::ValueKind::SetOfInt:
+    case model::AttributeKind::SetOfInt:
       return "set<int>";
   }
   return "?";
@@ -159,7 +159,7 @@ Attributes EngineRequest::place(const SimpleAttributes& attrs,
     const auto* ints = std::get_if<IntSet>(&v);
     const bool empty_set = (strings != nullptr && strings->empty()) || (ints != nullptr && ints->empty());
     switch (attribute.type.kind) {
-      case model::ValueKind::Bool:
+      case model::AttributeKind::Bool:
         if (const auto* b = std::get_if<bool>(&v)) {
           value.kind = ValueKind::Bool;
           value.boolean = *b;
@@ -167,7 +167,7 @@ Attributes EngineRequest::place(const SimpleAttributes& attrs,
           fail(kind_text(v));
         }
         break;
-      case model::ValueKind::Int:
+      case model::AttributeKind::Int:
         if (const auto* i = std::get_if<std::int64_t>(&v)) {
           value.kind = ValueKind::Int;
           value.integer = *i;
@@ -175,7 +175,7 @@ Attributes EngineRequest::place(const SimpleAttributes& attrs,
           fail(kind_text(v));
         }
         break;
-      case model::ValueKind::String:
+      case model::AttributeKind::String:
         if (const auto* s = std::get_if<std::string>(&v)) {
           value.kind = ValueKind::String;
           value.string = *s;
@@ -183,7 +183,7 @@ Attributes EngineRequest::place(const SimpleAttributes& attrs,
           fail(kind_text(v));
         }
         break;
-      case model::ValueKind::Enum: {
+      case model::AttributeKind::Enum: {
         const auto* s = std::get_if<std::string>(&v);
         if (s == nullptr) {
           fail(kind_text(v));
@@ -201,7 +201,7 @@ Attributes EngineRequest::place(const SimpleAttributes& attrs,
         value.member = static_cast<Index>(member - members.begin());
         break;
       }
-      case model::ValueKind::SetOfString:
+      case model::AttributeKind::SetOfString:
         if (strings != nullptr || empty_set) {
           auto& views = string_sets_.emplace_back();
           if (strings != nullptr) views.assign(strings->begin(), strings->end());
@@ -211,7 +211,7 @@ Attributes EngineRequest::place(const SimpleAttributes& attrs,
           fail(kind_text(v));
         }
         break;
-      case model::ValueKind::SetOfInt:
+      case model::AttributeKind::SetOfInt:
         if (ints != nullptr || empty_set) {
           value.kind = ValueKind::SetOfInt;
           if (ints != nullptr) value.integers = *ints;

@@ -14,10 +14,10 @@ using model::kNone;
 using model::Node;
 using model::Op;
 using model::StaticType;
-using model::TypeKind;
+using model::ExprType;
 
-const StaticType kError = of_kind(TypeKind::Error);
-const StaticType kBool = of_kind(TypeKind::Bool);
+const StaticType kError = of_kind(ExprType::Error);
+const StaticType kBool = of_kind(ExprType::Bool);
 
 std::string_view entity_name(ast::Entity entity) {
   switch (entity) {
@@ -151,7 +151,7 @@ std::string ExpressionChecker::path(const Node& attribute) const {
 
 void ExpressionChecker::require_bool(Index node, std::string_view what) {
   const StaticType& type = nodes_[node].type;
-  if (type.kind == TypeKind::Bool || type.kind == TypeKind::Error) return;
+  if (type.kind == ExprType::Bool || type.kind == ExprType::Error) return;
   reporter_.report(DiagCode::NotBoolean, nodes_[node].span, {what, type_name(type)});
 }
 
@@ -167,13 +167,13 @@ Index ExpressionChecker::check(const ast::Expr& expr, const Facts& known) {
   if (const auto* literal = std::get_if<ast::IntLiteral>(&expr.node)) {
     node.op = Op::IntConst;
     node.value = literal->value;
-    node.type = of_kind(TypeKind::Int);
+    node.type = of_kind(ExprType::Int);
     return emit(node);
   }
   if (const auto* literal = std::get_if<ast::StringLiteral>(&expr.node)) {
     node.op = Op::StringConst;
     node.symbol = names_.intern(literal->value);
-    node.type = of_kind(TypeKind::String);
+    node.type = of_kind(ExprType::String);
     return emit(node);
   }
   if (const auto* list = std::get_if<ast::ListLiteral>(&expr.node)) return check_list(expr, *list);
@@ -221,7 +221,7 @@ Index ExpressionChecker::check_list(const ast::Expr& expr, const ast::ListLitera
   Node node;
   node.op = Op::List;
   node.span = expr.span;
-  node.type = of_kind(TypeKind::List);
+  node.type = of_kind(ExprType::List);
   node.lhs = static_cast<Index>(nodes_.size());
   node.rhs = 0;
   const ast::Expr* first = nullptr;
@@ -233,13 +233,13 @@ Index ExpressionChecker::check_list(const ast::Expr& expr, const ast::ListLitera
       first = item.get();
       node.type.element = type.kind;
       node.type.enum_index = type.enum_index;
-    } else if (type.kind != node.type.element && node.type.element != TypeKind::Error) {
+    } else if (type.kind != node.type.element && node.type.element != ExprType::Error) {
       reporter_.report(
           DiagCode::MixedList, item->span,
-          {type_name(StaticType{node.type.element, TypeKind::Error, node.type.enum_index}),
+          {type_name(StaticType{node.type.element, ExprType::Error, node.type.enum_index}),
            type_name(type)});
-      node.type.element = TypeKind::Error;
-      node.type.kind = TypeKind::Error;
+      node.type.element = ExprType::Error;
+      node.type.kind = ExprType::Error;
     }
   }
   if (list.items.empty()) node.lhs = kNone;
@@ -279,7 +279,7 @@ Index ExpressionChecker::check_attribute(const ast::Expr& expr, ast::Entity enti
         return finish(kError);
       }
     }
-    return finish(of_kind(TypeKind::String));
+    return finish(of_kind(ExprType::String));
   }
 
   const auto candidates_of = [&](const std::vector<model::Attribute>& attributes) {
@@ -395,7 +395,7 @@ Index ExpressionChecker::check_binary(const ast::Expr& expr, const ast::Binary& 
   // < <= > >=
   for (const Index side : {node.lhs, node.rhs}) {
     const StaticType type = nodes_[side].type;
-    if (type.kind != TypeKind::Int && type.kind != TypeKind::Error) {
+    if (type.kind != ExprType::Int && type.kind != ExprType::Error) {
       reporter_.report(DiagCode::OrderingNeedsInt, nodes_[side].span, {op, type_name(type)});
       break;  // one error per comparison: `country >= "DE"` is one mistake, not two
     }
@@ -414,13 +414,13 @@ Index ExpressionChecker::check_membership(const ast::Expr& expr, const ast::Bina
   const StaticType right = nodes_[node.rhs].type;
   const std::string_view op = op_text(binary.op);
   const auto is_set = [](const StaticType& t) {
-    return t.kind == TypeKind::SetOfString || t.kind == TypeKind::SetOfInt;
+    return t.kind == ExprType::SetOfString || t.kind == ExprType::SetOfInt;
   };
 
   if (binary.op == ast::BinaryOp::Contains) {
     node.op = Op::Contains;
     if (!is_set(left)) {
-      if (left.kind != TypeKind::Error) {
+      if (left.kind != ExprType::Error) {
         reporter_.report(DiagCode::NotASet, nodes_[node.lhs].span, {op, type_name(left)});
       }
     } else if (!element_fits(right, set_element(left.kind), kNone)) {
@@ -433,8 +433,8 @@ Index ExpressionChecker::check_membership(const ast::Expr& expr, const ast::Bina
     node.op = Op::InList;
     resolve_literals(node.lhs, node.rhs);
     const StaticType list = nodes_[node.rhs].type;
-    const bool scalar = left.kind != TypeKind::List && !is_set(left);
-    if (list.kind != TypeKind::Error &&
+    const bool scalar = left.kind != ExprType::List && !is_set(left);
+    if (list.kind != ExprType::Error &&
         (!scalar || !element_fits(left, list.element, list.enum_index))) {
       reporter_.report(DiagCode::TypeMismatch, binary.op_span, {type_name(left), type_name(list)});
     }
@@ -442,10 +442,10 @@ Index ExpressionChecker::check_membership(const ast::Expr& expr, const ast::Bina
   }
   node.op = Op::InSet;
   if (!is_set(right)) {
-    if (right.kind != TypeKind::Error) {
+    if (right.kind != ExprType::Error) {
       reporter_.report(DiagCode::NotASet, nodes_[node.rhs].span, {op, type_name(right)});
     }
-  } else if (!element_fits(left, set_element(right.kind), kNone) || left.kind == TypeKind::List ||
+  } else if (!element_fits(left, set_element(right.kind), kNone) || left.kind == ExprType::List ||
              is_set(left)) {
     reporter_.report(DiagCode::TypeMismatch, binary.op_span, {type_name(left), type_name(right)});
   }
@@ -462,12 +462,12 @@ void ExpressionChecker::resolve_literals(Index attribute, Index literal) {
   if (nodes_[literal].op == Op::List) {
     const Node list = nodes_[literal];
     for (Index i = 0; i < list.rhs; ++i) resolve_literal(target, nodes_[list.lhs + i]);
-    if (list.rhs > 0 && nodes_[literal].type.kind == TypeKind::List) {
+    if (list.rhs > 0 && nodes_[literal].type.kind == ExprType::List) {
       // The list takes the resolved item type (enum), unless an item failed.
       const bool failed =
           std::any_of(nodes_.begin() + list.lhs, nodes_.begin() + list.lhs + list.rhs,
-                      [](const Node& item) { return item.type.kind == TypeKind::Error; });
-      nodes_[literal].type.element = failed ? TypeKind::Error : nodes_[list.lhs].type.kind;
+                      [](const Node& item) { return item.type.kind == ExprType::Error; });
+      nodes_[literal].type.element = failed ? ExprType::Error : nodes_[list.lhs].type.kind;
       nodes_[literal].type.enum_index = nodes_[list.lhs].type.enum_index;
     }
     return;
@@ -478,7 +478,7 @@ void ExpressionChecker::resolve_literals(Index attribute, Index literal) {
 void ExpressionChecker::resolve_literal(const Node& attribute, Node& literal) {
   if (literal.op != Op::StringConst) return;
   const std::string text(names_.name(literal.symbol));
-  if (attribute.type.kind == TypeKind::Enum) {
+  if (attribute.type.kind == ExprType::Enum) {
     const model::EnumType& type = schema_.enums[attribute.type.enum_index];
     const auto member = std::find(type.members.begin(), type.members.end(), literal.symbol);
     if (member == type.members.end()) {

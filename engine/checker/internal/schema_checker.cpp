@@ -82,17 +82,17 @@ class SchemaBuilder {
 
   model::AttributeType resolve_type(const ast::Type& type) {
     switch (type.kind) {
-      case ast::TypeKind::Bool:
-        return {model::ValueKind::Bool};
-      case ast::TypeKind::Int:
-        return {model::ValueKind::Int};
-      case ast::TypeKind::String:
-        return {model::ValueKind::String};
-      case ast::TypeKind::SetOfString:
-        return {model::ValueKind::SetOfString};
-      case ast::TypeKind::SetOfInt:
-        return {model::ValueKind::SetOfInt};
-      case ast::TypeKind::Enum:
+      case ast::WrittenType::Bool:
+        return {model::AttributeKind::Bool};
+      case ast::WrittenType::Int:
+        return {model::AttributeKind::Int};
+      case ast::WrittenType::String:
+        return {model::AttributeKind::String};
+      case ast::WrittenType::SetOfString:
+        return {model::AttributeKind::SetOfString};
+      case ast::WrittenType::SetOfInt:
+        return {model::AttributeKind::SetOfInt};
+      case ast::WrittenType::Enum:
         break;
     }
     model::EnumType members;
@@ -114,7 +114,7 @@ class SchemaBuilder {
                      [&](const model::EnumType& e) { return e.members == members.members; });
     const auto index = static_cast<model::Index>(same - schema_.enums.begin());
     if (same == schema_.enums.end()) schema_.enums.push_back(std::move(members));
-    return {model::ValueKind::Enum, index};
+    return {model::AttributeKind::Enum, index};
   }
 
   void add_resource(const ast::ResourceDecl& decl) {

@@ -5,63 +5,63 @@ namespace tenet::checker {
 using model::Index;
 using model::kNone;
 using model::StaticType;
-using model::TypeKind;
+using model::ExprType;
 
-StaticType of_kind(TypeKind kind) { return StaticType{kind, TypeKind::Error, kNone}; }
+StaticType of_kind(ExprType kind) { return StaticType{kind, ExprType::Error, kNone}; }
 
 StaticType of_attribute(const model::AttributeType& type) {
   switch (type.kind) {
-    case model::ValueKind::Bool:
-      return of_kind(TypeKind::Bool);
-    case model::ValueKind::Int:
-      return of_kind(TypeKind::Int);
-    case model::ValueKind::String:
-      return of_kind(TypeKind::String);
-    case model::ValueKind::Enum:
-      return StaticType{TypeKind::Enum, TypeKind::Error, type.enum_index};
-    case model::ValueKind::SetOfString:
-      return of_kind(TypeKind::SetOfString);
-    case model::ValueKind::SetOfInt:
-      return of_kind(TypeKind::SetOfInt);
+    case model::AttributeKind::Bool:
+      return of_kind(ExprType::Bool);
+    case model::AttributeKind::Int:
+      return of_kind(ExprType::Int);
+    case model::AttributeKind::String:
+      return of_kind(ExprType::String);
+    case model::AttributeKind::Enum:
+      return StaticType{ExprType::Enum, ExprType::Error, type.enum_index};
+    case model::AttributeKind::SetOfString:
+      return of_kind(ExprType::SetOfString);
+    case model::AttributeKind::SetOfInt:
+      return of_kind(ExprType::SetOfInt);
   }
-  return of_kind(TypeKind::Error);
+  return of_kind(ExprType::Error);
 }
 
-bool stringish(TypeKind kind) { return kind == TypeKind::String || kind == TypeKind::Enum; }
+bool stringish(ExprType kind) { return kind == ExprType::String || kind == ExprType::Enum; }
 
-bool element_fits(const StaticType& value, TypeKind element, Index enum_index) {
-  if (value.kind == TypeKind::Error || element == TypeKind::Error) return true;
-  if (value.kind == TypeKind::Enum && element == TypeKind::Enum)
+bool element_fits(const StaticType& value, ExprType element, Index enum_index) {
+  if (value.kind == ExprType::Error || element == ExprType::Error) return true;
+  if (value.kind == ExprType::Enum && element == ExprType::Enum)
     return value.enum_index == enum_index;
   if (stringish(value.kind) && stringish(element)) return true;
-  return value.kind == element && (element == TypeKind::Bool || element == TypeKind::Int);
+  return value.kind == element && (element == ExprType::Bool || element == ExprType::Int);
 }
 
-TypeKind set_element(TypeKind set) {
-  return set == TypeKind::SetOfString ? TypeKind::String
-         : set == TypeKind::SetOfInt  ? TypeKind::Int
-                                      : TypeKind::Error;
+ExprType set_element(ExprType set) {
+  return set == ExprType::SetOfString ? ExprType::String
+         : set == ExprType::SetOfInt  ? ExprType::Int
+                                      : ExprType::Error;
 }
 
 bool comparable(const StaticType& a, const StaticType& b) {
-  if (a.kind == TypeKind::Error || b.kind == TypeKind::Error) return true;
-  if (a.kind == TypeKind::Enum && b.kind == TypeKind::Enum) return a.enum_index == b.enum_index;
+  if (a.kind == ExprType::Error || b.kind == ExprType::Error) return true;
+  if (a.kind == ExprType::Enum && b.kind == ExprType::Enum) return a.enum_index == b.enum_index;
   if (stringish(a.kind) && stringish(b.kind)) return true;
   const auto collection_fits = [](const StaticType& set, const StaticType& other) {
-    if (set.kind != TypeKind::SetOfString && set.kind != TypeKind::SetOfInt) return false;
+    if (set.kind != ExprType::SetOfString && set.kind != ExprType::SetOfInt) return false;
     if (other.kind == set.kind) return true;
-    return other.kind == TypeKind::List &&
-           (other.element == TypeKind::Error ||
+    return other.kind == ExprType::List &&
+           (other.element == ExprType::Error ||
             element_fits(of_kind(set_element(set.kind)), other.element, kNone) ||
-            (set.kind == TypeKind::SetOfString && other.element == TypeKind::Enum));
+            (set.kind == ExprType::SetOfString && other.element == ExprType::Enum));
   };
   if (collection_fits(a, b) || collection_fits(b, a)) return true;
-  if (a.kind == TypeKind::List && b.kind == TypeKind::List) {
-    return a.element == TypeKind::Error || b.element == TypeKind::Error ||
-           element_fits(StaticType{a.element, TypeKind::Error, a.enum_index}, b.element,
+  if (a.kind == ExprType::List && b.kind == ExprType::List) {
+    return a.element == ExprType::Error || b.element == ExprType::Error ||
+           element_fits(StaticType{a.element, ExprType::Error, a.enum_index}, b.element,
                         b.enum_index);
   }
-  return a.kind == b.kind && (a.kind == TypeKind::Bool || a.kind == TypeKind::Int);
+  return a.kind == b.kind && (a.kind == ExprType::Bool || a.kind == ExprType::Int);
 }
 
 }  // namespace tenet::checker

@@ -148,7 +148,7 @@ bool AttributeReader::read_one(const dom::element& element, const model::Attribu
                                SetScratch& sets, std::string& invalid) const {
   const dom::element_type type = element.type();
   switch (attribute.type.kind) {
-    case model::ValueKind::Bool:
+    case model::AttributeKind::Bool:
       if (type == dom::element_type::BOOL) {
         value.kind = eval::ValueKind::Bool;
         value.boolean = element.get_bool().value_unsafe();
@@ -156,7 +156,7 @@ bool AttributeReader::read_one(const dom::element& element, const model::Attribu
       }
       start_message(invalid, prefix, name, "bool");
       break;
-    case model::ValueKind::Int:
+    case model::AttributeKind::Int:
       if (type == dom::element_type::INT64) {
         value.kind = eval::ValueKind::Int;
         value.integer = element.get_int64().value_unsafe();
@@ -164,7 +164,7 @@ bool AttributeReader::read_one(const dom::element& element, const model::Attribu
       }
       start_message(invalid, prefix, name, "int");
       break;
-    case model::ValueKind::String:
+    case model::AttributeKind::String:
       if (type == dom::element_type::STRING) {
         value.kind = eval::ValueKind::String;
         value.string = element.get_string().value_unsafe();
@@ -172,7 +172,7 @@ bool AttributeReader::read_one(const dom::element& element, const model::Attribu
       }
       start_message(invalid, prefix, name, "string");
       break;
-    case model::ValueKind::Enum: {
+    case model::AttributeKind::Enum: {
       const std::size_t enum_index = attribute.type.enum_index;
       const std::string_view expected = enum_texts_.at(enum_index);
       if (type == dom::element_type::STRING) {
@@ -205,9 +205,9 @@ bool AttributeReader::read_one(const dom::element& element, const model::Attribu
       append_got(invalid, element);
       return false;
     }
-    case model::ValueKind::SetOfString:
-    case model::ValueKind::SetOfInt: {
-      const bool of_strings = attribute.type.kind == model::ValueKind::SetOfString;
+    case model::AttributeKind::SetOfString:
+    case model::AttributeKind::SetOfInt: {
+      const bool of_strings = attribute.type.kind == model::AttributeKind::SetOfString;
       if (type != dom::element_type::ARRAY) {
         start_message(invalid, prefix, name, of_strings ? "set<string>" : "set<int>");
         break;
