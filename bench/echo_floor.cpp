@@ -1,12 +1,12 @@
 #include "bench/echo_floor.hpp"
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -60,7 +60,8 @@ bool write_all(int fd, const char* data, std::size_t size) {
 
 }  // namespace
 
-std::optional<LatencyHistogram> measure_echo_floor(std::size_t round_trips, std::size_t message_bytes) {
+std::optional<LatencyHistogram> measure_echo_floor(std::size_t round_trips,
+                                                   std::size_t message_bytes) {
   const Fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (listener.get() < 0) return std::nullopt;
   sockaddr_in address{};
@@ -103,7 +104,8 @@ std::optional<LatencyHistogram> measure_echo_floor(std::size_t round_trips, std:
              read_exactly(client.get(), reply.data(), reply.size());
         const auto elapsed = std::chrono::steady_clock::now() - start;
         if (i >= warm_up) {
-          result.record(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
+          result.record(static_cast<std::uint64_t>(
+              std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
         }
       }
       if (ok) histogram = result;

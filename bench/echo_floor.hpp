@@ -14,6 +14,7 @@ namespace tenet::bench {
 
 // `round_trips` ping-pongs of `message_bytes` bytes each (the first 10 % not
 // recorded: warm-up); empty when the sockets could not be set up.
-[[nodiscard]] std::optional<LatencyHistogram> measure_echo_floor(std::size_t round_trips, std::size_t message_bytes);
+[[nodiscard]] std::optional<LatencyHistogram> measure_echo_floor(std::size_t round_trips,
+                                                                 std::size_t message_bytes);
 
 }  // namespace tenet::bench

@@ -45,9 +45,10 @@ struct PolicySetCase {
 };
 
 fs::path generated_dir(const PolicySetCase& c) {
-  const fs::path dir = fs::temp_directory_path() /
-                       ("tenet-bench-" + std::to_string(c.tenants) + "x" + std::to_string(c.rules) +
-                        "-a" + std::to_string(c.actions) + "-w" + std::to_string(c.wildcard_per_mille));
+  const fs::path dir =
+      fs::temp_directory_path() /
+      ("tenet-bench-" + std::to_string(c.tenants) + "x" + std::to_string(c.rules) + "-a" +
+       std::to_string(c.actions) + "-w" + std::to_string(c.wildcard_per_mille));
   if (!fs::exists(dir / "schema.tenet")) {
     fs::remove_all(dir);
     const std::string problem =
@@ -126,7 +127,8 @@ void BM_CheckEngineForm(benchmark::State& state) {
   const std::uint64_t allocations = tenet::test_support::thread_allocations() - allocations_before;
   state.counters["allocs_per_op"] =
       benchmark::Counter(static_cast<double>(allocations), benchmark::Counter::kAvgIterations);
-  state.counters["allow_share"] = static_cast<double>(allowed) / static_cast<double>(requests.size());
+  state.counters["allow_share"] =
+      static_cast<double>(allowed) / static_cast<double>(requests.size());
   state.SetLabel(c.name());
 }
 BENCHMARK(BM_CheckEngineForm)->Arg(0)->Arg(1)->Arg(2)->Repetitions(5)->ReportAggregatesOnly(true);

@@ -4,12 +4,12 @@
 // mix as bench/engine_bench.cpp's check_lines: random tenants, roles, types,
 // actions and attribute values, so both allow and deny come out.
 #include <CLI/CLI.hpp>
-
-#include "bench/request_generator.hpp"
 #include <cstddef>
 #include <fstream>
 #include <iostream>
 #include <string>
+
+#include "bench/request_generator.hpp"
 
 int main(int argc, char** argv) {
   std::size_t tenants = 1000;
@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   std::ofstream file(out, std::ios::binary);
-  for (const std::string& line : tenet::bench::generate_check_requests(tenants, actions, count, seed)) {
+  for (const std::string& line :
+       tenet::bench::generate_check_requests(tenants, actions, count, seed)) {
     file << line << '\n';
   }
   if (!file) {

@@ -40,8 +40,8 @@ class LatencyHistogram {
   }
 
  private:
-  static constexpr unsigned kSubBits = 6;                    // 64 buckets per power of two
-  static constexpr std::uint64_t kExact = 2U << kSubBits;    // 128: below, one bucket per value
+  static constexpr unsigned kSubBits = 6;                  // 64 buckets per power of two
+  static constexpr std::uint64_t kExact = 2U << kSubBits;  // 128: below, one bucket per value
   static constexpr std::size_t kBuckets = kExact + (63 - kSubBits) * (1U << kSubBits);
 
   static std::size_t index_of(std::uint64_t v) {
@@ -49,7 +49,8 @@ class LatencyHistogram {
     const unsigned msb = 63U - static_cast<unsigned>(std::countl_zero(v));  // >= 7
     const unsigned shift = msb - kSubBits;
     const std::uint64_t top = v >> shift;  // in [64, 128)
-    return static_cast<std::size_t>(kExact + (msb - kSubBits - 1) * (1U << kSubBits) + (top - (1U << kSubBits)));
+    return static_cast<std::size_t>(kExact + (msb - kSubBits - 1) * (1U << kSubBits) +
+                                    (top - (1U << kSubBits)));
   }
 
   static std::uint64_t midpoint(std::size_t index) {

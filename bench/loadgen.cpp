@@ -52,7 +52,7 @@ struct Tally {
   std::uint64_t errors = 0;     // response lines carrying an "error"
   std::string failure;          // a connection that could not run
   Clock::time_point last_response{};
-  int live_connections = 0;     // the thread's io_context stops when it reaches 0
+  int live_connections = 0;  // the thread's io_context stops when it reaches 0
 };
 
 // The request lines to send: the file's lines, or batches of K of them.
@@ -72,7 +72,8 @@ std::vector<std::string> request_lines(const Options& options) {
   const std::size_t count = std::max<std::size_t>(1, (items.size() + k - 1) / k);
   for (std::size_t b = 0; b < count; ++b) {
     std::string line = R"({"op":"batch","requests":[)";
-    for (std::size_t i = 0; i < k; ++i) line += (i == 0 ? "" : ",") + items[(b * k + i) % items.size()];
+    for (std::size_t i = 0; i < k; ++i)
+      line += (i == 0 ? "" : ",") + items[(b * k + i) % items.size()];
     line += "]}\n";
     batches.push_back(std::move(line));
   }
@@ -82,9 +83,11 @@ std::vector<std::string> request_lines(const Options& options) {
 // One connection's closed loop: keep `pipeline` lines in flight until
 // `stop_sending`, then wait for the outstanding answers.
 template <typename Socket>
-asio::awaitable<void> run_connection(Socket socket, const std::vector<std::string>& lines, std::size_t first,
-                                     const Options& options, Clock::time_point stop_sending, Tally& tally) {
-  const std::uint64_t decisions_per_line = options.batch > 0 ? static_cast<std::uint64_t>(options.batch) : 1;
+asio::awaitable<void> run_connection(Socket socket, const std::vector<std::string>& lines,
+                                     std::size_t first, const Options& options,
+                                     Clock::time_point stop_sending, Tally& tally) {
+  const std::uint64_t decisions_per_line =
+      options.batch > 0 ? static_cast<std::uint64_t>(options.batch) : 1;
   std::deque<Clock::time_point> sent_at;
   std::size_t next = first;
   std::string out;
@@ -101,7 +104,8 @@ asio::awaitable<void> run_connection(Socket socket, const std::vector<std::strin
     std::string in;
     std::vector<char> chunk(1 << 16);
     while (!sent_at.empty()) {
-      const std::size_t n = co_await socket.async_read_some(asio::buffer(chunk), asio::use_awaitable);
+      const std::size_t n =
+          co_await socket.async_read_some(asio::buffer(chunk), asio::use_awaitable);
       in.append(chunk.data(), n);
       const auto received = Clock::now();
       const bool sending = received < stop_sending;
@@ -109,11 +113,14 @@ asio::awaitable<void> run_connection(Socket socket, const std::vector<std::strin
       for (std::size_t end = in.find('\n'); end != std::string::npos; end = in.find('\n', start)) {
         if (sent_at.empty()) break;
         tally.latency.record(static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(received - sent_at.front()).count()));
+            std::chrono::duration_cast<std::chrono::nanoseconds>(received - sent_at.front())
+                .count()));
         sent_at.pop_front();
         ++tally.lines;
         tally.decisions += decisions_per_line;
-        if (std::string_view(in).substr(start, end - start).find("\"error\"") != std::string_view::npos) ++tally.errors;
+        if (std::string_view(in).substr(start, end - start).find("\"error\"") !=
+            std::string_view::npos)
+          ++tally.errors;
         start = end + 1;
         tally.last_response = received;
         if (sending) queue_one(received);
@@ -140,8 +147,8 @@ asio::ip::tcp::endpoint tcp_endpoint(const std::string& host_port) {
 }
 
 // One thread: its share of the connections on its own io_context.
-void run_thread(const Options& options, const std::vector<std::string>& lines, int first_connection, int connections,
-                Clock::time_point stop_sending, Tally& tally) {
+void run_thread(const Options& options, const std::vector<std::string>& lines, int first_connection,
+                int connections, Clock::time_point stop_sending, Tally& tally) {
   asio::io_context context(1);
   tally.live_connections = connections;
   for (int c = 0; c < connections; ++c) {
@@ -149,13 +156,15 @@ void run_thread(const Options& options, const std::vector<std::string>& lines, i
     if (!options.unix_path.empty()) {
       asio::local::stream_protocol::socket socket(context);
       socket.connect(asio::local::stream_protocol::endpoint(options.unix_path));
-      asio::co_spawn(context, run_connection(std::move(socket), lines, first, options, stop_sending, tally),
+      asio::co_spawn(context,
+                     run_connection(std::move(socket), lines, first, options, stop_sending, tally),
                      asio::detached);
     } else {
       asio::ip::tcp::socket socket(context);
       socket.connect(tcp_endpoint(options.connect));
       socket.set_option(asio::ip::tcp::no_delay(true));
-      asio::co_spawn(context, run_connection(std::move(socket), lines, first, options, stop_sending, tally),
+      asio::co_spawn(context,
+                     run_connection(std::move(socket), lines, first, options, stop_sending, tally),
                      asio::detached);
     }
   }
@@ -175,14 +184,18 @@ int main(int argc, char** argv) {
   app.add_option("--connect", options.connect, "HOST:PORT of the server");
   app.add_option("--unix", options.unix_path, "Unix socket of the server");
   app.add_option("--connections", options.connections, "connections")->check(CLI::Range(1, 4096));
-  app.add_option("--pipeline", options.pipeline, "request lines in flight per connection")->check(CLI::Range(1, 4096));
-  app.add_option("--duration", options.duration, "seconds of sending")->check(CLI::Range(0.1, 3600.0));
+  app.add_option("--pipeline", options.pipeline, "request lines in flight per connection")
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--duration", options.duration, "seconds of sending")
+      ->check(CLI::Range(0.1, 3600.0));
   app.add_option("--requests", options.requests_file, "NDJSON requests, sent round-robin");
-  app.add_option("--batch", options.batch, "wrap K requests in one batch op")->check(CLI::Range(0, 1024));
+  app.add_option("--batch", options.batch, "wrap K requests in one batch op")
+      ->check(CLI::Range(0, 1024));
   app.add_option("--threads", options.threads, "loadgen threads")->check(CLI::Range(1, 64));
   app.add_flag("--summary", options.summary, "print one JSON summary line");
   app.add_flag("--floor", options.floor, "measure a raw loopback TCP echo ping-pong too");
-  app.add_option("--floor-round-trips", options.floor_round_trips, "echo round trips")->check(CLI::Range(100, 10000000));
+  app.add_option("--floor-round-trips", options.floor_round_trips, "echo round trips")
+      ->check(CLI::Range(100, 10000000));
   CLI11_PARSE(app, argc, argv);
 
   const bool has_target = !options.connect.empty() || !options.unix_path.empty();
@@ -208,15 +221,18 @@ int main(int argc, char** argv) {
     const int threads = std::min(options.threads, options.connections);
     std::vector<Tally> tallies(static_cast<std::size_t>(threads));
     const auto start = Clock::now();
-    const auto stop_sending = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.duration));
+    const auto stop_sending = start + std::chrono::duration_cast<Clock::duration>(
+                                          std::chrono::duration<double>(options.duration));
     {
       std::vector<std::jthread> workers;
       int first = 0;
       for (int t = 0; t < threads; ++t) {
-        const int share = options.connections / threads + (t < options.connections % threads ? 1 : 0);
+        const int share =
+            options.connections / threads + (t < options.connections % threads ? 1 : 0);
         workers.emplace_back([&, t, first, share] {
           try {
-            run_thread(options, lines, first, share, stop_sending, tallies[static_cast<std::size_t>(t)]);
+            run_thread(options, lines, first, share, stop_sending,
+                       tallies[static_cast<std::size_t>(t)]);
           } catch (const std::exception& e) {
             tallies[static_cast<std::size_t>(t)].failure = e.what();
           }
@@ -238,7 +254,8 @@ int main(int argc, char** argv) {
 
   std::optional<LatencyHistogram> floor;
   if (options.floor) {
-    floor = tenet::bench::measure_echo_floor(static_cast<std::size_t>(options.floor_round_trips), line_bytes);
+    floor = tenet::bench::measure_echo_floor(static_cast<std::size_t>(options.floor_round_trips),
+                                             line_bytes);
     if (!floor) std::cerr << "tenet-loadgen: the echo floor could not be measured\n";
   }
 
@@ -246,11 +263,13 @@ int main(int argc, char** argv) {
   const double floor_p50 = floor ? micros(floor->quantile(0.5)) : 0;
   const double p50 = micros(total.latency.quantile(0.5));
   if (has_target) {
-    std::printf("%d connection(s) x pipeline %d%s, %.1f s: %llu lines, %llu decisions, %llu errors\n",
-                options.connections, options.pipeline,
-                options.batch > 0 ? (" x batch " + std::to_string(options.batch)).c_str() : "", elapsed,
-                static_cast<unsigned long long>(total.lines), static_cast<unsigned long long>(total.decisions),
-                static_cast<unsigned long long>(total.errors));
+    std::printf(
+        "%d connection(s) x pipeline %d%s, %.1f s: %llu lines, %llu decisions, %llu errors\n",
+        options.connections, options.pipeline,
+        options.batch > 0 ? (" x batch " + std::to_string(options.batch)).c_str() : "", elapsed,
+        static_cast<unsigned long long>(total.lines),
+        static_cast<unsigned long long>(total.decisions),
+        static_cast<unsigned long long>(total.errors));
     std::printf("throughput: %.0f decisions/s\n", throughput);
     std::printf("latency per line: p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us\n", p50,
                 micros(total.latency.quantile(0.99)), micros(total.latency.quantile(0.999)),
@@ -258,17 +277,22 @@ int main(int argc, char** argv) {
     if (!total.failure.empty()) std::printf("connection failure: %s\n", total.failure.c_str());
   }
   if (floor) {
-    std::printf("echo floor (%zu-byte loopback ping-pong, %d round trips): p50 %.1f us, p99 %.1f us%s\n", line_bytes,
-                options.floor_round_trips, floor_p50, micros(floor->quantile(0.99)),
-                has_target && floor_p50 > 0 ? (", p50 / floor = " + std::to_string(p50 / floor_p50)).c_str() : "");
+    std::printf(
+        "echo floor (%zu-byte loopback ping-pong, %d round trips): p50 %.1f us, p99 %.1f us%s\n",
+        line_bytes, options.floor_round_trips, floor_p50, micros(floor->quantile(0.99)),
+        has_target && floor_p50 > 0 ? (", p50 / floor = " + std::to_string(p50 / floor_p50)).c_str()
+                                    : "");
   }
   if (options.summary) {
     std::printf(
-        "{\"connections\":%d,\"pipeline\":%d,\"batch\":%d,\"seconds\":%.3f,\"lines\":%llu,\"decisions\":%llu,"
+        "{\"connections\":%d,\"pipeline\":%d,\"batch\":%d,\"seconds\":%.3f,\"lines\":%llu,"
+        "\"decisions\":%llu,"
         "\"errors\":%llu,\"decisions_per_s\":%.0f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,"
         "\"floor_p50_us\":%.1f,\"p50_over_floor\":%.3f}\n",
-        options.connections, options.pipeline, options.batch, elapsed, static_cast<unsigned long long>(total.lines),
-        static_cast<unsigned long long>(total.decisions), static_cast<unsigned long long>(total.errors), throughput, p50,
+        options.connections, options.pipeline, options.batch, elapsed,
+        static_cast<unsigned long long>(total.lines),
+        static_cast<unsigned long long>(total.decisions),
+        static_cast<unsigned long long>(total.errors), throughput, p50,
         micros(total.latency.quantile(0.99)), micros(total.latency.quantile(0.999)), floor_p50,
         floor_p50 > 0 ? p50 / floor_p50 : 0.0);
   }

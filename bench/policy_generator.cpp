@@ -6,13 +6,13 @@
 // `&&` / `||` inside parentheses, so every combination stays valid too.
 #include "bench/policy_generator.hpp"
 
-#include "bench/request_generator.hpp"
-
 #include <algorithm>
 #include <array>
 #include <fstream>
 #include <string_view>
 #include <system_error>
+
+#include "bench/request_generator.hpp"
 
 namespace tenet::bench {
 namespace {
@@ -160,7 +160,6 @@ std::string condition(Rng& rng, std::string_view type) {
   if (count > 1 && rng.percent(10)) return cat("!(", out, ")");
   return count > 1 ? cat("(", out, ")") : out;
 }
-
 
 std::string action_list(Rng& rng, const GeneratorOptions& options) {
   if (rng.below(1000) < options.wildcard_per_mille) return "*";

@@ -48,7 +48,7 @@ class Evaluator {
   void line(std::string_view text, bool too_long) {
     if (too_long) {
       json::write_error(buffer_, json::RequestOp::None, "null", json::protocol_error::kTooLarge,
-                  "request line longer than " + std::to_string(options_.max_line) + " bytes");
+                        "request line longer than " + std::to_string(options_.max_line) + " bytes");
       buffer_ += '\n';
     } else {
       if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
@@ -81,9 +81,11 @@ int run_eval(const EvalOptions& options, int input_fd, std::ostream& out, std::o
   if (loaded.exit_code != kOk) return loaded.exit_code;
 
   const bool from_stdin = options.input.empty() || options.input == "-";
-  const Input input(from_stdin ? input_fd : ::open(options.input.c_str(), O_RDONLY | O_CLOEXEC), !from_stdin);
+  const Input input(from_stdin ? input_fd : ::open(options.input.c_str(), O_RDONLY | O_CLOEXEC),
+                    !from_stdin);
   if (input.fd() < 0) {
-    err << "tenet eval: error: cannot open " << options.input << ": " << std::strerror(errno) << '\n';
+    err << "tenet eval: error: cannot open " << options.input << ": " << std::strerror(errno)
+        << '\n';
     return kUsageOrIo;
   }
 
@@ -96,8 +98,8 @@ int run_eval(const EvalOptions& options, int input_fd, std::ostream& out, std::o
     const ssize_t got = ::read(input.fd(), chunk.data(), chunk.size());
     if (got < 0) {
       if (errno == EINTR) continue;
-      err << "tenet eval: error: cannot read " << (from_stdin ? "standard input" : options.input) << ": "
-          << std::strerror(errno) << '\n';
+      err << "tenet eval: error: cannot read " << (from_stdin ? "standard input" : options.input)
+          << ": " << std::strerror(errno) << '\n';
       return kUsageOrIo;
     }
     if (got == 0) break;
@@ -127,18 +129,23 @@ int run_eval(const EvalOptions& options, int input_fd, std::ostream& out, std::o
 
 void add_eval_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<EvalOptions>();
-  CLI::App* command = app.add_subcommand(
-      "eval",
-      "Answer newline-delimited JSON requests (PROTOCOL.md) against the policies in DIR: one response line per "
-      "request, in order. Exit status: 0 all lines answered, 1 policy errors, 2 usage or I/O error.");
+  CLI::App* command = app.add_subcommand("eval",
+                                         "Answer newline-delimited JSON requests (PROTOCOL.md) "
+                                         "against the policies in DIR: one response line per "
+                                         "request, in order. Exit status: 0 all lines answered, 1 "
+                                         "policy errors, 2 usage or I/O error.");
   command->add_option("DIR", options->directory, "Policy directory")->required();
-  command->add_option("FILE", options->input, "Request file, one JSON object per line ('-': standard input)")
+  command
+      ->add_option("FILE", options->input,
+                   "Request file, one JSON object per line ('-': standard input)")
       ->capture_default_str();
-  command->add_flag("--explain", options->explain, "Add a trace of every rule looked at to every response");
+  command->add_flag("--explain", options->explain,
+                    "Add a trace of every rule looked at to every response");
   command->add_option("--max-line", options->max_line, "Longest request line accepted, in bytes")
       ->capture_default_str();
-  command->callback(
-      [options, &exit_code] { exit_code = run_eval(*options, STDIN_FILENO, std::cout, std::cerr); });
+  command->callback([options, &exit_code] {
+    exit_code = run_eval(*options, STDIN_FILENO, std::cout, std::cerr);
+  });
 }
 
 }  // namespace tenet::cli

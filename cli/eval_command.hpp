@@ -27,12 +27,13 @@ namespace tenet::cli {
 struct EvalOptions {
   std::filesystem::path directory;
   std::string input = "-";
-  bool explain = false;               // `explain: true` on every request
-  std::size_t max_line = 1U << 20U;   // bytes per request line
+  bool explain = false;              // `explain: true` on every request
+  std::size_t max_line = 1U << 20U;  // bytes per request line
 };
 
 // `input_fd` is read when options.input is "-".
-[[nodiscard]] int run_eval(const EvalOptions& options, int input_fd, std::ostream& out, std::ostream& err);
+[[nodiscard]] int run_eval(const EvalOptions& options, int input_fd, std::ostream& out,
+                           std::ostream& err);
 
 void add_eval_command(CLI::App& app, int& exit_code);
 

@@ -25,7 +25,8 @@ struct LoadedPolicies {
 };
 
 // `command` names the command in messages ("tenet eval").
-[[nodiscard]] LoadedPolicies load_policies(const std::filesystem::path& directory, bool include_tests,
-                                           std::string_view command, std::ostream& err);
+[[nodiscard]] LoadedPolicies load_policies(const std::filesystem::path& directory,
+                                           bool include_tests, std::string_view command,
+                                           std::ostream& err);
 
 }  // namespace tenet::cli

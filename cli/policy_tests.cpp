@@ -17,9 +17,12 @@ using nlohmann::json;
 json to_json(const ast::TestValue& value) {
   switch (value.kind) {
     case ast::TestValue::Kind::String:
-    case ast::TestValue::Kind::Name: return value.text;
-    case ast::TestValue::Kind::Int: return value.integer;
-    case ast::TestValue::Kind::Bool: return value.boolean;
+    case ast::TestValue::Kind::Name:
+      return value.text;
+    case ast::TestValue::Kind::Int:
+      return value.integer;
+    case ast::TestValue::Kind::Bool:
+      return value.boolean;
     case ast::TestValue::Kind::List: {
       json items = json::array();
       for (const ast::TestValue& item : value.items) items.push_back(to_json(item));
@@ -35,9 +38,11 @@ json entity(const ast::TestObject& object, std::initializer_list<std::string_vie
   json result = json::object();
   json attrs = json::object();
   for (const ast::TestField& field : object.fields) {
-    const bool builtin = std::find(builtins.begin(), builtins.end(), field.key.text) != builtins.end();
+    const bool builtin =
+        std::find(builtins.begin(), builtins.end(), field.key.text) != builtins.end();
     json& target = builtin ? result : attrs;
-    if (!target.contains(field.key.text)) target[field.key.text] = to_json(field.value);  // first wins
+    if (!target.contains(field.key.text))
+      target[field.key.text] = to_json(field.value);  // first wins
   }
   result["attrs"] = std::move(attrs);
   return result;
@@ -86,15 +91,19 @@ std::string details(const json& response) {
 
 std::string_view describe(const ast::Expectation& expect) {
   switch (expect.kind) {
-    case ast::ExpectKind::Plans: return "plans";
-    case ast::ExpectKind::Features: return "features";
-    default: return expect.allow ? "allow" : "deny";
+    case ast::ExpectKind::Plans:
+      return "plans";
+    case ast::ExpectKind::Features:
+      return "features";
+    default:
+      return expect.allow ? "allow" : "deny";
   }
 }
 
 class Runner {
  public:
-  Runner(const CompiledPolicySet& policies, const SourceSet& sources) : policies_(policies), sources_(sources) {}
+  Runner(const CompiledPolicySet& policies, const SourceSet& sources)
+      : policies_(policies), sources_(sources) {}
 
   void run(const ast::TestDecl& test) {
     tenant_.reset();
@@ -110,8 +119,8 @@ class Runner {
       } else if (const auto* expect = std::get_if<ast::Expectation>(&step)) {
         const std::optional<std::string> failure = evaluate(*expect);
         if (failure) {
-          report_.failures.push_back({sources_.file(expect->span.file).path, expect->span.line, test.name.text,
-                                      *failure});
+          report_.failures.push_back(
+              {sources_.file(expect->span.file).path, expect->span.line, test.name.text, *failure});
         } else {
           ++report_.passed;
         }
@@ -164,8 +173,12 @@ class Runner {
         request["op"] = "subscribe";
         request["plan"] = expect.target.text;
         break;
-      case ast::ExpectKind::Plans: request["op"] = "plans"; break;
-      case ast::ExpectKind::Features: request["op"] = "features"; break;
+      case ast::ExpectKind::Plans:
+        request["op"] = "plans";
+        break;
+      case ast::ExpectKind::Features:
+        request["op"] = "features";
+        break;
       case ast::ExpectKind::Lifecycle:
         request["op"] = "lifecycle";
         request["resource"] = resource();
@@ -188,7 +201,8 @@ class Runner {
       for (const ast::Name& name : expect.names) expected.push_back(name.text);
       std::vector<std::string> actual;
       if (response.contains(key)) {
-        for (const json& name : response[key]) actual.push_back(name.is_string() ? name.get<std::string>() : name.dump());
+        for (const json& name : response[key])
+          actual.push_back(name.is_string() ? name.get<std::string>() : name.dump());
       }
       std::vector<std::string> expected_sorted = expected;
       std::vector<std::string> actual_sorted = actual;
@@ -201,8 +215,8 @@ class Runner {
 
     const std::string decision = response.value("decision", "");
     if (decision == describe(expect)) return std::nullopt;
-    return "expected " + std::string(describe(expect)) + ", got " + (decision.empty() ? "no decision" : decision) +
-           details(response);
+    return "expected " + std::string(describe(expect)) + ", got " +
+           (decision.empty() ? "no decision" : decision) + details(response);
   }
 
   const CompiledPolicySet& policies_;

@@ -42,7 +42,8 @@ struct TestReport {
   std::vector<TestFailure> failures;  // in source order
 };
 
-[[nodiscard]] TestReport run_policy_tests(const CompiledPolicySet& policies, const SourceSet& sources,
-                                          const std::vector<std::shared_ptr<const ast::File>>& test_files);
+[[nodiscard]] TestReport run_policy_tests(
+    const CompiledPolicySet& policies, const SourceSet& sources,
+    const std::vector<std::shared_ptr<const ast::File>>& test_files);
 
 }  // namespace tenet::cli

@@ -6,7 +6,6 @@
 
 #include "cli/check_command.hpp"
 #include "engine/engine.hpp"
-#include "engine/engine.hpp"
 #include "grammar/source/diagnostic.hpp"
 
 namespace tenet::cli {

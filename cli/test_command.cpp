@@ -16,12 +16,14 @@ int run_test(const TestOptions& options, std::ostream& out, std::ostream& err) {
   std::size_t tests = 0;
   for (const auto& file : loaded.test_files) tests += file->tests.size();
   if (tests == 0) {
-    err << "tenet test: error: " << options.directory.string() << ": no test in any *_test.tenet file\n";
+    err << "tenet test: error: " << options.directory.string()
+        << ": no test in any *_test.tenet file\n";
     return kPolicyErrors;
   }
   const TestReport report = run_policy_tests(*loaded.policies, *loaded.sources, loaded.test_files);
   for (const TestFailure& failure : report.failures) {
-    out << failure.file << ':' << failure.line << ": FAIL " << failure.test << ": " << failure.message << '\n';
+    out << failure.file << ':' << failure.line << ": FAIL " << failure.test << ": "
+        << failure.message << '\n';
   }
   out << report.passed << " passed, " << report.failures.size() << " failed\n";
   return report.failures.empty() ? kOk : kPolicyErrors;
@@ -31,10 +33,12 @@ void add_test_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<TestOptions>();
   CLI::App* command = app.add_subcommand(
       "test",
-      "Run every test block of the *_test.tenet files below DIR against its policies. Exit status: 0 all "
+      "Run every test block of the *_test.tenet files below DIR against its policies. Exit status: "
+      "0 all "
       "expectations passed, 1 a failure or policy errors, 2 usage or I/O error.");
   command->add_option("DIR", options->directory, "Policy directory")->required();
-  command->callback([options, &exit_code] { exit_code = run_test(*options, std::cout, std::cerr); });
+  command->callback(
+      [options, &exit_code] { exit_code = run_test(*options, std::cout, std::cerr); });
 }
 
 }  // namespace tenet::cli

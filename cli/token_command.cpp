@@ -17,23 +17,28 @@ void add_token_command(CLI::App& app, int& exit_code) {
     std::string rights = "check";
   };
   auto options = std::make_shared<Options>();
-  CLI::App* create = token->add_subcommand(
-      "new", "Print a fresh random token, then the line to add to the token file (its SHA-256, tenant, rights)");
-  create->add_option("--tenant", options->tenant, "The tenant the token is bound to, or * for all")->required();
-  create->add_option("--rights", options->rights, "check, admin or check,admin")->capture_default_str();
+  CLI::App* create = token->add_subcommand("new",
+                                           "Print a fresh random token, then the line to add to "
+                                           "the token file (its SHA-256, tenant, rights)");
+  create->add_option("--tenant", options->tenant, "The tenant the token is bound to, or * for all")
+      ->required();
+  create->add_option("--rights", options->rights, "check, admin or check,admin")
+      ->capture_default_str();
   create->callback([options, &exit_code] {
     const std::string line = "0000000000000000000000000000000000000000000000000000000000000000 " +
                              options->tenant + ' ' + options->rights;
     const auto checked = server::TokenStore::parse(line, "--rights");
     if (!checked.store || options->tenant.empty()) {
-      std::cerr << "tenet token new: error: --rights must be check, admin or check,admin, and --tenant a name or *\n";
+      std::cerr << "tenet token new: error: --rights must be check, admin or check,admin, and "
+                   "--tenant a name or *\n";
       exit_code = kUsageOrIo;
       return;
     }
     const std::string fresh = server::new_token();
     const auto hash = server::sha256(fresh);
     std::cout << fresh << '\n'
-              << server::to_hex(hash.data(), hash.size()) << ' ' << options->tenant << ' ' << options->rights << '\n';
+              << server::to_hex(hash.data(), hash.size()) << ' ' << options->tenant << ' '
+              << options->rights << '\n';
     exit_code = kOk;
   });
 }

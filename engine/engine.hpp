@@ -22,8 +22,8 @@
 
 #include "engine/checker/checker.hpp"
 #include "engine/compile/compiled.hpp"
-#include "engine/compile/tree_dump.hpp"
 #include "engine/compile/compiler.hpp"
+#include "engine/compile/tree_dump.hpp"
 #include "engine/eval/decision.hpp"
 #include "engine/eval/evaluator.hpp"
 #include "engine/eval/request.hpp"
@@ -37,8 +37,6 @@ namespace tenet {
 // The names an embedder uses, from the stage that defines each: a program
 // outside engine/ includes this header (and engine/json/line_handler.hpp for
 // request lines) and writes tenet::CheckRequest, tenet::Decision, ...
-using model::Index;
-using model::kNone;
 using compile::CompiledPolicySet;
 using compile::FeatureSwitch;
 using eval::Attributes;
@@ -54,6 +52,8 @@ using eval::SubscribeRequest;
 using eval::TransitionRequest;
 using eval::Value;
 using eval::ValueKind;
+using model::Index;
+using model::kNone;
 
 // One compiled set, pinned: typed decisions for C++ applications.
 //

@@ -250,12 +250,12 @@ enum class ExpectKind : std::uint8_t { Check, Transition, Subscribe, Plans, Feat
 
 struct Expectation {
   ExpectKind kind = ExpectKind::Check;
-  bool allow = false;              // Check, Transition, Subscribe, Lifecycle
-  Name action;                     // Check
-  Name resource_type;              // Check, Lifecycle
-  TestObject resource;             // Check, Lifecycle
-  Name target;                     // Transition: role; Subscribe: plan; Lifecycle: state
-  std::vector<Name> names;         // Plans, Features: the expected list
+  bool allow = false;       // Check, Transition, Subscribe, Lifecycle
+  Name action;              // Check
+  Name resource_type;       // Check, Lifecycle
+  TestObject resource;      // Check, Lifecycle
+  Name target;              // Transition: role; Subscribe: plan; Lifecycle: state
+  std::vector<Name> names;  // Plans, Features: the expected list
   Span span;
 };
 

@@ -12,10 +12,18 @@ std::string quoted(std::string_view text) {
   std::string out = "\"";
   for (const char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buffer[8];
@@ -32,9 +40,10 @@ std::string quoted(std::string_view text) {
 // Identifiers print as they are; any other name (`"partner-a.eu"`) quoted.
 std::string name(const ast::Name& n) {
   const std::string_view t = n.text;
-  const bool plain = !t.empty() && (std::isalpha(static_cast<unsigned char>(t[0])) || t[0] == '_') &&
-                     t.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
-                         std::string_view::npos;
+  const bool plain =
+      !t.empty() && (std::isalpha(static_cast<unsigned char>(t[0])) || t[0] == '_') &&
+      t.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+          std::string_view::npos;
   return plain ? n.text : quoted(t);
 }
 
@@ -49,25 +58,38 @@ std::string names(const std::vector<ast::Name>& list) {
 
 const char* entity(ast::Entity e) {
   switch (e) {
-    case ast::Entity::Principal: return "principal";
-    case ast::Entity::Resource: return "resource";
-    case ast::Entity::Context: return "context";
+    case ast::Entity::Principal:
+      return "principal";
+    case ast::Entity::Resource:
+      return "resource";
+    case ast::Entity::Context:
+      return "context";
   }
   return "?";
 }
 
 const char* op(ast::BinaryOp o) {
   switch (o) {
-    case ast::BinaryOp::Or: return "or";
-    case ast::BinaryOp::And: return "and";
-    case ast::BinaryOp::Eq: return "==";
-    case ast::BinaryOp::Ne: return "!=";
-    case ast::BinaryOp::Lt: return "<";
-    case ast::BinaryOp::Le: return "<=";
-    case ast::BinaryOp::Gt: return ">";
-    case ast::BinaryOp::Ge: return ">=";
-    case ast::BinaryOp::In: return "in";
-    case ast::BinaryOp::Contains: return "contains";
+    case ast::BinaryOp::Or:
+      return "or";
+    case ast::BinaryOp::And:
+      return "and";
+    case ast::BinaryOp::Eq:
+      return "==";
+    case ast::BinaryOp::Ne:
+      return "!=";
+    case ast::BinaryOp::Lt:
+      return "<";
+    case ast::BinaryOp::Le:
+      return "<=";
+    case ast::BinaryOp::Gt:
+      return ">";
+    case ast::BinaryOp::Ge:
+      return ">=";
+    case ast::BinaryOp::In:
+      return "in";
+    case ast::BinaryOp::Contains:
+      return "contains";
   }
   return "?";
 }
@@ -146,11 +168,16 @@ class Dumper {
 
   static std::string type(const ast::Type& t) {
     switch (t.kind) {
-      case ast::WrittenType::Bool: return "bool";
-      case ast::WrittenType::Int: return "int";
-      case ast::WrittenType::String: return "string";
-      case ast::WrittenType::SetOfString: return "set<string>";
-      case ast::WrittenType::SetOfInt: return "set<int>";
+      case ast::WrittenType::Bool:
+        return "bool";
+      case ast::WrittenType::Int:
+        return "int";
+      case ast::WrittenType::String:
+        return "string";
+      case ast::WrittenType::SetOfString:
+        return "set<string>";
+      case ast::WrittenType::SetOfInt:
+        return "set<int>";
       case ast::WrittenType::Enum: {
         std::string s = "(enum";
         for (const ast::Name& m : t.members) s += ' ' + quoted(m.text);
@@ -192,26 +219,27 @@ class Dumper {
   }
 
   void body(int depth, const ast::Body& b) {
-    for (const ast::RoleDecl& r : b.roles) line(depth, "(role " + name(r.name) + clause("extends", r.parents) + ')');
+    for (const ast::RoleDecl& r : b.roles)
+      line(depth, "(role " + name(r.name) + clause("extends", r.parents) + ')');
     for (const ast::TransitionDecl& t : b.transitions) {
       line(depth, "(transition " + name(t.from) + " -> " + name(t.to) + id(t.annotation) +
                       clause("when", t.condition) + ')');
     }
     for (const ast::FeatureDecl& f : b.features) {
-      line(depth, "(feature " + name(f.name) + (f.default_on ? " on" : " off") + clause("for", f.roles) +
-                      clause("when", f.condition) + ')');
+      line(depth, "(feature " + name(f.name) + (f.default_on ? " on" : " off") +
+                      clause("for", f.roles) + clause("when", f.condition) + ')');
     }
     for (const ast::PlanDecl& p : b.plans) {
-      line(depth, "(plan " + name(p.name) + id(p.annotation) + clause("for", p.roles) + clause("when", p.condition) +
-                      clause("requires", p.required_features) + ')');
+      line(depth, "(plan " + name(p.name) + id(p.annotation) + clause("for", p.roles) +
+                      clause("when", p.condition) + clause("requires", p.required_features) + ')');
     }
     for (const ast::LifecycleDecl& l : b.lifecycles) {
       line(depth, "(lifecycle " + name(l.resource_type));
       line(depth + 1, "(states" + std::string(l.states.empty() ? "" : " ") + names(l.states) + ')');
       if (l.initial) line(depth + 1, "(initial " + name(*l.initial) + ')');
       for (const ast::LifecycleEdge& e : l.edges) {
-        line(depth + 1, "(edge " + names(e.from) + " -> " + name(e.to) + id(e.annotation) + clause("by", e.roles) +
-                            clause("when", e.condition) + ')');
+        line(depth + 1, "(edge " + names(e.from) + " -> " + name(e.to) + id(e.annotation) +
+                            clause("by", e.roles) + clause("when", e.condition) + ')');
       }
       close();
     }
@@ -220,16 +248,21 @@ class Dumper {
       s += id(r.annotation);
       s += r.all_actions ? " (actions *)" : clause("actions", r.actions);
       s += r.all_types ? " (types *)" : clause("types", r.types);
-      line(depth, s + clause("for", r.roles) + clause("when", r.when) + clause("unless", r.unless) + ')');
+      line(depth,
+           s + clause("for", r.roles) + clause("when", r.when) + clause("unless", r.unless) + ')');
     }
   }
 
   static std::string value(const ast::TestValue& v) {
     switch (v.kind) {
-      case ast::TestValue::Kind::String: return quoted(v.text);
-      case ast::TestValue::Kind::Int: return std::to_string(v.integer);
-      case ast::TestValue::Kind::Bool: return v.boolean ? "true" : "false";
-      case ast::TestValue::Kind::Name: return v.text;
+      case ast::TestValue::Kind::String:
+        return quoted(v.text);
+      case ast::TestValue::Kind::Int:
+        return std::to_string(v.integer);
+      case ast::TestValue::Kind::Bool:
+        return v.boolean ? "true" : "false";
+      case ast::TestValue::Kind::Name:
+        return v.text;
       case ast::TestValue::Kind::List: {
         std::string s = "[";
         for (const ast::TestValue& item : v.items) s += (s.size() > 1 ? ", " : "") + value(item);
@@ -241,7 +274,8 @@ class Dumper {
 
   static std::string object(const ast::TestObject& o) {
     std::string s = "{";
-    for (const ast::TestField& f : o.fields) s += (s.size() > 1 ? ", " : "") + f.key.text + ": " + value(f.value);
+    for (const ast::TestField& f : o.fields)
+      s += (s.size() > 1 ? ", " : "") + f.key.text + ": " + value(f.value);
     return s + '}';
   }
 
@@ -270,15 +304,19 @@ class Dumper {
     const std::string verdict = e.allow ? "allow" : "deny";
     switch (e.kind) {
       case ast::ExpectKind::Check:
-        return "(expect " + verdict + " check " + name(e.action) + " on " + name(e.resource_type) + ' ' +
-               object(e.resource) + ')';
-      case ast::ExpectKind::Transition: return "(expect " + verdict + " transition " + name(e.target) + ')';
-      case ast::ExpectKind::Subscribe: return "(expect " + verdict + " subscribe " + name(e.target) + ')';
-      case ast::ExpectKind::Plans: return "(expect plans [" + names(e.names) + "])";
-      case ast::ExpectKind::Features: return "(expect features [" + names(e.names) + "])";
+        return "(expect " + verdict + " check " + name(e.action) + " on " + name(e.resource_type) +
+               ' ' + object(e.resource) + ')';
+      case ast::ExpectKind::Transition:
+        return "(expect " + verdict + " transition " + name(e.target) + ')';
+      case ast::ExpectKind::Subscribe:
+        return "(expect " + verdict + " subscribe " + name(e.target) + ')';
+      case ast::ExpectKind::Plans:
+        return "(expect plans [" + names(e.names) + "])";
+      case ast::ExpectKind::Features:
+        return "(expect features [" + names(e.names) + "])";
       case ast::ExpectKind::Lifecycle:
-        return "(expect " + verdict + " lifecycle " + name(e.resource_type) + ' ' + object(e.resource) + " to " +
-               name(e.target) + ')';
+        return "(expect " + verdict + " lifecycle " + name(e.resource_type) + ' ' +
+               object(e.resource) + " to " + name(e.target) + ')';
     }
     return "?";
   }

@@ -63,7 +63,8 @@ std::optional<std::size_t> first_invalid_byte(std::string_view text) {
 DecodedString decode_string_literal(std::string_view literal) {
   DecodedString out;
   // The grammar guarantees the quotes; be defensive anyway.
-  const std::size_t end = (literal.size() >= 2 && literal.back() == '"') ? literal.size() - 1 : literal.size();
+  const std::size_t end =
+      (literal.size() >= 2 && literal.back() == '"') ? literal.size() - 1 : literal.size();
   out.value.reserve(end);
   std::size_t i = literal.empty() ? 0 : 1;
   while (i < end) {
@@ -75,10 +76,22 @@ DecodedString decode_string_literal(std::string_view literal) {
     }
     const char e = i + 1 < end ? literal[i + 1] : '\0';
     switch (e) {
-      case '"': out.value += '"'; i += 2; continue;
-      case '\\': out.value += '\\'; i += 2; continue;
-      case 'n': out.value += '\n'; i += 2; continue;
-      case 't': out.value += '\t'; i += 2; continue;
+      case '"':
+        out.value += '"';
+        i += 2;
+        continue;
+      case '\\':
+        out.value += '\\';
+        i += 2;
+        continue;
+      case 'n':
+        out.value += '\n';
+        i += 2;
+        continue;
+      case 't':
+        out.value += '\t';
+        i += 2;
+        continue;
       case 'u': {
         std::uint32_t cp = 0;
         std::size_t digits = 0;
@@ -99,7 +112,9 @@ DecodedString decode_string_literal(std::string_view literal) {
         std::size_t length = 1;
         if (i + 1 < end) {
           ++length;
-          while (i + length < end && (static_cast<unsigned char>(literal[i + length]) & 0xC0) == 0x80) ++length;
+          while (i + length < end &&
+                 (static_cast<unsigned char>(literal[i + length]) & 0xC0) == 0x80)
+            ++length;
         }
         out.bad_escapes.push_back(BadEscape{i, length});
         i += length;

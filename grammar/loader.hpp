@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "grammar/ast.hpp"
-#include "grammar/source/diagnostic.hpp"
 #include "grammar/parser.hpp"
+#include "grammar/source/diagnostic.hpp"
 #include "grammar/source/source.hpp"
 
 namespace tenet::grammar {

@@ -24,15 +24,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tao/pegtl.hpp>
+#include <tao/pegtl/contrib/analyze.hpp>
 #include <type_traits>
 #include <utility>
 
-#include <tao/pegtl.hpp>
-#include <tao/pegtl/contrib/analyze.hpp>
-
 #include "grammar/internal/grammar.hpp"
-#include "grammar/lexical.hpp"
 #include "grammar/internal/syntax_errors.hpp"
+#include "grammar/lexical.hpp"
 
 namespace tenet::grammar {
 namespace {
@@ -44,7 +43,8 @@ namespace g = grammar;
 struct StopParsing {};
 
 [[nodiscard]] std::uint32_t u32(std::size_t value) {
-  return static_cast<std::uint32_t>(std::min<std::size_t>(value, std::numeric_limits<std::uint32_t>::max()));
+  return static_cast<std::uint32_t>(
+      std::min<std::size_t>(value, std::numeric_limits<std::uint32_t>::max()));
 }
 
 // Length of the token at `at`, for the span of an "unexpected token" error.
@@ -64,7 +64,8 @@ struct StopParsing {};
     return static_cast<std::size_t>(std::min(it + 1, end) - at);
   }
   if (at + 1 != end) {
-    static constexpr std::string_view kPairs[] = {"==", "!=", "<=", ">=", "->", "&&", "||", "/*", "//"};
+    static constexpr std::string_view kPairs[] = {"==", "!=", "<=", ">=", "->",
+                                                  "&&", "||", "/*", "//"};
     const std::string_view two(at, 2);
     if (std::find(std::begin(kPairs), std::end(kPairs), two) != std::end(kPairs)) return 2;
   }
@@ -92,7 +93,8 @@ struct StopParsing {};
       advance(1);
     } else if (rest.starts_with("//")) {
       advance(std::min(rest.find('\n'), rest.size()));
-    } else if (const std::size_t close = rest.find("*/", 2); rest.starts_with("/*") && close != rest.npos) {
+    } else if (const std::size_t close = rest.find("*/", 2);
+               rest.starts_with("/*") && close != rest.npos) {
       advance(close + 2);
     } else {
       break;
@@ -104,9 +106,12 @@ struct StopParsing {};
 // An error at the end of the file points just after the last token rather
 // than at an empty last line: "expected '}'" then sits where the '}' belongs.
 template <typename State>
-[[nodiscard]] Span end_of_last_token(const char* begin, const p::internal::iterator& eof, const State& b) {
+[[nodiscard]] Span end_of_last_token(const char* begin, const p::internal::iterator& eof,
+                                     const State& b) {
   const char* last = eof.data;
-  while (last != begin && (last[-1] == ' ' || last[-1] == '\t' || last[-1] == '\r' || last[-1] == '\n')) --last;
+  while (last != begin &&
+         (last[-1] == ' ' || last[-1] == '\t' || last[-1] == '\r' || last[-1] == '\n'))
+    --last;
   p::internal::iterator at = eof;
   at.data = last;
   at.byte -= static_cast<std::size_t>(eof.data - last);
@@ -190,7 +195,8 @@ class Builder {
   void report(Diagnostic diagnostic) {
     diagnostics.push_back(std::move(diagnostic));
     // Bounded output whatever the input: a file of garbage stops here.
-    if (diagnostics.size() >= std::max<std::size_t>(1, limits_.max_syntax_errors)) throw StopParsing{};
+    if (diagnostics.size() >= std::max<std::size_t>(1, limits_.max_syntax_errors))
+      throw StopParsing{};
   }
 
   void report_failure(const g::SyntaxFailure& failure) {
@@ -239,15 +245,17 @@ class Builder {
       Allowed bit;
       std::optional<ast::Name> TakenAnnotations::*slot;
     };
-    static constexpr Known kKnown[] = {{"id", kId, &TakenAnnotations::id},
-                                       {"table", kTable, &TakenAnnotations::table},
-                                       {"tenant_column", kTenantColumn, &TakenAnnotations::tenant_column},
-                                       {"column", kColumn, &TakenAnnotations::column}};
+    static constexpr Known kKnown[] = {
+        {"id", kId, &TakenAnnotations::id},
+        {"table", kTable, &TakenAnnotations::table},
+        {"tenant_column", kTenantColumn, &TakenAnnotations::tenant_column},
+        {"column", kColumn, &TakenAnnotations::column}};
     for (PendingAnnotation& a : std::exchange(annotations, {})) {
       const auto known = std::find_if(std::begin(kKnown), std::end(kKnown),
                                       [&](const Known& k) { return k.name == a.name.text; });
       if (known == std::end(kKnown)) {
-        report(make_diagnostic(DiagCode::UnknownAnnotation, a.name.span, {a.name.text, expected_text(allowed)}));
+        report(make_diagnostic(DiagCode::UnknownAnnotation, a.name.span,
+                               {a.name.text, expected_text(allowed)}));
       } else if ((allowed & known->bit) == 0) {
         report(make_diagnostic(DiagCode::AnnotationNotAllowed, a.span, {a.name.text, place.on}));
       } else if (taken.*(known->slot)) {
@@ -370,7 +378,9 @@ class Builder {
     slot = std::move(value);
   }
 
-  [[nodiscard]] std::vector<ast::Name> roles() { return clause_roles ? std::move(*clause_roles) : std::vector<ast::Name>{}; }
+  [[nodiscard]] std::vector<ast::Name> roles() {
+    return clause_roles ? std::move(*clause_roles) : std::vector<ast::Name>{};
+  }
 
   // ------------------------------------------------ declarations being read
 
@@ -461,9 +471,11 @@ struct control : p::normal<Rule> {
   template <typename ParseInput>
   [[noreturn]] static void raise(const ParseInput& in, Builder& b) {
     if constexpr (never_fails<typename Rule::rule_t>) {
-      throw g::SyntaxFailure(DiagCode::SyntaxError, b.span_at(in.iterator(), 0), "internal parser error");
+      throw g::SyntaxFailure(DiagCode::SyntaxError, b.span_at(in.iterator(), 0),
+                             "internal parser error");
     } else {
-      static_assert(!g::error_message<Rule>.empty(), "every rule that can be required needs a message");
+      static_assert(!g::error_message<Rule>.empty(),
+                    "every rule that can be required needs a message");
       Span at;
       if constexpr (std::is_same_v<Rule, g::unterminated_comment>) {
         // Raised just after the "/*": point at it.
@@ -489,13 +501,13 @@ template <typename Rule>
 struct action : p::nothing<Rule> {};
 
 // An action that only stores the matched name somewhere.
-#define TENET_NAME_ACTION(rule, target)                   \
-  template <>                                             \
-  struct action<g::rule> {                                \
-    template <typename In>                                \
-    static void apply(const In& in, Builder& b) {         \
-      target = b.name(in);                                \
-    }                                                     \
+#define TENET_NAME_ACTION(rule, target)           \
+  template <>                                     \
+  struct action<g::rule> {                        \
+    template <typename In>                        \
+    static void apply(const In& in, Builder& b) { \
+      target = b.name(in);                        \
+    }                                             \
   }
 
 template <>
@@ -520,7 +532,8 @@ template <>
 struct action<g::annotation> {
   template <typename In>
   static void apply(const In& in, Builder& b) {
-    b.annotations.push_back(PendingAnnotation{std::move(b.annotation_name), std::move(b.annotation_value), b.span(in)});
+    b.annotations.push_back(
+        PendingAnnotation{std::move(b.annotation_name), std::move(b.annotation_value), b.span(in)});
   }
 };
 
@@ -577,7 +590,8 @@ struct action<g::list_literal> {
     b.list_marks.pop_back();
     ast::ListLiteral list;
     list.items.reserve(b.operands.size() - mark);
-    for (std::size_t i = mark; i < b.operands.size(); ++i) list.items.push_back(std::move(b.operands[i].expr));
+    for (std::size_t i = mark; i < b.operands.size(); ++i)
+      list.items.push_back(std::move(b.operands[i].expr));
     b.operands.resize(mark);
     b.push(std::move(list), b.span(in), 2);
   }
@@ -652,10 +666,10 @@ struct action<g::comparison_tail> {
       ast::BinaryOp op;
     };
     // Longest first: "<=" before "<".
-    static constexpr Op kOps[] = {{"==", ast::BinaryOp::Eq},       {"!=", ast::BinaryOp::Ne},
-                                  {"<=", ast::BinaryOp::Le},       {">=", ast::BinaryOp::Ge},
-                                  {"<", ast::BinaryOp::Lt},        {">", ast::BinaryOp::Gt},
-                                  {"in", ast::BinaryOp::In},       {"contains", ast::BinaryOp::Contains}};
+    static constexpr Op kOps[] = {{"==", ast::BinaryOp::Eq}, {"!=", ast::BinaryOp::Ne},
+                                  {"<=", ast::BinaryOp::Le}, {">=", ast::BinaryOp::Ge},
+                                  {"<", ast::BinaryOp::Lt},  {">", ast::BinaryOp::Gt},
+                                  {"in", ast::BinaryOp::In}, {"contains", ast::BinaryOp::Contains}};
     const std::string_view text = in.string_view();
     for (const Op& op : kOps) {
       if (text.starts_with(op.text)) {
@@ -669,7 +683,8 @@ template <>
 struct action<g::and_tail> {
   template <typename In>
   static void apply(const In& in, Builder& b) {
-    b.binary(ast::BinaryOp::And, b.span_at(in.iterator(), in.string_view().starts_with("&&") ? 2 : 3));
+    b.binary(ast::BinaryOp::And,
+             b.span_at(in.iterator(), in.string_view().starts_with("&&") ? 2 : 3));
   }
 };
 template <>
@@ -926,7 +941,8 @@ struct action<g::rule_kw<Effect>> {
     const bool permit = effect_of<Effect> == ast::Effect::Permit;
     b.rule = {};
     b.rule.effect = effect_of<Effect>;
-    b.rule.annotation = b.take_id(permit ? Place{"on a permit rule", "permit rule"} : Place{"on a forbid rule", "forbid rule"});
+    b.rule.annotation = b.take_id(permit ? Place{"on a permit rule", "permit rule"}
+                                         : Place{"on a forbid rule", "forbid rule"});
     b.start_clauses(permit ? "permit rule" : "forbid rule");
   }
 };
@@ -994,7 +1010,8 @@ struct action<g::tenant_decl> {
   template <typename In>
   static void apply(const In& in, Builder& b) {
     if (b.discard) return;
-    b.out.tenants.push_back(ast::TenantDecl{std::move(b.decl_name), std::move(b.extends), std::move(b.body), b.span(in)});
+    b.out.tenants.push_back(ast::TenantDecl{std::move(b.decl_name), std::move(b.extends),
+                                            std::move(b.body), b.span(in)});
   }
 };
 template <>
@@ -1012,8 +1029,8 @@ struct action<g::template_decl> {
   template <typename In>
   static void apply(const In& in, Builder& b) {
     if (b.discard) return;
-    b.out.templates.push_back(
-        ast::TemplateDecl{std::move(b.decl_name), std::move(b.extends), std::move(b.body), b.span(in)});
+    b.out.templates.push_back(ast::TemplateDecl{std::move(b.decl_name), std::move(b.extends),
+                                                std::move(b.body), b.span(in)});
   }
 };
 
@@ -1073,8 +1090,9 @@ struct action<g::schema_resource_kw> {
   static void apply(const In& /*in*/, Builder& b) {
     b.attributes.clear();
     b.resource = {};
-    b.reject_annotations(Place{"before 'resource' (write @table and @tenant_column after the type name)",
-                               "resource declaration"});
+    b.reject_annotations(
+        Place{"before 'resource' (write @table and @tenant_column after the type name)",
+              "resource declaration"});
   }
 };
 TENET_NAME_ACTION(resource_type_name, b.resource.type_name);
@@ -1082,7 +1100,8 @@ template <>
 struct action<g::resource_annotations> {
   template <typename In>
   static void apply(const In& /*in*/, Builder& b) {
-    TakenAnnotations taken = b.take_annotations(Place{"on a resource type", "resource type"}, kTable | kTenantColumn);
+    TakenAnnotations taken =
+        b.take_annotations(Place{"on a resource type", "resource type"}, kTable | kTenantColumn);
     b.resource.table = std::move(taken.table);
     b.resource.tenant_column = std::move(taken.tenant_column);
   }
@@ -1151,7 +1170,8 @@ template <>
 struct action<g::attribute_decl> {
   template <typename In>
   static void apply(const In& in, Builder& b) {
-    b.attribute_decl.column = b.take_annotations(Place{"on an attribute", "attribute"}, kColumn).column;
+    b.attribute_decl.column =
+        b.take_annotations(Place{"on an attribute", "attribute"}, kColumn).column;
     b.attribute_decl.span = b.span(in);
     b.attributes.push_back(std::move(b.attribute_decl));
   }
@@ -1381,31 +1401,36 @@ struct action<g::test_decl> {
 
 }  // namespace
 
-ParseResult parse_file(const SourceSet& sources, FileId file, bool is_test_file, const ParseLimits& limits) {
+ParseResult parse_file(const SourceSet& sources, FileId file, bool is_test_file,
+                       const ParseLimits& limits) {
   const SourceFile& source = sources.file(file);
   const std::string_view text = source.text;
   ParseResult result;
 
-  const std::size_t max_bytes = std::min<std::size_t>(limits.max_file_bytes, std::numeric_limits<std::uint32_t>::max());
+  const std::size_t max_bytes =
+      std::min<std::size_t>(limits.max_file_bytes, std::numeric_limits<std::uint32_t>::max());
   if (text.size() > max_bytes) {
     auto empty = std::make_shared<ast::File>();
     empty->file = file;
     result.file = std::move(empty);
-    result.diagnostics.push_back(make_diagnostic(DiagCode::FileTooLarge, Span{file, 0, 0, 1, 1},
-                                                 {std::to_string(text.size()), std::to_string(max_bytes)}));
+    result.diagnostics.push_back(
+        make_diagnostic(DiagCode::FileTooLarge, Span{file, 0, 0, 1, 1},
+                        {std::to_string(text.size()), std::to_string(max_bytes)}));
     return result;
   }
   if (const auto bad = lexical::first_invalid_byte(text)) {
     auto empty = std::make_shared<ast::File>();
     empty->file = file;
     result.file = std::move(empty);
-    result.diagnostics.push_back(make_diagnostic(DiagCode::NotUtf8, point(file, text, *bad),
-                                                 {hex_byte(static_cast<unsigned char>(text[*bad])), std::to_string(*bad)}));
+    result.diagnostics.push_back(
+        make_diagnostic(DiagCode::NotUtf8, point(file, text, *bad),
+                        {hex_byte(static_cast<unsigned char>(text[*bad])), std::to_string(*bad)}));
     return result;
   }
 
   Builder builder(file, is_test_file, limits);
-  p::memory_input<p::tracking_mode::eager, p::eol::lf_crlf> in(text.data(), text.size(), source.path);
+  p::memory_input<p::tracking_mode::eager, p::eol::lf_crlf> in(text.data(), text.size(),
+                                                               source.path);
   try {
     (void)p::parse<g::file, action, control>(in, builder);
   } catch (const StopParsing&) {
@@ -1419,8 +1444,9 @@ ParseResult parse_file(const SourceSet& sources, FileId file, bool is_test_file,
   } catch (const std::exception& e) {
     // Not expected (parse_error cannot come out of our Control; bad_alloc can):
     // still never let an exception leave the parser.
-    builder.diagnostics.push_back(make_diagnostic(DiagCode::SyntaxError, Span{file, 0, 0, 1, 1},
-                                                  {std::string("internal parser error: ") + e.what()}));
+    builder.diagnostics.push_back(
+        make_diagnostic(DiagCode::SyntaxError, Span{file, 0, 0, 1, 1},
+                        {std::string("internal parser error: ") + e.what()}));
   }
   result.file = std::make_shared<const ast::File>(std::move(builder.out));
   result.diagnostics = std::move(builder.diagnostics);

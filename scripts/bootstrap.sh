@@ -13,7 +13,7 @@ packages=(
   tao-pegtl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libsimdjson-dev libssl-dev
-  pkg-config postgresql libpq-dev ccache
+  pkg-config postgresql libpq-dev ccache clang-format
 )
 
 missing=()

@@ -8,6 +8,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/bootstrap.sh
 
+echo "== format: clang-format with .clang-format"
+scripts/check_format.sh
+
 export CCACHE_BASEDIR="$PWD"
 export CCACHE_NOHASHDIR=1
 

@@ -35,7 +35,8 @@ class FileDescriptor {
 
 }  // namespace
 
-std::optional<std::string> FeatureState::load(const std::optional<std::filesystem::path>& path, FeatureState& into) {
+std::optional<std::string> FeatureState::load(const std::optional<std::filesystem::path>& path,
+                                              FeatureState& into) {
   const std::lock_guard<std::mutex> lock(into.mutex_);
   into.path_ = path;
   into.features_.clear();
@@ -72,14 +73,16 @@ std::optional<std::string> FeatureState::load(const std::optional<std::filesyste
   const nlohmann::json& features = json["features"];
   if (!features.is_object()) return path->string() + ": \"features\" must be an object";
   for (const auto& [tenant, switches] : features.items()) {
-    if (!switches.is_object()) return path->string() + ": features of \"" + tenant + "\" must be an object";
+    if (!switches.is_object())
+      return path->string() + ": features of \"" + tenant + "\" must be an object";
     for (const auto& [feature, state] : switches.items()) {
       if (state == "on") {
         into.features_[tenant][feature] = FeatureSwitch::On;
       } else if (state == "off") {
         into.features_[tenant][feature] = FeatureSwitch::Off;
       } else {
-        return path->string() + ": feature \"" + tenant + "\"/\"" + feature + "\" must be \"on\" or \"off\"";
+        return path->string() + ": feature \"" + tenant + "\"/\"" + feature +
+               "\" must be \"on\" or \"off\"";
       }
     }
   }
@@ -144,9 +147,11 @@ std::optional<std::string> FeatureState::write(const Map& features) const {
     if (::fsync(fd.get()) != 0) return system_error("cannot fsync", temporary);
     if (::close(fd.release()) != 0) return system_error("cannot close", temporary);
   }
-  if (::rename(temporary.c_str(), path_->c_str()) != 0) return system_error("cannot rename onto", *path_);
+  if (::rename(temporary.c_str(), path_->c_str()) != 0)
+    return system_error("cannot rename onto", *path_);
   const FileDescriptor dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.get() < 0 || ::fsync(dir.get()) != 0) return system_error("cannot fsync the directory", directory);
+  if (dir.get() < 0 || ::fsync(dir.get()) != 0)
+    return system_error("cannot fsync the directory", directory);
   return std::nullopt;
 }
 

@@ -25,14 +25,14 @@ namespace tenet::server {
 class FeatureState {
  public:
   // Loads `path` (a missing file is an empty state). Error text on failure.
-  [[nodiscard]] static std::optional<std::string> load(const std::optional<std::filesystem::path>& path,
-                                                       FeatureState& into);
+  [[nodiscard]] static std::optional<std::string> load(
+      const std::optional<std::filesystem::path>& path, FeatureState& into);
 
   // Records (and persists) one switch; Default removes the entry. An error
   // text when the file could not be written (the switch is then not recorded).
   // A switch already in that state writes nothing (no rewrite, no fsync).
-  [[nodiscard]] std::optional<std::string> set(const std::string& tenant, const std::string& feature,
-                                               FeatureSwitch state);
+  [[nodiscard]] std::optional<std::string> set(const std::string& tenant,
+                                               const std::string& feature, FeatureSwitch state);
   // Sets every recorded switch the set declares on `policies`.
   void apply(const CompiledPolicySet& policies) const;
   // Whether switches are persisted (a state file was given).

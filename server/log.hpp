@@ -16,7 +16,9 @@ class LogLine {
  public:
   explicit LogLine(std::string_view event);
   LogLine& field(std::string_view key, std::string_view value);
-  LogLine& field(std::string_view key, const char* value) { return field(key, std::string_view(value)); }
+  LogLine& field(std::string_view key, const char* value) {
+    return field(key, std::string_view(value));
+  }
   LogLine& field(std::string_view key, std::uint64_t value);
   LogLine& field(std::string_view key, bool value);
   // Writes the line to stderr (once; later calls do nothing).

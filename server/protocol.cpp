@@ -80,8 +80,8 @@ void write_reload_answer(std::string& out, std::string_view id,
     for (const std::string& name : result.removed_tenants)
       names += (names.empty() ? "" : ", ") + name;
     json::write_json_string(out, "the new policy set no longer declares tenant(s) " + names +
-                               "; send {\"op\":\"reload\",\"allow_removal\":true} to remove "
-                               "them; the old set keeps serving");
+                                     "; send {\"op\":\"reload\",\"allow_removal\":true} to remove "
+                                     "them; the old set keeps serving");
   }
   out += '}';
   write_removed_tenants(out, result.removed_tenants);
@@ -90,8 +90,8 @@ void write_reload_answer(std::string& out, std::string_view id,
 
 }  // namespace
 
-void Protocol::error(std::string& out, json::RequestOp op, std::string_view id, std::string_view code,
-                     std::string_view message) {
+void Protocol::error(std::string& out, json::RequestOp op, std::string_view id,
+                     std::string_view code, std::string_view message) {
   service_.stats().count_error(code);
   json::write_error(out, op, id, code, message);
 }
@@ -121,8 +121,9 @@ void Protocol::answer_too_large(std::size_t limit, std::string& out) {
   out += '\n';
 }
 
-void Protocol::answer_decision(const CompiledPolicySet& policies, const json::ParsedRequest& request,
-                               Decision& decision, std::string& out) {
+void Protocol::answer_decision(const CompiledPolicySet& policies,
+                               const json::ParsedRequest& request, Decision& decision,
+                               std::string& out) {
   if (!request.ok()) {
     error(out, request.op, request.id, request.error_code, request.error_message);
     return;
@@ -134,7 +135,8 @@ void Protocol::answer_decision(const CompiledPolicySet& policies, const json::Pa
     return;
   }
   json::answer_request(policies, request, decision, out);
-  if (request.op == json::RequestOp::Filter) return;  // answered without a Decision: nothing to count
+  if (request.op == json::RequestOp::Filter)
+    return;  // answered without a Decision: nothing to count
   if (!decision.error_code.empty()) {
     service_.stats().count_error(decision.error_code);
   } else if (request.op != json::RequestOp::Plans && request.op != json::RequestOp::Features) {
@@ -146,10 +148,10 @@ void Protocol::answer_batch(const CompiledPolicySet& policies, const json::Parse
                             Scratch& scratch, std::string& out) {
   json::write_batch_open(out, batch.id);
   json::for_each_batch_item(policies, scratch.parser, batch.batch_size,
-                      [&](const json::ParsedRequest& item, std::size_t index) {
-                        if (index > 0) out += ',';
-                        answer_decision(policies, item, scratch.decision, out);
-                      });
+                            [&](const json::ParsedRequest& item, std::size_t index) {
+                              if (index > 0) out += ',';
+                              answer_decision(policies, item, scratch.decision, out);
+                            });
   json::write_batch_close(out);
 }
 
@@ -176,7 +178,8 @@ AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& po
     } else if (request.op == json::RequestOp::ServerOnly) {
       job.run = answer_server_op(request, line, out, job.queue);
       if (job) return job;
-    } else if (request.op == json::RequestOp::None || request.error_code == json::protocol_error::kBadJson) {
+    } else if (request.op == json::RequestOp::None ||
+               request.error_code == json::protocol_error::kBadJson) {
       error(out, request.op, request.id, request.error_code, request.error_message);
     } else if (!authenticated()) {
       error(out, request.op, request.id, kUnauthenticated, "send hello with a token first");
@@ -262,7 +265,8 @@ AdminJob::Run Protocol::answer_server_op(const json::ParsedRequest& request, std
   }
   if (op == "reload") {
     if (!may_admin() || !may_tenant("*")) {
-      error(out, json::RequestOp::ServerOnly, id, kForbidden, "reload needs a global (*) admin token");
+      error(out, json::RequestOp::ServerOnly, id, kForbidden,
+            "reload needs a global (*) admin token");
       return {};
     }
     // Removing a tenant is asked for explicitly (see Service::reload).

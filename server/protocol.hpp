@@ -95,13 +95,14 @@ class Protocol {
  private:
   // Returns the job of a reload / set_feature instead of answering it, and
   // sets `queue` to the tenant it acts for.
-  [[nodiscard]] AdminJob::Run answer_server_op(const json::ParsedRequest& request, std::string_view line,
-                                               std::string& out, std::string& queue);
+  [[nodiscard]] AdminJob::Run answer_server_op(const json::ParsedRequest& request,
+                                               std::string_view line, std::string& out,
+                                               std::string& queue);
   void answer_decision(const CompiledPolicySet& policies, const json::ParsedRequest& request,
                        Decision& decision, std::string& out);
   // A `batch` whose items are read from scratch.parser.
-  void answer_batch(const CompiledPolicySet& policies, const json::ParsedRequest& batch, Scratch& scratch,
-                    std::string& out);
+  void answer_batch(const CompiledPolicySet& policies, const json::ParsedRequest& batch,
+                    Scratch& scratch, std::string& out);
   void error(std::string& out, json::RequestOp op, std::string_view id, std::string_view code,
              std::string_view message);
   // Answers a failed hello: no rights left, logged, counted.

@@ -1,7 +1,5 @@
 // The checker: source text → diagnostics (one table row per case), and the
 // model of the LANGUAGE.md section 9 example → its dump.
-#include "engine/engine.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -10,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/engine.hpp"
 #include "engine/model/model.hpp"
 #include "grammar/parser.hpp"
 

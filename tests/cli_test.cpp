@@ -32,7 +32,8 @@ CommandResult run_tenet_prefixed(const std::string& prefix, const std::string& a
   if (pipe == nullptr) return run;
   std::array<char, 4096> buffer{};
   std::size_t read = 0;
-  while ((read = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.output.append(buffer.data(), read);
+  while ((read = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    run.output.append(buffer.data(), read);
   const int raw = pclose(pipe);
   run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
   return run;
@@ -115,7 +116,8 @@ class TempDir {
   fs::path path_;
 };
 
-const std::string kSchema = "schema { principal { kyc: \"none\" | \"verified\"; } resource document { owner: string; } }\n";
+const std::string kSchema =
+    "schema { principal { kyc: \"none\" | \"verified\"; } resource document { owner: string; } }\n";
 
 TEST(Cli, VersionAndHelp) {
   const CommandResult version = run_tenet("--version");
@@ -217,7 +219,8 @@ TEST(Cli, OversizedFileIsRefused) {
 TEST(Cli, TenThousandNestedParenthesesAreACleanError) {
   const TempDir dir;
   const std::string deep = std::string(10000, '(') + "true" + std::string(10000, ')');
-  dir.write("a.tenet", kSchema + "tenant t { role r; permit read on document when " + deep + "; }\n");
+  dir.write("a.tenet",
+            kSchema + "tenant t { role r; permit read on document when " + deep + "; }\n");
   const CommandResult run = run_tenet("check " + dir.arg());
   EXPECT_EQ(run.status, 1);
   EXPECT_NE(run.output.find("nested more than"), std::string::npos) << run.output.substr(0, 2000);
@@ -226,7 +229,8 @@ TEST(Cli, TenThousandNestedParenthesesAreACleanError) {
 TEST(Cli, OneMegabyteStringLiteralIsFine) {
   const TempDir dir;
   const std::string big(1024 * 1024, 'x');
-  dir.write("a.tenet", kSchema + "tenant t { role r; permit read on document when resource.owner == \"" +
+  dir.write("a.tenet", kSchema +
+                           "tenant t { role r; permit read on document when resource.owner == \"" +
                            big + "\"; }\n");
   const CommandResult run = run_tenet("check " + dir.arg());
   EXPECT_EQ(run.status, 0) << run.output.substr(0, 2000);

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "engine/engine.hpp"
-#include "grammar/source/policy_limits.hpp"
 #include "grammar/parser.hpp"
+#include "grammar/source/policy_limits.hpp"
 #include "tests/support/allocation_counter.hpp"
 #include "tests/support/command_output.hpp"
 #include "tests/support/compile_source.hpp"
@@ -28,7 +28,8 @@ namespace {
 
 std::string schema(int types) {
   std::string text = "schema {\n  principal { level: int; }\n";
-  for (int t = 0; t < types; ++t) text += "  resource t" + std::to_string(t) + " { owner: string; }\n";
+  for (int t = 0; t < types; ++t)
+    text += "  resource t" + std::to_string(t) + " { owner: string; }\n";
   return text + "}\n";
 }
 
@@ -62,8 +63,9 @@ Checked check_text(const std::string& text) {
 
 std::string check_json(std::string_view tenant, std::string_view role, std::string_view action,
                        std::string_view type) {
-  return R"({"op":"check","tenant":")" + std::string(tenant) + R"(","principal":{"id":"u","role":")" +
-         std::string(role) + R"(","attrs":{"level":3}},"action":")" + std::string(action) +
+  return R"({"op":"check","tenant":")" + std::string(tenant) +
+         R"(","principal":{"id":"u","role":")" + std::string(role) +
+         R"(","attrs":{"level":3}},"action":")" + std::string(action) +
          R"(","resource":{"type":")" + std::string(type) + R"(","id":"x","tenant":")" +
          std::string(tenant) + R"(","attrs":{"owner":"u"}}})";
 }
@@ -82,8 +84,9 @@ TEST(CompileScaling, RuleTableHoldsOnlyTheCellsRulesReach) {
   constexpr int kRules = 600;
   std::string text = schema(kTypes) + "tenant acme {\n" + roles(kRoles);
   for (int i = 0; i < kRules; ++i) {
-    text += "  permit a" + std::to_string(i % kActions) + " on t" + std::to_string((i * 7) % kTypes) +
-            " for r" + std::to_string(i % kRoles) + " when principal.level > 1;\n";
+    text += "  permit a" + std::to_string(i % kActions) + " on t" +
+            std::to_string((i * 7) % kTypes) + " for r" + std::to_string(i % kRoles) +
+            " when principal.level > 1;\n";
   }
   text += "}\n";
   const auto policies = test_support::compile_source("policy.tenet", text);
@@ -193,15 +196,16 @@ TEST(CompileLimits, TooManyRolesIsAClearError) {
                            "tenant acme extends base {\n" +
                            [] {
                              std::string more;
-                             for (int r = 0; r < 4001; ++r) more += "  role s" + std::to_string(r) + ";\n";
+                             for (int r = 0; r < 4001; ++r)
+                               more += "  role s" + std::to_string(r) + ";\n";
                              return more;
                            }() +
                            "  permit read on t0;\n}\n";
   const Checked checked = check_text(text);
   EXPECT_FALSE(checked.result.policy_set);
-  EXPECT_EQ(checked.errors(),
-            std::vector<std::string>{"tenant 'acme' declares 10001 roles (its templates' included), "
-                                     "more than the limit of 10000"});
+  EXPECT_EQ(checked.errors(), std::vector<std::string>{
+                                  "tenant 'acme' declares 10001 roles (its templates' included), "
+                                  "more than the limit of 10000"});
 }
 
 // `*` over many actions, types and roles multiplies: the table limit
@@ -277,9 +281,10 @@ TEST(CompileLimits, BuildingOnTooManyTemplatesIsAClearError) {
 // one `||` chain were "nested more than 256 levels deep".
 TEST(CompileScaling, FlatOrChainOf256OperandsChecksAndDecides) {
   std::string chain;
-  for (int i = 0; i < 256; ++i) chain += (i == 0 ? "" : " || ") + std::string("principal.level == ") + std::to_string(1000 + i);
-  const std::string text =
-      schema(1) + "tenant acme {\n  role r;\n  permit read on t0 when " + chain + " || principal.level == 3;\n}\n";
+  for (int i = 0; i < 256; ++i)
+    chain += (i == 0 ? "" : " || ") + std::string("principal.level == ") + std::to_string(1000 + i);
+  const std::string text = schema(1) + "tenant acme {\n  role r;\n  permit read on t0 when " +
+                           chain + " || principal.level == 3;\n}\n";
   const auto policies = test_support::compile_source("policy.tenet", text);
   ASSERT_NE(policies, nullptr);
   const Engine engine(policies);

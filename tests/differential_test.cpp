@@ -87,9 +87,10 @@ void flip_switch(fuzz::Rng& rng, const fuzz::Vocabulary& vocabulary,
   const Index f = policies.find_feature(t, feature);
   ASSERT_NE(f, kNone) << tenant.name << " " << feature;
   const int state = rng.between(0, 2);
-  policies.set_feature_switch(t, f, state == 0 ? FeatureSwitch::Default
-                                    : state == 1 ? FeatureSwitch::On
-                                                 : FeatureSwitch::Off);
+  policies.set_feature_switch(t, f,
+                              state == 0   ? FeatureSwitch::Default
+                              : state == 1 ? FeatureSwitch::On
+                                           : FeatureSwitch::Off);
   reference.set_feature_switch(tenant.name, feature,
                                state == 0 ? std::nullopt : std::optional<bool>(state == 1));
 }
@@ -118,15 +119,18 @@ TEST(Differential, EngineAgreesWithReference) {
   Decision decision;
   int sets_done = 0;
   for (int seed = 1; seed <= sets && mismatches < 5; ++seed, ++sets_done) {
-    const fuzz::GeneratedPolicySet set = fuzz::generate_policy_set(static_cast<std::uint64_t>(seed));
+    const fuzz::GeneratedPolicySet set =
+        fuzz::generate_policy_set(static_cast<std::uint64_t>(seed));
     Parsed parsed = parse(set);
-    ASSERT_TRUE(parsed.problems.empty())
-        << "seed " << seed << ": syntax errors\n" << parsed.problems.front() << "\n" << source_of(set);
+    ASSERT_TRUE(parsed.problems.empty()) << "seed " << seed << ": syntax errors\n"
+                                         << parsed.problems.front() << "\n"
+                                         << source_of(set);
     const checker::CheckResult checked = checker::check_policy_set(parsed.sources, parsed.files);
     for (const Diagnostic& d : checked.diagnostics) {
       ASSERT_NE(d.severity, Severity::Error)
           << "seed " << seed << ": the generated set does not check\n"
-          << render(d, *parsed.sources) << "\n" << source_of(set);
+          << render(d, *parsed.sources) << "\n"
+          << source_of(set);
     }
     ASSERT_NE(checked.policy_set, nullptr);
     const std::shared_ptr<const CompiledPolicySet> policies = compile::compile(checked.policy_set);
@@ -157,16 +161,18 @@ TEST(Differential, EngineAgreesWithReference) {
                     << "request:   " << reference::describe(request) << "\n"
                     << "reference: " << reference::describe(expected) << "\n"
                     << "engine:    " << reference::describe(actual) << "\n"
-                    << "policy set:\n" << source_of(set);
+                    << "policy set:\n"
+                    << source_of(set);
     }
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::ostringstream summary;
-  summary << compared << " requests over " << sets_done << " policy sets in " << seconds << " s; allowed/asked:";
+  summary << compared << " requests over " << sets_done << " policy sets in " << seconds
+          << " s; allowed/asked:";
   for (std::size_t op = 0; op < 6; ++op) {
-    summary << " " << reference::operation_name(static_cast<Operation>(op)) << " " << allowed[op] << "/"
-            << asked[op];
+    summary << " " << reference::operation_name(static_cast<Operation>(op)) << " " << allowed[op]
+            << "/" << asked[op];
   }
   summary << "; with unmet " << with_unmet << ", with rule errors " << with_errors
           << ", invalid_request " << invalid << ", with names " << with_names;

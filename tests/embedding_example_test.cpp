@@ -19,7 +19,8 @@ namespace {
 tenet::Index principal_slot(const tenet::CompiledPolicySet& policies, std::string_view name) {
   const tenet::model::PolicySet& model = policies.model();
   const auto symbol = model.names.find(name);
-  const tenet::model::Attribute* attribute = symbol ? model.schema.find_principal(*symbol) : nullptr;
+  const tenet::model::Attribute* attribute =
+      symbol ? model.schema.find_principal(*symbol) : nullptr;
   return attribute != nullptr ? attribute->slot : tenet::kNone;
 }
 

@@ -31,7 +31,8 @@ CliRun run(const std::string& arguments) {
   if (pipe == nullptr) return result;
   std::array<char, 4096> buffer{};
   std::size_t read = 0;
-  while ((read = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), read);
+  while ((read = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    result.output.append(buffer.data(), read);
   const int raw = pclose(pipe);
   result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
   return result;
@@ -47,7 +48,8 @@ std::vector<std::string> lines(const std::string& text) {
 const std::string kExample = std::string(TENET_SOURCE_DIR) + "/tests/testdata/protocol_example";
 
 fs::path temp_file(const std::string& name, const std::string& text) {
-  const fs::path path = fs::temp_directory_path() / ("tenet-eval-" + name + "-" + std::to_string(::getpid()));
+  const fs::path path =
+      fs::temp_directory_path() / ("tenet-eval-" + name + "-" + std::to_string(::getpid()));
   std::ofstream(path, std::ios::binary) << text;
   return path;
 }
@@ -58,15 +60,21 @@ TEST(EvalCli, ThousandLinesInOrder) {
     const std::string id = std::to_string(i);
     switch (i % 4) {
       case 0:
-        input += R"({"id":)" + id +
-                 R"(,"op":"check","tenant":"acme","principal":{"id":"u1","role":"basic","attrs":{"kyc":"verified"}},"action":"read","resource":{"type":"document","id":"d1","tenant":"acme","attrs":{"owner":"u1","locked":false}}})";
+        input +=
+            R"({"id":)" + id +
+            R"(,"op":"check","tenant":"acme","principal":{"id":"u1","role":"basic","attrs":{"kyc":"verified"}},"action":"read","resource":{"type":"document","id":"d1","tenant":"acme","attrs":{"owner":"u1","locked":false}}})";
         break;
       case 1:
-        input += R"({"id":)" + id +
-                 R"(,"op":"transition","tenant":"acme","principal":{"id":"u2","role":"guest","attrs":{"kyc":"pending"}},"to":"basic"})";
+        input +=
+            R"({"id":)" + id +
+            R"(,"op":"transition","tenant":"acme","principal":{"id":"u2","role":"guest","attrs":{"kyc":"pending"}},"to":"basic"})";
         break;
-      case 2: input += "this is not json " + id; break;
-      default: input += R"({"id":)" + id + R"(,"op":"plans","tenant":"acme","principal":{"id":"u","role":"basic"}})";
+      case 2:
+        input += "this is not json " + id;
+        break;
+      default:
+        input += R"({"id":)" + id +
+                 R"(,"op":"plans","tenant":"acme","principal":{"id":"u","role":"basic"}})";
     }
     input += i % 10 == 0 ? "\n\n" : "\n";  // blank lines are skipped
   }
@@ -79,10 +87,18 @@ TEST(EvalCli, ThousandLinesInOrder) {
   for (int i = 0; i < 1000; ++i) {
     const json response = json::parse(out[static_cast<std::size_t>(i)]);
     switch (i % 4) {
-      case 0: EXPECT_EQ(response["decision"], "allow"); break;
-      case 1: EXPECT_EQ(response["unmet"][0], "principal.kyc == \"verified\""); break;
-      case 2: EXPECT_EQ(response["error"]["code"], "bad_json"); break;
-      default: EXPECT_EQ(response["plans"][0], "starter"); break;
+      case 0:
+        EXPECT_EQ(response["decision"], "allow");
+        break;
+      case 1:
+        EXPECT_EQ(response["unmet"][0], "principal.kyc == \"verified\"");
+        break;
+      case 2:
+        EXPECT_EQ(response["error"]["code"], "bad_json");
+        break;
+      default:
+        EXPECT_EQ(response["plans"][0], "starter");
+        break;
     }
     if (i % 4 != 2) {
       EXPECT_EQ(response["id"], i);
@@ -93,10 +109,12 @@ TEST(EvalCli, ThousandLinesInOrder) {
 TEST(EvalCli, StdinExplainAndLineLimit) {
   const fs::path file = temp_file(
       "stdin",
-      std::string(R"({"op":"plans","tenant":"acme","principal":{"id":"u","role":"basic"}})") + "\n" +
-          R"({"id":"long","op":"plans","tenant":"acme","principal":{"id":")" + std::string(300, 'x') +
-          R"(","role":"basic"}})" + "\r\n" + R"({"op":"features","tenant":"acme","principal":{"id":"u","role":"basic"}})");
-  const CliRun result = run("eval --explain --max-line 200 '" + kExample + "' < '" + file.string() + "'");
+      std::string(R"({"op":"plans","tenant":"acme","principal":{"id":"u","role":"basic"}})") +
+          "\n" + R"({"id":"long","op":"plans","tenant":"acme","principal":{"id":")" +
+          std::string(300, 'x') + R"(","role":"basic"}})" + "\r\n" +
+          R"({"op":"features","tenant":"acme","principal":{"id":"u","role":"basic"}})");
+  const CliRun result =
+      run("eval --explain --max-line 200 '" + kExample + "' < '" + file.string() + "'");
   fs::remove(file);
   ASSERT_EQ(result.status, 0);
   const std::vector<std::string> out = lines(result.output);
@@ -110,7 +128,8 @@ TEST(EvalCli, ExitCodes) {
   EXPECT_EQ(run("eval 2>/dev/null").status, 2);
   EXPECT_EQ(run("eval /nonexistent/dir </dev/null 2>/dev/null").status, 2);
   EXPECT_EQ(run("eval '" + kExample + "' /nonexistent/file 2>/dev/null").status, 2);
-  const fs::path broken = fs::temp_directory_path() / ("tenet-eval-broken-" + std::to_string(::getpid()));
+  const fs::path broken =
+      fs::temp_directory_path() / ("tenet-eval-broken-" + std::to_string(::getpid()));
   fs::create_directories(broken);
   std::ofstream(broken / "p.tenet") << "tenant acme { role guest; role guest; }\n";
   const CliRun policy_errors = run("eval '" + broken.string() + "' </dev/null 2>&1");
@@ -126,13 +145,16 @@ TEST(TestCli, ShippedPoliciesPass) {
 }
 
 TEST(TestCli, FailingTestsAreReported) {
-  const CliRun result = run("test '" + std::string(TENET_SOURCE_DIR) + "/tests/testdata/failing_policy_tests' 2>&1");
+  const CliRun result =
+      run("test '" + std::string(TENET_SOURCE_DIR) + "/tests/testdata/failing_policy_tests' 2>&1");
   EXPECT_EQ(result.status, 1);
   const std::vector<std::string> expected = {
-      "broken_test.tenet:5: FAIL broken on purpose: expected allow, got deny (reasons: acme:policy.tenet:11; "
+      "broken_test.tenet:5: FAIL broken on purpose: expected allow, got deny (reasons: "
+      "acme:policy.tenet:11; "
       "unmet: principal.kyc == \"verified\")",
       "broken_test.tenet:6: FAIL broken on purpose: expected plans [starter], got []",
-      "broken_test.tenet:8: FAIL broken on purpose: request rejected: invalid_request: resource.attrs.owner: "
+      "broken_test.tenet:8: FAIL broken on purpose: request rejected: invalid_request: "
+      "resource.attrs.owner: "
       "expected string, got int",
       "broken_test.tenet:10: FAIL broken on purpose: unknown role 'admin' in tenant 'acme'",
       "broken_test.tenet:12: FAIL broken on purpose: unknown tenant 'globex'",

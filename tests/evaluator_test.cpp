@@ -1,8 +1,6 @@
 // The evaluator on small policy sets written inline: every operation, every
 // built-in reason, fail-closed errors, unmet texts, explain traces, runtime
 // feature switches, and zero heap allocation on a warm Decision.
-#include "engine/engine.hpp"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -13,9 +11,10 @@
 #include <string_view>
 #include <vector>
 
-#include "tests/support/compile_source.hpp"
-#include "tests/support/allocation_counter.hpp"
+#include "engine/engine.hpp"
 #include "grammar/parser.hpp"
+#include "tests/support/allocation_counter.hpp"
+#include "tests/support/compile_source.hpp"
 
 namespace tenet {
 namespace {

@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "engine/engine.hpp"
-#include "tests/support/server_process.hpp"
 #include "tests/support/command_output.hpp"
 #include "tests/support/json_answer.hpp"
+#include "tests/support/server_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace tenet {

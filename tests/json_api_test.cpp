@@ -39,17 +39,23 @@ TEST(JsonApi, ProtocolExampleExchangeVerbatim) {
       {R"({"id":3,"op":"transition","tenant":"acme","principal":{"id":"u2","role":"guest","attrs":{"kyc":"pending"}},"to":"basic"})",
        R"({"id":3,"decision":"deny","reasons":["acme:retail.tenet:12"],"unmet":["principal.kyc == \"verified\""]})"},
   };
-  for (const auto& [request, response] : exchange) EXPECT_EQ(example_engine().handle_json(request), response);
+  for (const auto& [request, response] : exchange)
+    EXPECT_EQ(example_engine().handle_json(request), response);
 }
 
 TEST(JsonApi, EveryOpHasItsShape) {
-  const json plans = answer(R"({"op":"plans","tenant":"acme","principal":{"id":"u","role":"advanced"}})");
+  const json plans =
+      answer(R"({"op":"plans","tenant":"acme","principal":{"id":"u","role":"advanced"}})");
   EXPECT_EQ(plans, json::parse(R"({"decision":"allow","plans":["starter","pro"]})"));
-  const json features = answer(R"({"op":"features","tenant":"acme","principal":{"id":"u","role":"basic"}})");
+  const json features =
+      answer(R"({"op":"features","tenant":"acme","principal":{"id":"u","role":"basic"}})");
   EXPECT_EQ(features, json::parse(R"({"decision":"allow","features":[]})"));
-  const json unknown = answer(R"({"op":"features","tenant":"nope","principal":{"id":"u","role":"basic"}})");
-  EXPECT_EQ(unknown, json::parse(R"({"decision":"deny","reasons":["unknown_tenant"],"features":[]})"));
-  const json subscribe = answer(R"({"op":"subscribe","tenant":"acme","principal":{"id":"u","role":"guest"},"plan":"starter"})");
+  const json unknown =
+      answer(R"({"op":"features","tenant":"nope","principal":{"id":"u","role":"basic"}})");
+  EXPECT_EQ(unknown,
+            json::parse(R"({"decision":"deny","reasons":["unknown_tenant"],"features":[]})"));
+  const json subscribe = answer(
+      R"({"op":"subscribe","tenant":"acme","principal":{"id":"u","role":"guest"},"plan":"starter"})");
   EXPECT_EQ(subscribe["decision"], "deny");
   EXPECT_EQ(subscribe["reasons"], json::parse(R"(["acme:plan-starter"])"));
   EXPECT_TRUE(subscribe.contains("unmet"));
@@ -81,8 +87,9 @@ TEST(JsonApi, EveryErrorCode) {
       R"({"op":"transition","tenant":"acme","principal":{"id":"u","role":"guest","attrs":{"kyc":"verifed"}},"to":"basic"})");
   EXPECT_EQ(invalid["decision"], "deny");
   EXPECT_EQ(invalid["error"]["code"], "invalid_request");
-  EXPECT_EQ(invalid["error"]["message"],
-            R"(principal.attrs.kyc: expected one of "none" | "pending" | "verified", got "verifed")");
+  EXPECT_EQ(
+      invalid["error"]["message"],
+      R"(principal.attrs.kyc: expected one of "none" | "pending" | "verified", got "verifed")");
 
   EXPECT_EQ(answer(R"({"op":"launch"})")["error"]["code"], "unknown_op");
   EXPECT_EQ(answer(R"({"op":"health"})")["error"]["code"], "bad_request");
@@ -96,8 +103,8 @@ TEST(JsonApi, EveryErrorCode) {
 }
 
 TEST(JsonApi, BatchAnswersEveryItemInOrder) {
-  const json batch = answer(
-      R"({"id":[],"op":"batch","requests":[]})");  // a non-scalar id is a bad_request
+  const json batch =
+      answer(R"({"id":[],"op":"batch","requests":[]})");  // a non-scalar id is a bad_request
   EXPECT_EQ(batch["error"]["code"], "bad_request");
   const json results = answer(
       R"({"id":"b1","op":"batch","requests":[)"
@@ -107,7 +114,8 @@ TEST(JsonApi, BatchAnswersEveryItemInOrder) {
       R"("x"]})");
   EXPECT_EQ(results["id"], "b1");
   ASSERT_EQ(results["results"].size(), 4U);
-  EXPECT_EQ(results["results"][0], json::parse(R"({"id":1,"decision":"allow","plans":["starter"]})"));
+  EXPECT_EQ(results["results"][0],
+            json::parse(R"({"id":1,"decision":"allow","plans":["starter"]})"));
   EXPECT_EQ(results["results"][1]["error"]["code"], "bad_request");
   EXPECT_EQ(results["results"][2]["decision"], "allow");
   EXPECT_EQ(results["results"][3]["error"]["code"], "bad_request");
@@ -115,8 +123,10 @@ TEST(JsonApi, BatchAnswersEveryItemInOrder) {
 }
 
 TEST(JsonApi, IdIsEchoedByteForByte) {
-  const std::string tail = R"(,"op":"plans","tenant":"acme","principal":{"id":"u","role":"basic"}})";
-  for (const std::string id : {R"("abc")", R"("\u00e9\n\"")", "42", "-0.50", "1E+2", "null", "true"}) {
+  const std::string tail =
+      R"(,"op":"plans","tenant":"acme","principal":{"id":"u","role":"basic"}})";
+  for (const std::string id :
+       {R"("abc")", R"("\u00e9\n\"")", "42", "-0.50", "1E+2", "null", "true"}) {
     const std::string response = example_engine().handle_json(R"({"id":)" + id + tail);
     EXPECT_EQ(response.rfind(R"({"id":)" + id + ",", 0), 0U) << response;
   }
@@ -125,10 +135,13 @@ TEST(JsonApi, IdIsEchoedByteForByte) {
 }
 
 TEST(JsonApi, HostileInputNeverCrashes) {
-  std::string deep = R"({"op":"check","x":)" + std::string(100'000, '[') + std::string(100'000, ']') + "}";
+  std::string deep =
+      R"({"op":"check","x":)" + std::string(100'000, '[') + std::string(100'000, ']') + "}";
   EXPECT_EQ(answer(deep)["error"]["code"], "bad_json");
-  EXPECT_EQ(answer("{\"op\":\"check\",\"tenant\":\"a\xc3\x28\"}")["error"]["message"], "invalid UTF-8");
-  EXPECT_EQ(answer(R"({"op":"check","tenant":99999999999999999999999})")["error"]["code"], "bad_request");
+  EXPECT_EQ(answer("{\"op\":\"check\",\"tenant\":\"a\xc3\x28\"}")["error"]["message"],
+            "invalid UTF-8");
+  EXPECT_EQ(answer(R"({"op":"check","tenant":99999999999999999999999})")["error"]["code"],
+            "bad_request");
   const json huge_int = answer(
       R"({"op":"plans","tenant":"acme","principal":{"id":"u","role":"basic","attrs":{"account_age_days":9223372036854775808}}})");
   EXPECT_EQ(huge_int["error"]["code"], "invalid_request");
@@ -136,7 +149,8 @@ TEST(JsonApi, HostileInputNeverCrashes) {
   for (int i = 0; i < 10'000; ++i) set += (i == 0 ? "" : ",") + std::to_string(i);
   set += "]";
   const json big_set = answer(
-      R"({"op":"plans","tenant":"acme","principal":{"id":"u","role":"basic","attrs":{"tags":)" + set + "}}}");
+      R"({"op":"plans","tenant":"acme","principal":{"id":"u","role":"basic","attrs":{"tags":)" +
+      set + "}}}");
   EXPECT_EQ(big_set["error"]["message"], "principal.attrs.tags[0]: expected string, got int");
   EXPECT_EQ(answer("")["error"]["code"], "bad_json");
   EXPECT_EQ(answer("\"just a string\"")["error"]["code"], "bad_json");

@@ -1,6 +1,8 @@
 // Parser tests: every construct parses into the expected AST dump, syntax
 // errors read as words at the right place, recovery reports several errors,
 // and the limits hold on hostile input.
+#include "grammar/parser.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -9,7 +11,6 @@
 
 #include "grammar/ast_dump.hpp"
 #include "grammar/lexical.hpp"
-#include "grammar/parser.hpp"
 
 namespace tenet {
 namespace {
@@ -17,7 +18,6 @@ namespace {
 // Table rows are named by their position: stable across runs, unlike the
 // default name (the bytes of the row, pointers included).
 constexpr auto by_index = [](const auto& info) { return "row" + std::to_string(info.index); };
-
 
 struct Parsed {
   SourceSet sources;
@@ -28,7 +28,8 @@ struct Parsed {
   [[nodiscard]] std::vector<std::string> errors() const {
     std::vector<std::string> out;
     for (const Diagnostic& d : result.diagnostics) {
-      out.push_back(std::to_string(d.span.line) + ":" + std::to_string(d.span.column) + ": " + d.message);
+      out.push_back(std::to_string(d.span.line) + ":" + std::to_string(d.span.column) + ": " +
+                    d.message);
     }
     return out;
   }
@@ -86,7 +87,8 @@ const DumpCase kDumpCases[] = {
      "    (attribute owner string))\n"
      "  (resource \"odd-type\"))\n"},
     {"schema_principal_and_context_repeat_and_append",
-     "schema { principal { a: int; } context { x: int; } principal { b: bool; } context { y: bool; } }",
+     "schema { principal { a: int; } context { x: int; } principal { b: bool; } context { y: bool; "
+     "} }",
      "(schema\n"
      "  (principal\n"
      "    (attribute a int)\n"
@@ -117,7 +119,8 @@ const DumpCase kDumpCases[] = {
      "  (role advanced (extends basic guest))\n"
      "  (role rolex))\n"},
     {"transitions",
-     "tenant t { transition guest -> basic; @id(\"kyc\") transition basic -> advanced when principal.age >= 30; }",
+     "tenant t { transition guest -> basic; @id(\"kyc\") transition basic -> advanced when "
+     "principal.age >= 30; }",
      "(tenant t\n"
      "  (transition guest -> basic)\n"
      "  (transition basic -> advanced (id \"kyc\") (when (>= principal.age 30))))\n"},
@@ -128,7 +131,8 @@ const DumpCase kDumpCases[] = {
      "  (feature b off (for x y))\n"
      "  (feature c on (for z) (when context.mfa)))\n"},
     {"plans_clauses_in_any_order",
-     "tenant t { plan a {} @id(\"p\") plan b { requires feature f, g; when enabled(f); for basic; } }",
+     "tenant t { plan a {} @id(\"p\") plan b { requires feature f, g; when enabled(f); for basic; "
+     "} }",
      "(tenant t\n"
      "  (plan a)\n"
      "  (plan b (id \"p\") (for basic) (when (enabled f)) (requires f g)))\n"},
@@ -146,7 +150,8 @@ const DumpCase kDumpCases[] = {
      "    (states signing signed suspended)\n"
      "    (initial signing)\n"
      "    (edge signing -> signed)\n"
-     "    (edge signed -> suspended (id \"overdue\") (by admin ops) (when (> resource.overdue_days 30)))\n"
+     "    (edge signed -> suspended (id \"overdue\") (by admin ops) (when (> resource.overdue_days "
+     "30)))\n"
      "    (edge signed suspended -> \"un-signed\" (by admin) (when (== resource.x 0)))))\n"},
     {"rules",
      R"(tenant t {
@@ -157,27 +162,32 @@ const DumpCase kDumpCases[] = {
         })",
      "(tenant t\n"
      "  (permit (actions read) (types document))\n"
-     "  (permit (id \"owner-reads\") (actions read \"bulk-export\") (types document account) (for basic advanced) "
+     "  (permit (id \"owner-reads\") (actions read \"bulk-export\") (types document account) (for "
+     "basic advanced) "
      "(when (== resource.owner principal.id)) (unless resource.locked))\n"
      "  (forbid (actions *) (types *) (unless context.mfa)))\n"},
     {"string_escapes",
      R"(tenant t { permit r on d when principal.s == "q\"b\\n\n\t\u00e9\u20AC"; })",
      "(tenant t\n"
-     "  (permit (actions r) (types d) (when (== principal.s \"q\\\"b\\\\n\\n\\t\xC3\xA9\xE2\x82\xAC\"))))\n"},
+     "  (permit (actions r) (types d) (when (== principal.s "
+     "\"q\\\"b\\\\n\\n\\t\xC3\xA9\xE2\x82\xAC\"))))\n"},
     {"keywords_are_not_prefixes", "tenant tenants { role rolex; role permits; role intern; }",
      "(tenant tenants\n"
      "  (role rolex)\n"
      "  (role permits)\n"
      "  (role intern))\n"},
     {"builtin_attributes_named_by_keywords",
-     "tenant t { permit r on d when principal.role == \"x\" && resource.tenant == principal.tenant; }",
+     "tenant t { permit r on d when principal.role == \"x\" && resource.tenant == "
+     "principal.tenant; }",
      "(tenant t\n"
      "  (permit (actions r) (types d) (when (and (== principal.role \"x\") (== resource.tenant "
      "principal.tenant)))))\n"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Parser, ParsesTo, testing::ValuesIn(kDumpCases),
-                         [](const testing::TestParamInfo<DumpCase>& info) { return std::string(info.param.name); });
+                         [](const testing::TestParamInfo<DumpCase>& info) {
+                           return std::string(info.param.name);
+                         });
 
 // ---------------------------------------------------------------- expressions
 
@@ -189,11 +199,13 @@ struct ExprCase {
 class ExpressionParsesTo : public testing::TestWithParam<ExprCase> {};
 
 TEST_P(ExpressionParsesTo, Dump) {
-  const Parsed parsed = parse(std::string("tenant t { permit a on b when ") + GetParam().source + "; }");
+  const Parsed parsed =
+      parse(std::string("tenant t { permit a on b when ") + GetParam().source + "; }");
   ASSERT_EQ(parsed.errors(), std::vector<std::string>{});
   ASSERT_EQ(parsed.result.file->tenants.size(), 1U);
   ASSERT_EQ(parsed.result.file->tenants[0].body.rules.size(), 1U);
-  EXPECT_EQ(grammar::dump(*parsed.result.file->tenants[0].body.rules[0].when), GetParam().dump) << GetParam().source;
+  EXPECT_EQ(grammar::dump(*parsed.result.file->tenants[0].body.rules[0].when), GetParam().dump)
+      << GetParam().source;
 }
 
 const ExprCase kExprCases[] = {
@@ -313,30 +325,34 @@ test "guest needs KYC before basic" {
 })",
                               /*is_test_file=*/true);
   EXPECT_EQ(parsed.errors(), std::vector<std::string>{});
-  EXPECT_EQ(parsed.dump(),
-            "(test \"guest needs KYC before basic\"\n"
-            "  (tenant acme)\n"
-            "  (principal {id: \"u1\", role: guest, kyc: \"pending\", account_age_days: 0, tags: []})\n"
-            "  (expect deny transition basic)\n"
-            "  (expect allow check read on document {id: \"d1\", locked: false})\n"
-            "  (expect deny check write on document {id: \"d9\", tenant: \"other\", n: -3, l: [\"a\", 1, true, x]})\n"
-            "  (expect plans [])\n"
-            "  (expect features [beta_ui \"x-y\"])\n"
-            "  (expect allow lifecycle subscription {id: \"s1\", state: signed} to suspended)\n"
-            "  (expect deny subscribe starter)\n"
-            "  (expect deny check subscribe on document {})\n"
-            "  (context {mfa: true}))\n");
+  EXPECT_EQ(
+      parsed.dump(),
+      "(test \"guest needs KYC before basic\"\n"
+      "  (tenant acme)\n"
+      "  (principal {id: \"u1\", role: guest, kyc: \"pending\", account_age_days: 0, tags: []})\n"
+      "  (expect deny transition basic)\n"
+      "  (expect allow check read on document {id: \"d1\", locked: false})\n"
+      "  (expect deny check write on document {id: \"d9\", tenant: \"other\", n: -3, l: [\"a\", 1, "
+      "true, x]})\n"
+      "  (expect plans [])\n"
+      "  (expect features [beta_ui \"x-y\"])\n"
+      "  (expect allow lifecycle subscription {id: \"s1\", state: signed} to suspended)\n"
+      "  (expect deny subscribe starter)\n"
+      "  (expect deny check subscribe on document {})\n"
+      "  (context {mfa: true}))\n");
 }
 
 TEST(ParserTests, TestBlockOutsideATestFileIsReportedAndSkipped) {
   const Parsed parsed = parse("test t { tenant a; }\ntenant a {}");
-  EXPECT_EQ(parsed.errors(), std::vector<std::string>{"1:1: test blocks belong in files named *_test.tenet"});
+  EXPECT_EQ(parsed.errors(),
+            std::vector<std::string>{"1:1: test blocks belong in files named *_test.tenet"});
   EXPECT_TRUE(parsed.result.file->tests.empty());
   EXPECT_EQ(parsed.result.file->tenants.size(), 1U);
 }
 
 TEST(ParserTests, DeclarationsInATestFileAreReported) {
-  const Parsed parsed = parse("schema {}\ntemplate x {}\ntenant a {}\ntest t {}", /*is_test_file=*/true);
+  const Parsed parsed =
+      parse("schema {}\ntemplate x {}\ntenant a {}\ntest t {}", /*is_test_file=*/true);
   EXPECT_EQ(parsed.errors(), (std::vector<std::string>{
                                  "1:1: a *_test.tenet file holds only test blocks, not a schema",
                                  "2:1: a *_test.tenet file holds only test blocks, not a template",
@@ -371,30 +387,36 @@ const ErrorCase kErrorCases[] = {
     {"tenant a { role r;", "1:19: expected '}' to close the tenant body", 0},
     {"tenant a {\n  role r;\n\n", "2:10: expected '}' to close the tenant body", 0},
     {"template a { role r;", "1:21: expected '}' to close the template body", 0},
-    {"tenant a { rol r; }", "1:12: expected role, transition, feature, plan, lifecycle, permit, forbid or '}' to "
-                            "close the tenant body",
+    {"tenant a { rol r; }",
+     "1:12: expected role, transition, feature, plan, lifecycle, permit, forbid or '}' to "
+     "close the tenant body",
      3},
     {"tenant a  role r; }", "1:11: expected '{' to open the tenant body", 4},
     {"tenant { }", "1:8: expected a tenant name after 'tenant'", 1},
     {"tenant role { }", "1:8: expected a tenant name after 'tenant'", 4},
     {"roles x;", "1:1: expected a declaration: schema, template, tenant or test", 5},
     {"tenant a { role r }", "1:19: expected ';' after the role declaration", 1},
-    {"tenant a { transition a b; }", "1:25: expected '->' after the role the transition starts from", 1},
+    {"tenant a { transition a b; }",
+     "1:25: expected '->' after the role the transition starts from", 1},
     {"tenant a { transition a -> ; }", "1:28: expected a role name after '->'", 1},
     {"tenant a { feature f maybe; }", "1:22: expected 'on' or 'off' after the feature name", 5},
-    {"tenant a { plan p { role x; } }", "1:21: expected 'for', 'when', 'requires feature' or '}' in the plan body", 4},
+    {"tenant a { plan p { role x; } }",
+     "1:21: expected 'for', 'when', 'requires feature' or '}' in the plan body", 4},
     {"tenant a { plan p { requires trading; } }", "1:30: expected 'feature' after 'requires'", 7},
     {"tenant a { plan p { for a, ; } }", "1:28: expected a role name after ','", 1},
     {"tenant a { lifecycle s { states ; } }", "1:33: expected a state name after 'states'", 1},
-    {"tenant a { lifecycle s { a b; } }", "1:28: expected '->' after the state the lifecycle edge starts from", 1},
+    {"tenant a { lifecycle s { a b; } }",
+     "1:28: expected '->' after the state the lifecycle edge starts from", 1},
     {"tenant a { lifecycle s { 1 -> 2; } }",
      "1:26: expected 'states', 'initial', an edge 'FROM -> TO' or '}' in the lifecycle body", 1},
     {"tenant a { permit on d; }", "1:19: expected an action name or '*' after 'permit'", 2},
     {"tenant a { forbid r d; }", "1:21: expected 'on' after the actions of the forbid rule", 1},
     {"tenant a { permit r on ; }", "1:24: expected a resource type or '*' after 'on'", 1},
-    {"tenant a { permit r on d for x when true unless }", "1:49: expected an expression after 'unless'", 1},
-    {"tenant a { permit r on d when true; x }", "1:37: expected role, transition, feature, plan, lifecycle, permit, "
-                                               "forbid or '}' to close the tenant body",
+    {"tenant a { permit r on d for x when true unless }",
+     "1:49: expected an expression after 'unless'", 1},
+    {"tenant a { permit r on d when true; x }",
+     "1:37: expected role, transition, feature, plan, lifecycle, permit, "
+     "forbid or '}' to close the tenant body",
      1},
     {"tenant a { permit r on d }", "1:26: expected ';' after the permit rule", 1},
     // expressions
@@ -402,25 +424,32 @@ const ErrorCase kErrorCases[] = {
      "1:48: comparisons do not chain: combine them with 'and' or 'or', or use parentheses", 2},
     {"tenant a { permit r on d when principal has x == true; }",
      "1:47: comparisons do not chain: combine them with 'and' or 'or', or use parentheses", 2},
-    {"tenant a { permit r on d when principal; }", "1:40: expected '.' or 'has' after 'principal'", 1},
-    {"tenant a { permit r on d when resource.; }", "1:40: expected an attribute name after 'resource.'", 1},
-    {"tenant a { permit r on d when context has ; }", "1:43: expected an attribute name after 'has'", 1},
+    {"tenant a { permit r on d when principal; }", "1:40: expected '.' or 'has' after 'principal'",
+     1},
+    {"tenant a { permit r on d when resource.; }",
+     "1:40: expected an attribute name after 'resource.'", 1},
+    {"tenant a { permit r on d when context has ; }",
+     "1:43: expected an attribute name after 'has'", 1},
     {"tenant a { permit r on d when (true; }", "1:36: expected ')' to close the parenthesis", 1},
     {"tenant a { permit r on d when (); }", "1:32: expected an expression after '('", 1},
-    {"tenant a { permit r on d when principal.a ==; }", "1:45: expected a value after the comparison operator", 1},
+    {"tenant a { permit r on d when principal.a ==; }",
+     "1:45: expected a value after the comparison operator", 1},
     {"tenant a { permit r on d when true && ; }", "1:39: expected an expression after 'and'", 1},
     {"tenant a { permit r on d when true or ; }", "1:39: expected an expression after 'or'", 1},
-    {"tenant a { permit r on d when ! ; }", "1:33: expected an expression after the negation ('!' or 'not')", 1},
+    {"tenant a { permit r on d when ! ; }",
+     "1:33: expected an expression after the negation ('!' or 'not')", 1},
     {"tenant a { permit r on d when [1, ]; }",
      "1:35: expected a literal value after ',' (lists hold strings, integers or booleans)", 1},
     {"tenant a { permit r on d when [principal.a]; }",
      "1:32: expected ']' to close the list (lists hold strings, integers or booleans)", 9},
     {"tenant a { permit r on d when enabled x; }", "1:39: expected '(' after 'enabled'", 1},
-    {"tenant a { permit r on d when enabled(); }", "1:39: expected a feature name after 'enabled('", 1},
+    {"tenant a { permit r on d when enabled(); }", "1:39: expected a feature name after 'enabled('",
+     1},
     {"tenant a { permit r on d when somename; }", "1:31: expected an expression after 'when'", 8},
     // lexical
     {"tenant a { /* never closed", "1:12: unterminated comment: '/*' has no matching '*/'", 2},
-    {"tenant \"abc\n {}", "1:12: expected '\"' to close the string literal (a string ends on the line it starts)", 1},
+    {"tenant \"abc\n {}",
+     "1:12: expected '\"' to close the string literal (a string ends on the line it starts)", 1},
     {"tenant \"a\\qb\" {}", "1:10: invalid escape sequence '\\q' in string literal", 2},
     {"tenant \"a\\u12g\" {}", "1:10: invalid escape sequence '\\u12' in string literal", 4},
     {"tenant \"a\\ud800\" {}", "1:10: invalid escape sequence '\\ud800' in string literal", 6},
@@ -431,37 +460,48 @@ const ErrorCase kErrorCases[] = {
     // schema
     {"schema { principal { a int; } }", "1:24: expected ':' after the attribute name", 3},
     {"schema { principal { a: float; } }",
-     "1:25: expected a type after ':' (bool, int, string, set<string>, set<int> or \"a\" | \"b\")", 5},
+     "1:25: expected a type after ':' (bool, int, string, set<string>, set<int> or \"a\" | \"b\")",
+     5},
     {"schema { principal { a: set<bool>; } }", "1:29: expected 'string' or 'int' in 'set<...>'", 4},
     {"schema { principal { a: \"x\" | ; } }", "1:31: expected a string literal after '|'", 1},
     {"schema { principal { a: int } }", "1:29: expected ';' after the attribute declaration", 1},
-    {"schema { role { } }", "1:10: expected 'principal', 'resource', 'context' or '}' in the schema", 4},
+    {"schema { role { } }",
+     "1:10: expected 'principal', 'resource', 'context' or '}' in the schema", 4},
     {"schema { resource { } }", "1:19: expected a resource type name after 'resource'", 1},
     // annotations
     {"tenant a { @id(\"x\") role r; }", "1:12: @id is not allowed on a role declaration", 8},
-    {"tenant a { @id(\"x\") feature f on; }", "1:12: @id is not allowed on a feature declaration", 8},
+    {"tenant a { @id(\"x\") feature f on; }", "1:12: @id is not allowed on a feature declaration",
+     8},
     {"tenant a { @id(\"x\") lifecycle s {} }", "1:12: @id is not allowed on a lifecycle", 8},
-    {"tenant a { @idx(\"x\") permit r on d; }",
-     "1:13: unknown annotation '@idx' (expected @id)", 3},
-    {"tenant a { @id(\"x\") @id(\"y\") permit r on d; }", "1:21: '@id' given twice in one permit rule", 8},
+    {"tenant a { @idx(\"x\") permit r on d; }", "1:13: unknown annotation '@idx' (expected @id)",
+     3},
+    {"tenant a { @id(\"x\") @id(\"y\") permit r on d; }",
+     "1:21: '@id' given twice in one permit rule", 8},
     {"tenant a { @id(x) permit r on d; }",
      "1:16: expected a string literal in the annotation, as in @id(\"owner-reads\")", 1},
     {"tenant a { @id(\"x\" permit r on d; }", "1:20: expected ')' to close the annotation", 6},
     {"@id(\"x\") tenant a {}", "1:1: @id is not allowed on a top-level declaration", 8},
-    {"schema { resource d @column(\"c\") {} }", "1:21: @column is not allowed on a resource type", 12},
+    {"schema { resource d @column(\"c\") {} }", "1:21: @column is not allowed on a resource type",
+     12},
     {"schema { resource d { @column(\"c\") a: int; } }",
      "1:23: @column is not allowed before an attribute (write @column after its type)", 12},
-    {"schema { resource d { a: int @table(\"c\"); } }", "1:30: @table is not allowed on an attribute", 11},
+    {"schema { resource d { a: int @table(\"c\"); } }",
+     "1:30: @table is not allowed on an attribute", 11},
     {"schema { @table(\"t\") resource d {} }",
-     "1:10: @table is not allowed before 'resource' (write @table and @tenant_column after the type name)", 11},
+     "1:10: @table is not allowed before 'resource' (write @table and @tenant_column after the "
+     "type name)",
+     11},
     // duplicate clauses
     {"tenant a { plan p { for a; for b; } }", "1:28: 'for' given twice in one plan", 5},
     {"tenant a { plan p { when true; when false; } }", "1:32: 'when' given twice in one plan", 10},
     {"tenant a { plan p { requires feature a; requires feature b; } }",
      "1:41: 'requires feature' given twice in one plan", 18},
-    {"tenant a { lifecycle s { initial a; initial b; } }", "1:45: 'initial' given twice in one lifecycle", 1},
-    {"tenant a { permit r on d when true when false; }", "1:36: 'when' given twice in one permit rule", 10},
-    {"tenant a { lifecycle s { a -> b by x by y; } }", "1:38: 'by' given twice in one lifecycle edge", 4},
+    {"tenant a { lifecycle s { initial a; initial b; } }",
+     "1:45: 'initial' given twice in one lifecycle", 1},
+    {"tenant a { permit r on d when true when false; }",
+     "1:36: 'when' given twice in one permit rule", 10},
+    {"tenant a { lifecycle s { a -> b by x by y; } }",
+     "1:38: 'by' given twice in one lifecycle edge", 4},
     // tests
     {"test t { }", "1:1: test blocks belong in files named *_test.tenet", 4},
 };
@@ -480,17 +520,19 @@ TEST(ParserErrors, TestBlockErrors) {
       "  bogus;\n"
       "}\n",
       /*is_test_file=*/true);
-  EXPECT_EQ(parsed.errors(),
-            (std::vector<std::string>{
-                "2:10: expected 'allow', 'deny', 'plans' or 'features' after 'expect'",
-                "3:16: expected 'ACTION on TYPE {...}', 'transition ROLE', 'subscribe PLAN' or 'lifecycle TYPE {...} "
-                "to STATE' after allow/deny",
-                "4:9: expected a tenant name after 'tenant'",
-                "5:18: expected a value after ':' (a string, an integer, true, false, a name or a list)",
-                "6:32: expected 'to' and the target state after the resource",
-                "7:15: expected '[' and a list of names",
-                "8:3: expected 'tenant', 'principal', 'context', 'expect' or '}' in the test",
-            }));
+  EXPECT_EQ(
+      parsed.errors(),
+      (std::vector<std::string>{
+          "2:10: expected 'allow', 'deny', 'plans' or 'features' after 'expect'",
+          "3:16: expected 'ACTION on TYPE {...}', 'transition ROLE', 'subscribe PLAN' or "
+          "'lifecycle TYPE {...} "
+          "to STATE' after allow/deny",
+          "4:9: expected a tenant name after 'tenant'",
+          "5:18: expected a value after ':' (a string, an integer, true, false, a name or a list)",
+          "6:32: expected 'to' and the target state after the resource",
+          "7:15: expected '[' and a list of names",
+          "8:3: expected 'tenant', 'principal', 'context', 'expect' or '}' in the test",
+      }));
 }
 
 // ---------------------------------------------------------------- recovery
@@ -509,16 +551,17 @@ TEST(ParserRecovery, ReportsEveryErrorAndKeepsTheRest) {
       "tenant b extends { role z; }\n"
       "garbage here;\n"
       "tenant c { role fine; }\n");
-  EXPECT_EQ(parsed.errors(), (std::vector<std::string>{
-                                 "1:33: expected a type after ':' (bool, int, string, set<string>, set<int> or "
-                                 "\"a\" | \"b\")",
-                                 "3:18: expected a role name after 'extends'",
-                                 "5:40: expected a value after the comparison operator",
-                                 "6:18: expected ';' after the plan clause",
-                                 "7:35: expected a state name after '->'",
-                                 "10:18: expected a template name after 'extends'",
-                                 "11:1: expected a declaration: schema, template, tenant or test",
-                             }));
+  EXPECT_EQ(parsed.errors(),
+            (std::vector<std::string>{
+                "1:33: expected a type after ':' (bool, int, string, set<string>, set<int> or "
+                "\"a\" | \"b\")",
+                "3:18: expected a role name after 'extends'",
+                "5:40: expected a value after the comparison operator",
+                "6:18: expected ';' after the plan clause",
+                "7:35: expected a state name after '->'",
+                "10:18: expected a template name after 'extends'",
+                "11:1: expected a declaration: schema, template, tenant or test",
+            }));
   EXPECT_EQ(parsed.dump(),
             "(schema\n"
             "  (principal\n"
@@ -539,7 +582,8 @@ TEST(ParserRecovery, MissingClosingBraceBeforeTheNextTenant) {
   const Parsed parsed = parse("tenant a {\n  role r;\n\ntenant b {\n  role s;\n}\n");
   ASSERT_FALSE(parsed.errors().empty());
   EXPECT_EQ(parsed.errors().front(),
-            "4:1: expected role, transition, feature, plan, lifecycle, permit, forbid or '}' to close the tenant body");
+            "4:1: expected role, transition, feature, plan, lifecycle, permit, forbid or '}' to "
+            "close the tenant body");
 }
 
 TEST(ParserRecovery, StopsAtTheErrorLimit) {
@@ -549,7 +593,8 @@ TEST(ParserRecovery, StopsAtTheErrorLimit) {
   limits.max_syntax_errors = 5;
   const Parsed parsed = parse(text, false, limits);
   EXPECT_EQ(parsed.result.diagnostics.size(), 5U);
-  EXPECT_EQ(parsed.errors().back(), "5:1: expected a declaration: schema, template, tenant or test");
+  EXPECT_EQ(parsed.errors().back(),
+            "5:1: expected a declaration: schema, template, tenant or test");
 }
 
 // ---------------------------------------------------------------- limits
@@ -558,19 +603,22 @@ TEST(ParserLimits, FileTooLarge) {
   grammar::ParseLimits limits;
   limits.max_file_bytes = 10;
   const Parsed parsed = parse("tenant a { role r; }", false, limits);
-  EXPECT_EQ(parsed.errors(), std::vector<std::string>{"1:1: file is 20 bytes, more than the limit of 10 bytes"});
+  EXPECT_EQ(parsed.errors(),
+            std::vector<std::string>{"1:1: file is 20 bytes, more than the limit of 10 bytes"});
   EXPECT_EQ(parsed.result.diagnostics[0].code, DiagCode::FileTooLarge);
   EXPECT_TRUE(parsed.result.file->tenants.empty());
 }
 
 TEST(ParserLimits, BinaryFilesAreNotParsed) {
   const Parsed nul = parse(std::string("tenant a {\n role\0 r; }", 20));
-  EXPECT_EQ(nul.errors(), std::vector<std::string>{"2:6: file is not UTF-8 text (invalid byte 0x00 at offset 16)"});
+  EXPECT_EQ(nul.errors(), std::vector<std::string>{
+                              "2:6: file is not UTF-8 text (invalid byte 0x00 at offset 16)"});
   EXPECT_EQ(nul.result.diagnostics[0].code, DiagCode::NotUtf8);
   EXPECT_TRUE(nul.result.file->tenants.empty());
 
   const Parsed latin1 = parse("tenant caf\xE9 {}");
-  EXPECT_EQ(latin1.errors(), std::vector<std::string>{"1:11: file is not UTF-8 text (invalid byte 0xE9 at offset 10)"});
+  EXPECT_EQ(latin1.errors(), std::vector<std::string>{
+                                 "1:11: file is not UTF-8 text (invalid byte 0xE9 at offset 10)"});
 
   const Parsed utf8 = parse("tenant \"caf\xC3\xA9\" {} // \xE2\x82\xAC");
   EXPECT_EQ(utf8.errors(), std::vector<std::string>{});
@@ -605,7 +653,8 @@ TEST(ParserLimits, TenThousandNegationsIsACleanDiagnostic) {
   EXPECT_EQ(parsed.result.diagnostics[0].code, DiagCode::NestingTooDeep);
   std::string nots;
   for (int i = 0; i < 10000; ++i) nots += "not ";
-  EXPECT_EQ(parse(rule_when(nots + "true")).result.diagnostics.at(0).code, DiagCode::NestingTooDeep);
+  EXPECT_EQ(parse(rule_when(nots + "true")).result.diagnostics.at(0).code,
+            DiagCode::NestingTooDeep);
 }
 
 TEST(ParserLimits, LongOperatorChainsAreBoundedToo) {
@@ -629,10 +678,16 @@ TEST(ParserLimits, FlatChainsCountAsOneLevel) {
   grammar::ParseLimits limits;
   limits.max_nesting = 4;
   // (|| (&& (== x 1) (== y 2)) ...): || chain, && chain, comparison, attribute.
-  EXPECT_TRUE(parse(rule_when("principal.x == 1 && principal.y == 2 || principal.x == 3 && principal.y == 4 || principal.z"), false, limits)
+  EXPECT_TRUE(parse(rule_when("principal.x == 1 && principal.y == 2 || principal.x == 3 && "
+                              "principal.y == 4 || principal.z"),
+                    false, limits)
                   .result.diagnostics.empty());
-  EXPECT_EQ(parse(rule_when("(principal.x == 1 || principal.y == 2) || principal.z"), false, limits).result.diagnostics.size(), 0U);
-  const Parsed nested = parse(rule_when("((principal.x == 1 || principal.y == 2) && principal.z) || principal.w"), false, limits);
+  EXPECT_EQ(parse(rule_when("(principal.x == 1 || principal.y == 2) || principal.z"), false, limits)
+                .result.diagnostics.size(),
+            0U);
+  const Parsed nested =
+      parse(rule_when("((principal.x == 1 || principal.y == 2) && principal.z) || principal.w"),
+            false, limits);
   ASSERT_EQ(nested.result.diagnostics.size(), 1U);
   EXPECT_EQ(nested.result.diagnostics[0].code, DiagCode::NestingTooDeep);
 }
@@ -658,7 +713,8 @@ TEST(ParserLimits, OneMegabyteStringLiteral) {
 TEST(ParserLimits, TenMegabytesOfGarbageIsFastAndBounded) {
   std::string garbage;
   garbage.reserve(10 << 20);
-  const std::string pieces[] = {"tenant ", "{ ", "permit ", "(((", "\"x\" ", "; ", "} ", "== ", "role ", "@id(", "\n"};
+  const std::string pieces[] = {"tenant ", "{ ",  "permit ", "(((",  "\"x\" ", "; ",
+                                "} ",      "== ", "role ",   "@id(", "\n"};
   std::uint32_t seed = 12345;
   while (garbage.size() < (10U << 20)) {
     seed = seed * 1664525U + 1013904223U;

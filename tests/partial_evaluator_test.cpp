@@ -22,8 +22,8 @@
 #include "engine/engine.hpp"
 #include "engine/json/line_handler.hpp"
 #include "engine/json/request_parser.hpp"
-#include "engine/partial/residual.hpp"
 #include "engine/json/residual_writer.hpp"
+#include "engine/partial/residual.hpp"
 #include "grammar/parser.hpp"
 #include "tests/policy_fuzz/random_policy.hpp"
 #include "tests/policy_fuzz/random_request.hpp"
@@ -77,7 +77,7 @@ Outcome run(const CompiledPolicySet& policies, json::RequestParser& parser, std:
   if (!out.problem.empty()) return out;
 
   const partial::residual::Binding row{request.resource.id, request.resource.state_name,
-                              request.resource.attributes, nullptr};
+                                       request.resource.attributes, nullptr};
   const PartialResult known_result = partially_evaluate(policies, known);
   out.known_holds = partial::residual::holds(known_result.allowed, row);
   out.known_kind = known_result.kind;
@@ -503,7 +503,8 @@ TEST(Residual, BuildersFoldConstants) {
   EXPECT_TRUE(is_never(negate(always())));
   const Expr nested = all_of({has, all_of({has, negate(has)})});
   EXPECT_EQ(nested->children.size(), 3U);  // flattened
-  EXPECT_EQ(json::residual_text(nested), "has resource.owner && has resource.owner && !(has resource.owner)");
+  EXPECT_EQ(json::residual_text(nested),
+            "has resource.owner && has resource.owner && !(has resource.owner)");
 }
 
 }  // namespace

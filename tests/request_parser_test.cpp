@@ -163,8 +163,8 @@ TEST(RequestParser, ProtocolErrors) {
        "missing field 'tenant'"},
       {R"({"op":"plans","tenant":"acme"})", json::protocol_error::kBadRequest,
        "missing field 'principal'"},
-      {R"({"op":"plans","tenant":"acme","principal":{"id":"u"}})", json::protocol_error::kBadRequest,
-       "missing field 'principal.role'"},
+      {R"({"op":"plans","tenant":"acme","principal":{"id":"u"}})",
+       json::protocol_error::kBadRequest, "missing field 'principal.role'"},
       {R"({"op":"plans","tenant":"acme","principal":{"id":1,"role":"r"}})",
        json::protocol_error::kBadRequest, "field 'principal.id': expected string, got int"},
       {R"({"op":"plans","tenant":"acme","principal":{"id":"u","role":"r","attrs":[]}})",
@@ -210,11 +210,13 @@ TEST(RequestParser, BatchItemsAndLimits) {
   EXPECT_TRUE(first.ok());
   EXPECT_EQ(first.id, "1.50");
   EXPECT_EQ(parser.next_batch_item().error_code, json::protocol_error::kBadRequest);
-  EXPECT_EQ(parser.next_batch_item().error_code, json::protocol_error::kBadRequest);  // nested batch
+  EXPECT_EQ(parser.next_batch_item().error_code,
+            json::protocol_error::kBadRequest);  // nested batch
   const json::ParsedRequest& hello = parser.next_batch_item();
   EXPECT_EQ(hello.error_code, json::protocol_error::kBadRequest);
   EXPECT_EQ(hello.id, R"("x")");
-  EXPECT_EQ(parser.next_batch_item().error_code, json::protocol_error::kBadRequest);  // past the end
+  EXPECT_EQ(parser.next_batch_item().error_code,
+            json::protocol_error::kBadRequest);  // past the end
 
   std::string big = R"({"op":"batch","requests":[)";
   for (int i = 0; i < 1025; ++i) big += i == 0 ? "1" : ",1";
@@ -272,8 +274,9 @@ TEST(RequestParser, BatchItemsStayValidWhileReadingAhead) {
   const Index tags = principal_slot("tags");
   for (std::size_t i = 0; i < kItems; ++i) {
     items.push_back(&parser.next_batch_item());
-    const std::size_t oldest =
-        i + 1 >= json::RequestParser::kBatchItemsAlive ? i + 1 - json::RequestParser::kBatchItemsAlive : 0;
+    const std::size_t oldest = i + 1 >= json::RequestParser::kBatchItemsAlive
+                                   ? i + 1 - json::RequestParser::kBatchItemsAlive
+                                   : 0;
     for (std::size_t k = oldest; k <= i; ++k) {
       const json::ParsedRequest& item = *items[k];
       ASSERT_TRUE(item.ok()) << item.error_message;
@@ -291,7 +294,8 @@ TEST(RequestParser, TenThousandElementSet) {
   for (int i = 0; i < 10'000; ++i) tags += (i == 0 ? "\"t" : ",\"t") + std::to_string(i) + '"';
   tags += ']';
   json::RequestParser parser;
-  const json::ParsedRequest& r = parser.parse(example_policies(), check_line(R"({"tags":)" + tags + "}"));
+  const json::ParsedRequest& r =
+      parser.parse(example_policies(), check_line(R"({"tags":)" + tags + "}"));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.check.principal.attributes[principal_slot("tags")].strings.size(), 10'000U);
   EXPECT_EQ(r.check.principal.attributes[principal_slot("tags")].strings[9'999], "t9999");

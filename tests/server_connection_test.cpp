@@ -21,19 +21,19 @@
 #include <vector>
 
 #include "tests/support/command_output.hpp"
-#include "tests/support/server_process.hpp"
 #include "tests/support/json_answer.hpp"
+#include "tests/support/server_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-using tenet::test_support::error_code;
-using tenet::test_support::parse_answer;
 using tenet::test_support::command_output;
+using tenet::test_support::error_code;
 using tenet::test_support::LineClient;
 using tenet::test_support::Millis;
+using tenet::test_support::parse_answer;
 using tenet::test_support::ServerProcess;
 using tenet::test_support::TempDir;
 using Clock = std::chrono::steady_clock;
@@ -158,7 +158,8 @@ TEST(ServerConnections, UnfinishedLineIsCutAfterTheLineTimeout) {
   for (int round = 0; round < 100 && !said; ++round) {  // 100 × ~200 ms: 20 s at most
     if (trickler->send("x", Millis(1000)) != 1) break;
     said = trickler->read_line(Millis(200));
-    if (round % 2 == 0 && parse_answer(steady->request(kCheck, Millis(30000)))["decision"] == "allow")
+    if (round % 2 == 0 &&
+        parse_answer(steady->request(kCheck, Millis(30000)))["decision"] == "allow")
       ++steady_answers;
   }
   const long took = elapsed_ms(began);
@@ -198,7 +199,8 @@ TEST(ServerConnections, ConnectionWithoutHelloIsClosedAfterTheHelloTimeout) {
   }
   const long took = elapsed_ms(began);
   ASSERT_TRUE(last.has_value()) << "closed without a word after " << took << " ms";
-  EXPECT_EQ(error_code(parse_answer(last)), "unauthenticated") << *last << " after " << took << " ms";
+  EXPECT_EQ(error_code(parse_answer(last)), "unauthenticated")
+      << *last << " after " << took << " ms";
   EXPECT_TRUE(stranger->wait_closed(Millis(30000)));
   EXPECT_GE(took, 1500) << "closed before the hello timeout";
   EXPECT_EQ(parse_answer(partner->request(kCheck, Millis(30000)))["decision"], "allow");

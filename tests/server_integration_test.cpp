@@ -23,8 +23,8 @@
 #include <vector>
 
 #include "tests/support/command_output.hpp"
-#include "tests/support/server_process.hpp"
 #include "tests/support/json_answer.hpp"
+#include "tests/support/server_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
@@ -35,9 +35,9 @@ using tenet::test_support::TempDir;
 namespace fs = std::filesystem;
 using nlohmann::json;
 using tenet::test_support::error_code;
-using tenet::test_support::parse_answer;
 using tenet::test_support::LineClient;
 using tenet::test_support::Millis;
+using tenet::test_support::parse_answer;
 using tenet::test_support::ServerProcess;
 
 const std::string kBinary = tenet::test_support::tenet_binary(TENET_BINARY);
@@ -407,9 +407,9 @@ TEST(ServerIntegration, ClientThatNeverReadsIsDisconnectedPromptly) {
     }
     // Meanwhile the server keeps serving another client.
     if (rounds % 4 == 0) {
-      ASSERT_EQ(
-          parse_answer(warm.request(cedar_check(std::to_string(rounds), "u1"), Millis(5000)))["decision"],
-          "allow")
+      ASSERT_EQ(parse_answer(warm.request(cedar_check(std::to_string(rounds), "u1"),
+                                          Millis(5000)))["decision"],
+                "allow")
           << "round " << rounds;
     }
   }
@@ -499,7 +499,8 @@ TEST(ServerIntegration, UnauthenticatedUntilHello) {
   EXPECT_EQ(error_code(before), "unauthenticated") << before;
   EXPECT_EQ(before["decision"], "deny") << before;
   EXPECT_EQ(error_code(parse_answer(client.request(R"({"op":"stats"})"))), "unauthenticated");
-  EXPECT_EQ(parse_answer(client.request(R"({"op":"health"})"))["ok"], true);  // health needs no hello
+  EXPECT_EQ(parse_answer(client.request(R"({"op":"health"})"))["ok"],
+            true);  // health needs no hello
   const json wrong = parse_answer(client.request(hello("not-a-token")));
   EXPECT_EQ(error_code(wrong), "unauthenticated") << wrong;
   const json ok = parse_answer(client.request(hello(tokens.cedar_check_only.token)));
@@ -512,7 +513,8 @@ TEST(ServerIntegration, UnauthenticatedUntilHello) {
   const json global_hello = parse_answer(global.request(hello(tokens.global_admin.token)));
   EXPECT_EQ(global_hello["ok"], true) << global_hello;
   EXPECT_TRUE(global_hello["tenant"].is_null()) << global_hello;
-  EXPECT_EQ(parse_answer(global.request(tenant_check("3", "northwind", "n1")))["decision"], "allow");
+  EXPECT_EQ(parse_answer(global.request(tenant_check("3", "northwind", "n1")))["decision"],
+            "allow");
 }
 
 // A failed hello leaves no rights; failed hellos are logged (with the
@@ -552,8 +554,8 @@ TEST(ServerIntegration, TenantTokenAskingAboutAnotherTenantIsForbidden) {
   const json other = parse_answer(client.request(tenant_check("1", "northwind", "n1")));
   EXPECT_EQ(error_code(other), "forbidden") << other;
   EXPECT_EQ(other["decision"], "deny") << other;
-  const json in_batch = parse_answer(client.request(R"({"id":2,"op":"batch","requests":[)" +
-                                             tenant_check("\"x\"", "northwind", "n1") + "]}"));
+  const json in_batch = parse_answer(client.request(
+      R"({"id":2,"op":"batch","requests":[)" + tenant_check("\"x\"", "northwind", "n1") + "]}"));
   EXPECT_NE(in_batch.dump().find("forbidden"), std::string::npos) << in_batch;
   EXPECT_EQ(in_batch.dump().find("\"allow\""), std::string::npos) << in_batch;
   EXPECT_EQ(parse_answer(client.request(cedar_check("3", "u1")))["decision"],
@@ -731,7 +733,8 @@ TEST(ServerIntegration, ReloadDoesNotStallServingWithOneIoThread) {
   const fs::path policies = dir.path() / "policies";
   copy_policies(policies);
   std::string bulk;
-  for (int i = 0; i < 3000; ++i) bulk += "tenant bulk" + std::to_string(i) + " extends retail_standard {\n}\n";
+  for (int i = 0; i < 3000; ++i)
+    bulk += "tenant bulk" + std::to_string(i) + " extends retail_standard {\n}\n";
   write_text(policies / "tenants" / "bulk.tenet", bulk);
   START_SERVER(server, policies.string(), {"--threads", "1"});
   LineClient admin = connect_tcp(server);
@@ -1021,9 +1024,10 @@ TEST(ServerIntegration, FifoInThePolicyFolderDoesNotHangTheAdminThread) {
       R"({"id":2,"op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})",
       Millis(20000)));
   EXPECT_TRUE(set.is_object() && set.contains("ok") && set["ok"] == true) << set;
-  EXPECT_EQ(parse_answer(client.request(cedar_check("3", "u1"))).dump().find(R"("decision":"allow")") !=
-                std::string::npos,
-            true);
+  EXPECT_EQ(
+      parse_answer(client.request(cedar_check("3", "u1"))).dump().find(R"("decision":"allow")") !=
+          std::string::npos,
+      true);
   ASSERT_TRUE(server.signal(SIGTERM));
   EXPECT_EQ(server.wait_exit(Millis(20000)), 0) << server.stderr_text();
 }
@@ -1063,8 +1067,8 @@ TEST(ServerIntegration, ReloadThatRemovesATenantIsRefusedUnlessAllowed) {
             before["policy_version"]);
   EXPECT_EQ(parse_answer(client.request(cedar_check("1", "u1"))).dump(), cedar_allowed);
 
-  const json allowed =
-      parse_answer(client.request(R"({"id":"r2","op":"reload","allow_removal":true})", Millis(20000)));
+  const json allowed = parse_answer(
+      client.request(R"({"id":"r2","op":"reload","allow_removal":true})", Millis(20000)));
   EXPECT_EQ(allowed["ok"], true) << allowed;
   EXPECT_EQ(allowed["removed_tenants"], json::array({"cedar"})) << allowed;
   EXPECT_NE(parse_answer(client.request(cedar_check("1", "u1"))).dump().find("unknown_tenant"),

@@ -8,9 +8,9 @@
 #include <set>
 
 #include "engine/engine.hpp"
+#include "engine/model/sql_identifier.hpp"
 #include "engine/sql/sql_ddl.hpp"
 #include "engine/sql/sql_text.hpp"
-#include "engine/model/sql_identifier.hpp"
 
 namespace {
 
@@ -91,12 +91,14 @@ TEST(SqlRender, EachNodeAsItsSqlCounterpart) {
       {partial::residual::never(), "FALSE"},
       {partial::residual::present(column("own\"er", K::String)), "(\"own\"\"er\" IS NOT NULL)"},
       {partial::residual::compare(CompareOp::Eq, column("owner_id", K::String),
-                         value(Literal::of_string("o'b"))),
+                                  value(Literal::of_string("o'b"))),
        // The column's collation first (an index), then byte for byte.
        "(\"owner_id\" = 'o''b' AND \"owner_id\" COLLATE \"C\" = 'o''b')"},
-      {partial::residual::compare(CompareOp::Ge, principal("age", K::Int), value(Literal::of_int(-7))),
+      {partial::residual::compare(CompareOp::Ge, principal("age", K::Int),
+                                  value(Literal::of_int(-7))),
        "(((NULLIF(current_setting('tenet.principal.age', true), '')::jsonb)::bigint) >= (-7))"},
-      {partial::residual::compare(CompareOp::Eq, principal("ok", K::Bool), value(Literal::of_bool(true))),
+      {partial::residual::compare(CompareOp::Eq, principal("ok", K::Bool),
+                                  value(Literal::of_bool(true))),
        "(((NULLIF(current_setting('tenet.principal.ok', true), '')::jsonb)::boolean) = TRUE)"},
       // A string setting is JSON text: '""' is a present empty string, '' absent.
       {partial::residual::present(principal("nick", K::String)),
@@ -107,23 +109,23 @@ TEST(SqlRender, EachNodeAsItsSqlCounterpart) {
        "(((NULLIF(current_setting('tenet.principal.x$$52ole', true), '')::jsonb) #>> '{}') IS NOT "
        "NULL)"},
       {partial::residual::compare(CompareOp::In, column("c", K::Enum),
-                         list({Literal::of_string("a"), Literal::of_string("b")})),
+                                  list({Literal::of_string("a"), Literal::of_string("b")})),
        "(\"c\" IN ('a', 'b') AND \"c\" COLLATE \"C\" IN ('a', 'b'))"},
       {partial::residual::compare(CompareOp::In, column("c", K::String), list({})), "FALSE"},
       {partial::residual::compare(CompareOp::Contains, principal("tags", K::SetOfString),
-                         value(Literal::of_string("desk"))),
+                                  value(Literal::of_string("desk"))),
        "('desk' = ANY(ARRAY(SELECT jsonb_array_elements_text((NULLIF(current_setting("
        "'tenet.principal.tags', true), '')::jsonb)))))"},
       {partial::residual::compare(CompareOp::Eq, column("tags", K::SetOfString),
-                         list({Literal::of_string("x")})),
+                                  list({Literal::of_string("x")})),
        "(\"tags\" COLLATE \"C\" @> ARRAY['x']::text[] AND \"tags\" COLLATE \"C\" <@ "
        "ARRAY['x']::text[])"},
       // PostgreSQL text never holds NUL: no stored value equals such a literal.
       {partial::residual::compare(CompareOp::Eq, column("c", K::String),
-                         value(Literal::of_string(std::string_view("a\0", 2)))),
+                                  value(Literal::of_string(std::string_view("a\0", 2)))),
        "FALSE"},
       {partial::residual::compare(CompareOp::Ne, column("c", K::String),
-                         value(Literal::of_string(std::string_view("a\0", 2)))),
+                                  value(Literal::of_string(std::string_view("a\0", 2)))),
        "TRUE"},
       {partial::residual::compare(
            CompareOp::Eq, column("tags", K::SetOfString),
@@ -134,9 +136,10 @@ TEST(SqlRender, EachNodeAsItsSqlCounterpart) {
            list({Literal::of_string("x"), Literal::of_string(std::string_view("\0", 1))})),
        "(\"c\" IN ('x') AND \"c\" COLLATE \"C\" IN ('x'))"},
       {partial::residual::negate(partial::residual::compare(CompareOp::Eq, column("c", K::String),
-                                          value(Literal::of_string("s")))),
+                                                            value(Literal::of_string("s")))),
        "(NOT (\"c\" = 's' AND \"c\" COLLATE \"C\" = 's'))"},
-      {partial::residual::compare(CompareOp::Ne, column("c", K::String), value(Literal::of_string("s"))),
+      {partial::residual::compare(CompareOp::Ne, column("c", K::String),
+                                  value(Literal::of_string("s"))),
        "(\"c\" COLLATE \"C\" <> 's')"},
       {partial::residual::compare(CompareOp::Eq, column("n", K::Int), value(Literal::of_int(3))),
        "(\"n\" = 3)"},
@@ -146,12 +149,13 @@ TEST(SqlRender, EachNodeAsItsSqlCounterpart) {
 
 TEST(SqlRender, AndOrKeepTheirChildrenInOrder) {
   using K = model::AttributeKind;
-  const partial::residual::Expr guarded =
-      partial::residual::all_of({partial::residual::present(column("locked", K::Bool)),
-                        partial::residual::negate(partial::residual::compare(CompareOp::Eq, column("locked", K::Bool),
-                                                           value(Literal::of_bool(true))))});
+  const partial::residual::Expr guarded = partial::residual::all_of(
+      {partial::residual::present(column("locked", K::Bool)),
+       partial::residual::negate(partial::residual::compare(
+           CompareOp::Eq, column("locked", K::Bool), value(Literal::of_bool(true))))});
   const partial::residual::Expr either = partial::residual::any_of(
-      {guarded, partial::residual::compare(CompareOp::Eq, column("x", K::Int), value(Literal::of_int(1)))});
+      {guarded,
+       partial::residual::compare(CompareOp::Eq, column("x", K::Int), value(Literal::of_int(1)))});
   EXPECT_EQ(sql::render_inline(either),
             "(((\"locked\" IS NOT NULL) AND (NOT (\"locked\" = TRUE))) OR (\"x\" = 1))");
 }

@@ -17,12 +17,12 @@
 #include <tuple>
 
 #include "engine/checker/internal/check_support.hpp"
-#include "grammar/source/policy_limits.hpp"
-#include "engine/model/rule_coverage.hpp"
 #include "engine/checker/internal/schema_checker.hpp"
 #include "engine/checker/internal/template_graph.hpp"
 #include "engine/checker/internal/tenant_resolver.hpp"
 #include "engine/checker/internal/warnings.hpp"
+#include "engine/model/rule_coverage.hpp"
+#include "grammar/source/policy_limits.hpp"
 
 namespace tenet::checker {
 namespace {
@@ -117,13 +117,14 @@ CheckResult check_policy_set(std::shared_ptr<const SourceSet> sources,
       continue;
     }
     model::Tenant tenant = checker::resolve_unit(unit, policy_set->schema, policy_set->names,
-                                               policy_set->nodes, reporter);
+                                                 policy_set->nodes, reporter);
     // Warnings judge a whole, resolved tenant; on a tenant with errors they
     // would mostly echo those errors (a state "unreachable" through an edge
     // that names a misspelt state), so they wait until the errors are fixed.
     if (!has_errors(reporter.diagnostics()) &&
         within_table_limit(unit, tenant, policy_set->schema, reporter)) {
-      checker::report_warnings(tenant, policy_set->schema, policy_set->names, unit.context, reporter);
+      checker::report_warnings(tenant, policy_set->schema, policy_set->names, unit.context,
+                               reporter);
     }
     merge(reporter.diagnostics(), reported, diagnostics);
     policy_set->tenants.push_back(std::move(tenant));

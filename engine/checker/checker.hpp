@@ -17,10 +17,11 @@ namespace tenet::checker {
 
 struct CheckResult {
   std::shared_ptr<const model::PolicySet> policy_set;  // null when there are errors
-  std::vector<Diagnostic> diagnostics;                  // errors and warnings, sorted
+  std::vector<Diagnostic> diagnostics;                 // errors and warnings, sorted
 };
 
-[[nodiscard]] CheckResult check_policy_set(std::shared_ptr<const SourceSet> sources,
-                                           const std::vector<std::shared_ptr<const ast::File>>& files);
+[[nodiscard]] CheckResult check_policy_set(
+    std::shared_ptr<const SourceSet> sources,
+    const std::vector<std::shared_ptr<const ast::File>>& files);
 
 }  // namespace tenet::checker

@@ -6,7 +6,8 @@
 // literals as views into the model's interner. Role inheritance is folded
 // into bitsets and into check's (action, type, role) candidate table, so the
 // evaluator never walks `is_a`. Every table is built in time and memory
-// proportional to what it holds (the checker bounds that: policy_limits.hpp). Every text a response quotes is built here.
+// proportional to what it holds (the checker bounds that: policy_limits.hpp). Every text a response
+// quotes is built here.
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -267,7 +268,7 @@ class TenantCompiler {
       const compile::Candidate candidate{static_cast<Index>(i), rule.when, rule.unless};
       coverage.for_each_cell(i, [&](Index action, Index type, Index role) {
         compile::Range& range = rule.forbid ? out_.cells.insert(action, type, role).forbids
-                                             : out_.cells.insert(action, type, role).permits;
+                                            : out_.cells.insert(action, type, role).permits;
         out_.candidates[range.begin + range.count++] = candidate;
       });
     }
@@ -279,8 +280,10 @@ class TenantCompiler {
   void dense_cells() {
     constexpr std::uint64_t kDenseFactor = 4;
     constexpr std::uint64_t kDenseFloor = 4096;
-    const std::uint64_t dense = std::uint64_t{out_.local_actions} * out_.type_count * out_.role_count;
-    if (dense == 0 || dense > std::max<std::uint64_t>(kDenseFactor * out_.cells.size(), kDenseFloor))
+    const std::uint64_t dense =
+        std::uint64_t{out_.local_actions} * out_.type_count * out_.role_count;
+    if (dense == 0 ||
+        dense > std::max<std::uint64_t>(kDenseFactor * out_.cells.size(), kDenseFloor))
       return;
     out_.dense_cells.assign(dense, compile::kNoRules);
     for (const auto& slot : out_.cells.slots()) {
@@ -379,7 +382,8 @@ class TenantCompiler {
         c.condition = edge.condition;
         c.unmet = conjuncts(edge.condition);
         compiled.edges.push_back(c);
-        for (const Index from : edge.from) order.push_back({{from, edge.to}, static_cast<Index>(e)});
+        for (const Index from : edge.from)
+          order.push_back({{from, edge.to}, static_cast<Index>(e)});
       }
       // Grouped by (from, to), declaration order within a group; `a, a -> b`
       // names the edge once.

@@ -31,8 +31,8 @@
 #include <vector>
 
 #include "engine/compile/cell_table.hpp"
-#include "engine/model/model.hpp"
 #include "engine/compile/name_table.hpp"
+#include "engine/model/model.hpp"
 
 namespace tenet::compile {
 

@@ -22,8 +22,8 @@
 #include <utility>
 #include <vector>
 
-#include "engine/model/model.hpp"
 #include "engine/compile/short_text.hpp"
+#include "engine/model/model.hpp"
 
 namespace tenet::compile {
 

@@ -146,7 +146,8 @@ class TreeDumper {
   }
 
   // The (from, to) cells of a sparse table, sorted.
-  static std::vector<std::pair<Index, Index>> sorted_keys(const compile::CellTable<compile::Range>& table) {
+  static std::vector<std::pair<Index, Index>> sorted_keys(
+      const compile::CellTable<compile::Range>& table) {
     std::vector<std::pair<Index, Index>> keys;
     for (const auto& slot : table.slots()) {
       if (slot.a != kNone) keys.emplace_back(slot.a, slot.b);

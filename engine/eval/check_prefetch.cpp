@@ -63,7 +63,8 @@ void prefetch_rule_ids(const compile::Tenant& tenant, compile::Range range) {
 
 }  // namespace
 
-void prefetch_check(const compile::CompiledPolicySet& policies, const CheckRequest& request, int stage) {
+void prefetch_check(const compile::CompiledPolicySet& policies, const CheckRequest& request,
+                    int stage) {
   const compile::Layout& layout = policies.layout();
   if (request.tenant >= layout.tenants.size()) return;
   const compile::Tenant& tenant = layout.tenants[request.tenant];
@@ -75,9 +76,8 @@ void prefetch_check(const compile::CompiledPolicySet& policies, const CheckReque
       // The slot where the cell's lookup starts (the lookup itself would wait for it).
       if (!names_a_cell(tenant, request)) return;
       if (!tenant.dense_cells.empty()) {
-        prefetch(&tenant.dense_cells[tenant.dense_index(action_of(tenant, request),
-                                                        request.resource.type,
-                                                        request.principal.role)]);
+        prefetch(&tenant.dense_cells[tenant.dense_index(
+            action_of(tenant, request), request.resource.type, request.principal.role)]);
       } else {
         prefetch(tenant.cells.home(action_of(tenant, request), request.resource.type,
                                    request.principal.role));

@@ -26,6 +26,7 @@ inline constexpr int kCheckPrefetchStages = 5;
 
 // Stage 0: the action slot; 1: the rule cell; 2: its candidates; 3: the
 // first candidates' condition nodes and rules; 4: their rule ids.
-void prefetch_check(const compile::CompiledPolicySet& policies, const CheckRequest& request, int stage);
+void prefetch_check(const compile::CompiledPolicySet& policies, const CheckRequest& request,
+                    int stage);
 
 }  // namespace tenet::eval

@@ -106,7 +106,8 @@ bool ConditionEvaluator::enabled(Index feature) {
   const compile::Feature& f = tenant_.features[feature];
   const auto state = static_cast<compile::FeatureSwitch>(
       layout_.switches[tenant_.switch_base + feature].load(std::memory_order_relaxed));
-  const bool on = state == compile::FeatureSwitch::Default ? f.default_on : state == compile::FeatureSwitch::On;
+  const bool on =
+      state == compile::FeatureSwitch::Default ? f.default_on : state == compile::FeatureSwitch::On;
   if (!on || !role_in(f.roles)) return false;
   if (f.condition == kNone) return true;
   // A feature in error is simply not enabled: its error is not the caller's.
@@ -170,7 +171,7 @@ Truth ConditionEvaluator::eval(Index at) {
 
 // A set (or list literal) side of `==`: its items, and a membership test.
 struct Collection {
-  const Value* set = nullptr;            // a set value, or
+  const Value* set = nullptr;           // a set value, or
   const compile::Node* list = nullptr;  // a List node
 };
 

@@ -43,8 +43,8 @@ enum class TraceOutcome : std::uint8_t { Matched, NotMatched, Error, Skipped };
 
 // One rule (or transition, plan, edge, feature) the engine looked at.
 struct TraceEntry {
-  std::string_view rule;      // its TENANT:ID
-  std::string_view kind;      // "forbid", "permit", "transition", "plan", "edge", "feature"
+  std::string_view rule;  // its TENANT:ID
+  std::string_view kind;  // "forbid", "permit", "transition", "plan", "edge", "feature"
   TraceOutcome outcome = TraceOutcome::NotMatched;
   std::string_view location;  // "retail.tenet:12:3"
 };
@@ -54,7 +54,7 @@ struct Decision {
   std::vector<std::string_view> reasons;
   std::vector<std::string_view> unmet;  // transition / subscribe / lifecycle denies
   std::vector<RuleError> errors;
-  std::vector<TraceEntry> trace;  // only when the request asked to explain
+  std::vector<TraceEntry> trace;        // only when the request asked to explain
   std::vector<std::string_view> names;  // plans / features: the open plans, the enabled features
   // A request-level error (invalid_request): the decision is deny.
   std::string_view error_code;

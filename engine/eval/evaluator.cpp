@@ -71,7 +71,7 @@ void add_unmet_conjuncts(const compile::Tenant& tenant, compile::Range range,
 // Isolation shared by every operation: the tenant exists and the principal's
 // role is one of its roles. Null (and `out` filled) when the request stops here.
 const compile::Tenant* isolate_principal(const compile::CompiledPolicySet& policies,
-                                          const RequestBase& request, Decision& out) {
+                                         const RequestBase& request, Decision& out) {
   const compile::Layout& layout = policies.layout();
   if (request.tenant >= layout.tenants.size()) {
     deny(out, reason::kUnknownTenant);
@@ -88,8 +88,8 @@ const compile::Tenant* isolate_principal(const compile::CompiledPolicySet& polic
 // Isolation for operations on a resource (check, lifecycle), in the order
 // of LANGUAGE.md 5.1: tenant, cross-tenant, role, resource type.
 const compile::Tenant* isolate_resource(const compile::CompiledPolicySet& policies,
-                                         const RequestBase& request, const Resource& resource,
-                                         Decision& out) {
+                                        const RequestBase& request, const Resource& resource,
+                                        Decision& out) {
   const compile::Layout& layout = policies.layout();
   if (request.tenant >= layout.tenants.size()) {
     deny(out, reason::kUnknownTenant);
@@ -114,8 +114,8 @@ const compile::Tenant* isolate_resource(const compile::CompiledPolicySet& polici
 // Is plan `p` open to the principal (LANGUAGE.md 5.4)? `for`, then the
 // required features, then `when`: the condition is only evaluated (and only
 // reported in `errors`) when the rest holds.
-Truth plan_open(const compile::Tenant& tenant, const compile::Plan& plan,
-                ConditionEvaluator& eval, Decision& out) {
+Truth plan_open(const compile::Tenant& tenant, const compile::Plan& plan, ConditionEvaluator& eval,
+                Decision& out) {
   if (!eval.role_in(plan.roles)) return Truth::False;
   for (Index i = plan.required.begin; i < plan.required.begin + plan.required.count; ++i) {
     if (!eval.enabled(tenant.required_features[i].feature)) return Truth::False;
@@ -196,7 +196,8 @@ void transition(const compile::CompiledPolicySet& policies, const TransitionRequ
   }
 }
 
-void subscribe(const compile::CompiledPolicySet& policies, const SubscribeRequest& request, Decision& out) {
+void subscribe(const compile::CompiledPolicySet& policies, const SubscribeRequest& request,
+               Decision& out) {
   out.clear();
   const compile::Tenant* tenant = isolate_principal(policies, request, out);
   if (tenant == nullptr) return;
@@ -232,7 +233,8 @@ void plans(const compile::CompiledPolicySet& policies, const PlansRequest& reque
   out.allow = true;
 }
 
-void features(const compile::CompiledPolicySet& policies, const FeaturesRequest& request, Decision& out) {
+void features(const compile::CompiledPolicySet& policies, const FeaturesRequest& request,
+              Decision& out) {
   out.clear();
   const compile::Tenant* tenant = isolate_principal(policies, request, out);
   if (tenant == nullptr) return;
@@ -248,7 +250,8 @@ void features(const compile::CompiledPolicySet& policies, const FeaturesRequest&
   out.allow = true;
 }
 
-void lifecycle(const compile::CompiledPolicySet& policies, const LifecycleRequest& request, Decision& out) {
+void lifecycle(const compile::CompiledPolicySet& policies, const LifecycleRequest& request,
+               Decision& out) {
   out.clear();
   const compile::Tenant* tenant = isolate_resource(policies, request, request.resource, out);
   if (tenant == nullptr) return;

@@ -13,12 +13,16 @@
 namespace tenet::eval {
 
 void check(const compile::CompiledPolicySet& policies, const CheckRequest& request, Decision& out);
-void transition(const compile::CompiledPolicySet& policies, const TransitionRequest& request, Decision& out);
-void subscribe(const compile::CompiledPolicySet& policies, const SubscribeRequest& request, Decision& out);
+void transition(const compile::CompiledPolicySet& policies, const TransitionRequest& request,
+                Decision& out);
+void subscribe(const compile::CompiledPolicySet& policies, const SubscribeRequest& request,
+               Decision& out);
 // Decision::names: every open plan, in declaration order.
 void plans(const compile::CompiledPolicySet& policies, const PlansRequest& request, Decision& out);
 // Decision::names: every enabled feature, in declaration order.
-void features(const compile::CompiledPolicySet& policies, const FeaturesRequest& request, Decision& out);
-void lifecycle(const compile::CompiledPolicySet& policies, const LifecycleRequest& request, Decision& out);
+void features(const compile::CompiledPolicySet& policies, const FeaturesRequest& request,
+              Decision& out);
+void lifecycle(const compile::CompiledPolicySet& policies, const LifecycleRequest& request,
+               Decision& out);
 
 }  // namespace tenet::eval

@@ -32,7 +32,7 @@ enum class ValueKind : std::uint8_t { Absent, Bool, Int, String, Enum, SetOfStri
 struct Value {
   ValueKind kind = ValueKind::Absent;
   bool boolean = false;
-  Index member = kNone;                       // Enum: index into its EnumType::members
+  Index member = kNone;  // Enum: index into its EnumType::members
   std::int64_t integer = 0;
   std::string_view string;                    // String; Enum: the member's text
   std::span<const std::string_view> strings;  // SetOfString
@@ -57,9 +57,9 @@ struct Resource {
   std::string_view type_name;  // as written
   Index type = kNone;          // kNone: unknown_resource_type
   std::string_view id;
-  std::string_view tenant;     // compared with the request's tenant: cross_tenant
+  std::string_view tenant;      // compared with the request's tenant: cross_tenant
   std::string_view state_name;  // lifecycle types only; empty when not given
-  Index state = kNone;          // of the type's lifecycle in the tenant; kNone: not given or unknown
+  Index state = kNone;  // of the type's lifecycle in the tenant; kNone: not given or unknown
   Attributes attributes;
 };
 
@@ -78,7 +78,7 @@ struct RequestBase {
 
 struct CheckRequest : RequestBase {
   std::string_view action_name;  // as written
-  Index action = kNone;          // compile::CompiledPolicySet action id; kNone: no rule names this action
+  Index action = kNone;  // compile::CompiledPolicySet action id; kNone: no rule names this action
   Resource resource;
 };
 

@@ -19,8 +19,8 @@ namespace tenet::json {
 // Calls `decide(item, index)` for each of the `size` items of the batch
 // `parser` has just parsed, in order.
 template <typename Decide>
-void for_each_batch_item(const compile::CompiledPolicySet& policies, RequestParser& parser, std::size_t size,
-                         Decide&& decide) {
+void for_each_batch_item(const compile::CompiledPolicySet& policies, RequestParser& parser,
+                         std::size_t size, Decide&& decide) {
   constexpr std::size_t kAhead = eval::kCheckPrefetchStages;
   static_assert(kAhead < RequestParser::kBatchItemsAlive);
   std::array<const ParsedRequest*, kAhead + 1> window{};

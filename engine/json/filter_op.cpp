@@ -2,9 +2,9 @@
 // (a few microseconds, bench/engine_bench.cpp BM_Filter).
 #include "engine/json/filter_op.hpp"
 
-#include "engine/partial/partial_evaluator.hpp"
-#include "engine/json/response_writer.hpp"
 #include "engine/json/residual_writer.hpp"
+#include "engine/json/response_writer.hpp"
+#include "engine/partial/partial_evaluator.hpp"
 #include "engine/sql/sql_render.hpp"
 
 namespace tenet::json {
@@ -21,7 +21,8 @@ void open_response(std::string& out, std::string_view id) {
 
 }  // namespace
 
-void write_filter_response(std::string& out, std::string_view id, const compile::CompiledPolicySet& policies,
+void write_filter_response(std::string& out, std::string_view id,
+                           const compile::CompiledPolicySet& policies,
                            const FilterRequest& request) {
   partial::PartialRequest partial;
   partial.base = request;

@@ -29,7 +29,8 @@ namespace tenet::json {
 
 // Appends the response to a parsed filter request (`id`: the raw id token,
 // empty when none) to `out`.
-void write_filter_response(std::string& out, std::string_view id, const compile::CompiledPolicySet& policies,
+void write_filter_response(std::string& out, std::string_view id,
+                           const compile::CompiledPolicySet& policies,
                            const FilterRequest& request);
 
 }  // namespace tenet::json

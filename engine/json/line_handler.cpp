@@ -1,17 +1,16 @@
 #include "engine/json/line_handler.hpp"
 
-#include "engine/json/batch_pipeline.hpp"
-
 #include <exception>
 
 #include "engine/eval/evaluator.hpp"
+#include "engine/json/batch_pipeline.hpp"
 #include "engine/json/filter_op.hpp"
 #include "engine/json/response_writer.hpp"
 
 namespace tenet::json {
 
-void answer_request(const compile::CompiledPolicySet& policies, const ParsedRequest& request, eval::Decision& decision,
-                    std::string& out) {
+void answer_request(const compile::CompiledPolicySet& policies, const ParsedRequest& request,
+                    eval::Decision& decision, std::string& out) {
   if (!request.ok()) {
     write_error(out, request.op, request.id, request.error_code, request.error_message);
     return;
@@ -46,14 +45,15 @@ void answer_request(const compile::CompiledPolicySet& policies, const ParsedRequ
       write_filter_response(out, request.id, policies, request.filter);
       return;
     default:
-      write_error(out, request.op, request.id, protocol_error::kBadRequest, "not a decision request");
+      write_error(out, request.op, request.id, protocol_error::kBadRequest,
+                  "not a decision request");
       return;
   }
   write_decision(out, request.op, request.id, decision, explain);
 }
 
-void handle_line(const compile::CompiledPolicySet& policies, std::string_view line, RequestParser& parser,
-                 eval::Decision& decision, std::string& out) {
+void handle_line(const compile::CompiledPolicySet& policies, std::string_view line,
+                 RequestParser& parser, eval::Decision& decision, std::string& out) {
   const std::size_t start = out.size();
   try {
     const ParsedRequest& request = parser.parse(policies, line);
@@ -62,10 +62,11 @@ void handle_line(const compile::CompiledPolicySet& policies, std::string_view li
       return;
     }
     write_batch_open(out, request.id);
-    for_each_batch_item(policies, parser, request.batch_size, [&](const ParsedRequest& item, std::size_t index) {
-      if (index > 0) out += ',';
-      answer_request(policies, item, decision, out);
-    });
+    for_each_batch_item(policies, parser, request.batch_size,
+                        [&](const ParsedRequest& item, std::size_t index) {
+                          if (index > 0) out += ',';
+                          answer_request(policies, item, decision, out);
+                        });
     write_batch_close(out);
   } catch (const std::exception& error) {
     out.resize(start);

@@ -30,11 +30,11 @@
 namespace tenet::json {
 
 // Appends the response to `line` (without '\n') to `out`.
-void handle_line(const compile::CompiledPolicySet& policies, std::string_view line, RequestParser& parser,
-                 eval::Decision& decision, std::string& out);
+void handle_line(const compile::CompiledPolicySet& policies, std::string_view line,
+                 RequestParser& parser, eval::Decision& decision, std::string& out);
 
 // The answer to one parsed request (not a batch) appended to `out`.
-void answer_request(const compile::CompiledPolicySet& policies, const ParsedRequest& request, eval::Decision& decision,
-                    std::string& out);
+void answer_request(const compile::CompiledPolicySet& policies, const ParsedRequest& request,
+                    eval::Decision& decision, std::string& out);
 
 }  // namespace tenet::json

@@ -31,9 +31,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/compile/short_text.hpp"
 #include "engine/json/internal/attribute_reader.hpp"
 #include "engine/json/internal/json_scan.hpp"
-#include "engine/compile/short_text.hpp"
 
 namespace tenet::json {
 namespace {
@@ -394,17 +394,18 @@ struct RequestParser::Impl {
     slot.request.id = slot.id_text;
   }
 
-  bool read(const compile::CompiledPolicySet& policies, const dom::object& object, std::size_t raw_object,
-            Slot& slot, bool in_batch, bool force_explain);
+  bool read(const compile::CompiledPolicySet& policies, const dom::object& object,
+            std::size_t raw_object, Slot& slot, bool in_batch, bool force_explain);
   bool read_decision(const compile::CompiledPolicySet& policies, const Members<kFieldCount>& fields,
                      Slot& slot, bool force_explain);
-  bool read_resource(const compile::CompiledPolicySet& policies, const dom::element& element, Index tenant,
-                     Slot& slot, eval::Resource& resource, std::optional<dom::object>& attrs);
+  bool read_resource(const compile::CompiledPolicySet& policies, const dom::element& element,
+                     Index tenant, Slot& slot, eval::Resource& resource,
+                     std::optional<dom::object>& attrs);
 };
 
-bool RequestParser::Impl::read(const compile::CompiledPolicySet& policies, const dom::object& object,
-                               std::size_t raw_object, Slot& slot, bool in_batch,
-                               bool force_explain) {
+bool RequestParser::Impl::read(const compile::CompiledPolicySet& policies,
+                               const dom::object& object, std::size_t raw_object, Slot& slot,
+                               bool in_batch, bool force_explain) {
   // slot.request and slot.message were reset by the caller (parse / next_batch_item).
   Members<kFieldCount> fields;
   fields.collect(object, kFieldNames);
@@ -425,8 +426,9 @@ bool RequestParser::Impl::read(const compile::CompiledPolicySet& policies, const
   if (!fields.value[kOp].is_string()) return mistyped(slot, "op", "string", fields.value[kOp]);
   const std::string_view op_name = fields.value[kOp].get_string().value_unsafe();
   slot.request.op_name = op_name;
-  const auto known = std::find_if(kOps.begin(), kOps.end(),
-                                  [&](const OpName& o) { return compile::same_text(o.name, op_name); });
+  const auto known = std::find_if(kOps.begin(), kOps.end(), [&](const OpName& o) {
+    return compile::same_text(o.name, op_name);
+  });
   if (known == kOps.end()) {
     slot.message = "unknown op '";
     slot.message += clip(op_name);
@@ -473,7 +475,8 @@ bool RequestParser::Impl::read(const compile::CompiledPolicySet& policies, const
 
 bool RequestParser::Impl::read_resource(const compile::CompiledPolicySet& policies,
                                         const dom::element& element, Index tenant, Slot& slot,
-                                        eval::Resource& resource, std::optional<dom::object>& attrs) {
+                                        eval::Resource& resource,
+                                        std::optional<dom::object>& attrs) {
   if (!element.is_object()) return mistyped(slot, "resource", "object", element);
   Members<kResourceNames.names.size()> members;
   members.collect(element.get_object().value_unsafe(), kResourceNames);

@@ -29,8 +29,8 @@
 #include <string_view>
 
 #include "engine/compile/compiled.hpp"
-#include "engine/json/filter_request.hpp"
 #include "engine/eval/request.hpp"
+#include "engine/json/filter_request.hpp"
 
 namespace tenet::json {
 

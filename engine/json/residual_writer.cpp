@@ -55,7 +55,6 @@ std::string_view op_text(CompareOp op) {
   return "?";
 }
 
-
 void literal_text(std::string& out, const Literal& l) {
   switch (l.kind) {
     case Literal::Kind::Bool:

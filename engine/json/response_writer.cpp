@@ -57,13 +57,27 @@ void write_escaped(std::string& out, std::string_view text, bool check_utf8) {
     }
     out.append(text, run, i - run);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         out += "\\u00";
         out += kHex[c >> 4U];
@@ -75,7 +89,8 @@ void write_escaped(std::string& out, std::string_view text, bool check_utf8) {
   out.append(text, run, text.size() - run);
 }
 
-void write_string_list(std::string& out, std::string_view key, const std::vector<std::string_view>& items) {
+void write_string_list(std::string& out, std::string_view key,
+                       const std::vector<std::string_view>& items) {
   out += ",\"";
   out += key;
   out += "\":[";
@@ -103,10 +118,14 @@ void write_error_member(std::string& out, std::string_view code, std::string_vie
 
 std::string_view outcome_name(eval::TraceOutcome outcome) {
   switch (outcome) {
-    case eval::TraceOutcome::Matched: return "matched";
-    case eval::TraceOutcome::NotMatched: return "not_matched";
-    case eval::TraceOutcome::Error: return "error";
-    case eval::TraceOutcome::Skipped: return "skipped";
+    case eval::TraceOutcome::Matched:
+      return "matched";
+    case eval::TraceOutcome::NotMatched:
+      return "not_matched";
+    case eval::TraceOutcome::Error:
+      return "error";
+    case eval::TraceOutcome::Skipped:
+      return "skipped";
   }
   return "error";
 }
@@ -126,14 +145,16 @@ void write_json_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
-void write_decision(std::string& out, RequestOp op, std::string_view id, const eval::Decision& decision, bool explain) {
+void write_decision(std::string& out, RequestOp op, std::string_view id,
+                    const eval::Decision& decision, bool explain) {
   out += '{';
   write_id(out, id);
   out += decision.allow ? "\"decision\":\"allow\"" : "\"decision\":\"deny\"";
   const bool listing = op == RequestOp::Plans || op == RequestOp::Features;
   if (!listing || !decision.allow) write_string_list(out, "reasons", decision.reasons);
   if (!decision.allow && !decision.unmet.empty()) write_string_list(out, "unmet", decision.unmet);
-  if (listing) write_string_list(out, op == RequestOp::Plans ? "plans" : "features", decision.names);
+  if (listing)
+    write_string_list(out, op == RequestOp::Plans ? "plans" : "features", decision.names);
   if (!decision.errors.empty()) {
     out += ",\"errors\":[";
     for (std::size_t i = 0; i < decision.errors.size(); ++i) {

@@ -33,7 +33,8 @@ void write_json_string(std::string& out, std::string_view text);
 
 // `{"id":...,"decision":...}` for a decision op (check ... lifecycle). `id`
 // empty: no id member. `explain`: write `trace` (possibly empty).
-void write_decision(std::string& out, RequestOp op, std::string_view id, const eval::Decision& decision, bool explain);
+void write_decision(std::string& out, RequestOp op, std::string_view id,
+                    const eval::Decision& decision, bool explain);
 
 // The answer to a request that failed before evaluation. For a decision op
 // it has the decision shape (deny, empty reasons or list) plus `error`; for

@@ -84,7 +84,8 @@ RuleCoverage::RuleCoverage(const model::Tenant& tenant, std::size_t type_count)
     }
     expander_.expand(rule.roles, scratch_);
     std::uint64_t roles = 0;
-    for (const std::uint64_t word : scratch_) roles += static_cast<std::uint64_t>(__builtin_popcountll(word));
+    for (const std::uint64_t word : scratch_)
+      roles += static_cast<std::uint64_t>(__builtin_popcountll(word));
     const std::uint64_t actions = reach.all_actions ? slots : reach.actions.size();
     const std::uint64_t types = reach.all_types ? type_count : reach.types.size();
     const std::uint64_t cells = saturating_product(saturating_product(actions, types), roles);

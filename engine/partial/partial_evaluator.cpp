@@ -432,7 +432,7 @@ class PartialEvaluator {
   const PartialRequest& request_;
   const model::ResourceType& type_;
   eval::ConditionEvaluator conditions_;  // Known mode: has on principal/context, enabled()
-  std::string_view rule_;          // the rule being folded, for approximations
+  std::string_view rule_;                // the rule being folded, for approximations
   std::vector<Approximation> approximations_;
   bool too_large_ = false;
 };
@@ -452,7 +452,8 @@ std::string_view partial_request_problem(const compile::CompiledPolicySet& polic
   return {};
 }
 
-PartialResult partially_evaluate(const compile::CompiledPolicySet& policies, const PartialRequest& request) {
+PartialResult partially_evaluate(const compile::CompiledPolicySet& policies,
+                                 const PartialRequest& request) {
   if (!partial_request_problem(policies, request).empty()) {
     PartialResult never;
     never.allowed = residual::never();

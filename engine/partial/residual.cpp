@@ -87,11 +87,11 @@ Expr junction(Kind kind, std::vector<Expr> children) {
   return make(std::move(node));
 }
 
-
 // ---------------------------------------------------------------- holds
 
 std::optional<Literal> slot_value(eval::Attributes attributes, Index slot) {
-  if (slot >= attributes.size() || attributes[slot].kind == eval::ValueKind::Absent) return std::nullopt;
+  if (slot >= attributes.size() || attributes[slot].kind == eval::ValueKind::Absent)
+    return std::nullopt;
   return literal_of(attributes[slot]);
 }
 
@@ -152,7 +152,6 @@ bool compare_values(CompareOp op, const Literal& a, const Literal& b) {
   }
   return false;
 }
-
 
 }  // namespace
 

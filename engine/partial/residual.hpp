@@ -34,8 +34,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/model/model.hpp"
 #include "engine/eval/request.hpp"
+#include "engine/model/model.hpp"
 
 namespace tenet::partial::residual {
 
@@ -80,7 +80,7 @@ struct Term {
   Index attribute = kNone;
   Index slot = kNone;  // the request slot (engine/eval/request.hpp eval::Attributes)
   model::AttributeKind type = model::AttributeKind::Bool;  // declared type (attributes)
-  std::string name;                                // `owner` (attributes), for JSON and messages
+  std::string name;          // `owner` (attributes), for JSON and messages
   std::string column;        // ResourceAttribute: the `@column` (default: name)
   Index enum_index = kNone;  // Enum-typed attributes: into Schema::enums
 };

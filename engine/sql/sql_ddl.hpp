@@ -45,7 +45,8 @@ struct DdlResult {
   bool policy_error = false;         // `error` is the policy set's (two tenants, one prefix)
 };
 
-[[nodiscard]] DdlResult generate_ddl(const compile::CompiledPolicySet& policies, const DdlOptions& options);
+[[nodiscard]] DdlResult generate_ddl(const compile::CompiledPolicySet& policies,
+                                     const DdlOptions& options);
 
 // The SQL actions and the commands they map to, in output order.
 struct SqlAction {

@@ -328,8 +328,9 @@ std::string enum_columns_valid(const model::PolicySet& policies, const model::Re
   return checks.empty() ? "TRUE" : checks;
 }
 
-FilterSql render_filter_sql(const partial::residual::Expr& allowed, const model::PolicySet& policies,
-                            model::Index type, std::string_view tenant) {
+FilterSql render_filter_sql(const partial::residual::Expr& allowed,
+                            const model::PolicySet& policies, model::Index type,
+                            std::string_view tenant) {
   const model::ResourceType& resource = policies.schema.resources.at(type);
   Renderer renderer(true);
   std::string sql = column_equals(quote_ident(policies.name(resource.tenant_column)),

@@ -22,10 +22,9 @@
 #include <exception>
 #include <string>
 #include <string_view>
-#include <utility>
-
 #include <tao/pegtl.hpp>
 #include <tao/pegtl/contrib/analyze_traits.hpp>
+#include <utility>
 
 #include "grammar/source/diagnostic.hpp"
 #include "grammar/source/source.hpp"
@@ -50,12 +49,12 @@ struct SyntaxFailure : std::exception {
 // ---------------------------------------------------------------- lexical
 
 // The keywords of LANGUAGE.md section 2; none of them is an identifier.
-inline constexpr auto kKeywords = std::to_array<std::string_view>({
-    "schema", "principal", "resource", "context", "template", "tenant",   "extends",  "role",
-    "transition", "feature", "on",     "off",     "for",      "when",     "unless",   "plan",
-    "requires", "lifecycle", "states", "initial", "by",       "permit",   "forbid",   "test",
-    "expect", "allow",     "deny",     "true",    "false",    "in",       "has",      "contains",
-    "enabled", "and",      "or",       "not",     "int",      "bool",     "string",   "set"});
+inline constexpr auto kKeywords = std::to_array<std::string_view>(
+    {"schema",     "principal", "resource", "context", "template", "tenant", "extends", "role",
+     "transition", "feature",   "on",       "off",     "for",      "when",   "unless",  "plan",
+     "requires",   "lifecycle", "states",   "initial", "by",       "permit", "forbid",  "test",
+     "expect",     "allow",     "deny",     "true",    "false",    "in",     "has",     "contains",
+     "enabled",    "and",       "or",       "not",     "int",      "bool",   "string",  "set"});
 static_assert(kKeywords.size() == 40);
 
 [[nodiscard]] constexpr bool is_keyword(std::string_view word) {
@@ -68,7 +67,9 @@ static_assert(kKeywords.size() == 40);
 [[nodiscard]] constexpr bool is_word_start(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
-[[nodiscard]] constexpr bool is_word_char(char c) { return is_word_start(c) || (c >= '0' && c <= '9'); }
+[[nodiscard]] constexpr bool is_word_char(char c) {
+  return is_word_start(c) || (c >= '0' && c <= '9');
+}
 
 // Length of the `[A-Za-z_][A-Za-z0-9_]*` word at `begin`, 0 if there is none.
 [[nodiscard]] constexpr std::size_t word_length(const char* begin, const char* end) {
@@ -146,7 +147,8 @@ struct kw_to : TAO_PEGTL_KEYWORD("to") {};
 struct unterminated_comment : p::failure {};
 struct line_comment : p::seq<p::two<'/'>, p::until<p::eolf>> {};
 struct block_comment
-    : p::seq<p::string<'/', '*'>, p::sor<p::until<p::string<'*', '/'>>, p::raise<unterminated_comment>>> {};
+    : p::seq<p::string<'/', '*'>,
+             p::sor<p::until<p::string<'*', '/'>>, p::raise<unterminated_comment>>> {};
 struct blank : p::sor<p::space, line_comment, block_comment> {};
 // Blanks and comments between tokens.
 struct skip : p::star<blank> {};
@@ -182,9 +184,8 @@ struct annotation_open : p::one<'('> {};
 struct annotation_value : string_lit {};
 struct annotation_close : p::one<')'> {};
 // `@id("text")`; where each annotation is allowed is checked by the actions.
-struct annotation
-    : p::if_must<p::one<'@'>, annotation_name, skip, annotation_open, skip, annotation_value, skip,
-                 annotation_close> {};
+struct annotation : p::if_must<p::one<'@'>, annotation_name, skip, annotation_open, skip,
+                               annotation_value, skip, annotation_close> {};
 struct annotations : p::star<annotation, skip> {};
 
 // ---------------------------------------------------------------- expressions
@@ -198,7 +199,8 @@ struct attribute_dot : p::one<'.'> {};
 template <typename Entity>
 struct attribute_name : word {};
 template <typename Entity>
-struct attribute_ref : p::if_must<Entity, skip, attribute_dot<Entity>, skip, attribute_name<Entity>> {};
+struct attribute_ref
+    : p::if_must<Entity, skip, attribute_dot<Entity>, skip, attribute_name<Entity>> {};
 
 template <typename Entity>
 struct has_name : word {};
@@ -206,12 +208,14 @@ struct has_name : word {};
 struct comparison_op;
 struct no_chain : p::not_at<skip, comparison_op> {};
 template <typename Entity>
-struct has_attribute : p::if_must<p::seq<Entity, skip, kw_has>, skip, has_name<Entity>, no_chain> {};
+struct has_attribute : p::if_must<p::seq<Entity, skip, kw_has>, skip, has_name<Entity>, no_chain> {
+};
 
 struct enabled_open : p::one<'('> {};
 struct enabled_feature : name {};
 struct enabled_close : p::one<')'> {};
-struct enabled_call : p::if_must<kw_enabled, skip, enabled_open, skip, enabled_feature, skip, enabled_close> {};
+struct enabled_call
+    : p::if_must<kw_enabled, skip, enabled_open, skip, enabled_feature, skip, enabled_close> {};
 
 struct string_literal : string_lit {};
 struct int_literal : integer {};
@@ -223,8 +227,8 @@ struct list_open : p::one<'['> {};
 struct list_more : p::seq<literal> {};
 struct list_close : p::one<']'> {};
 struct list_literal
-    : p::if_must<list_open, skip, p::opt<literal, p::star<skip, comma, skip, p::must<list_more>>>, skip,
-                 list_close> {};
+    : p::if_must<list_open, skip, p::opt<literal, p::star<skip, comma, skip, p::must<list_more>>>,
+                 skip, list_close> {};
 
 struct paren_open : p::one<'('> {};
 struct paren_expression;
@@ -245,8 +249,8 @@ struct comparison_rhs : p::seq<term> {};
 struct comparison_tail : p::if_must<comparison_op, skip, comparison_rhs, no_chain> {};
 struct comparison : p::seq<term, p::opt<skip, comparison_tail>> {};
 
-struct cmp : p::sor<has_attribute<kw_principal>, has_attribute<kw_resource>, has_attribute<kw_context>,
-                    comparison> {};
+struct cmp : p::sor<has_attribute<kw_principal>, has_attribute<kw_resource>,
+                    has_attribute<kw_context>, comparison> {};
 
 // NOT := ("!" | "not") NOT | CMP, parsed as a run of negations then one CMP:
 // a loop, not a recursion, so `!!!!...` cannot exhaust the stack.
@@ -279,7 +283,8 @@ enum class Resume { Statement, TopLevel };
 [[nodiscard]] inline std::size_t skip_opaque(const char* text, std::size_t i, std::size_t n) {
   if (text[i] == '"') {
     ++i;
-    while (i < n && text[i] != '"' && text[i] != '\n') i += (text[i] == '\\' && i + 1 < n && text[i + 1] != '\n') ? 2 : 1;
+    while (i < n && text[i] != '"' && text[i] != '\n')
+      i += (text[i] == '\\' && i + 1 < n && text[i + 1] != '\n') ? 2 : 1;
     return i < n && text[i] == '"' ? i + 1 : i;
   }
   if (text[i] == '/' && i + 1 < n && text[i + 1] == '/') {
@@ -320,7 +325,9 @@ template <Resume Mode>
     }
   }
   i = from;
-  const auto starts_line = [&](std::size_t at) { return at == from ? at_line_start : statement[at - 1] == '\n'; };
+  const auto starts_line = [&](std::size_t at) {
+    return at == from ? at_line_start : statement[at - 1] == '\n';
+  };
   while (i < n) {
     if (const std::size_t next = skip_opaque(statement, i, n); next != i) {
       i = next;
@@ -396,7 +403,8 @@ struct unless_expression : p::seq<expression> {};
 struct unless_clause : p::if_must<kw_unless, skip, unless_expression> {};
 struct requires_feature_kw : kw_feature {};
 struct required_features : name_list<required_features> {};
-struct requires_clause : p::if_must<kw_requires, skip, requires_feature_kw, skip, required_features> {};
+struct requires_clause
+    : p::if_must<kw_requires, skip, requires_feature_kw, skip, required_features> {};
 
 // ---------------------------------------------------------------- tenant bodies
 
@@ -405,7 +413,8 @@ struct role_name : name {};
 struct role_parents : name_list<role_parents> {};
 struct role_extends : p::if_must<kw_extends, skip, role_parents> {};
 struct role_end : p::one<';'> {};
-struct role_decl : p::if_must<role_kw, skip, role_name, skip, p::opt<role_extends, skip>, role_end> {};
+struct role_decl
+    : p::if_must<role_kw, skip, role_name, skip, p::opt<role_extends, skip>, role_end> {};
 
 struct transition_kw : kw_transition {};
 struct transition_from : name {};
@@ -413,8 +422,8 @@ struct transition_arrow : p::string<'-', '>'> {};
 struct transition_to : name {};
 struct transition_end : p::one<';'> {};
 struct transition_decl
-    : p::if_must<transition_kw, skip, transition_from, skip, transition_arrow, skip, transition_to, skip,
-                 p::opt<when_clause, skip>, transition_end> {};
+    : p::if_must<transition_kw, skip, transition_from, skip, transition_arrow, skip, transition_to,
+                 skip, p::opt<when_clause, skip>, transition_end> {};
 
 struct feature_kw : kw_feature {};
 struct feature_name : name {};
@@ -422,9 +431,8 @@ struct feature_on : kw_on {};
 struct feature_off : kw_off {};
 struct feature_switch : p::sor<feature_on, feature_off> {};
 struct feature_end : p::one<';'> {};
-struct feature_decl
-    : p::if_must<feature_kw, skip, feature_name, skip, feature_switch, skip,
-                 p::star<p::sor<for_clause, when_clause>, skip>, feature_end> {};
+struct feature_decl : p::if_must<feature_kw, skip, feature_name, skip, feature_switch, skip,
+                                 p::star<p::sor<for_clause, when_clause>, skip>, feature_end> {};
 
 struct plan_kw : kw_plan {};
 struct plan_name : name {};
@@ -435,10 +443,10 @@ struct plan_clause
     : p::seq<p::sor<for_clause, when_clause, requires_clause, p::raise<plan_clause_expected>>, skip,
              p::must<plan_clause_end>> {};
 struct plan_close : p::one<'}'> {};
-struct plan_decl
-    : p::if_must<plan_kw, skip, plan_name, skip, plan_open, skip,
-                 p::star<p::not_at<p::one<'}'>>, p::not_at<p::eof>, recover<plan_clause, Resume::Statement>, skip>,
-                 plan_close> {};
+struct plan_decl : p::if_must<plan_kw, skip, plan_name, skip, plan_open, skip,
+                              p::star<p::not_at<p::one<'}'>>, p::not_at<p::eof>,
+                                      recover<plan_clause, Resume::Statement>, skip>,
+                              plan_close> {};
 
 struct lifecycle_kw : kw_lifecycle {};
 struct lifecycle_type : name {};
@@ -455,18 +463,17 @@ struct edge_from : name_list<edge_from> {};
 struct edge_arrow : p::string<'-', '>'> {};
 struct edge_to : name {};
 struct edge_end : p::one<';'> {};
-struct edge_decl
-    : p::if_must<edge_from, skip, edge_arrow, skip, edge_to, skip, p::star<p::sor<by_clause, when_clause>, skip>,
-                 edge_end> {};
+struct edge_decl : p::if_must<edge_from, skip, edge_arrow, skip, edge_to, skip,
+                              p::star<p::sor<by_clause, when_clause>, skip>, edge_end> {};
 struct lifecycle_item_expected : p::failure {};
 struct lifecycle_item
-    : p::seq<annotations, p::sor<states_decl, initial_decl, edge_decl, p::raise<lifecycle_item_expected>>> {};
+    : p::seq<annotations,
+             p::sor<states_decl, initial_decl, edge_decl, p::raise<lifecycle_item_expected>>> {};
 struct lifecycle_close : p::one<'}'> {};
-struct lifecycle_decl
-    : p::if_must<lifecycle_kw, skip, lifecycle_type, skip, lifecycle_open, skip,
-                 p::star<p::not_at<p::one<'}'>>, p::not_at<p::eof>, recover<lifecycle_item, Resume::Statement>,
-                         skip>,
-                 lifecycle_close> {};
+struct lifecycle_decl : p::if_must<lifecycle_kw, skip, lifecycle_type, skip, lifecycle_open, skip,
+                                   p::star<p::not_at<p::one<'}'>>, p::not_at<p::eof>,
+                                           recover<lifecycle_item, Resume::Statement>, skip>,
+                                   lifecycle_close> {};
 
 // permit / forbid, one family per effect so the messages can say which.
 template <typename Effect>
@@ -486,24 +493,26 @@ struct rule_end : p::one<';'> {};
 template <typename Effect>
 struct rule_decl
     : p::if_must<rule_kw<Effect>, skip, rule_action_part<Effect>, skip, rule_on<Effect>, skip,
-                 rule_type_part<Effect>, skip, p::star<p::sor<for_clause, when_clause, unless_clause>, skip>,
-                 rule_end<Effect>> {};
+                 rule_type_part<Effect>, skip,
+                 p::star<p::sor<for_clause, when_clause, unless_clause>, skip>, rule_end<Effect>> {
+};
 
 template <typename Owner>
 struct body_statement_expected : p::failure {};
 template <typename Owner>
 struct body_item
-    : p::seq<annotations, p::sor<role_decl, transition_decl, feature_decl, plan_decl, lifecycle_decl,
-                                 rule_decl<kw_permit>, rule_decl<kw_forbid>, p::raise<body_statement_expected<Owner>>>> {};
+    : p::seq<annotations, p::sor<role_decl, transition_decl, feature_decl, plan_decl,
+                                 lifecycle_decl, rule_decl<kw_permit>, rule_decl<kw_forbid>,
+                                 p::raise<body_statement_expected<Owner>>>> {};
 template <typename Owner>
 struct body_open : p::one<'{'> {};
 template <typename Owner>
 struct body_close : p::one<'}'> {};
 template <typename Owner>
-struct body
-    : p::seq<body_open<Owner>, skip,
-             p::star<p::not_at<p::one<'}'>>, p::not_at<p::eof>, recover<body_item<Owner>, Resume::Statement>, skip>,
-             p::must<body_close<Owner>>> {};
+struct body : p::seq<body_open<Owner>, skip,
+                     p::star<p::not_at<p::one<'}'>>, p::not_at<p::eof>,
+                             recover<body_item<Owner>, Resume::Statement>, skip>,
+                     p::must<body_close<Owner>>> {};
 
 // ---------------------------------------------------------------- top level: tenants, templates
 
@@ -512,13 +521,13 @@ struct extends_clause : p::if_must<kw_extends, skip, extends_templates> {};
 
 struct tenant_kw : kw_tenant {};
 struct tenant_name : name {};
-struct tenant_decl
-    : p::if_must<tenant_kw, skip, tenant_name, skip, p::opt<extends_clause, skip>, body<kw_tenant>> {};
+struct tenant_decl : p::if_must<tenant_kw, skip, tenant_name, skip, p::opt<extends_clause, skip>,
+                                body<kw_tenant>> {};
 
 struct template_kw : kw_template {};
 struct template_name : name {};
-struct template_decl
-    : p::if_must<template_kw, skip, template_name, skip, p::opt<extends_clause, skip>, body<kw_template>> {};
+struct template_decl : p::if_must<template_kw, skip, template_name, skip,
+                                  p::opt<extends_clause, skip>, body<kw_template>> {};
 
 // ---------------------------------------------------------------- schema
 
@@ -541,20 +550,21 @@ struct attribute_optional : p::one<'?'> {};
 struct attribute_colon : p::one<':'> {};
 struct attribute_end : p::one<';'> {};
 struct attribute_decl
-    : p::if_must<attribute_decl_name, skip, p::opt<attribute_optional, skip>, attribute_colon, skip, attribute_type,
-                 skip, annotations, attribute_end> {};
+    : p::if_must<attribute_decl_name, skip, p::opt<attribute_optional, skip>, attribute_colon, skip,
+                 attribute_type, skip, annotations, attribute_end> {};
 struct attribute_expected : p::failure {};
-struct attribute_item : p::seq<annotations, p::sor<attribute_decl, p::raise<attribute_expected>>> {};
+struct attribute_item : p::seq<annotations, p::sor<attribute_decl, p::raise<attribute_expected>>> {
+};
 
 template <typename Owner>
 struct attributes_open : p::one<'{'> {};
 template <typename Owner>
 struct attributes_close : p::one<'}'> {};
 template <typename Owner>
-struct attribute_block
-    : p::seq<attributes_open<Owner>, skip,
-             p::star<p::not_at<p::one<'}'>>, p::not_at<p::eof>, recover<attribute_item, Resume::Statement>, skip>,
-             p::must<attributes_close<Owner>>> {};
+struct attribute_block : p::seq<attributes_open<Owner>, skip,
+                                p::star<p::not_at<p::one<'}'>>, p::not_at<p::eof>,
+                                        recover<attribute_item, Resume::Statement>, skip>,
+                                p::must<attributes_close<Owner>>> {};
 
 struct schema_principal_kw : kw_principal {};
 struct principal_block : p::if_must<schema_principal_kw, skip, attribute_block<kw_principal>> {};
@@ -565,19 +575,18 @@ struct resource_type_name : name {};
 // The annotations after the type name (`@table`, `@tenant_column`); the
 // action on this rule takes them before the attributes start.
 struct resource_annotations : annotations {};
-struct resource_decl
-    : p::if_must<schema_resource_kw, skip, resource_type_name, skip, resource_annotations,
-                 attribute_block<kw_resource>> {};
+struct resource_decl : p::if_must<schema_resource_kw, skip, resource_type_name, skip,
+                                  resource_annotations, attribute_block<kw_resource>> {};
 struct schema_item_expected : p::failure {};
-struct schema_item
-    : p::seq<annotations, p::sor<principal_block, context_block, resource_decl, p::raise<schema_item_expected>>> {};
+struct schema_item : p::seq<annotations, p::sor<principal_block, context_block, resource_decl,
+                                                p::raise<schema_item_expected>>> {};
 struct schema_kw : kw_schema {};
 struct schema_open : p::one<'{'> {};
 struct schema_close : p::one<'}'> {};
-struct schema_decl
-    : p::if_must<schema_kw, skip, schema_open, skip,
-                 p::star<p::not_at<p::one<'}'>>, p::not_at<p::eof>, recover<schema_item, Resume::Statement>, skip>,
-                 schema_close> {};
+struct schema_decl : p::if_must<schema_kw, skip, schema_open, skip,
+                                p::star<p::not_at<p::one<'}'>>, p::not_at<p::eof>,
+                                        recover<schema_item, Resume::Statement>, skip>,
+                                schema_close> {};
 
 // ---------------------------------------------------------------- tests (section 8)
 
@@ -591,8 +600,9 @@ struct value_list_open : p::one<'['> {};
 struct value_list_more : p::seq<scalar_value> {};
 struct value_list_close : p::one<']'> {};
 struct value_list
-    : p::if_must<value_list_open, skip, p::opt<scalar_value, p::star<skip, comma, skip, p::must<value_list_more>>>,
-                 skip, value_list_close> {};
+    : p::if_must<value_list_open, skip,
+                 p::opt<scalar_value, p::star<skip, comma, skip, p::must<value_list_more>>>, skip,
+                 value_list_close> {};
 struct field_key : word {};
 struct field_colon : p::one<':'> {};
 struct field_value : p::sor<scalar_value, value_list> {};
@@ -601,8 +611,8 @@ struct field_more : p::seq<field> {};
 struct object_open : p::one<'{'> {};
 struct object_close : p::one<'}'> {};
 struct object
-    : p::if_must<object_open, skip, p::opt<field, p::star<skip, comma, skip, p::must<field_more>>>, skip,
-                 object_close> {};
+    : p::if_must<object_open, skip, p::opt<field, p::star<skip, comma, skip, p::must<field_more>>>,
+                 skip, object_close> {};
 
 struct step_end : p::one<';'> {};
 struct test_tenant_kw : kw_tenant {};
@@ -610,7 +620,8 @@ struct test_tenant_name : name {};
 struct test_tenant_step : p::if_must<test_tenant_kw, skip, test_tenant_name, skip, step_end> {};
 struct principal_object : p::seq<object> {};
 struct test_principal_kw : kw_principal {};
-struct test_principal_step : p::if_must<test_principal_kw, skip, principal_object, skip, step_end> {};
+struct test_principal_step : p::if_must<test_principal_kw, skip, principal_object, skip, step_end> {
+};
 struct context_object : p::seq<object> {};
 struct test_context_kw : kw_context {};
 struct test_context_step : p::if_must<test_context_kw, skip, context_object, skip, step_end> {};
@@ -618,7 +629,8 @@ struct test_context_step : p::if_must<test_context_kw, skip, context_object, ski
 struct expect_names : name_list<expect_names> {};
 struct expect_names_open : p::one<'['> {};
 struct expect_names_close : p::one<']'> {};
-struct expect_name_list : p::if_must<expect_names_open, skip, p::opt<expect_names>, skip, expect_names_close> {};
+struct expect_name_list
+    : p::if_must<expect_names_open, skip, p::opt<expect_names>, skip, expect_names_close> {};
 struct expect_plans_kw : kw_plans {};
 struct expect_plans : p::if_must<expect_plans_kw, skip, expect_name_list> {};
 struct expect_features_kw : kw_features {};
@@ -633,45 +645,47 @@ struct expect_type : name {};
 struct expect_object : p::seq<object> {};
 struct expect_to : kw_to {};
 struct expect_target_state : name {};
-struct expect_lifecycle
-    : p::if_must<kw_lifecycle, skip, expect_type, skip, expect_object, skip, expect_to, skip, expect_target_state> {};
+struct expect_lifecycle : p::if_must<kw_lifecycle, skip, expect_type, skip, expect_object, skip,
+                                     expect_to, skip, expect_target_state> {};
 struct expect_action : name {};
 struct expect_on : kw_on {};
 // `ACTION on TYPE {...}`; tried before `subscribe PLAN` because the action may
 // itself be called `subscribe` (section 8).
-struct expect_check
-    : p::seq<p::at<name, skip, kw_on>, expect_action, skip, expect_on, skip, p::must<expect_type>, skip,
-             p::must<expect_object>> {};
+struct expect_check : p::seq<p::at<name, skip, kw_on>, expect_action, skip, expect_on, skip,
+                             p::must<expect_type>, skip, p::must<expect_object>> {};
 struct expect_target_plan : name {};
 struct expect_subscribe : p::if_must<kw_subscribe, skip, expect_target_plan> {};
 struct expect_form_expected : p::failure {};
-struct expect_form
-    : p::sor<expect_check, expect_transition, expect_lifecycle, expect_subscribe, p::raise<expect_form_expected>> {};
+struct expect_form : p::sor<expect_check, expect_transition, expect_lifecycle, expect_subscribe,
+                            p::raise<expect_form_expected>> {};
 struct expect_decision : p::if_must<expect_verdict, skip, expect_form> {};
 struct expect_what_expected : p::failure {};
-struct expect_what : p::sor<expect_plans, expect_features, expect_decision, p::raise<expect_what_expected>> {};
+struct expect_what
+    : p::sor<expect_plans, expect_features, expect_decision, p::raise<expect_what_expected>> {};
 struct expect_kw : kw_expect {};
 struct expect_step : p::if_must<expect_kw, skip, expect_what, skip, step_end> {};
 struct test_step_expected : p::failure {};
-struct test_step
-    : p::sor<test_tenant_step, test_principal_step, test_context_step, expect_step, p::raise<test_step_expected>> {};
+struct test_step : p::sor<test_tenant_step, test_principal_step, test_context_step, expect_step,
+                          p::raise<test_step_expected>> {};
 
 struct test_kw : kw_test {};
 struct test_name : name {};
 struct test_open : p::one<'{'> {};
 struct test_close : p::one<'}'> {};
-struct test_decl
-    : p::if_must<test_kw, skip, test_name, skip, test_open, skip,
-                 p::star<p::not_at<p::one<'}'>>, p::not_at<p::eof>, recover<test_step, Resume::Statement>, skip>,
-                 test_close> {};
+struct test_decl : p::if_must<test_kw, skip, test_name, skip, test_open, skip,
+                              p::star<p::not_at<p::one<'}'>>, p::not_at<p::eof>,
+                                      recover<test_step, Resume::Statement>, skip>,
+                              test_close> {};
 
 // ---------------------------------------------------------------- a file
 
 struct declaration_expected : p::failure {};
-struct top_item
-    : p::seq<annotations, p::sor<schema_decl, template_decl, tenant_decl, test_decl, p::raise<declaration_expected>>> {};
+struct top_item : p::seq<annotations, p::sor<schema_decl, template_decl, tenant_decl, test_decl,
+                                             p::raise<declaration_expected>>> {};
 struct byte_order_mark : p::string<'\xEF', '\xBB', '\xBF'> {};
-struct file : p::seq<p::opt<byte_order_mark>, skip, p::star<p::not_at<p::eof>, recover<top_item, Resume::TopLevel>, skip>, p::eof> {};
+struct file
+    : p::seq<p::opt<byte_order_mark>, skip,
+             p::star<p::not_at<p::eof>, recover<top_item, Resume::TopLevel>, skip>, p::eof> {};
 
 }  // namespace tenet::grammar
 
@@ -679,4 +693,5 @@ struct file : p::seq<p::opt<byte_order_mark>, skip, p::star<p::not_at<p::eof>, r
 template <typename Name>
 struct tao::pegtl::analyze_traits<Name, tenet::grammar::identifier> : analyze_any_traits<> {};
 template <typename Name, typename Rule, tenet::grammar::Resume Mode>
-struct tao::pegtl::analyze_traits<Name, tenet::grammar::recover<Rule, Mode>> : analyze_seq_traits<Rule> {};
+struct tao::pegtl::analyze_traits<Name, tenet::grammar::recover<Rule, Mode>>
+    : analyze_seq_traits<Rule> {};

@@ -130,7 +130,8 @@ class Generator {
           if (auto t = has()) return *t;
           break;
         case 2:
-          if (!scope_.features.empty()) return {"enabled(" + rng_.pick(scope_.features) + ")", kAtom};
+          if (!scope_.features.empty())
+            return {"enabled(" + rng_.pick(scope_.features) + ")", kAtom};
           break;
         case 3:
           if (auto t = int_comparison()) return *t;
@@ -189,9 +190,8 @@ class Generator {
   }
 
   std::optional<Text> string_comparison() {
-    auto candidates = refs([](const AttributeSpec& a) {
-      return a.kind == Kind::String || a.kind == Kind::Enum;
-    });
+    auto candidates =
+        refs([](const AttributeSpec& a) { return a.kind == Kind::String || a.kind == Kind::Enum; });
     if (candidates.empty()) return std::nullopt;
     const Ref& ref = rng_.pick(candidates);
     const std::string op = rng_.percent(70) ? "==" : "!=";
@@ -221,9 +221,8 @@ class Generator {
   }
 
   std::optional<Text> set_membership() {
-    const auto sets = refs([](const AttributeSpec& a) {
-      return a.kind == Kind::StringSet || a.kind == Kind::IntSet;
-    });
+    const auto sets = refs(
+        [](const AttributeSpec& a) { return a.kind == Kind::StringSet || a.kind == Kind::IntSet; });
     if (sets.empty()) return std::nullopt;
     const Ref& set = rng_.pick(sets);
     const bool ints = set.spec.kind == Kind::IntSet;
@@ -240,9 +239,8 @@ class Generator {
 
   // A set compared as a whole with a list literal or a set of its kind.
   std::optional<Text> set_equality() {
-    const auto sets = refs([](const AttributeSpec& a) {
-      return a.kind == Kind::StringSet || a.kind == Kind::IntSet;
-    });
+    const auto sets = refs(
+        [](const AttributeSpec& a) { return a.kind == Kind::StringSet || a.kind == Kind::IntSet; });
     if (sets.empty()) return std::nullopt;
     const Ref& set = rng_.pick(sets);
     std::string other;
@@ -263,15 +261,20 @@ class Generator {
       if (rng_.percent(30)) {
         std::string list = "[";
         const auto some = rng_.some(scope_.roles, 1, 2);
-        for (std::size_t i = 0; i < some.size(); ++i) list += (i == 0 ? "" : ", ") + quoted(some[i]);
+        for (std::size_t i = 0; i < some.size(); ++i)
+          list += (i == 0 ? "" : ", ") + quoted(some[i]);
         return Text{"principal.role in " + list + "]", kAtom};
       }
       return Text{"principal.role " + std::string(rng_.percent(70) ? "==" : "!=") + " " +
                       quoted(rng_.pick(scope_.roles)),
                   kAtom};
     });
-    choices.push_back([&] { return Text{"principal.id == " + quoted(rng_.percent(50) ? "u1" : "u2"), kAtom}; });
-    choices.push_back([&] { return Text{"principal.tenant == " + quoted(scope_.tenant_literal), kAtom}; });
+    choices.push_back([&] {
+      return Text{"principal.id == " + quoted(rng_.percent(50) ? "u1" : "u2"), kAtom};
+    });
+    choices.push_back([&] {
+      return Text{"principal.tenant == " + quoted(scope_.tenant_literal), kAtom};
+    });
     if (scope_.resource) {
       choices.push_back([&] { return Text{"resource.owner == principal.id", kAtom}; });
       choices.push_back([&] { return Text{"resource.id != " + quoted("r1"), kAtom}; });

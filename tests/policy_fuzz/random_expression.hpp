@@ -16,13 +16,13 @@ namespace tenet::fuzz {
 // What a condition may read where it stands.
 struct ExprScope {
   const Vocabulary* vocabulary = nullptr;
-  bool resource = false;                              // rules and lifecycle edges
-  std::vector<AttributeSpec> resource_attributes;     // on every type in scope, one kind
-  std::vector<std::string> resource_types;            // in scope (resource.type literals)
-  bool state = false;                                 // resource.state readable
-  std::vector<std::string> roles;                     // principal.role literals
-  std::vector<std::string> features;                  // enabled() targets
-  std::string tenant_literal;                         // for principal.tenant == "..."
+  bool resource = false;                           // rules and lifecycle edges
+  std::vector<AttributeSpec> resource_attributes;  // on every type in scope, one kind
+  std::vector<std::string> resource_types;         // in scope (resource.type literals)
+  bool state = false;                              // resource.state readable
+  std::vector<std::string> roles;                  // principal.role literals
+  std::vector<std::string> features;               // enabled() targets
+  std::string tenant_literal;                      // for principal.tenant == "..."
 };
 
 [[nodiscard]] std::string random_condition(Rng& rng, const ExprScope& scope, int depth = 3);

@@ -25,7 +25,8 @@ std::string type_text(const AttributeSpec& a, const Vocabulary& v) {
       return "string";
     case Kind::Enum: {
       std::string out;
-      for (const std::string& m : v.enums[a.enum_id]) out += (out.empty() ? "\"" : " | \"") + m + "\"";
+      for (const std::string& m : v.enums[a.enum_id])
+        out += (out.empty() ? "\"" : " | \"") + m + "\"";
       return out;
     }
     case Kind::StringSet:
@@ -101,16 +102,19 @@ class PolicyGenerator {
 
   void schema() {
     vocab().enums = {{"x", "y", "z"}, {"lo", "mid", "hi"}};
-    const std::vector<Kind> every{Kind::Bool, Kind::Int, Kind::String, Kind::Enum, Kind::StringSet, Kind::IntSet};
+    const std::vector<Kind> every{Kind::Bool, Kind::Int,       Kind::String,
+                                  Kind::Enum, Kind::StringSet, Kind::IntSet};
     for (std::size_t i = 0; i < every.size() + 2; ++i) {
       const Kind kind = i < every.size() ? every[i] : random_kind();
       vocab().principal.push_back(attribute("p" + std::to_string(i), kind, 30));
     }
-    for (int i = 0; i < 3; ++i) vocab().context.push_back(attribute("c" + std::to_string(i), random_kind(), 30));
+    for (int i = 0; i < 3; ++i)
+      vocab().context.push_back(attribute("c" + std::to_string(i), random_kind(), 30));
 
     // Shared names on every type (owner, level), a name with two types
     // (size), and a few attributes of each type's own.
-    const std::vector<std::pair<std::string, std::string>> types{{"doc", "d"}, {"acct", "a"}, {"sub", "u"}};
+    const std::vector<std::pair<std::string, std::string>> types{
+        {"doc", "d"}, {"acct", "a"}, {"sub", "u"}};
     for (const auto& [type, prefix] : types) {
       ResourceSpec r{type, {}};
       r.attributes.push_back({"owner", Kind::String, false, 0});
@@ -118,7 +122,8 @@ class PolicyGenerator {
       if (type == "doc") r.attributes.push_back({"size", Kind::Int, false, 0});
       if (type == "acct") r.attributes.push_back({"size", Kind::String, rng_.percent(50), 0});
       const int own = rng_.between(1, 3);
-      for (int i = 0; i < own; ++i) r.attributes.push_back(attribute(prefix + std::to_string(i), random_kind(), 30));
+      for (int i = 0; i < own; ++i)
+        r.attributes.push_back(attribute(prefix + std::to_string(i), random_kind(), 30));
       vocab().resources.push_back(r);
     }
 
@@ -136,7 +141,8 @@ class PolicyGenerator {
       first += " }\n";
       if (split < r.attributes.size()) {
         second += "  resource " + r.name + " {";
-        for (std::size_t i = split; i < r.attributes.size(); ++i) second += " " + declare(r.attributes[i], vocab());
+        for (std::size_t i = split; i < r.attributes.size(); ++i)
+          second += " " + declare(r.attributes[i], vocab());
         second += " }\n";
       }
     }
@@ -154,7 +160,8 @@ class PolicyGenerator {
     }
     Visible visible;
     for (const std::string& p : parents) visible = unite(visible, template_visible_.at(p));
-    std::string text = "template " + name + (parents.empty() ? "" : " extends " + join(parents)) + " {\n";
+    std::string text =
+        "template " + name + (parents.empty() ? "" : " extends " + join(parents)) + " {\n";
     text += body(name + "r", visible, name);
     text += "}\n\n";
     template_visible_[name] = visible;
@@ -207,9 +214,11 @@ class PolicyGenerator {
       bool everywhere = true;
       for (const ResourceSpec& r : vocab().resources) {
         if (std::find(types.begin(), types.end(), r.name) == types.end()) continue;
-        const auto same = std::find_if(r.attributes.begin(), r.attributes.end(), [&](const AttributeSpec& b) {
-          return b.name == a.name && b.kind == a.kind && (b.kind != Kind::Enum || b.enum_id == a.enum_id);
-        });
+        const auto same =
+            std::find_if(r.attributes.begin(), r.attributes.end(), [&](const AttributeSpec& b) {
+              return b.name == a.name && b.kind == a.kind &&
+                     (b.kind != Kind::Enum || b.enum_id == a.enum_id);
+            });
         if (same == r.attributes.end()) {
           everywhere = false;
         } else {
@@ -244,7 +253,8 @@ class PolicyGenerator {
     for (int i = 0; i < roles; ++i) {
       const std::string role = role_prefix + std::to_string(i);
       text += "  role " + role;
-      if (!visible.roles.empty() && rng_.percent(60)) text += " extends " + join(rng_.some(visible.roles, 1, 2));
+      if (!visible.roles.empty() && rng_.percent(60))
+        text += " extends " + join(rng_.some(visible.roles, 1, 2));
       text += ";\n";
       visible.roles.push_back(role);
     }
@@ -264,8 +274,8 @@ class PolicyGenerator {
       for (const std::string& g : visible.features) {
         if (g < f) s.features.push_back(g);
       }
-      features += "  feature " + f + (rng_.percent(65) ? " on" : " off") + roles_clause("for", visible, 30) +
-                  when(s, 50) + ";\n";
+      features += "  feature " + f + (rng_.percent(65) ? " on" : " off") +
+                  roles_clause("for", visible, 30) + when(s, 50) + ";\n";
     }
     text += features;
 
@@ -280,8 +290,8 @@ class PolicyGenerator {
               rng_.pick(kStates) + ";\n";
       const int edges = rng_.between(1, 5);
       for (int e = 0; e < edges; ++e) {
-        text += "    " + annotation(30) + join(rng_.some(kStates, 1, 2)) + " -> " + rng_.pick(kStates) +
-                roles_clause("by", visible, 30) + when(s, 60) + ";\n";
+        text += "    " + annotation(30) + join(rng_.some(kStates, 1, 2)) + " -> " +
+                rng_.pick(kStates) + roles_clause("by", visible, 30) + when(s, 60) + ";\n";
       }
       text += "  }\n";
     }

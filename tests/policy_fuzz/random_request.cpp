@@ -51,7 +51,8 @@ SimpleValue value(Rng& rng, const AttributeSpec& a, const Vocabulary& v) {
   return false;
 }
 
-SimpleAttributes attributes(Rng& rng, const std::vector<AttributeSpec>& schema, const Vocabulary& v) {
+SimpleAttributes attributes(Rng& rng, const std::vector<AttributeSpec>& schema,
+                            const Vocabulary& v) {
   SimpleAttributes out;
   for (const AttributeSpec& a : schema) {
     if (rng.percent(a.optional ? 50 : 88)) out[a.name] = value(rng, a, v);
@@ -68,7 +69,8 @@ const TenantSpec* tenant_named(const Vocabulary& v, const std::string& name) {
 }
 
 std::string any_role(Rng& rng, const Vocabulary& v, const TenantSpec* tenant) {
-  if (tenant != nullptr && !tenant->roles.empty() && rng.percent(88)) return rng.pick(tenant->roles);
+  if (tenant != nullptr && !tenant->roles.empty() && rng.percent(88))
+    return rng.pick(tenant->roles);
   if (rng.percent(50)) return "ghost";
   const TenantSpec& other = rng.pick(v.tenants);  // maybe a role of another tenant only
   return other.roles.empty() ? "ghost" : rng.pick(other.roles);
@@ -89,9 +91,9 @@ void resource(Rng& rng, const Vocabulary& v, const TenantSpec* tenant, SimpleReq
   r.resource.id = rng.percent(50) ? "r1" : "r2";
   const int where = rng.between(0, 99);
   r.resource.tenant = where < 88 ? r.tenant : where < 95 ? rng.pick(v.tenants).name : "elsewhere";
-  const bool lifecycle = tenant != nullptr &&
-                         std::find(tenant->lifecycle_types.begin(), tenant->lifecycle_types.end(),
-                                   r.resource.type) != tenant->lifecycle_types.end();
+  const bool lifecycle =
+      tenant != nullptr && std::find(tenant->lifecycle_types.begin(), tenant->lifecycle_types.end(),
+                                     r.resource.type) != tenant->lifecycle_types.end();
   const int state = rng.between(0, 99);
   if (state < (lifecycle ? 80 : 30)) {
     r.resource.state = rng.pick(kStates);

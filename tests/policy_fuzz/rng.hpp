@@ -17,7 +17,9 @@ class Rng {
   // Uniform in [0, n); n > 0.
   std::size_t below(std::size_t n) { return static_cast<std::size_t>(engine_() % n); }
   // Uniform in [lo, hi].
-  int between(int lo, int hi) { return lo + static_cast<int>(below(static_cast<std::size_t>(hi - lo + 1))); }
+  int between(int lo, int hi) {
+    return lo + static_cast<int>(below(static_cast<std::size_t>(hi - lo + 1)));
+  }
   // True with probability percent/100.
   bool percent(int p) { return static_cast<int>(below(100)) < p; }
   // True with probability p/1000.

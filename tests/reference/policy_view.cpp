@@ -28,9 +28,8 @@ std::vector<const Decl*> merge(const std::vector<const ast::Body*>& layers,
   std::vector<const Decl*> out;
   for (const ast::Body* body : layers) {
     for (const Decl& decl : body->*member) {
-      const auto same = std::find_if(out.begin(), out.end(), [&](const Decl* d) {
-        return key(*d).text == key(decl).text;
-      });
+      const auto same = std::find_if(out.begin(), out.end(),
+                                     [&](const Decl* d) { return key(*d).text == key(decl).text; });
       if (same == out.end()) {
         out.push_back(&decl);
       } else {

@@ -238,7 +238,8 @@ struct ReferenceEvaluator::Question {
     if (out.allow) return;
     for (const auto& [edge, local] : candidates) {
       out.reasons.push_back(id(local));
-      if (!tenant.matches(request.role, edge->roles)) add_unique(out.unmet, joined("by ", edge->roles));
+      if (!tenant.matches(request.role, edge->roles))
+        add_unique(out.unmet, joined("by ", edge->roles));
       unmet(edge->condition.get(), out.unmet);
     }
   }
@@ -281,7 +282,8 @@ Answer ReferenceEvaluator::answer(const SimpleRequest& original) const {
 
   // 2. Validation against the schema: principal, resource, context.
   SimpleRequest request = original;
-  std::optional<std::string> bad = filter(request.principal, view_.schema.principal, "principal.attrs.");
+  std::optional<std::string> bad =
+      filter(request.principal, view_.schema.principal, "principal.attrs.");
   if (has_resource) {
     const auto resource_bad = filter(request.resource.attributes, type->second, "resource.attrs.");
     if (!bad) bad = resource_bad;

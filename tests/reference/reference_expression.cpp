@@ -38,8 +38,9 @@ TermResult from_simple(const SimpleValue& v) {
 }
 
 std::string_view entity_name(ast::Entity e) {
-  return e == ast::Entity::Principal ? "principal" : e == ast::Entity::Resource ? "resource"
-                                                                               : "context";
+  return e == ast::Entity::Principal  ? "principal"
+         : e == ast::Entity::Resource ? "resource"
+                                      : "context";
 }
 
 const SimpleAttributes& attributes_of(ast::Entity e, const Environment& env) {
@@ -108,8 +109,10 @@ bool equal(const Term& a, const Term& b) {
   if (!a.collection && !b.collection) return a.scalar == b.scalar;
   if (a.collection != b.collection) return false;
   // Collections compare as sets.
-  return std::all_of(a.items.begin(), a.items.end(), [&](const Scalar& x) { return contains(b.items, x); }) &&
-         std::all_of(b.items.begin(), b.items.end(), [&](const Scalar& x) { return contains(a.items, x); });
+  return std::all_of(a.items.begin(), a.items.end(),
+                     [&](const Scalar& x) { return contains(b.items, x); }) &&
+         std::all_of(b.items.begin(), b.items.end(),
+                     [&](const Scalar& x) { return contains(a.items, x); });
 }
 
 Outcome of_bool(bool b) { return {b ? Truth::True : Truth::False, {}}; }
@@ -165,8 +168,8 @@ Outcome truth_of(const ast::Expr& expr, const Environment& env) {
     if (b->op == ast::BinaryOp::And || b->op == ast::BinaryOp::Or) {
       const Outcome left = truth_of(*b->lhs, env);
       if (left.truth == Truth::Error) return left;
-      const bool decided = b->op == ast::BinaryOp::And ? left.truth == Truth::False
-                                                        : left.truth == Truth::True;
+      const bool decided =
+          b->op == ast::BinaryOp::And ? left.truth == Truth::False : left.truth == Truth::True;
       if (decided) return left;
       return truth_of(*b->rhs, env);
     }

@@ -92,7 +92,7 @@ EngineRequest::EngineRequest(const CompiledPolicySet& policies, const SimpleRequ
       break;
   }
   // The first misfit, in the reference's order: principal, resource, context.
-  invalid_ = !principal_invalid.empty() ? principal_invalid
+  invalid_ = !principal_invalid.empty()  ? principal_invalid
              : !resource_invalid.empty() ? resource_invalid
                                          : context_invalid;
   base->invalid = invalid_;
@@ -106,9 +106,9 @@ void EngineRequest::fill_base(const CompiledPolicySet& policies, RequestBase& ba
   base.principal.role_name = simple_.role;
   base.principal.role =
       base.tenant == kNone ? kNone : policies.find_role(base.tenant, simple_.role);
-  base.principal.attributes = place(simple_.principal, model_.schema.principal,
-                                    model_.schema.principal.size(), principal_,
-                                    "principal.attrs.", principal_invalid);
+  base.principal.attributes =
+      place(simple_.principal, model_.schema.principal, model_.schema.principal.size(), principal_,
+            "principal.attrs.", principal_invalid);
   base.context = place(simple_.context, model_.schema.context, model_.schema.context.size(),
                        context_, "context.", context_invalid);
 }
@@ -127,9 +127,9 @@ void EngineRequest::fill_resource(const CompiledPolicySet& policies, Index tenan
     }
   }
   if (resource.type == kNone) return;
-  resource.attributes = place(r.attributes, model_.schema.resources[resource.type].attributes,
-                              model_.schema.resource_slots.size(), resource_, "resource.attrs.",
-                              invalid);
+  resource.attributes =
+      place(r.attributes, model_.schema.resources[resource.type].attributes,
+            model_.schema.resource_slots.size(), resource_, "resource.attrs.", invalid);
 }
 
 Attributes EngineRequest::place(const SimpleAttributes& attrs,
@@ -143,9 +143,9 @@ Attributes EngineRequest::place(const SimpleAttributes& attrs,
     // before 16 refuses to capture a binding).
     const auto& name = entry.first;
     const auto& v = entry.second;
-    const auto declared = std::find_if(schema.begin(), schema.end(), [&](const model::Attribute& a) {
-      return model_.name(a.name) == name;
-    });
+    const auto declared =
+        std::find_if(schema.begin(), schema.end(),
+                     [&](const model::Attribute& a) { return model_.name(a.name) == name; });
     if (declared == schema.end()) continue;  // not in the schema: ignored
     const model::Attribute& attribute = *declared;
     Value& value = out.at(attribute.slot);
@@ -157,7 +157,8 @@ Attributes EngineRequest::place(const SimpleAttributes& attrs,
     };
     const auto* strings = std::get_if<StringSet>(&v);
     const auto* ints = std::get_if<IntSet>(&v);
-    const bool empty_set = (strings != nullptr && strings->empty()) || (ints != nullptr && ints->empty());
+    const bool empty_set =
+        (strings != nullptr && strings->empty()) || (ints != nullptr && ints->empty());
     switch (attribute.type.kind) {
       case model::AttributeKind::Bool:
         if (const auto* b = std::get_if<bool>(&v)) {

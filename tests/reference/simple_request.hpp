@@ -50,7 +50,7 @@ struct Answer {
   bool allow = false;
   std::vector<std::string> reasons;
   std::vector<std::string> unmet;
-  std::vector<std::string> names;                            // plans / features
+  std::vector<std::string> names;                           // plans / features
   std::vector<std::pair<std::string, std::string>> errors;  // rule id, message
   std::string error_code;
   std::string error_message;

@@ -1,5 +1,6 @@
 #include "tests/support/server_process.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -10,7 +11,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <arpa/inet.h>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -118,7 +118,8 @@ ServerProcess::ServerProcess(const std::string& binary, const std::vector<std::s
       return;
     }
     if (Clock::now() >= deadline) {
-      error_ = "no listening line within " + std::to_string(timeout.count()) + " ms: " + stderr_text();
+      error_ =
+          "no listening line within " + std::to_string(timeout.count()) + " ms: " + stderr_text();
       return;
     }
     std::this_thread::sleep_for(Millis(10));
@@ -310,7 +311,8 @@ std::vector<std::string> LineClient::read_lines(std::size_t count, Millis timeou
   return lines;
 }
 
-std::vector<std::string> LineClient::round_trip(std::string_view bytes, std::size_t count, Millis timeout,
+std::vector<std::string> LineClient::round_trip(std::string_view bytes, std::size_t count,
+                                                Millis timeout,
                                                 const std::function<void()>& on_all_sent) {
   const auto deadline = Clock::now() + timeout;
   std::vector<std::string> lines;

@@ -35,8 +35,8 @@ class ServerProcess {
   // listening line per endpoint (`expected_endpoints`). The default is
   // generous (a compile under ASan on a loaded machine); the wait ends as
   // soon as the lines appear or the process exits.
-  ServerProcess(const std::string& binary, const std::vector<std::string>& args, std::size_t expected_endpoints,
-                Millis timeout = Millis(60000));
+  ServerProcess(const std::string& binary, const std::vector<std::string>& args,
+                std::size_t expected_endpoints, Millis timeout = Millis(60000));
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -74,7 +74,8 @@ class ServerProcess {
 class LineClient {
  public:
   [[nodiscard]] static std::optional<LineClient> tcp(int port, Millis timeout = Millis(5000));
-  [[nodiscard]] static std::optional<LineClient> unix_socket(const std::string& path, Millis timeout = Millis(5000));
+  [[nodiscard]] static std::optional<LineClient> unix_socket(const std::string& path,
+                                                             Millis timeout = Millis(5000));
   LineClient() = default;  // not connected: every operation fails
   ~LineClient();
   LineClient(LineClient&& other) noexcept;
@@ -85,7 +86,9 @@ class LineClient {
   // Sends as much of `bytes` as the socket takes within `timeout`; returns
   // how many bytes were sent (less than all on timeout or error).
   std::size_t send(std::string_view bytes, Millis timeout = Millis(5000));
-  bool send_all(std::string_view bytes, Millis timeout = Millis(5000)) { return send(bytes, timeout) == bytes.size(); }
+  bool send_all(std::string_view bytes, Millis timeout = Millis(5000)) {
+    return send(bytes, timeout) == bytes.size();
+  }
 
   // One response line (without '\n'), or empty on timeout / EOF / error.
   std::optional<std::string> read_line(Millis timeout = Millis(5000));
@@ -95,7 +98,8 @@ class LineClient {
   // Sends `bytes` while reading responses (so a large pipelined payload can
   // not deadlock against the server's writes) until `count` lines arrived or
   // `timeout` passed. `on_all_sent` runs once the last byte is in the socket.
-  std::vector<std::string> round_trip(std::string_view bytes, std::size_t count, Millis timeout = Millis(30000),
+  std::vector<std::string> round_trip(std::string_view bytes, std::size_t count,
+                                      Millis timeout = Millis(30000),
                                       const std::function<void()>& on_all_sent = {});
 
   // One request line (a '\n' is added) and its response.

@@ -23,9 +23,9 @@
 
 #include "bindings/cpp/tests/scripted_server.hpp"
 #include "tenet/tenet.h"
-#include "tests/support/server_process.hpp"
 #include "tests/support/command_output.hpp"
 #include "tests/support/json_answer.hpp"
+#include "tests/support/server_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
@@ -359,10 +359,15 @@ struct LiveServer {
 
   std::vector<std::string> args(std::vector<std::string> extra, const std::string& listen) const {
     // set_feature needs a state file (--state): without one it is refused.
-    std::vector<std::string> a{kPolicies, "--listen",  listen,
-                               "--unix",  socket_path().string(),
-                               "--threads", "2",
-                               "--state", (dir.path() / "state.json").string()};
+    std::vector<std::string> a{kPolicies,
+                               "--listen",
+                               listen,
+                               "--unix",
+                               socket_path().string(),
+                               "--threads",
+                               "2",
+                               "--state",
+                               (dir.path() / "state.json").string()};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }

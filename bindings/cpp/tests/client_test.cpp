@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "bindings/cpp/tests/scripted_server.hpp"
-#include "tests/support/server_process.hpp"
 #include "tests/support/command_output.hpp"
+#include "tests/support/server_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {

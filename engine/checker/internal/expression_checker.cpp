@@ -9,12 +9,12 @@
 namespace tenet::checker {
 namespace {
 
+using model::ExprType;
 using model::Index;
 using model::kNone;
 using model::Node;
 using model::Op;
 using model::StaticType;
-using model::ExprType;
 
 const StaticType kError = of_kind(ExprType::Error);
 const StaticType kBool = of_kind(ExprType::Bool);

@@ -66,7 +66,8 @@ class Graph {
     Units out;
     if (too_large_) return out;
     for (const std::size_t index : order_) {
-      if (auto unit = unit_within_limit(templates_[index])) out.templates.push_back(std::move(*unit));
+      if (auto unit = unit_within_limit(templates_[index]))
+        out.templates.push_back(std::move(*unit));
     }
     for (const Node& tenant : tenants_) {
       if (auto unit = unit_within_limit(tenant)) out.tenants.push_back(std::move(*unit));

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "engine/checker/internal/check_support.hpp"
-#include "engine/model/model.hpp"
 #include "engine/checker/internal/template_graph.hpp"
+#include "engine/model/model.hpp"
 
 namespace tenet::checker {
 

@@ -2,10 +2,10 @@
 
 namespace tenet::checker {
 
+using model::ExprType;
 using model::Index;
 using model::kNone;
 using model::StaticType;
-using model::ExprType;
 
 StaticType of_kind(ExprType kind) { return StaticType{kind, ExprType::Error, kNone}; }
 

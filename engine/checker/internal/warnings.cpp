@@ -89,7 +89,7 @@ bool covers_actions_and_types(const model::Rule& forbid, const model::Rule& perm
 void overridden_permits(const model::Tenant& tenant, std::string_view context, Reporter& reporter) {
   constexpr model::Symbol kAny = kNone;
   using Key = std::pair<model::Symbol, Index>;  // (action or kAny, type or kAny)
-  std::map<Key, std::vector<Index>> forbids;   // declaration order in each
+  std::map<Key, std::vector<Index>> forbids;    // declaration order in each
   for (Index i = 0; i < tenant.rules.size(); ++i) {
     const model::Rule& rule = tenant.rules[i];
     if (rule.effect != model::Effect::Forbid || rule.when != kNone || rule.unless != kNone)

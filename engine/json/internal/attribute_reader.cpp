@@ -137,7 +137,7 @@ bool AttributeReader::read(const dom::object& object, const AttributeTable& tabl
       continue;  // not in the schema: ignored
     eval::Value& value = values[attribute->slot];
     if (value.kind != eval::ValueKind::Absent) continue;  // duplicate key: the first one wins
-    if (field.value.is_null()) continue;            // null = absent
+    if (field.value.is_null()) continue;                  // null = absent
     if (!read_one(field.value, *attribute, prefix, field.key, value, sets, invalid)) return false;
   }
   return true;
@@ -178,9 +178,9 @@ bool AttributeReader::read_one(const dom::element& element, const model::Attribu
       if (type == dom::element_type::STRING) {
         const std::string_view text = element.get_string().value_unsafe();
         const std::vector<std::string_view>& members = enum_members_[enum_index];
-        const auto it =
-            std::find_if(members.begin(), members.end(),
-                         [text](std::string_view member) { return compile::same_text(member, text); });
+        const auto it = std::find_if(
+            members.begin(), members.end(),
+            [text](std::string_view member) { return compile::same_text(member, text); });
         if (it != members.end()) {
           value.kind = eval::ValueKind::Enum;
           value.string = *it;

@@ -20,9 +20,9 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/model/model.hpp"
 #include "engine/compile/name_table.hpp"
 #include "engine/eval/request.hpp"
+#include "engine/model/model.hpp"
 
 namespace tenet::json {
 
@@ -71,7 +71,7 @@ class AttributeTable {
   // linear scan (size first, then bytes) beats hashing the key.
   static constexpr std::size_t kScan = 12;
   std::vector<Entry> entries_;  // declaration order
-  compile::NameTable names_;             // name → index into entries_, for larger tables
+  compile::NameTable names_;    // name → index into entries_, for larger tables
 };
 
 // The JSON type of a value as messages name it: string, int, float, bool,
@@ -100,8 +100,8 @@ class AttributeReader {
 
  private:
   bool read_one(const simdjson::dom::element& element, const model::Attribute& attribute,
-                std::string_view prefix, std::string_view name, eval::Value& value, SetScratch& sets,
-                std::string& invalid) const;
+                std::string_view prefix, std::string_view name, eval::Value& value,
+                SetScratch& sets, std::string& invalid) const;
 
   AttributeTable principal_;
   AttributeTable context_;

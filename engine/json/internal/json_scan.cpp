@@ -50,7 +50,9 @@ std::size_t skip_value(std::string_view text, std::size_t at) {
     return text.size();
   }
   std::size_t i = at;
-  while (i < text.size() && text[i] != ',' && text[i] != '}' && text[i] != ']' && !is_space(text[i])) ++i;
+  while (i < text.size() && text[i] != ',' && text[i] != '}' && text[i] != ']' &&
+         !is_space(text[i]))
+    ++i;
   return i;
 }
 
