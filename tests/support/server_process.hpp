@@ -1,5 +1,5 @@
 // The real `tenet serve` as a child process, and a blocking line client, for
-// the socket-level integration tests (tests/server_integration_test.cpp).
+// the socket-level integration tests (tests/integration/server_integration_test.cpp).
 //
 // ServerProcess forks and execs the tenet binary with `serve ARGS...`, sends
 // its stderr to a temporary file, and waits (bounded) for the

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/policy_fuzz/rng.hpp"
-#include "tests/policy_fuzz/vocabulary.hpp"
+#include "tests/differential/policy_fuzz/rng.hpp"
+#include "tests/differential/policy_fuzz/vocabulary.hpp"
 
 namespace tenet::fuzz {
 

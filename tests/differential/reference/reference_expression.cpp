@@ -1,4 +1,4 @@
-#include "tests/reference/reference_expression.hpp"
+#include "tests/differential/reference/reference_expression.hpp"
 
 #include <algorithm>
 #include <optional>

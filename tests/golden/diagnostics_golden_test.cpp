@@ -1,4 +1,4 @@
-// Golden-file diagnostics tests: every folder under tests/diagnostics/ is a
+// Golden-file diagnostics tests: every folder under tests/golden/diagnostics/ is a
 // small policy set; its `expected.txt` holds exactly what `tenet check` prints
 // on stderr for it. The exit status must be 1 when that output has an error,
 // else 0.
@@ -21,7 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kCases = fs::path(TENET_SOURCE_DIR) / "tests" / "diagnostics";
+const fs::path kCases = fs::path(TENET_SOURCE_DIR) / "tests" / "golden" / "diagnostics";
 
 std::vector<std::string> case_names() {
   std::vector<std::string> names;

@@ -5,9 +5,9 @@
 // sets. Deterministic in the Rng.
 #pragma once
 
-#include "tests/policy_fuzz/rng.hpp"
-#include "tests/policy_fuzz/vocabulary.hpp"
-#include "tests/reference/simple_request.hpp"
+#include "tests/differential/policy_fuzz/rng.hpp"
+#include "tests/differential/policy_fuzz/vocabulary.hpp"
+#include "tests/differential/reference/simple_request.hpp"
 
 namespace tenet::fuzz {
 

@@ -1,12 +1,12 @@
-#include "tests/policy_fuzz/random_policy.hpp"
+#include "tests/differential/policy_fuzz/random_policy.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <map>
 #include <set>
 
-#include "tests/policy_fuzz/random_expression.hpp"
-#include "tests/policy_fuzz/rng.hpp"
+#include "tests/differential/policy_fuzz/random_expression.hpp"
+#include "tests/differential/policy_fuzz/rng.hpp"
 
 namespace tenet::fuzz {
 namespace {

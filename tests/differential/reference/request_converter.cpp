@@ -1,4 +1,4 @@
-#include "tests/reference/request_converter.hpp"
+#include "tests/differential/reference/request_converter.hpp"
 
 #include <algorithm>
 

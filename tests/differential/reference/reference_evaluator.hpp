@@ -19,8 +19,8 @@
 
 #include "grammar/ast.hpp"
 #include "grammar/source/source.hpp"
-#include "tests/reference/policy_view.hpp"
-#include "tests/reference/simple_request.hpp"
+#include "tests/differential/reference/policy_view.hpp"
+#include "tests/differential/reference/simple_request.hpp"
 
 namespace tenet::reference {
 

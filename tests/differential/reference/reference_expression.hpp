@@ -11,7 +11,7 @@
 
 #include "grammar/ast.hpp"
 #include "grammar/source/source.hpp"
-#include "tests/reference/simple_request.hpp"
+#include "tests/differential/reference/simple_request.hpp"
 
 namespace tenet::reference {
 

@@ -11,7 +11,7 @@
 
 #include <cstdint>
 
-#include "tests/policy_fuzz/vocabulary.hpp"
+#include "tests/differential/policy_fuzz/vocabulary.hpp"
 
 namespace tenet::fuzz {
 

@@ -1,4 +1,4 @@
-#include "tests/policy_fuzz/random_request.hpp"
+#include "tests/differential/policy_fuzz/random_request.hpp"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
 // `tenet sql`: the exact DDL and warnings for the shipped policies (a golden
-// file: tests/sql/policies.sql and policies.warnings.txt; regenerate with
+// file: tests/golden/sql/policies.sql and policies.warnings.txt; regenerate with
 // TENET_UPDATE_GOLDEN=1 and review the diff), determinism, --tenant, and the
 // exit codes. That the DDL enforces check's decisions is shown against a
 // real PostgreSQL in tests/postgres/.
@@ -59,8 +59,8 @@ void expect_golden(const std::string& actual, const fs::path& file) {
 TEST(SqlCommand, ShippedPoliciesGiveTheGoldenScriptAndWarnings) {
   const SqlRun result = run(kSource / "policies/");
   ASSERT_EQ(result.status, tenet::cli::kOk) << result.err;
-  expect_golden(result.out, kSource / "tests/sql/policies.sql");
-  expect_golden(result.err, kSource / "tests/sql/policies.warnings.txt");
+  expect_golden(result.out, kSource / "tests/golden/sql/policies.sql");
+  expect_golden(result.err, kSource / "tests/golden/sql/policies.warnings.txt");
   // Every rule that reads context is reported, at its declaration.
   EXPECT_NE(result.err.find("templates/retail.tenet:92:27: warning: rule 'acme:secret-needs-mfa' "
                             "reads context.mfa"),
@@ -119,7 +119,7 @@ TEST(SqlCommand, UnknownTenantIsAUsageError) {
 }
 
 TEST(SqlCommand, PolicyErrorsPrintDiagnostics) {
-  const SqlRun result = run(kSource / "tests/diagnostics/bad-sql-name");
+  const SqlRun result = run(kSource / "tests/golden/diagnostics/bad-sql-name");
   EXPECT_EQ(result.status, tenet::cli::kPolicyErrors);
   EXPECT_NE(result.err.find("error: tenant column \"\" of resource type"), std::string::npos)
       << result.err;

@@ -1,4 +1,4 @@
-#include "tests/reference/simple_request.hpp"
+#include "tests/differential/reference/simple_request.hpp"
 
 #include <sstream>
 

@@ -1,5 +1,5 @@
 // `tenet eval` and `tenet test` through the real binary (popen, as
-// tests/cli_test.cpp): a 1,000-line NDJSON run, bad lines among good ones,
+// tests/integration/cli_test.cpp): a 1,000-line NDJSON run, bad lines among good ones,
 // line limits, exit codes, and the FAIL report of a failing test file.
 #include <gtest/gtest.h>
 #include <sys/wait.h>

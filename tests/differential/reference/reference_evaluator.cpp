@@ -1,8 +1,8 @@
-#include "tests/reference/reference_evaluator.hpp"
+#include "tests/differential/reference/reference_evaluator.hpp"
 
 #include <algorithm>
 
-#include "tests/reference/reference_expression.hpp"
+#include "tests/differential/reference/reference_expression.hpp"
 
 namespace tenet::reference {
 namespace {

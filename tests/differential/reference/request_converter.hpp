@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "engine/engine.hpp"
-#include "tests/reference/simple_request.hpp"
+#include "tests/differential/reference/simple_request.hpp"
 
 namespace tenet::reference {
 

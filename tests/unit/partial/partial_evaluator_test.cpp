@@ -2,7 +2,7 @@
 // resource row must decide exactly what check decides on that row.
 //
 // The key property, without a database: for random policy sets
-// (tests/policy_fuzz), random principals and random rows, evaluating the
+// (tests/differential/policy_fuzz), random principals and random rows, evaluating the
 // Known-mode residual on the row gives check's allow/deny, and the
 // Symbolic-mode residual with the principal substituted gives the same
 // (or, where the policies read context or enabled(), never more). Then
@@ -25,9 +25,9 @@
 #include "engine/json/residual_writer.hpp"
 #include "engine/partial/residual.hpp"
 #include "grammar/parser.hpp"
-#include "tests/policy_fuzz/random_policy.hpp"
-#include "tests/policy_fuzz/random_request.hpp"
-#include "tests/reference/simple_request.hpp"
+#include "tests/differential/policy_fuzz/random_policy.hpp"
+#include "tests/differential/policy_fuzz/random_request.hpp"
+#include "tests/differential/reference/simple_request.hpp"
 #include "tests/support/compile_source.hpp"
 
 namespace tenet {

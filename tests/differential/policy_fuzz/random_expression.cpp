@@ -1,4 +1,4 @@
-#include "tests/policy_fuzz/random_expression.hpp"
+#include "tests/differential/policy_fuzz/random_expression.hpp"
 
 #include <functional>
 #include <optional>

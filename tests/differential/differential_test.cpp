@@ -1,6 +1,6 @@
 // The differential test (issue 3, item 7): the compiled engine against the
-// deliberately simple reference evaluator of tests/reference, on random
-// policy sets (tests/policy_fuzz) and random requests of all six
+// deliberately simple reference evaluator of tests/differential/reference, on random
+// policy sets (tests/differential/policy_fuzz) and random requests of all six
 // operations. Every field of the answer must agree: decision, reasons in
 // order, unmet texts in order, plan / feature names in order, errors of a
 // check (rule ids and messages) and request errors.
@@ -19,10 +19,10 @@
 
 #include "engine/engine.hpp"
 #include "grammar/parser.hpp"
-#include "tests/policy_fuzz/random_policy.hpp"
-#include "tests/policy_fuzz/random_request.hpp"
-#include "tests/reference/reference_evaluator.hpp"
-#include "tests/reference/request_converter.hpp"
+#include "tests/differential/policy_fuzz/random_policy.hpp"
+#include "tests/differential/policy_fuzz/random_request.hpp"
+#include "tests/differential/reference/reference_evaluator.hpp"
+#include "tests/differential/reference/request_converter.hpp"
 
 namespace tenet {
 namespace {

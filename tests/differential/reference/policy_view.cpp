@@ -1,4 +1,4 @@
-#include "tests/reference/policy_view.hpp"
+#include "tests/differential/reference/policy_view.hpp"
 
 #include <algorithm>
 #include <functional>
