@@ -80,7 +80,7 @@ std::shared_ptr<const tenet::CompiledPolicySet> load(const PolicySetCase& c) {
   return slot;
 }
 
-// A seeded mix of check requests, as PROTOCOL.md lines.
+// A seeded mix of check requests, as docs/PROTOCOL.md lines.
 std::vector<std::string> check_lines(const PolicySetCase& c, std::size_t count) {
   return tenet::bench::generate_check_requests(c.tenants, c.actions, count, 42);
 }

@@ -1,6 +1,6 @@
 // tenet-gen-requests: check requests matching a policy set written by
 // tenet-gen-policies (same tenant and action names, the schema's attributes),
-// one PROTOCOL.md line each, for tenet-loadgen --requests. The same seeded
+// one docs/PROTOCOL.md line each, for tenet-loadgen --requests. The same seeded
 // mix as bench/engine_bench.cpp's check_lines: random tenants, roles, types,
 // actions and attribute values, so both allow and deny come out.
 #include <CLI/CLI.hpp>

@@ -20,7 +20,7 @@ namespace tenet::bench {
 // `action6`, `action7`...
 [[nodiscard]] std::string action_name(std::size_t index);
 
-// `count` PROTOCOL.md check lines (ids 0, 1, ...) for a set of `tenants`
+// `count` docs/PROTOCOL.md check lines (ids 0, 1, ...) for a set of `tenants`
 // tenants whose rules draw from `actions` actions. The same seed gives the
 // same lines on every platform.
 [[nodiscard]] std::vector<std::string> generate_check_requests(std::size_t tenants,

@@ -1,4 +1,4 @@
-// `tenet eval DIR [FILE|-]`: answer newline-delimited PROTOCOL.md requests.
+// `tenet eval DIR [FILE|-]`: answer newline-delimited docs/PROTOCOL.md requests.
 //
 // Reads one request per line (from FILE, or standard input for `-` or no
 // FILE) and writes one response line per request, in order, through the

@@ -1,6 +1,6 @@
-// Running the `test` blocks of *_test.tenet files (LANGUAGE.md section 8).
+// Running the `test` blocks of *_test.tenet files (docs/LANGUAGE.md §10).
 //
-// Each `expect` becomes a PROTOCOL.md request, built as JSON and answered by
+// Each `expect` becomes a docs/PROTOCOL.md request, built as JSON and answered by
 // the same code path as `tenet eval` and the server (engine/json/line_handler), so a
 // test exercises exactly what production runs. The request: the test's
 // tenant; the current `principal { }` (fields `id` and `role`, every other

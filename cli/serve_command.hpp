@@ -2,7 +2,7 @@
 // [--tokens FILE] [--state FILE] [--max-line BYTES] [--max-connections N]
 // [--idle-timeout SECONDS] [--hello-timeout SECONDS] [--line-timeout SECONDS]
 // [--max-unauthenticated N] [--drain-timeout SECONDS]`: the decision server
-// (PROTOCOL.md).
+// (docs/PROTOCOL.md).
 //
 // Exit codes: 0 after a graceful drain (SIGTERM/SIGINT), 1 policy errors at
 // start (printed as `tenet check` prints them), 2 usage or I/O error (bad

@@ -142,7 +142,7 @@ class Engine {
   // in engine form with its lookups, decide (see Snapshot above).
   [[nodiscard]] Snapshot pin() const { return Snapshot(snapshot()); }
 
-  // JSON in, JSON out: one PROTOCOL.md request line (without '\n') → one
+  // JSON in, JSON out: one docs/PROTOCOL.md request line (without '\n') → one
   // response line (without '\n'). Bad input gets an error response, never
   // an exception.
   [[nodiscard]] std::string handle_json(std::string_view line) const;

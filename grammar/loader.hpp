@@ -1,5 +1,5 @@
 // Reading a policy set from disk: every `*.tenet` file below a directory,
-// recursively, in byte order of the relative path (LANGUAGE.md section 1).
+// recursively, in byte order of the relative path (docs/LANGUAGE.md §1).
 //
 // I/O problems (missing directory, unreadable file) are reported apart from
 // diagnostics: they are the caller's exit code 2, diagnostics are exit code 1.

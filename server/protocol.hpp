@@ -5,7 +5,7 @@
 // after the session checks (hello first when the server has tokens; the
 // `check` right; a tenant-scoped token gets `forbidden` for any request —
 // or batch item — whose `tenant` is another tenant). hello, health, stats,
-// reload and set_feature are answered here. Choices where PROTOCOL.md is
+// reload and set_feature are answered here. Choices where docs/PROTOCOL.md is
 // silent:
 //   - a reload that fails answers `invalid_request` (the policy set is not
 //     valid) with the rendered diagnostics as message, plus the version

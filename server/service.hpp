@@ -80,7 +80,7 @@ class Service {
   }
 
   // Whether switches set with set_feature survive a restart (a --state
-  // file). Without one, set_feature is refused (PROTOCOL.md).
+  // file). Without one, set_feature is refused (docs/PROTOCOL.md).
   [[nodiscard]] bool features_durable() const { return features_->durable(); }
 
   struct ReloadResult {

@@ -22,7 +22,7 @@
 
 namespace tenet::server {
 
-// The error codes of PROTOCOL.md, in a fixed order.
+// The error codes of docs/PROTOCOL.md, in a fixed order.
 inline constexpr std::array<std::string_view, 10> kErrorCodes = {
     "bad_json",  "bad_request", "invalid_request", "unauthenticated", "forbidden",
     "too_large", "unknown_op",  "overloaded",      "internal",        "other"};

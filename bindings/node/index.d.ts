@@ -1,5 +1,5 @@
 // Type declarations of the tenet Node client (index.js). The wire contract is
-// PROTOCOL.md; field names below are the protocol's.
+// docs/PROTOCOL.md; field names below are the protocol's.
 
 /** A JSON value an attribute may hold (strings, numbers, booleans, sets as arrays). */
 export type AttributeValue = string | number | boolean | string[] | number[];

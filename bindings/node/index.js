@@ -1,5 +1,5 @@
 'use strict';
-// tenet: a promise-based client for the tenet decision server (PROTOCOL.md).
+// tenet: a promise-based client for the tenet decision server (docs/PROTOCOL.md).
 // No dependencies beyond node:net. See index.d.ts for the types.
 
 const { Client } = require('./lib/client');

@@ -1,5 +1,5 @@
 // The compiled policy set: per tenant, the decision structures the evaluator
-// walks (LANGUAGE.md 5). Built from the checked model by engine/compile/compiler.cpp.
+// walks (docs/LANGUAGE.md §7). Built from the checked model by engine/compile/compiler.cpp.
 //
 // What a request needs to be put in engine form is looked up here once
 // (tenant, role, action, resource type, state, plan names → indices); the

@@ -230,7 +230,7 @@ class TenantCompiler {
     out_.type_count = static_cast<Index>(set_.schema.resources.size());
     const std::vector<model::Symbol>& local = coverage.local_actions();
     for (Index slot = 1; slot < local.size(); ++slot)
-      out_.action_slot[layout_.action_index.at(set_.name(local[slot]))] = slot;
+      out_.action_slot[layout_.action_index.find(set_.name(local[slot]))] = slot;
     out_.local_actions = static_cast<Index>(local.size());
 
     const std::size_t rule_count = model_.rules.size();

@@ -58,9 +58,6 @@ class NameTable {
     }
   }
 
-  // Like unordered_map::at, for the compiler (which knows the name is there).
-  [[nodiscard]] Index at(std::string_view name) const { return find(name); }
-
   [[nodiscard]] std::size_t size() const { return size_; }
 
  private:

@@ -66,7 +66,7 @@ class ConditionEvaluator {
   [[nodiscard]] Truth condition(Index node);
   // `when A unless B`: A && !B.
   [[nodiscard]] Truth rule(Index when, Index unless);
-  // Feature F is enabled for the principal (LANGUAGE.md 5.3): switch on, role
+  // Feature F is enabled for the principal (docs/LANGUAGE.md §7.2): switch on, role
   // in its `for`, `when` true (false or error: not enabled). Never an error.
   [[nodiscard]] bool enabled(Index feature);
   // The principal's role matches a role set.

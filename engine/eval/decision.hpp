@@ -17,7 +17,7 @@
 
 namespace tenet::eval {
 
-// Built-in reasons (PROTOCOL.md), spelled once.
+// Built-in reasons (docs/PROTOCOL.md), spelled once.
 namespace reason {
 inline constexpr std::string_view kUnknownTenant = "unknown_tenant";
 inline constexpr std::string_view kCrossTenant = "cross_tenant";
@@ -28,7 +28,7 @@ inline constexpr std::string_view kNoPermit = "no_permit";
 inline constexpr std::string_view kNoTransition = "no_transition";
 }  // namespace reason
 
-// Error codes of a whole request (PROTOCOL.md); decisions still say deny.
+// Error codes of a whole request (docs/PROTOCOL.md); decisions still say deny.
 namespace error_code {
 inline constexpr std::string_view kInvalidRequest = "invalid_request";
 }  // namespace error_code
@@ -39,7 +39,7 @@ struct RuleError {
   std::string_view message;  // "principal.attrs.kyc is missing"
 };
 
-enum class TraceOutcome : std::uint8_t { Matched, NotMatched, Error, Skipped };
+enum class TraceOutcome : std::uint8_t { Matched, NotMatched, Error };
 
 // One rule (or transition, plan, edge, feature) the engine looked at.
 struct TraceEntry {

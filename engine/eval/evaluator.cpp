@@ -1,4 +1,4 @@
-// The six decision operations (LANGUAGE.md 5, docs/SEMANTICS-NOTES.md).
+// The six decision operations (docs/LANGUAGE.md §7, docs/SEMANTICS-NOTES.md).
 //
 // Design note: each operation runs isolation first (nothing of a tenant is
 // looked at before the request is known to be inside it), then request
@@ -86,7 +86,7 @@ const compile::Tenant* isolate_principal(const compile::CompiledPolicySet& polic
 }
 
 // Isolation for operations on a resource (check, lifecycle), in the order
-// of LANGUAGE.md 5.1: tenant, cross-tenant, role, resource type.
+// of docs/LANGUAGE.md §7: tenant, cross-tenant, role, resource type.
 const compile::Tenant* isolate_resource(const compile::CompiledPolicySet& policies,
                                         const RequestBase& request, const Resource& resource,
                                         Decision& out) {
@@ -111,7 +111,7 @@ const compile::Tenant* isolate_resource(const compile::CompiledPolicySet& polici
   return &tenant;
 }
 
-// Is plan `p` open to the principal (LANGUAGE.md 5.4)? `for`, then the
+// Is plan `p` open to the principal (docs/LANGUAGE.md §7.2)? `for`, then the
 // required features, then `when`: the condition is only evaluated (and only
 // reported in `errors`) when the rest holds.
 Truth plan_open(const compile::Tenant& tenant, const compile::Plan& plan, ConditionEvaluator& eval,

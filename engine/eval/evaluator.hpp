@@ -1,4 +1,4 @@
-// The decision operations of LANGUAGE.md section 5 on a compiled policy set.
+// The decision operations of docs/LANGUAGE.md §7 on a compiled policy set.
 //
 // Each function fills `out` (cleared first) from a request in engine form.
 // No heap allocation once `out`'s vectors have grown to size: the caller

@@ -7,7 +7,7 @@
 // in slots, so evaluation does no string lookups. An index of kNone means
 // "named in the request, but not declared" — the engine answers it with the
 // built-in reason (unknown_tenant, unknown_role, ...) in the order of
-// LANGUAGE.md 5.1.
+// docs/LANGUAGE.md §7.
 //
 // Built by engine/json/request_parser (from JSON) and by tests; read by
 // engine/eval/evaluator. Plain values: cheap to copy, no thread-safety concerns.
@@ -70,7 +70,7 @@ struct RequestBase {
   Principal principal;
   Attributes context;
   bool explain = false;  // fill Decision::trace
-  // A request attribute that does not fit the schema (LANGUAGE.md 5.1 step 2):
+  // A request attribute that does not fit the schema (docs/LANGUAGE.md §7, validation):
   // e.g. "principal.attrs.account_age_days: expected int, got string". Non-empty
   // means the engine answers invalid_request (after the isolation checks).
   std::string_view invalid;

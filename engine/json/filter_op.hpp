@@ -1,5 +1,5 @@
-// The `filter` op (a project extension of PROTOCOL.md, documented in
-// docs/LANGUAGE.md "The filter op"): which rows of a resource type may this
+// The `filter` op (a project extension of docs/PROTOCOL.md, documented in
+// docs/LANGUAGE.md §7.5): which rows of a resource type may this
 // principal ACTION? Answered by partially evaluating check
 // (engine/partial/partial_evaluator.hpp) with the principal and context known:
 //

@@ -1,5 +1,5 @@
-// The filter op's request in engine form (PROTOCOL.md extension, see
-// docs/LANGUAGE.md "The filter op"): which rows of one resource type may
+// The filter op's request in engine form (docs/PROTOCOL.md extension, see
+// docs/LANGUAGE.md §7.5): which rows of one resource type may
 // this principal ACTION? Parsed by engine/json/request_parser like the decision
 // requests (same principal and context rules), answered by engine/json/filter_op.
 // Plain views, like engine/eval/request.hpp.

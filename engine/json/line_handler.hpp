@@ -1,7 +1,7 @@
-// JSON in, JSON out: one PROTOCOL.md request line → one response line.
+// JSON in, JSON out: one docs/PROTOCOL.md request line → one response line.
 //
 // The one code path from a request line to its answer, shared by
-// `Engine::handle_json`, `tenet eval`, `tenet test` and (later) the server:
+// `Engine::handle_json`, `tenet eval`, `tenet test` and the server:
 // parse (engine/json/request_parser), evaluate (engine/eval/evaluator), write
 // (engine/json/response_writer). `handle_line` is the allocation-conscious form:
 // the caller keeps one RequestParser, one Decision and one output string per

@@ -412,7 +412,7 @@ bool RequestParser::Impl::read(const compile::CompiledPolicySet& policies,
 
   // An `id` that is an object or an array is refused (bad_request, echoed
   // as `"id":null`) once the op is known, so that a decision op still gets
-  // the shape of its answer: `decision: deny` (PROTOCOL.md, common fields).
+  // the shape of its answer: `decision: deny` (docs/PROTOCOL.md, common fields).
   const bool id_refused =
       fields.present[kId] && (fields.value[kId].is_object() || fields.value[kId].is_array());
   if (id_refused) {

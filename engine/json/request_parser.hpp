@@ -1,7 +1,7 @@
-// PROTOCOL.md request lines → engine-form requests (engine/eval/request.hpp).
+// docs/PROTOCOL.md request lines → engine-form requests (engine/eval/request.hpp).
 //
 // `RequestParser` is the JSON front of the engine, shared by `tenet eval`,
-// `tenet test`, `Engine::handle_json` and (later) the server. It owns
+// `tenet test`, `Engine::handle_json` and the server. It owns
 // everything a parse needs — the simdjson parser, a padded copy of the line,
 // the attribute Value arrays sized from the schema, set storage and message
 // text — and reuses it from one line to the next: once warmed up, parsing a
@@ -13,7 +13,7 @@
 // Protocol problems are answered here (bad_json, bad_request, unknown_op,
 // too_large); an attribute that does not fit the schema is *not* an error of
 // the parse: its message goes into RequestBase::invalid and the evaluator
-// answers invalid_request after the isolation checks (LANGUAGE.md 5.1).
+// answers invalid_request after the isolation checks (docs/LANGUAGE.md §7).
 //
 // Choices where the protocol is silent (docs/SEMANTICS-NOTES.md, "JSON
 // requests"): duplicate keys — the first occurrence wins; `null` for an
@@ -38,10 +38,9 @@ using model::Index;
 using model::kNone;
 
 struct RequestLimits {
-  std::size_t max_batch = 1024;  // items of a `batch`; more → too_large
-  std::size_t max_depth = 64;    // JSON nesting; deeper → bad_json
-  std::size_t max_set_elements =
-      100'000;  // per request, over all set attributes; more → bad_request
+  std::size_t max_batch = 1024;            // items of a `batch`; more → too_large
+  std::size_t max_depth = 64;              // JSON nesting; deeper → bad_json
+  std::size_t max_set_elements = 100'000;  // per request, over all set attributes; more → too_large
 };
 
 enum class RequestOp : std::uint8_t {
@@ -59,7 +58,7 @@ enum class RequestOp : std::uint8_t {
 
 [[nodiscard]] constexpr bool is_decision_op(RequestOp op) { return op <= RequestOp::Lifecycle; }
 
-// Protocol error codes (PROTOCOL.md), spelled once.
+// Protocol error codes (docs/PROTOCOL.md), spelled once.
 namespace protocol_error {
 inline constexpr std::string_view kBadJson = "bad_json";
 inline constexpr std::string_view kBadRequest = "bad_request";

@@ -12,7 +12,7 @@ namespace tenet::json {
 // Source-like text, e.g. `has resource.locked && !(resource.locked == true)`
 // (tests and messages).
 [[nodiscard]] std::string residual_text(const partial::residual::Expr& e);
-// The JSON `condition` tree of the filter op (docs/LANGUAGE.md, filter op):
+// The JSON `condition` tree of the filter op (docs/LANGUAGE.md §7.5):
 //   {"op":"true"} {"op":"false"} {"op":"and"|"or","args":[..]} {"op":"not","arg":X}
 //   {"op":"has","arg":TERM}
 //   {"op":"=="|"!="|"<"|"<="|">"|">="|"in"|"contains","left":TERM,"right":TERM} TERM:

@@ -124,8 +124,6 @@ std::string_view outcome_name(eval::TraceOutcome outcome) {
       return "not_matched";
     case eval::TraceOutcome::Error:
       return "error";
-    case eval::TraceOutcome::Skipped:
-      return "skipped";
   }
   return "error";
 }

@@ -1,4 +1,4 @@
-// Decisions → PROTOCOL.md response lines.
+// Decisions → docs/PROTOCOL.md response lines.
 //
 // A hand-written JSON writer that appends to a caller-owned std::string, so
 // a caller that reuses one string per thread writes responses without heap

@@ -5,9 +5,9 @@
 // resolved to an index (role, feature, resource type, attribute slot, enum
 // member); every expression is type-checked and stored as nodes in one
 // contiguous vector, linked by 32-bit indices. Templates are gone: each
-// tenant holds its fully merged body (LANGUAGE.md 3.3). The model keeps the
+// tenant holds its fully merged body (docs/LANGUAGE.md §4). The model keeps the
 // SourceSet so later stages can quote source text (the `unmet` conditions of
-// section 5.2 are the source text of each top-level `&&` conjunct, i.e. the
+// §7.3 are the source text of each top-level `&&` conjunct, i.e. the
 // spans of the operands of the top And nodes).
 //
 // Included by engine/checker/checker.hpp (which builds it) and by the compiler and
@@ -270,7 +270,7 @@ struct PolicySet {
 };
 
 // The top-level `&&` conjuncts of a condition, left to right: what `unmet`
-// lists (LANGUAGE.md 5.2). A parenthesised `(a && b)` below the root is one
+// lists (docs/LANGUAGE.md §7.3). A parenthesised `(a && b)` below the root is one
 // conjunct, as written; the root itself is always split.
 [[nodiscard]] std::vector<ExprId> conjuncts(const PolicySet& policy_set, ExprId condition);
 
@@ -285,7 +285,5 @@ struct PolicySet {
 // tests compare it and `tenet tree` builds on it.
 [[nodiscard]] std::string dump(const PolicySet& policy_set);
 [[nodiscard]] std::string dump_tenant(const PolicySet& policy_set, const Tenant& tenant);
-// One expression as an S-expression, e.g. `(== principal.kyc "verified"#2)`.
-[[nodiscard]] std::string dump_expr(const PolicySet& policy_set, const Tenant& tenant, ExprId expr);
 
 }  // namespace tenet::model

@@ -146,8 +146,6 @@ class Dumper {
     return '(' + std::string(op_name(n.op)) + ' ' + expr(n.lhs) + ' ' + expr(n.rhs) + ')';
   }
 
-  void set_tenant(const Tenant& t) { tenant_ = &t; }
-
  private:
   static std::string_view op_name(Op op) {
     switch (op) {
@@ -251,12 +249,6 @@ std::string dump(const PolicySet& policy_set) {
 
 std::string dump_tenant(const PolicySet& policy_set, const Tenant& tenant) {
   return Dumper(policy_set).tenant(tenant);
-}
-
-std::string dump_expr(const PolicySet& policy_set, const Tenant& tenant, ExprId expr) {
-  Dumper dumper(policy_set);
-  dumper.set_tenant(tenant);
-  return dumper.expr(expr);
 }
 
 }  // namespace tenet::model

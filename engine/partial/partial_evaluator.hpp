@@ -1,4 +1,4 @@
-// Partial evaluation of `check` (LANGUAGE.md 5.1) over an unknown resource
+// Partial evaluation of `check` (docs/LANGUAGE.md §7.2) over an unknown resource
 // row: for one tenant, action, resource type and principal role, the
 // residual condition (engine/partial/residual.hpp) on the row under which `check`
 // allows. What the filter op returns and what `tenet sql` renders.

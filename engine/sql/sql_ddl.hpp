@@ -1,7 +1,7 @@
 // `tenet sql`: PostgreSQL row-level security that enforces, inside the
 // database, what `check` decides for the actions read (SELECT), write
 // (UPDATE), create (INSERT) and delete (DELETE) on every mapped resource type
-// (LANGUAGE.md section 10; docs/DATABASE.md explains the output).
+// (docs/LANGUAGE.md §11; docs/DATABASE.md explains the output).
 //
 // For each role of each tenant, the partial evaluator (Symbolic mode) gives
 // the residual of the tenant's permits and of its forbids for (action, type,

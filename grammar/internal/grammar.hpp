@@ -1,4 +1,4 @@
-// The PEGTL grammar of a .tenet file (LANGUAGE.md sections 2-4, 8 and 10).
+// The PEGTL grammar of a .tenet file (docs/LANGUAGE.md §2-6, §10 and §11).
 //
 // Internal to the grammar folder: included only by parser.cpp (which attaches
 // the actions that build the AST) and syntax_errors.hpp (which words the
@@ -48,7 +48,7 @@ struct SyntaxFailure : std::exception {
 
 // ---------------------------------------------------------------- lexical
 
-// The keywords of LANGUAGE.md section 2; none of them is an identifier.
+// The keywords of docs/LANGUAGE.md §2; none of them is an identifier.
 inline constexpr auto kKeywords = std::to_array<std::string_view>(
     {"schema",     "principal", "resource", "context", "template", "tenant", "extends", "role",
      "transition", "feature",   "on",       "off",     "for",      "when",   "unless",  "plan",

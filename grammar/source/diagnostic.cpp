@@ -174,8 +174,6 @@ Diagnostic make_diagnostic(DiagCode code, Span span, std::initializer_list<std::
   return Diagnostic{entry.severity, code, span, fill(entry.wording, args)};
 }
 
-Severity severity_of(DiagCode code) { return info(code).severity; }
-
 std::string_view code_name(DiagCode code) { return info(code).name; }
 
 bool has_errors(const std::vector<Diagnostic>& diagnostics) {

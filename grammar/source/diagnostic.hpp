@@ -3,7 +3,7 @@
 // Each problem has a code from a closed list; the wording of every message
 // lives in one table (diagnostic.cpp), filled in with the names involved.
 // Stages collect diagnostics and keep going, so one run reports them all.
-// Rendering follows LANGUAGE.md section 7:
+// Rendering follows docs/LANGUAGE.md §9 (Diagnostics):
 //
 //   FILE:LINE:COL: error: MESSAGE
 //   <the source line>
@@ -73,7 +73,7 @@ enum class DiagCode : std::uint8_t {
   UnreachableRole,
   PermitAlwaysOverridden,
   UnguardedOptional,
-  // database mapping (LANGUAGE.md section 10, `tenet sql`)
+  // database mapping (docs/LANGUAGE.md §11, `tenet sql`)
   BadSqlName,
   TableMappedTwice,
   EmptyTenantName,
@@ -92,8 +92,6 @@ struct Diagnostic {
 // replaced, in order, by one of `args`. The severity is the code's own.
 [[nodiscard]] Diagnostic make_diagnostic(DiagCode code, Span span,
                                          std::initializer_list<std::string_view> args = {});
-
-[[nodiscard]] Severity severity_of(DiagCode code);
 
 // A short stable name for the code (e.g. "unknown-role"), used by tests.
 [[nodiscard]] std::string_view code_name(DiagCode code);

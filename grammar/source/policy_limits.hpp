@@ -1,4 +1,4 @@
-// Per-partner size limits of a policy set (LANGUAGE.md 8, "Limits").
+// Per-partner size limits of a policy set (docs/LANGUAGE.md §9, "Limits").
 //
 // Partners upload their own policies, so a small file must not be able to
 // stall a server: compile time and memory grow about linearly with a

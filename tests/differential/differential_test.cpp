@@ -6,7 +6,7 @@
 // check (rule ids and messages) and request errors.
 //
 // Deterministic: set N uses seed N. A mismatch prints the seed, the policy
-// files and the request (as PROTOCOL.md JSON) so it can be replayed.
+// files and the request (as docs/PROTOCOL.md JSON) so it can be replayed.
 // TENET_DIFF_SETS / TENET_DIFF_REQUESTS in the environment change the counts.
 #include <gtest/gtest.h>
 

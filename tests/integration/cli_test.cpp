@@ -1,5 +1,5 @@
 // Runs the real `tenet` binary: exit codes, usage, I/O errors and hostile
-// input (LANGUAGE.md section 7; issue "Bad input"). Each case builds its
+// input (docs/LANGUAGE.md §9; issue "Bad input"). Each case builds its
 // policy directory in a fresh temporary folder.
 #include <grp.h>
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // `tenet serve` through real sockets: the real binary on an ephemeral
 // 127.0.0.1 port and a Unix socket (tests/support/server_process), every op
-// of PROTOCOL.md, pipelining, concurrency, limits, tokens, reload, durable
+// of docs/PROTOCOL.md, pipelining, concurrency, limits, tokens, reload, durable
 // feature switches and graceful shutdown. Every loop is bounded in count and
 // every wait in time. $TENET_SERVE_BINARY overrides the binary under test.
 #include <gtest/gtest.h>
@@ -302,7 +302,7 @@ TEST(ServerIntegration, BadJsonThenGoodLineOnSameConnection) {
   EXPECT_EQ(good["decision"], "allow") << good;
 }
 
-// A decision request always gets a decision (PROTOCOL.md): an integer
+// A decision request always gets a decision (docs/PROTOCOL.md): an integer
 // beyond 64 bits (valid JSON) or an id that is an object is answered with a
 // deny (and the id, when it can be echoed), alone and in a batch.
 TEST(ServerIntegration, DecisionRequestWithHugeNumberOrObjectIdStillGetsADeny) {

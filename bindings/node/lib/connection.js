@@ -1,7 +1,7 @@
 'use strict';
 // One socket to `tenet serve`: write buffers flushed once per event-loop turn,
 // and the queue of requests waiting for their answer. The server answers in
-// request order (PROTOCOL.md), so each line read settles the oldest waiting
+// request order (docs/PROTOCOL.md), so each line read settles the oldest waiting
 // request, and every request the client encodes carries an id its answer must
 // echo: an answer out of step destroys the connection and fails the requests
 // in flight (a call never resolves with another request's answer). A request

@@ -1,6 +1,6 @@
 'use strict';
 // Errors of the tenet Node client. Every error is a TenetError. A request the
-// server refused is a ProtocolError whose `code` is a PROTOCOL.md error code;
+// server refused is a ProtocolError whose `code` is a docs/PROTOCOL.md error code;
 // common codes have their own subclasses (Forbidden, Unauthenticated...), so
 // callers test with `instanceof` instead of comparing strings. A broken or
 // unreachable connection is a TenetConnectionError (TenetTimeout when nothing

@@ -1,5 +1,5 @@
 'use strict';
-// Requests and answers of PROTOCOL.md: addresses, request objects, typed answers.
+// Requests and answers of docs/PROTOCOL.md: addresses, request objects, typed answers.
 // No sockets here, so it can be tested and reused on its own.
 
 const { protocolError, ProtocolError, TenetConnectionError } = require('./errors');

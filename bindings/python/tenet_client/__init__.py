@@ -5,7 +5,7 @@
 - `Engine`: the engine in-process through `libtenet.so` (ctypes); imported on
   first use, so the remote clients work without the shared library.
 
-Standard library only; Python >= 3.9. The wire contract is PROTOCOL.md.
+Standard library only; Python >= 3.9. The wire contract is docs/PROTOCOL.md.
 """
 
 from typing import Any

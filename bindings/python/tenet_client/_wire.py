@@ -83,7 +83,7 @@ def batch_line(requests: List[DecisionRequest], default_tenant: Optional[str]) -
 
 
 # Request ids. The clients number every request they encode themselves and
-# check that each answer echoes its request's id (PROTOCOL.md: the server
+# check that each answer echoes its request's id (docs/PROTOCOL.md: the server
 # writes it first, as sent): an answer that belongs to another request, left
 # behind by an interrupted call or a stream out of step, is never returned.
 # The id is removed from the answer again, so equal answers stay equal bytes

@@ -5,7 +5,7 @@
 
 Design: every request appends its line to an output buffer that is flushed
 once per event-loop turn (so a burst of concurrent calls costs one write), and
-a future to a queue. The server answers in request order (PROTOCOL.md), so
+a future to a queue. The server answers in request order (docs/PROTOCOL.md), so
 each line read resolves the oldest future, and every request the client
 encodes carries an id its answer must echo (an answer out of step closes the
 connection and fails the requests in flight: a call never returns another

@@ -10,7 +10,7 @@ long pipeline (`check_many`) can never deadlock with the server (both sides
 blocked writing). A call's deadline covers the whole exchange: no call waits
 longer than `timeout` seconds for its answers, however slowly they trickle in.
 
-Answers come back in request order (PROTOCOL.md), and every request the
+Answers come back in request order (docs/PROTOCOL.md), and every request the
 client encodes carries an id that its answer must echo: a call never returns
 an answer to another request. A call interrupted between sending and reading
 its answers (an exception, KeyboardInterrupt, a signal handler's deadline,

@@ -2,7 +2,7 @@
 
 Every failure is a `TenetError`, so one `except TenetError` catches them all. A
 request the server refused is a `ProtocolError` whose `.code` is the
-PROTOCOL.md error code; the common codes have their own subclasses so callers
+docs/PROTOCOL.md error code; the common codes have their own subclasses so callers
 can catch, for instance, `Forbidden` without comparing strings. A broken or
 unreachable connection is a `TenetConnectionError`; the client reconnects on
 the next call.
@@ -33,7 +33,7 @@ class TenetTimeout(TenetConnectionError, TimeoutError):
 class ProtocolError(TenetError):
     """The server answered a request with an `error` object.
 
-    `code` is one of PROTOCOL.md's codes (`bad_json`, `bad_request`,
+    `code` is one of docs/PROTOCOL.md's codes (`bad_json`, `bad_request`,
     `invalid_request`, `unauthenticated`, `forbidden`, `too_large`,
     `unknown_op`, `overloaded`, `internal`); `message` is the server's text;
     `response` is the whole decoded response line.

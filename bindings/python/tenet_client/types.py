@@ -3,7 +3,7 @@
 The request classes (`CheckRequest`, `TransitionRequest`, ...) are what
 `Client.check_many`, `Client.pipeline` and `Client.batch` take; the keyword
 methods (`Client.check(...)`) build the same objects. `encode` turns one into
-the JSON object of PROTOCOL.md (`to_wire`: the same as a dict). A request's `tenant` may be left out: the
+the JSON object of docs/PROTOCOL.md (`to_wire`: the same as a dict). A request's `tenant` may be left out: the
 client then uses its own tenant (given to the constructor, or the one the
 server bound the token to), and a `Resource` without a tenant gets the
 request's, so one tenant name cannot silently differ between the two.

@@ -1,5 +1,5 @@
 // Expression pass of the checker: one AST expression → typed nodes appended
-// to a node vector (LANGUAGE.md section 4).
+// to a node vector (docs/LANGUAGE.md §6).
 //
 // Resolves attribute references against the schema (built-ins included),
 // string literals against enums, roles, lifecycle states and resource types,

@@ -1,4 +1,4 @@
-// Guards for optional attributes (LANGUAGE.md section 4): the attributes a
+// Guards for optional attributes (docs/LANGUAGE.md §6): the attributes a
 // `has` proves present, and how those facts combine. Facts flow left to
 // right through `&&` (what the left side proves when true) and `||` (what it
 // proves when false: `!(principal has x) || principal.x`); `not` swaps them.

@@ -1,5 +1,5 @@
 // Schema pass of the checker: every `schema` block of the policy set merged
-// into one model::Schema (LANGUAGE.md 3.1 and section 10).
+// into one model::Schema (docs/LANGUAGE.md §3 and §11).
 //
 // Internal to engine/ (included by checker.cpp). Reports duplicate
 // attributes, mappings and columns; keeps the first declaration of anything

@@ -1,5 +1,5 @@
 // Template pass of the checker: which bodies make up each template and each
-// tenant (LANGUAGE.md 3.3).
+// tenant (docs/LANGUAGE.md §4).
 //
 // A unit (a template checked on its own, or a tenant) is a list of layers:
 // the bodies of the templates it extends, depth first, left to right, each

@@ -1,7 +1,7 @@
 // Tenant pass of the checker: the layers of one unit (a template on its own,
 // or a tenant with its templates) → one merged, resolved model::Tenant.
 //
-// Applies the override rules of LANGUAGE.md 3.3, resolves every name,
+// Applies the override rules of docs/LANGUAGE.md §4, resolves every name,
 // type-checks every expression (through ExpressionChecker), assigns ids and
 // reports duplicates and cycles.
 //

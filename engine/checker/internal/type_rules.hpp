@@ -1,4 +1,4 @@
-// The type rules of LANGUAGE.md section 4: which static types compare with
+// The type rules of docs/LANGUAGE.md §6: which static types compare with
 // which, what may be an element of a set or list.
 //
 // Internal to engine/ (included by expression_checker.cpp). Pure functions.

@@ -1,4 +1,4 @@
-// Warning pass of the checker (LANGUAGE.md section 7): unreachable lifecycle
+// Warning pass of the checker (docs/LANGUAGE.md §9): unreachable lifecycle
 // states, unreachable roles, permits an unconditional forbid always
 // overrides. Runs on resolved tenants only: a template alone is incomplete
 // (a tenant may add the transition or drop the forbid), so warning about it

@@ -1,5 +1,5 @@
 // Request attributes (JSON `attrs` / `context` objects) → engine Values by
-// slot, validated against the schema (LANGUAGE.md 5.1 step 2).
+// slot, validated against the schema (docs/LANGUAGE.md §7, validation).
 //
 // Built once per checked model (name tables, enum member lists, the
 // `"a" | "b"` text of every enum), then used for every request: reading

@@ -1,4 +1,4 @@
-// Random, well-typed conditions as source text (LANGUAGE.md 4): every
+// Random, well-typed conditions as source text (docs/LANGUAGE.md §6): every
 // operator, `has` guards and unguarded optionals (a warning, never an
 // error), enabled() calls, built-ins, redundant parentheses and the keyword
 // spellings (and / or / not), so that the checker accepts them and both

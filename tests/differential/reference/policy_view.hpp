@@ -1,5 +1,5 @@
 // The reference evaluator's view of a parsed policy set: the AST itself,
-// with templates resolved per tenant (LANGUAGE.md 3.3) and ids assigned —
+// with templates resolved per tenant (docs/LANGUAGE.md §4) and ids assigned —
 // nothing interned, nothing indexed, every lookup a linear scan by name.
 //
 // Deliberately independent of engine/ (checker, model, compiler): it reads

@@ -118,7 +118,7 @@ struct ReferenceEvaluator::Question {
 
   [[nodiscard]] std::string id(const std::string& local) const { return tenant.name + ":" + local; }
 
-  // LANGUAGE.md 5.3; a feature whose condition is in error is off.
+  // docs/LANGUAGE.md §7.1-7.2; a feature whose condition is in error is off.
   [[nodiscard]] bool enabled(std::string_view name) const {
     const ast::FeatureDecl* f = tenant.feature(name);
     if (f == nullptr) return false;
@@ -272,7 +272,7 @@ Answer ReferenceEvaluator::answer(const SimpleRequest& original) const {
   const Operation op = original.op;
   const bool has_resource = op == Operation::Check || op == Operation::Lifecycle;
 
-  // 1. Isolation, in the order of LANGUAGE.md 5.1.
+  // 1. Isolation, in the order of docs/LANGUAGE.md §7.
   const TenantView* tenant = view_.tenant(original.tenant);
   if (tenant == nullptr) return deny("unknown_tenant");
   if (has_resource && original.resource.tenant != original.tenant) return deny("cross_tenant");

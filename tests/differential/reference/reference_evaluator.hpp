@@ -1,6 +1,6 @@
 // A deliberately simple reference evaluator for the differential test.
 //
-// It answers the six decision operations of LANGUAGE.md 5 (with the choices
+// It answers the six decision operations of docs/LANGUAGE.md §7 (with the choices
 // of docs/SEMANTICS-NOTES.md) by walking the parsed AST of the policy set:
 // templates resolved per tenant on construction (policy_view), everything
 // else at each question — role inheritance by walking `extends`, features

@@ -49,7 +49,7 @@ const SimpleAttributes& attributes_of(ast::Entity e, const Environment& env) {
                                       : env.request.context;
 }
 
-// The built-ins of LANGUAGE.md 3.1, by name.
+// The built-ins of docs/LANGUAGE.md §3, by name.
 std::optional<TermResult> builtin(ast::Entity e, std::string_view name, const Environment& env) {
   const SimpleRequest& r = env.request;
   if (e == ast::Entity::Principal) {

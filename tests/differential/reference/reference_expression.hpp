@@ -37,7 +37,7 @@ struct Environment {
 [[nodiscard]] Outcome evaluate_rule(const ast::Expr* when, const ast::Expr* unless,
                                     const Environment& env);
 
-// The top-level `&&` conjuncts (LANGUAGE.md 5.2): the root is always split;
+// The top-level `&&` conjuncts (docs/LANGUAGE.md §7.3): the root is always split;
 // below it, an `&&` written inside parentheses stays whole.
 [[nodiscard]] std::vector<const ast::Expr*> conjuncts(const ast::Expr& condition);
 

@@ -71,7 +71,7 @@ std::string_view operation_name(Operation op) {
   return "?";
 }
 
-// PROTOCOL.md-like JSON, so a reproducer can be fed to `tenet eval` too.
+// docs/PROTOCOL.md-like JSON, so a reproducer can be fed to `tenet eval` too.
 std::string describe(const SimpleRequest& r) {
   std::ostringstream out;
   out << R"({"op": ")" << operation_name(r.op) << R"(", "tenant": )";

@@ -1,5 +1,5 @@
 // The checker: source text → diagnostics (one table row per case), and the
-// model of the LANGUAGE.md section 9 example → its dump.
+// model of the language contract's example (its section 9) → its dump.
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -413,8 +413,8 @@ TEST(Checker, DatabaseMappingProblems) {
   EXPECT_EQ(result.policy_set, nullptr);
 }
 
-// LANGUAGE.md section 9, plus a tenant that replaces an inherited feature,
-// plan and lifecycle.
+// The language contract's example (its section 9), plus a tenant that replaces an inherited
+// feature, plan and lifecycle.
 constexpr std::string_view kExampleSchema = R"(schema {
   principal { kyc: "none" | "pending" | "verified"; account_age_days: int; company_verified?: bool; }
   resource document { owner: string; locked: bool; }
@@ -599,7 +599,7 @@ tenant t extends left, right { plan p2 { for l; } plan p3 { } }
 )");
 }
 
-// The example of LANGUAGE.md section 9, verbatim: clean.
+// The example of the language contract (its section 9), verbatim: clean.
 TEST(Checker, LanguageExampleIsClean) {
   const std::vector<std::pair<std::string, std::string>> files{{"example.tenet", R"(schema {
   principal { kyc: "none" | "pending" | "verified"; account_age_days: int; company_verified?: bool; }

@@ -49,7 +49,7 @@ TEST(EmbeddingExample, LoadAskReloadSwitch) {
   ASSERT_TRUE(loaded.engine) << "policy errors: " << loaded.diagnostics.size();
   tenet::Engine& engine = *loaded.engine;
 
-  // 2. JSON in, JSON out: one PROTOCOL.md line, one response line.
+  // 2. JSON in, JSON out: one docs/PROTOCOL.md line, one response line.
   const std::string response = engine.handle_json(
       R"({"id":2,"op":"transition","tenant":"northwind",)"
       R"("principal":{"id":"u2","role":"basic","attrs":{"kyc":"pending","account_age_days":12,"country":"FR","tags":[]}},)"

@@ -1,5 +1,5 @@
 // engine/json/line_handler + engine/json/response_writer: whole lines in, whole lines out.
-// The PROTOCOL.md example exchange verbatim, every error code, batch, id
+// The docs/PROTOCOL.md example exchange verbatim, every error code, batch, id
 // echo, explain, and hostile input; responses are re-read with nlohmann.
 #include <gtest/gtest.h>
 
@@ -158,7 +158,7 @@ TEST(JsonApi, HostileInputNeverCrashes) {
   EXPECT_EQ(answer(nul)["error"]["code"], "bad_json");
 }
 
-// PROTOCOL.md: a response to a decision op always carries `decision` (deny
+// docs/PROTOCOL.md: a response to a decision op always carries `decision` (deny
 // with an error code), and the id whenever one can be echoed — also when a
 // number in the line is beyond 64 bits (valid JSON, which simdjson cannot
 // represent) or the id is an object or array (refused: `"id":null`).

@@ -1,6 +1,6 @@
-// engine/json/request_parser: PROTOCOL.md lines → engine-form requests, schema
+// engine/json/request_parser: docs/PROTOCOL.md lines → engine-form requests, schema
 // validation messages, protocol errors and hostile input. Runs against the
-// policy set of the PROTOCOL.md example (tests/testdata/protocol_example).
+// policy set of the docs/PROTOCOL.md example (tests/testdata/protocol_example).
 #include "engine/json/request_parser.hpp"
 
 #include <gtest/gtest.h>

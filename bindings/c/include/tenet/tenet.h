@@ -1,6 +1,6 @@
 /* tenet.h — the C ABI of tenet (libtenet.so): decisions from any language.
  *
- * Two ways to ask, with the same call shape: one PROTOCOL.md request line in
+ * Two ways to ask, with the same call shape: one docs/PROTOCOL.md request line in
  * (JSON, without '\n'), its response line out.
  *
  *   Embedded: tenet_engine_open() compiles a policy directory in process;

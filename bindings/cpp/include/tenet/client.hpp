@@ -1,4 +1,4 @@
-// tenet::client — a header-only C++20 client of `tenet serve` (PROTOCOL.md),
+// tenet::client — a header-only C++20 client of `tenet serve` (docs/PROTOCOL.md),
 // over Boost.Asio (1.74+) and nlohmann_json.
 //
 //   tenet::client::Client client(tenet::client::Endpoint::parse("127.0.0.1:7070"),
@@ -78,7 +78,7 @@ class Error : public std::runtime_error {
 
 // The server answered {"error": {"code": CODE, "message": ...}}: bad_json,
 // bad_request, invalid_request, unauthenticated, forbidden, too_large,
-// unknown_op, overloaded, internal (PROTOCOL.md); or `unexpected_response`
+// unknown_op, overloaded, internal (docs/PROTOCOL.md); or `unexpected_response`
 // when a reply lacks the fields its op must carry. The connection stays
 // usable (except after too_large, which the server answers by closing).
 class ProtocolError : public Error {
@@ -158,7 +158,7 @@ struct LifecycleRequest {
   std::optional<json> context{};
 };
 
-// A rule that could not be evaluated (fail closed, LANGUAGE.md 5.1).
+// A rule that could not be evaluated (fail closed, docs/LANGUAGE.md §7.1).
 struct RuleError {
   std::string rule{};
   std::string message{};
