@@ -5,8 +5,8 @@
 #include <memory>
 #include <ostream>
 
+#include "cli/policy_loading.hpp"
 #include "engine/engine.hpp"
-#include "grammar/loader.hpp"
 #include "grammar/source/diagnostic.hpp"
 
 namespace tenet::cli {
@@ -18,51 +18,27 @@ std::string plural(std::size_t count, std::string_view word) {
   return text;
 }
 
-std::size_t count_tenants(const std::vector<std::shared_ptr<const ast::File>>& files) {
-  std::size_t tenants = 0;
-  for (const auto& file : files) tenants += file->tenants.size();
-  return tenants;
-}
-
 }  // namespace
 
 int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err) {
-  grammar::LoadOptions load_options;
-  load_options.limits = options.limits;
-  grammar::LoadedPolicySet loaded = grammar::load_policy_set(options.directory, load_options);
-  if (!loaded.io_errors.empty()) {
-    for (const std::string& problem : loaded.io_errors)
-      err << "tenet check: error: " << problem << '\n';
-    return kUsageOrIo;
-  }
-  if (loaded.sources->size() == 0) {
-    err << "tenet check: error: " << options.directory.string()
-        << ": no .tenet files in this directory\n";
+  PolicyOptions policy_options;
+  policy_options.limits = options.limits;
+  policy_options.compile = false;  // a report: nothing runs, so nothing is compiled
+  const PolicyLoad load = compile_policy_directory(options.directory, policy_options);
+  if (!load.io_errors.empty() || !load.set_error.empty())
+    return report_failed_load(load, "tenet check", err);
+
+  // Unlike the other commands, check prints warnings on a clean set too.
+  for (const Diagnostic& diagnostic : load.diagnostics) err << render(diagnostic, *load.sources);
+  if (load.error_count > 0) {
+    err << plural(load.error_count, "error") << ", " << plural(load.warning_count, "warning")
+        << '\n';
     return kPolicyErrors;
   }
-
-  // The checker runs even after syntax errors: the parser recovers at statement
-  // boundaries, so the rest of the set is still worth checking in the same run.
-  const std::shared_ptr<const SourceSet> sources = loaded.sources;
-  checker::CheckResult checked = checker::check_policy_set(sources, loaded.policy_files);
-  std::vector<Diagnostic> diagnostics = std::move(loaded.diagnostics);
-  std::move(checked.diagnostics.begin(), checked.diagnostics.end(),
-            std::back_inserter(diagnostics));
-  sort_and_unique(diagnostics, *sources);
-
-  for (const Diagnostic& diagnostic : diagnostics) err << render(diagnostic, *sources);
-  const auto errors = static_cast<std::size_t>(
-      std::count_if(diagnostics.begin(), diagnostics.end(),
-                    [](const Diagnostic& d) { return d.severity == Severity::Error; }));
-  const std::size_t warnings = diagnostics.size() - errors;
-  if (errors > 0) {
-    err << plural(errors, "error") << ", " << plural(warnings, "warning") << '\n';
-    return kPolicyErrors;
-  }
-  if (warnings > 0) err << plural(warnings, "warning") << '\n';
+  if (load.warning_count > 0) err << plural(load.warning_count, "warning") << '\n';
   if (!options.quiet) {
-    out << "ok: " << plural(loaded.policy_files.size(), "file") << ", "
-        << plural(count_tenants(loaded.policy_files), "tenant") << '\n';
+    out << "ok: " << plural(load.policy_file_count, "file") << ", "
+        << plural(load.tenant_count, "tenant") << '\n';
   }
   return kOk;
 }
@@ -74,18 +50,7 @@ void add_check_command(CLI::App& app, int& exit_code) {
       "Parse and check every .tenet file below DIR (test files excepted) and report all errors and "
       "warnings at once. Exit status: 0 no errors, 1 errors, 2 usage or I/O error.");
   command->add_option("DIR", options->directory, "Policy directory")->required();
-  command
-      ->add_option("--max-file-bytes", options->limits.max_file_bytes,
-                   "Largest .tenet file accepted, in bytes")
-      ->capture_default_str();
-  command
-      ->add_option("--max-nesting", options->limits.max_nesting,
-                   "Deepest expression nesting accepted")
-      ->capture_default_str();
-  command
-      ->add_option("--max-syntax-errors", options->limits.max_syntax_errors,
-                   "Syntax errors reported per file before giving up on it")
-      ->capture_default_str();
+  add_parse_limit_options(*command, options->limits);
   command->add_flag("-q,--quiet", options->quiet, "Print nothing when the policy set is clean");
   command->callback(
       [options, &exit_code] { exit_code = run_check(*options, std::cout, std::cerr); });

@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <iosfwd>
 
-#include "grammar/parser.hpp"
+#include "engine/engine.hpp"
 
 namespace CLI {
 class App;
@@ -23,7 +23,7 @@ enum ExitCode : int { kOk = 0, kPolicyErrors = 1, kUsageOrIo = 2 };
 
 struct CheckOptions {
   std::filesystem::path directory;
-  grammar::ParseLimits limits;
+  ParseLimits limits;
   bool quiet = false;  // no summary line on success
 };
 

@@ -77,7 +77,9 @@ class Evaluator {
 }  // namespace
 
 int run_eval(const EvalOptions& options, int input_fd, std::ostream& out, std::ostream& err) {
-  const LoadedPolicies loaded = load_policies(options.directory, false, "tenet eval", err);
+  PolicyOptions policy_options;
+  policy_options.limits = options.limits;
+  const LoadedPolicies loaded = load_policies(options.directory, policy_options, "tenet eval", err);
   if (loaded.exit_code != kOk) return loaded.exit_code;
 
   const bool from_stdin = options.input.empty() || options.input == "-";
@@ -89,7 +91,7 @@ int run_eval(const EvalOptions& options, int input_fd, std::ostream& out, std::o
     return kUsageOrIo;
   }
 
-  Evaluator evaluator(*loaded.policies, options, out);
+  Evaluator evaluator(*loaded.load.policies, options, out);
   std::array<char, 64 * 1024> chunk{};
   std::string line;
   bool too_long = false;
@@ -143,6 +145,7 @@ void add_eval_command(CLI::App& app, int& exit_code) {
                     "Add a trace of every rule looked at to every response");
   command->add_option("--max-line", options->max_line, "Longest request line accepted, in bytes")
       ->capture_default_str();
+  add_parse_limit_options(*command, options->limits);
   command->callback([options, &exit_code] {
     exit_code = run_eval(*options, STDIN_FILENO, std::cout, std::cerr);
   });

@@ -18,6 +18,8 @@
 #include <iosfwd>
 #include <string>
 
+#include "engine/engine.hpp"
+
 namespace CLI {
 class App;
 }
@@ -29,6 +31,7 @@ struct EvalOptions {
   std::string input = "-";
   bool explain = false;              // `explain: true` on every request
   std::size_t max_line = 1U << 20U;  // bytes per request line
+  ParseLimits limits;                // of the policy files (--max-file-bytes, ...)
 };
 
 // `input_fd` is read when options.input is "-".

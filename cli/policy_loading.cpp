@@ -1,53 +1,65 @@
 #include "cli/policy_loading.hpp"
 
-#include <algorithm>
-#include <iterator>
+#include <CLI/CLI.hpp>
 #include <ostream>
 
-#include "cli/check_command.hpp"
 #include "engine/engine.hpp"
-#include "grammar/loader.hpp"
 #include "grammar/source/diagnostic.hpp"
 
 namespace tenet::cli {
 
-LoadedPolicies load_policies(const std::filesystem::path& directory, bool include_tests,
+void add_parse_limit_options(CLI::App& command, ParseLimits& limits) {
+  command
+      .add_option("--max-file-bytes", limits.max_file_bytes,
+                  "Largest .tenet file accepted, in bytes")
+      ->capture_default_str();
+  command.add_option("--max-nesting", limits.max_nesting, "Deepest expression nesting accepted")
+      ->capture_default_str();
+  command
+      .add_option("--max-expression-depth", limits.max_expression_depth,
+                  "Deepest expression tree accepted (a chain counted link by link)")
+      ->capture_default_str();
+  command
+      .add_option("--max-syntax-errors", limits.max_syntax_errors,
+                  "Syntax errors reported per file before giving up on it")
+      ->capture_default_str();
+}
+
+ExitCode exit_code_of(PolicyLoad::Status status) {
+  switch (status) {
+    case PolicyLoad::Status::Ok:
+      return kOk;
+    case PolicyLoad::Status::PolicyErrors:
+      return kPolicyErrors;
+    case PolicyLoad::Status::IoError:
+      return kUsageOrIo;
+  }
+  return kUsageOrIo;
+}
+
+int report_failed_load(const PolicyLoad& load, std::string_view command, std::ostream& err) {
+  for (const std::string& problem : load.io_errors)
+    err << command << ": error: " << problem << '\n';
+  if (load.io_errors.empty() && !load.set_error.empty())
+    err << command << ": error: " << load.set_error << '\n';
+  if (load.io_errors.empty() && load.set_error.empty()) {
+    // Warnings are shown with the errors (as `tenet check` would), not on a clean set.
+    for (const Diagnostic& diagnostic : load.diagnostics) err << render(diagnostic, *load.sources);
+    err << command << ": error: the policy set has " << load.error_count
+        << (load.error_count == 1 ? " error" : " errors") << '\n';
+  }
+  return exit_code_of(load.status());
+}
+
+LoadedPolicies load_policies(const std::filesystem::path& directory, const PolicyOptions& options,
                              std::string_view command, std::ostream& err) {
   LoadedPolicies result;
-  grammar::LoadOptions options;
-  options.include_tests = include_tests;
-  grammar::LoadedPolicySet loaded = grammar::load_policy_set(directory, options);
-  if (!loaded.io_errors.empty()) {
-    for (const std::string& problem : loaded.io_errors)
-      err << command << ": error: " << problem << '\n';
-    result.exit_code = kUsageOrIo;
-    return result;
+  result.load = compile_policy_directory(directory, options);
+  if (!result.load.policies) {
+    result.exit_code = report_failed_load(result.load, command, err);
+    // A load without errors always compiles; never let a null set pass as one.
+    if (result.exit_code == kOk) result.exit_code = kPolicyErrors;
   }
-  if (loaded.policy_files.empty()) {
-    err << command << ": error: " << directory.string() << ": no .tenet files in this directory\n";
-    result.exit_code = kPolicyErrors;
-    return result;
-  }
-  const std::shared_ptr<const SourceSet> sources = loaded.sources;
-  checker::CheckResult checked = checker::check_policy_set(sources, loaded.policy_files);
-  std::vector<Diagnostic> diagnostics = std::move(loaded.diagnostics);
-  std::move(checked.diagnostics.begin(), checked.diagnostics.end(),
-            std::back_inserter(diagnostics));
-  sort_and_unique(diagnostics, *sources);
-  const auto errors =
-      std::count_if(diagnostics.begin(), diagnostics.end(),
-                    [](const Diagnostic& d) { return d.severity == Severity::Error; });
-  if (errors > 0 || !checked.policy_set) {
-    // Warnings are shown with the errors (as `tenet check` would), not on a clean set.
-    for (const Diagnostic& diagnostic : diagnostics) err << render(diagnostic, *sources);
-    err << command << ": error: the policy set has " << errors
-        << (errors == 1 ? " error" : " errors") << '\n';
-    result.exit_code = kPolicyErrors;
-    return result;
-  }
-  result.policies = compile::compile(checked.policy_set);
-  result.sources = sources;
-  result.test_files = std::move(loaded.test_files);
   return result;
 }
 

@@ -1,32 +1,46 @@
-// Loading a policy directory for the commands that evaluate (`tenet eval`,
-// `tenet test`): load, check, compile, and on errors print the diagnostics
-// exactly as `tenet check` does.
+// Loading a policy directory for every command that reads one (`check`,
+// `eval`, `test`, `tree`, `sql`, `serve`): the shared parse-limit flags, one
+// call of the facade's pipeline (tenet::compile_policy_directory), and one
+// way to report a load that failed.
 //
-// Used by cli/eval_command.cpp and cli/test_command.cpp. No shared state.
+// Used by the cli/*_command.cpp files. No shared state.
 #pragma once
 
 #include <filesystem>
 #include <iosfwd>
-#include <memory>
 #include <string_view>
-#include <vector>
 
+#include "cli/check_command.hpp"
 #include "engine/engine.hpp"
-#include "grammar/ast.hpp"
-#include "grammar/source/source.hpp"
+
+namespace CLI {
+class App;
+}
 
 namespace tenet::cli {
 
-struct LoadedPolicies {
-  int exit_code = 0;  // kOk: `policies` is set; else kPolicyErrors or kUsageOrIo
-  std::shared_ptr<const CompiledPolicySet> policies;
-  std::shared_ptr<const SourceSet> sources;
-  std::vector<std::shared_ptr<const ast::File>> test_files;  // when asked for
-};
+// The parse-limit flags (--max-file-bytes, --max-nesting,
+// --max-expression-depth, --max-syntax-errors) on `command`, into `limits`:
+// one option group that every command loading policies adds.
+void add_parse_limit_options(CLI::App& command, ParseLimits& limits);
 
-// `command` names the command in messages ("tenet eval").
+// The exit code of README's table for a load's status.
+[[nodiscard]] ExitCode exit_code_of(PolicyLoad::Status status);
+
+// Prints why the load failed, as `COMMAND: error: ...` lines (`command`
+// names the command: "tenet eval"): I/O errors; the set's own error (no
+// .tenet files); or every diagnostic as `tenet check` renders it, then
+// `COMMAND: error: the policy set has N errors`. Returns the exit code.
+int report_failed_load(const PolicyLoad& load, std::string_view command, std::ostream& err);
+
+// compile_policy_directory, and on failure report_failed_load: `exit_code`
+// is kOk when load.policies is set.
+struct LoadedPolicies {
+  int exit_code = kOk;
+  PolicyLoad load;
+};
 [[nodiscard]] LoadedPolicies load_policies(const std::filesystem::path& directory,
-                                           bool include_tests, std::string_view command,
+                                           const PolicyOptions& options, std::string_view command,
                                            std::ostream& err);
 
 }  // namespace tenet::cli

@@ -24,8 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/engine.hpp"
-#include "grammar/ast.hpp"
+#include "engine/engine.hpp"  // ast::File (the test files) comes with the facade
 #include "grammar/source/source.hpp"
 
 namespace tenet::cli {

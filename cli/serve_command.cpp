@@ -33,6 +33,7 @@ struct ServeOptions {
   unsigned line_timeout = 30;
   std::size_t max_unauthenticated = 0;  // 0: half of max_connections
   unsigned drain_timeout = 10;
+  ParseLimits limits;  // of the policy files, at start and on every reload
 };
 
 // "HOST:PORT" ("[::1]:PORT" for IPv6) → endpoint; an error text otherwise.
@@ -112,10 +113,13 @@ int run_serve(const ServeOptions& options) {
     return kUsageOrIo;
   }
 
-  LoadedPolicies loaded = load_policies(options.directory, false, "tenet serve", std::cerr);
+  PolicyOptions policy_options;
+  policy_options.limits = options.limits;
+  LoadedPolicies loaded =
+      load_policies(options.directory, policy_options, "tenet serve", std::cerr);
   if (loaded.exit_code != kOk) return loaded.exit_code;
-  server::Service service(options.directory, std::make_unique<Engine>(loaded.policies),
-                          std::move(tokens), std::move(features));
+  server::Service service(options.directory, std::make_unique<Engine>(loaded.load.policies),
+                          std::move(tokens), std::move(features), policy_options);
   return server::run_server(service, server_options);
 }
 
@@ -179,6 +183,7 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                    "are cut and the exit status is 3")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  add_parse_limit_options(*command, options->limits);
   command->callback([options, &exit_code] { exit_code = run_serve(*options); });
 }
 

@@ -1,8 +1,9 @@
 // `tenet serve DIR [--listen HOST:PORT] [--unix PATH] [--threads N]
 // [--tokens FILE] [--state FILE] [--max-line BYTES] [--max-connections N]
 // [--idle-timeout SECONDS] [--hello-timeout SECONDS] [--line-timeout SECONDS]
-// [--max-unauthenticated N] [--drain-timeout SECONDS]`: the decision server
-// (docs/PROTOCOL.md).
+// [--max-unauthenticated N] [--drain-timeout SECONDS] [--max-file-bytes N]
+// [--max-nesting N] [--max-expression-depth N] [--max-syntax-errors N]`: the
+// decision server (docs/PROTOCOL.md). The parse limits hold for every reload too.
 //
 // Exit codes: 0 after a graceful drain (SIGTERM/SIGINT), 1 policy errors at
 // start (printed as `tenet check` prints them), 2 usage or I/O error (bad

@@ -5,23 +5,18 @@
 #include <ostream>
 
 #include "cli/check_command.hpp"
+#include "cli/policy_loading.hpp"
 #include "engine/engine.hpp"
 #include "grammar/source/diagnostic.hpp"
 
 namespace tenet::cli {
 
 int run_sql(const SqlOptions& options, std::ostream& out, std::ostream& err) {
-  const Engine::CompileResult compiled = Engine::compile_directory(options.directory);
-  if (!compiled.io_errors.empty()) {
-    for (const std::string& problem : compiled.io_errors)
-      err << "tenet sql: error: " << problem << '\n';
-    return kUsageOrIo;
-  }
-  if (!compiled.policies) {
-    for (const Diagnostic& diagnostic : compiled.diagnostics)
-      err << render(diagnostic, *compiled.sources);
-    return kPolicyErrors;
-  }
+  PolicyOptions policy_options;
+  policy_options.limits = options.limits;
+  const LoadedPolicies loaded = load_policies(options.directory, policy_options, "tenet sql", err);
+  if (loaded.exit_code != kOk) return loaded.exit_code;
+  const PolicyLoad& compiled = loaded.load;
   sql::DdlOptions ddl;
   if (!options.tenant.empty()) ddl.tenant = options.tenant;
   ddl.origin = options.directory.filename().empty()
@@ -46,6 +41,7 @@ void add_sql_command(CLI::App& app, int& exit_code) {
       "policy errors, 2 usage or I/O error or unknown tenant.");
   command->add_option("DIR", options->directory, "Policy directory")->required();
   command->add_option("--tenant,-t", options->tenant, "Only this tenant's policies");
+  add_parse_limit_options(*command, options->limits);
   command->callback([options, &exit_code] { exit_code = run_sql(*options, std::cout, std::cerr); });
 }
 

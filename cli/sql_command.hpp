@@ -13,6 +13,8 @@
 #include <iosfwd>
 #include <string>
 
+#include "engine/engine.hpp"
+
 namespace CLI {
 class App;
 }
@@ -22,6 +24,7 @@ namespace tenet::cli {
 struct SqlOptions {
   std::filesystem::path directory;
   std::string tenant;  // empty: every tenant
+  ParseLimits limits;  // of the policy files (--max-file-bytes, ...)
 };
 
 [[nodiscard]] int run_sql(const SqlOptions& options, std::ostream& out, std::ostream& err);

@@ -11,16 +11,20 @@
 namespace tenet::cli {
 
 int run_test(const TestOptions& options, std::ostream& out, std::ostream& err) {
-  const LoadedPolicies loaded = load_policies(options.directory, true, "tenet test", err);
+  PolicyOptions policy_options;
+  policy_options.limits = options.limits;
+  policy_options.include_tests = true;
+  const LoadedPolicies loaded = load_policies(options.directory, policy_options, "tenet test", err);
   if (loaded.exit_code != kOk) return loaded.exit_code;
   std::size_t tests = 0;
-  for (const auto& file : loaded.test_files) tests += file->tests.size();
+  for (const auto& file : loaded.load.test_files) tests += file->tests.size();
   if (tests == 0) {
     err << "tenet test: error: " << options.directory.string()
         << ": no test in any *_test.tenet file\n";
     return kPolicyErrors;
   }
-  const TestReport report = run_policy_tests(*loaded.policies, *loaded.sources, loaded.test_files);
+  const TestReport report =
+      run_policy_tests(*loaded.load.policies, *loaded.load.sources, loaded.load.test_files);
   for (const TestFailure& failure : report.failures) {
     out << failure.file << ':' << failure.line << ": FAIL " << failure.test << ": "
         << failure.message << '\n';
@@ -37,6 +41,7 @@ void add_test_command(CLI::App& app, int& exit_code) {
       "0 all "
       "expectations passed, 1 a failure or policy errors, 2 usage or I/O error.");
   command->add_option("DIR", options->directory, "Policy directory")->required();
+  add_parse_limit_options(*command, options->limits);
   command->callback(
       [options, &exit_code] { exit_code = run_test(*options, std::cout, std::cerr); });
 }

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <iosfwd>
 
+#include "engine/engine.hpp"
+
 namespace CLI {
 class App;
 }
@@ -17,6 +19,7 @@ namespace tenet::cli {
 
 struct TestOptions {
   std::filesystem::path directory;
+  ParseLimits limits;
 };
 
 [[nodiscard]] int run_test(const TestOptions& options, std::ostream& out, std::ostream& err);

@@ -5,25 +5,19 @@
 #include <ostream>
 
 #include "cli/check_command.hpp"
+#include "cli/policy_loading.hpp"
 #include "engine/engine.hpp"
-#include "grammar/source/diagnostic.hpp"
 
 namespace tenet::cli {
 
 int run_tree(const TreeOptions& options, std::ostream& out, std::ostream& err) {
-  const Engine::CompileResult compiled = Engine::compile_directory(options.directory);
-  if (!compiled.io_errors.empty()) {
-    for (const std::string& problem : compiled.io_errors)
-      err << "tenet tree: error: " << problem << '\n';
-    return kUsageOrIo;
-  }
+  PolicyOptions policy_options;
+  policy_options.limits = options.limits;
   // Errors and warnings are printed only when the set does not compile: a
   // tree is wanted, not a lint report (that is `tenet check`).
-  if (!compiled.policies) {
-    for (const Diagnostic& diagnostic : compiled.diagnostics)
-      err << render(diagnostic, *compiled.sources);
-    return kPolicyErrors;
-  }
+  const LoadedPolicies loaded = load_policies(options.directory, policy_options, "tenet tree", err);
+  if (loaded.exit_code != kOk) return loaded.exit_code;
+  const PolicyLoad& compiled = loaded.load;
   const Index tenant = compiled.policies->find_tenant(options.tenant);
   if (tenant == kNone) {
     err << "tenet tree: error: no tenant '" << options.tenant << "' in "
@@ -43,6 +37,7 @@ void add_tree_command(CLI::App& app, int& exit_code) {
       "printed, 1 policy errors, 2 usage or I/O error or unknown tenant.");
   command->add_option("DIR", options->directory, "Policy directory")->required();
   command->add_option("--tenant,-t", options->tenant, "The tenant to print")->required();
+  add_parse_limit_options(*command, options->limits);
   command->callback(
       [options, &exit_code] { exit_code = run_tree(*options, std::cout, std::cerr); });
 }

@@ -14,6 +14,8 @@
 #include <iosfwd>
 #include <string>
 
+#include "engine/engine.hpp"
+
 namespace CLI {
 class App;
 }
@@ -23,6 +25,7 @@ namespace tenet::cli {
 struct TreeOptions {
   std::filesystem::path directory;
   std::string tenant;
+  ParseLimits limits;  // of the policy files (--max-file-bytes, ...)
 };
 
 [[nodiscard]] int run_tree(const TreeOptions& options, std::ostream& out, std::ostream& err);

@@ -1,6 +1,6 @@
-// tenet::Engine: loading (loader → checker → compiler), the atomic snapshot
-// swap, runtime feature switches, and `handle_json` (through the line
-// handler, engine/json/line_handler.hpp).
+// The policy pipeline (compile_policy_directory: loader → checker → compiler)
+// and tenet::Engine: the atomic snapshot swap, runtime feature switches, and
+// `handle_json` (through the line handler, engine/json/line_handler.hpp).
 #include "engine/engine.hpp"
 
 #include <algorithm>
@@ -12,53 +12,105 @@
 #include "engine/compile/compiler.hpp"
 #include "engine/json/line_handler.hpp"
 #include "grammar/loader.hpp"
+#include "grammar/parser.hpp"
 
 namespace tenet {
 
-Engine::CompileResult Engine::compile_directory(const std::filesystem::path& directory) {
-  // Running out of memory is a failed load like any other: the caller (a
-  // reload, `tenet serve` starting) reports it and keeps what it had, rather
-  // than the process dying on an uncaught std::bad_alloc.
+namespace {
+
+// The pipeline after reading: check what was loaded and, without errors,
+// compile it. `loaded` comes from the directory or from memory.
+PolicyLoad check_and_compile(grammar::LoadedPolicySet loaded, const std::string& origin,
+                             const PolicyOptions& options) {
+  PolicyLoad result;
+  result.sources = loaded.sources;
+  result.io_errors = std::move(loaded.io_errors);
+  if (!result.io_errors.empty()) return result;
+  result.test_files = std::move(loaded.test_files);
+  result.policy_file_count = loaded.policy_files.size();
+  for (const auto& file : loaded.policy_files) result.tenant_count += file->tenants.size();
+  // One rule for every caller (README's exit codes): a directory without a
+  // policy file is a policy error, not an I/O error, and nothing is checked.
+  if (loaded.policy_files.empty()) {
+    result.set_error = origin + ": no .tenet files in this directory";
+    return result;
+  }
+  // The checker runs even after syntax errors: the parser recovers at
+  // statement boundaries, so the rest of the set is still worth checking.
+  checker::CheckResult checked = checker::check_policy_set(loaded.sources, loaded.policy_files);
+  result.diagnostics = std::move(loaded.diagnostics);
+  std::move(checked.diagnostics.begin(), checked.diagnostics.end(),
+            std::back_inserter(result.diagnostics));
+  sort_and_unique(result.diagnostics, *loaded.sources);
+  result.error_count = static_cast<std::size_t>(
+      std::count_if(result.diagnostics.begin(), result.diagnostics.end(),
+                    [](const Diagnostic& d) { return d.severity == Severity::Error; }));
+  result.warning_count = result.diagnostics.size() - result.error_count;
+  if (!checked.policy_set && result.error_count == 0) {
+    // Not expected (the checker builds a set whenever it reports no error),
+    // but a missing set must never pass as a clean one.
+    result.set_error = origin + ": the policy set could not be checked";
+    return result;
+  }
+  if (result.error_count == 0 && options.compile)
+    result.policies = compile::compile(checked.policy_set);
+  return result;
+}
+
+// Running out of memory is a failed load like any other: the caller (a
+// reload, a command starting) reports it and keeps what it had, rather than
+// the process dying on an uncaught std::bad_alloc.
+template <typename Load>
+PolicyLoad without_bad_alloc(const std::string& origin, Load&& load) {
   try {
-    return compile_directory_or_throw(directory);
+    return load();
   } catch (const std::bad_alloc&) {
-    CompileResult result;
-    result.sources = std::make_shared<SourceSet>();
-    result.io_errors.push_back(directory.string() +
+    PolicyLoad result;
+    result.io_errors.push_back(origin +
                                ": out of memory while loading the policy set (see the size "
                                "limits in LANGUAGE.md section 9)");
     return result;
   }
 }
 
-Engine::CompileResult Engine::compile_directory_or_throw(const std::filesystem::path& directory) {
-  CompileResult result;
-  grammar::LoadedPolicySet loaded = grammar::load_policy_set(directory);
-  result.sources = loaded.sources;
-  result.io_errors = std::move(loaded.io_errors);
-  if (!result.io_errors.empty()) return result;
-  if (loaded.sources->size() == 0) {
-    result.io_errors.push_back(directory.string() + ": no .tenet files in this directory");
-    return result;
-  }
-  checker::CheckResult checked = checker::check_policy_set(loaded.sources, loaded.policy_files);
-  result.diagnostics = std::move(loaded.diagnostics);
-  std::move(checked.diagnostics.begin(), checked.diagnostics.end(),
-            std::back_inserter(result.diagnostics));
-  sort_and_unique(result.diagnostics, *loaded.sources);
-  const bool errors =
-      std::any_of(result.diagnostics.begin(), result.diagnostics.end(),
-                  [](const Diagnostic& d) { return d.severity == Severity::Error; });
-  if (!errors && checked.policy_set) result.policies = compile::compile(checked.policy_set);
-  return result;
+}  // namespace
+
+PolicyLoad compile_policy_directory(const std::filesystem::path& directory,
+                                    const PolicyOptions& options) {
+  const std::string origin = directory.string();
+  return without_bad_alloc(origin, [&] {
+    grammar::LoadOptions load_options;
+    load_options.include_tests = options.include_tests;
+    load_options.limits = options.limits;
+    return check_and_compile(grammar::load_policy_set(directory, load_options), origin, options);
+  });
 }
 
-Engine::LoadResult Engine::load(const std::filesystem::path& directory) {
-  CompileResult compiled = compile_directory(directory);
+PolicyLoad compile_policy_texts(const std::vector<PolicyText>& files,
+                                const PolicyOptions& options) {
+  const std::string origin = "(policy texts)";
+  return without_bad_alloc(origin, [&] {
+    grammar::LoadedPolicySet loaded;
+    for (const PolicyText& file : files) {
+      const FileId id = loaded.sources->add(file.name, file.text);
+      grammar::ParseResult parsed = grammar::parse_file(*loaded.sources, id, false, options.limits);
+      std::move(parsed.diagnostics.begin(), parsed.diagnostics.end(),
+                std::back_inserter(loaded.diagnostics));
+      loaded.policy_files.push_back(std::move(parsed.file));
+    }
+    sort_and_unique(loaded.diagnostics, *loaded.sources);
+    return check_and_compile(std::move(loaded), origin, options);
+  });
+}
+
+Engine::LoadResult Engine::load(const std::filesystem::path& directory,
+                                const PolicyOptions& options) {
+  PolicyLoad compiled = compile_policy_directory(directory, options);
   LoadResult result;
   result.sources = std::move(compiled.sources);
   result.diagnostics = std::move(compiled.diagnostics);
   result.io_errors = std::move(compiled.io_errors);
+  result.set_error = std::move(compiled.set_error);
   if (compiled.policies) result.engine = std::make_unique<Engine>(std::move(compiled.policies));
   return result;
 }

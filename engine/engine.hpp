@@ -12,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -28,7 +29,8 @@
 #include "engine/eval/evaluator.hpp"
 #include "engine/eval/request.hpp"
 #include "engine/sql/sql_ddl.hpp"
-#include "grammar/loader.hpp"
+#include "grammar/ast.hpp"
+#include "grammar/parser.hpp"
 #include "grammar/source/diagnostic.hpp"
 #include "grammar/source/source.hpp"
 
@@ -52,8 +54,69 @@ using eval::SubscribeRequest;
 using eval::TransitionRequest;
 using eval::Value;
 using eval::ValueKind;
+using grammar::ParseLimits;
 using model::Index;
 using model::kNone;
+
+// ---- The policy pipeline: directory → loader → checker → compiler.
+//
+// One function, compile_policy_directory, that every caller goes through:
+// `tenet check`, `eval`, `test`, `tree`, `sql`, `serve` and its reload, the C
+// ABI, Engine::load and the tests. So one rule holds everywhere: the same
+// parse limits, the same "no .tenet files" error, the same diagnostics.
+
+struct PolicyOptions {
+  // File size, nesting, expression depth, syntax errors per file
+  // (LANGUAGE.md section 9, "Limits"); every command takes them as flags.
+  ParseLimits limits;
+  bool include_tests = false;  // also parse the *_test.tenet files (`tenet test`)
+  bool compile = true;         // false: load and check only (`tenet check` reports, runs nothing)
+};
+
+struct PolicyLoad {
+  // What the caller's exit code says: 0, 1 and 2 of README's table (the C
+  // ABI: TENET_OK, TENET_POLICY_ERROR, TENET_IO_ERROR).
+  enum class Status { Ok = 0, PolicyErrors = 1, IoError = 2 };
+
+  // Null on errors, and when PolicyOptions::compile is false.
+  std::shared_ptr<const CompiledPolicySet> policies;
+  std::shared_ptr<const SourceSet> sources = std::make_shared<SourceSet>();  // renders diagnostics
+  std::vector<Diagnostic> diagnostics;  // syntax and checker, errors and warnings, sorted
+  // Non-empty: the directory could not be read (or memory ran out); nothing
+  // was checked.
+  std::vector<std::string> io_errors;
+  // An error of the set as a whole, with no place in a file: a directory
+  // without any policy file ("DIR: no .tenet files in this directory"). A
+  // policy error, like a diagnostic (README: exit code 1).
+  std::string set_error;
+  std::vector<std::shared_ptr<const ast::File>> test_files;  // with include_tests only
+  // For `tenet check`'s summary ("ok: 3 files, 5 tenants").
+  std::size_t policy_file_count = 0;
+  std::size_t tenant_count = 0;  // tenant blocks in the policy files
+  std::size_t error_count = 0;   // diagnostics of severity error
+  std::size_t warning_count = 0;
+
+  [[nodiscard]] Status status() const {
+    if (!io_errors.empty()) return Status::IoError;
+    if (!set_error.empty() || error_count > 0) return Status::PolicyErrors;
+    return Status::Ok;
+  }
+};
+
+// Loads every policy file below `directory` (LANGUAGE.md section 1), checks
+// the set and, without errors, compiles it. Never throws std::bad_alloc:
+// running out of memory is an io_error.
+[[nodiscard]] PolicyLoad compile_policy_directory(const std::filesystem::path& directory,
+                                                  const PolicyOptions& options = {});
+
+// The same pipeline on files held in memory (name → text, in this order, all
+// policy files): for tests and tools that generate policies.
+struct PolicyText {
+  std::string name;
+  std::string text;
+};
+[[nodiscard]] PolicyLoad compile_policy_texts(const std::vector<PolicyText>& files,
+                                              const PolicyOptions& options = {});
 
 // One compiled set, pinned: typed decisions for C++ applications.
 //
@@ -109,19 +172,20 @@ class Engine {
     std::shared_ptr<const SourceSet> sources;  // to render the diagnostics
     std::vector<Diagnostic> diagnostics;       // errors and warnings, sorted
     std::vector<std::string> io_errors;
+    std::string set_error;  // e.g. no .tenet files (PolicyLoad::set_error)
   };
 
-  // Loads, checks and compiles every policy file below `directory`.
-  [[nodiscard]] static LoadResult load(const std::filesystem::path& directory);
-  // Load + check + compile without an Engine (reload builds its new set this way).
-  struct CompileResult {
-    std::shared_ptr<const CompiledPolicySet> policies;  // null on errors
-    std::shared_ptr<const SourceSet> sources;
-    std::vector<Diagnostic> diagnostics;
-    std::vector<std::string> io_errors;
-  };
-  // Never throws std::bad_alloc: running out of memory is an io_error.
-  [[nodiscard]] static CompileResult compile_directory(const std::filesystem::path& directory);
+  // Loads, checks and compiles every policy file below `directory`
+  // (compile_policy_directory, then an Engine on the result).
+  [[nodiscard]] static LoadResult load(const std::filesystem::path& directory,
+                                       const PolicyOptions& options = {});
+  // Load + check + compile without an Engine (reload builds its new set this
+  // way): compile_policy_directory under the name embedders know.
+  using CompileResult = PolicyLoad;
+  [[nodiscard]] static CompileResult compile_directory(const std::filesystem::path& directory,
+                                                       const PolicyOptions& options = {}) {
+    return compile_policy_directory(directory, options);
+  }
 
   explicit Engine(std::shared_ptr<const CompiledPolicySet> policies);
 
@@ -148,8 +212,6 @@ class Engine {
   [[nodiscard]] std::string handle_json(std::string_view line) const;
 
  private:
-  [[nodiscard]] static CompileResult compile_directory_or_throw(
-      const std::filesystem::path& directory);
   std::atomic<std::shared_ptr<const CompiledPolicySet>> current_;
   std::mutex admin_;  // replace / set_feature only; decisions never take it
 };

@@ -9,8 +9,10 @@
 namespace tenet::server {
 
 Service::Service(std::filesystem::path policy_directory, std::unique_ptr<Engine> engine,
-                 std::optional<TokenStore> tokens, std::unique_ptr<FeatureState> features)
+                 std::optional<TokenStore> tokens, std::unique_ptr<FeatureState> features,
+                 PolicyOptions policy_options)
     : directory_(std::move(policy_directory)),
+      policy_options_(std::move(policy_options)),
       engine_(std::move(engine)),
       tokens_(std::move(tokens)),
       features_(std::move(features)) {
@@ -55,7 +57,7 @@ std::string joined(const std::vector<std::string>& names) {
 
 Service::ReloadResult Service::reload(bool allow_removal) {
   const std::lock_guard<std::mutex> lock(admin_);
-  Engine::CompileResult compiled = Engine::compile_directory(directory_);
+  PolicyLoad compiled = compile_policy_directory(directory_, policy_options_);
   ReloadResult result;
   if (compiled.policies) {
     result.removed_tenants = removed_tenants(*engine_->snapshot(), *compiled.policies);
@@ -76,6 +78,7 @@ Service::ReloadResult Service::reload(bool allow_removal) {
   if (!compiled.policies) {
     for (const std::string& problem : compiled.io_errors)
       result.diagnostics += "error: " + problem + '\n';
+    if (!compiled.set_error.empty()) result.diagnostics += "error: " + compiled.set_error + '\n';
     for (const Diagnostic& diagnostic : compiled.diagnostics) {
       result.diagnostics += render(diagnostic, *compiled.sources);
     }

@@ -35,9 +35,11 @@ namespace tenet::server {
 
 class Service {
  public:
-  // `tokens` empty: no authentication (every op allowed).
+  // `tokens` empty: no authentication (every op allowed). `policy_options`
+  // (the parse limits) are what every reload compiles the directory with.
   Service(std::filesystem::path policy_directory, std::unique_ptr<Engine> engine,
-          std::optional<TokenStore> tokens, std::unique_ptr<FeatureState> features);
+          std::optional<TokenStore> tokens, std::unique_ptr<FeatureState> features,
+          PolicyOptions policy_options = {});
 
   [[nodiscard]] const Engine& engine() const { return *engine_; }
   [[nodiscard]] const TokenStore* tokens() const { return tokens_ ? &*tokens_ : nullptr; }
@@ -104,6 +106,7 @@ class Service {
 
  private:
   std::filesystem::path directory_;
+  PolicyOptions policy_options_;
   std::unique_ptr<Engine> engine_;
   std::optional<TokenStore> tokens_;
   std::unique_ptr<FeatureState> features_;

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -170,6 +171,59 @@ TEST(Cli, EmptyDirectoryIsAnError) {
   const CommandResult run = run_tenet("check " + dir.arg());
   EXPECT_EQ(run.status, 1);
   EXPECT_NE(run.output.find("no .tenet files"), std::string::npos) << run.output;
+}
+
+// Every command that loads policies, with its other arguments: `tenet
+// COMMAND ARGS DIR TAIL`. serve listens on a Unix socket in `dir` should it
+// ever start (it must not: each case here fails while loading).
+struct LoadingCommand {
+  std::string name;
+  std::string args;
+  std::string tail;
+};
+std::vector<LoadingCommand> loading_commands(const fs::path& socket_dir) {
+  return {
+      {"check", "", ""}, {"eval", "", " /dev/null"},
+      {"test", "", ""},  {"tree", "--tenant t ", ""},
+      {"sql", "", ""},   {"serve", "--unix '" + (socket_dir / "tenet.sock").string() + "' ", ""}};
+}
+
+// One rule for a directory without any .tenet file, whatever the command
+// (README's exit codes): exit 1 and the same message. tree and sql exited 2.
+TEST(Cli, EmptyDirectoryIsTheSameErrorForEveryCommand) {
+  const TempDir dir;
+  const TempDir sockets;  // not the policy directory: a socket there is no .tenet file, but still
+  const std::string message =
+      ": error: " + dir.path().string() + ": no .tenet files in this directory\n";
+  for (const LoadingCommand& command : loading_commands(sockets.path())) {
+    const CommandResult run = run_tenet_prefixed(
+        "timeout 20 ", command.name + " " + command.args + dir.arg() + command.tail);
+    EXPECT_EQ(run.status, 1) << command.name << ": " << run.output;
+    EXPECT_EQ(run.output, "tenet " + command.name + message) << command.name;
+  }
+}
+
+// The parse limits are flags of every command that loads policies, not only
+// of check (a file over --max-file-bytes, an expression over --max-nesting).
+TEST(Cli, ParseLimitsReachEveryCommandThatLoadsPolicies) {
+  const TempDir dir;
+  const TempDir sockets;
+  dir.write("big.tenet", kSchema + "tenant t { role r; permit read on document when ((true)); }\n" +
+                             std::string(2048, ' '));
+  ASSERT_EQ(run_tenet("eval " + dir.arg() + " /dev/null").status, 0);  // fine by default
+  for (const std::string& limit :
+       {std::string("--max-file-bytes 1024 "), std::string("--max-nesting 1 ")}) {
+    const std::string expected = limit.find("file") != std::string::npos
+                                     ? "big.tenet:1:1: error: file is"
+                                     : "error: expression nested more than 1";
+    for (const LoadingCommand& command : loading_commands(sockets.path())) {
+      const CommandResult run = run_tenet_prefixed(
+          "timeout 20 ", command.name + " " + command.args + limit + dir.arg() + command.tail);
+      EXPECT_EQ(run.status, 1) << command.name << " " << limit << ": " << run.output;
+      EXPECT_NE(run.output.find(expected), std::string::npos)
+          << command.name << " " << limit << ": " << run.output;
+    }
+  }
 }
 
 TEST(Cli, FileWithOnlyCommentsIsClean) {

@@ -37,7 +37,11 @@ def tree(root: pathlib.Path) -> None:
     write(root, "server/CMakeLists.txt", "FILES service.hpp\n")
     write(root, "server/service.hpp",
           '#include "engine/engine.hpp"\n#include "engine/json/line_handler.hpp"\n')
-    write(root, "cli/main.cpp", '#include "server/service.hpp"\n')
+    write(root, "grammar/CMakeLists.txt", "source/source.hpp\nparser.hpp\n")
+    write(root, "grammar/source/source.hpp", "")
+    write(root, "grammar/parser.hpp", '#include "grammar/source/source.hpp"\n')
+    write(root, "cli/main.cpp",
+          '#include "server/service.hpp"\n#include "grammar/source/source.hpp"\n')
 
 
 def main() -> int:
@@ -59,6 +63,13 @@ def main() -> int:
             ("server/deep.cpp", '#include "engine/json/request_parser.hpp"\n',
              "server/ may include from engine/ only"),
             ("server/up.cpp", '#include "cli/main.hpp"\n', "server/ may not depend on cli/"),
+            # Of grammar/, the folders outside engine/ may include the vocabulary only.
+            ("cli/limits.cpp", '#include "grammar/parser.hpp"\n',
+             "cli/ may include from grammar/ only grammar/source/"),
+            ("server/reload.cpp", '#include "grammar/parser.hpp"\n',
+             "server/ may include from grammar/ only grammar/source/"),
+            ("bindings/c/src/open.cpp", '#include "grammar/parser.hpp"\n',
+             "bindings/c/ may include from grammar/ only grammar/source/"),
         ]
         for path, text, expected in cases:
             write(root, path, text)

@@ -1,6 +1,6 @@
 // Compiling a policy set written inline in a test: parse one file, check it,
-// compile it. Every syntax or check error becomes a GoogleTest failure, so a
-// typo in a test's policy text cannot pass unnoticed.
+// compile it (tenet::compile_policy_texts, the pipeline of every front end). Every syntax or check
+// error becomes a GoogleTest failure, so a typo in a test's policy text cannot pass unnoticed.
 #pragma once
 
 #include <memory>

@@ -3,6 +3,7 @@
 // Calls go through engine/json/line_handler (`handle_line`), the one JSON path every
 // front end shares. The scratch (parser, decision, output) is per thread and
 // reused, so a warm tenet_engine_call_into allocates nothing.
+#include <cstddef>
 #include <cstring>
 #include <exception>
 #include <new>
@@ -19,13 +20,13 @@ using tenet::c_api::fail;
 using tenet::c_api::succeed;
 
 // What went wrong compiling a directory, as `tenet check` prints it.
-std::pair<tenet_status, std::string> describe_failure(
-    const tenet::Engine::CompileResult& compiled) {
+std::pair<tenet_status, std::string> describe_failure(const tenet::PolicyLoad& compiled) {
   std::string text;
   if (!compiled.io_errors.empty()) {
     for (const std::string& problem : compiled.io_errors) (text += problem) += '\n';
     return {TENET_IO_ERROR, text};
   }
+  if (!compiled.set_error.empty()) return {TENET_POLICY_ERROR, compiled.set_error + '\n'};
   for (const tenet::Diagnostic& diagnostic : compiled.diagnostics) {
     if (compiled.sources) text += tenet::render(diagnostic, *compiled.sources);
   }
@@ -54,6 +55,23 @@ const std::string& answer(const tenet_engine& engine, std::string_view request) 
   return scratch.out;
 }
 
+// The fields of the first tenet_engine_options (ABI 0): a later library that
+// adds fields reads them only when struct_size covers them, so a program
+// built against this header keeps working with it.
+constexpr std::size_t kFirstOptionsSize =
+    offsetof(tenet_engine_options, max_syntax_errors) + sizeof(std::size_t);
+
+// The caller's options over the defaults: a field left 0 keeps its default.
+bool read_options(const tenet_engine_options& given, tenet::PolicyOptions& options) {
+  if (given.struct_size < kFirstOptionsSize) return false;
+  tenet::ParseLimits& limits = options.limits;
+  if (given.max_file_bytes != 0) limits.max_file_bytes = given.max_file_bytes;
+  if (given.max_nesting != 0) limits.max_nesting = given.max_nesting;
+  if (given.max_expression_depth != 0) limits.max_expression_depth = given.max_expression_depth;
+  if (given.max_syntax_errors != 0) limits.max_syntax_errors = given.max_syntax_errors;
+  return true;
+}
+
 bool parse_switch(std::string_view text, tenet::FeatureSwitch& state) {
   if (text == "on")
     state = tenet::FeatureSwitch::On;
@@ -71,19 +89,31 @@ bool parse_switch(std::string_view text, tenet::FeatureSwitch& state) {
 extern "C" {
 
 tenet_status tenet_engine_open(const char* directory, tenet_engine** engine, tenet_error** error) {
+  return tenet_engine_open_with(directory, nullptr, engine, error);
+}
+
+tenet_status tenet_engine_open_with(const char* directory, const tenet_engine_options* options,
+                                    tenet_engine** engine, tenet_error** error) {
   if (directory == nullptr || engine == nullptr) {
     return fail(error, TENET_INVALID_ARGUMENT,
                 "tenet_engine_open: directory and engine must not be NULL");
   }
   *engine = nullptr;
+  tenet::PolicyOptions policy_options;
+  if (options != nullptr && !read_options(*options, policy_options)) {
+    return fail(error, TENET_INVALID_ARGUMENT,
+                "tenet_engine_open_with: options->struct_size must be "
+                "sizeof(tenet_engine_options) (zero the struct, then set it)");
+  }
   try {
-    tenet::Engine::CompileResult compiled = tenet::Engine::compile_directory(directory);
+    tenet::PolicyLoad compiled = tenet::compile_policy_directory(directory, policy_options);
     if (!compiled.policies) {
       const auto [status, message] = describe_failure(compiled);
       return fail(error, status, message);
     }
     auto handle = std::make_unique<tenet_engine>();
     handle->directory = directory;
+    handle->options = policy_options;
     handle->engine = std::make_unique<tenet::Engine>(std::move(compiled.policies));
     *engine = handle.release();
     return succeed(error);
@@ -142,7 +172,8 @@ tenet_status tenet_engine_reload(tenet_engine* engine, tenet_error** error) {
   if (engine == nullptr)
     return fail(error, TENET_INVALID_ARGUMENT, "tenet_engine_reload: engine is NULL");
   try {
-    tenet::Engine::CompileResult compiled = tenet::Engine::compile_directory(engine->directory);
+    tenet::PolicyLoad compiled =
+        tenet::compile_policy_directory(engine->directory, engine->options);
     if (!compiled.policies) {
       const auto [status, message] = describe_failure(compiled);
       return fail(error, status, message);

@@ -21,6 +21,7 @@ struct tenet_error {
 
 struct tenet_engine {
   std::filesystem::path directory;  // what reload recompiles
+  tenet::PolicyOptions options;     // and how (the parse limits)
   std::unique_ptr<tenet::Engine> engine;
 };
 

@@ -298,6 +298,67 @@ TEST(CEngine, ReloadSwapsAndKeepsTheOldSetOnErrors) {
   EXPECT_EQ(engine_call(engine.get(), alice_reads("zenith")).body()["decision"], "allow");
 }
 
+// A directory without any .tenet file is a policy error, as `tenet check`
+// exits 1 for it (README's exit codes), not an I/O error.
+TEST(CEngine, EmptyDirectoryIsAPolicyError) {
+  const TempDir dir;
+  tenet_engine* engine = nullptr;
+  tenet_error* raw_error = nullptr;
+  EXPECT_EQ(tenet_engine_open(dir.path().c_str(), &engine, &raw_error), TENET_POLICY_ERROR);
+  const ErrorPtr error(raw_error);
+  EXPECT_EQ(engine, nullptr);
+  ASSERT_NE(error, nullptr);
+  EXPECT_NE(std::string(tenet_error_message(error.get())).find("no .tenet files in this directory"),
+            std::string::npos)
+      << tenet_error_message(error.get());
+}
+
+// The parse limits given to tenet_engine_open_with hold at open and on every
+// reload; NULL options are the defaults.
+TEST(CEngine, OpenWithParseLimitsHoldsThemOnOpenAndReload) {
+  const TempDir dir;
+  fs::copy(kPolicies, dir.path(), fs::copy_options::recursive);
+  tenet_engine_options options{};
+  options.struct_size = sizeof options;
+  options.max_file_bytes = 64 * 1024;  // every shipped file is smaller
+  tenet_engine* raw_engine = nullptr;
+  ASSERT_EQ(tenet_engine_open_with(dir.path().c_str(), &options, &raw_engine, nullptr), TENET_OK);
+  const EnginePtr engine(raw_engine);
+  EXPECT_EQ(engine_call(engine.get(), alice_reads()).body()["decision"], "allow");
+
+  // A valid file over the limit: the reload fails naming it, the old set serves.
+  std::ofstream(dir.path() / "tenants" / "zenith.tenet")
+      << "tenant zenith extends retail_standard {}\n"
+      << std::string(options.max_file_bytes, ' ') << '\n';
+  tenet_error* raw_error = nullptr;
+  EXPECT_EQ(tenet_engine_reload(engine.get(), &raw_error), TENET_POLICY_ERROR);
+  ErrorPtr error(raw_error);
+  ASSERT_NE(error, nullptr);
+  EXPECT_NE(std::string(tenet_error_message(error.get())).find("zenith.tenet:1:1: error: file is"),
+            std::string::npos)
+      << tenet_error_message(error.get());
+  EXPECT_EQ(engine_call(engine.get(), alice_reads("zenith")).body()["reasons"],
+            json::parse(R"(["unknown_tenant"])"));
+
+  // The same limit at open; the defaults (NULL) accept the file.
+  raw_engine = nullptr;
+  raw_error = nullptr;
+  EXPECT_EQ(tenet_engine_open_with(dir.path().c_str(), &options, &raw_engine, &raw_error),
+            TENET_POLICY_ERROR);
+  error.reset(raw_error);
+  EXPECT_EQ(raw_engine, nullptr);
+  ASSERT_EQ(tenet_engine_open_with(dir.path().c_str(), nullptr, &raw_engine, nullptr), TENET_OK);
+  const EnginePtr unlimited(raw_engine);
+  EXPECT_EQ(engine_call(unlimited.get(), alice_reads("zenith")).body()["decision"], "allow");
+
+  // Options without their size are refused, not half read.
+  tenet_engine_options unsized{};
+  raw_engine = nullptr;
+  EXPECT_EQ(tenet_engine_open_with(dir.path().c_str(), &unsized, &raw_engine, nullptr),
+            TENET_INVALID_ARGUMENT);
+  EXPECT_EQ(raw_engine, nullptr);
+}
+
 TEST(CEngine, SetFeature) {
   const EnginePtr engine = open_engine(kPolicies);
   ASSERT_NE(engine, nullptr);

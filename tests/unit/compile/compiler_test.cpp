@@ -184,7 +184,7 @@ class TreeCommand : public ::testing::Test {
   int run(const std::string& tenant) {
     out_.str("");
     err_.str("");
-    return cli::run_tree({dir_, tenant}, out_, err_);
+    return cli::run_tree({dir_, tenant, {}}, out_, err_);
   }
 
   std::filesystem::path dir_;

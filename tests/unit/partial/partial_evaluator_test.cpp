@@ -24,7 +24,6 @@
 #include "engine/json/request_parser.hpp"
 #include "engine/json/residual_writer.hpp"
 #include "engine/partial/residual.hpp"
-#include "grammar/parser.hpp"
 #include "tests/differential/policy_fuzz/random_policy.hpp"
 #include "tests/differential/policy_fuzz/random_request.hpp"
 #include "tests/differential/reference/simple_request.hpp"
@@ -94,24 +93,11 @@ Outcome run(const CompiledPolicySet& policies, json::RequestParser& parser, std:
 
 // ------------------------------------------------------------------ differential
 
-struct Parsed {
-  std::shared_ptr<SourceSet> sources = std::make_shared<SourceSet>();
-  std::vector<std::shared_ptr<const ast::File>> files;
-};
-
+// Null when the generated set has errors.
 std::shared_ptr<const CompiledPolicySet> compile_generated(const fuzz::GeneratedPolicySet& set) {
-  Parsed parsed;
-  for (const auto& [path, text] : set.files) {
-    const FileId id = parsed.sources->add(path, text);
-    grammar::ParseResult result = grammar::parse_file(*parsed.sources, id, false);
-    if (!result.diagnostics.empty()) return nullptr;
-    parsed.files.push_back(std::move(result.file));
-  }
-  const checker::CheckResult checked = checker::check_policy_set(parsed.sources, parsed.files);
-  for (const Diagnostic& d : checked.diagnostics) {
-    if (d.severity == Severity::Error) return nullptr;
-  }
-  return checked.policy_set ? compile::compile(checked.policy_set) : nullptr;
+  std::vector<PolicyText> files;
+  for (const auto& [path, text] : set.files) files.push_back(PolicyText{path, text});
+  return compile_policy_texts(files).policies;
 }
 
 #ifdef TENET_SANITIZE

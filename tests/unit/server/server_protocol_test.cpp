@@ -220,6 +220,31 @@ TEST_F(ServerProtocolTest, BrokenReloadKeepsTheOldSet) {
   EXPECT_NE(ask(*service, protocol, kAcmeCheck).find("\"allow\""), std::string::npos);
 }
 
+// The parse limits `tenet serve` was started with hold for every reload
+// (Service keeps them): a file over --max-file-bytes fails the reload.
+TEST_F(ServerProtocolTest, ReloadKeepsTheParseLimitsOfTheStart) {
+  PolicyOptions options;
+  options.limits.max_file_bytes = 64 * 1024;  // every shipped file is smaller
+  auto loaded = Engine::load(dir_ / "policies", options);
+  ASSERT_TRUE(loaded.engine);
+  Service service(dir_ / "policies", std::move(loaded.engine), std::nullopt,
+                  std::make_unique<FeatureState>(), options);
+  std::ofstream(dir_ / "policies" / "tenants" / "zenith.tenet")
+      << "tenant zenith extends retail_standard {}\n"
+      << std::string(options.limits.max_file_bytes, ' ') << '\n';
+  const Service::ReloadResult failed = service.reload();
+  EXPECT_FALSE(failed.ok);
+  EXPECT_NE(failed.diagnostics.find("zenith.tenet:1:1: error: file is"), std::string::npos)
+      << failed.diagnostics;
+  EXPECT_EQ(service.policy_version(), 1U);
+  // Without the limit the same directory reloads.
+  auto unlimited = Engine::load(dir_ / "policies");
+  ASSERT_TRUE(unlimited.engine);
+  Service defaults(dir_ / "policies", std::move(unlimited.engine), std::nullopt,
+                   std::make_unique<FeatureState>());
+  EXPECT_TRUE(defaults.reload().ok);
+}
+
 // A tenant file cut down to its comments compiles: the reload must not drop
 // the partner unless asked to (before, it answered ok and the tenant was gone).
 TEST_F(ServerProtocolTest, ReloadThatRemovesATenantNeedsAllowRemoval) {

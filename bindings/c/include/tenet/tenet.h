@@ -81,9 +81,29 @@ TENET_API const char* tenet_version(void);
 
 /* Loads, checks and compiles every *.tenet file below `directory`.
  * TENET_IO_ERROR / TENET_POLICY_ERROR carry the problems (rendered as
- * `tenet check` prints them) in *error. Thread-safe. */
+ * `tenet check` prints them) in *error; a directory without any policy file
+ * is TENET_POLICY_ERROR (as `tenet check` exits 1). Thread-safe. */
 TENET_API tenet_status tenet_engine_open(const char* directory, tenet_engine** engine,
                                          tenet_error** error);
+
+/* How tenet_engine_open_with loads policies: the parse limits of `tenet
+ * check --max-file-bytes ...` (LANGUAGE.md section 9, "Limits"). Zero the
+ * struct, set struct_size, then only the fields to change; a field left 0
+ * keeps its default. */
+typedef struct tenet_engine_options {
+  size_t struct_size;          /* sizeof(tenet_engine_options); smaller: INVALID_ARGUMENT */
+  size_t max_file_bytes;       /* largest .tenet file, in bytes (default 16 MiB) */
+  size_t max_nesting;          /* deepest expression nesting as written (default 256) */
+  size_t max_expression_depth; /* deepest expression tree, chains link by link (default 1024) */
+  size_t max_syntax_errors;    /* syntax errors per file before giving up on it (default 20) */
+} tenet_engine_options;
+
+/* tenet_engine_open with options (NULL: the defaults, as tenet_engine_open).
+ * The engine keeps them: tenet_engine_reload loads with the same limits. A
+ * file over a limit is a TENET_POLICY_ERROR naming it. Thread-safe. */
+TENET_API tenet_status tenet_engine_open_with(const char* directory,
+                                              const tenet_engine_options* options,
+                                              tenet_engine** engine, tenet_error** error);
 
 /* Answers one request line (`request`, `length` bytes, no '\n'): *response
  * receives the response line (free it with tenet_string_free), and
@@ -103,8 +123,9 @@ TENET_API tenet_status tenet_engine_call_into(const tenet_engine* engine, const 
                                               size_t length, char* buffer, size_t capacity,
                                               size_t* written, tenet_error** error);
 
-/* Recompiles the directory the engine was opened on and swaps it in
- * atomically; on failure the old set keeps serving. Runtime feature switches
+/* Recompiles the directory the engine was opened on (with the options it
+ * was opened with) and swaps it in atomically; on failure the old set keeps
+ * serving. Runtime feature switches
  * are kept. Thread-safe (serialised with set_feature). */
 TENET_API tenet_status tenet_engine_reload(tenet_engine* engine, tenet_error** error);
 
