@@ -122,7 +122,10 @@ void Engine::replace(std::shared_ptr<const CompiledPolicySet> policies) {
   const std::shared_ptr<const CompiledPolicySet> old = current_.load();
   if (old && policies) {
     // Carry runtime switches over by tenant and feature name: indices may
-    // differ between the two sets.
+    // differ between the two sets. They go on the new set's board (beside
+    // its immutable compiled form, engine/compile/feature_switches.hpp)
+    // before the store below publishes it, so no decision on the new set
+    // sees a switch missing.
     for (Index t = 0; t < old->tenant_count(); ++t) {
       const Index new_tenant = policies->find_tenant(old->tenant_name(t));
       if (new_tenant == kNone) continue;

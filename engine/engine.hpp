@@ -124,6 +124,8 @@ struct PolicyText {
 //   tenet::CheckRequest request;
 //   request.tenant = pinned->find_tenant("acme");
 //   request.principal.role = pinned->find_role(request.tenant, "basic");
+//   std::vector<tenet::Value> attrs(pinned->principal_slot_count());
+//   attrs[pinned->principal_slot("kyc")] = ...;  // slots by name, looked up once
 //   ...
 //   tenet::Decision decision;  // reuse one per thread: no allocation once warm
 //   pinned.check(request, decision);
@@ -198,7 +200,9 @@ class Engine {
   void replace(std::shared_ptr<const CompiledPolicySet> policies);
 
   // The runtime switch of one feature (the server's set_feature) on the
-  // current set; false when the tenant or feature is not declared.
+  // current set's switch board (beside the immutable set: every snapshot of
+  // it sees the change at once); false when the tenant or feature is not
+  // declared.
   // Serialised with `replace`, so a switch set during a reload is not lost.
   bool set_feature(std::string_view tenant, std::string_view feature, FeatureSwitch state);
 

@@ -1,5 +1,6 @@
 // CompiledPolicySet's lookups (names → indices, through the hash maps built
-// at compile time) and its runtime feature switches.
+// at compile time; attributes through the request tables) and the runtime
+// feature switches on the board beside it.
 #include "engine/compile/compiled.hpp"
 
 #include <cstddef>
@@ -16,7 +17,9 @@ Index lookup(const NameTable& table, std::string_view name) { return table.find(
 
 CompiledPolicySet::CompiledPolicySet(std::shared_ptr<const model::PolicySet> model,
                                      compile::Layout layout)
-    : model_(std::move(model)), layout_(std::move(layout)) {}
+    : model_(std::move(model)),
+      layout_(std::move(layout)),
+      switches_(std::make_unique<FeatureSwitches>(layout_.switch_count)) {}
 
 Index CompiledPolicySet::find_tenant(std::string_view name) const {
   return lookup(layout_.tenant_index, name);
@@ -88,20 +91,60 @@ std::string_view CompiledPolicySet::tenant_name(Index tenant) const {
 
 std::size_t CompiledPolicySet::tenant_count() const { return layout_.tenants.size(); }
 
+Index CompiledPolicySet::principal_slot(std::string_view attribute) const {
+  const RequestAttribute* found = layout_.requests.principal.find(attribute);
+  return found != nullptr ? found->slot : kNone;
+}
+
+Index CompiledPolicySet::context_slot(std::string_view attribute) const {
+  const RequestAttribute* found = layout_.requests.context.find(attribute);
+  return found != nullptr ? found->slot : kNone;
+}
+
+Index CompiledPolicySet::resource_slot(std::string_view attribute) const {
+  return layout_.requests.resource_slot_index.find(attribute);
+}
+
+Index CompiledPolicySet::resource_slot(Index resource_type, std::string_view attribute) const {
+  if (resource_type >= layout_.requests.resources.size()) return kNone;
+  const RequestAttribute* found = layout_.requests.resources[resource_type].find(attribute);
+  return found != nullptr ? found->slot : kNone;
+}
+
+Index CompiledPolicySet::enum_member(const RequestAttribute* attribute,
+                                     std::string_view member) const {
+  if (attribute == nullptr || attribute->enum_index == kNone) return kNone;
+  return layout_.requests.enums[attribute->enum_index].find(member);
+}
+
+Index CompiledPolicySet::principal_enum_member(std::string_view attribute,
+                                               std::string_view member) const {
+  return enum_member(layout_.requests.principal.find(attribute), member);
+}
+
+Index CompiledPolicySet::context_enum_member(std::string_view attribute,
+                                             std::string_view member) const {
+  return enum_member(layout_.requests.context.find(attribute), member);
+}
+
+Index CompiledPolicySet::resource_enum_member(Index resource_type, std::string_view attribute,
+                                              std::string_view member) const {
+  if (resource_type >= layout_.requests.resources.size()) return kNone;
+  return enum_member(layout_.requests.resources[resource_type].find(attribute), member);
+}
+
 void CompiledPolicySet::set_feature_switch(Index tenant, Index feature, FeatureSwitch state) const {
   if (tenant >= layout_.tenants.size()) return;
   const compile::Tenant& t = layout_.tenants[tenant];
   if (feature >= t.features.size()) return;
-  layout_.switches[t.switch_base + feature].store(static_cast<std::uint8_t>(state),
-                                                  std::memory_order_relaxed);
+  switches_->set(t.switch_base + feature, state);
 }
 
 FeatureSwitch CompiledPolicySet::feature_switch(Index tenant, Index feature) const {
   if (tenant >= layout_.tenants.size()) return FeatureSwitch::Default;
   const compile::Tenant& t = layout_.tenants[tenant];
   if (feature >= t.features.size()) return FeatureSwitch::Default;
-  return static_cast<FeatureSwitch>(
-      layout_.switches[t.switch_base + feature].load(std::memory_order_relaxed));
+  return switches_->get(t.switch_base + feature);
 }
 
 }  // namespace tenet::compile

@@ -455,11 +455,7 @@ std::shared_ptr<const CompiledPolicySet> compile(std::shared_ptr<const model::Po
     layout.tenants.push_back(TenantCompiler(set, layout, set.tenants[t]).build());
     layout.tenant_index.emplace(layout.tenants.back().name, static_cast<Index>(t));
   }
-  layout.switches = std::make_unique<std::atomic<std::uint8_t>[]>(layout.switch_count);
-  for (std::size_t i = 0; i < layout.switch_count; ++i) {
-    layout.switches[i].store(static_cast<std::uint8_t>(FeatureSwitch::Default),
-                             std::memory_order_relaxed);
-  }
+  layout.requests = compile_request_tables(set);
   return std::make_shared<const CompiledPolicySet>(std::move(model), std::move(layout));
 }
 

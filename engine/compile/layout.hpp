@@ -3,8 +3,8 @@
 //
 // Included by engine/compile/compiled.hpp (CompiledPolicySet holds one Layout) and
 // read by engine/compile/compiler.cpp (which fills it), engine/eval/evaluator.cpp and the
-// `tenet tree` dump. Built once, then immutable; the only mutable state is
-// the feature switch array, whose elements are atomics.
+// `tenet tree` dump. Built once, then immutable: the runtime feature
+// switches live beside it (engine/compile/feature_switches.hpp).
 //
 // Design: every condition is a range of `Node`s in one global array (the
 // model's node vector, translated 1:1 so a model ExprId is a compiled node
@@ -20,7 +20,6 @@
 #pragma once
 
 #include <array>
-#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -32,6 +31,7 @@
 
 #include "engine/compile/cell_table.hpp"
 #include "engine/compile/name_table.hpp"
+#include "engine/compile/request_tables.hpp"
 #include "engine/model/model.hpp"
 
 namespace tenet::compile {
@@ -237,7 +237,7 @@ struct Tenant {
   std::vector<Index> transition_candidates;
 
   std::vector<Feature> features;  // declaration order
-  Index switch_base = 0;          // into Layout::switches
+  Index switch_base = 0;          // into the set's FeatureSwitches
 
   std::vector<Plan> plans;
   std::vector<RequiredFeature> required_features;
@@ -277,10 +277,11 @@ struct Layout {
   std::vector<std::string_view> context_missing;
   // "resource type 'document' has no lifecycle in this tenant", per type.
   std::vector<std::string_view> no_lifecycle_message;
-  // Runtime feature switches (FeatureSwitch values), every tenant's features
-  // back to back. Atomics: set_feature_switch writes them through a const set.
-  std::unique_ptr<std::atomic<std::uint8_t>[]> switches;
+  // Features over every tenant (their switches are a FeatureSwitches board
+  // of this size beside the set, each tenant's from Tenant::switch_base).
   std::size_t switch_count = 0;
+  // What a request line is validated against (engine/compile/request_tables.hpp).
+  RequestTables requests;
   // Owns every string built at compile time; a deque never moves its
   // elements, so the views above stay valid.
   std::deque<std::string> strings;

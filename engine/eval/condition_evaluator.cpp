@@ -104,8 +104,7 @@ Truth ConditionEvaluator::rule(Index when, Index unless) {
 bool ConditionEvaluator::enabled(Index feature) {
   if (feature >= tenant_.features.size()) return false;
   const compile::Feature& f = tenant_.features[feature];
-  const auto state = static_cast<compile::FeatureSwitch>(
-      layout_.switches[tenant_.switch_base + feature].load(std::memory_order_relaxed));
+  const compile::FeatureSwitch state = switches_.get(tenant_.switch_base + feature);
   const bool on =
       state == compile::FeatureSwitch::Default ? f.default_on : state == compile::FeatureSwitch::On;
   if (!on || !role_in(f.roles)) return false;

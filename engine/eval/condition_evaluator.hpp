@@ -4,13 +4,15 @@
 // Included by engine/eval/evaluator.cpp only. One ConditionEvaluator per decision,
 // on the stack: it holds views of the request and of the compiled tenant and
 // never allocates. Not shared between threads (each decision makes its own);
-// the compiled set it reads is immutable apart from the atomic switches.
+// the compiled set it reads is immutable; the feature switches beside it
+// are atomics (engine/compile/feature_switches.hpp).
 #pragma once
 
 #include <cstdint>
 #include <string_view>
 #include <vector>
 
+#include "engine/compile/compiled.hpp"
 #include "engine/compile/layout.hpp"
 #include "engine/eval/request.hpp"
 
@@ -57,9 +59,13 @@ class ConditionEvaluator {
  public:
   // `resource` is null for operations without one (transition, plans...):
   // a resource read is then an error (the checker rejects such reads anyway).
-  ConditionEvaluator(const compile::Layout& layout, const compile::Tenant& tenant,
+  ConditionEvaluator(const compile::CompiledPolicySet& policies, const compile::Tenant& tenant,
                      const RequestBase& request, const Resource* resource)
-      : layout_(layout), tenant_(tenant), request_(request), resource_(resource) {}
+      : layout_(policies.layout()),
+        switches_(policies.switches()),
+        tenant_(tenant),
+        request_(request),
+        resource_(resource) {}
 
   // A condition; kNone (no condition) is true. On Error, error() names the
   // first attribute that could not be read, left to right.
@@ -91,6 +97,7 @@ class ConditionEvaluator {
   [[nodiscard]] Truth membership(const compile::Node& node);
 
   const compile::Layout& layout_;
+  const compile::FeatureSwitches& switches_;
   const compile::Tenant& tenant_;
   const RequestBase& request_;
   const Resource* resource_;

@@ -138,7 +138,7 @@ void check(const compile::CompiledPolicySet& policies, const CheckRequest& reque
       request.action < tenant->action_slot.size() ? tenant->action_slot[request.action] : 0;
   const compile::RuleCell& cell =
       tenant->cell(action, request.resource.type, request.principal.role);
-  ConditionEvaluator eval(policies.layout(), *tenant, request, &request.resource);
+  ConditionEvaluator eval(policies, *tenant, request, &request.resource);
 
   // Forbids: every candidate; true or in error denies (fail closed).
   for (Index i = cell.forbids.begin; i < cell.forbids.begin + cell.forbids.count; ++i) {
@@ -177,7 +177,7 @@ void transition(const compile::CompiledPolicySet& policies, const TransitionRequ
 
   const compile::Range cell = tenant->transition_cell(request.principal.role, request.to);
   if (cell.count == 0) return deny(out, reason::kNoTransition);
-  ConditionEvaluator eval(policies.layout(), *tenant, request, nullptr);
+  ConditionEvaluator eval(policies, *tenant, request, nullptr);
   for (Index i = cell.begin; i < cell.begin + cell.count; ++i) {
     const compile::Transition& t = tenant->transitions[tenant->transition_candidates[i]];
     const Truth result = eval.condition(t.condition);
@@ -205,7 +205,7 @@ void subscribe(const compile::CompiledPolicySet& policies, const SubscribeReques
   if (request.plan >= tenant->plans.size()) return deny(out, reason::kUnknownPlan);
 
   const compile::Plan& plan = tenant->plans[request.plan];
-  ConditionEvaluator eval(policies.layout(), *tenant, request, nullptr);
+  ConditionEvaluator eval(policies, *tenant, request, nullptr);
   const Truth open = plan_open(*tenant, plan, eval, out);
   trace(request, out, plan.id, kPlan, open, plan.location);
   out.reasons.push_back(plan.id);
@@ -224,7 +224,7 @@ void plans(const compile::CompiledPolicySet& policies, const PlansRequest& reque
   const compile::Tenant* tenant = isolate_principal(policies, request, out);
   if (tenant == nullptr) return;
   if (!request.invalid.empty()) return invalid(out, request.invalid);
-  ConditionEvaluator eval(policies.layout(), *tenant, request, nullptr);
+  ConditionEvaluator eval(policies, *tenant, request, nullptr);
   for (const compile::Plan& plan : tenant->plans) {
     const Truth open = plan_open(*tenant, plan, eval, out);
     trace(request, out, plan.id, kPlan, open, plan.location);
@@ -239,7 +239,7 @@ void features(const compile::CompiledPolicySet& policies, const FeaturesRequest&
   const compile::Tenant* tenant = isolate_principal(policies, request, out);
   if (tenant == nullptr) return;
   if (!request.invalid.empty()) return invalid(out, request.invalid);
-  ConditionEvaluator eval(policies.layout(), *tenant, request, nullptr);
+  ConditionEvaluator eval(policies, *tenant, request, nullptr);
   for (Index f = 0; f < tenant->features.size(); ++f) {
     const bool on = eval.enabled(f);
     const compile::Feature& feature = tenant->features[f];
@@ -268,7 +268,7 @@ void lifecycle(const compile::CompiledPolicySet& policies, const LifecycleReques
   const compile::Range cell = lc.cell(resource.state, request.to);
   if (cell.count == 0) return deny(out, reason::kNoTransition);
 
-  ConditionEvaluator eval(policies.layout(), *tenant, request, &resource);
+  ConditionEvaluator eval(policies, *tenant, request, &resource);
   // `by`, then `when`: the condition is only evaluated for an allowed role.
   const auto edge_holds = [&](const compile::Edge& edge) {
     if (!eval.role_in(edge.roles)) return Truth::False;

@@ -242,10 +242,10 @@ struct RequestParser::Impl {
     SetScratch sets;
     std::string invalid;
 
-    void size_for(const AttributeReader& reader) {
-      principal_values.assign(reader.principal_slots(), eval::Value{});
-      context_values.assign(reader.context_slots(), eval::Value{});
-      resource_values.assign(reader.resource_slots(), eval::Value{});
+    void size_for(const compile::RequestTables& tables) {
+      principal_values.assign(tables.principal_slots, eval::Value{});
+      context_values.assign(tables.context_slots, eval::Value{});
+      resource_values.assign(tables.resource_slots, eval::Value{});
     }
   };
 
@@ -260,8 +260,6 @@ struct RequestParser::Impl {
   std::string sanitized;
   bool numbers_replaced = false;
 
-  std::shared_ptr<const model::PolicySet> model;  // the schema the tables below were built from
-  std::optional<AttributeReader> reader;
   Slot top;
   // Batch items, used round robin: an item stays valid for the next
   // kBatchItemsAlive - 1 calls of next_batch_item().
@@ -293,12 +291,19 @@ struct RequestParser::Impl {
     }
   }
 
+  // The validation tables are compiled into the set (engine/compile/
+  // request_tables.hpp) and read from it on every parse: nothing is built per
+  // parser, and binding to another set (a reload) only resizes the Value
+  // arrays when its slot counts differ. Nothing of the set is kept between
+  // parse() calls, so a parser never pins an old set.
   void bind(const compile::CompiledPolicySet& policies) {
-    if (model.get() == &policies.model()) return;
-    model = policies.model_ptr();
-    reader.emplace(policies.model());
-    top.size_for(*reader);
-    for (Slot& item : items) item.size_for(*reader);
+    const compile::RequestTables& tables = policies.request_tables();
+    if (top.principal_values.size() == tables.principal_slots &&
+        top.context_values.size() == tables.context_slots &&
+        top.resource_values.size() == tables.resource_slots)
+      return;
+    top.size_for(tables);
+    for (Slot& item : items) item.size_for(tables);
   }
 
   static bool fail(Slot& slot, std::string_view code) {
@@ -580,18 +585,19 @@ bool RequestParser::Impl::read_decision(const compile::CompiledPolicySet& polici
   sets.clear();
   sets.limit = limits.max_set_elements;
   slot.invalid.clear();
+  const compile::RequestTables& tables = policies.request_tables();
   bool fits = true;
   if (principal_attrs) {
-    fits = reader->read(*principal_attrs, reader->principal(), "principal.attrs",
-                        slot.principal_values, sets, slot.invalid);
+    fits = read_attributes(*principal_attrs, tables.principal, tables, slot.principal_values, sets,
+                           slot.invalid);
   }
   if (fits && resource != nullptr && resource_attrs && resource->type != kNone) {
-    fits = reader->read(*resource_attrs, reader->resource(resource->type), "resource.attrs",
-                        slot.resource_values, sets, slot.invalid);
+    fits = read_attributes(*resource_attrs, tables.resources.at(resource->type), tables,
+                           slot.resource_values, sets, slot.invalid);
   }
   if (fits && context) {
-    fits = reader->read(*context, reader->context(), "context", slot.context_values, sets,
-                        slot.invalid);
+    fits =
+        read_attributes(*context, tables.context, tables, slot.context_values, sets, slot.invalid);
   }
   if (sets.over_limit) {
     slot.message =

@@ -103,7 +103,7 @@ class PartialEvaluator {
         tenant_(layout_.tenants[request.base.tenant]),
         request_(request),
         type_(policies.model().schema.resources[request.resource_type]),
-        conditions_(layout_, tenant_, request.base, nullptr) {}
+        conditions_(policies, tenant_, request.base, nullptr) {}
 
   PartialResult run() {
     PartialResult out;

@@ -28,17 +28,6 @@ void append_quoted(std::string& out, std::string_view text) {
   out += '"';
 }
 
-// "PREFIX.NAME: expected WHAT, got " (the caller appends what it got).
-void start_message(std::string& out, std::string_view prefix, std::string_view name,
-                   std::string_view what) {
-  out += prefix;
-  out += '.';
-  out += name;
-  out += ": expected ";
-  out += what;
-  out += ", got ";
-}
-
 void append_got(std::string& out, const dom::element& element) {
   if (element.type() == dom::element_type::UINT64) {
     out += "an integer out of range";
@@ -59,27 +48,6 @@ void SetScratch::resolve() {
           std::span<const std::int64_t>(integers.data() + fixup.begin, fixup.count);
     }
   }
-}
-
-AttributeTable::AttributeTable(const model::PolicySet& policy_set,
-                               const std::vector<model::Attribute>& attributes) {
-  entries_.reserve(attributes.size());
-  for (const model::Attribute& attribute : attributes) {
-    const std::string_view name = policy_set.name(attribute.name);
-    if (names_.emplace(name, static_cast<Index>(entries_.size())).second)
-      entries_.push_back({name, &attribute});
-  }
-}
-
-const model::Attribute* AttributeTable::find(std::string_view name) const {
-  if (entries_.size() <= kScan) {
-    for (const Entry& entry : entries_) {
-      if (compile::same_text(entry.name, name)) return entry.attribute;
-    }
-    return nullptr;
-  }
-  const Index at = names_.find(name);
-  return at == kNone ? nullptr : entries_[at].attribute;
 }
 
 std::string_view json_type_name(const dom::element& element) {
@@ -103,58 +71,21 @@ std::string_view json_type_name(const dom::element& element) {
   return "value";
 }
 
-AttributeReader::AttributeReader(const model::PolicySet& policy_set)
-    : principal_(policy_set, policy_set.schema.principal),
-      context_(policy_set, policy_set.schema.context),
-      principal_slots_(policy_set.schema.principal.size()),
-      context_slots_(policy_set.schema.context.size()),
-      resource_slots_(policy_set.schema.resource_slots.size()) {
-  resources_.reserve(policy_set.schema.resources.size());
-  for (const model::ResourceType& type : policy_set.schema.resources) {
-    resources_.emplace_back(policy_set, type.attributes);
-  }
-  for (const model::EnumType& enum_type : policy_set.schema.enums) {
-    std::vector<std::string_view> members;
-    std::string text;
-    for (const model::Symbol member : enum_type.members) {
-      members.push_back(policy_set.name(member));
-      if (!text.empty()) text += " | ";
-      text += '"';
-      text += policy_set.name(member);
-      text += '"';
-    }
-    enum_members_.push_back(std::move(members));
-    enum_texts_.push_back(std::move(text));
-  }
-}
+namespace {
 
-bool AttributeReader::read(const dom::object& object, const AttributeTable& table,
-                           std::string_view prefix, std::span<eval::Value> values, SetScratch& sets,
-                           std::string& invalid) const {
-  for (const dom::key_value_pair field : object) {
-    const model::Attribute* attribute = table.find(field.key);
-    if (attribute == nullptr || attribute->slot >= values.size())
-      continue;  // not in the schema: ignored
-    eval::Value& value = values[attribute->slot];
-    if (value.kind != eval::ValueKind::Absent) continue;  // duplicate key: the first one wins
-    if (field.value.is_null()) continue;                  // null = absent
-    if (!read_one(field.value, *attribute, prefix, field.key, value, sets, invalid)) return false;
-  }
-  return true;
-}
-
-bool AttributeReader::read_one(const dom::element& element, const model::Attribute& attribute,
-                               std::string_view prefix, std::string_view name, eval::Value& value,
-                               SetScratch& sets, std::string& invalid) const {
+// One value of a declared attribute; false (and the message) when it does
+// not fit the declaration.
+bool read_one(const dom::element& element, const compile::RequestAttribute& attribute,
+              const compile::RequestTables& tables, eval::Value& value, SetScratch& sets,
+              std::string& invalid) {
   const dom::element_type type = element.type();
-  switch (attribute.type.kind) {
+  switch (attribute.kind) {
     case model::AttributeKind::Bool:
       if (type == dom::element_type::BOOL) {
         value.kind = eval::ValueKind::Bool;
         value.boolean = element.get_bool().value_unsafe();
         return true;
       }
-      start_message(invalid, prefix, name, "bool");
       break;
     case model::AttributeKind::Int:
       if (type == dom::element_type::INT64) {
@@ -162,7 +93,6 @@ bool AttributeReader::read_one(const dom::element& element, const model::Attribu
         value.integer = element.get_int64().value_unsafe();
         return true;
       }
-      start_message(invalid, prefix, name, "int");
       break;
     case model::AttributeKind::String:
       if (type == dom::element_type::STRING) {
@@ -170,48 +100,26 @@ bool AttributeReader::read_one(const dom::element& element, const model::Attribu
         value.string = element.get_string().value_unsafe();
         return true;
       }
-      start_message(invalid, prefix, name, "string");
       break;
     case model::AttributeKind::Enum: {
-      const std::size_t enum_index = attribute.type.enum_index;
-      const std::string_view expected = enum_texts_.at(enum_index);
-      if (type == dom::element_type::STRING) {
-        const std::string_view text = element.get_string().value_unsafe();
-        const std::vector<std::string_view>& members = enum_members_[enum_index];
-        const auto it = std::find_if(
-            members.begin(), members.end(),
-            [text](std::string_view member) { return compile::same_text(member, text); });
-        if (it != members.end()) {
-          value.kind = eval::ValueKind::Enum;
-          value.string = *it;
-          value.member = static_cast<Index>(it - members.begin());
-          return true;
-        }
-        invalid += prefix;
-        invalid += '.';
-        invalid += name;
-        invalid += ": expected one of ";
-        invalid += expected;
-        invalid += ", got ";
-        append_quoted(invalid, text);
-        return false;
+      if (type != dom::element_type::STRING) break;
+      const compile::RequestEnum& members = tables.enums[attribute.enum_index];
+      const std::string_view text = element.get_string().value_unsafe();
+      const Index member = members.find(text);
+      if (member != kNone) {
+        value.kind = eval::ValueKind::Enum;
+        value.string = members.members[member];
+        value.member = member;
+        return true;
       }
-      invalid += prefix;
-      invalid += '.';
-      invalid += name;
-      invalid += ": expected one of ";
-      invalid += expected;
-      invalid += ", got ";
-      append_got(invalid, element);
+      invalid += attribute.expected;
+      append_quoted(invalid, text);
       return false;
     }
     case model::AttributeKind::SetOfString:
     case model::AttributeKind::SetOfInt: {
-      const bool of_strings = attribute.type.kind == model::AttributeKind::SetOfString;
-      if (type != dom::element_type::ARRAY) {
-        start_message(invalid, prefix, name, of_strings ? "set<string>" : "set<int>");
-        break;
-      }
+      if (type != dom::element_type::ARRAY) break;
+      const bool of_strings = attribute.kind == model::AttributeKind::SetOfString;
       const dom::array array = element.get_array().value_unsafe();
       const std::size_t begin = of_strings ? sets.strings.size() : sets.integers.size();
       std::size_t index = 0;
@@ -226,9 +134,7 @@ bool AttributeReader::read_one(const dom::element& element, const model::Attribu
         } else if (!of_strings && item_type == dom::element_type::INT64) {
           sets.integers.push_back(item.get_int64().value_unsafe());
         } else {
-          invalid += prefix;
-          invalid += '.';
-          invalid += name;
+          invalid += attribute.path;
           invalid += '[';
           invalid += std::to_string(index);
           invalid += "]: expected ";
@@ -244,8 +150,26 @@ bool AttributeReader::read_one(const dom::element& element, const model::Attribu
       return true;
     }
   }
+  invalid += attribute.expected;
   append_got(invalid, element);
   return false;
+}
+
+}  // namespace
+
+bool read_attributes(const dom::object& object, const compile::RequestAttributeTable& table,
+                     const compile::RequestTables& tables, std::span<eval::Value> values,
+                     SetScratch& sets, std::string& invalid) {
+  for (const dom::key_value_pair field : object) {
+    const compile::RequestAttribute* attribute = table.find(field.key);
+    if (attribute == nullptr || attribute->slot >= values.size())
+      continue;  // not in the schema: ignored
+    eval::Value& value = values[attribute->slot];
+    if (value.kind != eval::ValueKind::Absent) continue;  // duplicate key: the first one wins
+    if (field.value.is_null()) continue;                  // null = absent
+    if (!read_one(field.value, *attribute, tables, value, sets, invalid)) return false;
+  }
+  return true;
 }
 
 }  // namespace tenet::json

@@ -14,25 +14,6 @@ namespace {
 
 // ---- from here to the end of the file: the docs/EMBEDDING.md example
 
-// The slot of an attribute in the schema: a request's attribute spans are
-// indexed by slot (engine/eval/request.hpp). Looked up once, at start-up.
-tenet::Index principal_slot(const tenet::CompiledPolicySet& policies, std::string_view name) {
-  const tenet::model::PolicySet& model = policies.model();
-  const auto symbol = model.names.find(name);
-  const tenet::model::Attribute* attribute =
-      symbol ? model.schema.find_principal(*symbol) : nullptr;
-  return attribute != nullptr ? attribute->slot : tenet::kNone;
-}
-
-tenet::Index resource_slot(const tenet::CompiledPolicySet& policies, tenet::Index type,
-                           std::string_view name) {
-  const tenet::model::PolicySet& model = policies.model();
-  const auto symbol = model.names.find(name);
-  const tenet::model::Attribute* attribute =
-      symbol ? model.schema.resources[type].find(*symbol) : nullptr;
-  return attribute != nullptr ? attribute->slot : tenet::kNone;
-}
-
 tenet::Value text(std::string_view s) {
   tenet::Value v;
   v.kind = tenet::ValueKind::String;  // also right for enum attributes: compared by text
@@ -62,9 +43,13 @@ TEST(EmbeddingExample, LoadAskReloadSwitch) {
   const tenet::Snapshot pinned = engine.pin();
   const tenet::Index document = pinned->find_resource_type("document");
 
-  std::vector<tenet::Value> resource_attrs(pinned->model().schema.resource_slots.size());
-  resource_attrs[resource_slot(pinned.policies(), document, "owner")] = text("u1");
-  resource_attrs[resource_slot(pinned.policies(), document, "classification")] = text("internal");
+  // Attribute spans are indexed by slot: look the slots up by name on the
+  // set (kNone when not declared), and size the spans by its slot counts.
+  const tenet::Index owner = pinned->resource_slot(document, "owner");
+  const tenet::Index classification = pinned->resource_slot(document, "classification");
+  std::vector<tenet::Value> resource_attrs(pinned->resource_slot_count());
+  resource_attrs[owner] = text("u1");
+  resource_attrs[classification] = text("internal");
 
   tenet::CheckRequest check;
   check.tenant = pinned->find_tenant("northwind");
@@ -84,7 +69,7 @@ TEST(EmbeddingExample, LoadAskReloadSwitch) {
 
   // A missing attribute is an outcome, not an exception: the forbid that
   // reads resource.classification is in error, so the request is denied.
-  resource_attrs[resource_slot(pinned.policies(), document, "classification")] = tenet::Value{};
+  resource_attrs[classification] = tenet::Value{};
   pinned.check(check, decision);
   EXPECT_FALSE(decision.allow);
   ASSERT_EQ(decision.errors.size(), 1U);
@@ -93,8 +78,8 @@ TEST(EmbeddingExample, LoadAskReloadSwitch) {
 
   // Principal attributes work the same way; an undeclared role is kNone and
   // the engine answers unknown_role.
-  std::vector<tenet::Value> principal_attrs(pinned->model().schema.principal.size());
-  principal_attrs[principal_slot(pinned.policies(), "kyc")] = text("verified");
+  std::vector<tenet::Value> principal_attrs(pinned->principal_slot_count());
+  principal_attrs[pinned->principal_slot("kyc")] = text("verified");
   tenet::TransitionRequest upgrade;
   upgrade.tenant = pinned->find_tenant("northwind");
   upgrade.principal.id = "u3";
@@ -115,8 +100,8 @@ TEST(EmbeddingExample, LoadAskReloadSwitch) {
 
   EXPECT_TRUE(engine.set_feature("lumen", "beta_ui", tenet::FeatureSwitch::Off));
   EXPECT_FALSE(engine.set_feature("lumen", "no_such_feature", tenet::FeatureSwitch::On));
-  // The switch lives in the compiled set, so a snapshot of that same set
-  // sees it at once.
+  // The switch is on the board beside the compiled set, which every
+  // snapshot of that same set reads, so they see it at once.
   pinned.features(who, decision);
   EXPECT_EQ(decision.names, (std::vector<std::string_view>{"statements"}));
 

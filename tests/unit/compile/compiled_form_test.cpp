@@ -1,0 +1,201 @@
+// The runtime reads only the compiled form (issue 12, item 7): the
+// request-validation tables compiled into a set (engine/compile/
+// request_tables.hpp) and the attribute lookups by name on
+// CompiledPolicySet agree with the checked schema; a request parser re-bound
+// to another set validates against that set's tables; feature switches live
+// on a board beside the immutable set.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "engine/engine.hpp"
+#include "engine/json/request_parser.hpp"
+#include "tests/support/compile_source.hpp"
+
+namespace tenet {
+namespace {
+
+std::shared_ptr<const CompiledPolicySet> example_policies() {
+  static const std::shared_ptr<const CompiledPolicySet> policies =
+      Engine::compile_directory(std::string(TENET_SOURCE_DIR) + "/tests/testdata/protocol_example")
+          .policies;
+  return policies;
+}
+
+TEST(CompiledForm, AttributeLookupsByNameAgreeWithTheSchema) {
+  const std::shared_ptr<const CompiledPolicySet> policies = example_policies();
+  ASSERT_TRUE(policies);
+  const model::PolicySet& model = policies->model();
+  const model::Schema& schema = model.schema;
+
+  ASSERT_EQ(policies->principal_slot_count(), schema.principal.size());
+  ASSERT_EQ(policies->context_slot_count(), schema.context.size());
+  ASSERT_EQ(policies->resource_slot_count(), schema.resource_slots.size());
+  for (const model::Attribute& a : schema.principal)
+    EXPECT_EQ(policies->principal_slot(model.name(a.name)), a.slot) << model.name(a.name);
+  for (const model::Attribute& a : schema.context)
+    EXPECT_EQ(policies->context_slot(model.name(a.name)), a.slot) << model.name(a.name);
+  for (std::size_t t = 0; t < schema.resources.size(); ++t) {
+    for (const model::Attribute& a : schema.resources[t].attributes) {
+      const std::string_view name = model.name(a.name);
+      EXPECT_EQ(policies->resource_slot(static_cast<Index>(t), name), a.slot) << name;
+      EXPECT_EQ(policies->resource_slot(name), a.slot) << name;
+    }
+  }
+
+  const Index document = policies->find_resource_type("document");
+  const Index subscription = policies->find_resource_type("subscription");
+  ASSERT_NE(document, kNone);
+  ASSERT_NE(subscription, kNone);
+  // Not declared: kNone, also for an attribute another type declares.
+  EXPECT_EQ(policies->principal_slot("nickname"), kNone);
+  EXPECT_EQ(policies->principal_slot("mfa"), kNone);  // a context attribute
+  EXPECT_EQ(policies->context_slot("kyc"), kNone);
+  EXPECT_EQ(policies->resource_slot(document, "overdue_days"), kNone);
+  EXPECT_NE(policies->resource_slot(subscription, "overdue_days"), kNone);
+  EXPECT_EQ(policies->resource_slot("nope"), kNone);
+  EXPECT_EQ(policies->resource_slot(kNone, "owner"), kNone);
+
+  // Enum members: the index is the Value::member of that member.
+  EXPECT_EQ(policies->principal_enum_member("kyc", "none"), 0U);
+  EXPECT_EQ(policies->principal_enum_member("kyc", "verified"), 2U);
+  EXPECT_EQ(policies->principal_enum_member("kyc", "verifed"), kNone);
+  EXPECT_EQ(policies->principal_enum_member("account_age_days", "none"), kNone);  // not an enum
+  EXPECT_EQ(policies->context_enum_member("mfa", "true"), kNone);
+  EXPECT_EQ(policies->resource_enum_member(document, "owner", "u1"), kNone);
+}
+
+TEST(CompiledForm, ValidationMessagesAreCompiledIn) {
+  const compile::RequestTables& tables = example_policies()->request_tables();
+  const compile::RequestAttribute* kyc = tables.principal.find("kyc");
+  ASSERT_NE(kyc, nullptr);
+  EXPECT_EQ(kyc->path, "principal.attrs.kyc");
+  EXPECT_EQ(kyc->expected,
+            R"(principal.attrs.kyc: expected one of "none" | "pending" | "verified", got )");
+  const compile::RequestAttribute* mfa = tables.context.find("mfa");
+  ASSERT_NE(mfa, nullptr);
+  EXPECT_EQ(mfa->expected, "context.mfa: expected bool, got ");
+  const compile::RequestAttribute* owner =
+      tables.resources.at(example_policies()->find_resource_type("document")).find("owner");
+  ASSERT_NE(owner, nullptr);
+  EXPECT_EQ(owner->expected, "resource.attrs.owner: expected string, got ");
+  EXPECT_EQ(tables.principal.find("tags")->expected,
+            "principal.attrs.tags: expected set<string>, got ");
+}
+
+// Two sets with the same slot counts but different declarations, and one
+// with more slots: one parser, re-bound on every parse, validates each line
+// against the set it is given.
+constexpr std::string_view kEnumKyc = R"(schema {
+  principal { kyc: "no" | "yes"; }
+  resource doc { }
+}
+tenant t {
+  role r;
+  permit read on doc when principal.kyc == "yes";
+}
+)";
+constexpr std::string_view kIntKyc = R"(schema {
+  principal { kyc: int; }
+  resource doc { }
+}
+tenant t {
+  role r;
+  permit read on doc when principal.kyc > 1;
+}
+)";
+constexpr std::string_view kTwoAttributes = R"(schema {
+  principal { level: int; kyc: bool; }
+  resource doc { }
+}
+tenant t {
+  role r;
+  permit read on doc when principal.kyc;
+}
+)";
+
+std::string check_line(std::string_view kyc) {
+  return std::string(
+             R"({"op":"check","tenant":"t","principal":{"id":"u","role":"r","attrs":{"kyc":)") +
+         std::string(kyc) +
+         R"(}},"action":"read","resource":{"type":"doc","id":"d","tenant":"t"}})";
+}
+
+TEST(CompiledForm, ReboundParserValidatesAgainstEachSet) {
+  const auto as_enum = test_support::compile_source("enum.tenet", kEnumKyc);
+  const auto as_int = test_support::compile_source("int.tenet", kIntKyc);
+  const auto wider = test_support::compile_source("wide.tenet", kTwoAttributes);
+  ASSERT_TRUE(as_enum && as_int && wider);
+  ASSERT_EQ(as_enum->principal_slot_count(), as_int->principal_slot_count());
+
+  json::RequestParser parser;
+  for (int round = 0; round < 2; ++round) {
+    const json::ParsedRequest& e = parser.parse(*as_enum, check_line(R"("yes")"));
+    ASSERT_TRUE(e.ok()) << e.error_message;
+    EXPECT_TRUE(e.check.invalid.empty()) << e.check.invalid;
+    ASSERT_EQ(e.check.principal.attributes.size(), 1U);
+    EXPECT_EQ(e.check.principal.attributes[0].kind, ValueKind::Enum);
+    EXPECT_EQ(e.check.principal.attributes[0].member, 1U);
+
+    const json::ParsedRequest& i = parser.parse(*as_int, check_line(R"("yes")"));
+    ASSERT_TRUE(i.ok()) << i.error_message;
+    EXPECT_EQ(i.check.invalid, "principal.attrs.kyc: expected int, got string");
+
+    const json::ParsedRequest& w = parser.parse(*wider, check_line("true"));
+    ASSERT_TRUE(w.ok()) << w.error_message;
+    EXPECT_TRUE(w.check.invalid.empty()) << w.check.invalid;
+    ASSERT_EQ(w.check.principal.attributes.size(), 2U);
+    const Index kyc = wider->principal_slot("kyc");
+    ASSERT_NE(kyc, kNone);
+    EXPECT_EQ(w.check.principal.attributes[kyc].kind, ValueKind::Bool);
+    EXPECT_EQ(w.check.principal.attributes[1 - kyc].kind, ValueKind::Absent);
+  }
+}
+
+TEST(CompiledForm, SwitchesLiveOnABoardBesideTheSet) {
+  const auto first =
+      Engine::compile_directory(std::string(TENET_SOURCE_DIR) + "/tests/testdata/protocol_example");
+  const auto second =
+      Engine::compile_directory(std::string(TENET_SOURCE_DIR) + "/tests/testdata/protocol_example");
+  ASSERT_TRUE(first.policies && second.policies);
+  // One board per set, one switch per declared feature.
+  EXPECT_EQ(first.policies->switches().size(), first.policies->layout().switch_count);
+  EXPECT_NE(&first.policies->switches(), &second.policies->switches());
+
+  Engine engine(first.policies);
+  const Index acme = first.policies->find_tenant("acme");
+  const Index beta = first.policies->find_feature(acme, "beta_ui");
+  ASSERT_NE(beta, kNone);
+  const std::size_t slot = first.policies->layout().tenants[acme].switch_base + beta;
+  ASSERT_TRUE(engine.set_feature("acme", "beta_ui", FeatureSwitch::On));
+  EXPECT_EQ(first.policies->switches().get(slot), FeatureSwitch::On);
+  EXPECT_EQ(first.policies->feature_switch(acme, beta), FeatureSwitch::On);
+
+  // replace() carries the switch over onto the new set's board; a switch
+  // set afterwards changes that board only, not the old set's.
+  engine.replace(second.policies);
+  const Index acme2 = second.policies->find_tenant("acme");
+  const Index beta2 = second.policies->find_feature(acme2, "beta_ui");
+  EXPECT_EQ(second.policies->feature_switch(acme2, beta2), FeatureSwitch::On);
+  ASSERT_TRUE(engine.set_feature("acme", "beta_ui", FeatureSwitch::Off));
+  EXPECT_EQ(second.policies->feature_switch(acme2, beta2), FeatureSwitch::Off);
+  EXPECT_EQ(first.policies->feature_switch(acme, beta), FeatureSwitch::On);
+
+  // Decisions read the board: the features op follows it.
+  FeaturesRequest who;
+  who.tenant = acme2;
+  who.principal.role = second.policies->find_role(acme2, "guest");
+  Decision decision;
+  eval::features(*second.policies, who, decision);
+  for (const std::string_view name : decision.names) EXPECT_NE(name, "beta_ui");
+  ASSERT_TRUE(engine.set_feature("acme", "beta_ui", FeatureSwitch::On));
+  eval::features(*second.policies, who, decision);
+  bool listed = false;
+  for (const std::string_view name : decision.names) listed = listed || name == "beta_ui";
+  EXPECT_TRUE(listed);
+}
+
+}  // namespace
+}  // namespace tenet
