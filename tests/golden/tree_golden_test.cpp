@@ -61,7 +61,7 @@ struct TreeRun {
 TreeRun run_tree(const std::string& tenant) {
   std::ostringstream out;
   std::ostringstream err;
-  const int status = tenet::cli::run_tree({kPolicies, tenant}, out, err);
+  const int status = tenet::cli::run_tree({kPolicies, tenant, {}}, out, err);
   return {status, out.str(), err.str()};
 }
 
