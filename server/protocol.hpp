@@ -103,10 +103,10 @@ class Protocol {
   // A `batch` whose items are read from scratch.parser.
   void answer_batch(const CompiledPolicySet& policies, const json::ParsedRequest& batch,
                     Scratch& scratch, std::string& out);
-  void error(std::string& out, json::RequestOp op, std::string_view id, std::string_view code,
+  void error(std::string& out, json::RequestOp op, std::string_view id, json::ErrorCode code,
              std::string_view message);
   // Answers a failed hello: no rights left, logged, counted.
-  void hello_failed(std::string& out, std::string_view id, std::string_view code,
+  void hello_failed(std::string& out, std::string_view id, json::ErrorCode code,
                     std::string_view message);
   [[nodiscard]] bool authenticated() const {
     return service_.tokens() == nullptr || grant_.has_value();

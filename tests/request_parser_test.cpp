@@ -142,56 +142,56 @@ TEST(RequestParser, AttributesThatDoNotFitNameTheirPath) {
 
 struct ErrorCase {
   std::string line;
-  std::string_view code;
+  json::ErrorCode code;
   std::string message;  // a part of it
 };
 
 TEST(RequestParser, ProtocolErrors) {
   const ErrorCase cases[] = {
-      {"not json", json::protocol_error::kBadJson, "not valid JSON"},
-      {"[1,2]", json::protocol_error::kBadJson, "must be a JSON object, got array"},
-      {R"({"op":"check")", json::protocol_error::kBadJson, "not valid JSON"},
-      {"{\"op\":\"check\",\"tenant\":\"\xff\"}", json::protocol_error::kBadJson, "invalid UTF-8"},
-      {std::string(200, '[') + std::string(200, ']'), json::protocol_error::kBadJson,
+      {"not json", json::ErrorCode::BadJson, "not valid JSON"},
+      {"[1,2]", json::ErrorCode::BadJson, "must be a JSON object, got array"},
+      {R"({"op":"check")", json::ErrorCode::BadJson, "not valid JSON"},
+      {"{\"op\":\"check\",\"tenant\":\"\xff\"}", json::ErrorCode::BadJson, "invalid UTF-8"},
+      {std::string(200, '[') + std::string(200, ']'), json::ErrorCode::BadJson,
        "nested deeper than 64"},
-      {R"({"op":"check","n":1.})", json::protocol_error::kBadJson, "a number is malformed"},
-      {R"({"tenant":"acme"})", json::protocol_error::kBadRequest, "missing field 'op'"},
-      {R"({"op":7})", json::protocol_error::kBadRequest, "field 'op': expected string, got int"},
-      {R"({"op":"fly"})", json::protocol_error::kUnknownOp, "unknown op 'fly'"},
-      {R"({"op":"reload"})", json::protocol_error::kBadRequest, "served by `tenet serve` only"},
-      {R"({"op":"plans","principal":{"id":"u","role":"r"}})", json::protocol_error::kBadRequest,
+      {R"({"op":"check","n":1.})", json::ErrorCode::BadJson, "a number is malformed"},
+      {R"({"tenant":"acme"})", json::ErrorCode::BadRequest, "missing field 'op'"},
+      {R"({"op":7})", json::ErrorCode::BadRequest, "field 'op': expected string, got int"},
+      {R"({"op":"fly"})", json::ErrorCode::UnknownOp, "unknown op 'fly'"},
+      {R"({"op":"reload"})", json::ErrorCode::BadRequest, "served by `tenet serve` only"},
+      {R"({"op":"plans","principal":{"id":"u","role":"r"}})", json::ErrorCode::BadRequest,
        "missing field 'tenant'"},
-      {R"({"op":"plans","tenant":"acme"})", json::protocol_error::kBadRequest,
+      {R"({"op":"plans","tenant":"acme"})", json::ErrorCode::BadRequest,
        "missing field 'principal'"},
-      {R"({"op":"plans","tenant":"acme","principal":{"id":"u"}})",
-       json::protocol_error::kBadRequest, "missing field 'principal.role'"},
+      {R"({"op":"plans","tenant":"acme","principal":{"id":"u"}})", json::ErrorCode::BadRequest,
+       "missing field 'principal.role'"},
       {R"({"op":"plans","tenant":"acme","principal":{"id":1,"role":"r"}})",
-       json::protocol_error::kBadRequest, "field 'principal.id': expected string, got int"},
+       json::ErrorCode::BadRequest, "field 'principal.id': expected string, got int"},
       {R"({"op":"plans","tenant":"acme","principal":{"id":"u","role":"r","attrs":[]}})",
-       json::protocol_error::kBadRequest, "field 'principal.attrs': expected object, got array"},
+       json::ErrorCode::BadRequest, "field 'principal.attrs': expected object, got array"},
       {R"({"op":"check","tenant":"acme","principal":{"id":"u","role":"r"},"resource":{}})",
-       json::protocol_error::kBadRequest, "missing field 'action'"},
+       json::ErrorCode::BadRequest, "missing field 'action'"},
       {R"({"op":"check","tenant":"acme","principal":{"id":"u","role":"r"},"action":"read","resource":{"type":"document","id":"d"}})",
-       json::protocol_error::kBadRequest, "missing field 'resource.tenant'"},
+       json::ErrorCode::BadRequest, "missing field 'resource.tenant'"},
       {R"({"op":"transition","tenant":"acme","principal":{"id":"u","role":"r"}})",
-       json::protocol_error::kBadRequest, "missing field 'to'"},
+       json::ErrorCode::BadRequest, "missing field 'to'"},
       {R"({"op":"subscribe","tenant":"acme","principal":{"id":"u","role":"r"}})",
-       json::protocol_error::kBadRequest, "missing field 'plan'"},
+       json::ErrorCode::BadRequest, "missing field 'plan'"},
       {R"({"op":"lifecycle","tenant":"acme","principal":{"id":"u","role":"r"},"resource":{"type":"subscription","id":"s","tenant":"acme","state":"signing"}})",
-       json::protocol_error::kBadRequest, "missing field 'to'"},
+       json::ErrorCode::BadRequest, "missing field 'to'"},
       {R"({"op":"plans","tenant":"acme","principal":{"id":"u","role":"r"},"explain":"yes"})",
-       json::protocol_error::kBadRequest, "field 'explain': expected bool, got string"},
-      {R"({"op":"plans","id":{"a":1}})", json::protocol_error::kBadRequest,
+       json::ErrorCode::BadRequest, "field 'explain': expected bool, got string"},
+      {R"({"op":"plans","id":{"a":1}})", json::ErrorCode::BadRequest,
        "field 'id': expected a JSON scalar"},
-      {R"({"op":"batch"})", json::protocol_error::kBadRequest, "missing field 'requests'"},
-      {R"({"op":"batch","requests":{}})", json::protocol_error::kBadRequest,
+      {R"({"op":"batch"})", json::ErrorCode::BadRequest, "missing field 'requests'"},
+      {R"({"op":"batch","requests":{}})", json::ErrorCode::BadRequest,
        "field 'requests': expected array"},
-      {"", json::protocol_error::kBadJson, "empty request"},
+      {"", json::ErrorCode::BadJson, "empty request"},
   };
   json::RequestParser parser;
   for (const ErrorCase& c : cases) {
     const json::ParsedRequest& r = parser.parse(example_policies(), c.line);
-    EXPECT_EQ(r.error_code, c.code) << c.line;
+    EXPECT_EQ(r.error, c.code) << c.line;
     EXPECT_NE(std::string(r.error_message).find(c.message), std::string::npos)
         << c.line << " → " << r.error_message;
   }
@@ -209,19 +209,19 @@ TEST(RequestParser, BatchItemsAndLimits) {
   const json::ParsedRequest& first = parser.next_batch_item();
   EXPECT_TRUE(first.ok());
   EXPECT_EQ(first.id, "1.50");
-  EXPECT_EQ(parser.next_batch_item().error_code, json::protocol_error::kBadRequest);
-  EXPECT_EQ(parser.next_batch_item().error_code,
-            json::protocol_error::kBadRequest);  // nested batch
+  EXPECT_EQ(parser.next_batch_item().error, json::ErrorCode::BadRequest);
+  EXPECT_EQ(parser.next_batch_item().error,
+            json::ErrorCode::BadRequest);  // nested batch
   const json::ParsedRequest& hello = parser.next_batch_item();
-  EXPECT_EQ(hello.error_code, json::protocol_error::kBadRequest);
+  EXPECT_EQ(hello.error, json::ErrorCode::BadRequest);
   EXPECT_EQ(hello.id, R"("x")");
-  EXPECT_EQ(parser.next_batch_item().error_code,
-            json::protocol_error::kBadRequest);  // past the end
+  EXPECT_EQ(parser.next_batch_item().error,
+            json::ErrorCode::BadRequest);  // past the end
 
   std::string big = R"({"op":"batch","requests":[)";
   for (int i = 0; i < 1025; ++i) big += i == 0 ? "1" : ",1";
   big += "]}";
-  EXPECT_EQ(parser.parse(example_policies(), big).error_code, json::protocol_error::kTooLarge);
+  EXPECT_EQ(parser.parse(example_policies(), big).error, json::ErrorCode::TooLarge);
 }
 
 // Batch item ids are echoed byte for byte whatever their form: integers are

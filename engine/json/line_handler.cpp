@@ -12,7 +12,7 @@ namespace tenet::json {
 void answer_request(const compile::CompiledPolicySet& policies, const ParsedRequest& request,
                     eval::Decision& decision, std::string& out) {
   if (!request.ok()) {
-    write_error(out, request.op, request.id, request.error_code, request.error_message);
+    write_error(out, request.op, request.id, *request.error, request.error_message);
     return;
   }
   bool explain = false;
@@ -45,8 +45,7 @@ void answer_request(const compile::CompiledPolicySet& policies, const ParsedRequ
       write_filter_response(out, request.id, policies, request.filter);
       return;
     default:
-      write_error(out, request.op, request.id, protocol_error::kBadRequest,
-                  "not a decision request");
+      write_error(out, request.op, request.id, ErrorCode::BadRequest, "not a decision request");
       return;
   }
   write_decision(out, request.op, request.id, decision, explain);
@@ -70,10 +69,10 @@ void handle_line(const compile::CompiledPolicySet& policies, std::string_view li
     write_batch_close(out);
   } catch (const std::exception& error) {
     out.resize(start);
-    write_error(out, RequestOp::None, {}, "internal", error.what());
+    write_error(out, RequestOp::None, {}, ErrorCode::Internal, error.what());
   } catch (...) {
     out.resize(start);
-    write_error(out, RequestOp::None, {}, "internal", "unexpected failure");
+    write_error(out, RequestOp::None, {}, ErrorCode::Internal, "unexpected failure");
   }
 }
 

@@ -301,8 +301,8 @@ struct RequestParser::Impl {
     for (Slot& item : items) item.size_for(*reader);
   }
 
-  static bool fail(Slot& slot, std::string_view code) {
-    slot.request.error_code = code;
+  static bool fail(Slot& slot, ErrorCode code) {
+    slot.request.error = code;
     slot.request.error_message = slot.message;
     return false;
   }
@@ -310,7 +310,7 @@ struct RequestParser::Impl {
     slot.message = "missing field '";
     slot.message += path;
     slot.message += '\'';
-    return fail(slot, protocol_error::kBadRequest);
+    return fail(slot, ErrorCode::BadRequest);
   }
   static bool mistyped(Slot& slot, std::string_view path, std::string_view expected,
                        const dom::element& got) {
@@ -320,7 +320,7 @@ struct RequestParser::Impl {
     slot.message += expected;
     slot.message += ", got ";
     slot.message += json_type_name(got);
-    return fail(slot, protocol_error::kBadRequest);
+    return fail(slot, ErrorCode::BadRequest);
   }
 
   // A required string field.
@@ -433,13 +433,13 @@ bool RequestParser::Impl::read(const compile::CompiledPolicySet& policies,
     slot.message = "unknown op '";
     slot.message += clip(op_name);
     slot.message += '\'';
-    return fail(slot, protocol_error::kUnknownOp);
+    return fail(slot, ErrorCode::UnknownOp);
   }
   slot.request.op = known->op;
   if (id_refused) {
     slot.message = "field 'id': expected a JSON scalar, got ";
     slot.message += json_type_name(fields.value[kId]);
-    return fail(slot, protocol_error::kBadRequest);
+    return fail(slot, ErrorCode::BadRequest);
   }
 
   if (known->op == RequestOp::ServerOnly ||
@@ -448,7 +448,7 @@ bool RequestParser::Impl::read(const compile::CompiledPolicySet& policies,
     slot.message += op_name;
     slot.message += in_batch ? "' cannot be a batch item: a batch holds decision requests only"
                              : "' is served by `tenet serve` only";
-    return fail(slot, protocol_error::kBadRequest);
+    return fail(slot, ErrorCode::BadRequest);
   }
   if (known->op == RequestOp::Batch) {
     if (!fields.present[kRequests]) return missing(slot, "requests");
@@ -459,7 +459,7 @@ bool RequestParser::Impl::read(const compile::CompiledPolicySet& policies,
     if (size > limits.max_batch) {
       slot.message = "a batch holds at most " + std::to_string(limits.max_batch) +
                      " requests, this one " + std::to_string(size);
-      return fail(slot, protocol_error::kTooLarge);
+      return fail(slot, ErrorCode::TooLarge);
     }
     slot.request.batch_size = size;
     batch_policies = &policies;
@@ -596,7 +596,7 @@ bool RequestParser::Impl::read_decision(const compile::CompiledPolicySet& polici
   if (sets.over_limit) {
     slot.message =
         "more than " + std::to_string(limits.max_set_elements) + " set elements in one request";
-    return fail(slot, protocol_error::kTooLarge);
+    return fail(slot, ErrorCode::TooLarge);
   }
   sets.resolve();
   if (base.tenant != kNone)
@@ -659,7 +659,7 @@ const ParsedRequest& RequestParser::parse(const compile::CompiledPolicySet& poli
     }
   }
   if (error != simdjson::SUCCESS) {
-    std::string_view code = protocol_error::kBadJson;
+    ErrorCode code = ErrorCode::BadJson;
     switch (error) {
       case simdjson::EMPTY:
         slot.message = "empty request";
@@ -674,7 +674,7 @@ const ParsedRequest& RequestParser::parse(const compile::CompiledPolicySet& poli
         slot.message = "not valid JSON: a number is malformed";
         break;
       case simdjson::CAPACITY:
-        code = protocol_error::kTooLarge;
+        code = ErrorCode::TooLarge;
         slot.message = "request too large";
         break;
       default:
@@ -687,7 +687,7 @@ const ParsedRequest& RequestParser::parse(const compile::CompiledPolicySet& poli
   if (!root.is_object()) {
     slot.message = "a request must be a JSON object, got ";
     slot.message += json_type_name(root);
-    return (Impl::fail(slot, protocol_error::kBadJson), slot.request);
+    return (Impl::fail(slot, ErrorCode::BadJson), slot.request);
   }
   const std::size_t raw_root = scan::skip_space(m.text, 0);
   m.read(policies, root.get_object().value_unsafe(), raw_root, slot, false, force_explain_);
@@ -702,7 +702,7 @@ const ParsedRequest& RequestParser::next_batch_item() {
   slot.message.clear();
   if (m.batch_left == 0 || m.batch_policies == nullptr) {
     slot.message = "no batch item left";
-    return (Impl::fail(slot, protocol_error::kBadRequest), slot.request);
+    return (Impl::fail(slot, ErrorCode::BadRequest), slot.request);
   }
   --m.batch_left;
   const dom::element element = *m.batch_next;
@@ -711,7 +711,7 @@ const ParsedRequest& RequestParser::next_batch_item() {
   if (!element.is_object()) {
     slot.message = "a batch item must be a JSON object, got ";
     slot.message += json_type_name(element);
-    return (Impl::fail(slot, protocol_error::kBadRequest), slot.request);
+    return (Impl::fail(slot, ErrorCode::BadRequest), slot.request);
   }
   m.read(*m.batch_policies, element.get_object().value_unsafe(), scan::npos, slot, true,
          force_explain_);

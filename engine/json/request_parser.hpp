@@ -26,10 +26,12 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include "engine/compile/compiled.hpp"
 #include "engine/eval/request.hpp"
+#include "engine/json/error_code.hpp"
 #include "engine/json/filter_request.hpp"
 
 namespace tenet::json {
@@ -54,18 +56,10 @@ enum class RequestOp : std::uint8_t {
   Filter,  // rows of a type the principal may ACTION (engine/json/filter_op.hpp); not a decision op
   Batch,
   ServerOnly,  // hello, health, stats, reload, set_feature: answered by `tenet serve`
-  None,        // the line could not be read far enough to know (error_code says why)
+  None,        // the line could not be read far enough to know (error says why)
 };
 
 [[nodiscard]] constexpr bool is_decision_op(RequestOp op) { return op <= RequestOp::Lifecycle; }
-
-// Protocol error codes (PROTOCOL.md), spelled once.
-namespace protocol_error {
-inline constexpr std::string_view kBadJson = "bad_json";
-inline constexpr std::string_view kBadRequest = "bad_request";
-inline constexpr std::string_view kUnknownOp = "unknown_op";
-inline constexpr std::string_view kTooLarge = "too_large";
-}  // namespace protocol_error
 
 // One request (a line, or one item of a batch) after parsing.
 struct ParsedRequest {
@@ -74,8 +68,8 @@ struct ParsedRequest {
   std::string_view id;       // the raw JSON token of `id` (`1`, `"a\u00e9"`, `null`); empty: none
   // `id` was an object or an array: refused (bad_request), `id` is "null".
   bool id_refused = false;
-  // Non-empty: a protocol error; the request fields below are not usable.
-  std::string_view error_code;
+  // Set: a protocol error; the request fields below are not usable.
+  std::optional<ErrorCode> error;
   std::string_view error_message;
 
   // The one matching `op` is filled.
@@ -87,7 +81,7 @@ struct ParsedRequest {
   FilterRequest filter;
   std::size_t batch_size = 0;  // Batch: items to read with next_batch_item()
 
-  [[nodiscard]] bool ok() const { return error_code.empty(); }
+  [[nodiscard]] bool ok() const { return !error.has_value(); }
 };
 
 class RequestParser {
