@@ -3,6 +3,7 @@
 #include <chrono>
 #include <exception>
 #include <nlohmann/json.hpp>
+#include <variant>
 
 #include "engine/json/line_handler.hpp"
 #include "server/log.hpp"
@@ -15,26 +16,6 @@ namespace tenet::server {
 namespace {
 
 using json::ErrorCode;
-
-const RequestBase* base_of(const json::ParsedRequest& request) {
-  switch (request.op) {
-    case json::RequestOp::Check:
-      return &request.check;
-    case json::RequestOp::Transition:
-      return &request.transition;
-    case json::RequestOp::Subscribe:
-      return &request.subscribe;
-    case json::RequestOp::Plans:
-    case json::RequestOp::Features:
-      return &request.base;
-    case json::RequestOp::Lifecycle:
-      return &request.lifecycle;
-    case json::RequestOp::Filter:
-      return &request.filter;
-    default:
-      return nullptr;
-  }
-}
 
 // The answer to `reload`: ok, or invalid_request with the diagnostics or the
 // tenants the new set would remove; the version serving after the call.
@@ -100,26 +81,34 @@ void Protocol::answer_decision(const CompiledPolicySet& policies,
     error(out, request.op, request.id, *request.error, request.error_message);
     return;
   }
-  const RequestBase* base = base_of(request);
+  const RequestBase* base = json::request_base(request);
   if (base != nullptr && !may_tenant(base->tenant_name)) {
     error(out, request.op, request.id, ErrorCode::Forbidden,
           "this session's token is not allowed this tenant");
     return;
   }
-  json::answer_request(policies, request, decision, out);
-  if (request.op == json::RequestOp::Filter)
-    return;  // answered without a Decision: nothing to count
-  if (!decision.error_code.empty()) {
-    service_.stats().count_error(ErrorCode::InvalidRequest);  // the one a decision carries
-  } else if (request.op != json::RequestOp::Plans && request.op != json::RequestOp::Features) {
-    service_.stats().count_decision(decision.allow);
+  switch (json::answer_request(policies, request, decision, out)) {
+    case json::AnswerOutcome::Allow:
+      service_.stats().count_decision(true);
+      break;
+    case json::AnswerOutcome::Deny:
+      service_.stats().count_decision(false);
+      break;
+    case json::AnswerOutcome::InvalidRequest:
+      service_.stats().count_error(ErrorCode::InvalidRequest);
+      break;
+    case json::AnswerOutcome::Error:  // not reached: a failed request is answered above
+    case json::AnswerOutcome::Listing:
+    case json::AnswerOutcome::Filter:  // answered without a Decision: nothing to count
+      break;
   }
 }
 
 void Protocol::answer_batch(const CompiledPolicySet& policies, const json::ParsedRequest& batch,
                             Scratch& scratch, std::string& out) {
   json::write_batch_open(out, batch.id);
-  json::for_each_batch_item(policies, scratch.parser, batch.batch_size,
+  json::for_each_batch_item(policies, scratch.parser,
+                            std::get<json::BatchRequest>(batch.request).size,
                             [&](const json::ParsedRequest& item, std::size_t index) {
                               if (index > 0) out += ',';
                               answer_decision(policies, item, scratch.decision, out);
@@ -158,7 +147,7 @@ AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& po
     } else if (!may_check()) {
       error(out, request.op, request.id, ErrorCode::Forbidden,
             "this session's token has no check right");
-    } else if (request.op != json::RequestOp::Batch || !request.ok()) {
+    } else if (!std::holds_alternative<json::BatchRequest>(request.request)) {
       answer_decision(*policies, request, scratch.decision, out);
     } else {
       answer_batch(*policies, request, scratch, out);

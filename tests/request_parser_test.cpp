@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "engine/engine.hpp"
@@ -30,6 +31,15 @@ Index principal_slot(std::string_view name) {
   return model.schema.find_principal(*model.names.find(name))->slot;
 }
 
+// The op request a parse produced (the test fails, not crashes, on another).
+template <typename OpRequest>
+const OpRequest& as(const json::ParsedRequest& parsed) {
+  static const OpRequest kEmpty{};
+  const auto* request = std::get_if<OpRequest>(&parsed.request);
+  EXPECT_NE(request, nullptr) << "request holds alternative " << parsed.request.index();
+  return request != nullptr ? *request : kEmpty;
+}
+
 std::string check_line(std::string_view principal_attrs,
                        std::string_view resource_attrs = R"({"owner":"u1","locked":false})") {
   return std::string(
@@ -46,21 +56,21 @@ TEST(RequestParser, CheckRequestInEngineForm) {
   ASSERT_TRUE(r.ok()) << r.error_message;
   EXPECT_EQ(r.op, json::RequestOp::Check);
   EXPECT_EQ(r.id, "7");
-  EXPECT_EQ(r.check.tenant, example_policies().find_tenant("acme"));
-  EXPECT_NE(r.check.principal.role, kNone);
-  EXPECT_EQ(r.check.principal.role_name, "basic");
-  EXPECT_NE(r.check.action, kNone);
-  EXPECT_NE(r.check.resource.type, kNone);
-  EXPECT_EQ(r.check.resource.tenant, "acme");
-  EXPECT_TRUE(r.check.invalid.empty());
-  const Value& kyc = r.check.principal.attributes[principal_slot("kyc")];
+  EXPECT_EQ(as<eval::CheckRequest>(r).tenant, example_policies().find_tenant("acme"));
+  EXPECT_NE(as<eval::CheckRequest>(r).principal.role, kNone);
+  EXPECT_EQ(as<eval::CheckRequest>(r).principal.role_name, "basic");
+  EXPECT_NE(as<eval::CheckRequest>(r).action, kNone);
+  EXPECT_NE(as<eval::CheckRequest>(r).resource.type, kNone);
+  EXPECT_EQ(as<eval::CheckRequest>(r).resource.tenant, "acme");
+  EXPECT_TRUE(as<eval::CheckRequest>(r).invalid.empty());
+  const Value& kyc = as<eval::CheckRequest>(r).principal.attributes[principal_slot("kyc")];
   EXPECT_EQ(kyc.kind, ValueKind::Enum);
   EXPECT_EQ(kyc.member, 2U);
-  const Value& tags = r.check.principal.attributes[principal_slot("tags")];
+  const Value& tags = as<eval::CheckRequest>(r).principal.attributes[principal_slot("tags")];
   ASSERT_EQ(tags.kind, ValueKind::SetOfString);
   ASSERT_EQ(tags.strings.size(), 2U);
   EXPECT_EQ(tags.strings[1], "b");
-  EXPECT_EQ(r.check.principal.attributes[principal_slot("account_age_days")].kind,
+  EXPECT_EQ(as<eval::CheckRequest>(r).principal.attributes[principal_slot("account_age_days")].kind,
             ValueKind::Absent);
 }
 
@@ -72,12 +82,13 @@ TEST(RequestParser, KeyOrderNullsDuplicatesAndUnknownNames) {
       R"("to":"basic","tenant":"acme","op":"transition","op":"check","context":null,"explain":null,"extra":[1,{"a":2}]})");
   ASSERT_TRUE(r.ok()) << r.error_message;
   EXPECT_EQ(r.op, json::RequestOp::Transition);  // the first "op" wins
-  EXPECT_EQ(r.transition.principal.attributes[principal_slot("kyc")].member,
+  EXPECT_EQ(as<eval::TransitionRequest>(r).principal.attributes[principal_slot("kyc")].member,
             0U);  // the first "kyc" wins
-  EXPECT_EQ(r.transition.principal.attributes[principal_slot("account_age_days")].kind,
-            ValueKind::Absent);
-  EXPECT_TRUE(r.transition.invalid.empty());
-  EXPECT_NE(r.transition.to, kNone);
+  EXPECT_EQ(
+      as<eval::TransitionRequest>(r).principal.attributes[principal_slot("account_age_days")].kind,
+      ValueKind::Absent);
+  EXPECT_TRUE(as<eval::TransitionRequest>(r).invalid.empty());
+  EXPECT_NE(as<eval::TransitionRequest>(r).to, kNone);
   EXPECT_TRUE(r.id.empty());
 }
 
@@ -86,7 +97,7 @@ TEST(RequestParser, ResourceAttributesOfAnotherTypeAreIgnored) {
   const json::ParsedRequest& r =
       parser.parse(example_policies(), check_line("{}", R"({"owner":"u1","overdue_days":"x"})"));
   ASSERT_TRUE(r.ok());
-  EXPECT_TRUE(r.check.invalid.empty()) << r.check.invalid;
+  EXPECT_TRUE(as<eval::CheckRequest>(r).invalid.empty()) << as<eval::CheckRequest>(r).invalid;
 }
 
 TEST(RequestParser, UnknownNamesBecomeNone) {
@@ -95,15 +106,15 @@ TEST(RequestParser, UnknownNamesBecomeNone) {
       example_policies(),
       R"({"op":"check","tenant":"acme","principal":{"id":"u","role":"pirate"},"action":"fly","resource":{"type":"boat","id":"b","tenant":"acme"}})");
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r.check.principal.role, kNone);
-  EXPECT_EQ(r.check.action, kNone);
-  EXPECT_EQ(r.check.resource.type, kNone);
+  EXPECT_EQ(as<eval::CheckRequest>(r).principal.role, kNone);
+  EXPECT_EQ(as<eval::CheckRequest>(r).action, kNone);
+  EXPECT_EQ(as<eval::CheckRequest>(r).resource.type, kNone);
   const json::ParsedRequest& unknown =
       parser.parse(example_policies(),
                    R"({"op":"plans","tenant":"nowhere","principal":{"id":"u","role":"basic"}})");
   ASSERT_TRUE(unknown.ok());
-  EXPECT_EQ(unknown.base.tenant, kNone);
-  EXPECT_EQ(unknown.base.principal.role, kNone);
+  EXPECT_EQ(as<json::PlansRequest>(unknown).tenant, kNone);
+  EXPECT_EQ(as<json::PlansRequest>(unknown).principal.role, kNone);
 }
 
 struct InvalidCase {
@@ -129,15 +140,16 @@ TEST(RequestParser, AttributesThatDoNotFitNameTheirPath) {
   for (const InvalidCase& c : cases) {
     const json::ParsedRequest& r = parser.parse(example_policies(), check_line(c.principal_attrs));
     ASSERT_TRUE(r.ok()) << c.principal_attrs;
-    EXPECT_EQ(r.check.invalid, c.message) << c.principal_attrs;
+    EXPECT_EQ(as<eval::CheckRequest>(r).invalid, c.message) << c.principal_attrs;
   }
   const json::ParsedRequest& resource =
       parser.parse(example_policies(), check_line("{}", R"({"locked":"no"})"));
-  EXPECT_EQ(resource.check.invalid, "resource.attrs.locked: expected bool, got string");
+  EXPECT_EQ(as<eval::CheckRequest>(resource).invalid,
+            "resource.attrs.locked: expected bool, got string");
   const json::ParsedRequest& context = parser.parse(
       example_policies(),
       R"({"op":"features","tenant":"acme","principal":{"id":"u","role":"basic"},"context":{"mfa":1}})");
-  EXPECT_EQ(context.base.invalid, "context.mfa: expected bool, got int");
+  EXPECT_EQ(as<json::FeaturesRequest>(context).invalid, "context.mfa: expected bool, got int");
 }
 
 struct ErrorCase {
@@ -204,7 +216,7 @@ TEST(RequestParser, BatchItemsAndLimits) {
       R"({"id":"b","op":"batch","requests":[{"id":1.50,"op":"plans","tenant":"acme","principal":{"id":"u","role":"basic"}},)"
       R"( 3 , {"op":"batch","requests":[]}, {"id":"x","op":"hello"}]})");
   ASSERT_TRUE(batch.ok()) << batch.error_message;
-  EXPECT_EQ(batch.batch_size, 4U);
+  EXPECT_EQ(as<json::BatchRequest>(batch).size, 4U);
   EXPECT_EQ(batch.id, R"("b")");
   const json::ParsedRequest& first = parser.next_batch_item();
   EXPECT_TRUE(first.ok());
@@ -243,7 +255,7 @@ TEST(RequestParser, BatchItemIdsEchoedExactly) {
   json::RequestParser parser;
   const json::ParsedRequest& batch = parser.parse(example_policies(), line);
   ASSERT_TRUE(batch.ok()) << batch.error_message;
-  ASSERT_EQ(batch.batch_size, ids.size() + 1);
+  ASSERT_EQ(as<json::BatchRequest>(batch).size, ids.size() + 1);
   for (const std::string& id : ids) {
     const json::ParsedRequest& item = parser.next_batch_item();
     EXPECT_TRUE(item.ok()) << item.error_message;
@@ -281,10 +293,12 @@ TEST(RequestParser, BatchItemsStayValidWhileReadingAhead) {
       const json::ParsedRequest& item = *items[k];
       ASSERT_TRUE(item.ok()) << item.error_message;
       EXPECT_EQ(item.id, '"' + std::to_string(k) + '"');
-      EXPECT_EQ(item.check.principal.id, "u" + std::to_string(k));
-      EXPECT_EQ(item.check.principal.attributes[age].integer, static_cast<std::int64_t>(k));
-      ASSERT_EQ(item.check.principal.attributes[tags].strings.size(), 1U);
-      EXPECT_EQ(item.check.principal.attributes[tags].strings[0], "t" + std::to_string(k));
+      EXPECT_EQ(as<eval::CheckRequest>(item).principal.id, "u" + std::to_string(k));
+      EXPECT_EQ(as<eval::CheckRequest>(item).principal.attributes[age].integer,
+                static_cast<std::int64_t>(k));
+      ASSERT_EQ(as<eval::CheckRequest>(item).principal.attributes[tags].strings.size(), 1U);
+      EXPECT_EQ(as<eval::CheckRequest>(item).principal.attributes[tags].strings[0],
+                "t" + std::to_string(k));
     }
   }
 }
@@ -297,8 +311,10 @@ TEST(RequestParser, TenThousandElementSet) {
   const json::ParsedRequest& r =
       parser.parse(example_policies(), check_line(R"({"tags":)" + tags + "}"));
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r.check.principal.attributes[principal_slot("tags")].strings.size(), 10'000U);
-  EXPECT_EQ(r.check.principal.attributes[principal_slot("tags")].strings[9'999], "t9999");
+  EXPECT_EQ(as<eval::CheckRequest>(r).principal.attributes[principal_slot("tags")].strings.size(),
+            10'000U);
+  EXPECT_EQ(as<eval::CheckRequest>(r).principal.attributes[principal_slot("tags")].strings[9'999],
+            "t9999");
 }
 
 TEST(RequestParser, IdRawTokenEvenWithEscapes) {

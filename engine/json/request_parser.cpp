@@ -105,26 +105,6 @@ struct Members {
 constexpr NameSet<3> kPrincipalNames({"id", "role", "attrs"});
 constexpr NameSet<5> kResourceNames({"type", "id", "tenant", "state", "attrs"});
 
-struct OpName {
-  std::string_view name;
-  RequestOp op;
-};
-constexpr std::array<OpName, 13> kOps = {{
-    {"check", RequestOp::Check},
-    {"transition", RequestOp::Transition},
-    {"subscribe", RequestOp::Subscribe},
-    {"plans", RequestOp::Plans},
-    {"features", RequestOp::Features},
-    {"lifecycle", RequestOp::Lifecycle},
-    {"filter", RequestOp::Filter},
-    {"batch", RequestOp::Batch},
-    {"hello", RequestOp::ServerOnly},
-    {"health", RequestOp::ServerOnly},
-    {"stats", RequestOp::ServerOnly},
-    {"reload", RequestOp::ServerOnly},
-    {"set_feature", RequestOp::ServerOnly},
-}};
-
 // At most 64 bytes of request text in a message, cut on a UTF-8 boundary.
 std::string_view clip(std::string_view text) {
   constexpr std::size_t kMax = 64;
@@ -273,6 +253,7 @@ struct RequestParser::Impl {
   dom::array batch;
   dom::array::iterator batch_next;
   std::size_t batch_left = 0;
+  std::size_t batch_size = 0;
   // Where batch items are in the raw line, found only when an item's `id`
   // needs its raw text (integer ids do not): `batch_raw` is the position
   // after item `batch_located - 1` (the '[' while none is located), and
@@ -304,6 +285,7 @@ struct RequestParser::Impl {
   static bool fail(Slot& slot, ErrorCode code) {
     slot.request.error = code;
     slot.request.error_message = slot.message;
+    slot.request.request.emplace<std::monostate>();  // nothing usable: a request iff ok()
     return false;
   }
   static bool missing(Slot& slot, std::string_view path) {
@@ -394,13 +376,70 @@ struct RequestParser::Impl {
     slot.request.id = slot.id_text;
   }
 
+  // The attribute objects of a decision request, validated against the
+  // schema once the protocol fields are all read.
+  struct AttributeObjects {
+    std::optional<dom::object> principal;
+    std::optional<dom::object> context;
+    std::optional<dom::object> resource;
+    eval::Resource* resource_of = nullptr;  // check and lifecycle
+  };
+
+  using Fields = Members<kFieldCount>;
   bool read(const compile::CompiledPolicySet& policies, const dom::object& object,
             std::size_t raw_object, Slot& slot, bool in_batch, bool force_explain);
-  bool read_decision(const compile::CompiledPolicySet& policies, const Members<kFieldCount>& fields,
-                     Slot& slot, bool force_explain);
+  bool read_batch(const compile::CompiledPolicySet& policies, const Fields& fields,
+                  std::size_t raw_object, Slot& slot);
+  // A decision op (or filter): the common fields, the op's own, then the attributes.
+  template <typename OpRequest>
+  bool read_decision(const compile::CompiledPolicySet& policies, const Fields& fields, Slot& slot,
+                     bool force_explain);
+  bool read_common(const compile::CompiledPolicySet& policies, const Fields& fields, Slot& slot,
+                   eval::RequestBase& base, AttributeObjects& attrs, bool force_explain);
+  bool read_op(const compile::CompiledPolicySet& policies, const Fields& fields, Slot& slot,
+               eval::CheckRequest& request, AttributeObjects& attrs);
+  bool read_op(const compile::CompiledPolicySet& policies, const Fields& fields, Slot& slot,
+               eval::TransitionRequest& request, AttributeObjects& attrs);
+  bool read_op(const compile::CompiledPolicySet& policies, const Fields& fields, Slot& slot,
+               eval::SubscribeRequest& request, AttributeObjects& attrs);
+  bool read_op(const compile::CompiledPolicySet& policies, const Fields& fields, Slot& slot,
+               eval::LifecycleRequest& request, AttributeObjects& attrs);
+  bool read_op(const compile::CompiledPolicySet& policies, const Fields& fields, Slot& slot,
+               FilterRequest& request, AttributeObjects& attrs);
+  // plans, features: no field of their own.
+  static bool read_op(const compile::CompiledPolicySet&, const Fields&, Slot&, eval::RequestBase&,
+                      AttributeObjects&) {
+    return true;
+  }
+  bool read_attributes(const compile::CompiledPolicySet& policies, Slot& slot,
+                       eval::RequestBase& base, const AttributeObjects& attrs);
   bool read_resource(const compile::CompiledPolicySet& policies, const dom::element& element,
                      Index tenant, Slot& slot, eval::Resource& resource,
                      std::optional<dom::object>& attrs);
+
+  // How an op is read once named: decision ops (and filter) by their
+  // reader; batch and the server ops by read() itself (reader nullptr).
+  using Reader = bool (Impl::*)(const compile::CompiledPolicySet&, const Fields&, Slot&, bool);
+  struct OpName {
+    std::string_view name;
+    RequestOp op;
+    Reader reader;
+  };
+  static constexpr std::array<OpName, 13> kOps = {{
+      {"check", RequestOp::Check, &Impl::read_decision<eval::CheckRequest>},
+      {"transition", RequestOp::Transition, &Impl::read_decision<eval::TransitionRequest>},
+      {"subscribe", RequestOp::Subscribe, &Impl::read_decision<eval::SubscribeRequest>},
+      {"plans", RequestOp::Plans, &Impl::read_decision<PlansRequest>},
+      {"features", RequestOp::Features, &Impl::read_decision<FeaturesRequest>},
+      {"lifecycle", RequestOp::Lifecycle, &Impl::read_decision<eval::LifecycleRequest>},
+      {"filter", RequestOp::Filter, &Impl::read_decision<FilterRequest>},
+      {"batch", RequestOp::Batch, nullptr},
+      {"hello", RequestOp::ServerOnly, nullptr},
+      {"health", RequestOp::ServerOnly, nullptr},
+      {"stats", RequestOp::ServerOnly, nullptr},
+      {"reload", RequestOp::ServerOnly, nullptr},
+      {"set_feature", RequestOp::ServerOnly, nullptr},
+  }};
 };
 
 bool RequestParser::Impl::read(const compile::CompiledPolicySet& policies,
@@ -426,7 +465,7 @@ bool RequestParser::Impl::read(const compile::CompiledPolicySet& policies,
   if (!fields.value[kOp].is_string()) return mistyped(slot, "op", "string", fields.value[kOp]);
   const std::string_view op_name = fields.value[kOp].get_string().value_unsafe();
   slot.request.op_name = op_name;
-  const auto known = std::find_if(kOps.begin(), kOps.end(), [&](const OpName& o) {
+  const auto* known = std::find_if(kOps.begin(), kOps.end(), [&](const OpName& o) {
     return compile::same_text(o.name, op_name);
   });
   if (known == kOps.end()) {
@@ -450,27 +489,31 @@ bool RequestParser::Impl::read(const compile::CompiledPolicySet& policies,
                              : "' is served by `tenet serve` only";
     return fail(slot, ErrorCode::BadRequest);
   }
-  if (known->op == RequestOp::Batch) {
-    if (!fields.present[kRequests]) return missing(slot, "requests");
-    const dom::element& requests = fields.value[kRequests];
-    if (!requests.is_array()) return mistyped(slot, "requests", "array", requests);
-    batch = requests.get_array().value_unsafe();
-    const std::size_t size = batch.size();
-    if (size > limits.max_batch) {
-      slot.message = "a batch holds at most " + std::to_string(limits.max_batch) +
-                     " requests, this one " + std::to_string(size);
-      return fail(slot, ErrorCode::TooLarge);
-    }
-    slot.request.batch_size = size;
-    batch_policies = &policies;
-    batch_next = batch.begin();
-    batch_left = size;
-    batch_raw = scan::find_member(text, raw_object, "requests");
-    batch_located = 0;
-    batch_index = 0;
-    return true;
+  if (known->op == RequestOp::Batch) return read_batch(policies, fields, raw_object, slot);
+  return (this->*known->reader)(policies, fields, slot, force_explain);
+}
+
+bool RequestParser::Impl::read_batch(const compile::CompiledPolicySet& policies,
+                                     const Fields& fields, std::size_t raw_object, Slot& slot) {
+  if (!fields.present[kRequests]) return missing(slot, "requests");
+  const dom::element& requests = fields.value[kRequests];
+  if (!requests.is_array()) return mistyped(slot, "requests", "array", requests);
+  batch = requests.get_array().value_unsafe();
+  const std::size_t size = batch.size();
+  if (size > limits.max_batch) {
+    slot.message = "a batch holds at most " + std::to_string(limits.max_batch) +
+                   " requests, this one " + std::to_string(size);
+    return fail(slot, ErrorCode::TooLarge);
   }
-  return read_decision(policies, fields, slot, force_explain);
+  slot.request.request.emplace<BatchRequest>().size = size;
+  batch_policies = &policies;
+  batch_next = batch.begin();
+  batch_left = size;
+  batch_size = size;
+  batch_raw = scan::find_member(text, raw_object, "requests");
+  batch_located = 0;
+  batch_index = 0;
+  return true;
 }
 
 bool RequestParser::Impl::read_resource(const compile::CompiledPolicySet& policies,
@@ -494,12 +537,20 @@ bool RequestParser::Impl::read_resource(const compile::CompiledPolicySet& polici
   return true;
 }
 
+template <typename OpRequest>
 bool RequestParser::Impl::read_decision(const compile::CompiledPolicySet& policies,
-                                        const Members<kFieldCount>& fields, Slot& slot,
-                                        bool force_explain) {
-  ParsedRequest& r = slot.request;
-  eval::RequestBase base;
-  // ---- protocol fields first: a bad_request wins over an invalid attribute
+                                        const Fields& fields, Slot& slot, bool force_explain) {
+  OpRequest& request = slot.request.request.emplace<OpRequest>();
+  AttributeObjects attrs;
+  // protocol fields first: a bad_request wins over an invalid attribute
+  return read_common(policies, fields, slot, request, attrs, force_explain) &&
+         read_op(policies, fields, slot, request, attrs) &&
+         read_attributes(policies, slot, request, attrs);
+}
+
+bool RequestParser::Impl::read_common(const compile::CompiledPolicySet& policies,
+                                      const Fields& fields, Slot& slot, eval::RequestBase& base,
+                                      AttributeObjects& attrs, bool force_explain) {
   if (!string_field(slot, fields, kTenant, "tenant", base.tenant_name)) return false;
   if (!fields.present[kPrincipal]) return missing(slot, "principal");
   if (!fields.value[kPrincipal].is_object())
@@ -508,10 +559,8 @@ bool RequestParser::Impl::read_decision(const compile::CompiledPolicySet& polici
   principal.collect(fields.value[kPrincipal].get_object().value_unsafe(), kPrincipalNames);
   if (!string_field(slot, principal, 0, "principal.id", base.principal.id)) return false;
   if (!string_field(slot, principal, 1, "principal.role", base.principal.role_name)) return false;
-  std::optional<dom::object> principal_attrs;
-  if (!object_field(slot, principal, 2, "principal.attrs", principal_attrs)) return false;
-  std::optional<dom::object> context;
-  if (!object_field(slot, fields, kContext, "context", context)) return false;
+  if (!object_field(slot, principal, 2, "principal.attrs", attrs.principal)) return false;
+  if (!object_field(slot, fields, kContext, "context", attrs.context)) return false;
   if (fields.has(kExplain)) {
     if (!fields.value[kExplain].is_bool())
       return mistyped(slot, "explain", "bool", fields.value[kExplain]);
@@ -522,56 +571,69 @@ bool RequestParser::Impl::read_decision(const compile::CompiledPolicySet& polici
   base.tenant = policies.find_tenant(base.tenant_name);
   // The role is looked up last: the tenant's first lines load meanwhile.
   if (base.tenant != kNone) policies.prefetch_tenant(base.tenant);
+  return true;
+}
 
-  eval::Resource* resource = nullptr;
-  std::optional<dom::object> resource_attrs;
-  switch (r.op) {
-    case RequestOp::Check: {
-      if (!string_field(slot, fields, kAction, "action", r.check.action_name)) return false;
-      if (!fields.present[kResource]) return missing(slot, "resource");
-      if (!read_resource(policies, fields.value[kResource], base.tenant, slot, r.check.resource,
-                         resource_attrs)) {
-        return false;
-      }
-      r.check.action = policies.find_action(r.check.action_name);
-      resource = &r.check.resource;
-      break;
-    }
-    case RequestOp::Transition:
-      if (!string_field(slot, fields, kTo, "to", r.transition.to_name)) return false;
-      if (base.tenant != kNone)
-        r.transition.to = policies.find_role(base.tenant, r.transition.to_name);
-      break;
-    case RequestOp::Subscribe:
-      if (!string_field(slot, fields, kPlan, "plan", r.subscribe.plan_name)) return false;
-      if (base.tenant != kNone)
-        r.subscribe.plan = policies.find_plan(base.tenant, r.subscribe.plan_name);
-      break;
-    case RequestOp::Lifecycle: {
-      if (!fields.present[kResource]) return missing(slot, "resource");
-      if (!read_resource(policies, fields.value[kResource], base.tenant, slot, r.lifecycle.resource,
-                         resource_attrs)) {
-        return false;
-      }
-      if (!string_field(slot, fields, kTo, "to", r.lifecycle.to_name)) return false;
-      resource = &r.lifecycle.resource;
-      if (base.tenant != kNone && resource->type != kNone) {
-        r.lifecycle.to = policies.find_state(base.tenant, resource->type, r.lifecycle.to_name);
-      }
-      break;
-    }
-    case RequestOp::Filter:
-      if (!string_field(slot, fields, kAction, "action", r.filter.action_name)) return false;
-      if (!string_field(slot, fields, kResourceType, "resource_type", r.filter.resource_type_name))
-        return false;
-      r.filter.action = policies.find_action(r.filter.action_name);
-      r.filter.resource_type = policies.find_resource_type(r.filter.resource_type_name);
-      break;
-    default:
-      break;
+bool RequestParser::Impl::read_op(const compile::CompiledPolicySet& policies, const Fields& fields,
+                                  Slot& slot, eval::CheckRequest& request,
+                                  AttributeObjects& attrs) {
+  if (!string_field(slot, fields, kAction, "action", request.action_name)) return false;
+  if (!fields.present[kResource]) return missing(slot, "resource");
+  if (!read_resource(policies, fields.value[kResource], request.tenant, slot, request.resource,
+                     attrs.resource)) {
+    return false;
   }
+  request.action = policies.find_action(request.action_name);
+  attrs.resource_of = &request.resource;
+  return true;
+}
 
-  // ---- attributes, validated against the schema: principal, resource, context
+bool RequestParser::Impl::read_op(const compile::CompiledPolicySet& policies, const Fields& fields,
+                                  Slot& slot, eval::TransitionRequest& request,
+                                  AttributeObjects& /*attrs*/) {
+  if (!string_field(slot, fields, kTo, "to", request.to_name)) return false;
+  if (request.tenant != kNone) request.to = policies.find_role(request.tenant, request.to_name);
+  return true;
+}
+
+bool RequestParser::Impl::read_op(const compile::CompiledPolicySet& policies, const Fields& fields,
+                                  Slot& slot, eval::SubscribeRequest& request,
+                                  AttributeObjects& /*attrs*/) {
+  if (!string_field(slot, fields, kPlan, "plan", request.plan_name)) return false;
+  if (request.tenant != kNone) request.plan = policies.find_plan(request.tenant, request.plan_name);
+  return true;
+}
+
+bool RequestParser::Impl::read_op(const compile::CompiledPolicySet& policies, const Fields& fields,
+                                  Slot& slot, eval::LifecycleRequest& request,
+                                  AttributeObjects& attrs) {
+  if (!fields.present[kResource]) return missing(slot, "resource");
+  if (!read_resource(policies, fields.value[kResource], request.tenant, slot, request.resource,
+                     attrs.resource)) {
+    return false;
+  }
+  if (!string_field(slot, fields, kTo, "to", request.to_name)) return false;
+  attrs.resource_of = &request.resource;
+  if (request.tenant != kNone && request.resource.type != kNone) {
+    request.to = policies.find_state(request.tenant, request.resource.type, request.to_name);
+  }
+  return true;
+}
+
+bool RequestParser::Impl::read_op(const compile::CompiledPolicySet& policies, const Fields& fields,
+                                  Slot& slot, FilterRequest& request, AttributeObjects& /*attrs*/) {
+  if (!string_field(slot, fields, kAction, "action", request.action_name)) return false;
+  if (!string_field(slot, fields, kResourceType, "resource_type", request.resource_type_name))
+    return false;
+  request.action = policies.find_action(request.action_name);
+  request.resource_type = policies.find_resource_type(request.resource_type_name);
+  return true;
+}
+
+// The attributes, validated against the schema: principal, resource, context.
+bool RequestParser::Impl::read_attributes(const compile::CompiledPolicySet& policies, Slot& slot,
+                                          eval::RequestBase& base, const AttributeObjects& attrs) {
+  eval::Resource* const resource = attrs.resource_of;
   std::fill(slot.principal_values.begin(), slot.principal_values.end(), eval::Value{});
   std::fill(slot.context_values.begin(), slot.context_values.end(), eval::Value{});
   if (resource != nullptr)
@@ -581,16 +643,16 @@ bool RequestParser::Impl::read_decision(const compile::CompiledPolicySet& polici
   sets.limit = limits.max_set_elements;
   slot.invalid.clear();
   bool fits = true;
-  if (principal_attrs) {
-    fits = reader->read(*principal_attrs, reader->principal(), "principal.attrs",
+  if (attrs.principal) {
+    fits = reader->read(*attrs.principal, reader->principal(), "principal.attrs",
                         slot.principal_values, sets, slot.invalid);
   }
-  if (fits && resource != nullptr && resource_attrs && resource->type != kNone) {
-    fits = reader->read(*resource_attrs, reader->resource(resource->type), "resource.attrs",
+  if (fits && resource != nullptr && attrs.resource && resource->type != kNone) {
+    fits = reader->read(*attrs.resource, reader->resource(resource->type), "resource.attrs",
                         slot.resource_values, sets, slot.invalid);
   }
-  if (fits && context) {
-    fits = reader->read(*context, reader->context(), "context", slot.context_values, sets,
+  if (fits && attrs.context) {
+    fits = reader->read(*attrs.context, reader->context(), "context", slot.context_values, sets,
                         slot.invalid);
   }
   if (sets.over_limit) {
@@ -605,27 +667,6 @@ bool RequestParser::Impl::read_decision(const compile::CompiledPolicySet& polici
   base.context = slot.context_values;
   base.invalid = slot.invalid;
   if (resource != nullptr) resource->attributes = slot.resource_values;
-
-  switch (r.op) {
-    case RequestOp::Check:
-      static_cast<eval::RequestBase&>(r.check) = base;
-      break;
-    case RequestOp::Transition:
-      static_cast<eval::RequestBase&>(r.transition) = base;
-      break;
-    case RequestOp::Subscribe:
-      static_cast<eval::RequestBase&>(r.subscribe) = base;
-      break;
-    case RequestOp::Lifecycle:
-      static_cast<eval::RequestBase&>(r.lifecycle) = base;
-      break;
-    case RequestOp::Filter:
-      static_cast<eval::RequestBase&>(r.filter) = base;
-      break;
-    default:
-      r.base = base;
-      break;
-  }
   return true;
 }
 
@@ -707,7 +748,7 @@ const ParsedRequest& RequestParser::next_batch_item() {
   --m.batch_left;
   const dom::element element = *m.batch_next;
   ++m.batch_next;
-  m.batch_index = m.top.request.batch_size - m.batch_left - 1;
+  m.batch_index = m.batch_size - m.batch_left - 1;
   if (!element.is_object()) {
     slot.message = "a batch item must be a JSON object, got ";
     slot.message += json_type_name(element);

@@ -28,6 +28,8 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 
 #include "engine/compile/compiled.hpp"
 #include "engine/eval/request.hpp"
@@ -61,28 +63,53 @@ enum class RequestOp : std::uint8_t {
 
 [[nodiscard]] constexpr bool is_decision_op(RequestOp op) { return op <= RequestOp::Lifecycle; }
 
+// The op requests, one type each. plans and features read the common
+// fields only; `batch` holds the item count (the items are read one at a
+// time with RequestParser::next_batch_item()).
+struct PlansRequest : eval::RequestBase {};
+struct FeaturesRequest : eval::RequestBase {};
+struct BatchRequest {
+  std::size_t size = 0;
+};
+// hello, health, stats, reload, set_feature: answered by `tenet serve`.
+struct ServerOpRequest {};
+
+// A parsed request: the one op request it is, or monostate when the
+// request failed (ParsedRequest::error says why).
+using Request = std::variant<std::monostate, eval::CheckRequest, eval::TransitionRequest,
+                             eval::SubscribeRequest, PlansRequest, FeaturesRequest,
+                             eval::LifecycleRequest, FilterRequest, BatchRequest, ServerOpRequest>;
+
 // One request (a line, or one item of a batch) after parsing.
 struct ParsedRequest {
+  // The op named, known even when the request failed past it: the shape of
+  // the error answer depends on it (a decision op still gets its deny).
   RequestOp op = RequestOp::None;
   std::string_view op_name;  // as written
   std::string_view id;       // the raw JSON token of `id` (`1`, `"a\u00e9"`, `null`); empty: none
   // `id` was an object or an array: refused (bad_request), `id` is "null".
   bool id_refused = false;
-  // Set: a protocol error; the request fields below are not usable.
+  // Set: a protocol error, and `request` holds monostate.
   std::optional<ErrorCode> error;
   std::string_view error_message;
-
-  // The one matching `op` is filled.
-  eval::CheckRequest check;
-  eval::TransitionRequest transition;
-  eval::SubscribeRequest subscribe;
-  eval::RequestBase base;  // plans, features
-  eval::LifecycleRequest lifecycle;
-  FilterRequest filter;
-  std::size_t batch_size = 0;  // Batch: items to read with next_batch_item()
+  Request request;
 
   [[nodiscard]] bool ok() const { return !error.has_value(); }
 };
+
+// The fields every decision op (and filter) shares, or nullptr for a
+// request that has none (batch, a server op, a failed request).
+[[nodiscard]] inline const eval::RequestBase* request_base(const ParsedRequest& parsed) {
+  return std::visit(
+      [](const auto& request) -> const eval::RequestBase* {
+        if constexpr (std::is_base_of_v<eval::RequestBase, std::decay_t<decltype(request)>>) {
+          return &request;
+        } else {
+          return nullptr;
+        }
+      },
+      parsed.request);
+}
 
 class RequestParser {
  public:
@@ -97,11 +124,11 @@ class RequestParser {
   void set_force_explain(bool on) { force_explain_ = on; }
 
   // Parses one line (without its '\n') against `policies`. For a batch, the
-  // result has op Batch and batch_size; read the items in order with
+  // result holds a BatchRequest; read its items in order with
   // next_batch_item(). The reference is valid until the next call.
   const ParsedRequest& parse(const compile::CompiledPolicySet& policies, std::string_view line);
 
-  // The next item of the batch parse() returned (items past batch_size, or
+  // The next item of the batch parse() returned (items past its size, or
   // without a batch, come back as bad_request). A batch item is never itself
   // a batch: a nested batch, or any op that is not a decision op, gets
   // bad_request; an unrecognised op gets unknown_op. The reference stays
