@@ -2,7 +2,7 @@
 
 #include <chrono>
 #include <exception>
-#include <nlohmann/json.hpp>
+#include <type_traits>
 #include <variant>
 
 #include "engine/json/line_handler.hpp"
@@ -134,10 +134,10 @@ AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& po
   AdminJob job;
   try {
     const json::ParsedRequest& request = scratch.parser.parse(*policies, line);
-    if (request.op == json::RequestOp::ServerOnly && request.id_refused) {
+    if (request.op == json::RequestOp::ServerOnly && !request.ok()) {
       error(out, request.op, request.id, *request.error, request.error_message);
     } else if (request.op == json::RequestOp::ServerOnly) {
-      job.run = answer_server_op(request, line, out, job.queue);
+      job.run = answer_server_op(request, out, job.queue);
       if (job) return job;
     } else if (request.op == json::RequestOp::None || request.error == ErrorCode::BadJson) {
       error(out, request.op, request.id, *request.error, request.error_message);
@@ -166,50 +166,15 @@ AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& po
   return job;
 }
 
-AdminJob::Run Protocol::answer_server_op(const json::ParsedRequest& request, std::string_view line,
-                                         std::string& out, std::string& queue) {
-  const std::string_view op = request.op_name;
+AdminJob::Run Protocol::answer_server_op(const json::ParsedRequest& request, std::string& out,
+                                         std::string& queue) {
   const std::string_view id = request.id;
-  const auto field = [&](const nlohmann::json& json,
-                         const char* name) -> std::optional<std::string> {
-    if (!json.is_object()) return std::nullopt;
-    const auto found = json.find(name);
-    if (found == json.end() || !found->is_string()) return std::nullopt;
-    return found->get<std::string>();
-  };
-  const nlohmann::json json = nlohmann::json::parse(line, nullptr, false);
-
-  if (op == "health") {
-    json::ObjectWriter(out, id)
-        .boolean("ok", true)
-        .number("policy_version", service_.policy_version())
-        .close();
+  if (const auto* hello = std::get_if<json::HelloRequest>(&request.request)) {
+    answer(*hello, id, out);
     return {};
   }
-  if (op == "hello") {
-    const std::optional<std::string> token = field(json, "token");
-    if (service_.tokens() == nullptr) {
-      grant_.reset();
-    } else {
-      if (!token) {
-        hello_failed(out, id, ErrorCode::BadRequest, "'token' (string) is required");
-        return {};
-      }
-      std::optional<Grant> granted = service_.tokens()->authenticate(*token);
-      if (!granted) {
-        hello_failed(out, id, ErrorCode::Unauthenticated, "unknown token");
-        return {};
-      }
-      grant_ = std::move(granted);
-    }
-    json::ObjectWriter answer(out, id);
-    answer.boolean("ok", true);
-    if (grant_ && !grant_->all_tenants()) {
-      answer.string("tenant", grant_->tenant);
-    } else {
-      answer.null("tenant");
-    }
-    answer.string("version", TENET_VERSION).close();
+  if (const auto* health = std::get_if<json::HealthRequest>(&request.request)) {
+    answer(*health, id, out);
     return {};
   }
   if (!authenticated()) {
@@ -217,90 +182,139 @@ AdminJob::Run Protocol::answer_server_op(const json::ParsedRequest& request, std
           "send hello with a token first");
     return {};
   }
-  if (op == "stats") {
-    if (!may_admin()) {
-      error(out, json::RequestOp::ServerOnly, id, ErrorCode::Forbidden,
-            "stats needs the admin right");
-      return {};
+  return std::visit(
+      [&](const auto& op) -> AdminJob::Run {
+        using Op = std::decay_t<decltype(op)>;
+        if constexpr (std::is_same_v<Op, json::StatsRequest>) {
+          answer(op, id, out);
+          return {};
+        } else if constexpr (std::is_same_v<Op, json::ReloadRequest> ||
+                             std::is_same_v<Op, json::SetFeatureRequest>) {
+          return answer(op, id, out, queue);
+        } else {  // not a server op: never sent here
+          error(out, json::RequestOp::ServerOnly, id, ErrorCode::UnknownOp, "unknown op");
+          return {};
+        }
+      },
+      request.request);
+}
+
+void Protocol::answer(const json::HealthRequest& /*health*/, std::string_view id,
+                      std::string& out) {
+  json::ObjectWriter(out, id)
+      .boolean("ok", true)
+      .number("policy_version", service_.policy_version())
+      .close();
+}
+
+void Protocol::answer(const json::HelloRequest& hello, std::string_view id, std::string& out) {
+  if (service_.tokens() == nullptr) {
+    grant_.reset();
+  } else {
+    if (!hello.token) {
+      hello_failed(out, id, ErrorCode::BadRequest, "'token' (string) is required");
+      return;
     }
-    json::ObjectWriter answer(out, id);
-    answer.boolean("ok", true);
-    service_.stats().write_json(answer);
-    answer.number("policy_version", service_.policy_version()).close();
+    std::optional<Grant> granted = service_.tokens()->authenticate(*hello.token);
+    if (!granted) {
+      hello_failed(out, id, ErrorCode::Unauthenticated, "unknown token");
+      return;
+    }
+    grant_ = std::move(granted);
+  }
+  json::ObjectWriter answer(out, id);
+  answer.boolean("ok", true);
+  if (grant_ && !grant_->all_tenants()) {
+    answer.string("tenant", grant_->tenant);
+  } else {
+    answer.null("tenant");
+  }
+  answer.string("version", TENET_VERSION).close();
+}
+
+void Protocol::answer(const json::StatsRequest& /*stats*/, std::string_view id, std::string& out) {
+  if (!may_admin()) {
+    error(out, json::RequestOp::ServerOnly, id, ErrorCode::Forbidden,
+          "stats needs the admin right");
+    return;
+  }
+  json::ObjectWriter answer(out, id);
+  answer.boolean("ok", true);
+  service_.stats().write_json(answer);
+  answer.number("policy_version", service_.policy_version()).close();
+}
+
+AdminJob::Run Protocol::answer(const json::ReloadRequest& reload, std::string_view id,
+                               std::string& out, std::string& queue) {
+  if (!may_admin() || !may_tenant("*")) {
+    error(out, json::RequestOp::ServerOnly, id, ErrorCode::Forbidden,
+          "reload needs a global (*) admin token");
     return {};
   }
-  if (op == "reload") {
-    if (!may_admin() || !may_tenant("*")) {
-      error(out, json::RequestOp::ServerOnly, id, ErrorCode::Forbidden,
-            "reload needs a global (*) admin token");
-      return {};
-    }
-    // Removing a tenant is asked for explicitly (see Service::reload).
-    const auto allow_removal = json.is_object() ? json.find("allow_removal") : json.end();
-    if (allow_removal != json.end() && !allow_removal->is_boolean()) {
-      error(out, json::RequestOp::ServerOnly, id, ErrorCode::BadRequest,
-            "'allow_removal' must be true or false");
-      return {};
-    }
-    queue = "*";
-    const bool allow = allow_removal != json.end() && allow_removal->get<bool>();
-    return [this, id = std::string(id), allow](std::string& answer) {
-      const Service::ReloadResult result = service_.reload(allow);
-      if (!result.ok) service_.stats().count_error(ErrorCode::InvalidRequest);
-      write_reload_answer(answer, id, result);
-    };
+  // Removing a tenant is asked for explicitly (see Service::reload).
+  using Removal = json::ReloadRequest::Removal;
+  if (reload.allow_removal == Removal::Mistyped) {
+    error(out, json::RequestOp::ServerOnly, id, ErrorCode::BadRequest,
+          "'allow_removal' must be true or false");
+    return {};
   }
-  if (op == "set_feature") {
-    const std::optional<std::string> tenant = field(json, "tenant");
-    const std::optional<std::string> feature = field(json, "feature");
-    const std::optional<std::string> state_name = field(json, "state");
-    if (!tenant || !feature || !state_name) {
-      error(out, json::RequestOp::ServerOnly, id, ErrorCode::BadRequest,
-            "set_feature needs 'tenant', 'feature' and 'state' (strings)");
-      return {};
-    }
-    if (!may_admin() || !may_tenant(*tenant)) {
-      error(out, json::RequestOp::ServerOnly, id, ErrorCode::Forbidden,
-            "set_feature needs the admin right for this tenant");
-      return {};
-    }
-    FeatureSwitch state = FeatureSwitch::Default;
-    if (*state_name == "on") {
-      state = FeatureSwitch::On;
-    } else if (*state_name == "off") {
-      state = FeatureSwitch::Off;
-    } else if (*state_name != "default") {
-      error(out, json::RequestOp::ServerOnly, id, ErrorCode::BadRequest,
-            "'state' must be \"on\", \"off\" or \"default\"");
-      return {};
-    }
-    if (!service_.features_durable()) {
-      error(out, json::RequestOp::ServerOnly, id, ErrorCode::Forbidden,
-            "set_feature is refused: this server has no state file, so a switch would be lost on "
-            "restart (start tenet serve with --state FILE)");
-      return {};
-    }
-    queue = *tenant;
-    return [this, id = std::string(id), tenant = *tenant, feature = *feature,
-            state](std::string& answer) {
-      std::string failure;
-      switch (service_.set_feature(tenant, feature, state, failure)) {
-        case Service::SetFeatureResult::Ok:
-          json::ObjectWriter(answer, id).boolean("ok", true).close();
-          return;
-        case Service::SetFeatureResult::UnknownFeature:
-          error(answer, json::RequestOp::ServerOnly, id, ErrorCode::InvalidRequest,
-                "tenant '" + tenant + "' has no feature '" + feature + "'");
-          return;
-        case Service::SetFeatureResult::PersistFailed:
-          error(answer, json::RequestOp::ServerOnly, id, ErrorCode::Internal,
-                "the state file could not be written: " + failure);
-          return;
-      }
-    };
+  queue = "*";
+  const bool allow = reload.allow_removal == Removal::Allowed;
+  return [this, id = std::string(id), allow](std::string& answer) {
+    const Service::ReloadResult result = service_.reload(allow);
+    if (!result.ok) service_.stats().count_error(ErrorCode::InvalidRequest);
+    write_reload_answer(answer, id, result);
+  };
+}
+
+AdminJob::Run Protocol::answer(const json::SetFeatureRequest& set_feature, std::string_view id,
+                               std::string& out, std::string& queue) {
+  if (!set_feature.tenant || !set_feature.feature || !set_feature.state) {
+    error(out, json::RequestOp::ServerOnly, id, ErrorCode::BadRequest,
+          "set_feature needs 'tenant', 'feature' and 'state' (strings)");
+    return {};
   }
-  error(out, json::RequestOp::ServerOnly, id, ErrorCode::UnknownOp, "unknown op");
-  return {};
+  const std::string tenant(*set_feature.tenant);
+  const std::string feature(*set_feature.feature);
+  const std::string_view state_name = *set_feature.state;
+  if (!may_admin() || !may_tenant(tenant)) {
+    error(out, json::RequestOp::ServerOnly, id, ErrorCode::Forbidden,
+          "set_feature needs the admin right for this tenant");
+    return {};
+  }
+  FeatureSwitch state = FeatureSwitch::Default;
+  if (state_name == "on") {
+    state = FeatureSwitch::On;
+  } else if (state_name == "off") {
+    state = FeatureSwitch::Off;
+  } else if (state_name != "default") {
+    error(out, json::RequestOp::ServerOnly, id, ErrorCode::BadRequest,
+          "'state' must be \"on\", \"off\" or \"default\"");
+    return {};
+  }
+  if (!service_.features_durable()) {
+    error(out, json::RequestOp::ServerOnly, id, ErrorCode::Forbidden,
+          "set_feature is refused: this server has no state file, so a switch would be lost on "
+          "restart (start tenet serve with --state FILE)");
+    return {};
+  }
+  queue = tenant;
+  return [this, id = std::string(id), tenant, feature, state](std::string& answer) {
+    std::string failure;
+    switch (service_.set_feature(tenant, feature, state, failure)) {
+      case Service::SetFeatureResult::Ok:
+        json::ObjectWriter(answer, id).boolean("ok", true).close();
+        return;
+      case Service::SetFeatureResult::UnknownFeature:
+        error(answer, json::RequestOp::ServerOnly, id, ErrorCode::InvalidRequest,
+              "tenant '" + tenant + "' has no feature '" + feature + "'");
+        return;
+      case Service::SetFeatureResult::PersistFailed:
+        error(answer, json::RequestOp::ServerOnly, id, ErrorCode::Internal,
+              "the state file could not be written: " + failure);
+        return;
+    }
+  };
 }
 
 }  // namespace tenet::server

@@ -79,9 +79,9 @@ TEST(RequestParser, KeyOrderNullsDuplicatesAndUnknownNames) {
   const json::ParsedRequest& r = parser.parse(
       example_policies(),
       R"({"principal":{"attrs":{"kyc":"none","kyc":"verified","account_age_days":null,"nickname":3},"role":"guest","id":"u"},)"
-      R"("to":"basic","tenant":"acme","op":"transition","op":"check","context":null,"explain":null,"extra":[1,{"a":2}]})");
+      R"("to":"basic","tenant":"acme","op":"transition","context":null,"explain":null,"extra":[1,{"a":2}]})");
   ASSERT_TRUE(r.ok()) << r.error_message;
-  EXPECT_EQ(r.op, json::RequestOp::Transition);  // the first "op" wins
+  EXPECT_EQ(r.op, json::RequestOp::Transition);
   EXPECT_EQ(as<eval::TransitionRequest>(r).principal.attributes[principal_slot("kyc")].member,
             0U);  // the first "kyc" wins
   EXPECT_EQ(
@@ -150,6 +150,57 @@ TEST(RequestParser, AttributesThatDoNotFitNameTheirPath) {
       example_policies(),
       R"({"op":"features","tenant":"acme","principal":{"id":"u","role":"basic"},"context":{"mfa":1}})");
   EXPECT_EQ(as<json::FeaturesRequest>(context).invalid, "context.mfa: expected bool, got int");
+}
+
+// A key the parser reads given twice is bad_request (docs/PROTOCOL.md,
+// "Common fields"), whatever the two values; the op, when it is not the
+// key duplicated, still shapes the answer.
+TEST(RequestParser, DuplicateKeysAreRefused) {
+  json::RequestParser parser;
+  const std::string principal = R"("principal":{"id":"u","role":"basic"})";
+  const json::ParsedRequest& op =
+      parser.parse(example_policies(), R"({"op":"transition","op":"check","tenant":"acme",)" +
+                                           principal + R"(,"to":"basic"})");
+  EXPECT_EQ(op.error, json::ErrorCode::BadRequest);
+  EXPECT_EQ(op.error_message, "duplicate key 'op': each key may be given once");
+  EXPECT_EQ(op.op, json::RequestOp::None);
+
+  const json::ParsedRequest& tenant =
+      parser.parse(example_policies(),
+                   R"({"id":3,"op":"plans","tenant":"acme","tenant":"acme",)" + principal + "}");
+  EXPECT_EQ(tenant.error, json::ErrorCode::BadRequest);
+  EXPECT_EQ(tenant.error_message, "duplicate key 'tenant': each key may be given once");
+  EXPECT_EQ(tenant.op, json::RequestOp::Plans);  // answered with the deny shape
+  EXPECT_EQ(tenant.id, "3");
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(tenant.request));
+
+  const json::ParsedRequest& role = parser.parse(
+      example_policies(),
+      R"({"op":"features","tenant":"acme","principal":{"id":"u","role":"basic","role":"guest"}})");
+  EXPECT_EQ(role.error_message, "duplicate key 'principal.role': each key may be given once");
+  const json::ParsedRequest& resource = parser.parse(
+      example_policies(),
+      R"({"op":"check","tenant":"acme",)" + principal +
+          R"(,"action":"read","resource":{"type":"document","id":"d1","id":"d2","tenant":"acme"}})");
+  EXPECT_EQ(resource.error_message, "duplicate key 'resource.id': each key may be given once");
+
+  // The server ops' fields come from the same parse, under the same rule.
+  json::RequestParser server;
+  server.set_server_ops(true);
+  const json::ParsedRequest& reload = server.parse(
+      example_policies(), R"({"op":"reload","allow_removal":false,"allow_removal":true})");
+  EXPECT_EQ(reload.error, json::ErrorCode::BadRequest);
+  EXPECT_EQ(reload.op, json::RequestOp::ServerOnly);
+  const json::ParsedRequest& feature = server.parse(
+      example_policies(), R"({"op":"set_feature","tenant":"a","feature":"f","state":"on"})");
+  ASSERT_TRUE(feature.ok()) << feature.error_message;
+  EXPECT_EQ(as<json::SetFeatureRequest>(feature).tenant, "a");
+  EXPECT_EQ(as<json::SetFeatureRequest>(feature).state, "on");
+  const json::ParsedRequest& hello =
+      server.parse(example_policies(), R"({"op":"hello","token":7})");
+  ASSERT_TRUE(hello.ok());
+  EXPECT_FALSE(
+      as<json::HelloRequest>(hello).token.has_value());  // not a string: judged by the server
 }
 
 struct ErrorCase {

@@ -53,6 +53,10 @@ enum Field : std::uint8_t {
   kExplain,
   kRequests,
   kResourceType,
+  kToken,
+  kFeature,
+  kState,
+  kAllowRemoval,
   kFieldCount
 };
 // The member names one object kind is read for, with an index by length:
@@ -81,21 +85,29 @@ struct NameSet {
 
 constexpr NameSet<kFieldCount> kFieldNames({"op", "id", "tenant", "principal", "action", "resource",
                                             "to", "plan", "context", "explain", "requests",
-                                            "resource_type"});
+                                            "resource_type", "token", "feature", "state",
+                                            "allow_removal"});
 
-// The members of one object we care about; the first occurrence of a key wins.
+// The members of one object we care about. A key we read given twice is
+// refused (bad_request, docs/PROTOCOL.md "Common fields"): `duplicate` names
+// the first such key, and the first occurrence is kept meanwhile so that the
+// id and op still shape the answer.
 template <std::size_t N>
 struct Members {
   std::array<dom::element, N> value{};
   std::array<bool, N> present{};
+  std::size_t duplicate = N;
 
   void collect(const dom::object& object, const NameSet<N>& names) {
     for (const dom::key_value_pair field : object) {
       const std::size_t i = names.find(field.key);
-      if (i < N && !present[i]) {
-        value[i] = field.value;
-        present[i] = true;
+      if (i >= N) continue;
+      if (present[i]) {
+        if (duplicate == N) duplicate = i;
+        continue;
       }
+      value[i] = field.value;
+      present[i] = true;
     }
   }
   // Present and not null.
@@ -305,6 +317,23 @@ struct RequestParser::Impl {
     return fail(slot, ErrorCode::BadRequest);
   }
 
+  // A key given twice in one object; `prefix`: the object's path ("" at the top).
+  template <std::size_t N>
+  static bool duplicated(Slot& slot, const Members<N>& members, const NameSet<N>& names,
+                         std::string_view prefix) {
+    slot.message = "duplicate key '";
+    slot.message += prefix;
+    slot.message += names.names[members.duplicate];
+    slot.message += "': each key may be given once";
+    return fail(slot, ErrorCode::BadRequest);
+  }
+  // An optional string field: set when present as a string.
+  template <std::size_t N>
+  static std::optional<std::string_view> optional_string(const Members<N>& members, std::size_t i) {
+    if (!members.present[i] || !members.value[i].is_string()) return std::nullopt;
+    return members.value[i].get_string().value_unsafe();
+  }
+
   // A required string field.
   template <std::size_t N>
   static bool string_field(Slot& slot, const Members<N>& members, std::size_t i,
@@ -388,6 +417,7 @@ struct RequestParser::Impl {
   using Fields = Members<kFieldCount>;
   bool read(const compile::CompiledPolicySet& policies, const dom::object& object,
             std::size_t raw_object, Slot& slot, bool in_batch, bool force_explain);
+  bool server_ops = false;  // RequestParser::set_server_ops
   bool read_batch(const compile::CompiledPolicySet& policies, const Fields& fields,
                   std::size_t raw_object, Slot& slot);
   // A decision op (or filter): the common fields, the op's own, then the attributes.
@@ -411,14 +441,36 @@ struct RequestParser::Impl {
                       AttributeObjects&) {
     return true;
   }
+  // The server ops: their fields as sent; `tenet serve` judges them (a
+  // missing token is a failed hello there, not a parse error).
+  template <typename OpRequest>
+  bool read_server_op(const compile::CompiledPolicySet& policies, const Fields& fields, Slot& slot,
+                      bool force_explain);
+  static void read_server_fields(const Fields& /*fields*/, HealthRequest& /*request*/) {}
+  static void read_server_fields(const Fields& /*fields*/, StatsRequest& /*request*/) {}
+  static void read_server_fields(const Fields& fields, HelloRequest& request) {
+    request.token = optional_string(fields, kToken);
+  }
+  static void read_server_fields(const Fields& fields, ReloadRequest& request) {
+    if (!fields.present[kAllowRemoval]) return;
+    const dom::element& allow = fields.value[kAllowRemoval];
+    request.allow_removal =
+        allow.is_bool() ? (allow.get_bool().value_unsafe() ? ReloadRequest::Removal::Allowed
+                                                           : ReloadRequest::Removal::Refused)
+                        : ReloadRequest::Removal::Mistyped;
+  }
+  static void read_server_fields(const Fields& fields, SetFeatureRequest& request) {
+    request.tenant = optional_string(fields, kTenant);
+    request.feature = optional_string(fields, kFeature);
+    request.state = optional_string(fields, kState);
+  }
   bool read_attributes(const compile::CompiledPolicySet& policies, Slot& slot,
                        eval::RequestBase& base, const AttributeObjects& attrs);
   bool read_resource(const compile::CompiledPolicySet& policies, const dom::element& element,
                      Index tenant, Slot& slot, eval::Resource& resource,
                      std::optional<dom::object>& attrs);
 
-  // How an op is read once named: decision ops (and filter) by their
-  // reader; batch and the server ops by read() itself (reader nullptr).
+  // How an op is read once named (batch: by read() itself, reader nullptr).
   using Reader = bool (Impl::*)(const compile::CompiledPolicySet&, const Fields&, Slot&, bool);
   struct OpName {
     std::string_view name;
@@ -434,11 +486,11 @@ struct RequestParser::Impl {
       {"lifecycle", RequestOp::Lifecycle, &Impl::read_decision<eval::LifecycleRequest>},
       {"filter", RequestOp::Filter, &Impl::read_decision<FilterRequest>},
       {"batch", RequestOp::Batch, nullptr},
-      {"hello", RequestOp::ServerOnly, nullptr},
-      {"health", RequestOp::ServerOnly, nullptr},
-      {"stats", RequestOp::ServerOnly, nullptr},
-      {"reload", RequestOp::ServerOnly, nullptr},
-      {"set_feature", RequestOp::ServerOnly, nullptr},
+      {"hello", RequestOp::ServerOnly, &Impl::read_server_op<HelloRequest>},
+      {"health", RequestOp::ServerOnly, &Impl::read_server_op<HealthRequest>},
+      {"stats", RequestOp::ServerOnly, &Impl::read_server_op<StatsRequest>},
+      {"reload", RequestOp::ServerOnly, &Impl::read_server_op<ReloadRequest>},
+      {"set_feature", RequestOp::ServerOnly, &Impl::read_server_op<SetFeatureRequest>},
   }};
 };
 
@@ -461,6 +513,7 @@ bool RequestParser::Impl::read(const compile::CompiledPolicySet& policies,
     set_id(slot, fields.value[kId], raw_object);
   }
 
+  if (fields.duplicate == kOp) return duplicated(slot, fields, kFieldNames, "");
   if (!fields.present[kOp]) return missing(slot, "op");
   if (!fields.value[kOp].is_string()) return mistyped(slot, "op", "string", fields.value[kOp]);
   const std::string_view op_name = fields.value[kOp].get_string().value_unsafe();
@@ -481,7 +534,9 @@ bool RequestParser::Impl::read(const compile::CompiledPolicySet& policies,
     return fail(slot, ErrorCode::BadRequest);
   }
 
-  if (known->op == RequestOp::ServerOnly ||
+  if (fields.duplicate < kFieldCount) return duplicated(slot, fields, kFieldNames, "");
+
+  if ((known->op == RequestOp::ServerOnly && (in_batch || !server_ops)) ||
       (in_batch && (known->op == RequestOp::Batch || known->op == RequestOp::Filter))) {
     slot.message = '\'';
     slot.message += op_name;
@@ -523,6 +578,8 @@ bool RequestParser::Impl::read_resource(const compile::CompiledPolicySet& polici
   if (!element.is_object()) return mistyped(slot, "resource", "object", element);
   Members<kResourceNames.names.size()> members;
   members.collect(element.get_object().value_unsafe(), kResourceNames);
+  if (members.duplicate < members.value.size())
+    return duplicated(slot, members, kResourceNames, "resource.");
   if (!string_field(slot, members, 0, "resource.type", resource.type_name)) return false;
   if (!string_field(slot, members, 1, "resource.id", resource.id)) return false;
   if (!string_field(slot, members, 2, "resource.tenant", resource.tenant)) return false;
@@ -534,6 +591,13 @@ bool RequestParser::Impl::read_resource(const compile::CompiledPolicySet& polici
   if (tenant != kNone && resource.type != kNone && !resource.state_name.empty()) {
     resource.state = policies.find_state(tenant, resource.type, resource.state_name);
   }
+  return true;
+}
+
+template <typename OpRequest>
+bool RequestParser::Impl::read_server_op(const compile::CompiledPolicySet& /*policies*/,
+                                         const Fields& fields, Slot& slot, bool /*force_explain*/) {
+  read_server_fields(fields, slot.request.request.emplace<OpRequest>());
   return true;
 }
 
@@ -557,6 +621,8 @@ bool RequestParser::Impl::read_common(const compile::CompiledPolicySet& policies
     return mistyped(slot, "principal", "object", fields.value[kPrincipal]);
   Members<kPrincipalNames.names.size()> principal;
   principal.collect(fields.value[kPrincipal].get_object().value_unsafe(), kPrincipalNames);
+  if (principal.duplicate < principal.value.size())
+    return duplicated(slot, principal, kPrincipalNames, "principal.");
   if (!string_field(slot, principal, 0, "principal.id", base.principal.id)) return false;
   if (!string_field(slot, principal, 1, "principal.role", base.principal.role_name)) return false;
   if (!object_field(slot, principal, 2, "principal.attrs", attrs.principal)) return false;
@@ -731,6 +797,7 @@ const ParsedRequest& RequestParser::parse(const compile::CompiledPolicySet& poli
     return (Impl::fail(slot, ErrorCode::BadJson), slot.request);
   }
   const std::size_t raw_root = scan::skip_space(m.text, 0);
+  m.server_ops = server_ops_;
   m.read(policies, root.get_object().value_unsafe(), raw_root, slot, false, force_explain_);
   return slot.request;
 }

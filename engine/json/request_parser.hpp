@@ -16,7 +16,8 @@
 // answers invalid_request after the isolation checks (LANGUAGE.md 5.1).
 //
 // Choices where the protocol is silent (docs/SEMANTICS-NOTES.md, "JSON
-// requests"): duplicate keys — the first occurrence wins; `null` for an
+// requests"): a key the parser reads (a request field, a principal or
+// resource field) given twice in one object is bad_request; `null` for an
 // attribute, `attrs`, `context`, `resource.state`, `explain` means absent;
 // unknown fields and attributes are ignored; JSON nested deeper than
 // `RequestLimits::max_depth` is bad_json.
@@ -71,14 +72,30 @@ struct FeaturesRequest : eval::RequestBase {};
 struct BatchRequest {
   std::size_t size = 0;
 };
-// hello, health, stats, reload, set_feature: answered by `tenet serve`.
-struct ServerOpRequest {};
+// The server ops (hello, health, stats, reload, set_feature), answered by
+// `tenet serve`, which judges their fields: a string field is set when it
+// was sent as a string.
+struct HelloRequest {
+  std::optional<std::string_view> token;
+};
+struct HealthRequest {};
+struct StatsRequest {};
+struct ReloadRequest {
+  enum class Removal : std::uint8_t { Absent, Allowed, Refused, Mistyped };
+  Removal allow_removal = Removal::Absent;  // `allow_removal`: true, false, absent, other
+};
+struct SetFeatureRequest {
+  std::optional<std::string_view> tenant;
+  std::optional<std::string_view> feature;
+  std::optional<std::string_view> state;
+};
 
 // A parsed request: the one op request it is, or monostate when the
 // request failed (ParsedRequest::error says why).
 using Request = std::variant<std::monostate, eval::CheckRequest, eval::TransitionRequest,
                              eval::SubscribeRequest, PlansRequest, FeaturesRequest,
-                             eval::LifecycleRequest, FilterRequest, BatchRequest, ServerOpRequest>;
+                             eval::LifecycleRequest, FilterRequest, BatchRequest, HelloRequest,
+                             HealthRequest, StatsRequest, ReloadRequest, SetFeatureRequest>;
 
 // One request (a line, or one item of a batch) after parsing.
 struct ParsedRequest {
@@ -122,6 +139,10 @@ class RequestParser {
 
   // `explain: true` on every request (tenet eval --explain).
   void set_force_explain(bool on) { force_explain_ = on; }
+  // Read the server ops (hello, ...) into their requests: `tenet serve`
+  // does. Off (the default), they are bad_request ("served by `tenet
+  // serve` only").
+  void set_server_ops(bool on) { server_ops_ = on; }
 
   // Parses one line (without its '\n') against `policies`. For a batch, the
   // result holds a BatchRequest; read its items in order with
@@ -142,6 +163,7 @@ class RequestParser {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   bool force_explain_ = false;
+  bool server_ops_ = false;
 };
 
 }  // namespace tenet::json
