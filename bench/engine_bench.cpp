@@ -109,7 +109,7 @@ void BM_CheckEngineForm(benchmark::State& state) {
       state.SkipWithError("request did not parse");
       return;
     }
-    requests.push_back(&parsed.check);
+    requests.push_back(&std::get<tenet::CheckRequest>(parsed.request));
   }
   tenet::Decision decision;
   std::size_t allowed = 0;

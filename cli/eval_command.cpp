@@ -47,7 +47,7 @@ class Evaluator {
 
   void line(std::string_view text, bool too_long) {
     if (too_long) {
-      json::write_error(buffer_, json::RequestOp::None, "null", json::protocol_error::kTooLarge,
+      json::write_error(buffer_, json::RequestOp::None, "null", json::ErrorCode::TooLarge,
                         "request line longer than " + std::to_string(options_.max_line) + " bytes");
       buffer_ += '\n';
     } else {

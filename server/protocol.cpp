@@ -2,7 +2,8 @@
 
 #include <chrono>
 #include <exception>
-#include <nlohmann/json.hpp>
+#include <type_traits>
+#include <variant>
 
 #include "engine/json/line_handler.hpp"
 #include "server/log.hpp"
@@ -14,89 +15,41 @@
 namespace tenet::server {
 namespace {
 
-constexpr std::string_view kInvalidRequest = "invalid_request";
-constexpr std::string_view kUnauthenticated = "unauthenticated";
-constexpr std::string_view kForbidden = "forbidden";
-constexpr std::string_view kInternal = "internal";
-
-const RequestBase* base_of(const json::ParsedRequest& request) {
-  switch (request.op) {
-    case json::RequestOp::Check:
-      return &request.check;
-    case json::RequestOp::Transition:
-      return &request.transition;
-    case json::RequestOp::Subscribe:
-      return &request.subscribe;
-    case json::RequestOp::Plans:
-    case json::RequestOp::Features:
-      return &request.base;
-    case json::RequestOp::Lifecycle:
-      return &request.lifecycle;
-    case json::RequestOp::Filter:
-      return &request.filter;
-    default:
-      return nullptr;
-  }
-}
-
-// `{"id":ID,` or `{` when the request had no id.
-void open_object(std::string& out, std::string_view id) {
-  out += '{';
-  if (!id.empty()) {
-    out += "\"id\":";
-    out += id;
-    out += ',';
-  }
-}
-
-// `,"removed_tenants":[...]` when the reload's new set drops tenants.
-void write_removed_tenants(std::string& out, const std::vector<std::string>& tenants) {
-  if (tenants.empty()) return;
-  out += ",\"removed_tenants\":[";
-  for (std::size_t i = 0; i < tenants.size(); ++i) {
-    if (i > 0) out += ',';
-    json::write_json_string(out, tenants[i]);
-  }
-  out += ']';
-}
+using json::ErrorCode;
 
 // The answer to `reload`: ok, or invalid_request with the diagnostics or the
 // tenants the new set would remove; the version serving after the call.
 void write_reload_answer(std::string& out, std::string_view id,
                          const Service::ReloadResult& result) {
-  open_object(out, id);
+  json::ObjectWriter answer(out, id);
   if (result.ok) {
-    out += "\"ok\":true,\"policy_version\":" + std::to_string(result.policy_version);
-    write_removed_tenants(out, result.removed_tenants);
-    out += '}';
-    return;
-  }
-  out += "\"error\":{\"code\":\"invalid_request\",\"message\":";
-  if (result.removed_tenants.empty()) {
-    json::write_json_string(
-        out, "the policy set has errors; the old one keeps serving\n" + result.diagnostics);
+    answer.boolean("ok", true).number("policy_version", result.policy_version);
+  } else if (result.removed_tenants.empty()) {
+    answer.error(ErrorCode::InvalidRequest,
+                 "the policy set has errors; the old one keeps serving\n" + result.diagnostics);
   } else {
     std::string names;
     for (const std::string& name : result.removed_tenants)
       names += (names.empty() ? "" : ", ") + name;
-    json::write_json_string(out, "the new policy set no longer declares tenant(s) " + names +
-                                     "; send {\"op\":\"reload\",\"allow_removal\":true} to remove "
-                                     "them; the old set keeps serving");
+    answer.error(ErrorCode::InvalidRequest,
+                 "the new policy set no longer declares tenant(s) " + names +
+                     "; send {\"op\":\"reload\",\"allow_removal\":true} to remove them; the "
+                     "old set keeps serving");
   }
-  out += '}';
-  write_removed_tenants(out, result.removed_tenants);
-  out += ",\"policy_version\":" + std::to_string(result.policy_version) + '}';
+  if (!result.removed_tenants.empty()) answer.strings("removed_tenants", result.removed_tenants);
+  if (!result.ok) answer.number("policy_version", result.policy_version);
+  answer.close();
 }
 
 }  // namespace
 
-void Protocol::error(std::string& out, json::RequestOp op, std::string_view id,
-                     std::string_view code, std::string_view message) {
+void Protocol::error(std::string& out, json::RequestOp op, std::string_view id, ErrorCode code,
+                     std::string_view message) {
   service_.stats().count_error(code);
   json::write_error(out, op, id, code, message);
 }
 
-void Protocol::hello_failed(std::string& out, std::string_view id, std::string_view code,
+void Protocol::hello_failed(std::string& out, std::string_view id, ErrorCode code,
                             std::string_view message) {
   grant_.reset();
   ++failed_hellos_;
@@ -115,7 +68,7 @@ void Protocol::hello_failed(std::string& out, std::string_view id, std::string_v
 
 void Protocol::answer_too_large(std::size_t limit, std::string& out) {
   service_.stats().count_request();
-  error(out, json::RequestOp::None, {}, json::protocol_error::kTooLarge,
+  error(out, json::RequestOp::None, {}, ErrorCode::TooLarge,
         "the request line is longer than " + std::to_string(limit) +
             " bytes; closing the connection");
   out += '\n';
@@ -125,29 +78,37 @@ void Protocol::answer_decision(const CompiledPolicySet& policies,
                                const json::ParsedRequest& request, Decision& decision,
                                std::string& out) {
   if (!request.ok()) {
-    error(out, request.op, request.id, request.error_code, request.error_message);
+    error(out, request.op, request.id, *request.error, request.error_message);
     return;
   }
-  const RequestBase* base = base_of(request);
+  const RequestBase* base = json::request_base(request);
   if (base != nullptr && !may_tenant(base->tenant_name)) {
-    error(out, request.op, request.id, kForbidden,
+    error(out, request.op, request.id, ErrorCode::Forbidden,
           "this session's token is not allowed this tenant");
     return;
   }
-  json::answer_request(policies, request, decision, out);
-  if (request.op == json::RequestOp::Filter)
-    return;  // answered without a Decision: nothing to count
-  if (!decision.error_code.empty()) {
-    service_.stats().count_error(decision.error_code);
-  } else if (request.op != json::RequestOp::Plans && request.op != json::RequestOp::Features) {
-    service_.stats().count_decision(decision.allow);
+  switch (json::answer_request(policies, request, decision, out)) {
+    case json::AnswerOutcome::Allow:
+      service_.stats().count_decision(true);
+      break;
+    case json::AnswerOutcome::Deny:
+      service_.stats().count_decision(false);
+      break;
+    case json::AnswerOutcome::InvalidRequest:
+      service_.stats().count_error(ErrorCode::InvalidRequest);
+      break;
+    case json::AnswerOutcome::Error:  // not reached: a failed request is answered above
+    case json::AnswerOutcome::Listing:
+    case json::AnswerOutcome::Filter:  // answered without a Decision: nothing to count
+      break;
   }
 }
 
 void Protocol::answer_batch(const CompiledPolicySet& policies, const json::ParsedRequest& batch,
                             Scratch& scratch, std::string& out) {
   json::write_batch_open(out, batch.id);
-  json::for_each_batch_item(policies, scratch.parser, batch.batch_size,
+  json::for_each_batch_item(policies, scratch.parser,
+                            std::get<json::BatchRequest>(batch.request).size,
                             [&](const json::ParsedRequest& item, std::size_t index) {
                               if (index > 0) out += ',';
                               answer_decision(policies, item, scratch.decision, out);
@@ -173,29 +134,30 @@ AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& po
   AdminJob job;
   try {
     const json::ParsedRequest& request = scratch.parser.parse(*policies, line);
-    if (request.op == json::RequestOp::ServerOnly && request.id_refused) {
-      error(out, request.op, request.id, request.error_code, request.error_message);
+    if (request.op == json::RequestOp::ServerOnly && !request.ok()) {
+      error(out, request.op, request.id, *request.error, request.error_message);
     } else if (request.op == json::RequestOp::ServerOnly) {
-      job.run = answer_server_op(request, line, out, job.queue);
+      job.run = answer_server_op(request, out, job.queue);
       if (job) return job;
-    } else if (request.op == json::RequestOp::None ||
-               request.error_code == json::protocol_error::kBadJson) {
-      error(out, request.op, request.id, request.error_code, request.error_message);
+    } else if (request.op == json::RequestOp::None || request.error == ErrorCode::BadJson) {
+      error(out, request.op, request.id, *request.error, request.error_message);
     } else if (!authenticated()) {
-      error(out, request.op, request.id, kUnauthenticated, "send hello with a token first");
+      error(out, request.op, request.id, ErrorCode::Unauthenticated,
+            "send hello with a token first");
     } else if (!may_check()) {
-      error(out, request.op, request.id, kForbidden, "this session's token has no check right");
-    } else if (request.op != json::RequestOp::Batch || !request.ok()) {
+      error(out, request.op, request.id, ErrorCode::Forbidden,
+            "this session's token has no check right");
+    } else if (!std::holds_alternative<json::BatchRequest>(request.request)) {
       answer_decision(*policies, request, scratch.decision, out);
     } else {
       answer_batch(*policies, request, scratch, out);
     }
   } catch (const std::exception& failure) {
     out.resize(start);
-    error(out, json::RequestOp::None, {}, kInternal, failure.what());
+    error(out, json::RequestOp::None, {}, ErrorCode::Internal, failure.what());
   } catch (...) {
     out.resize(start);
-    error(out, json::RequestOp::None, {}, kInternal, "unexpected failure");
+    error(out, json::RequestOp::None, {}, ErrorCode::Internal, "unexpected failure");
   }
   out += '\n';
   const auto elapsed = std::chrono::steady_clock::now() - started;
@@ -204,138 +166,155 @@ AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& po
   return job;
 }
 
-AdminJob::Run Protocol::answer_server_op(const json::ParsedRequest& request, std::string_view line,
-                                         std::string& out, std::string& queue) {
-  const std::string_view op = request.op_name;
+AdminJob::Run Protocol::answer_server_op(const json::ParsedRequest& request, std::string& out,
+                                         std::string& queue) {
   const std::string_view id = request.id;
-  const auto field = [&](const nlohmann::json& json,
-                         const char* name) -> std::optional<std::string> {
-    if (!json.is_object()) return std::nullopt;
-    const auto found = json.find(name);
-    if (found == json.end() || !found->is_string()) return std::nullopt;
-    return found->get<std::string>();
-  };
-  const nlohmann::json json = nlohmann::json::parse(line, nullptr, false);
-
-  if (op == "health") {
-    open_object(out, id);
-    out += "\"ok\":true,\"policy_version\":" + std::to_string(service_.policy_version()) + '}';
+  if (const auto* hello = std::get_if<json::HelloRequest>(&request.request)) {
+    answer(*hello, id, out);
     return {};
   }
-  if (op == "hello") {
-    const std::optional<std::string> token = field(json, "token");
-    if (service_.tokens() == nullptr) {
-      grant_.reset();
-    } else {
-      if (!token) {
-        hello_failed(out, id, json::protocol_error::kBadRequest, "'token' (string) is required");
-        return {};
-      }
-      std::optional<Grant> granted = service_.tokens()->authenticate(*token);
-      if (!granted) {
-        hello_failed(out, id, kUnauthenticated, "unknown token");
-        return {};
-      }
-      grant_ = std::move(granted);
-    }
-    open_object(out, id);
-    out += "\"ok\":true,\"tenant\":";
-    if (grant_ && !grant_->all_tenants()) {
-      json::write_json_string(out, grant_->tenant);
-    } else {
-      out += "null";
-    }
-    out += ",\"version\":\"" TENET_VERSION "\"}";
+  if (const auto* health = std::get_if<json::HealthRequest>(&request.request)) {
+    answer(*health, id, out);
     return {};
   }
   if (!authenticated()) {
-    error(out, json::RequestOp::ServerOnly, id, kUnauthenticated, "send hello with a token first");
+    error(out, json::RequestOp::ServerOnly, id, ErrorCode::Unauthenticated,
+          "send hello with a token first");
     return {};
   }
-  if (op == "stats") {
-    if (!may_admin()) {
-      error(out, json::RequestOp::ServerOnly, id, kForbidden, "stats needs the admin right");
-      return {};
+  return std::visit(
+      [&](const auto& op) -> AdminJob::Run {
+        using Op = std::decay_t<decltype(op)>;
+        if constexpr (std::is_same_v<Op, json::StatsRequest>) {
+          answer(op, id, out);
+          return {};
+        } else if constexpr (std::is_same_v<Op, json::ReloadRequest> ||
+                             std::is_same_v<Op, json::SetFeatureRequest>) {
+          return answer(op, id, out, queue);
+        } else {  // not a server op: never sent here
+          error(out, json::RequestOp::ServerOnly, id, ErrorCode::UnknownOp, "unknown op");
+          return {};
+        }
+      },
+      request.request);
+}
+
+void Protocol::answer(const json::HealthRequest& /*health*/, std::string_view id,
+                      std::string& out) {
+  json::ObjectWriter(out, id)
+      .boolean("ok", true)
+      .number("policy_version", service_.policy_version())
+      .close();
+}
+
+void Protocol::answer(const json::HelloRequest& hello, std::string_view id, std::string& out) {
+  if (service_.tokens() == nullptr) {
+    grant_.reset();
+  } else {
+    if (!hello.token) {
+      hello_failed(out, id, ErrorCode::BadRequest, "'token' (string) is required");
+      return;
     }
-    open_object(out, id);
-    out += "\"ok\":true,";
-    service_.stats().write_json(out);
-    out += ",\"policy_version\":" + std::to_string(service_.policy_version()) + '}';
+    std::optional<Grant> granted = service_.tokens()->authenticate(*hello.token);
+    if (!granted) {
+      hello_failed(out, id, ErrorCode::Unauthenticated, "unknown token");
+      return;
+    }
+    grant_ = std::move(granted);
+  }
+  json::ObjectWriter answer(out, id);
+  answer.boolean("ok", true);
+  if (grant_ && !grant_->all_tenants()) {
+    answer.string("tenant", grant_->tenant);
+  } else {
+    answer.null("tenant");
+  }
+  answer.string("version", TENET_VERSION).close();
+}
+
+void Protocol::answer(const json::StatsRequest& /*stats*/, std::string_view id, std::string& out) {
+  if (!may_admin()) {
+    error(out, json::RequestOp::ServerOnly, id, ErrorCode::Forbidden,
+          "stats needs the admin right");
+    return;
+  }
+  json::ObjectWriter answer(out, id);
+  answer.boolean("ok", true);
+  service_.stats().write_json(answer);
+  answer.number("policy_version", service_.policy_version()).close();
+}
+
+AdminJob::Run Protocol::answer(const json::ReloadRequest& reload, std::string_view id,
+                               std::string& out, std::string& queue) {
+  if (!may_admin() || !may_tenant("*")) {
+    error(out, json::RequestOp::ServerOnly, id, ErrorCode::Forbidden,
+          "reload needs a global (*) admin token");
     return {};
   }
-  if (op == "reload") {
-    if (!may_admin() || !may_tenant("*")) {
-      error(out, json::RequestOp::ServerOnly, id, kForbidden,
-            "reload needs a global (*) admin token");
-      return {};
-    }
-    // Removing a tenant is asked for explicitly (see Service::reload).
-    const auto allow_removal = json.is_object() ? json.find("allow_removal") : json.end();
-    if (allow_removal != json.end() && !allow_removal->is_boolean()) {
-      error(out, json::RequestOp::ServerOnly, id, json::protocol_error::kBadRequest,
-            "'allow_removal' must be true or false");
-      return {};
-    }
-    queue = "*";
-    const bool allow = allow_removal != json.end() && allow_removal->get<bool>();
-    return [this, id = std::string(id), allow](std::string& answer) {
-      const Service::ReloadResult result = service_.reload(allow);
-      if (!result.ok) service_.stats().count_error(kInvalidRequest);
-      write_reload_answer(answer, id, result);
-    };
+  // Removing a tenant is asked for explicitly (see Service::reload).
+  using Removal = json::ReloadRequest::Removal;
+  if (reload.allow_removal == Removal::Mistyped) {
+    error(out, json::RequestOp::ServerOnly, id, ErrorCode::BadRequest,
+          "'allow_removal' must be true or false");
+    return {};
   }
-  if (op == "set_feature") {
-    const std::optional<std::string> tenant = field(json, "tenant");
-    const std::optional<std::string> feature = field(json, "feature");
-    const std::optional<std::string> state_name = field(json, "state");
-    if (!tenant || !feature || !state_name) {
-      error(out, json::RequestOp::ServerOnly, id, json::protocol_error::kBadRequest,
-            "set_feature needs 'tenant', 'feature' and 'state' (strings)");
-      return {};
-    }
-    if (!may_admin() || !may_tenant(*tenant)) {
-      error(out, json::RequestOp::ServerOnly, id, kForbidden,
-            "set_feature needs the admin right for this tenant");
-      return {};
-    }
-    FeatureSwitch state = FeatureSwitch::Default;
-    if (*state_name == "on") {
-      state = FeatureSwitch::On;
-    } else if (*state_name == "off") {
-      state = FeatureSwitch::Off;
-    } else if (*state_name != "default") {
-      error(out, json::RequestOp::ServerOnly, id, json::protocol_error::kBadRequest,
-            "'state' must be \"on\", \"off\" or \"default\"");
-      return {};
-    }
-    if (!service_.features_durable()) {
-      error(out, json::RequestOp::ServerOnly, id, kForbidden,
-            "set_feature is refused: this server has no state file, so a switch would be lost on "
-            "restart (start tenet serve with --state FILE)");
-      return {};
-    }
-    queue = *tenant;
-    return [this, id = std::string(id), tenant = *tenant, feature = *feature,
-            state](std::string& answer) {
-      std::string failure;
-      switch (service_.set_feature(tenant, feature, state, failure)) {
-        case Service::SetFeatureResult::Ok:
-          open_object(answer, id);
-          answer += "\"ok\":true}";
-          return;
-        case Service::SetFeatureResult::UnknownFeature:
-          error(answer, json::RequestOp::ServerOnly, id, kInvalidRequest,
-                "tenant '" + tenant + "' has no feature '" + feature + "'");
-          return;
-        case Service::SetFeatureResult::PersistFailed:
-          error(answer, json::RequestOp::ServerOnly, id, kInternal,
-                "the state file could not be written: " + failure);
-          return;
-      }
-    };
+  queue = "*";
+  const bool allow = reload.allow_removal == Removal::Allowed;
+  return [this, id = std::string(id), allow](std::string& answer) {
+    const Service::ReloadResult result = service_.reload(allow);
+    if (!result.ok) service_.stats().count_error(ErrorCode::InvalidRequest);
+    write_reload_answer(answer, id, result);
+  };
+}
+
+AdminJob::Run Protocol::answer(const json::SetFeatureRequest& set_feature, std::string_view id,
+                               std::string& out, std::string& queue) {
+  if (!set_feature.tenant || !set_feature.feature || !set_feature.state) {
+    error(out, json::RequestOp::ServerOnly, id, ErrorCode::BadRequest,
+          "set_feature needs 'tenant', 'feature' and 'state' (strings)");
+    return {};
   }
-  error(out, json::RequestOp::ServerOnly, id, json::protocol_error::kUnknownOp, "unknown op");
-  return {};
+  const std::string tenant(*set_feature.tenant);
+  const std::string feature(*set_feature.feature);
+  const std::string_view state_name = *set_feature.state;
+  if (!may_admin() || !may_tenant(tenant)) {
+    error(out, json::RequestOp::ServerOnly, id, ErrorCode::Forbidden,
+          "set_feature needs the admin right for this tenant");
+    return {};
+  }
+  FeatureSwitch state = FeatureSwitch::Default;
+  if (state_name == "on") {
+    state = FeatureSwitch::On;
+  } else if (state_name == "off") {
+    state = FeatureSwitch::Off;
+  } else if (state_name != "default") {
+    error(out, json::RequestOp::ServerOnly, id, ErrorCode::BadRequest,
+          "'state' must be \"on\", \"off\" or \"default\"");
+    return {};
+  }
+  if (!service_.features_durable()) {
+    error(out, json::RequestOp::ServerOnly, id, ErrorCode::Forbidden,
+          "set_feature is refused: this server has no state file, so a switch would be lost on "
+          "restart (start tenet serve with --state FILE)");
+    return {};
+  }
+  queue = tenant;
+  return [this, id = std::string(id), tenant, feature, state](std::string& answer) {
+    std::string failure;
+    switch (service_.set_feature(tenant, feature, state, failure)) {
+      case Service::SetFeatureResult::Ok:
+        json::ObjectWriter(answer, id).boolean("ok", true).close();
+        return;
+      case Service::SetFeatureResult::UnknownFeature:
+        error(answer, json::RequestOp::ServerOnly, id, ErrorCode::InvalidRequest,
+              "tenant '" + tenant + "' has no feature '" + feature + "'");
+        return;
+      case Service::SetFeatureResult::PersistFailed:
+        error(answer, json::RequestOp::ServerOnly, id, ErrorCode::Internal,
+              "the state file could not be written: " + failure);
+        return;
+    }
+  };
 }
 
 }  // namespace tenet::server

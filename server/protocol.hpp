@@ -44,6 +44,7 @@ namespace tenet::server {
 
 // Per-thread scratch reused from one request to the next.
 struct Scratch {
+  Scratch() { parser.set_server_ops(true); }
   json::RequestParser parser;
   Decision decision;
 };
@@ -93,20 +94,26 @@ class Protocol {
   [[nodiscard]] bool close_requested() const { return failed_hellos_ >= kMaxFailedHellos; }
 
  private:
-  // Returns the job of a reload / set_feature instead of answering it, and
-  // sets `queue` to the tenant it acts for.
-  [[nodiscard]] AdminJob::Run answer_server_op(const json::ParsedRequest& request,
-                                               std::string_view line, std::string& out,
+  // The server ops, one function each. reload and set_feature return the
+  // job instead of answering, and set `queue` to the tenant it acts for.
+  [[nodiscard]] AdminJob::Run answer_server_op(const json::ParsedRequest& request, std::string& out,
                                                std::string& queue);
+  void answer(const json::HelloRequest& hello, std::string_view id, std::string& out);
+  void answer(const json::HealthRequest& health, std::string_view id, std::string& out);
+  void answer(const json::StatsRequest& stats, std::string_view id, std::string& out);
+  [[nodiscard]] AdminJob::Run answer(const json::ReloadRequest& reload, std::string_view id,
+                                     std::string& out, std::string& queue);
+  [[nodiscard]] AdminJob::Run answer(const json::SetFeatureRequest& set_feature,
+                                     std::string_view id, std::string& out, std::string& queue);
   void answer_decision(const CompiledPolicySet& policies, const json::ParsedRequest& request,
                        Decision& decision, std::string& out);
   // A `batch` whose items are read from scratch.parser.
   void answer_batch(const CompiledPolicySet& policies, const json::ParsedRequest& batch,
                     Scratch& scratch, std::string& out);
-  void error(std::string& out, json::RequestOp op, std::string_view id, std::string_view code,
+  void error(std::string& out, json::RequestOp op, std::string_view id, json::ErrorCode code,
              std::string_view message);
   // Answers a failed hello: no rights left, logged, counted.
-  void hello_failed(std::string& out, std::string_view id, std::string_view code,
+  void hello_failed(std::string& out, std::string_view id, json::ErrorCode code,
                     std::string_view message);
   [[nodiscard]] bool authenticated() const {
     return service_.tokens() == nullptr || grant_.has_value();

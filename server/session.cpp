@@ -102,12 +102,10 @@ std::atomic<std::uint64_t> next_session_id{1};
 using Clock = std::chrono::steady_clock;
 
 // {"id":null,"error":{"code":CODE,"message":MESSAGE}} and a newline.
-std::string error_line(std::string_view code, std::string_view message) {
-  std::string line = R"({"id":null,"error":{"code":)";
-  json::write_json_string(line, code);
-  line += R"(,"message":)";
-  json::write_json_string(line, message);
-  line += "}}\n";
+std::string error_line(json::ErrorCode code, std::string_view message) {
+  std::string line;
+  json::write_error(line, json::RequestOp::None, "null", code, message);
+  line += '\n';
   return line;
 }
 
@@ -145,7 +143,7 @@ class Session : public std::enable_shared_from_this<Session> {
         return;
       }
       case ConnectionRegistry::Admission::Overloaded:
-        service_.stats().count_error("overloaded");
+        service_.stats().count_error(json::ErrorCode::Overloaded);
         reject_overloaded(std::move(socket_));
         return;
     }
@@ -188,7 +186,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Evicted to make room for a newer unauthenticated connection.
   void evict() {
     if (closed_ || authenticated_now()) return;  // a hello won the race: keep it
-    close_for("evicted_unauthenticated", "overloaded",
+    close_for("evicted_unauthenticated", json::ErrorCode::Overloaded,
               "too many connections waiting for hello; the oldest is closed");
   }
 
@@ -200,14 +198,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Closes the connection for a limit (logged), first saying why when that
   // can neither block nor overtake answers still to be written.
-  void close_for(std::string_view what, std::string_view code, std::string_view message) {
+  void close_for(std::string_view what, json::ErrorCode code, std::string_view message) {
     LogLine("error")
         .field("what", what)
         .field("message", message)
         .field("peer", describe_peer(socket_))
         .field("authenticated", authenticated_now())
         .emit();
-    service_.stats().count_error("other");
+    service_.stats().count_other_error();
     if (!writing_ && pending_.empty()) {
       const std::string line = error_line(code, message);
       error_code ignored;
@@ -361,7 +359,7 @@ class Session : public std::enable_shared_from_this<Session> {
         .field("message", "the client does not read its answers; closing the connection")
         .field("pending_bytes", static_cast<std::uint64_t>(pending_.size()))
         .emit();
-    service_.stats().count_error("other");
+    service_.stats().count_other_error();
     write_failed_ = true;
     close_socket();
     return true;
@@ -471,13 +469,13 @@ class Session : public std::enable_shared_from_this<Session> {
       if (closed_) co_return;
       const Clock::time_point now = Clock::now();
       if (hello_deadline_ && now >= *hello_deadline_) {
-        close_for("hello_timeout", "unauthenticated",
+        close_for("hello_timeout", json::ErrorCode::Unauthenticated,
                   "no successful hello within " + std::to_string(limits_.hello_timeout.count()) +
                       " s; closing the connection");
         co_return;
       }
       if (line_deadline_ && now >= *line_deadline_) {
-        close_for("line_timeout", "bad_request",
+        close_for("line_timeout", json::ErrorCode::BadRequest,
                   "request line not completed within " +
                       std::to_string(limits_.line_timeout.count()) + " s; closing the connection");
         co_return;
@@ -534,8 +532,7 @@ void start_session(Socket socket, Service& service, ConnectionRegistry& registry
 void reject_overloaded(Socket socket) {
   auto shared = std::make_shared<Socket>(std::move(socket));
   static const std::string kAnswer =
-      "{\"id\":null,\"error\":{\"code\":\"overloaded\",\"message\":\"too many connections; try "
-      "again later\"}}\n";
+      error_line(json::ErrorCode::Overloaded, "too many connections; try again later");
   asio::async_write(*shared, asio::buffer(kAnswer), [shared](error_code, std::size_t) {
     error_code ignored;
     shared->shutdown(asio::socket_base::shutdown_both, ignored);

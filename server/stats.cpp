@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cstdio>
+#include <optional>
 
 namespace tenet::server {
 
@@ -69,23 +70,26 @@ std::uint64_t Stats::decisions(bool allow) const {
   });
 }
 
+std::size_t Stats::counter_named(std::string_view code) {
+  if (const std::optional<json::ErrorCode> known = json::error_code_named(code))
+    return static_cast<std::size_t>(*known);
+  return code == kOtherErrorsName ? kOtherErrors : kErrorCounters;
+}
+
 void Stats::count_error(std::string_view code) {
-  for (std::size_t i = 0; i < kErrorCodes.size(); ++i) {
-    if (kErrorCodes[i] == code || i + 1 == kErrorCodes.size()) {
-      local().errors[i].fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-  }
+  const std::size_t counter = counter_named(code);
+  count_error_at(counter < kErrorCounters ? counter : kOtherErrors);
+}
+
+std::uint64_t Stats::errors_at(std::size_t counter) const {
+  return sum([counter](const Shard& shard) -> const std::atomic<std::uint64_t>& {
+    return shard.errors[counter];
+  });
 }
 
 std::uint64_t Stats::errors(std::string_view code) const {
-  for (std::size_t i = 0; i < kErrorCodes.size(); ++i) {
-    if (kErrorCodes[i] == code) {
-      return sum(
-          [i](const Shard& shard) -> const std::atomic<std::uint64_t>& { return shard.errors[i]; });
-    }
-  }
-  return 0;
+  const std::size_t counter = counter_named(code);
+  return counter < kErrorCounters ? errors_at(counter) : 0;
 }
 
 std::uint64_t Stats::latency_quantile(double q) const {
@@ -100,41 +104,39 @@ void Stats::connection_opened() {
 }
 
 namespace {
-void append_micros(std::string& out, std::uint64_t nanoseconds) {
-  std::array<char, 32> text{};
+// Microseconds with three decimals, as JSON number text.
+std::string_view micros(std::array<char, 32>& text, std::uint64_t nanoseconds) {
   const int n =
       std::snprintf(text.data(), text.size(), "%.3f", static_cast<double>(nanoseconds) / 1000.0);
-  out.append(text.data(), static_cast<std::size_t>(n));
+  return {text.data(), static_cast<std::size_t>(n)};
 }
 }  // namespace
 
-void Stats::write_json(std::string& out) const {
-  const auto load = [](const auto& counter) {
-    return std::to_string(counter.load(std::memory_order_relaxed));
-  };
-  out += "\"requests\":" + std::to_string(requests());
-  out += ",\"decisions\":{\"allow\":" + std::to_string(decisions(true)) +
-         ",\"deny\":" + std::to_string(decisions(false)) + '}';
-  out += ",\"errors\":{";
-  for (std::size_t i = 0; i < kErrorCodes.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    out += kErrorCodes[i];
-    out += "\":" + std::to_string(errors(kErrorCodes[i]));
-  }
-  out += "},\"connections\":{\"current\":" + load(connections_current_) +
-         ",\"total\":" + load(connections_total_) + '}';
-  out += ",\"reloads\":{\"ok\":" + load(reloads_ok_) + ",\"failed\":" + load(reloads_failed_) + '}';
-  out += ",\"failed_hellos\":" + load(failed_hellos_);
+void Stats::write_json(json::ObjectWriter& object) const {
+  const auto load = [](const auto& counter) { return counter.load(std::memory_order_relaxed); };
+  object.number("requests", requests());
+  object.begin("decisions").number("allow", decisions(true)).number("deny", decisions(false)).end();
+  object.begin("errors");
+  for (std::size_t i = 0; i < json::kErrorCodeCount; ++i)
+    object.number(json::error_name(static_cast<json::ErrorCode>(i)), errors_at(i));
+  object.number(kOtherErrorsName, errors_at(kOtherErrors)).end();
+  object.begin("connections")
+      .number("current", static_cast<std::int64_t>(load(connections_current_)))
+      .number("total", load(connections_total_))
+      .end();
+  object.begin("reloads")
+      .number("ok", load(reloads_ok_))
+      .number("failed", load(reloads_failed_))
+      .end();
+  object.number("failed_hellos", load(failed_hellos_));
   LatencyHistogram::Counts counts{};
   for (const Shard& shard : shards_) shard.latency.add_to(counts);
-  out += ",\"latency_us\":{\"p50\":";
-  append_micros(out, LatencyHistogram::quantile(counts, 0.50));
-  out += ",\"p99\":";
-  append_micros(out, LatencyHistogram::quantile(counts, 0.99));
-  out += ",\"p999\":";
-  append_micros(out, LatencyHistogram::quantile(counts, 0.999));
-  out += '}';
+  std::array<char, 32> text{};
+  object.begin("latency_us");
+  object.raw("p50", micros(text, LatencyHistogram::quantile(counts, 0.50)));
+  object.raw("p99", micros(text, LatencyHistogram::quantile(counts, 0.99)));
+  object.raw("p999", micros(text, LatencyHistogram::quantile(counts, 0.999)));
+  object.end();
 }
 
 }  // namespace tenet::server

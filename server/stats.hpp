@@ -20,12 +20,16 @@
 #include <string>
 #include <string_view>
 
+#include "engine/json/line_handler.hpp"
+
 namespace tenet::server {
 
-// The error codes of docs/PROTOCOL.md, in a fixed order.
-inline constexpr std::array<std::string_view, 10> kErrorCodes = {
-    "bad_json",  "bad_request", "invalid_request", "unauthenticated", "forbidden",
-    "too_large", "unknown_op",  "overloaded",      "internal",        "other"};
+// The `errors` counters of `stats`: one per wire error code
+// (engine/json/error_code.hpp, in its order), then `other` for connections
+// closed for a limit without a code of their own (a slow reader, a timeout).
+inline constexpr std::size_t kErrorCounters = json::kErrorCodeCount + 1;
+inline constexpr std::size_t kOtherErrors = json::kErrorCodeCount;
+inline constexpr std::string_view kOtherErrorsName = "other";
 
 class LatencyHistogram {
  public:
@@ -55,6 +59,10 @@ class Stats {
   void count_decision(bool allow) {
     (allow ? local().allow : local().deny).fetch_add(1, std::memory_order_relaxed);
   }
+  void count_error(json::ErrorCode code) { count_error_at(static_cast<std::size_t>(code)); }
+  // A closed connection counted under `other`.
+  void count_other_error() { count_error_at(kOtherErrors); }
+  // By name: a code of the table, else `other`.
   void count_error(std::string_view code);
   void connection_opened();
   void connection_closed() { connections_current_.fetch_sub(1, std::memory_order_relaxed); }
@@ -77,8 +85,8 @@ class Stats {
   // The q-quantile of the recorded latencies over every shard, in nanoseconds.
   [[nodiscard]] std::uint64_t latency_quantile(double q) const;
 
-  // The members of the `stats` response, without braces: `"requests":N,...`.
-  void write_json(std::string& out) const;
+  // The members of the `stats` response: `"requests":N,...`.
+  void write_json(json::ObjectWriter& object) const;
 
   static constexpr std::size_t kShards = 16;
 
@@ -87,10 +95,16 @@ class Stats {
     std::atomic<std::uint64_t> requests{0};
     std::atomic<std::uint64_t> allow{0};
     std::atomic<std::uint64_t> deny{0};
-    std::array<std::atomic<std::uint64_t>, kErrorCodes.size()> errors{};
+    std::array<std::atomic<std::uint64_t>, kErrorCounters> errors{};
     LatencyHistogram latency;
   };
 
+  void count_error_at(std::size_t counter) {
+    local().errors[counter].fetch_add(1, std::memory_order_relaxed);
+  }
+  // The counter of the code named `code` (`other` included), or kErrorCounters.
+  static std::size_t counter_named(std::string_view code);
+  [[nodiscard]] std::uint64_t errors_at(std::size_t counter) const;
   // The calling thread's shard (threads are numbered on first use).
   Shard& local() { return shards_[thread_slot()]; }
   static std::size_t thread_slot();

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstddef>
+#include <variant>
 
 #include "engine/eval/check_prefetch.hpp"
 #include "engine/json/request_parser.hpp"
@@ -31,9 +32,8 @@ void for_each_batch_item(const compile::CompiledPolicySet& policies, RequestPars
     if (i < size) at(i) = &parser.next_batch_item();
     for (std::size_t stage = 0; stage < kAhead; ++stage) {
       if (i < stage || i - stage >= size) continue;
-      const ParsedRequest& ahead = *at(i - stage);
-      if (ahead.op == RequestOp::Check && ahead.ok())
-        eval::prefetch_check(policies, ahead.check, static_cast<int>(stage));
+      if (const auto* check = std::get_if<eval::CheckRequest>(&at(i - stage)->request))
+        eval::prefetch_check(policies, *check, static_cast<int>(stage));
     }
     if (i >= kAhead) decide(*at(i - kAhead), i - kAhead);
   }

@@ -42,18 +42,20 @@ void write_filter_response(std::string& out, std::string_view id,
   }
   if (!request.invalid.empty()) {
     out += kNeverFilterMember;
-    out += R"(,"error":{"code":"invalid_request","message":)";
-    write_json_string(out, request.invalid);
-    out += "}}";
+    out += ',';
+    write_error_member(out, ErrorCode::InvalidRequest, request.invalid);
+    out += '}';
     return;
   }
 
   const partial::PartialResult result = partial::partially_evaluate(policies, partial);
   if (result.too_large) {  // the exact answer cannot be written out: refuse, fail closed
     out += kNeverFilterMember;
-    out += R"(,"error":{"code":"too_large","message":"the condition has more than )";
-    out += std::to_string(partial.max_nodes);
-    out += " nodes written out: the policies nest negations too deeply\"}}";
+    out += ',';
+    write_error_member(out, ErrorCode::TooLarge,
+                       "the condition has more than " + std::to_string(partial.max_nodes) +
+                           " nodes written out: the policies nest negations too deeply");
+    out += '}';
     return;
   }
   const model::PolicySet& model = policies.model();

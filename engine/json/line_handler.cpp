@@ -1,6 +1,7 @@
 #include "engine/json/line_handler.hpp"
 
 #include <exception>
+#include <variant>
 
 #include "engine/eval/evaluator.hpp"
 #include "engine/json/batch_pipeline.hpp"
@@ -9,47 +10,71 @@
 
 namespace tenet::json {
 
-void answer_request(const compile::CompiledPolicySet& policies, const ParsedRequest& request,
-                    eval::Decision& decision, std::string& out) {
-  if (!request.ok()) {
-    write_error(out, request.op, request.id, request.error_code, request.error_message);
-    return;
+namespace {
+
+// The one dispatch on the op: each request type to its evaluation and answer.
+struct Answer {
+  const compile::CompiledPolicySet& policies;
+  const ParsedRequest& parsed;
+  eval::Decision& decision;
+  std::string& out;
+
+  AnswerOutcome decided(bool explain) const {
+    write_decision(out, parsed.op, parsed.id, decision, explain);
+    if (!decision.error_code.empty()) return AnswerOutcome::InvalidRequest;
+    return decision.allow ? AnswerOutcome::Allow : AnswerOutcome::Deny;
   }
-  bool explain = false;
-  switch (request.op) {
-    case RequestOp::Check:
-      check(policies, request.check, decision);
-      explain = request.check.explain;
-      break;
-    case RequestOp::Transition:
-      transition(policies, request.transition, decision);
-      explain = request.transition.explain;
-      break;
-    case RequestOp::Subscribe:
-      subscribe(policies, request.subscribe, decision);
-      explain = request.subscribe.explain;
-      break;
-    case RequestOp::Plans:
-      plans(policies, request.base, decision);
-      explain = request.base.explain;
-      break;
-    case RequestOp::Features:
-      features(policies, request.base, decision);
-      explain = request.base.explain;
-      break;
-    case RequestOp::Lifecycle:
-      lifecycle(policies, request.lifecycle, decision);
-      explain = request.lifecycle.explain;
-      break;
-    case RequestOp::Filter:
-      write_filter_response(out, request.id, policies, request.filter);
-      return;
-    default:
-      write_error(out, request.op, request.id, protocol_error::kBadRequest,
-                  "not a decision request");
-      return;
+  AnswerOutcome listed(bool explain) const {
+    write_decision(out, parsed.op, parsed.id, decision, explain);
+    return decision.error_code.empty() ? AnswerOutcome::Listing : AnswerOutcome::InvalidRequest;
   }
-  write_decision(out, request.op, request.id, decision, explain);
+
+  AnswerOutcome operator()(const eval::CheckRequest& request) const {
+    eval::check(policies, request, decision);
+    return decided(request.explain);
+  }
+  AnswerOutcome operator()(const eval::TransitionRequest& request) const {
+    eval::transition(policies, request, decision);
+    return decided(request.explain);
+  }
+  AnswerOutcome operator()(const eval::SubscribeRequest& request) const {
+    eval::subscribe(policies, request, decision);
+    return decided(request.explain);
+  }
+  AnswerOutcome operator()(const eval::LifecycleRequest& request) const {
+    eval::lifecycle(policies, request, decision);
+    return decided(request.explain);
+  }
+  AnswerOutcome operator()(const PlansRequest& request) const {
+    eval::plans(policies, request, decision);
+    return listed(request.explain);
+  }
+  AnswerOutcome operator()(const FeaturesRequest& request) const {
+    eval::features(policies, request, decision);
+    return listed(request.explain);
+  }
+  AnswerOutcome operator()(const FilterRequest& request) const {
+    write_filter_response(out, parsed.id, policies, request);
+    return AnswerOutcome::Filter;
+  }
+  // A failed request, a batch (read item by item by the caller), a server op.
+  template <typename Other>
+  AnswerOutcome operator()(const Other& /*request*/) const {
+    if (parsed.ok()) {
+      write_error(out, parsed.op, parsed.id, ErrorCode::BadRequest, "not a decision request");
+      return AnswerOutcome::Error;
+    }
+    write_error(out, parsed.op, parsed.id, *parsed.error, parsed.error_message);
+    return AnswerOutcome::Error;
+  }
+};
+
+}  // namespace
+
+AnswerOutcome answer_request(const compile::CompiledPolicySet& policies,
+                             const ParsedRequest& request, eval::Decision& decision,
+                             std::string& out) {
+  return std::visit(Answer{policies, request, decision, out}, request.request);
 }
 
 void handle_line(const compile::CompiledPolicySet& policies, std::string_view line,
@@ -57,12 +82,13 @@ void handle_line(const compile::CompiledPolicySet& policies, std::string_view li
   const std::size_t start = out.size();
   try {
     const ParsedRequest& request = parser.parse(policies, line);
-    if (request.op != RequestOp::Batch || !request.ok()) {
+    const auto* batch = std::get_if<BatchRequest>(&request.request);
+    if (batch == nullptr) {
       answer_request(policies, request, decision, out);
       return;
     }
     write_batch_open(out, request.id);
-    for_each_batch_item(policies, parser, request.batch_size,
+    for_each_batch_item(policies, parser, batch->size,
                         [&](const ParsedRequest& item, std::size_t index) {
                           if (index > 0) out += ',';
                           answer_request(policies, item, decision, out);
@@ -70,10 +96,10 @@ void handle_line(const compile::CompiledPolicySet& policies, std::string_view li
     write_batch_close(out);
   } catch (const std::exception& error) {
     out.resize(start);
-    write_error(out, RequestOp::None, {}, "internal", error.what());
+    write_error(out, RequestOp::None, {}, ErrorCode::Internal, error.what());
   } catch (...) {
     out.resize(start);
-    write_error(out, RequestOp::None, {}, "internal", "unexpected failure");
+    write_error(out, RequestOp::None, {}, ErrorCode::Internal, "unexpected failure");
   }
 }
 

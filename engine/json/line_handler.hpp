@@ -18,6 +18,7 @@
 // belong to the calling thread.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -33,8 +34,19 @@ namespace tenet::json {
 void handle_line(const compile::CompiledPolicySet& policies, std::string_view line,
                  RequestParser& parser, eval::Decision& decision, std::string& out);
 
+// What answer_request wrote, for a caller that counts (the server's stats).
+enum class AnswerOutcome : std::uint8_t {
+  Allow,           // a decision op allowed
+  Deny,            // a decision op denied
+  Listing,         // plans or features answered
+  InvalidRequest,  // an answer carrying invalid_request (a decision op's attributes)
+  Filter,          // a filter answer (not a decision)
+  Error,           // a protocol error (the request failed to parse, or is not answered here)
+};
+
 // The answer to one parsed request (not a batch) appended to `out`.
-void answer_request(const compile::CompiledPolicySet& policies, const ParsedRequest& request,
-                    eval::Decision& decision, std::string& out);
+AnswerOutcome answer_request(const compile::CompiledPolicySet& policies,
+                             const ParsedRequest& request, eval::Decision& decision,
+                             std::string& out);
 
 }  // namespace tenet::json

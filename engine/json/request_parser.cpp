@@ -53,6 +53,10 @@ enum Field : std::uint8_t {
   kExplain,
   kRequests,
   kResourceType,
+  kToken,
+  kFeature,
+  kState,
+  kAllowRemoval,
   kFieldCount
 };
 // The member names one object kind is read for, with an index by length:
@@ -81,21 +85,29 @@ struct NameSet {
 
 constexpr NameSet<kFieldCount> kFieldNames({"op", "id", "tenant", "principal", "action", "resource",
                                             "to", "plan", "context", "explain", "requests",
-                                            "resource_type"});
+                                            "resource_type", "token", "feature", "state",
+                                            "allow_removal"});
 
-// The members of one object we care about; the first occurrence of a key wins.
+// The members of one object we care about. A key we read given twice is
+// refused (bad_request, docs/PROTOCOL.md "Common fields"): `duplicate` names
+// the first such key, and the first occurrence is kept meanwhile so that the
+// id and op still shape the answer.
 template <std::size_t N>
 struct Members {
   std::array<dom::element, N> value{};
   std::array<bool, N> present{};
+  std::size_t duplicate = N;
 
   void collect(const dom::object& object, const NameSet<N>& names) {
     for (const dom::key_value_pair field : object) {
       const std::size_t i = names.find(field.key);
-      if (i < N && !present[i]) {
-        value[i] = field.value;
-        present[i] = true;
+      if (i >= N) continue;
+      if (present[i]) {
+        if (duplicate == N) duplicate = i;
+        continue;
       }
+      value[i] = field.value;
+      present[i] = true;
     }
   }
   // Present and not null.
@@ -104,26 +116,6 @@ struct Members {
 
 constexpr NameSet<3> kPrincipalNames({"id", "role", "attrs"});
 constexpr NameSet<5> kResourceNames({"type", "id", "tenant", "state", "attrs"});
-
-struct OpName {
-  std::string_view name;
-  RequestOp op;
-};
-constexpr std::array<OpName, 13> kOps = {{
-    {"check", RequestOp::Check},
-    {"transition", RequestOp::Transition},
-    {"subscribe", RequestOp::Subscribe},
-    {"plans", RequestOp::Plans},
-    {"features", RequestOp::Features},
-    {"lifecycle", RequestOp::Lifecycle},
-    {"filter", RequestOp::Filter},
-    {"batch", RequestOp::Batch},
-    {"hello", RequestOp::ServerOnly},
-    {"health", RequestOp::ServerOnly},
-    {"stats", RequestOp::ServerOnly},
-    {"reload", RequestOp::ServerOnly},
-    {"set_feature", RequestOp::ServerOnly},
-}};
 
 // At most 64 bytes of request text in a message, cut on a UTF-8 boundary.
 std::string_view clip(std::string_view text) {
@@ -271,6 +263,7 @@ struct RequestParser::Impl {
   dom::array batch;
   dom::array::iterator batch_next;
   std::size_t batch_left = 0;
+  std::size_t batch_size = 0;
   // Where batch items are in the raw line, found only when an item's `id`
   // needs its raw text (integer ids do not): `batch_raw` is the position
   // after item `batch_located - 1` (the '[' while none is located), and
@@ -306,16 +299,17 @@ struct RequestParser::Impl {
     for (Slot& item : items) item.size_for(tables);
   }
 
-  static bool fail(Slot& slot, std::string_view code) {
-    slot.request.error_code = code;
+  static bool fail(Slot& slot, ErrorCode code) {
+    slot.request.error = code;
     slot.request.error_message = slot.message;
+    slot.request.request.emplace<std::monostate>();  // nothing usable: a request iff ok()
     return false;
   }
   static bool missing(Slot& slot, std::string_view path) {
     slot.message = "missing field '";
     slot.message += path;
     slot.message += '\'';
-    return fail(slot, protocol_error::kBadRequest);
+    return fail(slot, ErrorCode::BadRequest);
   }
   static bool mistyped(Slot& slot, std::string_view path, std::string_view expected,
                        const dom::element& got) {
@@ -325,7 +319,24 @@ struct RequestParser::Impl {
     slot.message += expected;
     slot.message += ", got ";
     slot.message += json_type_name(got);
-    return fail(slot, protocol_error::kBadRequest);
+    return fail(slot, ErrorCode::BadRequest);
+  }
+
+  // A key given twice in one object; `prefix`: the object's path ("" at the top).
+  template <std::size_t N>
+  static bool duplicated(Slot& slot, const Members<N>& members, const NameSet<N>& names,
+                         std::string_view prefix) {
+    slot.message = "duplicate key '";
+    slot.message += prefix;
+    slot.message += names.names[members.duplicate];
+    slot.message += "': each key may be given once";
+    return fail(slot, ErrorCode::BadRequest);
+  }
+  // An optional string field: set when present as a string.
+  template <std::size_t N>
+  static std::optional<std::string_view> optional_string(const Members<N>& members, std::size_t i) {
+    if (!members.present[i] || !members.value[i].is_string()) return std::nullopt;
+    return members.value[i].get_string().value_unsafe();
   }
 
   // A required string field.
@@ -399,13 +410,93 @@ struct RequestParser::Impl {
     slot.request.id = slot.id_text;
   }
 
+  // The attribute objects of a decision request, validated against the
+  // schema once the protocol fields are all read.
+  struct AttributeObjects {
+    std::optional<dom::object> principal;
+    std::optional<dom::object> context;
+    std::optional<dom::object> resource;
+    eval::Resource* resource_of = nullptr;  // check and lifecycle
+  };
+
+  using Fields = Members<kFieldCount>;
   bool read(const compile::CompiledPolicySet& policies, const dom::object& object,
             std::size_t raw_object, Slot& slot, bool in_batch, bool force_explain);
-  bool read_decision(const compile::CompiledPolicySet& policies, const Members<kFieldCount>& fields,
-                     Slot& slot, bool force_explain);
+  bool server_ops = false;  // RequestParser::set_server_ops
+  bool read_batch(const compile::CompiledPolicySet& policies, const Fields& fields,
+                  std::size_t raw_object, Slot& slot);
+  // A decision op (or filter): the common fields, the op's own, then the attributes.
+  template <typename OpRequest>
+  bool read_decision(const compile::CompiledPolicySet& policies, const Fields& fields, Slot& slot,
+                     bool force_explain);
+  bool read_common(const compile::CompiledPolicySet& policies, const Fields& fields, Slot& slot,
+                   eval::RequestBase& base, AttributeObjects& attrs, bool force_explain);
+  bool read_op(const compile::CompiledPolicySet& policies, const Fields& fields, Slot& slot,
+               eval::CheckRequest& request, AttributeObjects& attrs);
+  bool read_op(const compile::CompiledPolicySet& policies, const Fields& fields, Slot& slot,
+               eval::TransitionRequest& request, AttributeObjects& attrs);
+  bool read_op(const compile::CompiledPolicySet& policies, const Fields& fields, Slot& slot,
+               eval::SubscribeRequest& request, AttributeObjects& attrs);
+  bool read_op(const compile::CompiledPolicySet& policies, const Fields& fields, Slot& slot,
+               eval::LifecycleRequest& request, AttributeObjects& attrs);
+  bool read_op(const compile::CompiledPolicySet& policies, const Fields& fields, Slot& slot,
+               FilterRequest& request, AttributeObjects& attrs);
+  // plans, features: no field of their own.
+  static bool read_op(const compile::CompiledPolicySet&, const Fields&, Slot&, eval::RequestBase&,
+                      AttributeObjects&) {
+    return true;
+  }
+  // The server ops: their fields as sent; `tenet serve` judges them (a
+  // missing token is a failed hello there, not a parse error).
+  template <typename OpRequest>
+  bool read_server_op(const compile::CompiledPolicySet& policies, const Fields& fields, Slot& slot,
+                      bool force_explain);
+  static void read_server_fields(const Fields& /*fields*/, HealthRequest& /*request*/) {}
+  static void read_server_fields(const Fields& /*fields*/, StatsRequest& /*request*/) {}
+  static void read_server_fields(const Fields& fields, HelloRequest& request) {
+    request.token = optional_string(fields, kToken);
+  }
+  static void read_server_fields(const Fields& fields, ReloadRequest& request) {
+    if (!fields.present[kAllowRemoval]) return;
+    const dom::element& allow = fields.value[kAllowRemoval];
+    request.allow_removal =
+        allow.is_bool() ? (allow.get_bool().value_unsafe() ? ReloadRequest::Removal::Allowed
+                                                           : ReloadRequest::Removal::Refused)
+                        : ReloadRequest::Removal::Mistyped;
+  }
+  static void read_server_fields(const Fields& fields, SetFeatureRequest& request) {
+    request.tenant = optional_string(fields, kTenant);
+    request.feature = optional_string(fields, kFeature);
+    request.state = optional_string(fields, kState);
+  }
+  bool read_attributes(const compile::CompiledPolicySet& policies, Slot& slot,
+                       eval::RequestBase& base, const AttributeObjects& attrs);
   bool read_resource(const compile::CompiledPolicySet& policies, const dom::element& element,
                      Index tenant, Slot& slot, eval::Resource& resource,
                      std::optional<dom::object>& attrs);
+
+  // How an op is read once named (batch: by read() itself, reader nullptr).
+  using Reader = bool (Impl::*)(const compile::CompiledPolicySet&, const Fields&, Slot&, bool);
+  struct OpName {
+    std::string_view name;
+    RequestOp op;
+    Reader reader;
+  };
+  static constexpr std::array<OpName, 13> kOps = {{
+      {"check", RequestOp::Check, &Impl::read_decision<eval::CheckRequest>},
+      {"transition", RequestOp::Transition, &Impl::read_decision<eval::TransitionRequest>},
+      {"subscribe", RequestOp::Subscribe, &Impl::read_decision<eval::SubscribeRequest>},
+      {"plans", RequestOp::Plans, &Impl::read_decision<PlansRequest>},
+      {"features", RequestOp::Features, &Impl::read_decision<FeaturesRequest>},
+      {"lifecycle", RequestOp::Lifecycle, &Impl::read_decision<eval::LifecycleRequest>},
+      {"filter", RequestOp::Filter, &Impl::read_decision<FilterRequest>},
+      {"batch", RequestOp::Batch, nullptr},
+      {"hello", RequestOp::ServerOnly, &Impl::read_server_op<HelloRequest>},
+      {"health", RequestOp::ServerOnly, &Impl::read_server_op<HealthRequest>},
+      {"stats", RequestOp::ServerOnly, &Impl::read_server_op<StatsRequest>},
+      {"reload", RequestOp::ServerOnly, &Impl::read_server_op<ReloadRequest>},
+      {"set_feature", RequestOp::ServerOnly, &Impl::read_server_op<SetFeatureRequest>},
+  }};
 };
 
 bool RequestParser::Impl::read(const compile::CompiledPolicySet& policies,
@@ -427,55 +518,62 @@ bool RequestParser::Impl::read(const compile::CompiledPolicySet& policies,
     set_id(slot, fields.value[kId], raw_object);
   }
 
+  if (fields.duplicate == kOp) return duplicated(slot, fields, kFieldNames, "");
   if (!fields.present[kOp]) return missing(slot, "op");
   if (!fields.value[kOp].is_string()) return mistyped(slot, "op", "string", fields.value[kOp]);
   const std::string_view op_name = fields.value[kOp].get_string().value_unsafe();
   slot.request.op_name = op_name;
-  const auto known = std::find_if(kOps.begin(), kOps.end(), [&](const OpName& o) {
+  const auto* known = std::find_if(kOps.begin(), kOps.end(), [&](const OpName& o) {
     return compile::same_text(o.name, op_name);
   });
   if (known == kOps.end()) {
     slot.message = "unknown op '";
     slot.message += clip(op_name);
     slot.message += '\'';
-    return fail(slot, protocol_error::kUnknownOp);
+    return fail(slot, ErrorCode::UnknownOp);
   }
   slot.request.op = known->op;
   if (id_refused) {
     slot.message = "field 'id': expected a JSON scalar, got ";
     slot.message += json_type_name(fields.value[kId]);
-    return fail(slot, protocol_error::kBadRequest);
+    return fail(slot, ErrorCode::BadRequest);
   }
 
-  if (known->op == RequestOp::ServerOnly ||
+  if (fields.duplicate < kFieldCount) return duplicated(slot, fields, kFieldNames, "");
+
+  if ((known->op == RequestOp::ServerOnly && (in_batch || !server_ops)) ||
       (in_batch && (known->op == RequestOp::Batch || known->op == RequestOp::Filter))) {
     slot.message = '\'';
     slot.message += op_name;
     slot.message += in_batch ? "' cannot be a batch item: a batch holds decision requests only"
                              : "' is served by `tenet serve` only";
-    return fail(slot, protocol_error::kBadRequest);
+    return fail(slot, ErrorCode::BadRequest);
   }
-  if (known->op == RequestOp::Batch) {
-    if (!fields.present[kRequests]) return missing(slot, "requests");
-    const dom::element& requests = fields.value[kRequests];
-    if (!requests.is_array()) return mistyped(slot, "requests", "array", requests);
-    batch = requests.get_array().value_unsafe();
-    const std::size_t size = batch.size();
-    if (size > limits.max_batch) {
-      slot.message = "a batch holds at most " + std::to_string(limits.max_batch) +
-                     " requests, this one " + std::to_string(size);
-      return fail(slot, protocol_error::kTooLarge);
-    }
-    slot.request.batch_size = size;
-    batch_policies = &policies;
-    batch_next = batch.begin();
-    batch_left = size;
-    batch_raw = scan::find_member(text, raw_object, "requests");
-    batch_located = 0;
-    batch_index = 0;
-    return true;
+  if (known->op == RequestOp::Batch) return read_batch(policies, fields, raw_object, slot);
+  return (this->*known->reader)(policies, fields, slot, force_explain);
+}
+
+bool RequestParser::Impl::read_batch(const compile::CompiledPolicySet& policies,
+                                     const Fields& fields, std::size_t raw_object, Slot& slot) {
+  if (!fields.present[kRequests]) return missing(slot, "requests");
+  const dom::element& requests = fields.value[kRequests];
+  if (!requests.is_array()) return mistyped(slot, "requests", "array", requests);
+  batch = requests.get_array().value_unsafe();
+  const std::size_t size = batch.size();
+  if (size > limits.max_batch) {
+    slot.message = "a batch holds at most " + std::to_string(limits.max_batch) +
+                   " requests, this one " + std::to_string(size);
+    return fail(slot, ErrorCode::TooLarge);
   }
-  return read_decision(policies, fields, slot, force_explain);
+  slot.request.request.emplace<BatchRequest>().size = size;
+  batch_policies = &policies;
+  batch_next = batch.begin();
+  batch_left = size;
+  batch_size = size;
+  batch_raw = scan::find_member(text, raw_object, "requests");
+  batch_located = 0;
+  batch_index = 0;
+  return true;
 }
 
 bool RequestParser::Impl::read_resource(const compile::CompiledPolicySet& policies,
@@ -485,6 +583,8 @@ bool RequestParser::Impl::read_resource(const compile::CompiledPolicySet& polici
   if (!element.is_object()) return mistyped(slot, "resource", "object", element);
   Members<kResourceNames.names.size()> members;
   members.collect(element.get_object().value_unsafe(), kResourceNames);
+  if (members.duplicate < members.value.size())
+    return duplicated(slot, members, kResourceNames, "resource.");
   if (!string_field(slot, members, 0, "resource.type", resource.type_name)) return false;
   if (!string_field(slot, members, 1, "resource.id", resource.id)) return false;
   if (!string_field(slot, members, 2, "resource.tenant", resource.tenant)) return false;
@@ -499,24 +599,39 @@ bool RequestParser::Impl::read_resource(const compile::CompiledPolicySet& polici
   return true;
 }
 
+template <typename OpRequest>
+bool RequestParser::Impl::read_server_op(const compile::CompiledPolicySet& /*policies*/,
+                                         const Fields& fields, Slot& slot, bool /*force_explain*/) {
+  read_server_fields(fields, slot.request.request.emplace<OpRequest>());
+  return true;
+}
+
+template <typename OpRequest>
 bool RequestParser::Impl::read_decision(const compile::CompiledPolicySet& policies,
-                                        const Members<kFieldCount>& fields, Slot& slot,
-                                        bool force_explain) {
-  ParsedRequest& r = slot.request;
-  eval::RequestBase base;
-  // ---- protocol fields first: a bad_request wins over an invalid attribute
+                                        const Fields& fields, Slot& slot, bool force_explain) {
+  OpRequest& request = slot.request.request.emplace<OpRequest>();
+  AttributeObjects attrs;
+  // protocol fields first: a bad_request wins over an invalid attribute
+  return read_common(policies, fields, slot, request, attrs, force_explain) &&
+         read_op(policies, fields, slot, request, attrs) &&
+         read_attributes(policies, slot, request, attrs);
+}
+
+bool RequestParser::Impl::read_common(const compile::CompiledPolicySet& policies,
+                                      const Fields& fields, Slot& slot, eval::RequestBase& base,
+                                      AttributeObjects& attrs, bool force_explain) {
   if (!string_field(slot, fields, kTenant, "tenant", base.tenant_name)) return false;
   if (!fields.present[kPrincipal]) return missing(slot, "principal");
   if (!fields.value[kPrincipal].is_object())
     return mistyped(slot, "principal", "object", fields.value[kPrincipal]);
   Members<kPrincipalNames.names.size()> principal;
   principal.collect(fields.value[kPrincipal].get_object().value_unsafe(), kPrincipalNames);
+  if (principal.duplicate < principal.value.size())
+    return duplicated(slot, principal, kPrincipalNames, "principal.");
   if (!string_field(slot, principal, 0, "principal.id", base.principal.id)) return false;
   if (!string_field(slot, principal, 1, "principal.role", base.principal.role_name)) return false;
-  std::optional<dom::object> principal_attrs;
-  if (!object_field(slot, principal, 2, "principal.attrs", principal_attrs)) return false;
-  std::optional<dom::object> context;
-  if (!object_field(slot, fields, kContext, "context", context)) return false;
+  if (!object_field(slot, principal, 2, "principal.attrs", attrs.principal)) return false;
+  if (!object_field(slot, fields, kContext, "context", attrs.context)) return false;
   if (fields.has(kExplain)) {
     if (!fields.value[kExplain].is_bool())
       return mistyped(slot, "explain", "bool", fields.value[kExplain]);
@@ -527,56 +642,69 @@ bool RequestParser::Impl::read_decision(const compile::CompiledPolicySet& polici
   base.tenant = policies.find_tenant(base.tenant_name);
   // The role is looked up last: the tenant's first lines load meanwhile.
   if (base.tenant != kNone) policies.prefetch_tenant(base.tenant);
+  return true;
+}
 
-  eval::Resource* resource = nullptr;
-  std::optional<dom::object> resource_attrs;
-  switch (r.op) {
-    case RequestOp::Check: {
-      if (!string_field(slot, fields, kAction, "action", r.check.action_name)) return false;
-      if (!fields.present[kResource]) return missing(slot, "resource");
-      if (!read_resource(policies, fields.value[kResource], base.tenant, slot, r.check.resource,
-                         resource_attrs)) {
-        return false;
-      }
-      r.check.action = policies.find_action(r.check.action_name);
-      resource = &r.check.resource;
-      break;
-    }
-    case RequestOp::Transition:
-      if (!string_field(slot, fields, kTo, "to", r.transition.to_name)) return false;
-      if (base.tenant != kNone)
-        r.transition.to = policies.find_role(base.tenant, r.transition.to_name);
-      break;
-    case RequestOp::Subscribe:
-      if (!string_field(slot, fields, kPlan, "plan", r.subscribe.plan_name)) return false;
-      if (base.tenant != kNone)
-        r.subscribe.plan = policies.find_plan(base.tenant, r.subscribe.plan_name);
-      break;
-    case RequestOp::Lifecycle: {
-      if (!fields.present[kResource]) return missing(slot, "resource");
-      if (!read_resource(policies, fields.value[kResource], base.tenant, slot, r.lifecycle.resource,
-                         resource_attrs)) {
-        return false;
-      }
-      if (!string_field(slot, fields, kTo, "to", r.lifecycle.to_name)) return false;
-      resource = &r.lifecycle.resource;
-      if (base.tenant != kNone && resource->type != kNone) {
-        r.lifecycle.to = policies.find_state(base.tenant, resource->type, r.lifecycle.to_name);
-      }
-      break;
-    }
-    case RequestOp::Filter:
-      if (!string_field(slot, fields, kAction, "action", r.filter.action_name)) return false;
-      if (!string_field(slot, fields, kResourceType, "resource_type", r.filter.resource_type_name))
-        return false;
-      r.filter.action = policies.find_action(r.filter.action_name);
-      r.filter.resource_type = policies.find_resource_type(r.filter.resource_type_name);
-      break;
-    default:
-      break;
+bool RequestParser::Impl::read_op(const compile::CompiledPolicySet& policies, const Fields& fields,
+                                  Slot& slot, eval::CheckRequest& request,
+                                  AttributeObjects& attrs) {
+  if (!string_field(slot, fields, kAction, "action", request.action_name)) return false;
+  if (!fields.present[kResource]) return missing(slot, "resource");
+  if (!read_resource(policies, fields.value[kResource], request.tenant, slot, request.resource,
+                     attrs.resource)) {
+    return false;
   }
+  request.action = policies.find_action(request.action_name);
+  attrs.resource_of = &request.resource;
+  return true;
+}
 
-  // ---- attributes, validated against the schema: principal, resource, context
+bool RequestParser::Impl::read_op(const compile::CompiledPolicySet& policies, const Fields& fields,
+                                  Slot& slot, eval::TransitionRequest& request,
+                                  AttributeObjects& /*attrs*/) {
+  if (!string_field(slot, fields, kTo, "to", request.to_name)) return false;
+  if (request.tenant != kNone) request.to = policies.find_role(request.tenant, request.to_name);
+  return true;
+}
+
+bool RequestParser::Impl::read_op(const compile::CompiledPolicySet& policies, const Fields& fields,
+                                  Slot& slot, eval::SubscribeRequest& request,
+                                  AttributeObjects& /*attrs*/) {
+  if (!string_field(slot, fields, kPlan, "plan", request.plan_name)) return false;
+  if (request.tenant != kNone) request.plan = policies.find_plan(request.tenant, request.plan_name);
+  return true;
+}
+
+bool RequestParser::Impl::read_op(const compile::CompiledPolicySet& policies, const Fields& fields,
+                                  Slot& slot, eval::LifecycleRequest& request,
+                                  AttributeObjects& attrs) {
+  if (!fields.present[kResource]) return missing(slot, "resource");
+  if (!read_resource(policies, fields.value[kResource], request.tenant, slot, request.resource,
+                     attrs.resource)) {
+    return false;
+  }
+  if (!string_field(slot, fields, kTo, "to", request.to_name)) return false;
+  attrs.resource_of = &request.resource;
+  if (request.tenant != kNone && request.resource.type != kNone) {
+    request.to = policies.find_state(request.tenant, request.resource.type, request.to_name);
+  }
+  return true;
+}
+
+bool RequestParser::Impl::read_op(const compile::CompiledPolicySet& policies, const Fields& fields,
+                                  Slot& slot, FilterRequest& request, AttributeObjects& /*attrs*/) {
+  if (!string_field(slot, fields, kAction, "action", request.action_name)) return false;
+  if (!string_field(slot, fields, kResourceType, "resource_type", request.resource_type_name))
+    return false;
+  request.action = policies.find_action(request.action_name);
+  request.resource_type = policies.find_resource_type(request.resource_type_name);
+  return true;
+}
+
+// The attributes, validated against the schema: principal, resource, context.
+bool RequestParser::Impl::read_attributes(const compile::CompiledPolicySet& policies, Slot& slot,
+                                          eval::RequestBase& base, const AttributeObjects& attrs) {
+  eval::Resource* const resource = attrs.resource_of;
   std::fill(slot.principal_values.begin(), slot.principal_values.end(), eval::Value{});
   std::fill(slot.context_values.begin(), slot.context_values.end(), eval::Value{});
   if (resource != nullptr)
@@ -587,22 +715,22 @@ bool RequestParser::Impl::read_decision(const compile::CompiledPolicySet& polici
   slot.invalid.clear();
   const compile::RequestTables& tables = policies.request_tables();
   bool fits = true;
-  if (principal_attrs) {
-    fits = read_attributes(*principal_attrs, tables.principal, tables, slot.principal_values, sets,
-                           slot.invalid);
+  if (attrs.principal) {
+    fits = json::read_attributes(*attrs.principal, tables.principal, tables, slot.principal_values,
+                                 sets, slot.invalid);
   }
-  if (fits && resource != nullptr && resource_attrs && resource->type != kNone) {
-    fits = read_attributes(*resource_attrs, tables.resources.at(resource->type), tables,
-                           slot.resource_values, sets, slot.invalid);
+  if (fits && resource != nullptr && attrs.resource && resource->type != kNone) {
+    fits = json::read_attributes(*attrs.resource, tables.resources.at(resource->type), tables,
+                                 slot.resource_values, sets, slot.invalid);
   }
-  if (fits && context) {
-    fits =
-        read_attributes(*context, tables.context, tables, slot.context_values, sets, slot.invalid);
+  if (fits && attrs.context) {
+    fits = json::read_attributes(*attrs.context, tables.context, tables, slot.context_values, sets,
+                                 slot.invalid);
   }
   if (sets.over_limit) {
     slot.message =
         "more than " + std::to_string(limits.max_set_elements) + " set elements in one request";
-    return fail(slot, protocol_error::kTooLarge);
+    return fail(slot, ErrorCode::TooLarge);
   }
   sets.resolve();
   if (base.tenant != kNone)
@@ -611,27 +739,6 @@ bool RequestParser::Impl::read_decision(const compile::CompiledPolicySet& polici
   base.context = slot.context_values;
   base.invalid = slot.invalid;
   if (resource != nullptr) resource->attributes = slot.resource_values;
-
-  switch (r.op) {
-    case RequestOp::Check:
-      static_cast<eval::RequestBase&>(r.check) = base;
-      break;
-    case RequestOp::Transition:
-      static_cast<eval::RequestBase&>(r.transition) = base;
-      break;
-    case RequestOp::Subscribe:
-      static_cast<eval::RequestBase&>(r.subscribe) = base;
-      break;
-    case RequestOp::Lifecycle:
-      static_cast<eval::RequestBase&>(r.lifecycle) = base;
-      break;
-    case RequestOp::Filter:
-      static_cast<eval::RequestBase&>(r.filter) = base;
-      break;
-    default:
-      r.base = base;
-      break;
-  }
   return true;
 }
 
@@ -665,7 +772,7 @@ const ParsedRequest& RequestParser::parse(const compile::CompiledPolicySet& poli
     }
   }
   if (error != simdjson::SUCCESS) {
-    std::string_view code = protocol_error::kBadJson;
+    ErrorCode code = ErrorCode::BadJson;
     switch (error) {
       case simdjson::EMPTY:
         slot.message = "empty request";
@@ -680,7 +787,7 @@ const ParsedRequest& RequestParser::parse(const compile::CompiledPolicySet& poli
         slot.message = "not valid JSON: a number is malformed";
         break;
       case simdjson::CAPACITY:
-        code = protocol_error::kTooLarge;
+        code = ErrorCode::TooLarge;
         slot.message = "request too large";
         break;
       default:
@@ -693,9 +800,10 @@ const ParsedRequest& RequestParser::parse(const compile::CompiledPolicySet& poli
   if (!root.is_object()) {
     slot.message = "a request must be a JSON object, got ";
     slot.message += json_type_name(root);
-    return (Impl::fail(slot, protocol_error::kBadJson), slot.request);
+    return (Impl::fail(slot, ErrorCode::BadJson), slot.request);
   }
   const std::size_t raw_root = scan::skip_space(m.text, 0);
+  m.server_ops = server_ops_;
   m.read(policies, root.get_object().value_unsafe(), raw_root, slot, false, force_explain_);
   return slot.request;
 }
@@ -708,16 +816,16 @@ const ParsedRequest& RequestParser::next_batch_item() {
   slot.message.clear();
   if (m.batch_left == 0 || m.batch_policies == nullptr) {
     slot.message = "no batch item left";
-    return (Impl::fail(slot, protocol_error::kBadRequest), slot.request);
+    return (Impl::fail(slot, ErrorCode::BadRequest), slot.request);
   }
   --m.batch_left;
   const dom::element element = *m.batch_next;
   ++m.batch_next;
-  m.batch_index = m.top.request.batch_size - m.batch_left - 1;
+  m.batch_index = m.batch_size - m.batch_left - 1;
   if (!element.is_object()) {
     slot.message = "a batch item must be a JSON object, got ";
     slot.message += json_type_name(element);
-    return (Impl::fail(slot, protocol_error::kBadRequest), slot.request);
+    return (Impl::fail(slot, ErrorCode::BadRequest), slot.request);
   }
   m.read(*m.batch_policies, element.get_object().value_unsafe(), scan::npos, slot, true,
          force_explain_);

@@ -7,6 +7,7 @@
 #include <simdjson.h>
 
 #include <array>
+#include <charconv>
 
 namespace tenet::json {
 namespace {
@@ -108,14 +109,6 @@ void write_id(std::string& out, std::string_view id) {
   out += ',';
 }
 
-void write_error_member(std::string& out, std::string_view code, std::string_view message) {
-  out += "\"error\":{\"code\":";
-  write_json_string(out, code);
-  out += ",\"message\":";
-  write_json_string(out, message);
-  out += '}';
-}
-
 std::string_view outcome_name(eval::TraceOutcome outcome) {
   switch (outcome) {
     case eval::TraceOutcome::Matched:
@@ -128,7 +121,101 @@ std::string_view outcome_name(eval::TraceOutcome outcome) {
   return "error";
 }
 
+template <typename Integer>
+void append_integer(std::string& out, Integer value) {
+  std::array<char, 24> digits{};
+  const auto printed = std::to_chars(digits.data(), digits.data() + digits.size(), value);
+  out.append(digits.data(), printed.ptr);
+}
+
 }  // namespace
+
+void write_error_member(std::string& out, ErrorCode code, std::string_view message) {
+  out += "\"error\":{\"code\":\"";
+  out += error_name(code);  // a name of the table: nothing to escape
+  out += "\",\"message\":";
+  write_json_string(out, message);
+  out += '}';
+}
+
+ObjectWriter::ObjectWriter(std::string& out, std::string_view id) : out_(out) {
+  out_ += '{';
+  if (!id.empty()) {
+    out_ += "\"id\":";
+    out_ += id;
+  }
+}
+
+void ObjectWriter::key(std::string_view name) {
+  if (out_.back() != '{') out_ += ',';
+  out_ += '"';
+  out_ += name;
+  out_ += "\":";
+}
+
+ObjectWriter& ObjectWriter::boolean(std::string_view name, bool value) {
+  key(name);
+  out_ += value ? "true" : "false";
+  return *this;
+}
+
+ObjectWriter& ObjectWriter::number(std::string_view name, std::uint64_t value) {
+  key(name);
+  append_integer(out_, value);
+  return *this;
+}
+
+ObjectWriter& ObjectWriter::number(std::string_view name, std::int64_t value) {
+  key(name);
+  append_integer(out_, value);
+  return *this;
+}
+
+ObjectWriter& ObjectWriter::string(std::string_view name, std::string_view value) {
+  key(name);
+  write_json_string(out_, value);
+  return *this;
+}
+
+ObjectWriter& ObjectWriter::null(std::string_view name) {
+  key(name);
+  out_ += "null";
+  return *this;
+}
+
+ObjectWriter& ObjectWriter::strings(std::string_view name, std::span<const std::string> values) {
+  key(name);
+  out_ += '[';
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out_ += ',';
+    write_json_string(out_, values[i]);
+  }
+  out_ += ']';
+  return *this;
+}
+
+ObjectWriter& ObjectWriter::raw(std::string_view name, std::string_view json) {
+  key(name);
+  out_ += json;
+  return *this;
+}
+
+ObjectWriter& ObjectWriter::error(ErrorCode code, std::string_view message) {
+  if (out_.back() != '{') out_ += ',';
+  write_error_member(out_, code, message);
+  return *this;
+}
+
+ObjectWriter& ObjectWriter::begin(std::string_view name) {
+  key(name);
+  out_ += '{';
+  return *this;
+}
+
+ObjectWriter& ObjectWriter::end() {
+  out_ += '}';
+  return *this;
+}
 
 void write_json_string(std::string& out, std::string_view text) {
   out += '"';
@@ -184,14 +271,14 @@ void write_decision(std::string& out, RequestOp op, std::string_view id,
   }
   if (!decision.error_code.empty()) {
     out += ',';
-    write_error_member(out, decision.error_code, decision.error_message);
+    write_error_member(out, ErrorCode::InvalidRequest, decision.error_message);
   }
   out += '}';
 }
 
-void write_error(std::string& out, RequestOp op, std::string_view id, std::string_view code,
+void write_error(std::string& out, RequestOp op, std::string_view id, ErrorCode code,
                  std::string_view message) {
-  if (code == protocol_error::kBadJson) id = "null";
+  if (code == ErrorCode::BadJson) id = "null";
   if (is_decision_op(op)) {
     out += '{';
     write_id(out, id);

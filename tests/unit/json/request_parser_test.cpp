@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "engine/engine.hpp"
@@ -30,6 +31,15 @@ Index principal_slot(std::string_view name) {
   return model.schema.find_principal(*model.names.find(name))->slot;
 }
 
+// The op request a parse produced (the test fails, not crashes, on another).
+template <typename OpRequest>
+const OpRequest& as(const json::ParsedRequest& parsed) {
+  static const OpRequest kEmpty{};
+  const auto* request = std::get_if<OpRequest>(&parsed.request);
+  EXPECT_NE(request, nullptr) << "request holds alternative " << parsed.request.index();
+  return request != nullptr ? *request : kEmpty;
+}
+
 std::string check_line(std::string_view principal_attrs,
                        std::string_view resource_attrs = R"({"owner":"u1","locked":false})") {
   return std::string(
@@ -46,21 +56,21 @@ TEST(RequestParser, CheckRequestInEngineForm) {
   ASSERT_TRUE(r.ok()) << r.error_message;
   EXPECT_EQ(r.op, json::RequestOp::Check);
   EXPECT_EQ(r.id, "7");
-  EXPECT_EQ(r.check.tenant, example_policies().find_tenant("acme"));
-  EXPECT_NE(r.check.principal.role, kNone);
-  EXPECT_EQ(r.check.principal.role_name, "basic");
-  EXPECT_NE(r.check.action, kNone);
-  EXPECT_NE(r.check.resource.type, kNone);
-  EXPECT_EQ(r.check.resource.tenant, "acme");
-  EXPECT_TRUE(r.check.invalid.empty());
-  const Value& kyc = r.check.principal.attributes[principal_slot("kyc")];
+  EXPECT_EQ(as<eval::CheckRequest>(r).tenant, example_policies().find_tenant("acme"));
+  EXPECT_NE(as<eval::CheckRequest>(r).principal.role, kNone);
+  EXPECT_EQ(as<eval::CheckRequest>(r).principal.role_name, "basic");
+  EXPECT_NE(as<eval::CheckRequest>(r).action, kNone);
+  EXPECT_NE(as<eval::CheckRequest>(r).resource.type, kNone);
+  EXPECT_EQ(as<eval::CheckRequest>(r).resource.tenant, "acme");
+  EXPECT_TRUE(as<eval::CheckRequest>(r).invalid.empty());
+  const Value& kyc = as<eval::CheckRequest>(r).principal.attributes[principal_slot("kyc")];
   EXPECT_EQ(kyc.kind, ValueKind::Enum);
   EXPECT_EQ(kyc.member, 2U);
-  const Value& tags = r.check.principal.attributes[principal_slot("tags")];
+  const Value& tags = as<eval::CheckRequest>(r).principal.attributes[principal_slot("tags")];
   ASSERT_EQ(tags.kind, ValueKind::SetOfString);
   ASSERT_EQ(tags.strings.size(), 2U);
   EXPECT_EQ(tags.strings[1], "b");
-  EXPECT_EQ(r.check.principal.attributes[principal_slot("account_age_days")].kind,
+  EXPECT_EQ(as<eval::CheckRequest>(r).principal.attributes[principal_slot("account_age_days")].kind,
             ValueKind::Absent);
 }
 
@@ -69,15 +79,16 @@ TEST(RequestParser, KeyOrderNullsDuplicatesAndUnknownNames) {
   const json::ParsedRequest& r = parser.parse(
       example_policies(),
       R"({"principal":{"attrs":{"kyc":"none","kyc":"verified","account_age_days":null,"nickname":3},"role":"guest","id":"u"},)"
-      R"("to":"basic","tenant":"acme","op":"transition","op":"check","context":null,"explain":null,"extra":[1,{"a":2}]})");
+      R"("to":"basic","tenant":"acme","op":"transition","context":null,"explain":null,"extra":[1,{"a":2}]})");
   ASSERT_TRUE(r.ok()) << r.error_message;
-  EXPECT_EQ(r.op, json::RequestOp::Transition);  // the first "op" wins
-  EXPECT_EQ(r.transition.principal.attributes[principal_slot("kyc")].member,
+  EXPECT_EQ(r.op, json::RequestOp::Transition);
+  EXPECT_EQ(as<eval::TransitionRequest>(r).principal.attributes[principal_slot("kyc")].member,
             0U);  // the first "kyc" wins
-  EXPECT_EQ(r.transition.principal.attributes[principal_slot("account_age_days")].kind,
-            ValueKind::Absent);
-  EXPECT_TRUE(r.transition.invalid.empty());
-  EXPECT_NE(r.transition.to, kNone);
+  EXPECT_EQ(
+      as<eval::TransitionRequest>(r).principal.attributes[principal_slot("account_age_days")].kind,
+      ValueKind::Absent);
+  EXPECT_TRUE(as<eval::TransitionRequest>(r).invalid.empty());
+  EXPECT_NE(as<eval::TransitionRequest>(r).to, kNone);
   EXPECT_TRUE(r.id.empty());
 }
 
@@ -86,7 +97,7 @@ TEST(RequestParser, ResourceAttributesOfAnotherTypeAreIgnored) {
   const json::ParsedRequest& r =
       parser.parse(example_policies(), check_line("{}", R"({"owner":"u1","overdue_days":"x"})"));
   ASSERT_TRUE(r.ok());
-  EXPECT_TRUE(r.check.invalid.empty()) << r.check.invalid;
+  EXPECT_TRUE(as<eval::CheckRequest>(r).invalid.empty()) << as<eval::CheckRequest>(r).invalid;
 }
 
 TEST(RequestParser, UnknownNamesBecomeNone) {
@@ -95,15 +106,15 @@ TEST(RequestParser, UnknownNamesBecomeNone) {
       example_policies(),
       R"({"op":"check","tenant":"acme","principal":{"id":"u","role":"pirate"},"action":"fly","resource":{"type":"boat","id":"b","tenant":"acme"}})");
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r.check.principal.role, kNone);
-  EXPECT_EQ(r.check.action, kNone);
-  EXPECT_EQ(r.check.resource.type, kNone);
+  EXPECT_EQ(as<eval::CheckRequest>(r).principal.role, kNone);
+  EXPECT_EQ(as<eval::CheckRequest>(r).action, kNone);
+  EXPECT_EQ(as<eval::CheckRequest>(r).resource.type, kNone);
   const json::ParsedRequest& unknown =
       parser.parse(example_policies(),
                    R"({"op":"plans","tenant":"nowhere","principal":{"id":"u","role":"basic"}})");
   ASSERT_TRUE(unknown.ok());
-  EXPECT_EQ(unknown.base.tenant, kNone);
-  EXPECT_EQ(unknown.base.principal.role, kNone);
+  EXPECT_EQ(as<json::PlansRequest>(unknown).tenant, kNone);
+  EXPECT_EQ(as<json::PlansRequest>(unknown).principal.role, kNone);
 }
 
 struct InvalidCase {
@@ -129,69 +140,121 @@ TEST(RequestParser, AttributesThatDoNotFitNameTheirPath) {
   for (const InvalidCase& c : cases) {
     const json::ParsedRequest& r = parser.parse(example_policies(), check_line(c.principal_attrs));
     ASSERT_TRUE(r.ok()) << c.principal_attrs;
-    EXPECT_EQ(r.check.invalid, c.message) << c.principal_attrs;
+    EXPECT_EQ(as<eval::CheckRequest>(r).invalid, c.message) << c.principal_attrs;
   }
   const json::ParsedRequest& resource =
       parser.parse(example_policies(), check_line("{}", R"({"locked":"no"})"));
-  EXPECT_EQ(resource.check.invalid, "resource.attrs.locked: expected bool, got string");
+  EXPECT_EQ(as<eval::CheckRequest>(resource).invalid,
+            "resource.attrs.locked: expected bool, got string");
   const json::ParsedRequest& context = parser.parse(
       example_policies(),
       R"({"op":"features","tenant":"acme","principal":{"id":"u","role":"basic"},"context":{"mfa":1}})");
-  EXPECT_EQ(context.base.invalid, "context.mfa: expected bool, got int");
+  EXPECT_EQ(as<json::FeaturesRequest>(context).invalid, "context.mfa: expected bool, got int");
+}
+
+// A key the parser reads given twice is bad_request (docs/PROTOCOL.md,
+// "Common fields"), whatever the two values; the op, when it is not the
+// key duplicated, still shapes the answer.
+TEST(RequestParser, DuplicateKeysAreRefused) {
+  json::RequestParser parser;
+  const std::string principal = R"("principal":{"id":"u","role":"basic"})";
+  const json::ParsedRequest& op =
+      parser.parse(example_policies(), R"({"op":"transition","op":"check","tenant":"acme",)" +
+                                           principal + R"(,"to":"basic"})");
+  EXPECT_EQ(op.error, json::ErrorCode::BadRequest);
+  EXPECT_EQ(op.error_message, "duplicate key 'op': each key may be given once");
+  EXPECT_EQ(op.op, json::RequestOp::None);
+
+  const json::ParsedRequest& tenant =
+      parser.parse(example_policies(),
+                   R"({"id":3,"op":"plans","tenant":"acme","tenant":"acme",)" + principal + "}");
+  EXPECT_EQ(tenant.error, json::ErrorCode::BadRequest);
+  EXPECT_EQ(tenant.error_message, "duplicate key 'tenant': each key may be given once");
+  EXPECT_EQ(tenant.op, json::RequestOp::Plans);  // answered with the deny shape
+  EXPECT_EQ(tenant.id, "3");
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(tenant.request));
+
+  const json::ParsedRequest& role = parser.parse(
+      example_policies(),
+      R"({"op":"features","tenant":"acme","principal":{"id":"u","role":"basic","role":"guest"}})");
+  EXPECT_EQ(role.error_message, "duplicate key 'principal.role': each key may be given once");
+  const json::ParsedRequest& resource = parser.parse(
+      example_policies(),
+      R"({"op":"check","tenant":"acme",)" + principal +
+          R"(,"action":"read","resource":{"type":"document","id":"d1","id":"d2","tenant":"acme"}})");
+  EXPECT_EQ(resource.error_message, "duplicate key 'resource.id': each key may be given once");
+
+  // The server ops' fields come from the same parse, under the same rule.
+  json::RequestParser server;
+  server.set_server_ops(true);
+  const json::ParsedRequest& reload = server.parse(
+      example_policies(), R"({"op":"reload","allow_removal":false,"allow_removal":true})");
+  EXPECT_EQ(reload.error, json::ErrorCode::BadRequest);
+  EXPECT_EQ(reload.op, json::RequestOp::ServerOnly);
+  const json::ParsedRequest& feature = server.parse(
+      example_policies(), R"({"op":"set_feature","tenant":"a","feature":"f","state":"on"})");
+  ASSERT_TRUE(feature.ok()) << feature.error_message;
+  EXPECT_EQ(as<json::SetFeatureRequest>(feature).tenant, "a");
+  EXPECT_EQ(as<json::SetFeatureRequest>(feature).state, "on");
+  const json::ParsedRequest& hello =
+      server.parse(example_policies(), R"({"op":"hello","token":7})");
+  ASSERT_TRUE(hello.ok());
+  EXPECT_FALSE(
+      as<json::HelloRequest>(hello).token.has_value());  // not a string: judged by the server
 }
 
 struct ErrorCase {
   std::string line;
-  std::string_view code;
+  json::ErrorCode code;
   std::string message;  // a part of it
 };
 
 TEST(RequestParser, ProtocolErrors) {
   const ErrorCase cases[] = {
-      {"not json", json::protocol_error::kBadJson, "not valid JSON"},
-      {"[1,2]", json::protocol_error::kBadJson, "must be a JSON object, got array"},
-      {R"({"op":"check")", json::protocol_error::kBadJson, "not valid JSON"},
-      {"{\"op\":\"check\",\"tenant\":\"\xff\"}", json::protocol_error::kBadJson, "invalid UTF-8"},
-      {std::string(200, '[') + std::string(200, ']'), json::protocol_error::kBadJson,
+      {"not json", json::ErrorCode::BadJson, "not valid JSON"},
+      {"[1,2]", json::ErrorCode::BadJson, "must be a JSON object, got array"},
+      {R"({"op":"check")", json::ErrorCode::BadJson, "not valid JSON"},
+      {"{\"op\":\"check\",\"tenant\":\"\xff\"}", json::ErrorCode::BadJson, "invalid UTF-8"},
+      {std::string(200, '[') + std::string(200, ']'), json::ErrorCode::BadJson,
        "nested deeper than 64"},
-      {R"({"op":"check","n":1.})", json::protocol_error::kBadJson, "a number is malformed"},
-      {R"({"tenant":"acme"})", json::protocol_error::kBadRequest, "missing field 'op'"},
-      {R"({"op":7})", json::protocol_error::kBadRequest, "field 'op': expected string, got int"},
-      {R"({"op":"fly"})", json::protocol_error::kUnknownOp, "unknown op 'fly'"},
-      {R"({"op":"reload"})", json::protocol_error::kBadRequest, "served by `tenet serve` only"},
-      {R"({"op":"plans","principal":{"id":"u","role":"r"}})", json::protocol_error::kBadRequest,
+      {R"({"op":"check","n":1.})", json::ErrorCode::BadJson, "a number is malformed"},
+      {R"({"tenant":"acme"})", json::ErrorCode::BadRequest, "missing field 'op'"},
+      {R"({"op":7})", json::ErrorCode::BadRequest, "field 'op': expected string, got int"},
+      {R"({"op":"fly"})", json::ErrorCode::UnknownOp, "unknown op 'fly'"},
+      {R"({"op":"reload"})", json::ErrorCode::BadRequest, "served by `tenet serve` only"},
+      {R"({"op":"plans","principal":{"id":"u","role":"r"}})", json::ErrorCode::BadRequest,
        "missing field 'tenant'"},
-      {R"({"op":"plans","tenant":"acme"})", json::protocol_error::kBadRequest,
+      {R"({"op":"plans","tenant":"acme"})", json::ErrorCode::BadRequest,
        "missing field 'principal'"},
-      {R"({"op":"plans","tenant":"acme","principal":{"id":"u"}})",
-       json::protocol_error::kBadRequest, "missing field 'principal.role'"},
+      {R"({"op":"plans","tenant":"acme","principal":{"id":"u"}})", json::ErrorCode::BadRequest,
+       "missing field 'principal.role'"},
       {R"({"op":"plans","tenant":"acme","principal":{"id":1,"role":"r"}})",
-       json::protocol_error::kBadRequest, "field 'principal.id': expected string, got int"},
+       json::ErrorCode::BadRequest, "field 'principal.id': expected string, got int"},
       {R"({"op":"plans","tenant":"acme","principal":{"id":"u","role":"r","attrs":[]}})",
-       json::protocol_error::kBadRequest, "field 'principal.attrs': expected object, got array"},
+       json::ErrorCode::BadRequest, "field 'principal.attrs': expected object, got array"},
       {R"({"op":"check","tenant":"acme","principal":{"id":"u","role":"r"},"resource":{}})",
-       json::protocol_error::kBadRequest, "missing field 'action'"},
+       json::ErrorCode::BadRequest, "missing field 'action'"},
       {R"({"op":"check","tenant":"acme","principal":{"id":"u","role":"r"},"action":"read","resource":{"type":"document","id":"d"}})",
-       json::protocol_error::kBadRequest, "missing field 'resource.tenant'"},
+       json::ErrorCode::BadRequest, "missing field 'resource.tenant'"},
       {R"({"op":"transition","tenant":"acme","principal":{"id":"u","role":"r"}})",
-       json::protocol_error::kBadRequest, "missing field 'to'"},
+       json::ErrorCode::BadRequest, "missing field 'to'"},
       {R"({"op":"subscribe","tenant":"acme","principal":{"id":"u","role":"r"}})",
-       json::protocol_error::kBadRequest, "missing field 'plan'"},
+       json::ErrorCode::BadRequest, "missing field 'plan'"},
       {R"({"op":"lifecycle","tenant":"acme","principal":{"id":"u","role":"r"},"resource":{"type":"subscription","id":"s","tenant":"acme","state":"signing"}})",
-       json::protocol_error::kBadRequest, "missing field 'to'"},
+       json::ErrorCode::BadRequest, "missing field 'to'"},
       {R"({"op":"plans","tenant":"acme","principal":{"id":"u","role":"r"},"explain":"yes"})",
-       json::protocol_error::kBadRequest, "field 'explain': expected bool, got string"},
-      {R"({"op":"plans","id":{"a":1}})", json::protocol_error::kBadRequest,
+       json::ErrorCode::BadRequest, "field 'explain': expected bool, got string"},
+      {R"({"op":"plans","id":{"a":1}})", json::ErrorCode::BadRequest,
        "field 'id': expected a JSON scalar"},
-      {R"({"op":"batch"})", json::protocol_error::kBadRequest, "missing field 'requests'"},
-      {R"({"op":"batch","requests":{}})", json::protocol_error::kBadRequest,
+      {R"({"op":"batch"})", json::ErrorCode::BadRequest, "missing field 'requests'"},
+      {R"({"op":"batch","requests":{}})", json::ErrorCode::BadRequest,
        "field 'requests': expected array"},
-      {"", json::protocol_error::kBadJson, "empty request"},
+      {"", json::ErrorCode::BadJson, "empty request"},
   };
   json::RequestParser parser;
   for (const ErrorCase& c : cases) {
     const json::ParsedRequest& r = parser.parse(example_policies(), c.line);
-    EXPECT_EQ(r.error_code, c.code) << c.line;
+    EXPECT_EQ(r.error, c.code) << c.line;
     EXPECT_NE(std::string(r.error_message).find(c.message), std::string::npos)
         << c.line << " → " << r.error_message;
   }
@@ -204,24 +267,24 @@ TEST(RequestParser, BatchItemsAndLimits) {
       R"({"id":"b","op":"batch","requests":[{"id":1.50,"op":"plans","tenant":"acme","principal":{"id":"u","role":"basic"}},)"
       R"( 3 , {"op":"batch","requests":[]}, {"id":"x","op":"hello"}]})");
   ASSERT_TRUE(batch.ok()) << batch.error_message;
-  EXPECT_EQ(batch.batch_size, 4U);
+  EXPECT_EQ(as<json::BatchRequest>(batch).size, 4U);
   EXPECT_EQ(batch.id, R"("b")");
   const json::ParsedRequest& first = parser.next_batch_item();
   EXPECT_TRUE(first.ok());
   EXPECT_EQ(first.id, "1.50");
-  EXPECT_EQ(parser.next_batch_item().error_code, json::protocol_error::kBadRequest);
-  EXPECT_EQ(parser.next_batch_item().error_code,
-            json::protocol_error::kBadRequest);  // nested batch
+  EXPECT_EQ(parser.next_batch_item().error, json::ErrorCode::BadRequest);
+  EXPECT_EQ(parser.next_batch_item().error,
+            json::ErrorCode::BadRequest);  // nested batch
   const json::ParsedRequest& hello = parser.next_batch_item();
-  EXPECT_EQ(hello.error_code, json::protocol_error::kBadRequest);
+  EXPECT_EQ(hello.error, json::ErrorCode::BadRequest);
   EXPECT_EQ(hello.id, R"("x")");
-  EXPECT_EQ(parser.next_batch_item().error_code,
-            json::protocol_error::kBadRequest);  // past the end
+  EXPECT_EQ(parser.next_batch_item().error,
+            json::ErrorCode::BadRequest);  // past the end
 
   std::string big = R"({"op":"batch","requests":[)";
   for (int i = 0; i < 1025; ++i) big += i == 0 ? "1" : ",1";
   big += "]}";
-  EXPECT_EQ(parser.parse(example_policies(), big).error_code, json::protocol_error::kTooLarge);
+  EXPECT_EQ(parser.parse(example_policies(), big).error, json::ErrorCode::TooLarge);
 }
 
 // Batch item ids are echoed byte for byte whatever their form: integers are
@@ -243,7 +306,7 @@ TEST(RequestParser, BatchItemIdsEchoedExactly) {
   json::RequestParser parser;
   const json::ParsedRequest& batch = parser.parse(example_policies(), line);
   ASSERT_TRUE(batch.ok()) << batch.error_message;
-  ASSERT_EQ(batch.batch_size, ids.size() + 1);
+  ASSERT_EQ(as<json::BatchRequest>(batch).size, ids.size() + 1);
   for (const std::string& id : ids) {
     const json::ParsedRequest& item = parser.next_batch_item();
     EXPECT_TRUE(item.ok()) << item.error_message;
@@ -281,10 +344,12 @@ TEST(RequestParser, BatchItemsStayValidWhileReadingAhead) {
       const json::ParsedRequest& item = *items[k];
       ASSERT_TRUE(item.ok()) << item.error_message;
       EXPECT_EQ(item.id, '"' + std::to_string(k) + '"');
-      EXPECT_EQ(item.check.principal.id, "u" + std::to_string(k));
-      EXPECT_EQ(item.check.principal.attributes[age].integer, static_cast<std::int64_t>(k));
-      ASSERT_EQ(item.check.principal.attributes[tags].strings.size(), 1U);
-      EXPECT_EQ(item.check.principal.attributes[tags].strings[0], "t" + std::to_string(k));
+      EXPECT_EQ(as<eval::CheckRequest>(item).principal.id, "u" + std::to_string(k));
+      EXPECT_EQ(as<eval::CheckRequest>(item).principal.attributes[age].integer,
+                static_cast<std::int64_t>(k));
+      ASSERT_EQ(as<eval::CheckRequest>(item).principal.attributes[tags].strings.size(), 1U);
+      EXPECT_EQ(as<eval::CheckRequest>(item).principal.attributes[tags].strings[0],
+                "t" + std::to_string(k));
     }
   }
 }
@@ -297,8 +362,10 @@ TEST(RequestParser, TenThousandElementSet) {
   const json::ParsedRequest& r =
       parser.parse(example_policies(), check_line(R"({"tags":)" + tags + "}"));
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r.check.principal.attributes[principal_slot("tags")].strings.size(), 10'000U);
-  EXPECT_EQ(r.check.principal.attributes[principal_slot("tags")].strings[9'999], "t9999");
+  EXPECT_EQ(as<eval::CheckRequest>(r).principal.attributes[principal_slot("tags")].strings.size(),
+            10'000U);
+  EXPECT_EQ(as<eval::CheckRequest>(r).principal.attributes[principal_slot("tags")].strings[9'999],
+            "t9999");
 }
 
 TEST(RequestParser, IdRawTokenEvenWithEscapes) {

@@ -64,7 +64,7 @@ Outcome run(const CompiledPolicySet& policies, json::RequestParser& parser, std:
   const json::ParsedRequest& parsed = parser.parse(policies, line);
   if (!parsed.ok() || parsed.op != json::RequestOp::Check) return out;
   out.parsed = true;
-  const CheckRequest& request = parsed.check;
+  const CheckRequest& request = std::get<CheckRequest>(parsed.request);
   Decision decision;
   check(policies, request, decision);
   out.check_allows = decision.allow;
@@ -276,7 +276,7 @@ class PartialCases : public ::testing::Test {
     const json::ParsedRequest& parsed =
         parser_.parse(*policies_, line(role, attrs, action, type, "{}", context));
     EXPECT_TRUE(parsed.ok()) << parsed.error_message;
-    return partially_evaluate(*policies_, partial_of(parsed.check, mode));
+    return partially_evaluate(*policies_, partial_of(std::get<CheckRequest>(parsed.request), mode));
   }
 
   std::shared_ptr<const CompiledPolicySet> policies_;

@@ -207,6 +207,29 @@ TEST_F(ServerProtocolTest, PartnerAdminFlipsOnlyItsOwnFeatures) {
   EXPECT_EQ(features.find("beta_ui"), std::string::npos) << features;
 }
 
+// One rule for duplicate keys on every op (docs/PROTOCOL.md "Common
+// fields"): refused with bad_request, never "first wins" or "last wins" —
+// the server ops' fields come from the same parse as the decision ops'.
+TEST_F(ServerProtocolTest, DuplicateKeysAreRefusedOnEveryOp) {
+  auto service = make_service(true);
+  Protocol protocol(*service);
+  (void)ask(*service, protocol, R"({"op":"hello","token":"lumen-admin"})");
+  const std::string twice = ask(
+      *service, protocol,
+      R"({"id":1,"op":"set_feature","tenant":"cedar","tenant":"lumen","feature":"beta_ui","state":"off"})");
+  EXPECT_EQ(twice,
+            "{\"id\":1,\"error\":{\"code\":\"bad_request\",\"message\":\"duplicate key 'tenant': "
+            "each key may be given once\"}}\n");
+  const std::string check = ask(
+      *service, protocol,
+      R"({"id":2,"op":"check","tenant":"lumen","tenant":"lumen","principal":{"id":"u1","role":"guest"},"action":"read","resource":{"type":"document","id":"d1","tenant":"lumen"}})");
+  EXPECT_NE(check.find("\"decision\":\"deny\""), std::string::npos) << check;
+  EXPECT_NE(check.find("\"code\":\"bad_request\""), std::string::npos) << check;
+  const std::string hello =
+      ask(*service, protocol, R"({"op":"hello","token":"lumen-check","token":"lumen-admin"})");
+  EXPECT_NE(hello.find("bad_request"), std::string::npos) << hello;
+}
+
 TEST_F(ServerProtocolTest, BrokenReloadKeepsTheOldSet) {
   auto service = make_service(true);
   Protocol protocol(*service);

@@ -43,7 +43,8 @@ TEST(ServerStats, CountsFromManyThreadsAddUp) {
   EXPECT_LT(stats.latency_quantile(0.99), 1'100'000U);
 
   std::string json;
-  stats.write_json(json);
+  json::ObjectWriter object(json);
+  stats.write_json(object);
   EXPECT_NE(json.find("\"requests\":100000,"), std::string::npos) << json;
   EXPECT_NE(json.find("\"decisions\":{\"allow\":75000,\"deny\":25000}"), std::string::npos) << json;
   EXPECT_NE(json.find("\"bad_json\":500,"), std::string::npos) << json;
@@ -55,7 +56,8 @@ TEST(ServerStats, EmptyStatsAnswerZeros) {
   EXPECT_EQ(stats.requests(), 0U);
   EXPECT_EQ(stats.latency_quantile(0.99), 0U);
   std::string json;
-  stats.write_json(json);
+  json::ObjectWriter object(json);
+  stats.write_json(object);
   EXPECT_NE(json.find("\"p50\":0.000"), std::string::npos) << json;
 }
 
