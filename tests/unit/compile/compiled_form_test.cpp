@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "engine/engine.hpp"
 #include "engine/json/request_parser.hpp"
@@ -134,23 +135,29 @@ TEST(CompiledForm, ReboundParserValidatesAgainstEachSet) {
   for (int round = 0; round < 2; ++round) {
     const json::ParsedRequest& e = parser.parse(*as_enum, check_line(R"("yes")"));
     ASSERT_TRUE(e.ok()) << e.error_message;
-    EXPECT_TRUE(e.check.invalid.empty()) << e.check.invalid;
-    ASSERT_EQ(e.check.principal.attributes.size(), 1U);
-    EXPECT_EQ(e.check.principal.attributes[0].kind, ValueKind::Enum);
-    EXPECT_EQ(e.check.principal.attributes[0].member, 1U);
+    EXPECT_TRUE(std::get<eval::CheckRequest>(e.request).invalid.empty())
+        << std::get<eval::CheckRequest>(e.request).invalid;
+    ASSERT_EQ(std::get<eval::CheckRequest>(e.request).principal.attributes.size(), 1U);
+    EXPECT_EQ(std::get<eval::CheckRequest>(e.request).principal.attributes[0].kind,
+              ValueKind::Enum);
+    EXPECT_EQ(std::get<eval::CheckRequest>(e.request).principal.attributes[0].member, 1U);
 
     const json::ParsedRequest& i = parser.parse(*as_int, check_line(R"("yes")"));
     ASSERT_TRUE(i.ok()) << i.error_message;
-    EXPECT_EQ(i.check.invalid, "principal.attrs.kyc: expected int, got string");
+    EXPECT_EQ(std::get<eval::CheckRequest>(i.request).invalid,
+              "principal.attrs.kyc: expected int, got string");
 
     const json::ParsedRequest& w = parser.parse(*wider, check_line("true"));
     ASSERT_TRUE(w.ok()) << w.error_message;
-    EXPECT_TRUE(w.check.invalid.empty()) << w.check.invalid;
-    ASSERT_EQ(w.check.principal.attributes.size(), 2U);
+    EXPECT_TRUE(std::get<eval::CheckRequest>(w.request).invalid.empty())
+        << std::get<eval::CheckRequest>(w.request).invalid;
+    ASSERT_EQ(std::get<eval::CheckRequest>(w.request).principal.attributes.size(), 2U);
     const Index kyc = wider->principal_slot("kyc");
     ASSERT_NE(kyc, kNone);
-    EXPECT_EQ(w.check.principal.attributes[kyc].kind, ValueKind::Bool);
-    EXPECT_EQ(w.check.principal.attributes[1 - kyc].kind, ValueKind::Absent);
+    EXPECT_EQ(std::get<eval::CheckRequest>(w.request).principal.attributes[kyc].kind,
+              ValueKind::Bool);
+    EXPECT_EQ(std::get<eval::CheckRequest>(w.request).principal.attributes[1 - kyc].kind,
+              ValueKind::Absent);
   }
 }
 
