@@ -115,7 +115,7 @@ std::string set_principal_function(const model::PolicySet& model) {
       "      'tenet_set_principal: principal.attrs: expected an object, got ' || "
       "json_typeof(attrs);\n"
       "  END IF;\n"
-      // check reads the first of two equal keys, json operators the last: refuse them.
+      // check refuses a declared key given twice; json operators would read the last.
       "  IF EXISTS (SELECT FROM json_object_keys(attrs) k GROUP BY k HAVING count(*) > 1) THEN\n"
       "    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE =\n"
       "      'tenet_set_principal: principal.attrs: a key is given twice';\n"

@@ -160,13 +160,28 @@ bool read_one(const dom::element& element, const compile::RequestAttribute& attr
 bool read_attributes(const dom::object& object, const compile::RequestAttributeTable& table,
                      const compile::RequestTables& tables, std::span<eval::Value> values,
                      SetScratch& sets, std::string& invalid) {
+  // A declared attribute given twice is refused, like a request field given
+  // twice (docs/PROTOCOL.md, "Each key once"): which of two values holds must
+  // not depend on the reader. A second occurrence after a value is seen as a
+  // filled slot; a `null` (absent, so it fills nothing) looks for its key
+  // once more, which is rare and allocates nothing.
+  const auto given_twice = [&](const compile::RequestAttribute& attribute) {
+    invalid = attribute.path;
+    invalid += ": given twice";
+    return false;
+  };
   for (const dom::key_value_pair field : object) {
     const compile::RequestAttribute* attribute = table.find(field.key);
     if (attribute == nullptr || attribute->slot >= values.size())
       continue;  // not in the schema: ignored
     eval::Value& value = values[attribute->slot];
-    if (value.kind != eval::ValueKind::Absent) continue;  // duplicate key: the first one wins
-    if (field.value.is_null()) continue;                  // null = absent
+    if (value.kind != eval::ValueKind::Absent) return given_twice(*attribute);
+    if (field.value.is_null()) {  // null = absent
+      std::size_t occurrences = 0;
+      for (const dom::key_value_pair other : object) occurrences += other.key == field.key;
+      if (occurrences > 1) return given_twice(*attribute);
+      continue;
+    }
     if (!read_one(field.value, *attribute, tables, value, sets, invalid)) return false;
   }
   return true;

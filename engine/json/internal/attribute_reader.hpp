@@ -58,7 +58,8 @@ struct SetScratch {
 [[nodiscard]] std::string_view json_type_name(const simdjson::dom::element& element);
 
 // Reads every attribute of `object` that `table` declares into
-// `values[slot]`; JSON null leaves it Absent, undeclared names are skipped.
+// `values[slot]`; JSON null leaves it Absent, undeclared names are skipped,
+// a declared name given twice does not fit ("principal.attrs.kyc: given twice").
 // `tables` is the compiled set's (for enum members). On the first value
 // that does not fit, writes its message into `invalid` (when still empty)
 // and returns false.

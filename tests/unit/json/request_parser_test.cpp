@@ -78,12 +78,12 @@ TEST(RequestParser, KeyOrderNullsDuplicatesAndUnknownNames) {
   json::RequestParser parser;
   const json::ParsedRequest& r = parser.parse(
       example_policies(),
-      R"({"principal":{"attrs":{"kyc":"none","kyc":"verified","account_age_days":null,"nickname":3},"role":"guest","id":"u"},)"
+      R"({"principal":{"attrs":{"kyc":"none","account_age_days":null,"nickname":3,"nickname":4},"role":"guest","id":"u"},)"
       R"("to":"basic","tenant":"acme","op":"transition","context":null,"explain":null,"extra":[1,{"a":2}]})");
   ASSERT_TRUE(r.ok()) << r.error_message;
   EXPECT_EQ(r.op, json::RequestOp::Transition);
   EXPECT_EQ(as<eval::TransitionRequest>(r).principal.attributes[principal_slot("kyc")].member,
-            0U);  // the first "kyc" wins
+            0U);  // (a declared attribute given twice: DeclaredAttributesGivenTwiceDoNotFit)
   EXPECT_EQ(
       as<eval::TransitionRequest>(r).principal.attributes[principal_slot("account_age_days")].kind,
       ValueKind::Absent);
@@ -155,6 +155,34 @@ TEST(RequestParser, AttributesThatDoNotFitNameTheirPath) {
 // A key the parser reads given twice is bad_request (docs/PROTOCOL.md,
 // "Common fields"), whatever the two values; the op, when it is not the
 // key duplicated, still shapes the answer.
+// Inside attrs and context, a declared attribute given twice does not fit the
+// schema (even once as null: which value holds must not depend on the reader);
+// an undeclared one is ignored however often it appears.
+TEST(RequestParser, DeclaredAttributesGivenTwiceDoNotFit) {
+  json::RequestParser parser;
+  const auto check_with = [&](const std::string& attrs) -> const json::ParsedRequest& {
+    return parser.parse(example_policies(),
+                        R"({"op":"check","tenant":"acme","principal":{"id":"u","role":"basic",)"
+                        R"("attrs":)" +
+                            attrs +
+                            R"(},"action":"read","resource":{"type":"document","id":"d1",)"
+                            R"("tenant":"acme"}})");
+  };
+  for (const std::string attrs :
+       {R"({"kyc":"verified","kyc":"none"})", R"({"kyc":null,"kyc":"verified"})",
+        R"({"kyc":"verified","kyc":null})", R"({"kyc":null,"kyc":null})"}) {
+    const json::ParsedRequest& twice = check_with(attrs);
+    ASSERT_TRUE(twice.ok()) << attrs;
+    EXPECT_EQ(std::get<eval::CheckRequest>(twice.request).invalid,
+              "principal.attrs.kyc: given twice")
+        << attrs;
+  }
+  const json::ParsedRequest& undeclared =
+      check_with(R"({"kyc":"verified","nickname":"a","nickname":"b"})");
+  ASSERT_TRUE(undeclared.ok());
+  EXPECT_EQ(std::get<eval::CheckRequest>(undeclared.request).invalid, "");
+}
+
 TEST(RequestParser, DuplicateKeysAreRefused) {
   json::RequestParser parser;
   const std::string principal = R"("principal":{"id":"u","role":"basic"})";
