@@ -42,7 +42,7 @@ class Evaluator {
  public:
   Evaluator(const CompiledPolicySet& policies, const EvalOptions& options, std::ostream& out)
       : policies_(policies), options_(options), out_(out) {
-    parser_.set_force_explain(options.explain);
+    handler_.parser().set_force_explain(options.explain);
   }
 
   void line(std::string_view text, bool too_long) {
@@ -53,7 +53,7 @@ class Evaluator {
     } else {
       if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
       if (is_blank(text)) return;
-      json::handle_line(policies_, text, parser_, decision_, buffer_);
+      handler_.handle(policies_, text, buffer_);
       buffer_ += '\n';
     }
     if (buffer_.size() >= 64U * 1024U) flush();
@@ -69,8 +69,7 @@ class Evaluator {
   const CompiledPolicySet& policies_;
   const EvalOptions& options_;
   std::ostream& out_;
-  json::RequestParser parser_;
-  Decision decision_;
+  json::LineHandler handler_;
   std::string buffer_;
 };
 
