@@ -31,7 +31,7 @@
 
 namespace tenet::json {
 
-// What answer_request wrote, for a caller that counts (the server's stats).
+// What LineHandler::answer wrote, for a caller that counts (the server's stats).
 enum class AnswerOutcome : std::uint8_t {
   Allow,           // a decision op allowed
   Deny,            // a decision op denied
