@@ -137,18 +137,17 @@ void BM_JsonLine(benchmark::State& state) {
   const PolicySetCase c = kCases[state.range(0)];
   const auto policies = load(c);
   const std::vector<std::string> lines = check_lines(c, kRequests);
-  tenet::json::RequestParser parser;
-  tenet::Decision decision;
+  tenet::json::LineHandler handler;
   std::string out;
   for (const std::string& line : lines) {  // warm up
     out.clear();
-    tenet::json::handle_line(*policies, line, parser, decision, out);
+    handler.handle(*policies, line, out);
   }
   std::size_t i = 0;
   const std::uint64_t allocations_before = tenet::test_support::thread_allocations();
   for (auto _ : state) {
     out.clear();
-    tenet::json::handle_line(*policies, lines[i], parser, decision, out);
+    handler.handle(*policies, lines[i], out);
     benchmark::DoNotOptimize(out.data());
     i = (i + 1) % lines.size();
   }
@@ -212,14 +211,13 @@ void BM_Filter(benchmark::State& state) {
     state.SkipWithError("no policies or requests");
     return;
   }
-  tenet::json::RequestParser parser;
-  tenet::Decision decision;
+  tenet::json::LineHandler handler;
   std::string out;
   std::size_t i = 0;
   const std::uint64_t allocations_before = tenet::test_support::thread_allocations();
   for (auto _ : state) {
     out.clear();
-    tenet::json::handle_line(*policies, lines[i], parser, decision, out);
+    handler.handle(*policies, lines[i], out);
     benchmark::DoNotOptimize(out.data());
     i = (i + 1) % lines.size();
   }

@@ -4,14 +4,15 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
 #include <ostream>
+#include <span>
 
 #include "cli/check_command.hpp"
 #include "cli/policy_loading.hpp"
+#include "engine/json/line_framer.hpp"
 #include "engine/json/line_handler.hpp"
 
 namespace tenet::cli {
@@ -42,7 +43,7 @@ class Evaluator {
  public:
   Evaluator(const CompiledPolicySet& policies, const EvalOptions& options, std::ostream& out)
       : policies_(policies), options_(options), out_(out) {
-    parser_.set_force_explain(options.explain);
+    handler_.parser().set_force_explain(options.explain);
   }
 
   void line(std::string_view text, bool too_long) {
@@ -51,9 +52,8 @@ class Evaluator {
                         "request line longer than " + std::to_string(options_.max_line) + " bytes");
       buffer_ += '\n';
     } else {
-      if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
       if (is_blank(text)) return;
-      json::handle_line(policies_, text, parser_, decision_, buffer_);
+      handler_.handle(policies_, text, buffer_);
       buffer_ += '\n';
     }
     if (buffer_.size() >= 64U * 1024U) flush();
@@ -69,8 +69,7 @@ class Evaluator {
   const CompiledPolicySet& policies_;
   const EvalOptions& options_;
   std::ostream& out_;
-  json::RequestParser parser_;
-  Decision decision_;
+  json::LineHandler handler_;
   std::string buffer_;
 };
 
@@ -92,12 +91,14 @@ int run_eval(const EvalOptions& options, int input_fd, std::ostream& out, std::o
   }
 
   Evaluator evaluator(*loaded.load.policies, options, out);
-  std::array<char, 64 * 1024> chunk{};
-  std::string line;
-  bool too_long = false;
+  json::LineFramer framer(options.max_line);
+  const auto answer = [&evaluator](const json::LineFramer::Next& next) {
+    evaluator.line(next.line, next.kind == json::LineFramer::Kind::TooLarge);
+  };
   while (true) {
     evaluator.flush();  // before a read that may block
-    const ssize_t got = ::read(input.fd(), chunk.data(), chunk.size());
+    const std::span<char> room = framer.room();
+    const ssize_t got = ::read(input.fd(), room.data(), room.size());
     if (got < 0) {
       if (errno == EINTR) continue;
       err << "tenet eval: error: cannot read " << (from_stdin ? "standard input" : options.input)
@@ -105,26 +106,14 @@ int run_eval(const EvalOptions& options, int input_fd, std::ostream& out, std::o
       return kUsageOrIo;
     }
     if (got == 0) break;
-    std::string_view data(chunk.data(), static_cast<std::size_t>(got));
-    while (!data.empty()) {
-      const std::size_t newline = data.find('\n');
-      const std::string_view piece = data.substr(0, newline);
-      if (!too_long) {
-        if (line.size() + piece.size() > options.max_line) {
-          too_long = true;
-          line.clear();
-        } else {
-          line.append(piece);
-        }
-      }
-      if (newline == std::string_view::npos) break;
-      evaluator.line(line, too_long);
-      line.clear();
-      too_long = false;
-      data.remove_prefix(newline + 1);
-    }
+    framer.filled(static_cast<std::size_t>(got));
+    for (auto next = framer.next(); next.kind != json::LineFramer::Kind::NeedInput;
+         next = framer.next())
+      answer(next);
+    framer.release_large_input();
   }
-  if (too_long || !line.empty()) evaluator.line(line, too_long);
+  if (const auto last = framer.finish(); last.kind != json::LineFramer::Kind::NeedInput)
+    answer(last);
   evaluator.flush();
   return kOk;
 }

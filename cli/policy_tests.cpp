@@ -187,7 +187,7 @@ class Runner {
     }
 
     out_.clear();
-    tenet::json::handle_line(policies_, request.dump(), parser_, decision_, out_);
+    handler_.handle(policies_, request.dump(), out_);
     const json response = json::parse(out_, nullptr, false);
     if (response.is_discarded() || !response.is_object()) return "unreadable response: " + out_;
     if (response.contains("error")) {
@@ -221,8 +221,7 @@ class Runner {
 
   const CompiledPolicySet& policies_;
   const SourceSet& sources_;
-  tenet::json::RequestParser parser_;
-  Decision decision_;
+  tenet::json::LineHandler handler_;
   std::string out_;
   TestReport report_;
   std::optional<std::string> tenant_;

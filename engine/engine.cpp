@@ -151,13 +151,12 @@ bool Engine::set_feature(std::string_view tenant, std::string_view feature, Feat
 }
 
 std::string Engine::handle_json(std::string_view line) const {
-  // One parser and one Decision per thread, reused across calls (and
-  // re-bound when the policy set is replaced).
-  thread_local json::RequestParser parser;
-  thread_local Decision decision;
+  // One line handler (parser, Decision) per thread, reused across calls
+  // (and re-bound when the policy set is replaced).
+  thread_local json::LineHandler handler;
   const std::shared_ptr<const CompiledPolicySet> policies = snapshot();
   std::string out;
-  json::handle_line(*policies, line, parser, decision, out);
+  handler.handle(*policies, line, out);
   return out;
 }
 

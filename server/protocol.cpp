@@ -75,7 +75,7 @@ void Protocol::answer_too_large(std::size_t limit, std::string& out) {
 }
 
 void Protocol::answer_decision(const CompiledPolicySet& policies,
-                               const json::ParsedRequest& request, Decision& decision,
+                               const json::ParsedRequest& request, json::LineHandler& handler,
                                std::string& out) {
   if (!request.ok()) {
     error(out, request.op, request.id, *request.error, request.error_message);
@@ -87,7 +87,7 @@ void Protocol::answer_decision(const CompiledPolicySet& policies,
           "this session's token is not allowed this tenant");
     return;
   }
-  switch (json::answer_request(policies, request, decision, out)) {
+  switch (handler.answer(policies, request, out)) {
     case json::AnswerOutcome::Allow:
       service_.stats().count_decision(true);
       break;
@@ -102,18 +102,6 @@ void Protocol::answer_decision(const CompiledPolicySet& policies,
     case json::AnswerOutcome::Filter:  // answered without a Decision: nothing to count
       break;
   }
-}
-
-void Protocol::answer_batch(const CompiledPolicySet& policies, const json::ParsedRequest& batch,
-                            Scratch& scratch, std::string& out) {
-  json::write_batch_open(out, batch.id);
-  json::for_each_batch_item(policies, scratch.parser,
-                            std::get<json::BatchRequest>(batch.request).size,
-                            [&](const json::ParsedRequest& item, std::size_t index) {
-                              if (index > 0) out += ',';
-                              answer_decision(policies, item, scratch.decision, out);
-                            });
-  json::write_batch_close(out);
 }
 
 void Protocol::handle(std::shared_ptr<const CompiledPolicySet>& policies, std::string_view line,
@@ -133,7 +121,7 @@ AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& po
   service_.stats().count_request();
   AdminJob job;
   try {
-    const json::ParsedRequest& request = scratch.parser.parse(*policies, line);
+    const json::ParsedRequest& request = scratch.handler.parse(*policies, line);
     if (request.op == json::RequestOp::ServerOnly && !request.ok()) {
       error(out, request.op, request.id, *request.error, request.error_message);
     } else if (request.op == json::RequestOp::ServerOnly) {
@@ -148,9 +136,12 @@ AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& po
       error(out, request.op, request.id, ErrorCode::Forbidden,
             "this session's token has no check right");
     } else if (!std::holds_alternative<json::BatchRequest>(request.request)) {
-      answer_decision(*policies, request, scratch.decision, out);
+      answer_decision(*policies, request, scratch.handler, out);
     } else {
-      answer_batch(*policies, request, scratch, out);
+      scratch.handler.answer_batch(*policies, request, out,
+                                   [&](const json::ParsedRequest& item, std::string& into) {
+                                     answer_decision(*policies, item, scratch.handler, into);
+                                   });
     }
   } catch (const std::exception& failure) {
     out.resize(start);

@@ -1,7 +1,7 @@
 // The protocol of one connection, without sockets: request line → response
 // line(s), with the session's authentication state.
 //
-// Decision ops and `batch` go through engine/json/line_handler (`answer_request`),
+// Decision ops and `batch` go through engine/json/line_handler (`LineHandler`),
 // after the session checks (hello first when the server has tokens; the
 // `check` right; a tenant-scoped token gets `forbidden` for any request —
 // or batch item — whose `tenant` is another tenant). hello, health, stats,
@@ -26,7 +26,7 @@
 //   - an `id` that is an object or array: `bad_request` with `"id":null`.
 //
 // One Protocol per connection, used by one thread at a time; the Scratch
-// (parser, decision) belongs to the calling thread. The Service is shared.
+// (the line handler) belongs to the calling thread. The Service is shared.
 #pragma once
 
 #include <functional>
@@ -44,9 +44,8 @@ namespace tenet::server {
 
 // Per-thread scratch reused from one request to the next.
 struct Scratch {
-  Scratch() { parser.set_server_ops(true); }
-  json::RequestParser parser;
-  Decision decision;
+  Scratch() { handler.parser().set_server_ops(true); }
+  json::LineHandler handler;
 };
 
 // What an admin op (reload, set_feature) leaves to be done off the I/O
@@ -106,10 +105,7 @@ class Protocol {
   [[nodiscard]] AdminJob::Run answer(const json::SetFeatureRequest& set_feature,
                                      std::string_view id, std::string& out, std::string& queue);
   void answer_decision(const CompiledPolicySet& policies, const json::ParsedRequest& request,
-                       Decision& decision, std::string& out);
-  // A `batch` whose items are read from scratch.parser.
-  void answer_batch(const CompiledPolicySet& policies, const json::ParsedRequest& batch,
-                    Scratch& scratch, std::string& out);
+                       json::LineHandler& handler, std::string& out);
   void error(std::string& out, json::RequestOp op, std::string_view id, json::ErrorCode code,
              std::string_view message);
   // Answers a failed hello: no rights left, logged, counted.

@@ -13,12 +13,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <cstring>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "engine/json/line_framer.hpp"
 #include "engine/json/line_handler.hpp"
 #include "server/log.hpp"
 #include "server/peer.hpp"
@@ -97,7 +98,7 @@ std::size_t ConnectionRegistry::size() const {
 
 namespace {
 
-constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kReadChunk = json::LineFramer::kReadChunk;
 std::atomic<std::uint64_t> next_session_id{1};
 using Clock = std::chrono::steady_clock;
 
@@ -120,6 +121,7 @@ class Session : public std::enable_shared_from_this<Session> {
         registry_(registry),
         limits_(limits),
         protocol_(service, describe_peer(socket_)),
+        framer_(limits.max_line),
         id_(next_session_id.fetch_add(1, std::memory_order_relaxed)) {}
 
   void start() {
@@ -147,7 +149,6 @@ class Session : public std::enable_shared_from_this<Session> {
         reject_overloaded(std::move(socket_));
         return;
     }
-    buffer_.resize(kReadChunk);  // only once admitted: a refused flood allocates nothing
     service_.stats().connection_opened();
     const Clock::time_point now = Clock::now();
     touch(now);
@@ -244,20 +245,21 @@ class Session : public std::enable_shared_from_this<Session> {
         co_await drain();
         co_return;
       }
-      make_room();
+      // The first room() allocates the input buffer: only once admitted, so
+      // a refused flood allocates nothing.
+      const std::span<char> room = framer_.room();
       error_code error;
       reading_ = true;
       const std::size_t read = co_await socket_.async_read_some(
-          asio::buffer(buffer_.data() + end_, buffer_.size() - end_),
-          asio::redirect_error(asio::use_awaitable, error));
+          asio::buffer(room.data(), room.size()), asio::redirect_error(asio::use_awaitable, error));
       reading_ = false;
-      end_ += read;
+      framer_.filled(read);
       const Clock::time_point now = Clock::now();
       if (read > 0) touch(now);
       if (write_failed_) co_return;
       const Stop stop = co_await answer_buffered();
       track_deadlines(now);
-      release_large_input();
+      framer_.release_large_input();
       if (over_pending_cap()) co_return;
       if (stop == Stop::Close) {
         co_await flush_all();
@@ -276,11 +278,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // After a read is answered: the deadlines that bytes do not push back.
   // `read_at` is when the bytes arrived (before any admin job waited).
   void track_deadlines(Clock::time_point read_at) {
-    if (begin_ == end_) {
+    if (!framer_.holds_partial_line()) {
       line_deadline_.reset();
-    } else if (begin_ > 0 || !line_deadline_) {
-      // make_room() left begin_ at 0 before the read, so begin_ > 0 means a
-      // line ended in it: the unfinished rest is a new line, begun now.
+    } else if (framer_.line_ended_since_room() || !line_deadline_) {
+      // A line ended in this read: the unfinished rest is a new line, begun now.
       line_deadline_ = read_at + limits_.line_timeout;
       wake_watchdog(*line_deadline_);
     }
@@ -294,20 +295,6 @@ class Session : public std::enable_shared_from_this<Session> {
       hello_deadline_ = read_at + limits_.hello_timeout;
       wake_watchdog(*hello_deadline_);
     }
-  }
-
-  // A line longer than a read chunk grew the buffer: once it is answered
-  // and little is left, go back to one chunk, so an idle connection holds
-  // no more than that whatever it sent before.
-  void release_large_input() {
-    const std::size_t held = end_ - begin_;
-    if (buffer_.size() <= kReadChunk || held > kReadChunk / 2) return;
-    std::vector<char> fresh(kReadChunk);
-    std::memcpy(fresh.data(), buffer_.data() + begin_, held);
-    buffer_.swap(fresh);
-    scanned_ -= begin_;
-    end_ = held;
-    begin_ = 0;
   }
 
   // Answers every complete line of the buffer, running admin jobs off the
@@ -340,10 +327,9 @@ class Session : public std::enable_shared_from_this<Session> {
     error_code error;
     socket_.non_blocking(true, error);
     while (!error && !write_failed_) {
-      make_room();
-      const std::size_t read =
-          socket_.read_some(asio::buffer(buffer_.data() + end_, buffer_.size() - end_), error);
-      end_ += read;
+      const std::span<char> room = framer_.room();
+      const std::size_t read = socket_.read_some(asio::buffer(room.data(), room.size()), error);
+      framer_.filled(read);
       const Stop stop = co_await answer_buffered();
       if (over_pending_cap()) co_return;
       if (stop == Stop::Close || read == 0) break;
@@ -412,42 +398,21 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
-  // Room to read into: compact, and grow up to max_line + one chunk.
-  void make_room() {
-    if (begin_ > 0) {
-      std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
-      end_ -= begin_;
-      scanned_ -= begin_;
-      begin_ = 0;
-    }
-    if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
-  }
-
   // Answers the complete lines in the buffer into pending_, up to an admin
   // op (left in admin_job_) or the end of the complete lines.
   Stop process() {
     thread_local Scratch scratch;
     for (;;) {
-      const char* const data = buffer_.data();
-      const void* newline = std::memchr(data + scanned_, '\n', end_ - scanned_);
-      if (newline == nullptr) {
-        scanned_ = end_;
-        if (end_ - begin_ > limits_.max_line) {
-          protocol_.answer_too_large(limits_.max_line, pending_);
-          return Stop::Close;
-        }
-        policies_.reset();  // unpinned between reads: a reload frees the old set
-        return Stop::NeedInput;
-      }
-      const auto stop = static_cast<std::size_t>(static_cast<const char*>(newline) - data);
-      std::string_view line(data + begin_, stop - begin_);
-      begin_ = stop + 1;
-      scanned_ = begin_;
-      if (line.size() > limits_.max_line) {
+      const json::LineFramer::Next next = framer_.next();
+      if (next.kind == json::LineFramer::Kind::TooLarge) {
         protocol_.answer_too_large(limits_.max_line, pending_);
         return Stop::Close;
       }
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (next.kind == json::LineFramer::Kind::NeedInput) {
+        policies_.reset();  // unpinned between reads: a reload frees the old set
+        return Stop::NeedInput;
+      }
+      const std::string_view line = next.line;
       if (line.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank line
       if (!policies_) policies_ = service_.engine().snapshot();
       admin_job_ = protocol_.handle_deferring(policies_, line, scratch, pending_);
@@ -502,10 +467,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Protocol protocol_;
   std::shared_ptr<const CompiledPolicySet> policies_;  // pinned while answering one read
   AdminJob admin_job_;
-  std::vector<char> buffer_;
-  std::size_t begin_ = 0;    // first unanswered byte
-  std::size_t end_ = 0;      // end of the data read
-  std::size_t scanned_ = 0;  // no '\n' in [begin_, scanned_)
+  json::LineFramer framer_;  // the request lines in the bytes read
   std::string pending_;      // answered, not yet handed to a write
   std::string in_flight_;    // the buffer of the write in flight
   Clock::time_point idle_deadline_;

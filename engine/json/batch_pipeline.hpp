@@ -1,5 +1,5 @@
-// The items of a `batch`, decided in order with read-ahead: used by the
-// server (server/protocol) and by the JSON entry point (engine/json/line_handler).
+// The items of a `batch`, decided in order with read-ahead: the batch loop of
+// engine/json/line_handler (`LineHandler::answer_batch`, which the server uses too).
 //
 // Software-pipelined (engine/eval/check_prefetch.hpp): item i is decided while
 // items i+1 .. i+kCheckPrefetchStages are already parsed, each one prefetch

@@ -71,29 +71,23 @@ struct Answer {
 
 }  // namespace
 
-AnswerOutcome answer_request(const compile::CompiledPolicySet& policies,
-                             const ParsedRequest& request, eval::Decision& decision,
-                             std::string& out) {
-  return std::visit(Answer{policies, request, decision, out}, request.request);
+AnswerOutcome LineHandler::answer(const compile::CompiledPolicySet& policies,
+                                  const ParsedRequest& request, std::string& out) {
+  return std::visit(Answer{policies, request, decision_, out}, request.request);
 }
 
-void handle_line(const compile::CompiledPolicySet& policies, std::string_view line,
-                 RequestParser& parser, eval::Decision& decision, std::string& out) {
+void LineHandler::handle(const compile::CompiledPolicySet& policies, std::string_view line,
+                         std::string& out) {
   const std::size_t start = out.size();
   try {
-    const ParsedRequest& request = parser.parse(policies, line);
-    const auto* batch = std::get_if<BatchRequest>(&request.request);
-    if (batch == nullptr) {
-      answer_request(policies, request, decision, out);
+    const ParsedRequest& request = parser_.parse(policies, line);
+    if (!std::holds_alternative<BatchRequest>(request.request)) {
+      answer(policies, request, out);
       return;
     }
-    write_batch_open(out, request.id);
-    for_each_batch_item(policies, parser, batch->size,
-                        [&](const ParsedRequest& item, std::size_t index) {
-                          if (index > 0) out += ',';
-                          answer_request(policies, item, decision, out);
-                        });
-    write_batch_close(out);
+    answer_batch(policies, request, out, [&](const ParsedRequest& item, std::string& into) {
+      answer(policies, item, into);
+    });
   } catch (const std::exception& error) {
     out.resize(start);
     write_error(out, RequestOp::None, {}, ErrorCode::Internal, error.what());

@@ -1,6 +1,6 @@
 // The embedded half of the C ABI: tenet_engine_* over tenet::Engine.
 //
-// Calls go through engine/json/line_handler (`handle_line`), the one JSON path every
+// Calls go through engine/json/line_handler (`LineHandler`), the one JSON path every
 // front end shares. The scratch (parser, decision, output) is per thread and
 // reused, so a warm tenet_engine_call_into allocates nothing.
 #include <cstddef>
@@ -36,8 +36,7 @@ std::pair<tenet_status, std::string> describe_failure(const tenet::PolicyLoad& c
 
 // The calling thread's scratch, reused from one call to the next.
 struct Scratch {
-  tenet::json::RequestParser parser;
-  tenet::Decision decision;
+  tenet::json::LineHandler handler;
   std::string out;
 };
 
@@ -51,7 +50,7 @@ const std::string& answer(const tenet_engine& engine, std::string_view request) 
   Scratch& scratch = thread_scratch();
   scratch.out.clear();
   const std::shared_ptr<const tenet::CompiledPolicySet> policies = engine.engine->snapshot();
-  tenet::json::handle_line(*policies, request, scratch.parser, scratch.decision, scratch.out);
+  scratch.handler.handle(*policies, request, scratch.out);
   return scratch.out;
 }
 

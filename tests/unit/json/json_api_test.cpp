@@ -266,16 +266,15 @@ TEST(ResponseWriter, EscapesAndRepairsStrings) {
 
 TEST(JsonApi, WarmHandleLineReusesItsBuffers) {
   const auto policies = example_engine().snapshot();
-  tenet::json::RequestParser parser;
-  Decision decision;
+  tenet::json::LineHandler handler;
   std::string out;
   const std::string line =
       R"({"id":1,"op":"check","tenant":"acme","principal":{"id":"u1","role":"basic","attrs":{"kyc":"verified","tags":["a"]}},"action":"read","resource":{"type":"document","id":"d1","tenant":"acme","attrs":{"owner":"u1","locked":false}}})";
-  tenet::json::handle_line(*policies, line, parser, decision, out);
+  handler.handle(*policies, line, out);
   const std::string first = out;
   for (int i = 0; i < 100; ++i) {
     out.clear();
-    tenet::json::handle_line(*policies, line, parser, decision, out);
+    handler.handle(*policies, line, out);
   }
   EXPECT_EQ(out, first);
 }

@@ -450,13 +450,12 @@ tenant t { role r; @id("deep") permit read on doc when )" +
   EXPECT_FALSE(exact.too_large);
   EXPECT_EQ(exact.kind, FilterKind::Conditional);
   // And over JSON: a too_large error with a never filter.
-  json::RequestParser parser;
-  Decision decision;
+  json::LineHandler handler;
   std::string out;
-  json::handle_line(
+  handler.handle(
       *policies,
       R"({"op":"filter","tenant":"t","principal":{"id":"u","role":"r"},"action":"read","resource_type":"doc"})",
-      parser, decision, out);
+      out);
   EXPECT_NE(out.find(R"("kind":"never")"), std::string::npos) << out;
   EXPECT_NE(out.find(R"("code":"too_large")"), std::string::npos) << out;
 }
