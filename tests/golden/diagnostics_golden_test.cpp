@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cli/check_command.hpp"
+#include "tests/support/read_text.hpp"
 
 namespace {
 
@@ -32,12 +33,7 @@ std::vector<std::string> case_names() {
   return names;
 }
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using tenet::test_support::read_text;
 
 class Golden : public testing::TestWithParam<std::string> {};
 

@@ -14,6 +14,7 @@
 
 #include "cli/check_command.hpp"
 #include "engine/sql/sql_ddl.hpp"
+#include "tests/support/read_text.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
@@ -22,12 +23,7 @@ namespace fs = std::filesystem;
 
 const fs::path kSource = fs::path(TENET_SOURCE_DIR);
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using tenet::test_support::read_text;
 
 struct SqlRun {
   int status = -1;

@@ -23,6 +23,7 @@
 
 #include "cli/tree_command.hpp"
 #include "engine/engine.hpp"
+#include "tests/support/read_text.hpp"
 
 namespace {
 
@@ -45,12 +46,7 @@ std::vector<std::string> golden_tenants() {
   return names;
 }
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using tenet::test_support::read_text;
 
 struct TreeRun {
   int status;

@@ -24,6 +24,7 @@
 
 #include "tests/support/command_output.hpp"
 #include "tests/support/json_answer.hpp"
+#include "tests/support/read_text.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -45,12 +46,7 @@ const std::string kPolicies = std::string(TENET_SOURCE_DIR) + "/policies";
 
 // ------------------------------------------------------------------ helpers
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using tenet::test_support::read_text;
 
 void write_text(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
