@@ -120,24 +120,26 @@ Engine::Engine(std::shared_ptr<const CompiledPolicySet> policies) : current_(std
 void Engine::replace(std::shared_ptr<const CompiledPolicySet> policies) {
   const std::lock_guard<std::mutex> lock(admin_);
   const std::shared_ptr<const CompiledPolicySet> old = current_.load();
-  if (old && policies) {
-    // Carry runtime switches over by tenant and feature name: indices may
-    // differ between the two sets. They go on the new set's board (beside
-    // its immutable compiled form, engine/compile/feature_switches.hpp)
-    // before the store below publishes it, so no decision on the new set
-    // sees a switch missing.
-    for (Index t = 0; t < old->tenant_count(); ++t) {
-      const Index new_tenant = policies->find_tenant(old->tenant_name(t));
-      if (new_tenant == kNone) continue;
-      for (const compile::Feature& feature : old->layout().tenants[t].features) {
-        const FeatureSwitch state = old->feature_switch(t, old->find_feature(t, feature.name));
-        if (state == FeatureSwitch::Default) continue;
-        const Index new_feature = policies->find_feature(new_tenant, feature.name);
-        if (new_feature != kNone) policies->set_feature_switch(new_tenant, new_feature, state);
-      }
+  if (old && policies) carry_feature_switches(*old, *policies);
+  current_.store(std::move(policies));
+}
+
+void carry_feature_switches(const CompiledPolicySet& from, const CompiledPolicySet& to) {
+  // By tenant and feature name: indices may differ between the two sets. A
+  // tenant the new set shares with the old one keeps its board (nothing to
+  // do); a recompiled one gets its switches set on its new board before the
+  // caller publishes the set, so no decision on it sees a switch missing.
+  for (Index t = 0; t < from.tenant_count(); ++t) {
+    const Index new_tenant = to.find_tenant(from.tenant_name(t));
+    if (new_tenant == kNone || &to.tenant(new_tenant) == &from.tenant(t)) continue;
+    const compile::Tenant& old_tenant = from.tenant(t);
+    for (Index f = 0; f < old_tenant.features.size(); ++f) {
+      const FeatureSwitch state = from.feature_switch(t, f);
+      if (state == FeatureSwitch::Default) continue;
+      const Index new_feature = to.find_feature(new_tenant, old_tenant.features[f].name);
+      if (new_feature != kNone) to.set_feature_switch(new_tenant, new_feature, state);
     }
   }
-  current_.store(std::move(policies));
 }
 
 bool Engine::set_feature(std::string_view tenant, std::string_view feature, FeatureSwitch state) {

@@ -167,6 +167,11 @@ class Snapshot {
   std::shared_ptr<const CompiledPolicySet> policies_;
 };
 
+// Sets on `to` the runtime feature switches `from` has set, by tenant and
+// feature name, for the tenants `to` does not share with `from` (a shared
+// tenant keeps its own board). Engine::replace does this before publishing.
+void carry_feature_switches(const CompiledPolicySet& from, const CompiledPolicySet& to);
+
 class Engine {
  public:
   struct LoadResult {

@@ -139,26 +139,26 @@ bool read_file(const fs::path& path, std::size_t max_bytes, std::string& text,
 
 }  // namespace
 
-LoadedPolicySet load_policy_set(const fs::path& directory, const LoadOptions& options) {
-  LoadedPolicySet loaded;
+PolicyFileTexts read_policy_files(const fs::path& directory, const LoadOptions& options) {
+  PolicyFileTexts read;
   // Resolved once, and every file read below the resolved path: when
   // `directory` is (or goes through) a symbolic link that a deploy swaps to
   // the next release meanwhile, this load still reads one release whole.
   std::error_code error;
   const fs::path root = fs::canonical(directory, error);
   if (error) {
-    loaded.io_errors.push_back(directory.string() +
-                               (error == std::errc::no_such_file_or_directory
-                                    ? ": no such directory"
-                                    : ": cannot open directory: " + error.message()));
-    return loaded;
+    read.io_errors.push_back(directory.string() +
+                             (error == std::errc::no_such_file_or_directory
+                                  ? ": no such directory"
+                                  : ": cannot open directory: " + error.message()));
+    return read;
   }
   if (!fs::is_directory(root, error)) {
-    loaded.io_errors.push_back(directory.string() + ": not a directory");
-    return loaded;
+    read.io_errors.push_back(directory.string() + ": not a directory");
+    return read;
   }
-  const std::vector<Found> files = find_policy_files(root, directory, loaded.io_errors);
-  if (!loaded.io_errors.empty()) return loaded;
+  const std::vector<Found> files = find_policy_files(root, directory, read.io_errors);
+  if (!read.io_errors.empty()) return read;
 
   for (const Found& found : files) {
     const bool is_test = ends_with(found.relative, kTestSuffix);
@@ -166,15 +166,26 @@ LoadedPolicySet load_policy_set(const fs::path& directory, const LoadOptions& op
     std::string text;
     std::string problem;
     if (!read_file(found.path, options.limits.max_file_bytes, text, problem)) {
-      loaded.io_errors.push_back(found.relative + ": " + problem);
+      read.io_errors.push_back(found.relative + ": " + problem);
       continue;
     }
     if (options.after_each_file) options.after_each_file(found.relative);
-    const FileId id = loaded.sources->add(found.relative, std::move(text));
-    ParseResult parsed = parse_file(*loaded.sources, id, is_test, options.limits);
+    read.files.push_back({found.relative, std::move(text), is_test});
+  }
+  return read;
+}
+
+LoadedPolicySet load_policy_set(const fs::path& directory, const LoadOptions& options) {
+  LoadedPolicySet loaded;
+  PolicyFileTexts read = read_policy_files(directory, options);
+  loaded.io_errors = std::move(read.io_errors);
+  if (!loaded.io_errors.empty()) return loaded;
+  for (PolicyFileText& file : read.files) {
+    const FileId id = loaded.sources->add(std::move(file.relative), std::move(file.text));
+    ParseResult parsed = parse_file(*loaded.sources, id, file.is_test, options.limits);
     std::move(parsed.diagnostics.begin(), parsed.diagnostics.end(),
               std::back_inserter(loaded.diagnostics));
-    (is_test ? loaded.test_files : loaded.policy_files).push_back(std::move(parsed.file));
+    (file.is_test ? loaded.test_files : loaded.policy_files).push_back(std::move(parsed.file));
   }
   sort_and_unique(loaded.diagnostics, *loaded.sources);
   return loaded;

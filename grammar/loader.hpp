@@ -37,4 +37,18 @@ struct LoadOptions {
 [[nodiscard]] LoadedPolicySet load_policy_set(const std::filesystem::path& directory,
                                               const LoadOptions& options = {});
 
+// The first half of load_policy_set: every policy file's text, unparsed (a
+// reload parses only the files that changed, docs/UNITS.md).
+struct PolicyFileText {
+  std::string relative;  // '/'-separated path below the directory
+  std::string text;
+  bool is_test = false;
+};
+struct PolicyFileTexts {
+  std::vector<PolicyFileText> files;  // sorted by relative path
+  std::vector<std::string> io_errors;  // non-empty: nothing is usable
+};
+[[nodiscard]] PolicyFileTexts read_policy_files(const std::filesystem::path& directory,
+                                                const LoadOptions& options = {});
+
 }  // namespace tenet::grammar

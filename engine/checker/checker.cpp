@@ -12,9 +12,11 @@
 #include "engine/checker/checker.hpp"
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <tuple>
+#include <utility>
 
 #include "engine/checker/internal/check_support.hpp"
 #include "engine/checker/internal/schema_checker.hpp"
@@ -89,6 +91,77 @@ bool within_table_limit(const checker::Unit& unit, const model::Tenant& tenant,
 
 }  // namespace
 
+const ast::TenantDecl* tenant_declaring(const std::vector<std::shared_ptr<const ast::File>>& files,
+                                        const Span& span) {
+  for (const auto& file : files) {
+    if (file->file != span.file) continue;
+    for (const ast::TenantDecl& decl : file->tenants) {
+      if (span.offset >= decl.span.offset &&
+          span.offset + span.length <= decl.span.offset + decl.span.length)
+        return &decl;
+    }
+  }
+  return nullptr;
+}
+
+namespace {
+
+// The verdicts being gathered, by tenant name (declaration order kept).
+class Verdicts {
+ public:
+  explicit Verdicts(const std::vector<std::shared_ptr<const ast::File>>& files) {
+    for (const auto& file : files) {
+      for (const ast::TenantDecl& decl : file->tenants) {
+        if (index_.emplace(decl.name.text, verdicts_.size()).second)
+          verdicts_.push_back({decl.name.text, decl.span, {}});
+      }
+    }
+  }
+  checker::UnitVerdict* find(const std::string& tenant) {
+    const auto at = index_.find(tenant);
+    return at == index_.end() ? nullptr : &verdicts_[at->second];
+  }
+  std::vector<checker::UnitVerdict> take(const SourceSet& sources) {
+    for (checker::UnitVerdict& verdict : verdicts_) sort_and_unique(verdict.diagnostics, sources);
+    return std::move(verdicts_);
+  }
+
+ private:
+  std::vector<checker::UnitVerdict> verdicts_;
+  std::map<std::string, std::size_t> index_;
+};
+
+// A platform-phase diagnostic (schema, template graph) goes to the tenant
+// whose declaration holds it, else to the platform part.
+void attribute(const std::vector<Diagnostic>& found,
+               const std::vector<std::shared_ptr<const ast::File>>& files, Verdicts& verdicts,
+               std::vector<Diagnostic>& platform) {
+  for (const Diagnostic& diagnostic : found) {
+    const ast::TenantDecl* decl = tenant_declaring(files, diagnostic.span);
+    checker::UnitVerdict* verdict = decl != nullptr ? verdicts.find(decl->name.text) : nullptr;
+    (verdict != nullptr ? verdict->diagnostics : platform).push_back(diagnostic);
+  }
+}
+
+// Resolves one tenant unit: limits, resolution, then (without errors)
+// table size and warnings. The diagnostics stay in `reporter`.
+model::Tenant resolve_tenant(const checker::Unit& unit, model::PolicySet& set,
+                             checker::Reporter& reporter, bool& resolved) {
+  resolved = within_declaration_limits(unit, reporter);
+  if (!resolved) return {};
+  model::Tenant tenant = checker::resolve_unit(unit, set.schema, set.names, reporter);
+  // Warnings judge a whole, resolved tenant; on a tenant with errors they
+  // would mostly echo those errors (a state "unreachable" through an edge
+  // that names a misspelt state), so they wait until the errors are fixed.
+  if (!has_errors(reporter.diagnostics()) &&
+      within_table_limit(unit, tenant, set.schema, reporter)) {
+    checker::report_warnings(tenant, set.schema, set.names, unit.context, reporter);
+  }
+  return tenant;
+}
+
+}  // namespace
+
 CheckResult check_policy_set(std::shared_ptr<const SourceSet> sources,
                              const std::vector<std::shared_ptr<const ast::File>>& files) {
   auto policy_set = std::make_shared<model::PolicySet>();
@@ -96,44 +169,106 @@ CheckResult check_policy_set(std::shared_ptr<const SourceSet> sources,
   checker::Reporter reporter(*sources);
   std::vector<Diagnostic> diagnostics;
   std::set<Key> reported;
+  // Per unit: a unit's list is complete on its own (a template line broken
+  // in two tenants is in both), deduplicated only against the platform's.
+  Verdicts verdicts(files);
+  std::vector<Diagnostic> platform;
+  std::set<Key> platform_keys;
 
   policy_set->schema = checker::check_schema(files, policy_set->names, reporter);
   const checker::Units units = checker::build_units(files, reporter);
+  attribute(reporter.diagnostics(), files, verdicts, platform);
   merge(reporter.diagnostics(), reported, diagnostics);
 
   // Templates on their own: only their diagnostics matter, the model is dropped.
   for (const checker::Unit& unit : units.templates) {
-    if (!within_declaration_limits(unit, reporter)) {
-      merge(reporter.diagnostics(), reported, diagnostics);
-      continue;
-    }
-    std::vector<model::Node> scratch;
-    (void)checker::resolve_unit(unit, policy_set->schema, policy_set->names, scratch, reporter);
+    if (within_declaration_limits(unit, reporter))
+      (void)checker::resolve_unit(unit, policy_set->schema, policy_set->names, reporter);
+    platform.insert(platform.end(), reporter.diagnostics().begin(), reporter.diagnostics().end());
     merge(reporter.diagnostics(), reported, diagnostics);
   }
+  for (const Diagnostic& diagnostic : platform) platform_keys.insert(key_of(diagnostic));
+
+  std::vector<model::Tenant> clean;
   for (const checker::Unit& unit : units.tenants) {
-    if (!within_declaration_limits(unit, reporter)) {
-      merge(reporter.diagnostics(), reported, diagnostics);
-      continue;
-    }
-    model::Tenant tenant = checker::resolve_unit(unit, policy_set->schema, policy_set->names,
-                                                 policy_set->nodes, reporter);
-    // Warnings judge a whole, resolved tenant; on a tenant with errors they
-    // would mostly echo those errors (a state "unreachable" through an edge
-    // that names a misspelt state), so they wait until the errors are fixed.
-    if (!has_errors(reporter.diagnostics()) &&
-        within_table_limit(unit, tenant, policy_set->schema, reporter)) {
-      checker::report_warnings(tenant, policy_set->schema, policy_set->names, unit.context,
-                               reporter);
+    bool resolved = false;
+    model::Tenant tenant = resolve_tenant(unit, *policy_set, reporter, resolved);
+    checker::UnitVerdict* verdict = verdicts.find(unit.name->text);
+    for (const Diagnostic& diagnostic : reporter.diagnostics()) {
+      if (verdict != nullptr && platform_keys.count(key_of(diagnostic)) == 0)
+        verdict->diagnostics.push_back(diagnostic);
     }
     merge(reporter.diagnostics(), reported, diagnostics);
-    policy_set->tenants.push_back(std::move(tenant));
+    if (resolved) clean.push_back(std::move(tenant));
   }
 
   sort_and_unique(diagnostics, *sources);
+  sort_and_unique(platform, *sources);
   CheckResult result;
+  result.units = verdicts.take(*sources);
+  const bool platform_ok = !has_errors(platform);
+  if (platform_ok) {
+    // Only the tenants whose unit is clean are servable.
+    std::map<std::string_view, bool> ok;
+    for (const checker::UnitVerdict& verdict : result.units) ok[verdict.tenant] = verdict.ok();
+    for (model::Tenant& tenant : clean) {
+      const auto at = ok.find(policy_set->names.name(tenant.name));
+      if (at != ok.end() && at->second) policy_set->tenants.push_back(std::move(tenant));
+    }
+    result.servable = policy_set;
+  }
   if (!has_errors(diagnostics)) result.policy_set = std::move(policy_set);
   result.diagnostics = std::move(diagnostics);
+  result.platform_diagnostics = std::move(platform);
+  return result;
+}
+
+CheckResult check_unit(std::shared_ptr<const model::PolicySet> platform,
+                       std::shared_ptr<const SourceSet> sources,
+                       const std::vector<std::shared_ptr<const ast::File>>& platform_files,
+                       const std::shared_ptr<const ast::File>& unit_file) {
+  auto policy_set = std::make_shared<model::PolicySet>(std::move(platform));
+  policy_set->sources = sources;
+  checker::Reporter reporter(*sources);
+  std::vector<std::shared_ptr<const ast::File>> files = platform_files;
+  files.push_back(unit_file);  // last: a name it declares again is reported on its line
+  const std::vector<std::shared_ptr<const ast::File>> unit_only{unit_file};
+  Verdicts verdicts(unit_only);
+
+  // The template graph again (cheap: templates only), for the unit's layers;
+  // only what concerns the unit's file is the unit's.
+  const checker::Units units = checker::build_units(files, reporter);
+  std::vector<Diagnostic> found;
+  for (const Diagnostic& diagnostic : reporter.diagnostics()) {
+    if (diagnostic.span.file == unit_file->file) found.push_back(diagnostic);
+  }
+  reporter.diagnostics().clear();
+  std::vector<Diagnostic> ignored;  // the platform's: it checked clean before
+  attribute(found, unit_only, verdicts, ignored);
+
+  bool resolved = false;
+  for (const checker::Unit& unit : units.tenants) {
+    if (unit.span.file != unit_file->file) continue;
+    model::Tenant tenant = resolve_tenant(unit, *policy_set, reporter, resolved);
+    if (checker::UnitVerdict* verdict = verdicts.find(unit.name->text)) {
+      verdict->diagnostics.insert(verdict->diagnostics.end(), reporter.diagnostics().begin(),
+                                  reporter.diagnostics().end());
+    }
+    reporter.diagnostics().clear();
+    if (resolved) policy_set->tenants.push_back(std::move(tenant));
+  }
+
+  CheckResult result;
+  result.units = verdicts.take(*sources);
+  for (const checker::UnitVerdict& verdict : result.units) {
+    result.diagnostics.insert(result.diagnostics.end(), verdict.diagnostics.begin(),
+                              verdict.diagnostics.end());
+  }
+  sort_and_unique(result.diagnostics, *sources);
+  if (!has_errors(result.diagnostics) && !policy_set->tenants.empty()) {
+    result.servable = policy_set;
+    result.policy_set = std::move(policy_set);
+  }
   return result;
 }
 

@@ -1,6 +1,6 @@
 // CompiledPolicySet's lookups (names → indices, through the hash maps built
-// at compile time; attributes through the request tables) and the runtime
-// feature switches on the board beside it.
+// at compile time; attributes through the request tables), its tenant
+// directory, and the runtime feature switches on each tenant's board.
 #include "engine/compile/compiled.hpp"
 
 #include <cstddef>
@@ -15,19 +15,38 @@ Index lookup(const NameTable& table, std::string_view name) { return table.find(
 
 }  // namespace
 
-CompiledPolicySet::CompiledPolicySet(std::shared_ptr<const model::PolicySet> model,
-                                     compile::Layout layout)
-    : model_(std::move(model)),
-      layout_(std::move(layout)),
-      switches_(std::make_unique<FeatureSwitches>(layout_.switch_count)) {}
+std::shared_ptr<const TenantDirectory> TenantDirectory::of(
+    const std::vector<std::shared_ptr<const Tenant>>& tenants) {
+  auto directory = std::make_shared<TenantDirectory>();
+  for (std::size_t t = 0; t < tenants.size(); ++t) {
+    const std::string_view name = directory->names.emplace_back(tenants[t]->own_name);
+    directory->index.emplace(name, static_cast<Index>(t));
+  }
+  return directory;
+}
+
+bool TenantDirectory::matches(const std::vector<std::shared_ptr<const Tenant>>& tenants) const {
+  if (tenants.size() != names.size()) return false;
+  for (std::size_t t = 0; t < tenants.size(); ++t) {
+    if (tenants[t]->own_name != names[t]) return false;
+  }
+  return true;
+}
+
+CompiledPolicySet::CompiledPolicySet(std::shared_ptr<const Platform> platform,
+                                     std::vector<TenantPtr> tenants,
+                                     std::shared_ptr<const TenantDirectory> directory)
+    : platform_(std::move(platform)),
+      tenants_(std::move(tenants)),
+      directory_(directory ? std::move(directory) : TenantDirectory::of(tenants_)) {}
 
 Index CompiledPolicySet::find_tenant(std::string_view name) const {
-  return lookup(layout_.tenant_index, name);
+  return lookup(directory_->index, name);
 }
 
 Index CompiledPolicySet::find_role(Index tenant, std::string_view name) const {
-  if (tenant >= layout_.tenants.size()) return kNone;
-  const compile::Tenant& t = layout_.tenants[tenant];
+  if (tenant >= tenants_.size()) return kNone;
+  const compile::Tenant& t = *tenants_[tenant];
   if (t.roles_inline) {
     for (Index r = 0; r < t.role_count; ++r) {
       const compile::Tenant::InlineRoleName& role = t.inline_roles[r];
@@ -39,10 +58,10 @@ Index CompiledPolicySet::find_role(Index tenant, std::string_view name) const {
 }
 
 void CompiledPolicySet::prefetch_tenant(Index tenant) const {
-  if (tenant >= layout_.tenants.size()) return;
+  if (tenant >= tenants_.size()) return;
   // The fields a request reads first (own_name, the inline roles, the
   // counts and the table pointers) are the struct's first lines.
-  const compile::Tenant& t = layout_.tenants[tenant];
+  const compile::Tenant& t = *tenants_[tenant];
   const auto* first = reinterpret_cast<const char*>(&t);
   const auto* last = reinterpret_cast<const char*>(&t.rules + 1);
   constexpr std::ptrdiff_t kLine = 64;
@@ -50,18 +69,19 @@ void CompiledPolicySet::prefetch_tenant(Index tenant) const {
     __builtin_prefetch(first + offset, 0, 3);
 }
 
-Index CompiledPolicySet::find_action(std::string_view name) const {
-  return lookup(layout_.action_index, name);
+Index CompiledPolicySet::find_action(Index tenant, std::string_view name) const {
+  if (tenant >= tenants_.size()) return kNone;
+  return lookup(tenants_[tenant]->action_index, name);
 }
 
 Index CompiledPolicySet::find_resource_type(std::string_view name) const {
-  return lookup(layout_.type_index, name);
+  return lookup(platform_->type_index, name);
 }
 
 Index CompiledPolicySet::find_state(Index tenant, Index resource_type,
                                     std::string_view name) const {
   if (!has_lifecycle(tenant, resource_type)) return kNone;
-  const compile::Tenant& t = layout_.tenants[tenant];
+  const compile::Tenant& t = *tenants_[tenant];
   const compile::Lifecycle& lifecycle = t.lifecycles[t.lifecycle_of[resource_type]];
   for (std::size_t s = 0; s < lifecycle.states.size(); ++s) {
     if (lifecycle.states[s] == name) return static_cast<Index>(s);
@@ -70,81 +90,80 @@ Index CompiledPolicySet::find_state(Index tenant, Index resource_type,
 }
 
 bool CompiledPolicySet::has_lifecycle(Index tenant, Index resource_type) const {
-  if (tenant >= layout_.tenants.size()) return false;
-  const compile::Tenant& t = layout_.tenants[tenant];
+  if (tenant >= tenants_.size()) return false;
+  const compile::Tenant& t = *tenants_[tenant];
   return resource_type < t.lifecycle_of.size() && t.lifecycle_of[resource_type] != kNone;
 }
 
 Index CompiledPolicySet::find_plan(Index tenant, std::string_view name) const {
-  if (tenant >= layout_.tenants.size()) return kNone;
-  return lookup(layout_.tenants[tenant].plan_index, name);
+  if (tenant >= tenants_.size()) return kNone;
+  return lookup(tenants_[tenant]->plan_index, name);
 }
 
 Index CompiledPolicySet::find_feature(Index tenant, std::string_view name) const {
-  if (tenant >= layout_.tenants.size()) return kNone;
-  return lookup(layout_.tenants[tenant].feature_index, name);
+  if (tenant >= tenants_.size()) return kNone;
+  return lookup(tenants_[tenant]->feature_index, name);
 }
 
 std::string_view CompiledPolicySet::tenant_name(Index tenant) const {
-  return tenant < layout_.tenants.size() ? layout_.tenants[tenant].name : std::string_view{};
+  return tenant < tenants_.size() ? std::string_view(tenants_[tenant]->own_name)
+                                  : std::string_view{};
 }
 
-std::size_t CompiledPolicySet::tenant_count() const { return layout_.tenants.size(); }
-
 Index CompiledPolicySet::principal_slot(std::string_view attribute) const {
-  const RequestAttribute* found = layout_.requests.principal.find(attribute);
+  const RequestAttribute* found = platform_->requests.principal.find(attribute);
   return found != nullptr ? found->slot : kNone;
 }
 
 Index CompiledPolicySet::context_slot(std::string_view attribute) const {
-  const RequestAttribute* found = layout_.requests.context.find(attribute);
+  const RequestAttribute* found = platform_->requests.context.find(attribute);
   return found != nullptr ? found->slot : kNone;
 }
 
 Index CompiledPolicySet::resource_slot(std::string_view attribute) const {
-  return layout_.requests.resource_slot_index.find(attribute);
+  return platform_->requests.resource_slot_index.find(attribute);
 }
 
 Index CompiledPolicySet::resource_slot(Index resource_type, std::string_view attribute) const {
-  if (resource_type >= layout_.requests.resources.size()) return kNone;
-  const RequestAttribute* found = layout_.requests.resources[resource_type].find(attribute);
+  if (resource_type >= platform_->requests.resources.size()) return kNone;
+  const RequestAttribute* found = platform_->requests.resources[resource_type].find(attribute);
   return found != nullptr ? found->slot : kNone;
 }
 
 Index CompiledPolicySet::enum_member(const RequestAttribute* attribute,
                                      std::string_view member) const {
   if (attribute == nullptr || attribute->enum_index == kNone) return kNone;
-  return layout_.requests.enums[attribute->enum_index].find(member);
+  return platform_->requests.enums[attribute->enum_index].find(member);
 }
 
 Index CompiledPolicySet::principal_enum_member(std::string_view attribute,
                                                std::string_view member) const {
-  return enum_member(layout_.requests.principal.find(attribute), member);
+  return enum_member(platform_->requests.principal.find(attribute), member);
 }
 
 Index CompiledPolicySet::context_enum_member(std::string_view attribute,
                                              std::string_view member) const {
-  return enum_member(layout_.requests.context.find(attribute), member);
+  return enum_member(platform_->requests.context.find(attribute), member);
 }
 
 Index CompiledPolicySet::resource_enum_member(Index resource_type, std::string_view attribute,
                                               std::string_view member) const {
-  if (resource_type >= layout_.requests.resources.size()) return kNone;
-  return enum_member(layout_.requests.resources[resource_type].find(attribute), member);
+  if (resource_type >= platform_->requests.resources.size()) return kNone;
+  return enum_member(platform_->requests.resources[resource_type].find(attribute), member);
 }
 
 void CompiledPolicySet::set_feature_switch(Index tenant, Index feature, FeatureSwitch state) const {
-  if (tenant >= layout_.tenants.size()) return;
-  const compile::Tenant& t = layout_.tenants[tenant];
-  if (feature >= t.features.size()) return;
-  switches_->set(t.switch_base + feature, state);
+  if (tenant >= tenants_.size()) return;
+  const compile::Tenant& t = *tenants_[tenant];
+  if (feature >= t.features.size() || !t.switches) return;
+  t.switches->set(feature, state);
 }
 
 FeatureSwitch CompiledPolicySet::feature_switch(Index tenant, Index feature) const {
-  if (tenant >= layout_.tenants.size()) return FeatureSwitch::Default;
-  const compile::Tenant& t = layout_.tenants[tenant];
-  if (feature >= t.features.size()) return FeatureSwitch::Default;
-  return switches_->get(t.switch_base + feature);
+  if (tenant >= tenants_.size()) return FeatureSwitch::Default;
+  const compile::Tenant& t = *tenants_[tenant];
+  if (feature >= t.features.size() || !t.switches) return FeatureSwitch::Default;
+  return t.switches->get(feature);
 }
 
 }  // namespace tenet::compile

@@ -1,25 +1,30 @@
-// The compiled policy set: per tenant, the decision structures the evaluator
-// walks (docs/LANGUAGE.md §7). Built from the checked model by engine/compile/compiler.cpp.
+// The compiled policy set: the platform part plus, per tenant, the decision
+// structures the evaluator walks (docs/LANGUAGE.md §7). Built from checked
+// models by engine/compile/compiler.cpp.
 //
 // What a request needs to be put in engine form is looked up here once
 // (tenant, role, action, resource type, state, plan names → indices); the
 // evaluator then works on indices only. Immutable once built and shared
-// between threads as `std::shared_ptr<const CompiledPolicySet>`. The runtime
-// feature switches are not part of it: they live on a board beside it
-// (engine/compile/feature_switches.hpp explains why and how), which the set
-// points at.
+// between threads as `std::shared_ptr<const CompiledPolicySet>`.
 //
-// The request-validation tables are compiled in too (request_tables.hpp):
-// nothing at run time reads the model to validate or look up attributes.
+// A set is a composition (docs/UNITS.md): one compile::Platform and one
+// compile::Tenant per partner, each held by pointer, so a new version that
+// changes one partner's unit shares every other tenant, and the tenants'
+// name directory when no tenant came or went, with the version before it.
+// The runtime feature switches are not part of the compiled form: each
+// tenant has a board beside it (engine/compile/feature_switches.hpp).
 //
 // NOTE for implementers: the public lookup API below is the contract with
 // the request parser (engine/json/request_parser) and the tests; the data layout
 // behind it belongs to engine/compile/compiler.cpp and engine/eval/evaluator.cpp.
 #pragma once
 
+#include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/compile/feature_switches.hpp"
 #include "engine/compile/layout.hpp"
@@ -31,11 +36,26 @@ namespace tenet::compile {
 using model::Index;
 using model::kNone;
 
+// Tenant name → position in a set, over names it owns: shared by versions of
+// a set whose tenants are the same names in the same order.
+struct TenantDirectory {
+  NameTable index;
+  std::deque<std::string> names;  // what `index`'s views point into
+
+  [[nodiscard]] static std::shared_ptr<const TenantDirectory> of(
+      const std::vector<std::shared_ptr<const Tenant>>& tenants);
+  // Same names in the same order as `tenants`.
+  [[nodiscard]] bool matches(const std::vector<std::shared_ptr<const Tenant>>& tenants) const;
+};
+
 class CompiledPolicySet {
  public:
-  // Built by compile(); the layout's views point into `model` (interned
-  // names, source text) and into the layout's own string storage.
-  CompiledPolicySet(std::shared_ptr<const model::PolicySet> model, compile::Layout layout);
+  using TenantPtr = std::shared_ptr<const Tenant>;
+
+  // `directory`, when given, must match `tenants` (TenantDirectory::matches);
+  // otherwise one is built.
+  CompiledPolicySet(std::shared_ptr<const Platform> platform, std::vector<TenantPtr> tenants,
+                    std::shared_ptr<const TenantDirectory> directory = {});
   CompiledPolicySet(const CompiledPolicySet&) = delete;
   CompiledPolicySet& operator=(const CompiledPolicySet&) = delete;
 
@@ -46,7 +66,9 @@ class CompiledPolicySet {
   // hint: no effect on results), so a caller with other work to do before
   // them does not wait for the cache miss of a tenant not recently used.
   void prefetch_tenant(Index tenant) const;
-  [[nodiscard]] Index find_action(std::string_view name) const;  // kNone: no rule names it
+  // The tenant's local action for check; kNone when no rule of the tenant
+  // names it (its candidates are the `*`-action rules) or no such tenant.
+  [[nodiscard]] Index find_action(Index tenant, std::string_view name) const;
   [[nodiscard]] Index find_resource_type(std::string_view name) const;
   // The type's lifecycle in this tenant; kNone when it has none or no such state.
   [[nodiscard]] Index find_state(Index tenant, Index resource_type, std::string_view name) const;
@@ -54,7 +76,7 @@ class CompiledPolicySet {
   [[nodiscard]] Index find_plan(Index tenant, std::string_view name) const;
   [[nodiscard]] Index find_feature(Index tenant, std::string_view name) const;
   [[nodiscard]] std::string_view tenant_name(Index tenant) const;
-  [[nodiscard]] std::size_t tenant_count() const;
+  [[nodiscard]] std::size_t tenant_count() const { return tenants_.size(); }
 
   // ---- attributes by name (typed requests: a request's attribute spans
   // are indexed by slot, engine/eval/request.hpp); kNone when not declared.
@@ -66,10 +88,14 @@ class CompiledPolicySet {
   [[nodiscard]] Index resource_slot(Index resource_type, std::string_view attribute) const;
   // How many Values a request's attribute spans hold (size vectors by these).
   [[nodiscard]] std::size_t principal_slot_count() const {
-    return layout_.requests.principal_slots;
+    return platform_->requests.principal_slots;
   }
-  [[nodiscard]] std::size_t context_slot_count() const { return layout_.requests.context_slots; }
-  [[nodiscard]] std::size_t resource_slot_count() const { return layout_.requests.resource_slots; }
+  [[nodiscard]] std::size_t context_slot_count() const {
+    return platform_->requests.context_slots;
+  }
+  [[nodiscard]] std::size_t resource_slot_count() const {
+    return platform_->requests.resource_slots;
+  }
   // The index of `member` in the enum `attribute` is declared with (the
   // Value::member of an enum value); kNone when the attribute is not an
   // enum or has no such member. Principal / context / one resource type:
@@ -81,34 +107,36 @@ class CompiledPolicySet {
                                            std::string_view member) const;
   // The compiled tables behind these lookups, which the request parser
   // validates JSON attributes with.
-  [[nodiscard]] const RequestTables& request_tables() const { return layout_.requests; }
+  [[nodiscard]] const RequestTables& request_tables() const { return platform_->requests; }
 
-  // The checked model it was compiled from (the sources for quoting, `tenet
-  // tree`, SQL generation). Request validation does not read it.
-  [[nodiscard]] const model::PolicySet& model() const { return *model_; }
-  [[nodiscard]] const std::shared_ptr<const model::PolicySet>& model_ptr() const { return model_; }
+  // The platform's checked model (the schema and its names). Request
+  // validation does not read it.
+  [[nodiscard]] const model::PolicySet& model() const { return *platform_->model; }
 
   // ---- runtime feature switches (the server's set_feature); thread-safe.
-  // They are the board beside the set (feature_switches.hpp): writing one
-  // changes the board, not the compiled set, so these are const members.
+  // They are the boards beside the tenants (feature_switches.hpp): writing
+  // one changes a board, not the compiled set, so these are const members.
   // Out-of-range indices are ignored (set) or read as Default (get).
   void set_feature_switch(Index tenant, Index feature, FeatureSwitch state) const;
   [[nodiscard]] FeatureSwitch feature_switch(Index tenant, Index feature) const;
-  // The board itself (the evaluator reads it; slot = switch_base + feature).
-  [[nodiscard]] FeatureSwitches& switches() const { return *switches_; }
 
   // The compiled structures (engine/compile/layout.hpp): read by the
-  // evaluator and by `tenet tree`.
-  [[nodiscard]] const compile::Layout& layout() const { return layout_; }
+  // evaluator, `tenet tree` and the version builder (docs/UNITS.md).
+  [[nodiscard]] const Platform& platform() const { return *platform_; }
+  [[nodiscard]] const std::shared_ptr<const Platform>& platform_ptr() const { return platform_; }
+  // `t` < tenant_count().
+  [[nodiscard]] const Tenant& tenant(Index t) const { return *tenants_[t]; }
+  [[nodiscard]] const std::vector<TenantPtr>& tenants() const { return tenants_; }
+  [[nodiscard]] const std::shared_ptr<const TenantDirectory>& directory() const {
+    return directory_;
+  }
 
  private:
   [[nodiscard]] Index enum_member(const RequestAttribute* attribute, std::string_view member) const;
 
-  std::shared_ptr<const model::PolicySet> model_;
-  const compile::Layout layout_;
-  // Beside the compiled form, not in it: a separate allocation, the only
-  // state that changes while the set serves.
-  const std::unique_ptr<FeatureSwitches> switches_;
+  const std::shared_ptr<const Platform> platform_;
+  const std::vector<TenantPtr> tenants_;
+  const std::shared_ptr<const TenantDirectory> directory_;
 };
 
 }  // namespace tenet::compile

@@ -1,8 +1,9 @@
-// The compiler: checked model → compile::Layout (engine/compile/layout.hpp).
+// The compiler: checked model → compile::Platform and one compile::Tenant
+// per partner (engine/compile/layout.hpp), each on its own (docs/UNITS.md).
 //
 // Design note: compile time is where every cost that can be paid once is
 // paid. Conditions are translated node for node (a model ExprId stays a valid
-// compiled node index) into ops specialised by entity and built-in, with
+// compiled node index of its tenant) into ops specialised by entity and built-in, with
 // literals as views into the model's interner. Role inheritance is folded
 // into bitsets and into check's (action, type, role) candidate table, so the
 // evaluator never walks `is_a`. Every table is built in time and memory
@@ -19,7 +20,6 @@
 namespace tenet::compile {
 namespace {
 
-using compile::Layout;
 using compile::Op;
 using compile::Range;
 
@@ -149,13 +149,15 @@ compile::Node translate(const model::Node& n, const model::PolicySet& set) {
 // Builds one tenant's structures.
 class TenantCompiler {
  public:
-  TenantCompiler(const model::PolicySet& set, Layout& layout, const model::Tenant& tenant)
-      : set_(set), layout_(layout), model_(tenant), expander_(tenant) {}
+  TenantCompiler(const model::PolicySet& set, const Platform& platform, const model::Tenant& tenant)
+      : set_(set), platform_(platform), model_(tenant), expander_(tenant) {}
 
   compile::Tenant build() {
     out_.name = set_.name(model_.name);
     out_.own_name = std::string(out_.name);
     prefix_ = std::string(out_.name) + ':';
+    out_.nodes.reserve(model_.nodes.size());
+    for (const model::Node& node : model_.nodes) out_.nodes.push_back(translate(node, set_));
     roles();
     rules();
     transitions();
@@ -205,16 +207,16 @@ class TenantCompiler {
       text += i == 0 ? " " : ", ";
       text += set_.name(model_.roles[list.roles[i]].name);
     }
-    return layout_.keep(std::move(text));
+    return out_.keep(std::move(text));
   }
 
-  std::string_view id(const std::string& rule_id) { return layout_.keep(prefix_ + rule_id); }
-  std::string_view location(const Span& span) { return layout_.keep(location_of(set_, span)); }
+  std::string_view id(const std::string& rule_id) { return out_.keep(prefix_ + rule_id); }
+  std::string_view location(const Span& span) { return out_.keep(location_of(set_, span)); }
 
   Range conjuncts(model::ExprId condition) {
     Range range{static_cast<Index>(out_.conjuncts.size()), 0};
-    for (const model::ExprId c : model::conjuncts(set_, condition)) {
-      out_.conjuncts.push_back({c, model::source_text(set_, c)});
+    for (const model::ExprId c : model::conjuncts(model_, condition)) {
+      out_.conjuncts.push_back({c, model::source_text(set_, model_, c)});
       ++range.count;
     }
     return range;
@@ -226,11 +228,14 @@ class TenantCompiler {
   // actions × types × roles × rules.
   void rules() {
     const model::RuleCoverage coverage(model_, set_.schema.resources.size());
-    out_.action_slot.assign(layout_.action_names.size(), 0);
-    out_.type_count = static_cast<Index>(set_.schema.resources.size());
+    out_.type_count = static_cast<Index>(platform_.type_names.size());
     const std::vector<model::Symbol>& local = coverage.local_actions();
-    for (Index slot = 1; slot < local.size(); ++slot)
-      out_.action_slot[layout_.action_index.find(set_.name(local[slot]))] = slot;
+    out_.action_names.emplace_back();
+    for (Index slot = 1; slot < local.size(); ++slot) {
+      const std::string_view name = set_.name(local[slot]);
+      out_.action_names.push_back(name);
+      out_.action_index.emplace(name, slot);
+    }
     out_.local_actions = static_cast<Index>(local.size());
 
     const std::size_t rule_count = model_.rules.size();
@@ -317,12 +322,12 @@ class TenantCompiler {
   }
 
   void features() {
-    out_.switch_base = static_cast<Index>(layout_.switch_count);
+    out_.switches = std::make_unique<FeatureSwitches>(model_.features.size());
     for (std::size_t i = 0; i < model_.features.size(); ++i) {
       const model::Feature& f = model_.features[i];
       compile::Feature compiled;
       compiled.name = set_.name(f.name);
-      compiled.trace_id = layout_.keep(prefix_ + std::string(compiled.name));
+      compiled.trace_id = out_.keep(prefix_ + std::string(compiled.name));
       compiled.location = location(f.span);
       compiled.default_on = f.default_on;
       compiled.roles = role_set(f.roles);
@@ -330,7 +335,6 @@ class TenantCompiler {
       out_.features.push_back(compiled);
       out_.feature_index.emplace(compiled.name, static_cast<Index>(i));
     }
-    layout_.switch_count += model_.features.size();
   }
 
   void plans() {
@@ -349,7 +353,7 @@ class TenantCompiler {
       for (const Index f : p.required_features) {
         out_.required_features.push_back(
             {f,
-             layout_.keep("requires feature " + std::string(set_.name(model_.features[f].name)))});
+             out_.keep("requires feature " + std::string(set_.name(model_.features[f].name)))});
       }
       out_.plans.push_back(compiled);
       out_.plan_index.emplace(compiled.name, static_cast<Index>(i));
@@ -358,7 +362,7 @@ class TenantCompiler {
 
   void lifecycles() {
     out_.lifecycle_of = model_.lifecycle_of;
-    out_.lifecycle_of.resize(set_.schema.resources.size(), kNone);
+    out_.lifecycle_of.resize(platform_.type_names.size(), kNone);
     for (const model::Lifecycle& l : model_.lifecycles) {
       compile::Lifecycle compiled;
       compiled.resource_type = l.resource_type;
@@ -369,7 +373,7 @@ class TenantCompiler {
         message += s == 0 ? " " : ", ";
         message += set_.name(l.states[s]);
       }
-      compiled.bad_state_message = layout_.keep(std::move(message));
+      compiled.bad_state_message = out_.keep(std::move(message));
       // Sparse like the rule cells: only (from, to) pairs an edge names.
       std::vector<std::pair<std::pair<Index, Index>, Index>> order;
       for (std::size_t e = 0; e < l.edges.size(); ++e) {
@@ -400,7 +404,7 @@ class TenantCompiler {
   }
 
   const model::PolicySet& set_;
-  Layout& layout_;
+  const Platform& platform_;
   const model::Tenant& model_;
   model::RoleExpander expander_;
   std::vector<std::uint64_t> scratch_;
@@ -408,55 +412,63 @@ class TenantCompiler {
   std::string prefix_;  // "TENANT:"
 };
 
-void compile_schema(const model::PolicySet& set, Layout& layout) {
+void compile_schema(const model::PolicySet& set, Platform& platform) {
   for (const model::Attribute& a : set.schema.principal) {
-    layout.principal_missing.push_back(
-        layout.keep("principal.attrs." + std::string(set.name(a.name)) + " is missing"));
+    platform.principal_missing.push_back(
+        platform.keep("principal.attrs." + std::string(set.name(a.name)) + " is missing"));
   }
   for (const model::Symbol name : set.schema.resource_slots) {
-    layout.resource_missing.push_back(
-        layout.keep("resource.attrs." + std::string(set.name(name)) + " is missing"));
+    platform.resource_missing.push_back(
+        platform.keep("resource.attrs." + std::string(set.name(name)) + " is missing"));
   }
   for (const model::Attribute& a : set.schema.context) {
-    layout.context_missing.push_back(
-        layout.keep("context." + std::string(set.name(a.name)) + " is missing"));
+    platform.context_missing.push_back(
+        platform.keep("context." + std::string(set.name(a.name)) + " is missing"));
   }
   for (std::size_t t = 0; t < set.schema.resources.size(); ++t) {
     const std::string_view name = set.name(set.schema.resources[t].name);
-    layout.type_names.push_back(name);
-    layout.type_index.emplace(name, static_cast<Index>(t));
-    layout.no_lifecycle_message.push_back(
-        layout.keep("resource type '" + std::string(name) + "' has no lifecycle in this tenant"));
-  }
-  // Every action any rule names, in order of first mention.
-  for (const model::Tenant& tenant : set.tenants) {
-    for (const model::Rule& rule : tenant.rules) {
-      for (const model::Symbol action : rule.actions) {
-        const std::string_view name = set.name(action);
-        if (layout.action_index.emplace(name, static_cast<Index>(layout.action_names.size()))
-                .second) {
-          layout.action_names.push_back(name);
-        }
-      }
-    }
+    platform.type_names.push_back(name);
+    platform.type_index.emplace(name, static_cast<Index>(t));
+    platform.no_lifecycle_message.push_back(platform.keep(
+        "resource type '" + std::string(name) + "' has no lifecycle in this tenant"));
   }
 }
 
 }  // namespace
 
+std::shared_ptr<const Platform> compile_platform(std::shared_ptr<const model::PolicySet> model) {
+  auto platform = std::make_shared<Platform>();
+  compile_schema(*model, *platform);
+  platform->requests = compile_request_tables(*model);
+  platform->model = std::move(model);
+  return platform;
+}
+
+std::shared_ptr<Tenant> compile_tenant(std::shared_ptr<const model::PolicySet> model,
+                                       const model::Tenant& tenant, const Platform& platform) {
+  auto compiled = std::make_shared<Tenant>(TenantCompiler(*model, platform, tenant).build());
+  compiled->model_tenant = &tenant;
+  compiled->model = std::move(model);
+  return compiled;
+}
+
+std::shared_ptr<Tenant> unavailable_tenant(std::string name, std::string reason) {
+  auto tenant = std::make_shared<Tenant>();
+  tenant->own_name = std::move(name);
+  tenant->name = tenant->keep(tenant->own_name);
+  tenant->unavailable = true;
+  tenant->unavailable_reason = tenant->keep(std::move(reason));
+  tenant->action_names.emplace_back();
+  return tenant;
+}
+
 std::shared_ptr<const CompiledPolicySet> compile(std::shared_ptr<const model::PolicySet> model) {
-  const model::PolicySet& set = *model;
-  Layout layout;
-  layout.nodes.reserve(set.nodes.size());
-  for (const model::Node& node : set.nodes) layout.nodes.push_back(translate(node, set));
-  compile_schema(set, layout);
-  layout.tenants.reserve(set.tenants.size());
-  for (std::size_t t = 0; t < set.tenants.size(); ++t) {
-    layout.tenants.push_back(TenantCompiler(set, layout, set.tenants[t]).build());
-    layout.tenant_index.emplace(layout.tenants.back().name, static_cast<Index>(t));
-  }
-  layout.requests = compile_request_tables(set);
-  return std::make_shared<const CompiledPolicySet>(std::move(model), std::move(layout));
+  std::shared_ptr<const Platform> platform = compile_platform(model);
+  std::vector<CompiledPolicySet::TenantPtr> tenants;
+  tenants.reserve(model->tenants.size());
+  for (const model::Tenant& tenant : model->tenants)
+    tenants.push_back(compile_tenant(model, tenant, *platform));
+  return std::make_shared<const CompiledPolicySet>(std::move(platform), std::move(tenants));
 }
 
 }  // namespace tenet::compile

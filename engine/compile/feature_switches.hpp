@@ -1,21 +1,21 @@
-// The runtime feature switches of one compiled set (the server's
-// set_feature): one atomic byte per declared feature, every tenant's
-// features back to back (compile::Tenant::switch_base + feature).
+// The runtime feature switches of one compiled tenant (the server's
+// set_feature): one atomic byte per declared feature (compile::Tenant::
+// switches, slot = feature index).
 //
-// Why a board of its own: the compiled form (compile::Layout, the request
+// Why a board of its own: the compiled form (compile::Tenant, the request
 // tables, the model) is immutable once built, so it can be shared, dumped
 // and read by any number of threads without a thought. Switches are the one
-// piece of state that changes while a set serves, so they live beside it,
-// in this separate object: compile() allocates one board per set, the set
-// points at it (CompiledPolicySet::switches()), and writing a switch changes
-// the board, never the compiled form. Everyone holding that set — snapshots
-// pinned earlier included — sees the change at once, as before.
+// piece of state that changes while a set serves, so they live beside it, in
+// this separate object the tenant points at: writing a switch changes the
+// board, never the compiled form. Everyone holding that tenant — snapshots
+// pinned earlier and later versions of the set that kept the tenant
+// (docs/UNITS.md) — sees the change at once.
 //
 // Decisions read a switch with one relaxed atomic load, no lock
-// (eval::ConditionEvaluator::enabled). Writers (Engine::set_feature,
-// Engine::replace carrying switches over to a new set, the server's
-// durable state) serialise among themselves in the Engine; a decision racing
-// a write sees the old or the new state, either of which is a valid answer.
+// (eval::ConditionEvaluator::enabled). Writers (Engine::set_feature, the
+// Engine carrying switches over to a recompiled tenant, the server's durable
+// state) serialise among themselves in the Engine; a decision racing a write
+// sees the old or the new state, either of which is a valid answer.
 #pragma once
 
 #include <atomic>

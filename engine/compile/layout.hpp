@@ -1,22 +1,26 @@
 // The data layout of a compiled policy set: flat, index-linked records that
 // the evaluator walks without allocating.
 //
-// Included by engine/compile/compiled.hpp (CompiledPolicySet holds one Layout) and
-// read by engine/compile/compiler.cpp (which fills it), engine/eval/evaluator.cpp and the
-// `tenet tree` dump. Built once, then immutable: the runtime feature
-// switches live beside it (engine/compile/feature_switches.hpp).
+// Included by engine/compile/compiled.hpp and read by engine/compile/compiler.cpp
+// (which fills it), engine/eval/evaluator.cpp and the `tenet tree` dump.
+// Built once, then immutable: the runtime feature switches live beside each
+// tenant (engine/compile/feature_switches.hpp).
 //
-// Design: every condition is a range of `Node`s in one global array (the
-// model's node vector, translated 1:1 so a model ExprId is a compiled node
-// index), with literals as views into the model's interner and attribute
-// reads resolved to slots. Every string a response needs (rule ids
-// `TENANT:ID`, unmet texts, error messages, trace locations) is built here
-// once, so a decision only copies string_views. Per tenant, check's
-// candidates come from a table keyed by (local action, resource type,
-// principal role): role inheritance is folded into the table at compile
-// time, so a request looks at exactly the rules that apply. The table is
-// sparse (engine/compile/cell_table.hpp): it holds only the cells some rule
-// reaches, so its size follows the rules, not actions × types × roles.
+// Design: the set is a Platform (what the schema gives: resource types,
+// request tables, messages) plus one Tenant per partner, each built on its
+// own and shared by pointer (docs/UNITS.md): a new version of the set that
+// changes one partner recompiles that partner only and shares every other
+// Tenant with the old version. So a Tenant owns everything it reads: its
+// conditions are a range of `Node`s in its own array (its model nodes,
+// translated 1:1, so a model ExprId is a compiled node index), with literals
+// as views into its model's interner and attribute reads resolved to slots;
+// every string a response needs (rule ids `TENANT:ID`, unmet texts, trace
+// locations) is built here once, so a decision only copies string_views.
+// Check's candidates come from a table keyed by (local action, resource
+// type, principal role): role inheritance is folded into the table at
+// compile time, so a request looks at exactly the rules that apply. The table
+// is sparse (engine/compile/cell_table.hpp): it holds only the cells some
+// rule reaches, so its size follows the rules, not actions × types × roles.
 #pragma once
 
 #include <array>
@@ -30,6 +34,7 @@
 #include <vector>
 
 #include "engine/compile/cell_table.hpp"
+#include "engine/compile/feature_switches.hpp"
 #include "engine/compile/name_table.hpp"
 #include "engine/compile/request_tables.hpp"
 #include "engine/model/model.hpp"
@@ -208,12 +213,13 @@ struct Tenant {
   static constexpr std::size_t kInlineRoles = 8;
   std::array<InlineRoleName, kInlineRoles> inline_roles{};
   bool roles_inline = false;
+  // Not served: the partner's unit did not compile when the set was loaded
+  // (docs/UNITS.md); every request denies with `tenant_unavailable` and
+  // `unavailable` as its error. Such a tenant has no roles and no tables.
+  bool unavailable = false;
   Index role_count = 0;
   Index type_count = 0;
   Index local_actions = 1;
-  // check: global action → local action (0: an action no rule of this tenant
-  // names, whose candidates are the `*`-action rules only).
-  std::vector<Index> action_slot;
   // check's cells as a dense array [(local action * types + type) * roles +
   // role], when that is at most a few times the size of the sparse table
   // (the usual policy: a few actions, types and roles): one multiply-add
@@ -236,8 +242,7 @@ struct Tenant {
   CellTable<Range> transition_cells;  // (from, to, 0) → range of transition_candidates
   std::vector<Index> transition_candidates;
 
-  std::vector<Feature> features;  // declaration order
-  Index switch_base = 0;          // into the set's FeatureSwitches
+  std::vector<Feature> features;  // declaration order; switch i is features[i]'s
 
   std::vector<Plan> plans;
   std::vector<RequiredFeature> required_features;
@@ -246,6 +251,30 @@ struct Tenant {
   std::vector<Lifecycle> lifecycles;
 
   std::vector<Conjunct> conjuncts;
+
+  // check: action name → local action (0, not in the table: an action no
+  // rule of this tenant names, whose candidates are the `*`-action rules
+  // only); the names by local action, [0] empty.
+  NameTable action_index;
+  std::vector<std::string_view> action_names;
+  // Every condition of the tenant (model node i → nodes[i]).
+  std::vector<Node> nodes;
+  // The partner unit's revision (docs/UNITS.md), which every decision
+  // response carries; 0 when the set is not served by revisions.
+  std::uint64_t revision = 0;
+  std::string_view unavailable_reason;  // why, when `unavailable`
+  // The runtime switches of this tenant's features, beside the immutable
+  // tables (feature_switches.hpp): a version of the set that keeps this
+  // tenant keeps its switches.
+  std::unique_ptr<FeatureSwitches> switches;
+  // What the views above point into: the model it was compiled from (names,
+  // source text) and the strings built at compile time (a deque never moves
+  // its elements).
+  std::shared_ptr<const model::PolicySet> model;
+  const model::Tenant* model_tenant = nullptr;  // in *model; null when unavailable
+  std::deque<std::string> strings;
+
+  std::string_view keep(std::string text) { return strings.emplace_back(std::move(text)); }
 
   [[nodiscard]] bool has_role(RoleSet set, Index role) const {
     if (set == kNone) return true;
@@ -263,12 +292,9 @@ struct Tenant {
   }
 };
 
-struct Layout {
-  std::vector<Node> nodes;  // model node i → nodes[i]
-  std::vector<Tenant> tenants;
-  NameTable tenant_index;
-  NameTable action_index;  // every action a rule names
-  std::vector<std::string_view> action_names;
+// What the schema gives every tenant: built once per platform part and
+// shared by every version of the set compiled against it.
+struct Platform {
   NameTable type_index;
   std::vector<std::string_view> type_names;
   // "principal.attrs.kyc is missing" per slot.
@@ -277,11 +303,10 @@ struct Layout {
   std::vector<std::string_view> context_missing;
   // "resource type 'document' has no lifecycle in this tenant", per type.
   std::vector<std::string_view> no_lifecycle_message;
-  // Features over every tenant (their switches are a FeatureSwitches board
-  // of this size beside the set, each tenant's from Tenant::switch_base).
-  std::size_t switch_count = 0;
   // What a request line is validated against (engine/compile/request_tables.hpp).
   RequestTables requests;
+  // The model whose schema this is (names, sources).
+  std::shared_ptr<const model::PolicySet> model;
   // Owns every string built at compile time; a deque never moves its
   // elements, so the views above stay valid.
   std::deque<std::string> strings;

@@ -18,8 +18,8 @@ class TreeDumper {
  public:
   TreeDumper(const CompiledPolicySet& policies, Index tenant)
       : policies_(policies),
-        layout_(policies.layout()),
-        tenant_(layout_.tenants[tenant]),
+        platform_(policies.platform()),
+        tenant_(policies.tenant(tenant)),
         tenant_index_(tenant) {}
 
   std::string dump() {
@@ -42,7 +42,7 @@ class TreeDumper {
     bool blank = false;
     bool in_string = false;
     bool escaped = false;
-    for (const char c : model::source_text(policies_.model(), expr)) {
+    for (const char c : model::source_text(*tenant_.model, *tenant_.model_tenant, expr)) {
       if (in_string) {
         out += c;
         in_string = escaped || c != '"';
@@ -77,7 +77,7 @@ class TreeDumper {
 
   void roles() {
     out_ += "roles\n";
-    const model::Tenant& tenant = policies_.model().tenants[tenant_index_];
+    const model::Tenant& tenant = *tenant_.model_tenant;
     for (Index r = 0; r < tenant_.role_count; ++r) {
       out_ += "  " + std::string(tenant_.role_names[r]) + " is";
       for (Index other = 0; other < tenant_.role_count; ++other) {
@@ -94,11 +94,10 @@ class TreeDumper {
   void rules() {
     out_ += "check\n";
     // Local action slots in order: named actions, then slot 0 (any other).
-    std::vector<std::string_view> local_names(tenant_.local_actions, "(any other action)");
-    for (Index global = 0; global < tenant_.action_slot.size(); ++global) {
-      if (tenant_.action_slot[global] != 0)
-        local_names[tenant_.action_slot[global]] = layout_.action_names[global];
-    }
+    std::vector<std::string_view> local_names(tenant_.action_names.begin(),
+                                              tenant_.action_names.end());
+    local_names.resize(tenant_.local_actions);
+    local_names[0] = "(any other action)";
     struct Entry {
       Index action_order;  // slot 0 last
       Index type;
@@ -122,7 +121,7 @@ class TreeDumper {
       const Entry& column = entries[at];
       const Index slot = column.action_order == tenant_.local_actions ? 0 : column.action_order;
       out_ += "  " + std::string(local_names[slot]) + " on " +
-              std::string(layout_.type_names[column.type]) + '\n';
+              std::string(platform_.type_names[column.type]) + '\n';
       while (at < entries.size() && entries[at].action_order == column.action_order &&
              entries[at].type == column.type) {
         const Entry& first = entries[at];
@@ -208,7 +207,7 @@ class TreeDumper {
   void lifecycles() {
     out_ += "lifecycles\n";
     for (const compile::Lifecycle& lc : tenant_.lifecycles) {
-      out_ += "  " + std::string(layout_.type_names[lc.resource_type]) + " initial " +
+      out_ += "  " + std::string(platform_.type_names[lc.resource_type]) + " initial " +
               std::string(lc.states[lc.initial]) + '\n';
       for (const auto& [from, to] : sorted_keys(lc.cells)) {
         const compile::Range cell = lc.cell(from, to);
@@ -224,7 +223,7 @@ class TreeDumper {
   }
 
   const CompiledPolicySet& policies_;
-  const compile::Layout& layout_;
+  const compile::Platform& platform_;
   const compile::Tenant& tenant_;
   Index tenant_index_;
   std::string out_;
@@ -234,6 +233,10 @@ class TreeDumper {
 
 std::string dump_tree(const CompiledPolicySet& policies, Index tenant) {
   if (tenant >= policies.tenant_count()) return {};
+  const Tenant& compiled = policies.tenant(tenant);
+  if (compiled.unavailable || compiled.model_tenant == nullptr)
+    return "tenant " + compiled.own_name + " (not served: " +
+           std::string(compiled.unavailable_reason) + ")\n";
   return TreeDumper(policies, tenant).dump();
 }
 

@@ -14,7 +14,7 @@ void prefetch(const T* address) {
 // The rule cell of a check, or null when the request's indices do not name
 // one (check then stops at isolation).
 Index action_of(const compile::Tenant& tenant, const CheckRequest& request) {
-  return request.action < tenant.action_slot.size() ? tenant.action_slot[request.action] : 0;
+  return request.action < tenant.local_actions ? request.action : 0;
 }
 
 bool names_a_cell(const compile::Tenant& tenant, const CheckRequest& request) {
@@ -29,26 +29,25 @@ const compile::RuleCell* cell_of(const compile::Tenant& tenant, const CheckReque
 // A condition's nodes (literals included: the evaluator reads them from the
 // node). The compiler emits a condition in post-order, so its root is its
 // last node and its operands sit just before it.
-void prefetch_condition(const compile::Layout& layout, Index root) {
-  if (root >= layout.nodes.size()) return;
+void prefetch_condition(const compile::Tenant& tenant, Index root) {
+  if (root >= tenant.nodes.size()) return;
   constexpr Index kNodesBefore = 1;
   const Index first = root >= kNodesBefore ? root - kNodesBefore : 0;
-  const auto* nodes = reinterpret_cast<const char*>(&layout.nodes[first]);
-  const auto* nodes_end = reinterpret_cast<const char*>(&layout.nodes[root] + 1);
+  const auto* nodes = reinterpret_cast<const char*>(&tenant.nodes[first]);
+  const auto* nodes_end = reinterpret_cast<const char*>(&tenant.nodes[root] + 1);
   // Offsets, not a pointer stepped past the end (which would be undefined).
   for (std::ptrdiff_t offset = 0; offset < nodes_end - nodes; offset += 64)
     prefetch(nodes + offset);
-  prefetch(&layout.nodes[root]);
+  prefetch(&tenant.nodes[root]);
 }
 
 // The first candidates of a range: their conditions and rules.
-void prefetch_candidates(const compile::Layout& layout, const compile::Tenant& tenant,
-                         compile::Range range) {
+void prefetch_candidates(const compile::Tenant& tenant, compile::Range range) {
   constexpr Index kFirst = 3;
   for (Index i = range.begin; i < range.begin + std::min(range.count, kFirst); ++i) {
     const compile::Candidate& candidate = tenant.candidates[i];
-    prefetch_condition(layout, candidate.when);
-    prefetch_condition(layout, candidate.unless);
+    prefetch_condition(tenant, candidate.when);
+    prefetch_condition(tenant, candidate.unless);
     prefetch(&tenant.rules[candidate.rule]);
   }
 }
@@ -65,12 +64,12 @@ void prefetch_rule_ids(const compile::Tenant& tenant, compile::Range range) {
 
 void prefetch_check(const compile::CompiledPolicySet& policies, const CheckRequest& request,
                     int stage) {
-  const compile::Layout& layout = policies.layout();
-  if (request.tenant >= layout.tenants.size()) return;
-  const compile::Tenant& tenant = layout.tenants[request.tenant];
+  if (request.tenant >= policies.tenant_count()) return;
+  const compile::Tenant& tenant = policies.tenant(request.tenant);
   switch (stage) {
     case 0:
-      if (request.action < tenant.action_slot.size()) prefetch(&tenant.action_slot[request.action]);
+      // Where the cell lookup will read first (the cell table's storage).
+      if (!tenant.dense_cells.empty()) prefetch(tenant.dense_cells.data());
       return;
     case 1:
       // The slot where the cell's lookup starts (the lookup itself would wait for it).
@@ -91,8 +90,8 @@ void prefetch_check(const compile::CompiledPolicySet& policies, const CheckReque
       return;
     case 3:
       if (const compile::RuleCell* cell = cell_of(tenant, request)) {
-        prefetch_candidates(layout, tenant, cell->forbids);
-        prefetch_candidates(layout, tenant, cell->permits);
+        prefetch_candidates(tenant, cell->forbids);
+        prefetch_candidates(tenant, cell->permits);
       }
       return;
     case 4:

@@ -104,7 +104,7 @@ Truth ConditionEvaluator::rule(Index when, Index unless) {
 bool ConditionEvaluator::enabled(Index feature) {
   if (feature >= tenant_.features.size()) return false;
   const compile::Feature& f = tenant_.features[feature];
-  const compile::FeatureSwitch state = switches_.get(tenant_.switch_base + feature);
+  const compile::FeatureSwitch state = tenant_.switches->get(feature);
   const bool on =
       state == compile::FeatureSwitch::Default ? f.default_on : state == compile::FeatureSwitch::On;
   if (!on || !role_in(f.roles)) return false;
@@ -117,7 +117,7 @@ bool ConditionEvaluator::enabled(Index feature) {
 }
 
 Truth ConditionEvaluator::eval(Index at) {
-  const compile::Node& node = layout_.nodes[at];
+  const compile::Node& node = tenant_.nodes[at];
   switch (node.op) {
     case Op::True:
       return Truth::True;
@@ -177,7 +177,7 @@ struct Collection {
 bool ConditionEvaluator::collection_has(const Collection& c, const Value& item) {
   if (c.set != nullptr) return set_has(*c.set, item);
   for (Index i = 0; i < c.list->rhs; ++i) {
-    if (equal(item, literal_value(layout_.nodes[c.list->lhs + i]))) return true;
+    if (equal(item, literal_value(tenant_.nodes[c.list->lhs + i]))) return true;
   }
   return false;
 }
@@ -186,7 +186,7 @@ bool ConditionEvaluator::collection_has(const Collection& c, const Value& item) 
 bool ConditionEvaluator::collection_within(const Collection& a, const Collection& b) {
   if (a.list != nullptr) {
     for (Index i = 0; i < a.list->rhs; ++i) {
-      if (!collection_has(b, literal_value(layout_.nodes[a.list->lhs + i]))) return false;
+      if (!collection_has(b, literal_value(tenant_.nodes[a.list->lhs + i]))) return false;
     }
     return true;
   }
@@ -218,8 +218,8 @@ Truth ConditionEvaluator::compare(const compile::Node& node) {
   const Value* b = operand(node.rhs, scratch_b);
   if (b == nullptr) return Truth::Error;
   // A set compared with a list literal (`principal.tags == []`): equal as sets.
-  const compile::Node& left = layout_.nodes[node.lhs];
-  const compile::Node& right = layout_.nodes[node.rhs];
+  const compile::Node& left = tenant_.nodes[node.lhs];
+  const compile::Node& right = tenant_.nodes[node.rhs];
   if ((node.op == Op::Eq || node.op == Op::Ne) && (left.op == Op::List || right.op == Op::List)) {
     const Collection ca = left.op == Op::List ? Collection{nullptr, &left} : Collection{a, nullptr};
     const Collection cb =
@@ -251,9 +251,9 @@ Truth ConditionEvaluator::membership(const compile::Node& node) {
   const Value* a = operand(node.lhs, scratch_a);
   if (a == nullptr) return Truth::Error;
   if (node.op == Op::InList) {
-    const compile::Node& list = layout_.nodes[node.rhs];
+    const compile::Node& list = tenant_.nodes[node.rhs];
     for (Index i = 0; i < list.rhs; ++i) {
-      if (equal(*a, literal_value(layout_.nodes[list.lhs + i]))) return Truth::True;
+      if (equal(*a, literal_value(tenant_.nodes[list.lhs + i]))) return Truth::True;
     }
     return Truth::False;
   }
@@ -276,7 +276,7 @@ const Value* ConditionEvaluator::text(std::string_view text, Value& scratch) {
 }
 
 const Value* ConditionEvaluator::operand(Index at, Value& scratch) {
-  const compile::Node& node = layout_.nodes[at];
+  const compile::Node& node = tenant_.nodes[at];
   switch (node.op) {
     case Op::True:
     case Op::False:
@@ -288,15 +288,15 @@ const Value* ConditionEvaluator::operand(Index at, Value& scratch) {
       scratch = literal_value(node);
       return &scratch;
     case Op::PrincipalAttr:
-      return read(request_.principal.attributes, node.ref, layout_.principal_missing);
+      return read(request_.principal.attributes, node.ref, platform_.principal_missing);
     case Op::ContextAttr:
-      return read(request_.context, node.ref, layout_.context_missing);
+      return read(request_.context, node.ref, platform_.context_missing);
     case Op::ResourceAttr:
       if (resource_ == nullptr) {
         error_ = kResourceMissing;
         return nullptr;
       }
-      return read(resource_->attributes, node.ref, layout_.resource_missing);
+      return read(resource_->attributes, node.ref, platform_.resource_missing);
     case Op::PrincipalId:
       return text(request_.principal.id, scratch);
     case Op::PrincipalTenant:
@@ -315,8 +315,8 @@ const Value* ConditionEvaluator::operand(Index at, Value& scratch) {
         return nullptr;
       }
       if (node.op == Op::ResourceType) {
-        return text(resource_->type < layout_.type_names.size()
-                        ? layout_.type_names[resource_->type]
+        return text(resource_->type < platform_.type_names.size()
+                        ? platform_.type_names[resource_->type]
                         : resource_->type_name,
                     scratch);
       }

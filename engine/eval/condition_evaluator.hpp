@@ -4,8 +4,8 @@
 // Included by engine/eval/evaluator.cpp only. One ConditionEvaluator per decision,
 // on the stack: it holds views of the request and of the compiled tenant and
 // never allocates. Not shared between threads (each decision makes its own);
-// the compiled set it reads is immutable; the feature switches beside it
-// are atomics (engine/compile/feature_switches.hpp).
+// the compiled set it reads is immutable; the feature switches beside each
+// tenant are atomics (engine/compile/feature_switches.hpp).
 #pragma once
 
 #include <cstdint>
@@ -61,8 +61,7 @@ class ConditionEvaluator {
   // a resource read is then an error (the checker rejects such reads anyway).
   ConditionEvaluator(const compile::CompiledPolicySet& policies, const compile::Tenant& tenant,
                      const RequestBase& request, const Resource* resource)
-      : layout_(policies.layout()),
-        switches_(policies.switches()),
+      : platform_(policies.platform()),
         tenant_(tenant),
         request_(request),
         resource_(resource) {}
@@ -96,8 +95,7 @@ class ConditionEvaluator {
   [[nodiscard]] bool collection_within(const Collection& a, const Collection& b);
   [[nodiscard]] Truth membership(const compile::Node& node);
 
-  const compile::Layout& layout_;
-  const compile::FeatureSwitches& switches_;
+  const compile::Platform& platform_;
   const compile::Tenant& tenant_;
   const RequestBase& request_;
   const Resource* resource_;

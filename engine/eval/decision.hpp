@@ -10,6 +10,7 @@
 // the embedding API. One Decision per thread; not shared.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +27,8 @@ inline constexpr std::string_view kUnknownResourceType = "unknown_resource_type"
 inline constexpr std::string_view kUnknownPlan = "unknown_plan";
 inline constexpr std::string_view kNoPermit = "no_permit";
 inline constexpr std::string_view kNoTransition = "no_transition";
+// The partner's unit did not compile when the set was loaded (docs/UNITS.md).
+inline constexpr std::string_view kTenantUnavailable = "tenant_unavailable";
 }  // namespace reason
 
 // Error codes of a whole request (docs/PROTOCOL.md); decisions still say deny.
@@ -59,9 +62,13 @@ struct Decision {
   // A request-level error (invalid_request): the decision is deny.
   std::string_view error_code;
   std::string_view error_message;
+  // The revision of the partner unit that answered (docs/UNITS.md); 0 when
+  // no tenant did (unknown tenant) or the set has no revisions.
+  std::uint64_t revision = 0;
 
   void clear() {
     allow = false;
+    revision = 0;
     reasons.clear();
     unmet.clear();
     errors.clear();

@@ -68,21 +68,36 @@ void add_unmet_conjuncts(const compile::Tenant& tenant, compile::Range range,
   }
 }
 
+// The request's tenant, served: null (and `out` filled) when the tenant is
+// unknown or not served. Every decision about a known tenant carries its
+// unit's revision.
+const compile::Tenant* served_tenant(const compile::CompiledPolicySet& policies,
+                                     const RequestBase& request, Decision& out) {
+  if (request.tenant >= policies.tenant_count()) {
+    deny(out, reason::kUnknownTenant);
+    return nullptr;
+  }
+  const compile::Tenant& tenant = policies.tenant(request.tenant);
+  out.revision = tenant.revision;
+  if (tenant.unavailable) {
+    deny(out, reason::kTenantUnavailable);
+    out.errors.push_back({tenant.name, tenant.unavailable_reason});
+    return nullptr;
+  }
+  return &tenant;
+}
+
 // Isolation shared by every operation: the tenant exists and the principal's
 // role is one of its roles. Null (and `out` filled) when the request stops here.
 const compile::Tenant* isolate_principal(const compile::CompiledPolicySet& policies,
                                          const RequestBase& request, Decision& out) {
-  const compile::Layout& layout = policies.layout();
-  if (request.tenant >= layout.tenants.size()) {
-    deny(out, reason::kUnknownTenant);
-    return nullptr;
-  }
-  const compile::Tenant& tenant = layout.tenants[request.tenant];
-  if (request.principal.role >= tenant.role_count) {
+  const compile::Tenant* tenant = served_tenant(policies, request, out);
+  if (tenant == nullptr) return nullptr;
+  if (request.principal.role >= tenant->role_count) {
     deny(out, reason::kUnknownRole);
     return nullptr;
   }
-  return &tenant;
+  return tenant;
 }
 
 // Isolation for operations on a resource (check, lifecycle), in the order
@@ -90,25 +105,21 @@ const compile::Tenant* isolate_principal(const compile::CompiledPolicySet& polic
 const compile::Tenant* isolate_resource(const compile::CompiledPolicySet& policies,
                                         const RequestBase& request, const Resource& resource,
                                         Decision& out) {
-  const compile::Layout& layout = policies.layout();
-  if (request.tenant >= layout.tenants.size()) {
-    deny(out, reason::kUnknownTenant);
-    return nullptr;
-  }
-  const compile::Tenant& tenant = layout.tenants[request.tenant];
-  if (resource.tenant != tenant.own_name) {
+  const compile::Tenant* tenant = served_tenant(policies, request, out);
+  if (tenant == nullptr) return nullptr;
+  if (resource.tenant != tenant->own_name) {
     deny(out, reason::kCrossTenant);
     return nullptr;
   }
-  if (request.principal.role >= tenant.role_count) {
+  if (request.principal.role >= tenant->role_count) {
     deny(out, reason::kUnknownRole);
     return nullptr;
   }
-  if (resource.type >= tenant.type_count) {
+  if (resource.type >= tenant->type_count) {
     deny(out, reason::kUnknownResourceType);
     return nullptr;
   }
-  return &tenant;
+  return tenant;
 }
 
 // Is plan `p` open to the principal (docs/LANGUAGE.md §7.2)? `for`, then the
@@ -134,8 +145,7 @@ void check(const compile::CompiledPolicySet& policies, const CheckRequest& reque
   if (!request.invalid.empty()) return invalid(out, request.invalid);
 
   // An action no rule of the tenant names has local slot 0: `*` rules only.
-  const Index action =
-      request.action < tenant->action_slot.size() ? tenant->action_slot[request.action] : 0;
+  const Index action = request.action < tenant->local_actions ? request.action : 0;
   const compile::RuleCell& cell =
       tenant->cell(action, request.resource.type, request.principal.role);
   ConditionEvaluator eval(policies, *tenant, request, &request.resource);
@@ -258,7 +268,7 @@ void lifecycle(const compile::CompiledPolicySet& policies, const LifecycleReques
   if (!request.invalid.empty()) return invalid(out, request.invalid);
   const Resource& resource = request.resource;
   const Index at = tenant->lifecycle_of[resource.type];
-  if (at == kNone) return invalid(out, policies.layout().no_lifecycle_message[resource.type]);
+  if (at == kNone) return invalid(out, policies.platform().no_lifecycle_message[resource.type]);
   const compile::Lifecycle& lc = tenant->lifecycles[at];
   const auto states = static_cast<Index>(lc.states.size());
   if (resource.state >= states) {

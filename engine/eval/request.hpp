@@ -78,7 +78,9 @@ struct RequestBase {
 
 struct CheckRequest : RequestBase {
   std::string_view action_name;  // as written
-  Index action = kNone;  // compile::CompiledPolicySet action id; kNone: no rule names this action
+  // The tenant's local action (CompiledPolicySet::find_action(tenant, name));
+  // kNone: no rule of the tenant names it (`*` rules only).
+  Index action = kNone;
   Resource resource;
 };
 

@@ -65,7 +65,7 @@ void write_filter_response(std::string& out, std::string_view id,
   if (model.schema.resources[request.resource_type].mapped) {
     const sql::FilterSql rendered =
         sql::render_filter_sql(result.allowed, model, request.resource_type,
-                               policies.layout().tenants[request.tenant].own_name);
+                               policies.tenant(request.tenant).own_name);
     out += ",\"sql\":";
     write_json_string(out, rendered.sql);
     out += ",\"params\":[";

@@ -654,7 +654,7 @@ bool RequestParser::Impl::read_op(const compile::CompiledPolicySet& policies, co
                      attrs.resource)) {
     return false;
   }
-  request.action = policies.find_action(request.action_name);
+  request.action = policies.find_action(request.tenant, request.action_name);
   attrs.resource_of = &request.resource;
   return true;
 }
@@ -696,7 +696,7 @@ bool RequestParser::Impl::read_op(const compile::CompiledPolicySet& policies, co
   if (!string_field(slot, fields, kAction, "action", request.action_name)) return false;
   if (!string_field(slot, fields, kResourceType, "resource_type", request.resource_type_name))
     return false;
-  request.action = policies.find_action(request.action_name);
+  request.action = policies.find_action(request.tenant, request.action_name);
   request.resource_type = policies.find_resource_type(request.resource_type_name);
   return true;
 }

@@ -273,6 +273,10 @@ void write_decision(std::string& out, RequestOp op, std::string_view id,
     out += ',';
     write_error_member(out, ErrorCode::InvalidRequest, decision.error_message);
   }
+  if (decision.revision != 0) {
+    out += ",\"revision\":";
+    append_integer(out, decision.revision);
+  }
   out += '}';
 }
 

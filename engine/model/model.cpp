@@ -5,14 +5,20 @@
 namespace tenet::model {
 
 Symbol Interner::intern(std::string_view text) {
+  if (base_ != nullptr) {
+    if (const std::optional<Symbol> found = base_->find(text)) return *found;
+  }
   if (const auto found = index_.find(text); found != index_.end()) return found->second;
-  const auto symbol = static_cast<Symbol>(strings_.size());
+  const auto symbol = static_cast<Symbol>(size());
   const std::string& stored = strings_.emplace_back(text);
   index_.emplace(std::string_view(stored), symbol);
   return symbol;
 }
 
 std::optional<Symbol> Interner::find(std::string_view text) const {
+  if (base_ != nullptr) {
+    if (const std::optional<Symbol> found = base_->find(text)) return found;
+  }
   if (const auto found = index_.find(text); found != index_.end()) return found->second;
   return std::nullopt;
 }
@@ -68,30 +74,30 @@ const Tenant* PolicySet::find_tenant(std::string_view tenant_name) const {
 
 namespace {
 
-void collect_conjuncts(const PolicySet& set, ExprId at, bool root, std::vector<ExprId>& out) {
-  const Node& node = set.nodes.at(at);
+void collect_conjuncts(const Tenant& tenant, ExprId at, bool root, std::vector<ExprId>& out) {
+  const Node& node = tenant.nodes.at(at);
   // Parentheses leave no node, only a span that starts before the left
   // operand's: such an And stays whole, unless it is the root.
   const bool parenthesised =
-      node.op == Op::And && set.nodes.at(node.lhs).span.offset != node.span.offset;
+      node.op == Op::And && tenant.nodes.at(node.lhs).span.offset != node.span.offset;
   if (node.op != Op::And || (parenthesised && !root)) {
     out.push_back(at);
     return;
   }
-  collect_conjuncts(set, node.lhs, false, out);
-  collect_conjuncts(set, node.rhs, false, out);
+  collect_conjuncts(tenant, node.lhs, false, out);
+  collect_conjuncts(tenant, node.rhs, false, out);
 }
 
 }  // namespace
 
-std::vector<ExprId> conjuncts(const PolicySet& policy_set, ExprId condition) {
+std::vector<ExprId> conjuncts(const Tenant& tenant, ExprId condition) {
   std::vector<ExprId> out;
-  if (condition != kNone) collect_conjuncts(policy_set, condition, true, out);
+  if (condition != kNone) collect_conjuncts(tenant, condition, true, out);
   return out;
 }
 
-std::string_view source_text(const PolicySet& policy_set, ExprId expr) {
-  return policy_set.sources->text(policy_set.nodes.at(expr).span);
+std::string_view source_text(const PolicySet& policy_set, const Tenant& tenant, ExprId expr) {
+  return policy_set.sources->text(tenant.nodes.at(expr).span);
 }
 
 namespace {

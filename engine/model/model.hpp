@@ -36,14 +36,28 @@ inline constexpr Index kNone = std::numeric_limits<Index>::max();
 
 // Owns every name and string literal of the policy set; equal strings get
 // equal symbols. Symbols are dense (0, 1, 2...) in order of first interning.
+//
+// An interner may extend a base (one partner's unit checked on its own
+// extends the platform's names, docs/UNITS.md): the base's symbols keep
+// their numbers, new names are numbered after them, and the base is never
+// written. The base must outlive it (PolicySet::base owns it).
 class Interner {
  public:
+  Interner() = default;
+  explicit Interner(const Interner* base) : base_(base), base_size_(base ? base->size() : 0) {}
+  Interner(const Interner&) = delete;
+  Interner& operator=(const Interner&) = delete;
+
   Symbol intern(std::string_view text);
   [[nodiscard]] std::optional<Symbol> find(std::string_view text) const;
-  [[nodiscard]] std::string_view name(Symbol symbol) const { return strings_.at(symbol); }
-  [[nodiscard]] std::size_t size() const { return strings_.size(); }
+  [[nodiscard]] std::string_view name(Symbol symbol) const {
+    return symbol < base_size_ ? base_->name(symbol) : strings_.at(symbol - base_size_);
+  }
+  [[nodiscard]] std::size_t size() const { return base_size_ + strings_.size(); }
 
  private:
+  const Interner* base_ = nullptr;
+  std::size_t base_size_ = 0;
   std::deque<std::string> strings_;  // a deque never moves its elements: the views below stay valid
   std::unordered_map<std::string_view, Symbol> index_;
 };
@@ -155,7 +169,7 @@ struct Node {
 };
 static_assert(std::is_trivially_copyable_v<Node>);
 
-using ExprId = Index;  // a node of PolicySet::nodes; kNone: no condition
+using ExprId = Index;  // a node of its Tenant::nodes; kNone: no condition
 
 // ---------------------------------------------------------------- tenants
 //
@@ -250,6 +264,10 @@ struct Tenant {
   std::vector<Lifecycle> lifecycles;
   std::vector<Index> lifecycle_of;  // per resource type: index into lifecycles, or kNone
   std::vector<Rule> rules;
+  // Every expression of the tenant (its templates' included), linked by
+  // index: a tenant's nodes are its own, so it can be checked, compiled and
+  // replaced without the others (docs/UNITS.md).
+  std::vector<Node> nodes;
 
   [[nodiscard]] Index find_role(Symbol name) const;
   [[nodiscard]] Index find_feature(Symbol name) const;
@@ -258,11 +276,19 @@ struct Tenant {
   [[nodiscard]] bool matches(Index role, const RoleList& list) const;
 };
 
+// A whole policy set as checked from its files; or, for one partner's unit
+// checked on its own (docs/UNITS.md), that one tenant over `base`, the set
+// its platform part came from: `names` and `sources` then extend the
+// base's, and `schema` is a copy of the base's.
 struct PolicySet {
+  PolicySet() = default;
+  explicit PolicySet(std::shared_ptr<const PolicySet> base_set)
+      : base(std::move(base_set)), names(&base->names), schema(base->schema) {}
+
+  std::shared_ptr<const PolicySet> base;  // declared first: outlives `names`
   std::shared_ptr<const SourceSet> sources;
   Interner names;
   Schema schema;
-  std::vector<Node> nodes;
   std::vector<Tenant> tenants;  // in declaration order
 
   [[nodiscard]] const Tenant* find_tenant(std::string_view name) const;
@@ -272,10 +298,11 @@ struct PolicySet {
 // The top-level `&&` conjuncts of a condition, left to right: what `unmet`
 // lists (docs/LANGUAGE.md §7.3). A parenthesised `(a && b)` below the root is one
 // conjunct, as written; the root itself is always split.
-[[nodiscard]] std::vector<ExprId> conjuncts(const PolicySet& policy_set, ExprId condition);
+[[nodiscard]] std::vector<ExprId> conjuncts(const Tenant& tenant, ExprId condition);
 
-// The source text of an expression, e.g. `principal.kyc == "verified"`.
-[[nodiscard]] std::string_view source_text(const PolicySet& policy_set, ExprId expr);
+// The source text of an expression of `tenant`, e.g. `principal.kyc == "verified"`.
+[[nodiscard]] std::string_view source_text(const PolicySet& policy_set, const Tenant& tenant,
+                                           ExprId expr);
 
 // A readable name of a static type: `int`, `set<string>`, `"a" | "b"`, `list of int`.
 [[nodiscard]] std::string type_name(const StaticType& type, const Schema& schema,

@@ -115,7 +115,7 @@ class Dumper {
 
   std::string expr(ExprId id) {
     if (id == kNone) return "-";
-    const Node& n = set_.nodes.at(id);
+    const Node& n = tenant_->nodes.at(id);
     switch (n.op) {
       case Op::BoolConst:
         return n.value != 0 ? "true" : "false";

@@ -99,16 +99,14 @@ class PartialEvaluator {
  public:
   PartialEvaluator(const compile::CompiledPolicySet& policies, const PartialRequest& request)
       : policies_(policies),
-        layout_(policies.layout()),
-        tenant_(layout_.tenants[request.base.tenant]),
+        tenant_(policies.tenant(request.base.tenant)),
         request_(request),
         type_(policies.model().schema.resources[request.resource_type]),
         conditions_(policies, tenant_, request.base, nullptr) {}
 
   PartialResult run() {
     PartialResult out;
-    const Index action =
-        request_.action < tenant_.action_slot.size() ? tenant_.action_slot[request_.action] : 0;
+    const Index action = request_.action < tenant_.local_actions ? request_.action : 0;
     const compile::RuleCell& cell =
         tenant_.cell(action, request_.resource_type, request_.base.principal.role);
     std::vector<Expr> all;
@@ -169,7 +167,7 @@ class PartialEvaluator {
   }
 
   Tri eval(Index at) {
-    const compile::Node& node = layout_.nodes[at];
+    const compile::Node& node = tenant_.nodes[at];
     switch (node.op) {
       case Op::True:
         return known(true);
@@ -293,7 +291,7 @@ class PartialEvaluator {
   }
 
   Operand operand(Index at) {
-    const compile::Node& node = layout_.nodes[at];
+    const compile::Node& node = tenant_.nodes[at];
     switch (node.op) {
       case Op::True:
         return known_operand(Literal::of_bool(true));
@@ -303,12 +301,12 @@ class PartialEvaluator {
       case Op::String:
       case Op::Role:
       case Op::Enum:
-        return known_operand(literal_of(eval::literal_value(layout_.nodes[at])));
+        return known_operand(literal_of(eval::literal_value(tenant_.nodes[at])));
       case Op::List: {
         Literal list;
         list.kind = Literal::Kind::List;
         for (Index i = 0; i < node.rhs; ++i)
-          list.items.push_back(literal_of(eval::literal_value(layout_.nodes[node.lhs + i])));
+          list.items.push_back(literal_of(eval::literal_value(tenant_.nodes[node.lhs + i])));
         return known_operand(std::move(list));
       }
       case Op::PrincipalAttr:
@@ -337,7 +335,7 @@ class PartialEvaluator {
       case Op::PrincipalRole:
         return known_operand(Literal::of_string(tenant_.role_names[request_.base.principal.role]));
       case Op::ResourceType:
-        return known_operand(Literal::of_string(layout_.type_names[request_.resource_type]));
+        return known_operand(Literal::of_string(policies_.platform().type_names[request_.resource_type]));
       case Op::ResourceId:
         return row_operand(builtin(TermKind::ResourceId), false);
       case Op::ResourceState:
@@ -427,7 +425,6 @@ class PartialEvaluator {
   }
 
   const compile::CompiledPolicySet& policies_;
-  const compile::Layout& layout_;
   const compile::Tenant& tenant_;
   const PartialRequest& request_;
   const model::ResourceType& type_;
@@ -441,9 +438,9 @@ class PartialEvaluator {
 
 std::string_view partial_request_problem(const compile::CompiledPolicySet& policies,
                                          const PartialRequest& request) {
-  const compile::Layout& layout = policies.layout();
-  if (request.base.tenant >= layout.tenants.size()) return eval::reason::kUnknownTenant;
-  const compile::Tenant& tenant = layout.tenants[request.base.tenant];
+  if (request.base.tenant >= policies.tenant_count()) return eval::reason::kUnknownTenant;
+  const compile::Tenant& tenant = policies.tenant(request.base.tenant);
+  if (tenant.unavailable) return eval::reason::kTenantUnavailable;
   if (request.base.principal.role >= tenant.role_count) return eval::reason::kUnknownRole;
   if (request.resource_type >= tenant.type_count ||
       request.resource_type >= policies.model().schema.resources.size()) {

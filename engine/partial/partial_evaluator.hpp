@@ -45,7 +45,8 @@ struct PartialRequest {
   // tenant and principal.role always; principal id and attributes and
   // context in Known mode only (ignored in Symbolic mode).
   eval::RequestBase base;
-  // CompiledPolicySet::find_action; kNone: an action no rule names (`*` rules only).
+  // CompiledPolicySet::find_action(tenant, name); kNone: an action no rule
+  // of the tenant names (`*` rules only).
   Index action = kNone;
   Index resource_type = kNone;
   PrincipalMode mode = PrincipalMode::Known;

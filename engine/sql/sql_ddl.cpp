@@ -200,10 +200,9 @@ class Generator {
   DdlResult run() {
     DdlResult result;
     std::vector<model::Index> tenants;
-    for (model::Index t = 0; t < model_.tenants.size(); ++t) {
-      if (!options_.tenant || model_.name(model_.tenants[t].name) == *options_.tenant) {
-        tenants.push_back(t);
-      }
+    for (model::Index t = 0; t < policies_.tenant_count(); ++t) {
+      if (policies_.tenant(t).unavailable) continue;
+      if (!options_.tenant || policies_.tenant_name(t) == *options_.tenant) tenants.push_back(t);
     }
     if (options_.tenant && tenants.empty()) {
       result.error = "no tenant '" + *options_.tenant + "'";
@@ -212,8 +211,8 @@ class Generator {
     // Two tenants with one policy-name prefix would create a policy twice
     // (the script fails), and --tenant would replace the other's policies.
     std::map<std::string, std::string_view> prefixes;
-    for (const model::Tenant& tenant : model_.tenants) {
-      const std::string_view name = model_.name(tenant.name);
+    for (model::Index t = 0; t < policies_.tenant_count(); ++t) {
+      const std::string_view name = policies_.tenant_name(t);
       const auto [at, fresh] = prefixes.emplace(tenant_policy_prefix(name), name);
       if (!fresh) {
         result.error = "tenants '" + comment(std::string(at->second)) + "' and '" +
@@ -263,7 +262,7 @@ class Generator {
       // with this one's prefix (tenant "a_<hash of a>_b").
       which = "pol.polname IN ('tenet_isolation', 'tenet_valid'";
       const std::string prefix =
-          tenant_policy_prefix(model_.name(model_.tenants[tenants.front()].name));
+          tenant_policy_prefix(policies_.tenant_name(tenants.front()));
       for (const SqlAction& action : sql_actions()) {
         for (const std::string_view kind : {"_permit", "_forbid"}) {
           which += ", " + literal(prefix + std::string(action.action) + std::string(kind));
@@ -310,11 +309,11 @@ class Generator {
 
   void tenant_action(const model::ResourceType& type, model::Index compiled_type,
                      model::Index tenant_index, const SqlAction& action, const std::string& table) {
-    const model::Tenant& tenant = model_.tenants[tenant_index];
-    const std::string tenant_name(model_.name(tenant.name));
+    const compile::Tenant& tenant = policies_.tenant(tenant_index);
+    const std::string tenant_name(tenant.own_name);
     std::vector<RoleResidual> roles;
-    for (const model::Role& role : tenant.roles) {
-      roles.push_back(evaluate(tenant_name, model_.name(role.name), action.action, compiled_type));
+    for (const std::string_view role : tenant.role_names) {
+      roles.push_back(evaluate(tenant_name, role, action.action, compiled_type));
     }
     const std::string prefix = tenant_policy_prefix(tenant_name) + std::string(action.action);
     const std::string tenant_is = tenant_setting() + " = " + literal(tenant_name);
@@ -363,7 +362,7 @@ class Generator {
     request.base.tenant = policies_.find_tenant(tenant);
     request.base.principal.role_name = role;
     request.base.principal.role = policies_.find_role(request.base.tenant, role);
-    request.action = policies_.find_action(action);
+    request.action = policies_.find_action(request.base.tenant, action);
     request.resource_type = type;
     request.mode = partial::PrincipalMode::Symbolic;
     RoleResidual out{role, partial::residual::never(), partial::residual::always()};

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,10 +34,18 @@ struct SourceFile {
 
 class SourceSet {
  public:
+  SourceSet() = default;
+  // A set that sees every file of `base` under the same ids and adds its
+  // own after them: one partner's unit re-read (docs/UNITS.md) quotes the
+  // platform's files without copying them.
+  explicit SourceSet(std::shared_ptr<const SourceSet> base);
+
   FileId add(std::string path, std::string text);
 
-  [[nodiscard]] const SourceFile& file(FileId id) const { return files_.at(id); }
-  [[nodiscard]] std::size_t size() const { return files_.size(); }
+  [[nodiscard]] const SourceFile& file(FileId id) const {
+    return id < base_size_ ? base_->file(id) : files_.at(id - base_size_);
+  }
+  [[nodiscard]] std::size_t size() const { return base_size_ + files_.size(); }
 
   // The text a span covers (clamped to the file).
   [[nodiscard]] std::string_view text(const Span& span) const;
@@ -45,8 +54,10 @@ class SourceSet {
   [[nodiscard]] std::string_view line_text(FileId file, std::uint32_t line) const;
 
  private:
-  std::vector<SourceFile> files_;
-  std::vector<std::vector<std::uint32_t>> line_starts_;  // per file
+  std::shared_ptr<const SourceSet> base_;
+  std::size_t base_size_ = 0;
+  std::vector<SourceFile> files_;                        // after base_'s
+  std::vector<std::vector<std::uint32_t>> line_starts_;  // per own file
 };
 
 }  // namespace tenet

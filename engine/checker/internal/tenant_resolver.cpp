@@ -34,12 +34,12 @@ struct IdClaim {
 class Resolver {
  public:
   Resolver(const Unit& unit, const model::Schema& schema, model::Interner& names,
-           std::vector<model::Node>& nodes, Reporter& reporter)
+           Reporter& reporter)
       : unit_(unit),
         schema_(schema),
         names_(names),
         reporter_(reporter),
-        expressions_(schema, names, nodes, tenant_, unit.context, reporter) {
+        expressions_(schema, names, tenant_.nodes, tenant_, unit.context, reporter) {
     tenant_.name = names_.intern(unit.name->text);
     tenant_.span = unit.span;
   }
@@ -481,8 +481,8 @@ class Resolver {
 }  // namespace
 
 model::Tenant resolve_unit(const Unit& unit, const model::Schema& schema, model::Interner& names,
-                           std::vector<model::Node>& nodes, Reporter& reporter) {
-  return Resolver(unit, schema, names, nodes, reporter).run();
+                           Reporter& reporter) {
+  return Resolver(unit, schema, names, reporter).run();
 }
 
 }  // namespace tenet::checker

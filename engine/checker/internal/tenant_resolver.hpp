@@ -16,9 +16,8 @@
 
 namespace tenet::checker {
 
-// Appends the unit's expression nodes to `nodes`.
+// The tenant's expression nodes are its own (model::Tenant::nodes).
 [[nodiscard]] model::Tenant resolve_unit(const Unit& unit, const model::Schema& schema,
-                                         model::Interner& names, std::vector<model::Node>& nodes,
-                                         Reporter& reporter);
+                                         model::Interner& names, Reporter& reporter);
 
 }  // namespace tenet::checker

@@ -60,7 +60,7 @@ EngineRequest::EngineRequest(const CompiledPolicySet& policies, const SimpleRequ
     case Operation::Check:
       base = base_of(check_);
       check_.action_name = simple_.action;
-      check_.action = policies.find_action(simple_.action);
+      check_.action = policies.find_action(check_.tenant, simple_.action);
       fill_resource(policies, check_.tenant, check_.resource, resource_invalid);
       break;
     case Operation::Transition:

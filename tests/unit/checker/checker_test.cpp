@@ -542,8 +542,8 @@ tenant beta
   // `unmet` quotes each top-level conjunct as written.
   const model::ExprId company_condition = acme->transitions.at(2).condition;
   std::vector<std::string_view> quoted;
-  for (const model::ExprId c : model::conjuncts(set, company_condition)) {
-    quoted.push_back(model::source_text(set, c));
+  for (const model::ExprId c : model::conjuncts(*acme, company_condition)) {
+    quoted.push_back(model::source_text(set, *acme, c));
   }
   EXPECT_EQ(quoted, (std::vector<std::string_view>{"principal has company_verified",
                                                    "principal.company_verified"}));
@@ -560,8 +560,9 @@ TEST(Checker, ConjunctsKeepParentheses) {
   ASSERT_NE(result.policy_set, nullptr);
   const model::PolicySet& set = *result.policy_set;
   std::vector<std::string_view> quoted;
-  for (const model::ExprId c : model::conjuncts(set, set.tenants.at(0).rules.at(0).when)) {
-    quoted.push_back(model::source_text(set, c));
+  const model::Tenant& tenant = set.tenants.at(0);
+  for (const model::ExprId c : model::conjuncts(tenant, tenant.rules.at(0).when)) {
+    quoted.push_back(model::source_text(set, tenant, c));
   }
   EXPECT_EQ(quoted, (std::vector<std::string_view>{"(resource.locked && resource.owner == \"a\")",
                                                    "(resource.locked || resource.locked)",

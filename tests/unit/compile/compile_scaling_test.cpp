@@ -91,7 +91,7 @@ TEST(CompileScaling, RuleTableHoldsOnlyTheCellsRulesReach) {
   text += "}\n";
   const auto policies = test_support::compile_source("policy.tenet", text);
   ASSERT_NE(policies, nullptr);
-  const compile::Tenant& tenant = policies->layout().tenants.at(0);
+  const compile::Tenant& tenant = policies->tenant(0);
   // One candidate per rule (no inheritance, one action, type and role each);
   // the old dense table held (60 + 1) × 60 × 20 = 73,200 cells.
   EXPECT_EQ(tenant.candidates.size(), static_cast<std::size_t>(kRules));
@@ -141,7 +141,7 @@ TEST(CompileScaling, ManyRolesBuildNoRolesSquaredTable) {
                            "  transition r0 -> r1;\n  permit read on t0;\n}\n";
   const auto policies = test_support::compile_source("policy.tenet", text);
   ASSERT_NE(policies, nullptr);
-  const compile::Tenant& tenant = policies->layout().tenants.at(0);
+  const compile::Tenant& tenant = policies->tenant(0);
   EXPECT_EQ(tenant.transition_cells.size(), 1U);  // was 2,000² = 4,000,000
   EXPECT_EQ(tenant.cells.size(), static_cast<std::size_t>(kRoles));
   const Engine engine(policies);

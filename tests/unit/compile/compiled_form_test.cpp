@@ -167,17 +167,17 @@ TEST(CompiledForm, SwitchesLiveOnABoardBesideTheSet) {
   const auto second =
       Engine::compile_directory(std::string(TENET_SOURCE_DIR) + "/tests/testdata/protocol_example");
   ASSERT_TRUE(first.policies && second.policies);
-  // One board per set, one switch per declared feature.
-  EXPECT_EQ(first.policies->switches().size(), first.policies->layout().switch_count);
-  EXPECT_NE(&first.policies->switches(), &second.policies->switches());
-
   Engine engine(first.policies);
   const Index acme = first.policies->find_tenant("acme");
   const Index beta = first.policies->find_feature(acme, "beta_ui");
   ASSERT_NE(beta, kNone);
-  const std::size_t slot = first.policies->layout().tenants[acme].switch_base + beta;
+  // One board per tenant, one switch per declared feature.
+  const compile::Tenant& tenant = first.policies->tenant(acme);
+  ASSERT_TRUE(tenant.switches);
+  EXPECT_EQ(tenant.switches->size(), tenant.features.size());
+  EXPECT_NE(tenant.switches.get(), second.policies->tenant(acme).switches.get());
   ASSERT_TRUE(engine.set_feature("acme", "beta_ui", FeatureSwitch::On));
-  EXPECT_EQ(first.policies->switches().get(slot), FeatureSwitch::On);
+  EXPECT_EQ(tenant.switches->get(beta), FeatureSwitch::On);
   EXPECT_EQ(first.policies->feature_switch(acme, beta), FeatureSwitch::On);
 
   // replace() carries the switch over onto the new set's board; a switch

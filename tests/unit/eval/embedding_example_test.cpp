@@ -56,7 +56,7 @@ TEST(EmbeddingExample, LoadAskReloadSwitch) {
   check.resource.tenant = "northwind";  // must equal the request's tenant, or: cross_tenant
   check.principal.id = "u1";
   check.principal.role = pinned->find_role(check.tenant, "basic");
-  check.action = pinned->find_action("read");
+  check.action = pinned->find_action(check.tenant, "read");  // the tenant's own action table
   check.resource.type = document;
   check.resource.id = "d1";
   check.resource.attributes = resource_attrs;  // a view: resource_attrs must outlive the call

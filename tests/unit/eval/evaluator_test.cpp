@@ -153,7 +153,7 @@ class EvaluatorTest : public ::testing::Test {
     CheckRequest r;
     base(r, tenant, role);
     r.action_name = action;
-    r.action = policies_->find_action(action);
+    r.action = policies_->find_action(r.tenant, action);
     r.resource.type_name = type;
     r.resource.type = policies_->find_resource_type(type);
     r.resource.id = "d1";
@@ -298,9 +298,11 @@ TEST_F(EvaluatorTest, StarActionsAndTypesApplyToActionsNoRuleNames) {
 
 TEST_F(EvaluatorTest, ActionNamedOnlyByAnotherTenant) {
   typical_document();
-  // `read` is named in acme; globex has its own rule on it, and `share` is acme-only.
+  // `read` is named in acme; globex has its own rule on it, and `share` is
+  // acme-only: actions are looked up in the tenant's own table, so globex
+  // has no slot for it (each tenant compiles on its own, docs/UNITS.md).
   CheckRequest request = check_request("guest", "share", "document", "globex", "globex");
-  ASSERT_NE(request.action, kNone);
+  EXPECT_EQ(request.action, kNone);
   check(*policies_, request, d_);
   EXPECT_EQ(strings(d_.reasons), (Reasons{"no_permit"}));
   check(*policies_, check_request("guest", "read", "document", "globex", "globex"), d_);
@@ -684,7 +686,7 @@ tenant t {
   Decision d;
   const auto allowed = [&](std::string_view action) {
     attributes[0].strings = tags;
-    request.action = policies->find_action(action);
+    request.action = policies->find_action(request.tenant, action);
     check(*policies, request, d);
     return d.allow;
   };

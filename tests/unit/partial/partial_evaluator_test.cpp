@@ -138,7 +138,7 @@ TEST(PartialEvaluator, ResidualDecidesExactlyLikeCheckOnRandomPolicies) {
       if (p == checks.size() / 2) {
         // Runtime switches: enabled() must follow them in Known mode.
         for (Index t = 0; t < policies->tenant_count(); ++t) {
-          const auto& features = policies->layout().tenants[t].features;
+          const auto& features = policies->tenant(t).features;
           for (Index f = 0; f < features.size(); ++f) {
             policies->set_feature_switch(
                 t, f, rng.between(0, 1) == 0 ? FeatureSwitch::On : FeatureSwitch::Off);
@@ -426,7 +426,7 @@ tenant t { role r; @id("deep") permit read on doc when )" +
   PartialRequest request;
   request.base.tenant = policies->find_tenant("t");
   request.base.principal.role = policies->find_role(request.base.tenant, "r");
-  request.action = policies->find_action("read");
+  request.action = policies->find_action(request.base.tenant, "read");
   request.resource_type = policies->find_resource_type("doc");
   const auto started = std::chrono::steady_clock::now();
   const PartialResult result = partially_evaluate(*policies, request);
