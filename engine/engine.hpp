@@ -29,6 +29,7 @@
 #include "engine/eval/evaluator.hpp"
 #include "engine/eval/request.hpp"
 #include "engine/sql/sql_ddl.hpp"
+#include "engine/units/policy_units.hpp"
 #include "grammar/ast.hpp"
 #include "grammar/parser.hpp"
 #include "grammar/source/diagnostic.hpp"

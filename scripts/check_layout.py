@@ -34,6 +34,8 @@ ENGINE_STAGES = {
     "engine/sql": SOURCE | {"engine/model", "engine/compile", "engine/eval", "engine/partial"},
     "engine/json": SOURCE
     | {"engine/model", "engine/compile", "engine/eval", "engine/partial", "engine/sql"},
+    # Partner units (docs/UNITS.md): check and compile one unit at a time.
+    "engine/units": SOURCE | {"grammar", "engine/model", "engine/checker", "engine/compile"},
 }
 ALLOWED = {
     "grammar/source": set(),
