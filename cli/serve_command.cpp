@@ -34,7 +34,40 @@ struct ServeOptions {
   std::size_t max_unauthenticated = 0;  // 0: half of max_connections
   unsigned drain_timeout = 10;
   ParseLimits limits;  // of the policy files, at start and on every reload
+  bool strict = false;  // refuse to start when a partner unit does not compile
 };
+
+// The partner units at start (docs/UNITS.md): a broken unit is reported and
+// not served (or, with --strict, the start refused); a broken platform part,
+// like an I/O error, refuses the start. 0 when `loaded.version` serves.
+int report_start(const units::Report& loaded, bool strict) {
+  for (const std::string& problem : loaded.io_errors)
+    std::cerr << "tenet serve: error: " << problem << '\n';
+  if (!loaded.io_errors.empty()) return kUsageOrIo;
+  if (!loaded.version) {
+    for (const Diagnostic& diagnostic : loaded.platform_diagnostics)
+      std::cerr << render(diagnostic, *loaded.sources);
+    std::cerr << "tenet serve: error: "
+              << (loaded.message.empty() ? "the policy set does not compile" : loaded.message)
+              << '\n';
+    return kPolicyErrors;
+  }
+  std::size_t broken = 0;
+  for (const units::UnitReport& unit : loaded.units) {
+    if (unit.outcome != units::Outcome::Refused) continue;
+    ++broken;
+    for (const Diagnostic& diagnostic : unit.diagnostics)
+      std::cerr << render(diagnostic, *unit.sources);
+    std::cerr << "tenet serve: " << (strict ? "error" : "warning") << ": the policy unit of '"
+              << unit.tenant << "' does not compile"
+              << (strict ? "" : "; its requests deny with tenant_unavailable") << '\n';
+  }
+  if (broken > 0 && strict) {
+    std::cerr << "tenet serve: error: " << broken << " partner unit(s) do not compile (--strict)\n";
+    return kPolicyErrors;
+  }
+  return kOk;
+}
 
 // "HOST:PORT" ("[::1]:PORT" for IPv6) → endpoint; an error text otherwise.
 std::optional<std::string> parse_endpoint(const std::string& text,
@@ -115,11 +148,12 @@ int run_serve(const ServeOptions& options) {
 
   PolicyOptions policy_options;
   policy_options.limits = options.limits;
-  LoadedPolicies loaded =
-      load_policies(options.directory, policy_options, "tenet serve", std::cerr);
-  if (loaded.exit_code != kOk) return loaded.exit_code;
-  server::Service service(options.directory, std::make_unique<Engine>(loaded.load.policies),
-                          std::move(tokens), std::move(features), policy_options);
+  units::UnitOptions unit_options;
+  unit_options.limits = options.limits;
+  const units::Report loaded = units::load(options.directory, unit_options);
+  if (const int code = report_start(loaded, options.strict); code != kOk) return code;
+  server::Service service(options.directory, loaded.version, std::move(tokens),
+                          std::move(features), policy_options);
   return server::run_server(service, server_options);
 }
 
@@ -183,6 +217,9 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                    "are cut and the exit status is 3")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  command->add_flag("--strict", options->strict,
+                    "Refuse to start when a partner's policy unit does not compile (by default "
+                    "the others are served and its requests deny with tenant_unavailable)");
   add_parse_limit_options(*command, options->limits);
   command->callback([options, &exit_code] { exit_code = run_serve(*options); });
 }

@@ -17,16 +17,46 @@ namespace {
 
 using json::ErrorCode;
 
-// The answer to `reload`: ok, or invalid_request with the diagnostics or the
-// tenants the new set would remove; the version serving after the call.
+// The per-unit outcomes of a reload (docs/UNITS.md), as a JSON array.
+std::string units_json(const std::vector<units::UnitReport>& reports) {
+  std::string out = "[";
+  for (const units::UnitReport& unit : reports) {
+    if (out.size() > 1) out += ',';
+    json::ObjectWriter item(out);
+    item.string("tenant", unit.tenant)
+        .string("outcome", units::outcome_name(unit.outcome))
+        .number("revision", unit.revision);
+    if (!unit.message.empty()) item.string("message", unit.message);
+    if (!unit.diagnostics.empty()) {
+      std::string text;
+      for (const Diagnostic& diagnostic : unit.diagnostics)
+        text += render(diagnostic, *unit.sources);
+      item.string("diagnostics", text);
+    }
+    item.close();
+  }
+  return out + ']';
+}
+
+// The answer to `reload`: ok with what each unit did, or invalid_request
+// with the diagnostics or the tenants the new set would remove; the version
+// serving after the call.
 void write_reload_answer(std::string& out, std::string_view id,
                          const Service::ReloadResult& result) {
   json::ObjectWriter answer(out, id);
   if (result.ok) {
     answer.boolean("ok", true).number("policy_version", result.policy_version);
-  } else if (result.removed_tenants.empty()) {
+    answer.string("platform", result.platform_changed ? "applied" : "unchanged")
+        .number("platform_revision", result.platform_revision)
+        .raw("units", units_json(result.units));
+    answer.close();
+    return;
+  }
+  if (result.removed_tenants.empty()) {
     answer.error(ErrorCode::InvalidRequest,
-                 "the policy set has errors; the old one keeps serving\n" + result.diagnostics);
+                 (result.message.empty() ? std::string("the policy set has errors")
+                                         : result.message) +
+                     "; the old one keeps serving\n" + result.diagnostics);
   } else {
     std::string names;
     for (const std::string& name : result.removed_tenants)
@@ -35,9 +65,10 @@ void write_reload_answer(std::string& out, std::string_view id,
                  "the new policy set no longer declares tenant(s) " + names +
                      "; send {\"op\":\"reload\",\"allow_removal\":true} to remove them; the "
                      "old set keeps serving");
+    answer.strings("removed_tenants", result.removed_tenants);
   }
-  if (!result.removed_tenants.empty()) answer.strings("removed_tenants", result.removed_tenants);
-  if (!result.ok) answer.number("policy_version", result.policy_version);
+  answer.number("policy_version", result.policy_version);
+  if (!result.units.empty()) answer.raw("units", units_json(result.units));
   answer.close();
 }
 
@@ -192,10 +223,19 @@ AdminJob::Run Protocol::answer_server_op(const json::ParsedRequest& request, std
 
 void Protocol::answer(const json::HealthRequest& /*health*/, std::string_view id,
                       std::string& out) {
-  json::ObjectWriter(out, id)
-      .boolean("ok", true)
-      .number("policy_version", service_.policy_version())
-      .close();
+  json::ObjectWriter answer(out, id);
+  answer.boolean("ok", true).number("policy_version", service_.policy_version());
+  // The partners not served (their unit did not compile at start).
+  const std::shared_ptr<const CompiledPolicySet> serving = service_.engine().snapshot();
+  std::vector<std::string> unavailable;
+  for (Index t = 0; t < serving->tenant_count(); ++t) {
+    if (serving->tenant(t).unavailable) unavailable.emplace_back(serving->tenant_name(t));
+  }
+  answer.begin("units")
+      .number("served", static_cast<std::uint64_t>(serving->tenant_count() - unavailable.size()))
+      .strings("unavailable", unavailable)
+      .end();
+  answer.close();
 }
 
 void Protocol::answer(const json::HelloRequest& hello, std::string_view id, std::string& out) {

@@ -8,6 +8,14 @@
 
 namespace tenet::server {
 
+Service::Service(std::filesystem::path policy_directory,
+                 std::shared_ptr<const units::Version> version, std::optional<TokenStore> tokens,
+                 std::unique_ptr<FeatureState> features, PolicyOptions policy_options)
+    : Service(std::move(policy_directory), std::make_unique<Engine>(version->compiled()),
+              std::move(tokens), std::move(features), std::move(policy_options)) {
+  units_ = std::move(version);
+}
+
 Service::Service(std::filesystem::path policy_directory, std::unique_ptr<Engine> engine,
                  std::optional<TokenStore> tokens, std::unique_ptr<FeatureState> features,
                  PolicyOptions policy_options)
@@ -35,18 +43,6 @@ void warn_about_token_tenants(const TokenStore& tokens, const CompiledPolicySet&
 
 namespace {
 
-// The tenants `before` declares and `after` does not, sorted.
-std::vector<std::string> removed_tenants(const CompiledPolicySet& before,
-                                         const CompiledPolicySet& after) {
-  std::vector<std::string> removed;
-  for (Index t = 0; t < before.tenant_count(); ++t) {
-    if (after.find_tenant(before.tenant_name(t)) == kNone)
-      removed.emplace_back(before.tenant_name(t));
-  }
-  std::sort(removed.begin(), removed.end());
-  return removed;
-}
-
 std::string joined(const std::vector<std::string>& names) {
   std::string text;
   for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
@@ -55,55 +51,111 @@ std::string joined(const std::vector<std::string>& names) {
 
 }  // namespace
 
+std::shared_ptr<const units::Version> Service::version() const {
+  const std::lock_guard<std::mutex> lock(admin_);
+  return units_;
+}
+
+namespace {
+
+// The load or reload report as ReloadResult's texts: I/O errors, the
+// refusal, the platform part's diagnostics, then each refused unit's.
+std::string rendered_problems(const units::Report& report) {
+  std::string text;
+  for (const std::string& problem : report.io_errors) text += "error: " + problem + '\n';
+  if (!report.message.empty()) text += "error: " + report.message + '\n';
+  for (const Diagnostic& diagnostic : report.platform_diagnostics)
+    text += render(diagnostic, *report.sources);
+  for (const units::UnitReport& unit : report.units) {
+    if (unit.outcome != units::Outcome::Refused) continue;
+    if (!unit.message.empty() && unit.diagnostics.empty())
+      text += "error: tenant '" + unit.tenant + "': " + unit.message + '\n';
+    for (const Diagnostic& diagnostic : unit.diagnostics) text += render(diagnostic, *unit.sources);
+  }
+  return text;
+}
+
+}  // namespace
+
 Service::ReloadResult Service::reload(bool allow_removal) {
   const std::lock_guard<std::mutex> lock(admin_);
-  PolicyLoad compiled = compile_policy_directory(directory_, policy_options_);
-  ReloadResult result;
-  if (compiled.policies) {
-    result.removed_tenants = removed_tenants(*engine_->snapshot(), *compiled.policies);
-    if (!result.removed_tenants.empty() && !allow_removal) {
-      result.policy_version = version_.load(std::memory_order_acquire);
-      stats_.count_reload(false);
-      LogLine("reload")
-          .field("ok", false)
-          .field("policy_version", result.policy_version)
-          .field("removed_tenants", joined(result.removed_tenants))
-          .field("message", "refused: the new policy set no longer declares tenant(s) " +
-                                joined(result.removed_tenants) +
-                                "; a reload op with \"allow_removal\":true removes them")
-          .emit();
-      return result;
+  units::UnitOptions options;
+  options.limits = policy_options_.limits;
+  units::Report report;
+  if (units_) {
+    report = units::reload(*units_, directory_, options, allow_removal);
+  } else {
+    // A service built on a bare engine: the first reload is a whole load,
+    // judged as before (any error refuses it; removal must be allowed).
+    report = units::load(directory_, options);
+    report.platform_changed = true;
+    if (!report.version || report.broken_units() > 0) {
+      report.refused = true;
+    } else if (!allow_removal) {
+      const std::shared_ptr<const CompiledPolicySet> serving = engine_->snapshot();
+      for (Index t = 0; t < serving->tenant_count(); ++t) {
+        if (report.version->find(serving->tenant_name(t)) == nullptr)
+          report.removed_tenants.emplace_back(serving->tenant_name(t));
+      }
+      if (!report.removed_tenants.empty()) report.refused = true;
     }
+    if (report.refused) report.version = nullptr;
   }
-  if (!compiled.policies) {
-    for (const std::string& problem : compiled.io_errors)
-      result.diagnostics += "error: " + problem + '\n';
-    if (!compiled.set_error.empty()) result.diagnostics += "error: " + compiled.set_error + '\n';
-    for (const Diagnostic& diagnostic : compiled.diagnostics) {
-      result.diagnostics += render(diagnostic, *compiled.sources);
-    }
+  ReloadResult result;
+  result.platform_changed = report.platform_changed;
+  result.removed_tenants = report.removed_tenants;
+  std::sort(result.removed_tenants.begin(), result.removed_tenants.end());
+  for (units::UnitReport& unit : report.units) {
+    if (unit.outcome != units::Outcome::Unchanged) result.units.push_back(std::move(unit));
+  }
+  if (report.refused) {
+    result.message = report.message;
+    result.diagnostics = rendered_problems(report);
+    if (result.diagnostics.empty() && !result.removed_tenants.empty())
+      result.diagnostics = "error: the new policy set no longer declares tenant(s) " +
+                           joined(result.removed_tenants) + '\n';
     result.policy_version = version_.load(std::memory_order_acquire);
+    result.platform_revision = units_ ? units_->platform().revision : 0;
     stats_.count_reload(false);
-    LogLine("reload")
-        .field("ok", false)
-        .field("policy_version", result.policy_version)
-        .field("diagnostics", result.diagnostics)
-        .emit();
+    LogLine line("reload");
+    line.field("ok", false).field("policy_version", result.policy_version);
+    if (!result.removed_tenants.empty())
+      line.field("removed_tenants", joined(result.removed_tenants));
+    line.field("diagnostics", result.diagnostics).emit();
     return result;
   }
-  // The durable switches go on the new set before anyone can see it.
-  features_->apply(*compiled.policies);
-  engine_->replace(compiled.policies);
-  features_->apply(*compiled.policies);  // over switches carried from the old set
+  std::string refused;
+  for (const units::UnitReport& unit : result.units) {
+    if (unit.outcome == units::Outcome::Refused)
+      refused += (refused.empty() ? "" : ", ") + unit.tenant;
+  }
+  if (report.version) {
+    const std::shared_ptr<const CompiledPolicySet>& compiled = report.version->compiled();
+    // The durable switches go on the new set before anyone can see it.
+    features_->apply(*compiled);
+    engine_->replace(compiled);
+    features_->apply(*compiled);  // over switches carried from the old set
+    units_ = report.version;
+    result.policy_version = version_.fetch_add(1, std::memory_order_acq_rel) + 1;
+    if (tokens_) warn_about_token_tenants(*tokens_, *compiled);
+  } else {
+    result.policy_version = version_.load(std::memory_order_acquire);
+  }
   result.ok = true;
-  result.policy_version = version_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  result.platform_revision = units_ ? units_->platform().revision : 0;
+  result.diagnostics = rendered_problems(report);
   stats_.count_reload(true);
   LogLine line("reload");
   line.field("ok", true).field("policy_version", result.policy_version);
-  if (!result.removed_tenants.empty())
-    line.field("removed_tenants", joined(result.removed_tenants));
+  std::string applied;
+  for (const units::UnitReport& unit : result.units) {
+    if (unit.outcome != units::Outcome::Refused)
+      applied += (applied.empty() ? "" : ", ") + unit.tenant + ' ' +
+                 std::string(units::outcome_name(unit.outcome));
+  }
+  if (!applied.empty()) line.field("units", applied);
+  if (!refused.empty()) line.field("refused", refused).field("diagnostics", result.diagnostics);
   line.emit();
-  if (tokens_) warn_about_token_tenants(*tokens_, *compiled.policies);
   return result;
 }
 

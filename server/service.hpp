@@ -40,6 +40,11 @@ class Service {
   Service(std::filesystem::path policy_directory, std::unique_ptr<Engine> engine,
           std::optional<TokenStore> tokens, std::unique_ptr<FeatureState> features,
           PolicyOptions policy_options = {});
+  // The same, serving a version of the partner units (docs/UNITS.md): the
+  // engine starts on version->compiled(), and reloads go unit by unit.
+  Service(std::filesystem::path policy_directory, std::shared_ptr<const units::Version> version,
+          std::optional<TokenStore> tokens, std::unique_ptr<FeatureState> features,
+          PolicyOptions policy_options = {});
 
   [[nodiscard]] const Engine& engine() const { return *engine_; }
   [[nodiscard]] const TokenStore* tokens() const { return tokens_ ? &*tokens_ : nullptr; }
@@ -88,16 +93,28 @@ class Service {
   struct ReloadResult {
     bool ok = false;
     std::uint64_t policy_version = 0;  // the version serving after the call
+    std::string message;               // why it was refused as a whole
     std::string diagnostics;           // rendered, on failure
+    // Per unit (docs/UNITS.md): those applied, added, removed or refused.
+    std::vector<units::UnitReport> units;
+    bool platform_changed = false;
+    std::uint64_t platform_revision = 0;
     // Tenants served before and not declared by the new set (sorted). When
     // not empty and the removal was not allowed, the reload was refused.
     std::vector<std::string> removed_tenants;
   };
-  // Recompiles the policy directory and swaps it in; on errors the old set
-  // keeps serving. A set that no longer declares a served tenant is refused
-  // unless `allow_removal`: a tenant file cut down to its comments must not
-  // drop a partner without a word (SIGHUP never allows it). Logs the outcome.
+  // Reads the policy directory again and applies it unit by unit
+  // (docs/UNITS.md): every changed partner unit that compiles is swapped in,
+  // a broken one is refused and keeps serving its previous revision; a
+  // change to the platform part recompiles every partner and is refused
+  // whole when one breaks. Removing a served tenant is refused unless
+  // `allow_removal`: a tenant file cut down to its comments must not drop a
+  // partner without a word (SIGHUP never allows it). Logs the outcome.
   ReloadResult reload(bool allow_removal = false);
+
+  // The version of the partner units serving now (null: none yet, the
+  // service was built on a bare Engine; the first reload makes one).
+  [[nodiscard]] std::shared_ptr<const units::Version> version() const;
 
   enum class SetFeatureResult { Ok, UnknownFeature, PersistFailed };
   // Persists first, then switches the engine. `error` receives the I/O error.
@@ -112,7 +129,8 @@ class Service {
   std::unique_ptr<FeatureState> features_;
   Stats stats_;
   std::atomic<std::uint64_t> version_{1};
-  std::mutex admin_;
+  mutable std::mutex admin_;
+  std::shared_ptr<const units::Version> units_;  // under admin_
   // Last: its thread is stopped and joined first, before what its jobs use
   // is destroyed.
   AdminQueue admin_work_;

@@ -602,6 +602,7 @@ Report reload(const Version& current, const std::filesystem::path& directory,
       if (!broken.empty() || (!removed.empty() && !allow_removal)) {
         full.refused = true;
         full.version = nullptr;
+        if (broken.empty()) full.removed_tenants = removed;
         std::string names;
         for (const std::string& name : broken) names += (names.empty() ? "" : ", ") + name;
         full.message =

@@ -113,6 +113,9 @@ struct Report {
   bool refused = false;           // reload / put: nothing was applied
   bool platform_changed = false;  // reload: the platform part was recompiled
   std::string message;            // why it was refused, when it was as a whole
+  // Refused because these served tenants are no longer declared (a platform
+  // change without allow_removal).
+  std::vector<std::string> removed_tenants;
   std::vector<std::string> io_errors;
   std::vector<Diagnostic> platform_diagnostics;
   std::shared_ptr<const SourceSet> sources;  // renders platform_diagnostics
