@@ -313,6 +313,12 @@ class UnitReload {
                                        verdict.diagnostics.begin(), verdict.diagnostics.end());
 
     for (const std::string& tenant : after) {
+      // The text it serves already (e.g. beside a refused tenant of the
+      // same file, whose old hash makes the file look changed): unchanged.
+      if (const Index at = index_of(tenant); at != kNone && units_[at]->path == change.path &&
+                                             units_[at]->hash == change.read->hash &&
+                                             units_[at]->served)
+        continue;
       UnitReport unit_report;
       unit_report.tenant = tenant;
       unit_report.sources = sources;
@@ -362,7 +368,20 @@ class UnitReload {
       report.units.push_back(std::move(unit_report));
     }
     for (const std::string& tenant : before) {
-      if (owners.count(tenant) == 0) remove(tenant, change.path, report);
+      if (owners.count(tenant) != 0) continue;
+      // A file that does not parse may have lost the declaration to the
+      // syntax error: the unit is refused, never removed.
+      if (has_errors(parsed.diagnostics)) {
+        UnitReport unit_report;
+        unit_report.tenant = tenant;
+        unit_report.sources = sources;
+        unit_report.diagnostics = by_tenant[tenant];
+        sort_and_unique(unit_report.diagnostics, *sources);
+        unit_report.message = "the unit does not compile";
+        refuse(std::move(unit_report), report);
+        continue;
+      }
+      remove(tenant, change.path, report);
     }
   }
 

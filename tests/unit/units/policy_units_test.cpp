@@ -718,5 +718,92 @@ TEST(PolicyUnitsFeatures, SwitchesCarryOverAPutAndSharedTenantsKeepTheirBoard) {
   EXPECT_EQ(old_set.feature_switch(a, old_set.find_feature(a, "beta")), FeatureSwitch::On);
 }
 
+// ---- syntax errors in a unit file, renames
+
+// Unclosed: the parser drops the whole declaration of b.
+constexpr std::string_view kUnitBUnclosed = R"(tenant b extends base {
+  @id("senior-writes") permit write on document when principal.level > 3;
+)";
+
+TEST(PolicyUnitsReload, SyntaxErrorInsideUnitIsRefusedAlone) {
+  const PolicyDir dir;
+  const units::Report first = load(dir);
+  ASSERT_TRUE(first.version);
+  dir.write("tenants/b.tenet", R"(tenant b extends base {
+  @id("senior-writes") permit write on document when principal.level > ;
+}
+)");
+  dir.write("tenants/a.tenet", "tenant a extends base { permit write on document; }\n");
+  const units::Report second = reload(*first.version, dir);
+  ASSERT_TRUE(second.version);
+  EXPECT_EQ(report_of(second, "a")->outcome, Outcome::Applied);
+  const units::UnitReport* b = report_of(second, "b");
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->outcome, Outcome::Refused);
+  const std::string text = rendered(b->diagnostics, *b->sources);
+  EXPECT_NE(text.find("tenants/b.tenet:2:"), std::string::npos) << text;
+  EXPECT_EQ(compiled_tenant(*second.version, "b"), compiled_tenant(*first.version, "b"));
+}
+
+// A syntax error that hides b's declaration from the parser is b's error,
+// not a removal of b, even when removals are allowed (fixed in
+// UnitReload::apply: b used to be removed).
+TEST(PolicyUnitsReload, SyntaxErrorThatHidesTheTenantIsRefusedNotRemoved) {
+  for (const bool allow_removal : {false, true}) {
+    const PolicyDir dir;
+    const units::Report first = load(dir);
+    ASSERT_TRUE(first.version);
+    dir.write("tenants/b.tenet", kUnitBUnclosed);
+    const units::Report second = reload(*first.version, dir, allow_removal);
+    EXPECT_FALSE(second.version) << allow_removal;
+    const units::UnitReport* b = report_of(second, "b");
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(b->outcome, Outcome::Refused) << allow_removal;
+    EXPECT_EQ(b->revision, 1U);
+    ASSERT_TRUE(has_errors(b->diagnostics)) << b->message;
+    const std::string text = rendered(b->diagnostics, *b->sources);
+    EXPECT_NE(text.find("tenants/b.tenet:"), std::string::npos) << text;
+    EXPECT_NE(text.find("'}'"), std::string::npos) << text;
+  }
+}
+
+// At load there is no earlier b to attribute such an error to: the file
+// declares nothing, so it counts as the platform part's and nothing loads.
+TEST(PolicyUnitsLoad, SyntaxErrorThatHidesTheTenantFailsTheLoad) {
+  const PolicyDir dir;
+  dir.write("tenants/b.tenet", kUnitBUnclosed);
+  const units::Report report = load(dir);
+  EXPECT_FALSE(report.version);
+  EXPECT_NE(platform_text(report).find("tenants/b.tenet:"), std::string::npos)
+      << platform_text(report);
+}
+
+// b.tenet now declares bb: bb is added, b (no allow_removal) refused and
+// kept. Reloading the same directory again changes nothing (bb used to be
+// re-applied at a new revision on every reload).
+TEST(PolicyUnitsReload, RenamedTenantIsAddedOnceAndTheOldOneKept) {
+  const PolicyDir dir;
+  const units::Report first = load(dir);
+  ASSERT_TRUE(first.version);
+  dir.write("tenants/b.tenet", "tenant bb extends base { }\n");
+  const units::Report second = reload(*first.version, dir);
+  ASSERT_TRUE(second.version);
+  EXPECT_EQ(report_of(second, "bb")->outcome, Outcome::Added);
+  EXPECT_EQ(report_of(second, "b")->outcome, Outcome::Refused);
+  EXPECT_EQ(compiled_tenant(*second.version, "b"), compiled_tenant(*first.version, "b"));
+
+  const units::Report third = reload(*second.version, dir);
+  EXPECT_FALSE(third.version);
+  EXPECT_EQ(report_of(third, "bb"), nullptr);
+  EXPECT_EQ(second.version->find("bb")->revision, 1U);
+
+  const units::Report removed = reload(*second.version, dir, true);
+  ASSERT_TRUE(removed.version);
+  EXPECT_EQ(report_of(removed, "b")->outcome, Outcome::Removed);
+  EXPECT_EQ(removed.version->find("b"), nullptr);
+  EXPECT_EQ(removed.version->find("bb")->revision, 1U);
+  EXPECT_EQ(compiled_tenant(*removed.version, "bb"), compiled_tenant(*second.version, "bb"));
+}
+
 }  // namespace
 }  // namespace tenet
