@@ -352,7 +352,9 @@ class UnitReload {
       unit->shares_file = after.size() != 1;
       const Index at = index_of(tenant);
       const Unit* previous = at == kNone ? nullptr : units_[at].get();
-      unit->revision = previous == nullptr ? 1 : previous->revision + 1;
+      unit->revision = previous == nullptr            ? 1
+                       : previous->hash == unit->hash ? previous->revision
+                                                      : previous->revision + 1;
       std::shared_ptr<compile::Tenant> compiled =
           compile::compile_tenant(checked.servable, *resolved, *current_.platform().compiled);
       compiled->revision = unit->revision;
@@ -578,7 +580,11 @@ Report reload(const Version& current, const std::filesystem::path& directory,
       }
       const auto u = unit_files.find(file.path);
       const Unit* unit = u == unit_files.end() ? nullptr : current.find(u->second.front());
-      if (unit != nullptr && unit->hash == file.hash) continue;
+      // A unit not served is tried again though its file did not change:
+      // what broke it may have been elsewhere (the same tenant in a file
+      // since removed).
+      if (unit != nullptr && unit->hash == file.hash && (unit->served || unit->shares_file))
+        continue;
       if (unit != nullptr && unit->shares_file) platform_changed = true;  // a mixed file
       changes.push_back({file.path, &file});
     }

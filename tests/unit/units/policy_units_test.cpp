@@ -542,6 +542,7 @@ TEST(PolicyUnitsPut, OutOfScopeUnitsAreRefused) {
   expect_refused(put(v, "a", std::string(kUnitA) + "template t { role guest; }\n"),
                  "invalid_policy", "template");
   expect_refused(put(v, "a", "// nothing here\n"), "invalid_policy", "does not declare tenant 'a'");
+  expect_refused(put(v, "", kUnitA), "invalid_policy", "may declare only tenant ''");
   expect_refused(put(v, "a", R"(tenant a extends base {
   @id("x") permit write on document when principal.level == "high";
 }
@@ -803,6 +804,42 @@ TEST(PolicyUnitsReload, RenamedTenantIsAddedOnceAndTheOldOneKept) {
   EXPECT_EQ(removed.version->find("b"), nullptr);
   EXPECT_EQ(removed.version->find("bb")->revision, 1U);
   EXPECT_EQ(compiled_tenant(*removed.version, "bb"), compiled_tenant(*second.version, "bb"));
+}
+
+// b declared in two files is unavailable; removing either file serves b
+// from the other (removing the second one used to leave b unavailable
+// until b.tenet itself changed).
+TEST(PolicyUnitsReload, RemovingADuplicateDeclarationServesTheTenant) {
+  for (const std::string victim : {"tenants/b2.tenet", "tenants/b.tenet"}) {
+    const PolicyDir dir;
+    dir.write("tenants/b2.tenet", kUnitB);
+    const units::Report first = load(dir);
+    ASSERT_TRUE(first.version);
+    ASSERT_TRUE(compiled_tenant(*first.version, "b")->unavailable);
+    dir.remove(victim);
+    const units::Report second = reload(*first.version, dir);
+    ASSERT_TRUE(second.version) << victim;
+    const units::UnitReport* b = report_of(second, "b");
+    ASSERT_NE(b, nullptr) << victim;
+    EXPECT_EQ(b->outcome, Outcome::Applied) << victim;
+    EXPECT_FALSE(compiled_tenant(*second.version, "b")->unavailable) << victim;
+    EXPECT_NE(second.version->find("b")->path, victim);
+    EXPECT_EQ(answer(*second.version, check_line("b", "write", 5))["decision"], "allow") << victim;
+    EXPECT_EQ(compiled_tenant(*second.version, "a"), compiled_tenant(*first.version, "a"));
+  }
+}
+
+// A unit broken at load stays refused at each reload while its file is
+// broken, and no version is made for it.
+TEST(PolicyUnitsReload, UnitBrokenAtLoadStaysRefused) {
+  const PolicyDir dir;
+  dir.write("tenants/b.tenet", kUnitBBroken);
+  const units::Report first = load(dir);
+  ASSERT_TRUE(first.version);
+  const units::Report second = reload(*first.version, dir);
+  EXPECT_FALSE(second.version);
+  const units::UnitReport* b = report_of(second, "b");
+  EXPECT_TRUE(b == nullptr || b->outcome == Outcome::Refused);
 }
 
 }  // namespace
