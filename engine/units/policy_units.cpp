@@ -313,6 +313,12 @@ class UnitReload {
                                        verdict.diagnostics.begin(), verdict.diagnostics.end());
 
     for (const std::string& tenant : after) {
+      // The text it serves already (e.g. beside a refused tenant of the
+      // same file, whose old hash makes the file look changed): unchanged.
+      if (const Index at = index_of(tenant); at != kNone && units_[at]->path == change.path &&
+                                             units_[at]->hash == change.read->hash &&
+                                             units_[at]->served)
+        continue;
       UnitReport unit_report;
       unit_report.tenant = tenant;
       unit_report.sources = sources;
@@ -346,7 +352,9 @@ class UnitReload {
       unit->shares_file = after.size() != 1;
       const Index at = index_of(tenant);
       const Unit* previous = at == kNone ? nullptr : units_[at].get();
-      unit->revision = previous == nullptr ? 1 : previous->revision + 1;
+      unit->revision = previous == nullptr            ? 1
+                       : previous->hash == unit->hash ? previous->revision
+                                                      : previous->revision + 1;
       std::shared_ptr<compile::Tenant> compiled =
           compile::compile_tenant(checked.servable, *resolved, *current_.platform().compiled);
       compiled->revision = unit->revision;
@@ -362,7 +370,20 @@ class UnitReload {
       report.units.push_back(std::move(unit_report));
     }
     for (const std::string& tenant : before) {
-      if (owners.count(tenant) == 0) remove(tenant, change.path, report);
+      if (owners.count(tenant) != 0) continue;
+      // A file that does not parse may have lost the declaration to the
+      // syntax error: the unit is refused, never removed.
+      if (has_errors(parsed.diagnostics)) {
+        UnitReport unit_report;
+        unit_report.tenant = tenant;
+        unit_report.sources = sources;
+        unit_report.diagnostics = by_tenant[tenant];
+        sort_and_unique(unit_report.diagnostics, *sources);
+        unit_report.message = "the unit does not compile";
+        refuse(std::move(unit_report), report);
+        continue;
+      }
+      remove(tenant, change.path, report);
     }
   }
 
@@ -559,7 +580,11 @@ Report reload(const Version& current, const std::filesystem::path& directory,
       }
       const auto u = unit_files.find(file.path);
       const Unit* unit = u == unit_files.end() ? nullptr : current.find(u->second.front());
-      if (unit != nullptr && unit->hash == file.hash) continue;
+      // A unit not served is tried again though its file did not change:
+      // what broke it may have been elsewhere (the same tenant in a file
+      // since removed).
+      if (unit != nullptr && unit->hash == file.hash && (unit->served || unit->shares_file))
+        continue;
       if (unit != nullptr && unit->shares_file) platform_changed = true;  // a mixed file
       changes.push_back({file.path, &file});
     }
