@@ -136,11 +136,11 @@ Service::ReloadResult Service::reload(bool allow_removal) {
     engine_->replace(compiled);
     features_->apply(*compiled);  // over switches carried from the old set
     units_ = report.version;
-    result.policy_version = version_.fetch_add(1, std::memory_order_acq_rel) + 1;
     if (tokens_) warn_about_token_tenants(*tokens_, *compiled);
-  } else {
-    result.policy_version = version_.load(std::memory_order_acquire);
   }
+  // Every successful reload counts, whether or not a unit changed (clients
+  // wait for the number to move after a reload).
+  result.policy_version = version_.fetch_add(1, std::memory_order_acq_rel) + 1;
   result.ok = true;
   result.platform_revision = units_ ? units_->platform().revision : 0;
   result.diagnostics = rendered_problems(report);

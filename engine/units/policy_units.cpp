@@ -431,6 +431,7 @@ class UnitReload {
     const Index at = index_of(tenant);
     if (at == kNone) return;
     if (!allow_removal_) {
+      unit_report.removal = true;
       unit_report.message = path + " no longer declares tenant '" + tenant +
                             "'; a reload with \"allow_removal\":true removes it";
       refuse(std::move(unit_report), report);
@@ -662,6 +663,21 @@ Report reload(const Version& current, const std::filesystem::path& directory,
     UnitReload unit_reload(current, options.limits, allow_removal);
     for (const UnitFileChange& change : changes) unit_reload.apply(change, owners, report);
     report.policy_file_count = texts.size();
+    // Removing a served partner is asked for explicitly: without it the
+    // reload is refused whole, as a platform change removing one would be.
+    for (const UnitReport& unit : report.units) {
+      if (unit.outcome == Outcome::Refused && unit.removal) report.removed_tenants.push_back(unit.tenant);
+    }
+    if (!report.removed_tenants.empty()) {
+      report.refused = true;
+      report.message = "the new policy set no longer declares tenant(s) " + [&] {
+        std::string list;
+        for (const std::string& name : report.removed_tenants)
+          list += (list.empty() ? "" : ", ") + name;
+        return list;
+      }() + "; a reload with \"allow_removal\":true removes them";
+      return report;
+    }
     const bool any = std::any_of(report.units.begin(), report.units.end(), [](const UnitReport& u) {
       return u.outcome != Outcome::Refused && u.outcome != Outcome::Unchanged;
     });

@@ -102,6 +102,7 @@ struct UnitReport {
   Outcome outcome = Outcome::Unchanged;
   std::uint64_t revision = 0;  // serving after the change (the old one when refused)
   std::string message;         // why it was refused, besides the diagnostics
+  bool removal = false;        // refused: it is no longer declared (allow_removal not given)
   std::vector<Diagnostic> diagnostics;  // errors and warnings of this unit
   std::shared_ptr<const SourceSet> sources;  // renders them
 };
