@@ -317,7 +317,10 @@ int memory_mode(std::size_t tenants) {
 
   // 10 puts, each on another partner and against the version the one before
   // made; the version it replaces is dropped at once (no reader holds it).
+  // Each put's text is also written to the partner's file, as a server
+  // keeps the directory in step, so the reloads below see only their edits.
   const tenet::grammar::ParseLimits limits;
+  std::vector<std::pair<fs::path, std::string>> edited;  // path, original text
   Peak puts;
   for (int n = 0; n < 10; ++n) {
     const tenet::units::Unit& unit =
@@ -327,6 +330,8 @@ int memory_mode(std::size_t tenants) {
     request.source = with_added_rule(unit.text(), n);
     tenet::units::PutReport report = tenet::units::put(*current, request, limits);
     if (!report.ok || !report.version) fail("put refused: " + report.message);
+    edited.emplace_back(dir / report.path, std::string(unit.text()));
+    write_file(dir / report.path, request.source);
     current = std::move(report.version);
   }
   puts.peak_kib = status_kib("VmHWM:");
@@ -336,7 +341,6 @@ int memory_mode(std::size_t tenants) {
   // 10 one-unit reloads: each edits one more partner's file on disk.
   if (!reset_peak()) fail("cannot reset VmHWM (/proc/self/clear_refs)");
   const long reload_base_kib = status_kib("VmRSS:");
-  std::vector<std::pair<fs::path, std::string>> edited;
   Peak reloads;
   for (int n = 0; n < 10; ++n) {
     const tenet::units::Unit& unit =
@@ -352,7 +356,8 @@ int memory_mode(std::size_t tenants) {
   reloads.end_kib = status_kib("VmRSS:");
   std::printf("(reloads start from %ld KiB) ", reload_base_kib);
   print_peak("10 successive one-unit reloads", steady_kib, reloads);
-  for (const auto& [path, text] : edited) write_file(path, text);
+  // Back to the generated files, last edit first.
+  for (auto e = edited.rbegin(); e != edited.rend(); ++e) write_file(e->first, e->second);
   return 0;
 }
 
