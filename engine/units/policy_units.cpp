@@ -184,6 +184,11 @@ Report build_all(std::vector<ReadFile> texts, const grammar::ParseLimits& limits
   for (const model::Tenant& tenant : checked.servable->tenants)
     clean[checked.servable->name(tenant.name)] = &tenant;
 
+  // FileId → its parsed file, so finding a unit's file is not a walk over
+  // every file per unit (quadratic: 0.3 s of a 10,000-partner load).
+  std::vector<const ast::File*> file_of(sources->size(), nullptr);
+  for (const auto& file : files) file_of[file->file] = file.get();
+
   std::vector<TenantPtr> tenants;
   std::vector<std::shared_ptr<const Unit>> units;
   for (const checker::UnitVerdict& verdict : checked.units) {
@@ -202,10 +207,8 @@ Report build_all(std::vector<ReadFile> texts, const grammar::ParseLimits& limits
     unit->sources = sources;
     unit->path = sources->file(unit->file).path;
     unit->hash = hashes[unit->file];
-    const auto file = std::find_if(files.begin(), files.end(),
-                                   [&](const auto& f) { return f->file == unit->file; });
-    unit->shares_file =
-        file == files.end() || !is_unit_file(**file) || (*file)->tenants.size() != 1;
+    const ast::File* file = unit->file < file_of.size() ? file_of[unit->file] : nullptr;
+    unit->shares_file = file == nullptr || !is_unit_file(*file) || file->tenants.size() != 1;
     const Unit* before = current != nullptr ? current->find(unit->tenant) : nullptr;
     const auto hint = known.find(unit->tenant);
     unit->revision = next_revision(before, hint == known.end() ? nullptr : &hint->second,
