@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <memory>
 #include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "cli/policy_loading.hpp"
 #include "engine/engine.hpp"
@@ -16,6 +19,31 @@ std::string plural(std::size_t count, std::string_view word) {
   std::string text = std::to_string(count) + ' ' + std::string(word);
   if (count != 1) text += 's';
   return text;
+}
+
+// The verdict per partner unit (docs/UNITS.md), e.g. "units: 5 ok, 1 broken
+// (b)": which partners a server would serve and which it would refuse.
+std::string units_line(const PolicyLoad& load) {
+  constexpr std::size_t kNamesShown = 10;
+  std::size_t ok = 0;
+  std::vector<std::string_view> broken;
+  for (const checker::UnitVerdict& unit : load.units) {
+    if (unit.ok()) {
+      ++ok;
+    } else {
+      broken.push_back(unit.tenant);
+    }
+  }
+  std::string line = "units: " + std::to_string(ok) + " ok";
+  if (!broken.empty()) {
+    line += ", " + std::to_string(broken.size()) + " broken (";
+    for (std::size_t i = 0; i < broken.size() && i < kNamesShown; ++i)
+      line += (i == 0 ? "" : ", ") + (broken[i].empty() ? "\"\"" : std::string(broken[i]));
+    if (broken.size() > kNamesShown) line += ", ...";
+    line += ')';
+  }
+  if (load.platform_error_count > 0) line += "; the platform part has errors";
+  return line + '\n';
 }
 
 }  // namespace
@@ -32,13 +60,15 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   for (const Diagnostic& diagnostic : load.diagnostics) err << render(diagnostic, *load.sources);
   if (load.error_count > 0) {
     err << plural(load.error_count, "error") << ", " << plural(load.warning_count, "warning")
-        << '\n';
+        << '\n'
+        << units_line(load);
     return kPolicyErrors;
   }
   if (load.warning_count > 0) err << plural(load.warning_count, "warning") << '\n';
   if (!options.quiet) {
     out << "ok: " << plural(load.policy_file_count, "file") << ", "
-        << plural(load.tenant_count, "tenant") << '\n';
+        << plural(load.tenant_count, "tenant") << '\n'
+        << units_line(load);
   }
   return kOk;
 }

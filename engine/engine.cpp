@@ -18,6 +18,40 @@ namespace tenet {
 
 namespace {
 
+// The checker's verdict per unit, with the syntax errors (which the loader,
+// not the checker, found) given to the unit they lie in, as engine/units
+// does: the tenant whose declaration holds them, else every tenant of a file
+// that declares only tenants, else the platform part.
+void split_by_unit(const grammar::LoadedPolicySet& loaded, const checker::CheckResult& checked,
+                   PolicyLoad& result) {
+  result.units = checked.units;
+  result.platform_error_count = static_cast<std::size_t>(
+      std::count_if(checked.platform_diagnostics.begin(), checked.platform_diagnostics.end(),
+                    [](const Diagnostic& d) { return d.severity == Severity::Error; }));
+  const auto add_to = [&](const std::string& tenant, const Diagnostic& d) {
+    for (checker::UnitVerdict& unit : result.units) {
+      if (unit.tenant == tenant) unit.diagnostics.push_back(d);
+    }
+  };
+  for (const Diagnostic& d : loaded.diagnostics) {
+    if (const ast::TenantDecl* decl = checker::tenant_declaring(loaded.policy_files, d.span)) {
+      add_to(decl->name.text, d);
+      continue;
+    }
+    const auto file = std::find_if(loaded.policy_files.begin(), loaded.policy_files.end(),
+                                   [&](const auto& f) { return f->file == d.span.file; });
+    const bool unit_file = file != loaded.policy_files.end() && (*file)->schemas.empty() &&
+                           (*file)->templates.empty() && !(*file)->tenants.empty();
+    if (unit_file) {
+      for (const ast::TenantDecl& decl : (*file)->tenants) add_to(decl.name.text, d);
+    } else if (d.severity == Severity::Error) {
+      ++result.platform_error_count;
+    }
+  }
+  for (checker::UnitVerdict& unit : result.units)
+    sort_and_unique(unit.diagnostics, *loaded.sources);
+}
+
 // The pipeline after reading: check what was loaded and, without errors,
 // compile it. `loaded` comes from the directory or from memory.
 PolicyLoad check_and_compile(grammar::LoadedPolicySet loaded, const std::string& origin,
@@ -38,6 +72,7 @@ PolicyLoad check_and_compile(grammar::LoadedPolicySet loaded, const std::string&
   // The checker runs even after syntax errors: the parser recovers at
   // statement boundaries, so the rest of the set is still worth checking.
   checker::CheckResult checked = checker::check_policy_set(loaded.sources, loaded.policy_files);
+  split_by_unit(loaded, checked, result);
   result.diagnostics = std::move(loaded.diagnostics);
   std::move(checked.diagnostics.begin(), checked.diagnostics.end(),
             std::back_inserter(result.diagnostics));

@@ -96,6 +96,12 @@ struct PolicyLoad {
   std::size_t tenant_count = 0;  // tenant blocks in the policy files
   std::size_t error_count = 0;   // diagnostics of severity error
   std::size_t warning_count = 0;
+  // The same check per partner unit (docs/UNITS.md), for `tenet check`'s
+  // verdict line: one per tenant declared, syntax errors included, and the
+  // errors of the platform part (schema, templates), which no unit can be
+  // served without.
+  std::vector<checker::UnitVerdict> units;
+  std::size_t platform_error_count = 0;
 
   [[nodiscard]] Status status() const {
     if (!io_errors.empty()) return Status::IoError;

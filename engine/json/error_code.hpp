@@ -25,9 +25,10 @@ enum class ErrorCode : std::uint8_t {
   UnknownOp,        // `op` names no op
   Overloaded,       // no connection slot left
   Internal,         // an unexpected failure of the server (a bug, or out of memory)
+  InvalidPolicy,    // put_policy / rollback: the unit does not compile or is out of its scope
 };
 
-inline constexpr std::size_t kErrorCodeCount = 9;
+inline constexpr std::size_t kErrorCodeCount = 10;
 
 // The code as written on the wire ("bad_json", ...).
 [[nodiscard]] std::string_view error_name(ErrorCode code);

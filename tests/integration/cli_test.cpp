@@ -234,6 +234,66 @@ TEST(Cli, FileWithOnlyCommentsIsClean) {
   EXPECT_NE(run.output.find("ok: 1 file, 0 tenants"), std::string::npos) << run.output;
 }
 
+// `tenet check` ends with a verdict per partner unit (docs/UNITS.md): which
+// partners a server would serve and which it would serve as unavailable.
+TEST(Cli, CheckEndsWithAVerdictPerPartner) {
+  const TempDir dir;
+  dir.write("schema.tenet", kSchema);
+  dir.write("templates/base.tenet", "template base { role guest; role basic; }\n");
+  for (const std::string name : {"a", "c", "d", "e", "f"})
+    dir.write("tenants/" + name + ".tenet",
+              "tenant " + name + " extends base { transition guest -> basic; }\n");
+  // b's unit names a role nobody declares: b alone is broken.
+  dir.write("tenants/b.tenet", "tenant b extends base { transition guest -> admn; }\n");
+  const CommandResult broken = run_tenet("check " + dir.arg());
+  EXPECT_EQ(broken.status, 1) << broken.output;
+  EXPECT_TRUE(broken.output.ends_with("1 error, 0 warnings\nunits: 5 ok, 1 broken (b)\n"))
+      << broken.output;
+
+  dir.write("tenants/b.tenet", "tenant b extends base { transition guest -> basic; }\n");
+  const CommandResult clean = run_tenet("check " + dir.arg());
+  EXPECT_EQ(clean.status, 0) << clean.output;
+  EXPECT_TRUE(clean.output.ends_with("ok: 8 files, 6 tenants\nunits: 6 ok\n")) << clean.output;
+  EXPECT_EQ(run_tenet("check -q " + dir.arg()).output, "");
+}
+
+// A syntax error inside a tenant's body is that partner's, not the platform's.
+TEST(Cli, CheckGivesASyntaxErrorToItsPartner) {
+  const TempDir dir;
+  dir.write("schema.tenet", kSchema);
+  dir.write("a.tenet", "tenant a { role r; permit read on document; }\n");
+  dir.write("b.tenet", "tenant b { role r; permit read on document when; }\n");
+  const CommandResult run = run_tenet("check " + dir.arg());
+  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_TRUE(run.output.ends_with("units: 1 ok, 1 broken (b)\n")) << run.output;
+}
+
+// A broken schema leaves every partner unservable, whatever their own verdict.
+TEST(Cli, CheckSaysWhenThePlatformPartIsBroken) {
+  const TempDir dir;
+  dir.write("schema.tenet", kSchema + "schema { principal { kyc: int; } }\n");
+  dir.write("a.tenet", "tenant a { role r; permit read on document; }\n");
+  const CommandResult run = run_tenet("check " + dir.arg());
+  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_TRUE(run.output.ends_with("units: 1 ok; the platform part has errors\n")) << run.output;
+}
+
+// At most ten broken partners are named.
+TEST(Cli, CheckNamesAtMostTenBrokenPartners) {
+  const TempDir dir;
+  dir.write("schema.tenet", kSchema);
+  dir.write("ok.tenet", "tenant ok { role r; permit read on document; }\n");
+  for (int i = 0; i < 12; ++i) {
+    const std::string name = "t" + std::string(i < 10 ? "0" : "") + std::to_string(i);
+    dir.write(name + ".tenet", "tenant " + name + " { role r; transition r -> nobody; }\n");
+  }
+  const CommandResult run = run_tenet("check " + dir.arg());
+  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_TRUE(run.output.ends_with(
+      "units: 1 ok, 12 broken (t00, t01, t02, t03, t04, t05, t06, t07, t08, t09, ...)\n"))
+      << run.output;
+}
+
 TEST(Cli, BinaryFileIsReportedNotParsed) {
   const TempDir dir;
   std::string binary(4096, '\0');
