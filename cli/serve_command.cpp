@@ -33,7 +33,7 @@ struct ServeOptions {
   unsigned line_timeout = 30;
   std::size_t max_unauthenticated = 0;  // 0: half of max_connections
   unsigned drain_timeout = 10;
-  ParseLimits limits;  // of the policy files, at start and on every reload
+  ParseLimits limits;   // of the policy files, at start and on every reload
   bool strict = false;  // refuse to start when a partner unit does not compile
 };
 
@@ -152,8 +152,8 @@ int run_serve(const ServeOptions& options) {
   unit_options.limits = options.limits;
   const units::Report loaded = units::load(options.directory, unit_options);
   if (const int code = report_start(loaded, options.strict); code != kOk) return code;
-  server::Service service(options.directory, loaded.version, std::move(tokens),
-                          std::move(features), policy_options);
+  server::Service service(options.directory, loaded.version, std::move(tokens), std::move(features),
+                          policy_options);
   return server::run_server(service, server_options);
 }
 

@@ -45,7 +45,7 @@ struct PolicyFileText {
   bool is_test = false;
 };
 struct PolicyFileTexts {
-  std::vector<PolicyFileText> files;  // sorted by relative path
+  std::vector<PolicyFileText> files;   // sorted by relative path
   std::vector<std::string> io_errors;  // non-empty: nothing is usable
 };
 [[nodiscard]] PolicyFileTexts read_policy_files(const std::filesystem::path& directory,

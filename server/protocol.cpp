@@ -53,10 +53,10 @@ void write_reload_answer(std::string& out, std::string_view id,
     return;
   }
   if (result.removed_tenants.empty()) {
-    answer.error(ErrorCode::InvalidRequest,
-                 (result.message.empty() ? std::string("the policy set has errors")
-                                         : result.message) +
-                     "; the old one keeps serving\n" + result.diagnostics);
+    answer.error(
+        ErrorCode::InvalidRequest,
+        (result.message.empty() ? std::string("the policy set has errors") : result.message) +
+            "; the old one keeps serving\n" + result.diagnostics);
   } else {
     std::string names;
     for (const std::string& name : result.removed_tenants)

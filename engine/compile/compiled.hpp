@@ -90,9 +90,7 @@ class CompiledPolicySet {
   [[nodiscard]] std::size_t principal_slot_count() const {
     return platform_->requests.principal_slots;
   }
-  [[nodiscard]] std::size_t context_slot_count() const {
-    return platform_->requests.context_slots;
-  }
+  [[nodiscard]] std::size_t context_slot_count() const { return platform_->requests.context_slots; }
   [[nodiscard]] std::size_t resource_slot_count() const {
     return platform_->requests.resource_slots;
   }

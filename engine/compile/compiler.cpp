@@ -352,8 +352,7 @@ class TenantCompiler {
                            static_cast<Index>(p.required_features.size())};
       for (const Index f : p.required_features) {
         out_.required_features.push_back(
-            {f,
-             out_.keep("requires feature " + std::string(set_.name(model_.features[f].name)))});
+            {f, out_.keep("requires feature " + std::string(set_.name(model_.features[f].name)))});
       }
       out_.plans.push_back(compiled);
       out_.plan_index.emplace(compiled.name, static_cast<Index>(i));
@@ -429,8 +428,8 @@ void compile_schema(const model::PolicySet& set, Platform& platform) {
     const std::string_view name = set.name(set.schema.resources[t].name);
     platform.type_names.push_back(name);
     platform.type_index.emplace(name, static_cast<Index>(t));
-    platform.no_lifecycle_message.push_back(platform.keep(
-        "resource type '" + std::string(name) + "' has no lifecycle in this tenant"));
+    platform.no_lifecycle_message.push_back(
+        platform.keep("resource type '" + std::string(name) + "' has no lifecycle in this tenant"));
   }
 }
 

@@ -235,8 +235,8 @@ std::string dump_tree(const CompiledPolicySet& policies, Index tenant) {
   if (tenant >= policies.tenant_count()) return {};
   const Tenant& compiled = policies.tenant(tenant);
   if (compiled.unavailable || compiled.model_tenant == nullptr)
-    return "tenant " + compiled.own_name + " (not served: " +
-           std::string(compiled.unavailable_reason) + ")\n";
+    return "tenant " + compiled.own_name +
+           " (not served: " + std::string(compiled.unavailable_reason) + ")\n";
   return TreeDumper(policies, tenant).dump();
 }
 

@@ -61,10 +61,7 @@ class ConditionEvaluator {
   // a resource read is then an error (the checker rejects such reads anyway).
   ConditionEvaluator(const compile::CompiledPolicySet& policies, const compile::Tenant& tenant,
                      const RequestBase& request, const Resource* resource)
-      : platform_(policies.platform()),
-        tenant_(tenant),
-        request_(request),
-        resource_(resource) {}
+      : platform_(policies.platform()), tenant_(tenant), request_(request), resource_(resource) {}
 
   // A condition; kNone (no condition) is true. On Error, error() names the
   // first attribute that could not be read, left to right.

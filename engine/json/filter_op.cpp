@@ -63,9 +63,8 @@ void write_filter_response(std::string& out, std::string_view id,
   out += partial::filter_kind_name(result.kind);
   out += '"';
   if (model.schema.resources[request.resource_type].mapped) {
-    const sql::FilterSql rendered =
-        sql::render_filter_sql(result.allowed, model, request.resource_type,
-                               policies.tenant(request.tenant).own_name);
+    const sql::FilterSql rendered = sql::render_filter_sql(
+        result.allowed, model, request.resource_type, policies.tenant(request.tenant).own_name);
     out += ",\"sql\":";
     write_json_string(out, rendered.sql);
     out += ",\"params\":[";

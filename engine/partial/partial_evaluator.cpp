@@ -335,7 +335,8 @@ class PartialEvaluator {
       case Op::PrincipalRole:
         return known_operand(Literal::of_string(tenant_.role_names[request_.base.principal.role]));
       case Op::ResourceType:
-        return known_operand(Literal::of_string(policies_.platform().type_names[request_.resource_type]));
+        return known_operand(
+            Literal::of_string(policies_.platform().type_names[request_.resource_type]));
       case Op::ResourceId:
         return row_operand(builtin(TermKind::ResourceId), false);
       case Op::ResourceState:

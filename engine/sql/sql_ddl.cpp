@@ -261,8 +261,7 @@ class Generator {
       // The tenant's own names exactly: another tenant's names can start
       // with this one's prefix (tenant "a_<hash of a>_b").
       which = "pol.polname IN ('tenet_isolation', 'tenet_valid'";
-      const std::string prefix =
-          tenant_policy_prefix(policies_.tenant_name(tenants.front()));
+      const std::string prefix = tenant_policy_prefix(policies_.tenant_name(tenants.front()));
       for (const SqlAction& action : sql_actions()) {
         for (const std::string_view kind : {"_permit", "_forbid"}) {
           which += ", " + literal(prefix + std::string(action.action) + std::string(kind));

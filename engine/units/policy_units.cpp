@@ -176,8 +176,8 @@ Report build_all(std::vector<ReadFile> texts, const grammar::ParseLimits& limits
     platform->hashes[sources->file(file->file).path] = hashes[file->file];
   }
   if (current != nullptr) {
-    platform->revision = current->platform().revision +
-                         (current->platform().hashes == platform->hashes ? 0 : 1);
+    platform->revision =
+        current->platform().revision + (current->platform().hashes == platform->hashes ? 0 : 1);
   }
 
   std::map<std::string_view, const model::Tenant*> clean;
@@ -211,8 +211,8 @@ Report build_all(std::vector<ReadFile> texts, const grammar::ParseLimits& limits
     unit->shares_file = file == nullptr || !is_unit_file(*file) || file->tenants.size() != 1;
     const Unit* before = current != nullptr ? current->find(unit->tenant) : nullptr;
     const auto hint = known.find(unit->tenant);
-    unit->revision = next_revision(before, hint == known.end() ? nullptr : &hint->second,
-                                   unit->hash);
+    unit->revision =
+        next_revision(before, hint == known.end() ? nullptr : &hint->second, unit->hash);
 
     const auto resolved = clean.find(verdict.tenant);
     std::shared_ptr<compile::Tenant> compiled;
@@ -229,19 +229,19 @@ Report build_all(std::vector<ReadFile> texts, const grammar::ParseLimits& limits
     compiled->revision = unit->revision;
     unit_report.revision = unit->revision;
     if (unit_report.outcome != Outcome::Refused) {
-      unit_report.outcome = before == nullptr                ? Outcome::Added
-                            : before->hash != unit->hash     ? Outcome::Applied
-                            : !before->served                ? Outcome::Applied
-                                                             : Outcome::Unchanged;
+      unit_report.outcome = before == nullptr            ? Outcome::Added
+                            : before->hash != unit->hash ? Outcome::Applied
+                            : !before->served            ? Outcome::Applied
+                                                         : Outcome::Unchanged;
     }
     tenants.push_back(std::move(compiled));
     units.push_back(std::move(unit));
     report.units.push_back(std::move(unit_report));
   }
-  auto compiled_set = std::make_shared<const CompiledPolicySet>(platform->compiled,
-                                                                std::move(tenants));
-  report.version =
-      std::make_shared<const Version>(std::move(platform), std::move(compiled_set), std::move(units));
+  auto compiled_set =
+      std::make_shared<const CompiledPolicySet>(platform->compiled, std::move(tenants));
+  report.version = std::make_shared<const Version>(std::move(platform), std::move(compiled_set),
+                                                   std::move(units));
   return report;
 }
 
@@ -309,11 +309,11 @@ class UnitReload {
     for (const std::string& tenant : before) {
       by_tenant[tenant].insert(by_tenant[tenant].end(), elsewhere.begin(), elsewhere.end());
     }
-    const checker::CheckResult checked = checker::check_unit(
-        current_.platform().model, sources, current_.platform().files, file);
+    const checker::CheckResult checked =
+        checker::check_unit(current_.platform().model, sources, current_.platform().files, file);
     for (const checker::UnitVerdict& verdict : checked.units)
-      by_tenant[verdict.tenant].insert(by_tenant[verdict.tenant].end(),
-                                       verdict.diagnostics.begin(), verdict.diagnostics.end());
+      by_tenant[verdict.tenant].insert(by_tenant[verdict.tenant].end(), verdict.diagnostics.begin(),
+                                       verdict.diagnostics.end());
 
     for (const std::string& tenant : after) {
       // The text it serves already (e.g. beside a refused tenant of the
@@ -497,9 +497,9 @@ std::string_view outcome_name(Outcome outcome) {
 }
 
 std::size_t Report::broken_units() const {
-  return static_cast<std::size_t>(std::count_if(units.begin(), units.end(), [](const UnitReport& u) {
-    return u.outcome == Outcome::Refused;
-  }));
+  return static_cast<std::size_t>(
+      std::count_if(units.begin(), units.end(),
+                    [](const UnitReport& u) { return u.outcome == Outcome::Refused; }));
 }
 
 std::string content_hash(std::string_view text) {
@@ -524,8 +524,8 @@ std::string content_hash(std::string_view text) {
 std::string new_unit_path(std::string_view tenant) {
   std::string name;
   for (const char c : tenant) {
-    const bool kept = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    const bool kept = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '_' || c == '-';
     name += kept ? c : '_';
   }
   if (name.empty() || name.front() == '.') name.insert(0, 1, '_');
@@ -634,15 +634,16 @@ Report reload(const Version& current, const std::filesystem::path& directory,
         if (broken.empty()) full.removed_tenants = removed;
         std::string names;
         for (const std::string& name : broken) names += (names.empty() ? "" : ", ") + name;
-        full.message =
-            !broken.empty()
-                ? "the platform change breaks partner(s) " + names + "; nothing was applied"
-                : "the new policy set no longer declares tenant(s) " + [&] {
-                    std::string list;
-                    for (const std::string& name : removed)
-                      list += (list.empty() ? "" : ", ") + name;
-                    return list;
-                  }() + "; a reload with \"allow_removal\":true removes them";
+        full.message = !broken.empty() ? "the platform change breaks partner(s) " + names +
+                                             "; nothing was applied"
+                                       : "the new policy set no longer declares tenant(s) " +
+                                             [&] {
+                                               std::string list;
+                                               for (const std::string& name : removed)
+                                                 list += (list.empty() ? "" : ", ") + name;
+                                               return list;
+                                             }() +
+                                             "; a reload with \"allow_removal\":true removes them";
         return full;
       }
       for (const std::string& tenant : removed) {
@@ -669,7 +670,8 @@ Report reload(const Version& current, const std::filesystem::path& directory,
     // Removing a served partner is asked for explicitly: without it the
     // reload is refused whole, as a platform change removing one would be.
     for (const UnitReport& unit : report.units) {
-      if (unit.outcome == Outcome::Refused && unit.removal) report.removed_tenants.push_back(unit.tenant);
+      if (unit.outcome == Outcome::Refused && unit.removal)
+        report.removed_tenants.push_back(unit.tenant);
     }
     if (!report.removed_tenants.empty()) {
       report.refused = true;
@@ -714,8 +716,8 @@ PutReport put(const Version& current, const PutRequest& request,
     return refuse("invalid_policy", report.path + " is a platform file");
   for (const auto& unit : current.units()) {
     if (before == nullptr && unit->path == report.path)
-      return refuse("invalid_policy", report.path + " already declares tenant '" + unit->tenant +
-                                          "'");
+      return refuse("invalid_policy",
+                    report.path + " already declares tenant '" + unit->tenant + "'");
   }
   auto sources = std::make_shared<SourceSet>(current.platform().model->sources);
   report.sources = sources;

@@ -52,7 +52,7 @@ struct Unit {
   // Whether the file declares anything besides this tenant (the platform
   // part, other tenants): such a unit cannot be replaced by put.
   bool shares_file = false;
-  bool served = true;  // false: it did not compile at start (see `problems`)
+  bool served = true;    // false: it did not compile at start (see `problems`)
   std::string problems;  // rendered diagnostics when not served
 
   [[nodiscard]] std::string_view text() const { return sources->file(file).text; }
@@ -103,7 +103,7 @@ struct UnitReport {
   std::uint64_t revision = 0;  // serving after the change (the old one when refused)
   std::string message;         // why it was refused, besides the diagnostics
   bool removal = false;        // refused: it is no longer declared (allow_removal not given)
-  std::vector<Diagnostic> diagnostics;  // errors and warnings of this unit
+  std::vector<Diagnostic> diagnostics;       // errors and warnings of this unit
   std::shared_ptr<const SourceSet> sources;  // renders them
 };
 
@@ -153,8 +153,8 @@ struct PutRequest {
 };
 struct PutReport {
   bool ok = false;
-  std::string error_code;  // "invalid_policy", "too_large"
-  std::string message;     // the refusal, when not ok
+  std::string error_code;                  // "invalid_policy", "too_large"
+  std::string message;                     // the refusal, when not ok
   std::shared_ptr<const Version> version;  // ok and not dry_run: the version to serve
   std::string path;                        // where the unit lives (relative)
   std::uint64_t revision = 0;              // its new revision (dry_run: what it would be)
