@@ -66,6 +66,10 @@ int report_start(const units::Report& loaded, bool strict) {
     std::cerr << "tenet serve: error: " << broken << " partner unit(s) do not compile (--strict)\n";
     return kPolicyErrors;
   }
+  if (broken > 0 && broken == loaded.units.size()) {
+    std::cerr << "tenet serve: error: no partner unit compiles; nothing to serve\n";
+    return kPolicyErrors;
+  }
   return kOk;
 }
 

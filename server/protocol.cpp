@@ -46,6 +46,7 @@ void write_reload_answer(std::string& out, std::string_view id,
   json::ObjectWriter answer(out, id);
   if (result.ok) {
     answer.boolean("ok", true).number("policy_version", result.policy_version);
+    if (!result.removed_tenants.empty()) answer.strings("removed_tenants", result.removed_tenants);
     answer.string("platform", result.platform_changed ? "applied" : "unchanged")
         .number("platform_revision", result.platform_revision)
         .raw("units", units_json(result.units));

@@ -101,13 +101,32 @@ Service::ReloadResult Service::reload(bool allow_removal) {
     }
     if (report.refused) report.version = nullptr;
   }
+  if (!units_ && report.version) {
+    // Judged against what the bare engine served: its tenants are not new,
+    // and those the new set drops are removed.
+    const std::shared_ptr<const CompiledPolicySet> serving = engine_->snapshot();
+    for (units::UnitReport& unit : report.units) {
+      if (unit.outcome == units::Outcome::Added && serving->find_tenant(unit.tenant) != kNone)
+        unit.outcome = units::Outcome::Applied;
+    }
+    for (Index t = 0; t < serving->tenant_count(); ++t) {
+      if (report.version->find(serving->tenant_name(t)) != nullptr) continue;
+      units::UnitReport gone;
+      gone.tenant = serving->tenant_name(t);
+      gone.outcome = units::Outcome::Removed;
+      report.units.push_back(std::move(gone));
+    }
+  }
   ReloadResult result;
   result.platform_changed = report.platform_changed;
   result.removed_tenants = report.removed_tenants;
   std::sort(result.removed_tenants.begin(), result.removed_tenants.end());
   for (units::UnitReport& unit : report.units) {
+    if (report.version && unit.outcome == units::Outcome::Removed)
+      result.removed_tenants.push_back(unit.tenant);
     if (unit.outcome != units::Outcome::Unchanged) result.units.push_back(std::move(unit));
   }
+  std::sort(result.removed_tenants.begin(), result.removed_tenants.end());
   if (report.refused) {
     result.message = report.message;
     result.diagnostics = rendered_problems(report);
@@ -136,8 +155,8 @@ Service::ReloadResult Service::reload(bool allow_removal) {
     engine_->replace(compiled);
     features_->apply(*compiled);  // over switches carried from the old set
     units_ = report.version;
-    if (tokens_) warn_about_token_tenants(*tokens_, *compiled);
   }
+  if (tokens_) warn_about_token_tenants(*tokens_, *engine_->snapshot());
   // Every successful reload counts, whether or not a unit changed (clients
   // wait for the number to move after a reload).
   result.policy_version = version_.fetch_add(1, std::memory_order_acq_rel) + 1;

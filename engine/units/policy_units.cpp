@@ -607,7 +607,11 @@ Report reload(const Version& current, const std::filesystem::path& directory,
         SourceSet scratch;
         const FileId id = scratch.add(change.path, change.read->text);
         const grammar::ParseResult parsed = grammar::parse_file(scratch, id, false, options.limits);
-        if (!parsed.file->schemas.empty() || !parsed.file->templates.empty()) {
+        // A file that declares platform things, or (new to the set) no
+        // tenant at all, belongs to the platform part.
+        const bool known_unit_file = unit_files.count(change.path) != 0;
+        if (!parsed.file->schemas.empty() || !parsed.file->templates.empty() ||
+            (!known_unit_file && parsed.file->tenants.empty())) {
           platform_changed = true;
           break;
         }

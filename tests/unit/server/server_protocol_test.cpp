@@ -83,7 +83,8 @@ class ServerProtocolTest : public ::testing::Test {
 TEST_F(ServerProtocolTest, WithoutTokensEveryOpIsAllowed) {
   auto service = make_service(false);
   Protocol protocol(*service);
-  EXPECT_EQ(ask(*service, protocol, R"({"op":"health"})"), "{\"ok\":true,\"policy_version\":1}\n");
+  EXPECT_EQ(ask(*service, protocol, R"({"op":"health"})"),
+            "{\"ok\":true,\"policy_version\":1,\"units\":{\"served\":5,\"unavailable\":[]}}\n");
   EXPECT_NE(ask(*service, protocol, kAcmeCheck).find("\"decision\":\"allow\""), std::string::npos);
   EXPECT_NE(ask(*service, protocol, "nope").find("bad_json"), std::string::npos);
   const std::string stats = ask(*service, protocol, R"({"op":"stats"})");
@@ -234,12 +235,17 @@ TEST_F(ServerProtocolTest, BrokenReloadKeepsTheOldSet) {
   auto service = make_service(true);
   Protocol protocol(*service);
   (void)ask(*service, protocol, R"({"op":"hello","token":"root"})");
-  EXPECT_EQ(ask(*service, protocol, R"({"op":"reload"})"), "{\"ok\":true,\"policy_version\":2}\n");
+  // Every unit reported: the service started on a bare engine, so this
+  // first reload judges the whole set (docs/UNITS.md).
+  EXPECT_EQ(ask(*service, protocol, R"({"op":"reload"})")
+                .rfind("{\"ok\":true,\"policy_version\":2,\"platform\":\"applied\"", 0),
+            0U);
   std::ofstream(dir_ / "policies" / "broken.tenet") << "tenant lumen2 extends nothing_here {\n";
   const std::string failed = ask(*service, protocol, R"({"id":3,"op":"reload"})");
   EXPECT_NE(failed.find("\"code\":\"invalid_request\""), std::string::npos) << failed;
   EXPECT_NE(failed.find("broken.tenet"), std::string::npos) << failed;
-  EXPECT_EQ(ask(*service, protocol, R"({"op":"health"})"), "{\"ok\":true,\"policy_version\":2}\n");
+  EXPECT_EQ(ask(*service, protocol, R"({"op":"health"})"),
+            "{\"ok\":true,\"policy_version\":2,\"units\":{\"served\":5,\"unavailable\":[]}}\n");
   EXPECT_NE(ask(*service, protocol, kAcmeCheck).find("\"allow\""), std::string::npos);
 }
 
@@ -282,7 +288,8 @@ TEST_F(ServerProtocolTest, ReloadThatRemovesATenantNeedsAllowRemoval) {
   EXPECT_NE(refused.find("\"code\":\"invalid_request\""), std::string::npos) << refused;
   EXPECT_NE(refused.find("\"removed_tenants\":[\"lumen\"]"), std::string::npos) << refused;
   EXPECT_NE(refused.find("allow_removal"), std::string::npos) << refused;
-  EXPECT_EQ(ask(*service, protocol, R"({"op":"health"})"), "{\"ok\":true,\"policy_version\":1}\n");
+  EXPECT_EQ(ask(*service, protocol, R"({"op":"health"})"),
+            "{\"ok\":true,\"policy_version\":1,\"units\":{\"served\":5,\"unavailable\":[]}}\n");
   EXPECT_NE(ask(*service, protocol, kAcmeCheck).find("\"allow\""), std::string::npos);
 
   const std::string not_a_bool =
@@ -294,8 +301,12 @@ TEST_F(ServerProtocolTest, ReloadThatRemovesATenantNeedsAllowRemoval) {
 
   const std::string removed =
       ask(*service, protocol, R"({"id":4,"op":"reload","allow_removal":true})");
-  EXPECT_EQ(removed,
-            "{\"id\":4,\"ok\":true,\"policy_version\":2,\"removed_tenants\":[\"lumen\"]}\n");
+  EXPECT_EQ(removed.rfind(
+                "{\"id\":4,\"ok\":true,\"policy_version\":2,\"removed_tenants\":[\"lumen\"]", 0),
+            0U)
+      << removed;
+  EXPECT_NE(removed.find("{\"tenant\":\"lumen\",\"outcome\":\"removed\""), std::string::npos)
+      << removed;
   EXPECT_NE(ask(*service, protocol, kAcmeCheck).find("unknown_tenant"), std::string::npos);
 }
 

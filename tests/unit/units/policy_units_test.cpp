@@ -779,31 +779,29 @@ TEST(PolicyUnitsLoad, SyntaxErrorThatHidesTheTenantFailsTheLoad) {
       << platform_text(report);
 }
 
-// b.tenet now declares bb: bb is added, b (no allow_removal) refused and
-// kept. Reloading the same directory again changes nothing (bb used to be
-// re-applied at a new revision on every reload).
-TEST(PolicyUnitsReload, RenamedTenantIsAddedOnceAndTheOldOneKept) {
+// b.tenet now declares bb: without allow_removal the reload is refused
+// whole (b would be dropped) and nothing changes; with it, bb is added and
+// b removed, and reloading the same directory again changes nothing.
+TEST(PolicyUnitsReload, RenamedTenantNeedsAllowRemoval) {
   const PolicyDir dir;
   const units::Report first = load(dir);
   ASSERT_TRUE(first.version);
   dir.write("tenants/b.tenet", "tenant bb extends base { }\n");
-  const units::Report second = reload(*first.version, dir);
-  ASSERT_TRUE(second.version);
-  EXPECT_EQ(report_of(second, "bb")->outcome, Outcome::Added);
-  EXPECT_EQ(report_of(second, "b")->outcome, Outcome::Refused);
-  EXPECT_EQ(compiled_tenant(*second.version, "b"), compiled_tenant(*first.version, "b"));
+  const units::Report refused = reload(*first.version, dir);
+  EXPECT_TRUE(refused.refused);
+  EXPECT_FALSE(refused.version);
+  EXPECT_EQ(refused.removed_tenants, std::vector<std::string>{"b"});
 
-  const units::Report third = reload(*second.version, dir);
-  EXPECT_FALSE(third.version);
-  EXPECT_EQ(report_of(third, "bb"), nullptr);
-  EXPECT_EQ(second.version->find("bb")->revision, 1U);
-
-  const units::Report removed = reload(*second.version, dir, true);
+  const units::Report removed = reload(*first.version, dir, true);
   ASSERT_TRUE(removed.version);
   EXPECT_EQ(report_of(removed, "b")->outcome, Outcome::Removed);
+  EXPECT_EQ(report_of(removed, "bb")->outcome, Outcome::Added);
   EXPECT_EQ(removed.version->find("b"), nullptr);
   EXPECT_EQ(removed.version->find("bb")->revision, 1U);
-  EXPECT_EQ(compiled_tenant(*removed.version, "bb"), compiled_tenant(*second.version, "bb"));
+
+  const units::Report again = reload(*removed.version, dir);
+  EXPECT_FALSE(again.version);
+  EXPECT_EQ(report_of(again, "bb"), nullptr);
 }
 
 // b declared in two files is unavailable; removing either file serves b
