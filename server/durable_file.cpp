@@ -57,7 +57,8 @@ std::optional<std::string> write_file_durably(const std::filesystem::path& path,
     if (::fsync(fd.get()) != 0) return system_error("cannot fsync", temporary);
     if (::close(fd.release()) != 0) return system_error("cannot close", temporary);
   }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) return system_error("cannot rename onto", path);
+  if (::rename(temporary.c_str(), path.c_str()) != 0)
+    return system_error("cannot rename onto", path);
   const FileDescriptor dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir.get() < 0 || ::fsync(dir.get()) != 0)
     return system_error("cannot fsync the directory", directory);

@@ -36,9 +36,8 @@ class PolicyHistory {
   // Per tenant with a history: its last revision and that revision's hash.
   [[nodiscard]] units::KnownRevisions known() const;
   // Records one revision; the error text when it could not be written.
-  [[nodiscard]] std::optional<std::string> record(const std::string& tenant,
-                                                  std::uint64_t revision, const std::string& actor,
-                                                  const std::string& hash,
+  [[nodiscard]] std::optional<std::string> record(const std::string& tenant, std::uint64_t revision,
+                                                  const std::string& actor, const std::string& hash,
                                                   std::string_view source);
   // Newest first.
   [[nodiscard]] std::vector<Entry> list(const std::string& tenant) const;

@@ -282,6 +282,8 @@ void Protocol::answer(const json::HealthRequest& /*health*/, std::string_view id
                       std::string& out) {
   json::ObjectWriter answer(out, id);
   answer.boolean("ok", true).number("policy_version", service_.policy_version());
+  if (service_.platform_revision() != 0)
+    answer.number("platform_revision", service_.platform_revision());
   // The partners not served (their unit did not compile at start).
   const std::shared_ptr<const CompiledPolicySet> serving = service_.engine().snapshot();
   std::vector<std::string> unavailable;

@@ -15,6 +15,7 @@ Service::Service(std::filesystem::path policy_directory,
     : Service(std::move(policy_directory), std::make_unique<Engine>(version->compiled()),
               std::move(tokens), std::move(features), std::move(policy_options)) {
   units_ = std::move(version);
+  platform_revision_.store(units_->platform().revision, std::memory_order_release);
 }
 
 Service::Service(std::filesystem::path policy_directory, std::unique_ptr<Engine> engine,
@@ -158,6 +159,7 @@ Service::ReloadResult Service::reload(bool allow_removal) {
     engine_->replace(compiled);
     features_->apply(*compiled);  // over switches carried from the old set
     units_ = report.version;
+    platform_revision_.store(units_->platform().revision, std::memory_order_release);
     std::vector<std::shared_ptr<const units::Unit>> changed;
     for (const units::UnitReport& unit : result.units) {
       if (unit.outcome != units::Outcome::Applied && unit.outcome != units::Outcome::Added)

@@ -53,6 +53,11 @@ class Service {
   [[nodiscard]] std::uint64_t policy_version() const {
     return version_.load(std::memory_order_acquire);
   }
+  // The platform part's revision serving now (docs/UNITS.md); 0 before the
+  // service serves partner units. Lock-free (health reads it).
+  [[nodiscard]] std::uint64_t platform_revision() const {
+    return platform_revision_.load(std::memory_order_acquire);
+  }
   // The admin thread, where reload and set_feature run: a compile or an
   // fsync never blocks an I/O thread.
   [[nodiscard]] AdminQueue::Executor admin_executor() { return admin_work_.executor(); }
@@ -163,6 +168,7 @@ class Service {
 
   Stats stats_;
   std::atomic<std::uint64_t> version_{1};
+  std::atomic<std::uint64_t> platform_revision_{0};
   mutable std::mutex admin_;
   std::shared_ptr<const units::Version> units_;  // under admin_
   UnitSettings unit_settings_;                   // under admin_

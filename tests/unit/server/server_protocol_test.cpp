@@ -245,7 +245,8 @@ TEST_F(ServerProtocolTest, BrokenReloadKeepsTheOldSet) {
   EXPECT_NE(failed.find("\"code\":\"invalid_request\""), std::string::npos) << failed;
   EXPECT_NE(failed.find("broken.tenet"), std::string::npos) << failed;
   EXPECT_EQ(ask(*service, protocol, R"({"op":"health"})"),
-            "{\"ok\":true,\"policy_version\":2,\"units\":{\"served\":5,\"unavailable\":[]}}\n");
+            "{\"ok\":true,\"policy_version\":2,\"platform_revision\":1,\"units\":{\"served\":5,"
+            "\"unavailable\":[]}}\n");
   EXPECT_NE(ask(*service, protocol, kAcmeCheck).find("\"allow\""), std::string::npos);
 }
 
