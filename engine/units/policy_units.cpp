@@ -640,8 +640,11 @@ Report reload(const Version& current, const std::filesystem::path& directory,
         if (broken.empty()) full.removed_tenants = removed;
         std::string names;
         for (const std::string& name : broken) names += (names.empty() ? "" : ", ") + name;
+        // Each partner is checked as its file is on disk now: a unit refused
+        // by an earlier reload and still broken blocks a platform change too.
         full.message = !broken.empty() ? "the platform change breaks partner(s) " + names +
-                                             "; nothing was applied"
+                                             " (each checked as its file is now); nothing "
+                                             "was applied"
                                        : "the new policy set no longer declares tenant(s) " +
                                              [&] {
                                                std::string list;
