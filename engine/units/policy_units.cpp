@@ -36,6 +36,17 @@ std::vector<std::string> tenants_of(const ast::File& file) {
   return names;
 }
 
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
+std::string removal_refused(const std::vector<std::string>& removed) {
+  return "the new policy set no longer declares tenant(s) " + joined(removed) +
+         "; a reload with \"allow_removal\":true removes them";
+}
+
 // The first error of a unit on one line, for `tenant_unavailable` answers.
 std::string first_error(const std::vector<Diagnostic>& diagnostics, const SourceSet& sources) {
   for (const Diagnostic& d : diagnostics) {
@@ -409,12 +420,6 @@ class UnitReload {
   }
 
  private:
-  static std::string joined(const std::vector<std::string>& names) {
-    std::string text;
-    for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
-    return text;
-  }
-
   Index index_of(const std::string& tenant) const {
     for (std::size_t i = 0; i < units_.size(); ++i) {
       if (units_[i] && units_[i]->tenant == tenant) return static_cast<Index>(i);
@@ -638,21 +643,12 @@ Report reload(const Version& current, const std::filesystem::path& directory,
         full.refused = true;
         full.version = nullptr;
         if (broken.empty()) full.removed_tenants = removed;
-        std::string names;
-        for (const std::string& name : broken) names += (names.empty() ? "" : ", ") + name;
         // Each partner is checked as its file is on disk now: a unit refused
         // by an earlier reload and still broken blocks a platform change too.
-        full.message = !broken.empty() ? "the platform change breaks partner(s) " + names +
+        full.message = !broken.empty() ? "the platform change breaks partner(s) " + joined(broken) +
                                              " (each checked as its file is now); nothing "
                                              "was applied"
-                                       : "the new policy set no longer declares tenant(s) " +
-                                             [&] {
-                                               std::string list;
-                                               for (const std::string& name : removed)
-                                                 list += (list.empty() ? "" : ", ") + name;
-                                               return list;
-                                             }() +
-                                             "; a reload with \"allow_removal\":true removes them";
+                                       : removal_refused(removed);
         return full;
       }
       for (const std::string& tenant : removed) {
@@ -684,12 +680,7 @@ Report reload(const Version& current, const std::filesystem::path& directory,
     }
     if (!report.removed_tenants.empty()) {
       report.refused = true;
-      report.message = "the new policy set no longer declares tenant(s) " + [&] {
-        std::string list;
-        for (const std::string& name : report.removed_tenants)
-          list += (list.empty() ? "" : ", ") + name;
-        return list;
-      }() + "; a reload with \"allow_removal\":true removes them";
+      report.message = removal_refused(report.removed_tenants);
       return report;
     }
     const bool any = std::any_of(report.units.begin(), report.units.end(), [](const UnitReport& u) {

@@ -70,7 +70,8 @@ TEST(TokenRights, AuthorIsARightAndTheGrantCarriesAnIdNotTheToken) {
   EXPECT_FALSE(grant->admin);
   EXPECT_EQ(grant->id, "sha256:" + to_hex(hash.data(), 8));
   EXPECT_EQ(grant->id.find(token), std::string::npos);
-  EXPECT_FALSE(TokenStore::parse(to_hex(hash.data(), hash.size()) + " acme writer\n", "tokens").store);
+  EXPECT_FALSE(
+      TokenStore::parse(to_hex(hash.data(), hash.size()) + " acme writer\n", "tokens").store);
 }
 
 }  // namespace
