@@ -11,6 +11,7 @@
 #include "engine/engine.hpp"
 #include "server/feature_state.hpp"
 #include "server/log.hpp"
+#include "server/policy_history.hpp"
 #include "server/server.hpp"
 #include "server/service.hpp"
 #include "server/tokens.hpp"
@@ -35,6 +36,8 @@ struct ServeOptions {
   unsigned drain_timeout = 10;
   ParseLimits limits;   // of the policy files, at start and on every reload
   bool strict = false;  // refuse to start when a partner unit does not compile
+  std::size_t max_unit_bytes = std::size_t{1} << 20U;  // put_policy's limit
+  std::size_t keep_revisions = 100;                    // per partner, in .tenet-history
 };
 
 // The partner units at start (docs/UNITS.md): a broken unit is reported and
@@ -154,10 +157,13 @@ int run_serve(const ServeOptions& options) {
   policy_options.limits = options.limits;
   units::UnitOptions unit_options;
   unit_options.limits = options.limits;
+  // Revision numbers go on from the history a previous run kept.
+  unit_options.known = server::PolicyHistory(options.directory, options.keep_revisions).known();
   const units::Report loaded = units::load(options.directory, unit_options);
   if (const int code = report_start(loaded, options.strict); code != kOk) return code;
   server::Service service(options.directory, loaded.version, std::move(tokens), std::move(features),
                           policy_options);
+  service.adopt_units({options.max_unit_bytes, options.keep_revisions});
   return server::run_server(service, server_options);
 }
 
@@ -219,6 +225,18 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       ->add_option("--drain-timeout", options->drain_timeout,
                    "Seconds a drain (SIGTERM/SIGINT) may take; then the connections still open "
                    "are cut and the exit status is 3")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command
+      ->add_option("--max-unit-bytes", options->max_unit_bytes,
+                   "Largest partner unit put_policy accepts, in bytes (a request line must "
+                   "also fit --max-line)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command
+      ->add_option("--keep-revisions", options->keep_revisions,
+                   "Revisions of each partner unit kept in DIR/.tenet-history (the oldest are "
+                   "pruned)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   command->add_flag("--strict", options->strict,

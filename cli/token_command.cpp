@@ -22,14 +22,17 @@ void add_token_command(CLI::App& app, int& exit_code) {
                                            "the token file (its SHA-256, tenant, rights)");
   create->add_option("--tenant", options->tenant, "The tenant the token is bound to, or * for all")
       ->required();
-  create->add_option("--rights", options->rights, "check, admin or check,admin")
+  create
+      ->add_option("--rights", options->rights,
+                   "A comma list of check, admin and author (e.g. check,author)")
       ->capture_default_str();
   create->callback([options, &exit_code] {
     const std::string line = "0000000000000000000000000000000000000000000000000000000000000000 " +
                              options->tenant + ' ' + options->rights;
     const auto checked = server::TokenStore::parse(line, "--rights");
     if (!checked.store || options->tenant.empty()) {
-      std::cerr << "tenet token new: error: --rights must be check, admin or check,admin, and "
+      std::cerr << "tenet token new: error: --rights must be a comma list of check, admin and "
+                   "author, and "
                    "--tenant a name or *\n";
       exit_code = kUsageOrIo;
       return;

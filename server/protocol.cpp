@@ -73,6 +73,58 @@ void write_reload_answer(std::string& out, std::string_view id,
   answer.close();
 }
 
+// Diagnostics as objects (docs/UNITS.md): the texts `tenet check` prints.
+std::string diagnostics_json(const std::vector<Diagnostic>& diagnostics, const SourceSet* sources) {
+  std::string out = "[";
+  for (const Diagnostic& d : diagnostics) {
+    if (out.size() > 1) out += ',';
+    json::ObjectWriter item(out);
+    item.string("file", sources != nullptr ? std::string_view(sources->file(d.span.file).path)
+                                           : std::string_view{})
+        .number("line", std::uint64_t{d.span.line})
+        .number("column", std::uint64_t{d.span.column})
+        .string("severity", d.severity == Severity::Error ? "error" : "warning")
+        .string("code", code_name(d.code))
+        .string("message", d.message)
+        .close();
+  }
+  return out + ']';
+}
+
+ErrorCode put_error_code(std::string_view code) {
+  if (code == "too_large") return ErrorCode::TooLarge;
+  if (code == "invalid_policy") return ErrorCode::InvalidPolicy;
+  return ErrorCode::InvalidRequest;
+}
+
+// The answer to put_policy and rollback.
+void write_put_answer(std::string& out, std::string_view id, const std::string& tenant,
+                      const Service::PutResult& result, bool dry_run) {
+  const units::PutReport& report = result.report;
+  const std::string diagnostics = diagnostics_json(report.diagnostics, report.sources.get());
+  json::ObjectWriter answer(out, id);
+  if (!result.failure.empty()) {
+    answer.error(ErrorCode::Internal,
+                 "the unit could not be written: " + result.failure + "; nothing changed");
+  } else if (!report.ok) {
+    answer.error(put_error_code(report.error_code), report.message);
+    answer.raw("diagnostics", diagnostics);
+  } else {
+    answer.boolean("ok", true)
+        .string("tenant", tenant)
+        .number("revision", report.revision)
+        .string("path", report.path)
+        .boolean("dry_run", dry_run);
+    answer.begin("changes")
+        .strings("added", report.added)
+        .strings("removed", report.removed)
+        .strings("changed", report.changed)
+        .end();
+    answer.raw("diagnostics", diagnostics);
+  }
+  answer.close();
+}
+
 }  // namespace
 
 void Protocol::error(std::string& out, json::RequestOp op, std::string_view id, ErrorCode code,
@@ -212,7 +264,11 @@ AdminJob::Run Protocol::answer_server_op(const json::ParsedRequest& request, std
           answer(op, id, out);
           return {};
         } else if constexpr (std::is_same_v<Op, json::ReloadRequest> ||
-                             std::is_same_v<Op, json::SetFeatureRequest>) {
+                             std::is_same_v<Op, json::SetFeatureRequest> ||
+                             std::is_same_v<Op, json::PutPolicyRequest> ||
+                             std::is_same_v<Op, json::GetPolicyRequest> ||
+                             std::is_same_v<Op, json::PolicyHistoryRequest> ||
+                             std::is_same_v<Op, json::RollbackRequest>) {
           return answer(op, id, out, queue);
         } else {  // not a server op: never sent here
           error(out, json::RequestOp::ServerOnly, id, ErrorCode::UnknownOp, "unknown op");
@@ -346,6 +402,113 @@ AdminJob::Run Protocol::answer(const json::SetFeatureRequest& set_feature, std::
               "the state file could not be written: " + failure);
         return;
     }
+  };
+}
+
+std::optional<std::string> Protocol::unit_tenant(std::optional<std::string_view> tenant,
+                                                 std::string_view op, std::string_view id,
+                                                 std::string& out) {
+  if (!tenant) {
+    error(out, json::RequestOp::ServerOnly, id, ErrorCode::BadRequest,
+          std::string(op) + " needs 'tenant' (string)");
+    return std::nullopt;
+  }
+  if (!may_author(*tenant)) {
+    error(out, json::RequestOp::ServerOnly, id, ErrorCode::Forbidden,
+          std::string(op) + " needs an author token of this tenant (or a global admin token)");
+    return std::nullopt;
+  }
+  return std::string(*tenant);
+}
+
+AdminJob::Run Protocol::answer(const json::PutPolicyRequest& put, std::string_view id,
+                               std::string& out, std::string& queue) {
+  std::optional<std::string> tenant = unit_tenant(put.tenant, "put_policy", id, out);
+  if (!tenant) return {};
+  if (!put.source) {
+    error(out, json::RequestOp::ServerOnly, id, ErrorCode::BadRequest,
+          "put_policy needs 'source' (string): the whole unit");
+    return {};
+  }
+  if (put.dry_run == json::PutPolicyRequest::DryRun::Mistyped) {
+    error(out, json::RequestOp::ServerOnly, id, ErrorCode::BadRequest,
+          "'dry_run' must be true or false");
+    return {};
+  }
+  queue = *tenant;
+  const bool dry_run = put.dry_run == json::PutPolicyRequest::DryRun::Yes;
+  return [this, id = std::string(id), tenant = *tenant, source = std::string(*put.source), dry_run,
+          actor = actor()](std::string& answer) {
+    const Service::PutResult result = service_.put_policy(tenant, source, dry_run, actor);
+    if (!result.report.ok) service_.stats().count_error(put_error_code(result.report.error_code));
+    write_put_answer(answer, id, tenant, result, dry_run);
+  };
+}
+
+AdminJob::Run Protocol::answer(const json::RollbackRequest& rollback, std::string_view id,
+                               std::string& out, std::string& queue) {
+  std::optional<std::string> tenant = unit_tenant(rollback.tenant, "rollback", id, out);
+  if (!tenant) return {};
+  if (!rollback.revision) {
+    error(out, json::RequestOp::ServerOnly, id, ErrorCode::BadRequest,
+          "rollback needs 'revision' (a non-negative integer)");
+    return {};
+  }
+  queue = *tenant;
+  return [this, id = std::string(id), tenant = *tenant, revision = *rollback.revision,
+          actor = actor()](std::string& answer) {
+    const Service::PutResult result = service_.rollback(tenant, revision, actor);
+    if (!result.report.ok) service_.stats().count_error(put_error_code(result.report.error_code));
+    write_put_answer(answer, id, tenant, result, false);
+  };
+}
+
+AdminJob::Run Protocol::answer(const json::GetPolicyRequest& get, std::string_view id,
+                               std::string& out, std::string& queue) {
+  std::optional<std::string> tenant = unit_tenant(get.tenant, "get_policy", id, out);
+  if (!tenant) return {};
+  queue = *tenant;
+  return [this, id = std::string(id), tenant = *tenant](std::string& answer) {
+    const std::shared_ptr<const units::Unit> unit = service_.unit(tenant);
+    if (!unit) {
+      error(answer, json::RequestOp::ServerOnly, id, ErrorCode::InvalidRequest,
+            "tenant '" + tenant + "' has no policy unit");
+      return;
+    }
+    json::ObjectWriter(answer, id)
+        .boolean("ok", true)
+        .string("tenant", tenant)
+        .number("revision", unit->revision)
+        .string("path", unit->path)
+        .string("hash", unit->hash)
+        .boolean("served", unit->served)
+        .string("source", unit->text())
+        .close();
+  };
+}
+
+AdminJob::Run Protocol::answer(const json::PolicyHistoryRequest& history, std::string_view id,
+                               std::string& out, std::string& queue) {
+  std::optional<std::string> tenant = unit_tenant(history.tenant, "policy_history", id, out);
+  if (!tenant) return {};
+  queue = *tenant;
+  return [this, id = std::string(id), tenant = *tenant](std::string& answer) {
+    std::string revisions = "[";
+    for (const PolicyHistory::Entry& entry : service_.policy_history(tenant)) {
+      if (revisions.size() > 1) revisions += ',';
+      json::ObjectWriter(revisions)
+          .number("revision", entry.revision)
+          .string("time", entry.time)
+          .string("actor", entry.actor)
+          .string("hash", entry.hash)
+          .close();
+    }
+    revisions += ']';
+    json::ObjectWriter(answer, id)
+        .boolean("ok", true)
+        .string("tenant", tenant)
+        .raw("revisions", revisions)
+        .close();
   };
 }
 

@@ -104,6 +104,21 @@ class Protocol {
                                      std::string& out, std::string& queue);
   [[nodiscard]] AdminJob::Run answer(const json::SetFeatureRequest& set_feature,
                                      std::string_view id, std::string& out, std::string& queue);
+  // Partner units (docs/UNITS.md): each runs on the admin thread in the
+  // turn of the tenant it acts for.
+  [[nodiscard]] AdminJob::Run answer(const json::PutPolicyRequest& put, std::string_view id,
+                                     std::string& out, std::string& queue);
+  [[nodiscard]] AdminJob::Run answer(const json::GetPolicyRequest& get, std::string_view id,
+                                     std::string& out, std::string& queue);
+  [[nodiscard]] AdminJob::Run answer(const json::PolicyHistoryRequest& history, std::string_view id,
+                                     std::string& out, std::string& queue);
+  [[nodiscard]] AdminJob::Run answer(const json::RollbackRequest& rollback, std::string_view id,
+                                     std::string& out, std::string& queue);
+  // The tenant of a unit op, when the session may author it (else the
+  // error is answered and nothing is returned).
+  [[nodiscard]] std::optional<std::string> unit_tenant(std::optional<std::string_view> tenant,
+                                                       std::string_view op, std::string_view id,
+                                                       std::string& out);
   void answer_decision(const CompiledPolicySet& policies, const json::ParsedRequest& request,
                        json::LineHandler& handler, std::string& out);
   void error(std::string& out, json::RequestOp op, std::string_view id, json::ErrorCode code,
@@ -119,6 +134,17 @@ class Protocol {
   }
   [[nodiscard]] bool may_admin() const {
     return service_.tokens() == nullptr || (grant_ && grant_->admin);
+  }
+  // put_policy & co: an `author` token of that tenant, or a global admin
+  // or author token.
+  [[nodiscard]] bool may_author(std::string_view tenant) const {
+    if (service_.tokens() == nullptr) return true;
+    if (!grant_) return false;
+    if (grant_->all_tenants()) return grant_->admin || grant_->author;
+    return grant_->author && grant_->tenant == tenant;
+  }
+  [[nodiscard]] std::string actor() const {
+    return grant_ && !grant_->id.empty() ? grant_->id : "anonymous";
   }
   [[nodiscard]] bool may_tenant(std::string_view tenant) const {
     return service_.tokens() == nullptr ||

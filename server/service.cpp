@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "grammar/source/diagnostic.hpp"
+#include "server/durable_file.hpp"
 #include "server/log.hpp"
 
 namespace tenet::server {
@@ -23,7 +24,8 @@ Service::Service(std::filesystem::path policy_directory, std::unique_ptr<Engine>
       policy_options_(std::move(policy_options)),
       engine_(std::move(engine)),
       tokens_(std::move(tokens)),
-      features_(std::move(features)) {
+      features_(std::move(features)),
+      history_(directory_, unit_settings_.keep_revisions) {
   features_->apply(*engine_->snapshot());
   if (tokens_) warn_about_token_tenants(*tokens_, *engine_->snapshot());
 }
@@ -83,6 +85,7 @@ Service::ReloadResult Service::reload(bool allow_removal) {
   options.limits = policy_options_.limits;
   units::Report report;
   if (units_) {
+    options.known = known_;  // a partner added again continues its numbering
     report = units::reload(*units_, directory_, options, allow_removal);
   } else {
     // A service built on a bare engine: the first reload is a whole load,
@@ -155,6 +158,14 @@ Service::ReloadResult Service::reload(bool allow_removal) {
     engine_->replace(compiled);
     features_->apply(*compiled);  // over switches carried from the old set
     units_ = report.version;
+    std::vector<std::shared_ptr<const units::Unit>> changed;
+    for (const units::UnitReport& unit : result.units) {
+      if (unit.outcome != units::Outcome::Applied && unit.outcome != units::Outcome::Added)
+        continue;
+      const Index at = units_->compiled()->find_tenant(unit.tenant);
+      if (at != kNone) changed.push_back(units_->units()[at]);
+    }
+    record_revisions(changed, "disk");
   }
   if (tokens_) warn_about_token_tenants(*tokens_, *engine_->snapshot());
   // Every successful reload counts, whether or not a unit changed (clients
@@ -175,6 +186,108 @@ Service::ReloadResult Service::reload(bool allow_removal) {
   if (!applied.empty()) line.field("units", applied);
   if (!refused.empty()) line.field("refused", refused).field("diagnostics", result.diagnostics);
   line.emit();
+  return result;
+}
+
+void Service::adopt_units(UnitSettings settings) {
+  const std::lock_guard<std::mutex> lock(admin_);
+  unit_settings_ = settings;
+  history_ = PolicyHistory(directory_, settings.keep_revisions);
+  known_ = history_.known();
+  if (units_) record_revisions(units_->units(), "disk");
+}
+
+void Service::record_revisions(const std::vector<std::shared_ptr<const units::Unit>>& changed,
+                               const std::string& actor) {
+  for (const auto& unit : changed) {
+    if (!unit) continue;
+    const auto known = known_.find(unit->tenant);
+    if (known != known_.end() && known->second.revision == unit->revision &&
+        known->second.hash == unit->hash)
+      continue;
+    if (auto failure =
+            history_.record(unit->tenant, unit->revision, actor, unit->hash, unit->text())) {
+      LogLine("warning").field("what", "policy_history").field("message", *failure).emit();
+      continue;
+    }
+    known_[unit->tenant] = units::KnownRevision{unit->revision, unit->hash};
+  }
+}
+
+std::shared_ptr<const units::Unit> Service::unit(const std::string& tenant) const {
+  const std::lock_guard<std::mutex> lock(admin_);
+  if (!units_) return nullptr;
+  const Index at = units_->compiled()->find_tenant(tenant);
+  return at == kNone ? nullptr : units_->units()[at];
+}
+
+std::vector<PolicyHistory::Entry> Service::policy_history(const std::string& tenant) const {
+  const std::lock_guard<std::mutex> lock(admin_);
+  return history_.list(tenant);
+}
+
+Service::PutResult Service::put_policy(const std::string& tenant, const std::string& source,
+                                       bool dry_run, const std::string& actor) {
+  const std::lock_guard<std::mutex> lock(admin_);
+  return put_locked(tenant, source, dry_run, actor);
+}
+
+Service::PutResult Service::rollback(const std::string& tenant, std::uint64_t revision,
+                                     const std::string& actor) {
+  const std::lock_guard<std::mutex> lock(admin_);
+  const std::optional<std::string> source = history_.source_of(tenant, revision);
+  if (!source) {
+    PutResult result;
+    result.report.error_code = "invalid_request";
+    result.report.message =
+        "tenant '" + tenant + "' has no revision " + std::to_string(revision) + " in its history";
+    return result;
+  }
+  return put_locked(tenant, *source, false, actor);
+}
+
+Service::PutResult Service::put_locked(const std::string& tenant, const std::string& source,
+                                       bool dry_run, const std::string& actor) {
+  PutResult result;
+  if (!units_) {
+    result.report.error_code = "invalid_request";
+    result.report.message = "this server does not serve partner units yet; reload first";
+    return result;
+  }
+  units::PutRequest request;
+  request.tenant = tenant;
+  request.source = source;
+  request.dry_run = dry_run;
+  request.max_bytes = unit_settings_.max_unit_bytes;
+  if (const auto known = known_.find(tenant); known != known_.end())
+    request.last_known_revision = known->second.revision;
+  result.report = units::put(*units_, request, policy_options_.limits);
+  if (!result.report.ok || dry_run) return result;
+
+  // Durable before acknowledged: the unit file, then its history entry; the
+  // swap after both (a restart serves exactly what was acknowledged).
+  if (auto failure = write_file_durably(directory_ / result.report.path, source)) {
+    result.failure = *failure;
+  } else {
+    const units::Version& next = *result.report.version;
+    record_revisions({next.units()[next.compiled()->find_tenant(tenant)]}, actor);
+  }
+  if (!result.failure.empty()) {
+    LogLine("error").field("what", "put_policy").field("message", result.failure).emit();
+    result.report.ok = false;
+    return result;
+  }
+  const std::shared_ptr<const CompiledPolicySet>& compiled = result.report.version->compiled();
+  features_->apply(*compiled);
+  engine_->replace(compiled);
+  features_->apply(*compiled);
+  units_ = result.report.version;
+  version_.fetch_add(1, std::memory_order_acq_rel);
+  LogLine("put_policy")
+      .field("tenant", tenant)
+      .field("revision", result.report.revision)
+      .field("actor", actor)
+      .emit();
   return result;
 }
 

@@ -28,6 +28,7 @@
 #include "engine/engine.hpp"
 #include "server/admin_queue.hpp"
 #include "server/feature_state.hpp"
+#include "server/policy_history.hpp"
 #include "server/stats.hpp"
 #include "server/tokens.hpp"
 
@@ -116,6 +117,32 @@ class Service {
   // service was built on a bare Engine; the first reload makes one).
   [[nodiscard]] std::shared_ptr<const units::Version> version() const;
 
+  // ---- partners editing their own units (docs/UNITS.md). Run on the admin
+  // thread (one job at a time, fairly between partners).
+  struct UnitSettings {
+    std::size_t max_unit_bytes = std::size_t{1} << 20U;
+    std::size_t keep_revisions = 100;
+  };
+  // Sets the limits and records in the history every unit whose revision
+  // it does not have yet (actor "disk"): a server starting on files an
+  // operator changed. Call once, before serving.
+  void adopt_units(UnitSettings settings);
+
+  struct PutResult {
+    units::PutReport report;  // report.ok: applied (or, dry run, would be)
+    std::string failure;      // set: writing the unit or its history failed (nothing changed)
+  };
+  // Checks `source` as `tenant`'s whole unit against the platform part and,
+  // unless `dry_run`, writes it durably, records it and swaps it in.
+  PutResult put_policy(const std::string& tenant, const std::string& source, bool dry_run,
+                       const std::string& actor);
+  // That revision's source as a new revision (report.error_code
+  // "invalid_request" when the history has no such revision).
+  PutResult rollback(const std::string& tenant, std::uint64_t revision, const std::string& actor);
+  // The unit serving now; null when `tenant` has none.
+  [[nodiscard]] std::shared_ptr<const units::Unit> unit(const std::string& tenant) const;
+  [[nodiscard]] std::vector<PolicyHistory::Entry> policy_history(const std::string& tenant) const;
+
   enum class SetFeatureResult { Ok, UnknownFeature, PersistFailed };
   // Persists first, then switches the engine. `error` receives the I/O error.
   SetFeatureResult set_feature(const std::string& tenant, const std::string& feature,
@@ -127,10 +154,20 @@ class Service {
   std::unique_ptr<Engine> engine_;
   std::optional<TokenStore> tokens_;
   std::unique_ptr<FeatureState> features_;
+  // put_policy / rollback with admin_ held.
+  PutResult put_locked(const std::string& tenant, const std::string& source, bool dry_run,
+                       const std::string& actor);
+  // Records in the history every unit of `changed` it does not have yet.
+  void record_revisions(const std::vector<std::shared_ptr<const units::Unit>>& changed,
+                        const std::string& actor);
+
   Stats stats_;
   std::atomic<std::uint64_t> version_{1};
   mutable std::mutex admin_;
   std::shared_ptr<const units::Version> units_;  // under admin_
+  UnitSettings unit_settings_;                   // under admin_
+  PolicyHistory history_;                        // under admin_
+  units::KnownRevisions known_;                  // the history's last revisions, under admin_
   // Last: its thread is stopped and joined first, before what its jobs use
   // is destroyed.
   AdminQueue admin_work_;

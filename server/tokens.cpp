@@ -124,13 +124,16 @@ TokenStore::LoadResult TokenStore::parse(std::string_view text, std::string_view
         entry.grant.check = true;
       } else if (right == "admin") {
         entry.grant.admin = true;
+      } else if (right == "author") {
+        entry.grant.author = true;
       } else {
         return fail("unknown right '" + std::string(right) +
-                    "' (expected check, admin or check,admin)");
+                    "' (expected a comma list of check, admin and author)");
       }
       rights = comma == std::string_view::npos ? std::string_view{} : rights.substr(comma + 1);
     }
-    if (!entry.grant.check && !entry.grant.admin) return fail("no rights given");
+    if (!entry.grant.check && !entry.grant.admin && !entry.grant.author)
+      return fail("no rights given");
     store.entries_.push_back(std::move(entry));
   }
   return {std::move(store), {}};
@@ -157,7 +160,9 @@ std::optional<Grant> TokenStore::authenticate(std::string_view token) const {
     if (equal && found == nullptr) found = &entry;
   }
   if (found == nullptr) return std::nullopt;
-  return found->grant;
+  Grant grant = found->grant;
+  grant.id = "sha256:" + to_hex(found->hash.data(), 8);
+  return grant;
 }
 
 }  // namespace tenet::server

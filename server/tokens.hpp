@@ -1,8 +1,8 @@
 // Access tokens of `tenet serve`: the token file, SHA-256, fresh tokens.
 //
 // The token file holds one token per line, `SHA256HEX TENANT RIGHTS`, where
-// TENANT is a tenant name or `*` (all tenants) and RIGHTS is `check`,
-// `admin` or `check,admin`; `#` starts a comment line, blank lines are
+// TENANT is a tenant name or `*` (all tenants) and RIGHTS is a comma list
+// of `check`, `admin` and `author` (docs/UNITS.md); `#` starts a comment line, blank lines are
 // ignored. Tokens are never stored in clear: `hello` hashes the presented
 // token and compares it with every entry in constant time.
 //
@@ -21,9 +21,13 @@ namespace tenet::server {
 
 // What a token allows.
 struct Grant {
-  std::string tenant;  // "*": every tenant
-  bool check = false;  // decision ops
-  bool admin = false;  // stats, set_feature (and reload with tenant "*")
+  std::string tenant;   // "*": every tenant
+  bool check = false;   // decision ops
+  bool admin = false;   // stats, set_feature (and reload with tenant "*")
+  bool author = false;  // put_policy, get_policy, policy_history, rollback (docs/UNITS.md)
+  // Names the token in policy histories: `sha256:` and the first 16 hex
+  // digits of its hash (never the token). Set by authenticate().
+  std::string id;
   [[nodiscard]] bool all_tenants() const { return tenant == "*"; }
 };
 

@@ -57,6 +57,9 @@ enum Field : std::uint8_t {
   kFeature,
   kState,
   kAllowRemoval,
+  kSource,
+  kDryRun,
+  kRevision,
   kFieldCount
 };
 // The member names one object kind is read for, with an index by length:
@@ -86,7 +89,7 @@ struct NameSet {
 constexpr NameSet<kFieldCount> kFieldNames({"op", "id", "tenant", "principal", "action", "resource",
                                             "to", "plan", "context", "explain", "requests",
                                             "resource_type", "token", "feature", "state",
-                                            "allow_removal"});
+                                            "allow_removal", "source", "dry_run", "revision"});
 
 // The members of one object we care about. A key we read given twice is
 // refused (bad_request, docs/PROTOCOL.md "Common fields"): `duplicate` names
@@ -464,6 +467,32 @@ struct RequestParser::Impl {
                                                            : ReloadRequest::Removal::Refused)
                         : ReloadRequest::Removal::Mistyped;
   }
+  static void read_server_fields(const Fields& fields, PutPolicyRequest& request) {
+    request.tenant = optional_string(fields, kTenant);
+    request.source = optional_string(fields, kSource);
+    if (!fields.present[kDryRun]) return;
+    const dom::element& dry_run = fields.value[kDryRun];
+    request.dry_run = dry_run.is_bool()
+                          ? (dry_run.get_bool().value_unsafe() ? PutPolicyRequest::DryRun::Yes
+                                                               : PutPolicyRequest::DryRun::No)
+                          : PutPolicyRequest::DryRun::Mistyped;
+  }
+  static void read_server_fields(const Fields& fields, GetPolicyRequest& request) {
+    request.tenant = optional_string(fields, kTenant);
+  }
+  static void read_server_fields(const Fields& fields, PolicyHistoryRequest& request) {
+    request.tenant = optional_string(fields, kTenant);
+  }
+  static void read_server_fields(const Fields& fields, RollbackRequest& request) {
+    request.tenant = optional_string(fields, kTenant);
+    if (!fields.present[kRevision]) return;
+    const dom::element& revision = fields.value[kRevision];
+    if (revision.is_uint64()) {
+      request.revision = revision.get_uint64().value_unsafe();
+    } else if (revision.is_int64() && revision.get_int64().value_unsafe() >= 0) {
+      request.revision = static_cast<std::uint64_t>(revision.get_int64().value_unsafe());
+    }
+  }
   static void read_server_fields(const Fields& fields, SetFeatureRequest& request) {
     request.tenant = optional_string(fields, kTenant);
     request.feature = optional_string(fields, kFeature);
@@ -482,7 +511,7 @@ struct RequestParser::Impl {
     RequestOp op;
     Reader reader;
   };
-  static constexpr std::array<OpName, 13> kOps = {{
+  static constexpr std::array<OpName, 17> kOps = {{
       {"check", RequestOp::Check, &Impl::read_decision<eval::CheckRequest>},
       {"transition", RequestOp::Transition, &Impl::read_decision<eval::TransitionRequest>},
       {"subscribe", RequestOp::Subscribe, &Impl::read_decision<eval::SubscribeRequest>},
@@ -496,6 +525,10 @@ struct RequestParser::Impl {
       {"stats", RequestOp::ServerOnly, &Impl::read_server_op<StatsRequest>},
       {"reload", RequestOp::ServerOnly, &Impl::read_server_op<ReloadRequest>},
       {"set_feature", RequestOp::ServerOnly, &Impl::read_server_op<SetFeatureRequest>},
+      {"put_policy", RequestOp::ServerOnly, &Impl::read_server_op<PutPolicyRequest>},
+      {"get_policy", RequestOp::ServerOnly, &Impl::read_server_op<GetPolicyRequest>},
+      {"policy_history", RequestOp::ServerOnly, &Impl::read_server_op<PolicyHistoryRequest>},
+      {"rollback", RequestOp::ServerOnly, &Impl::read_server_op<RollbackRequest>},
   }};
 };
 

@@ -88,13 +88,32 @@ struct SetFeatureRequest {
   std::optional<std::string_view> feature;
   std::optional<std::string_view> state;
 };
+// Partner units over the protocol (docs/UNITS.md).
+struct PutPolicyRequest {
+  enum class DryRun : std::uint8_t { No, Yes, Mistyped };
+  std::optional<std::string_view> tenant;
+  std::optional<std::string_view> source;
+  DryRun dry_run = DryRun::No;
+};
+struct GetPolicyRequest {
+  std::optional<std::string_view> tenant;
+};
+struct PolicyHistoryRequest {
+  std::optional<std::string_view> tenant;
+};
+struct RollbackRequest {
+  std::optional<std::string_view> tenant;
+  std::optional<std::uint64_t> revision;  // unset: absent, or not a non-negative integer
+};
 
 // A parsed request: the one op request it is, or monostate when the
 // request failed (ParsedRequest::error says why).
-using Request = std::variant<std::monostate, eval::CheckRequest, eval::TransitionRequest,
-                             eval::SubscribeRequest, PlansRequest, FeaturesRequest,
-                             eval::LifecycleRequest, FilterRequest, BatchRequest, HelloRequest,
-                             HealthRequest, StatsRequest, ReloadRequest, SetFeatureRequest>;
+using Request =
+    std::variant<std::monostate, eval::CheckRequest, eval::TransitionRequest,
+                 eval::SubscribeRequest, PlansRequest, FeaturesRequest, eval::LifecycleRequest,
+                 FilterRequest, BatchRequest, HelloRequest, HealthRequest, StatsRequest,
+                 ReloadRequest, SetFeatureRequest, PutPolicyRequest, GetPolicyRequest,
+                 PolicyHistoryRequest, RollbackRequest>;
 
 // One request (a line, or one item of a batch) after parsing.
 struct ParsedRequest {

@@ -278,8 +278,9 @@ struct UnitFileChange {
 
 class UnitReload {
  public:
-  UnitReload(const Version& current, const grammar::ParseLimits& limits, bool allow_removal)
-      : current_(current), limits_(limits), allow_removal_(allow_removal) {
+  UnitReload(const Version& current, const grammar::ParseLimits& limits, bool allow_removal,
+             const KnownRevisions& known)
+      : current_(current), limits_(limits), allow_removal_(allow_removal), known_(known) {
     tenants_ = current.compiled()->tenants();
     units_ = current.units();
   }
@@ -355,9 +356,9 @@ class UnitReload {
       unit->shares_file = after.size() != 1;
       const Index at = index_of(tenant);
       const Unit* previous = at == kNone ? nullptr : units_[at].get();
-      unit->revision = previous == nullptr            ? 1
-                       : previous->hash == unit->hash ? previous->revision
-                                                      : previous->revision + 1;
+      const auto hint = known_.find(tenant);
+      unit->revision =
+          next_revision(previous, hint == known_.end() ? nullptr : &hint->second, unit->hash);
       std::shared_ptr<compile::Tenant> compiled =
           compile::compile_tenant(checked.servable, *resolved, *current_.platform().compiled);
       compiled->revision = unit->revision;
@@ -450,6 +451,7 @@ class UnitReload {
   const Version& current_;
   const grammar::ParseLimits& limits_;
   const bool allow_removal_;
+  const KnownRevisions& known_;  // revisions of tenants not served now (a history)
   std::vector<TenantPtr> tenants_;
   std::vector<std::shared_ptr<const Unit>> units_;
 };
@@ -621,7 +623,7 @@ Report reload(const Version& current, const std::filesystem::path& directory,
     }
 
     if (platform_changed) {
-      Report full = build_all(std::move(texts), options.limits, &current, {});
+      Report full = build_all(std::move(texts), options.limits, &current, options.known);
       full.platform_changed = true;
       if (!full.version) {
         full.refused = true;
@@ -668,7 +670,7 @@ Report reload(const Version& current, const std::filesystem::path& directory,
       if (changed) continue;
       for (const std::string& tenant : tenants) owners[tenant].push_back(path);
     }
-    UnitReload unit_reload(current, options.limits, allow_removal);
+    UnitReload unit_reload(current, options.limits, allow_removal, options.known);
     for (const UnitFileChange& change : changes) unit_reload.apply(change, owners, report);
     report.policy_file_count = texts.size();
     // Removing a served partner is asked for explicitly: without it the
@@ -755,7 +757,7 @@ PutReport put(const Version& current, const PutRequest& request,
   std::shared_ptr<compile::Tenant> compiled = compile::compile_tenant(
       checked.servable, checked.servable->tenants.front(), *current.platform().compiled);
   const std::string hash = content_hash(request.source);
-  report.revision = before == nullptr ? 1 : before->revision + 1;
+  report.revision = before == nullptr ? request.last_known_revision + 1 : before->revision + 1;
   compiled->revision = report.revision;
   const Index at = current.compiled()->find_tenant(request.tenant);
   compare(at == kNone ? nullptr : &current.compiled()->tenant(at), *compiled, report);

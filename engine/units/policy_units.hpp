@@ -137,7 +137,9 @@ using KnownRevisions = std::map<std::string, KnownRevision, std::less<>>;
 
 struct UnitOptions {
   grammar::ParseLimits limits;
-  KnownRevisions known;  // load only
+  // load: every partner's; reload: those of partners not served now (a
+  // partner removed and added again continues its numbering).
+  KnownRevisions known;
 };
 
 [[nodiscard]] Report load(const std::filesystem::path& directory, const UnitOptions& options);
@@ -150,6 +152,9 @@ struct PutRequest {
   std::string source;
   bool dry_run = false;
   std::size_t max_bytes = 1U << 20U;  // a unit's size limit
+  // A tenant not served now whose history goes up to this revision: a new
+  // unit continues from it.
+  std::uint64_t last_known_revision = 0;
 };
 struct PutReport {
   bool ok = false;
