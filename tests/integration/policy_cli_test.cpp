@@ -34,6 +34,15 @@ struct CliRun {
   std::string err;  // stderr
 };
 
+// A copy of policies/ without the history a server started on the checkout may have left there.
+void copy_policies(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to);
+  for (const fs::directory_entry& entry : fs::directory_iterator(from)) {
+    if (entry.path().filename() == ".tenet-history") continue;
+    fs::copy(entry.path(), to / entry.path().filename(), fs::copy_options::recursive);
+  }
+}
+
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
@@ -44,7 +53,7 @@ std::string read_text(const fs::path& path) {
 class PolicyCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    fs::copy(kPolicies, policies(), fs::copy_options::recursive);
+    copy_policies(kPolicies, policies());
     std::istringstream lines(
         command_output(kBinary + " token new --tenant acme --rights check,author"));
     std::string token;

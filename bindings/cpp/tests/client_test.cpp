@@ -509,6 +509,15 @@ TEST(Client, AnAnswerWithAnotherIdBreaksTheConnection) {
 
 // ------------------------------------------------------------ partner policy units
 
+// A copy of policies/ without the history a server started on the checkout may have left there.
+void copy_policies(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to);
+  for (const fs::directory_entry& entry : fs::directory_iterator(from)) {
+    if (entry.path().filename() == ".tenet-history") continue;
+    fs::copy(entry.path(), to / entry.path().filename(), fs::copy_options::recursive);
+  }
+}
+
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
@@ -519,7 +528,7 @@ std::string read_text(const fs::path& path) {
 // A server on a copy of policies/ (a put writes the unit file), with an acme author token.
 struct PolicyServer {
   PolicyServer() {
-    fs::copy(kPolicies, policies(), fs::copy_options::recursive);
+    copy_policies(kPolicies, policies());
     std::istringstream lines(
         command_output(kBinary + " token new --tenant acme --rights check,author"));
     std::string file_line;

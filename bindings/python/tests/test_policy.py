@@ -38,7 +38,8 @@ class PolicyServer:
     def __init__(self) -> None:
         self.folder = pathlib.Path(tempfile.mkdtemp(prefix="tenet-py-policy-"))
         self.policies = self.folder / "policies"
-        shutil.copytree(POLICIES, self.policies)
+        # Not the history a server started on the checkout may have left there.
+        shutil.copytree(POLICIES, self.policies, ignore=shutil.ignore_patterns(".tenet-history"))
         self.acme_author = secrets.token_hex(32)
         self.acme_check = secrets.token_hex(32)
         self.global_admin = secrets.token_hex(32)
