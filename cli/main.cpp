@@ -5,6 +5,7 @@
 
 #include "cli/check_command.hpp"
 #include "cli/eval_command.hpp"
+#include "cli/policy_command.hpp"
 #include "cli/serve_command.hpp"
 #include "cli/sql_command.hpp"
 #include "cli/test_command.hpp"
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   tenet::cli::add_serve_command(app, exit_code);
   tenet::cli::add_token_command(app, exit_code);
   tenet::cli::add_sql_command(app, exit_code);
+  tenet::cli::add_policy_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

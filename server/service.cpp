@@ -209,8 +209,14 @@ void Service::record_revisions(const std::vector<std::shared_ptr<const units::Un
       continue;
     if (auto failure =
             history_.record(unit->tenant, unit->revision, actor, unit->hash, unit->text())) {
-      LogLine("warning").field("what", "policy_history").field("message", *failure).emit();
-      continue;
+      // Once, not per unit: a read-only directory would repeat it ten
+      // thousand times. The units still serve; their numbers restart from
+      // what the history holds.
+      LogLine("warning")
+          .field("what", "policy_history")
+          .field("message", *failure + "; revisions of this change are not kept")
+          .emit();
+      return;
     }
     known_[unit->tenant] = units::KnownRevision{unit->revision, unit->hash};
   }

@@ -81,7 +81,73 @@ export interface Decision {
   readonly trace?: ReadonlyArray<Record<string, unknown>>;
   /** Only in batch results: the server refused this item (then `allowed` is false). */
   readonly error?: ProtocolError;
+  /** The revision of the tenant's policy unit that answered (absent for an unknown tenant). */
+  readonly revision?: number;
 }
+
+/** One finding about a policy unit, as `tenet check` prints it (FILE:LINE:COL: severity: message). */
+export interface Diagnostic {
+  file: string;
+  line: number;
+  column: number;
+  severity: 'error' | 'warning' | string;
+  /** The check's code, e.g. `"unknown-role"`. */
+  code: string;
+  message: string;
+}
+
+/** The answer to putPolicy and rollback. */
+export interface PolicyPut {
+  tenant: string;
+  /** The unit's new revision (the one it would get, for a dry run). */
+  revision: number;
+  /** The unit file under the policy directory, e.g. `"tenants/acme.tenet"`. */
+  path: string;
+  dryRun: boolean;
+  /** Rule ids (`"acme:owner-reads"`) the change adds, removes or changes. */
+  changes: { added: string[]; removed: string[]; changed: string[] };
+  /** Warnings. */
+  diagnostics: Diagnostic[];
+}
+
+/** The unit served now (getPolicy). */
+export interface Policy {
+  tenant: string;
+  revision: number;
+  path: string;
+  /** SHA-256 of the source. */
+  hash: string;
+  source: string;
+}
+
+export interface PolicyRevision {
+  revision: number;
+  time: string;
+  /** `"sha256:<16 hex>"` (a token), `"anonymous"` or `"disk"`. */
+  actor: string;
+  hash: string;
+}
+
+/** What a reload did with one unit that changed or was refused. */
+export interface UnitOutcome {
+  tenant: string;
+  outcome: 'applied' | 'added' | 'removed' | 'refused';
+  revision: number;
+  message?: string;
+  /** Rendered diagnostics of a refused unit. */
+  diagnostics?: string;
+}
+
+export interface ReloadResult {
+  policyVersion: number;
+  platform: 'unchanged' | 'applied';
+  platformRevision: number;
+  units: UnitOutcome[];
+  removedTenants: string[];
+}
+
+/** Renders a diagnostic as FILE:LINE:COL: severity: message. */
+export function formatDiagnostic(diagnostic: Diagnostic): string;
 
 /** A plans/features item of a batch. */
 export interface Names {
@@ -151,12 +217,32 @@ export class Client {
   batch(requests: BatchItem[], options?: CallOptions): Promise<Array<Decision | Names>>;
 
   hello(token: string): Promise<Session>;
-  health(): Promise<{ ok: boolean; policyVersion: number }>;
+  health(): Promise<{
+    ok: boolean;
+    policyVersion: number;
+    platformRevision: number;
+    units: { served: number; unavailable: string[] };
+  }>;
   /** The server's counters, as sent (admin right). */
   stats(): Promise<Record<string, unknown>>;
-  /** Recompiles the policies (global admin). Rejects with InvalidRequest holding the diagnostics. */
-  reload(): Promise<{ policyVersion: number }>;
+  /**
+   * Re-reads the policy directory (global admin). A broken partner unit is refused alone (outcome
+   * "refused" in `units`); a reload refused whole rejects with InvalidRequest (`diagnosticsText`).
+   */
+  reload(options?: { allowRemoval?: boolean }): Promise<ReloadResult>;
   setFeature(request: { tenant?: string; feature: string; state: 'on' | 'off' | 'default' }): Promise<void>;
+
+  /**
+   * Replaces the tenant's policy unit with `source` (the whole unit text): a new revision.
+   * `dryRun` checks it and reports what would change. Refused: InvalidPolicy (`diagnostics`),
+   * TooLarge or Forbidden, and nothing changes. Needs the `author` right.
+   */
+  putPolicy(request: { tenant?: string; source: string; dryRun?: boolean }): Promise<PolicyPut>;
+  getPolicy(request?: { tenant?: string }): Promise<Policy>;
+  /** The kept revisions, newest first. */
+  policyHistory(request?: { tenant?: string }): Promise<{ tenant: string; revisions: PolicyRevision[] }>;
+  /** The source of `revision` becomes a new revision; InvalidRequest when it is not kept. */
+  rollback(request: { tenant?: string; revision: number }): Promise<PolicyPut>;
 
   /**
    * Sends any protocol object; resolves with the decoded answer, errors included.
@@ -177,6 +263,7 @@ export type ErrorCode =
   | 'bad_json'
   | 'bad_request'
   | 'invalid_request'
+  | 'invalid_policy'
   | 'unauthenticated'
   | 'forbidden'
   | 'too_large'
@@ -192,10 +279,16 @@ export class ProtocolError extends TenetError {
   readonly serverMessage: string;
   /** The whole decoded answer. */
   readonly response: Record<string, unknown>;
+  /** A refused put_policy/rollback: where the unit is wrong. */
+  readonly diagnostics: Diagnostic[];
+  /** A refused reload: the rendered diagnostics. */
+  readonly diagnosticsText: string;
 }
 export class BadJson extends ProtocolError {}
 export class BadRequest extends ProtocolError {}
 export class InvalidRequest extends ProtocolError {}
+/** A put_policy/rollback unit does not compile or is out of its scope; see `diagnostics`. */
+export class InvalidPolicy extends ProtocolError {}
 export class Unauthenticated extends ProtocolError {}
 export class Forbidden extends ProtocolError {}
 export class TooLarge extends ProtocolError {}

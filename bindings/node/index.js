@@ -14,10 +14,12 @@ module.exports = {
   BadJson: errors.BadJson,
   BadRequest: errors.BadRequest,
   InvalidRequest: errors.InvalidRequest,
+  InvalidPolicy: errors.InvalidPolicy,
   Unauthenticated: errors.Unauthenticated,
   Forbidden: errors.Forbidden,
   TooLarge: errors.TooLarge,
   UnknownOp: errors.UnknownOp,
   Overloaded: errors.Overloaded,
   InternalError: errors.InternalError,
+  formatDiagnostic: errors.formatDiagnostic,
 };

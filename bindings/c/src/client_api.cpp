@@ -1,6 +1,7 @@
 // The remote half of the C ABI: tenet_client_* over the header-only C++
 // client (bindings/cpp/include/tenet/client.hpp), raw lines in and out.
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <new>
 #include <string>
@@ -33,9 +34,104 @@ tenet_status translate_current(tenet_error** error) noexcept {
   }
 }
 
+// Sends one partner-unit op and hands out its whole answer (the JSON line) in *response,
+// refused or not, so a C caller can read `diagnostics`, `changes`, `revision`... from it. A
+// refusal also fails the call: TENET_POLICY_ERROR for invalid_policy (the message: the server's,
+// then one "FILE:LINE:COL: severity: message" line per diagnostic), TENET_PROTOCOL_ERROR for
+// any other code ("CODE: message").
+tenet_status policy_call(tenet_client* client, const nlohmann::json& request, char** response,
+                         std::size_t* response_length, tenet_error** error) {
+  const std::string answer = client->client->call_line(request.dump());
+  const nlohmann::json body = tenet::client::codec::parse_response(answer);
+  const tenet_status handed = tenet::c_api::hand_out(answer, response, response_length, error);
+  if (handed != TENET_OK) return handed;
+  try {
+    tenet::client::codec::throw_if_error(body);
+  } catch (const tenet::client::ProtocolError& refused) {
+    if (refused.code() != "invalid_policy")
+      return fail(error, TENET_PROTOCOL_ERROR, refused.what());
+    std::string message = refused.server_message();
+    for (const tenet::client::Diagnostic& diagnostic : refused.diagnostics()) {
+      (message += '\n') += diagnostic.to_string();
+    }
+    return fail(error, TENET_POLICY_ERROR, message);
+  }
+  return TENET_OK;
+}
+
+bool valid_policy_arguments(const tenet_client* client, const char* tenant, char* const* response) {
+  return client != nullptr && tenant != nullptr && response != nullptr;
+}
+
+constexpr const char* kPolicyArguments = ": client, tenant and response must not be NULL";
+
 }  // namespace
 
 extern "C" {
+
+tenet_status tenet_client_put_policy(tenet_client* client, const char* tenant, const char* source,
+                                     size_t source_length, int dry_run, char** response,
+                                     size_t* response_length, tenet_error** error) {
+  if (!valid_policy_arguments(client, tenant, response) ||
+      (source == nullptr && source_length > 0)) {
+    return fail(
+        error, TENET_INVALID_ARGUMENT,
+        std::string("tenet_client_put_policy") + kPolicyArguments + ", source only if empty");
+  }
+  *response = nullptr;
+  try {
+    nlohmann::json request{{"op", "put_policy"}, {"tenant", tenant}, {"dry_run", dry_run != 0}};
+    request["source"] = std::string(source == nullptr ? "" : source, source_length);
+    return policy_call(client, request, response, response_length, error);
+  } catch (...) {
+    return translate_current(error);
+  }
+}
+
+tenet_status tenet_client_get_policy(tenet_client* client, const char* tenant, char** response,
+                                     size_t* response_length, tenet_error** error) {
+  if (!valid_policy_arguments(client, tenant, response)) {
+    return fail(error, TENET_INVALID_ARGUMENT,
+                std::string("tenet_client_get_policy") + kPolicyArguments);
+  }
+  *response = nullptr;
+  try {
+    return policy_call(client, {{"op", "get_policy"}, {"tenant", tenant}}, response,
+                       response_length, error);
+  } catch (...) {
+    return translate_current(error);
+  }
+}
+
+tenet_status tenet_client_policy_history(tenet_client* client, const char* tenant, char** response,
+                                         size_t* response_length, tenet_error** error) {
+  if (!valid_policy_arguments(client, tenant, response)) {
+    return fail(error, TENET_INVALID_ARGUMENT,
+                std::string("tenet_client_policy_history") + kPolicyArguments);
+  }
+  *response = nullptr;
+  try {
+    return policy_call(client, {{"op", "policy_history"}, {"tenant", tenant}}, response,
+                       response_length, error);
+  } catch (...) {
+    return translate_current(error);
+  }
+}
+
+tenet_status tenet_client_rollback(tenet_client* client, const char* tenant, uint64_t revision,
+                                   char** response, size_t* response_length, tenet_error** error) {
+  if (!valid_policy_arguments(client, tenant, response)) {
+    return fail(error, TENET_INVALID_ARGUMENT,
+                std::string("tenet_client_rollback") + kPolicyArguments);
+  }
+  *response = nullptr;
+  try {
+    return policy_call(client, {{"op", "rollback"}, {"tenant", tenant}, {"revision", revision}},
+                       response, response_length, error);
+  } catch (...) {
+    return translate_current(error);
+  }
+}
 
 tenet_status tenet_client_connect(const char* address, const char* token, int timeout_ms,
                                   tenet_client** client, tenet_error** error) {

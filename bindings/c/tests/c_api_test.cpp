@@ -739,4 +739,126 @@ TEST(CClient, TheCallAfterATimedOutOneGetsItsOwnAnswer) {
   EXPECT_EQ(own.line, R"({"decision":"deny","id":2,"reasons":["for:bob"]})");
 }
 
+// ------------------------------------------------------------ partner policy units
+
+// One tenet_client_* policy call: status, the answer (JSON) and the error message.
+template <typename Call>
+Answer policy_call(Call&& call) {
+  Answer answer;
+  char* response = nullptr;
+  std::size_t length = 0;
+  tenet_error* raw_error = nullptr;
+  answer.status = call(&response, &length, &raw_error);
+  const ErrorPtr error(raw_error);
+  if (response != nullptr) {
+    answer.line.assign(response, length);
+    tenet_string_free(response);
+  }
+  if (error) {
+    answer.message = tenet_error_message(error.get());
+    EXPECT_EQ(tenet_error_status(error.get()), answer.status);
+  }
+  EXPECT_EQ(answer.status == TENET_OK, error == nullptr);
+  return answer;
+}
+
+// A copy of policies/ without the history a server started on the checkout may have left there.
+void copy_policies(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to);
+  for (const fs::directory_entry& entry : fs::directory_iterator(from)) {
+    if (entry.path().filename() == ".tenet-history") continue;
+    fs::copy(entry.path(), to / entry.path().filename(), fs::copy_options::recursive);
+  }
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(CClient, PolicyUnitsPutRefuseHistoryRollback) {
+  const TempDir dir;
+  const fs::path policies = dir.path() / "policies";
+  copy_policies(kPolicies, policies);
+  std::istringstream lines(
+      command_output(kBinary + " token new --tenant acme --rights check,author"));
+  std::string token;
+  std::string file_line;
+  std::getline(lines, token);
+  std::getline(lines, file_line);
+  ASSERT_EQ(token.size(), 64U);
+  std::ofstream(dir.path() / "tokens") << file_line << "\n";
+  const ServerProcess server(
+      kBinary,
+      {policies.string(), "--listen", "127.0.0.1:0", "--unix", (dir.path() / "tenet.sock").string(),
+       "--tokens", (dir.path() / "tokens").string()},
+      2);
+  ASSERT_TRUE(server.started()) << server.error();
+  const ClientPtr client = connect((dir.path() / "tenet.sock").string(), token.c_str());
+  ASSERT_NE(client, nullptr);
+
+  const std::string acme = read_text(fs::path(kPolicies) / "tenants" / "acme.tenet");
+  std::string reads_all = acme;
+  const std::string head = "tenant acme extends retail_standard {\n";
+  ASSERT_NE(reads_all.find(head), std::string::npos);
+  reads_all.insert(reads_all.find(head) + head.size(),
+                   "  @id(\"basic-reads-all\") permit read on document for basic;\n");
+
+  const Answer old = policy_call([&](char** r, std::size_t* n, tenet_error** e) {
+    return tenet_client_get_policy(client.get(), "acme", r, n, e);
+  });
+  ASSERT_EQ(old.status, TENET_OK) << old.message << old.line;
+  EXPECT_EQ(old.body()["source"], acme);
+  const std::uint64_t first = old.body()["revision"].get<std::uint64_t>();
+
+  const std::string broken =
+      "tenant acme extends retail_standard {\n  permit read on document for admn;\n}\n";
+  const Answer refused = policy_call([&](char** r, std::size_t* n, tenet_error** e) {
+    return tenet_client_put_policy(client.get(), "acme", broken.data(), broken.size(), 0, r, n, e);
+  });
+  EXPECT_EQ(refused.status, TENET_POLICY_ERROR) << refused.message;
+  EXPECT_NE(refused.message.find("\ntenants/acme.tenet:"), std::string::npos) << refused.message;
+  EXPECT_NE(refused.message.find("admn"), std::string::npos) << refused.message;
+  EXPECT_EQ(error_code(refused.body()), "invalid_policy");
+  EXPECT_EQ(refused.body()["diagnostics"][0]["severity"], "error") << refused.line;
+
+  const Answer put = policy_call([&](char** r, std::size_t* n, tenet_error** e) {
+    return tenet_client_put_policy(client.get(), "acme", reads_all.data(), reads_all.size(), 0, r,
+                                   n, e);
+  });
+  ASSERT_EQ(put.status, TENET_OK) << put.message << put.line;
+  EXPECT_EQ(put.body()["revision"], first + 1);
+  EXPECT_EQ(put.body()["changes"]["added"], json::array({"acme:basic-reads-all"}));
+  std::string bobs = alice_reads();
+  bobs.replace(bobs.find(R"("owner":"alice")"), 15, R"("owner":"bob")");
+  const json allowed = client_call(client.get(), bobs).body();
+  EXPECT_EQ(allowed["reasons"], json::array({"acme:basic-reads-all"})) << allowed;
+  EXPECT_EQ(allowed["revision"], first + 1);
+
+  const Answer history = policy_call([&](char** r, std::size_t* n, tenet_error** e) {
+    return tenet_client_policy_history(client.get(), "acme", r, n, e);
+  });
+  ASSERT_EQ(history.status, TENET_OK) << history.message;
+  ASSERT_EQ(history.body()["revisions"].size(), 2U) << history.line;
+  EXPECT_EQ(history.body()["revisions"][0]["revision"], first + 1);
+
+  const Answer back = policy_call([&](char** r, std::size_t* n, tenet_error** e) {
+    return tenet_client_rollback(client.get(), "acme", first, r, n, e);
+  });
+  ASSERT_EQ(back.status, TENET_OK) << back.message << back.line;
+  EXPECT_EQ(back.body()["revision"], first + 2);
+  EXPECT_EQ(client_call(client.get(), bobs).body()["decision"], "deny");
+  EXPECT_EQ(read_text(policies / "tenants" / "acme.tenet"), acme);
+
+  const Answer forbidden = policy_call([&](char** r, std::size_t* n, tenet_error** e) {
+    return tenet_client_get_policy(client.get(), "lumen", r, n, e);
+  });
+  EXPECT_EQ(forbidden.status, TENET_PROTOCOL_ERROR);
+  EXPECT_EQ(forbidden.message.rfind("forbidden: ", 0), 0U) << forbidden.message;
+  EXPECT_EQ(tenet_client_put_policy(client.get(), nullptr, "", 0, 0, nullptr, nullptr, nullptr),
+            TENET_INVALID_ARGUMENT);
+}
+
 }  // namespace

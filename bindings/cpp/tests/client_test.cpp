@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <tenet/client.hpp>
@@ -193,7 +194,7 @@ TEST(Client, AdminOps) {
   client.set_feature("acme", "beta_ui", tc::FeatureSwitch::reset);
   features = client.features({.tenant = "acme", .principal = alice()});
   EXPECT_EQ(std::find(features.begin(), features.end(), "beta_ui"), features.end());
-  EXPECT_GT(client.reload(), version);
+  EXPECT_GT(client.reload().policy_version, version);
   EXPECT_TRUE(client.stats().is_object());
   try {
     client.set_feature("acme", "no_such_feature", tc::FeatureSwitch::on);
@@ -504,6 +505,134 @@ TEST(Client, AnAnswerWithAnotherIdBreaksTheConnection) {
     EXPECT_FALSE(client.is_open());
   }
   peer.join();
+}
+
+// ------------------------------------------------------------ partner policy units
+
+// A copy of policies/ without the history a server started on the checkout may have left there.
+void copy_policies(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to);
+  for (const fs::directory_entry& entry : fs::directory_iterator(from)) {
+    if (entry.path().filename() == ".tenet-history") continue;
+    fs::copy(entry.path(), to / entry.path().filename(), fs::copy_options::recursive);
+  }
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A server on a copy of policies/ (a put writes the unit file), with an acme author token.
+struct PolicyServer {
+  PolicyServer() {
+    copy_policies(kPolicies, policies());
+    std::istringstream lines(
+        command_output(kBinary + " token new --tenant acme --rights check,author"));
+    std::string file_line;
+    std::getline(lines, token);
+    std::getline(lines, file_line);
+    std::ofstream(dir.path() / "tokens") << file_line << "\n";
+    process.emplace(kBinary,
+                    std::vector<std::string>{policies().string(), "--listen", "127.0.0.1:0",
+                                             "--unix", (dir.path() / "tenet.sock").string(),
+                                             "--tokens", (dir.path() / "tokens").string()},
+                    2);
+  }
+  [[nodiscard]] fs::path policies() const { return dir.path() / "policies"; }
+  [[nodiscard]] tc::Endpoint tcp() const {
+    return tc::Endpoint::tcp("127.0.0.1", static_cast<std::uint16_t>(process->tcp_port()));
+  }
+
+  TempDir dir;
+  std::string token;
+  std::optional<ServerProcess> process;
+};
+
+TEST(Client, PolicyUnitsPutRefuseDryRunHistoryRollback) {
+  PolicyServer server;
+  ASSERT_EQ(server.token.size(), 64U);
+  ASSERT_TRUE(server.process->started()) << server.process->error();
+  const std::string acme = read_text(fs::path(kPolicies) / "tenants" / "acme.tenet");
+  std::string reads_all = acme;
+  const std::string head = "tenant acme extends retail_standard {\n";
+  ASSERT_NE(reads_all.find(head), std::string::npos);
+  reads_all.insert(reads_all.find(head) + head.size(),
+                   "  @id(\"basic-reads-all\") permit read on document for basic;\n");
+
+  tc::Client client(server.tcp(), {.token = server.token});
+  const tc::Decision before = client.check(reads("bob"));
+  EXPECT_FALSE(before.allowed);
+  const tc::Policy old = client.get_policy("acme");
+  EXPECT_EQ(old.source, acme);
+  EXPECT_EQ(old.path, "tenants/acme.tenet");
+  EXPECT_EQ(before.revision, old.revision);
+
+  const tc::PolicyPut trial = client.put_policy("acme", reads_all, true);
+  EXPECT_TRUE(trial.dry_run);
+  EXPECT_EQ(trial.revision, old.revision + 1);
+  EXPECT_EQ(trial.changes.added, std::vector<std::string>{"acme:basic-reads-all"});
+  EXPECT_EQ(client.get_policy("acme").revision, old.revision);
+  EXPECT_FALSE(client.check(reads("bob")).allowed);
+
+  try {
+    (void)client.put_policy(
+        "acme", "tenant acme extends retail_standard {\n  permit read on document for admn;\n}\n");
+    ADD_FAILURE() << "a unit that does not compile must be refused";
+  } catch (const tc::ProtocolError& e) {
+    EXPECT_EQ(e.code(), "invalid_policy");
+    ASSERT_FALSE(e.diagnostics().empty()) << e.what();
+    EXPECT_EQ(e.diagnostics().front().severity, "error");
+    EXPECT_EQ(e.diagnostics().front().file, "tenants/acme.tenet");
+    EXPECT_NE(e.diagnostics().front().message.find("admn"), std::string::npos);
+    EXPECT_EQ(e.diagnostics().front().to_string().rfind("tenants/acme.tenet:", 0), 0U);
+  }
+  try {
+    std::string lumen = reads_all;
+    lumen.replace(lumen.find("tenant acme"), 11, "tenant lumen");
+    (void)client.put_policy("acme", lumen);
+    ADD_FAILURE() << "a unit declaring another tenant must be refused";
+  } catch (const tc::ProtocolError& e) {
+    EXPECT_EQ(e.code(), "invalid_policy");
+    EXPECT_NE(e.server_message().find("lumen"), std::string::npos) << e.what();
+  }
+
+  const tc::PolicyPut put = client.put_policy("acme", reads_all);
+  EXPECT_EQ(put.revision, old.revision + 1);
+  EXPECT_FALSE(put.dry_run);
+  const tc::Decision after = client.check(reads("bob"));
+  EXPECT_TRUE(after.allowed);
+  EXPECT_EQ(after.reasons, std::vector<std::string>{"acme:basic-reads-all"});
+  EXPECT_EQ(after.revision, put.revision);
+  EXPECT_EQ(read_text(server.policies() / "tenants" / "acme.tenet"), reads_all);
+
+  const tc::PolicyHistory history = client.policy_history("acme");
+  ASSERT_EQ(history.revisions.size(), 2U);
+  EXPECT_EQ(history.revisions[0].revision, put.revision);
+  EXPECT_EQ(history.revisions[1].revision, old.revision);
+  EXPECT_EQ(history.revisions[0].actor.rfind("sha256:", 0), 0U);
+  EXPECT_EQ(history.revisions[0].actor.size(), 7U + 16U);
+
+  const tc::PolicyPut back = client.rollback("acme", old.revision);
+  EXPECT_EQ(back.revision, put.revision + 1);
+  EXPECT_EQ(back.changes.removed, std::vector<std::string>{"acme:basic-reads-all"});
+  EXPECT_FALSE(client.check(reads("bob")).allowed);
+  EXPECT_TRUE(client.check(reads("alice")).allowed);
+  EXPECT_EQ(client.get_policy("acme").source, acme);
+  try {
+    (void)client.rollback("acme", 999);
+    ADD_FAILURE() << "a revision that is not kept must be refused";
+  } catch (const tc::ProtocolError& e) {
+    EXPECT_EQ(e.code(), "invalid_request") << e.what();
+  }
+  try {
+    (void)client.get_policy("lumen");
+    ADD_FAILURE() << "an acme token must not read lumen's unit";
+  } catch (const tc::ProtocolError& e) {
+    EXPECT_EQ(e.code(), "forbidden") << e.what();
+  }
 }
 
 }  // namespace

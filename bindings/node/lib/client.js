@@ -109,16 +109,27 @@ class Client {
 
   async health() {
     const answer = wire.raiseIfError(await this.request({ op: 'health' }));
-    return { ok: answer.ok === true, policyVersion: answer.policy_version };
+    return {
+      ok: answer.ok === true,
+      policyVersion: answer.policy_version,
+      platformRevision: answer.platform_revision ?? 0,
+      units: { served: answer.units?.served ?? 0, unavailable: answer.units?.unavailable ?? [] },
+    };
   }
 
   async stats() {
     return wire.raiseIfError(await this.request({ op: 'stats' }));
   }
 
-  async reload() {
-    const answer = wire.raiseIfError(await this.request({ op: 'reload' }));
-    return { policyVersion: answer.policy_version };
+  async reload({ allowRemoval = false } = {}) {
+    const answer = wire.raiseIfError(await this.request({ op: 'reload', allow_removal: allowRemoval }));
+    return {
+      policyVersion: answer.policy_version,
+      platform: answer.platform,
+      platformRevision: answer.platform_revision,
+      units: wire.unitOutcomes(answer.units),
+      removedTenants: answer.removed_tenants ?? [],
+    };
   }
 
   async setFeature({ tenant, feature, state }) {
@@ -126,6 +137,37 @@ class Client {
     const target = tenant ?? this.tenant;
     if (!target) throw new TypeError('no tenant: pass `tenant` or give the client one');
     wire.raiseIfError(await this.request({ op: 'set_feature', tenant: target, feature, state }));
+  }
+
+  // ------------------------------------------------- partner policy units
+
+  // Replaces the tenant's unit with `source` (its whole text): a new revision, served
+  // by every request after the answer; `dryRun` only says what would change.
+  async putPolicy({ tenant, source, dryRun = false }) {
+    const target = await this.#policyTenant(tenant);
+    return wire.policyPut(await this.request({ op: 'put_policy', tenant: target, source, dry_run: dryRun }));
+  }
+
+  async getPolicy({ tenant } = {}) {
+    const target = await this.#policyTenant(tenant);
+    const answer = wire.raiseIfError(await this.request({ op: 'get_policy', tenant: target }));
+    return { tenant: answer.tenant, revision: answer.revision, path: answer.path, hash: answer.hash, source: answer.source };
+  }
+
+  // The kept revisions, newest first.
+  async policyHistory({ tenant } = {}) {
+    const target = await this.#policyTenant(tenant);
+    const answer = wire.raiseIfError(await this.request({ op: 'policy_history', tenant: target }));
+    return {
+      tenant: answer.tenant,
+      revisions: (answer.revisions ?? []).map(({ revision, time, actor, hash }) => ({ revision, time, actor, hash })),
+    };
+  }
+
+  // The source of `revision` becomes a new revision (InvalidRequest if it is not kept).
+  async rollback({ tenant, revision }) {
+    const target = await this.#policyTenant(tenant);
+    return wire.policyPut(await this.request({ op: 'rollback', tenant: target, revision }));
   }
 
   // Sends any protocol object; resolves with the decoded answer, errors included.
@@ -144,6 +186,13 @@ class Client {
   }
 
   // ------------------------------------------------------------- internals
+
+  async #policyTenant(tenant) {
+    if (tenant === undefined && !this.connected) await this.connect(); // hello may name the tenant
+    const target = tenant ?? this.tenant;
+    if (!target) throw new TypeError('no tenant: pass `tenant` or give the client one');
+    return target;
+  }
 
   // The hot path: no async function, one promise per request (Connection.send's).
   #decide(op, request, signal) {

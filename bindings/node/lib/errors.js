@@ -17,18 +17,45 @@ class TenetConnectionError extends TenetError {}
 
 class TenetTimeout extends TenetConnectionError {}
 
+// One finding about a policy unit, as `tenet check` prints it.
+function diagnosticOf(item) {
+  return {
+    file: String(item?.file ?? ''),
+    line: Number(item?.line ?? 0),
+    column: Number(item?.column ?? 0),
+    severity: String(item?.severity ?? ''),
+    code: String(item?.code ?? ''),
+    message: String(item?.message ?? ''),
+  };
+}
+
+// The structured `diagnostics` array of a put_policy/rollback answer (anything else: none).
+function diagnosticsOf(value) {
+  return Array.isArray(value) ? value.filter((item) => item !== null && typeof item === 'object').map(diagnosticOf) : [];
+}
+
+// FILE:LINE:COL: severity: message, as `tenet check` prints it.
+function formatDiagnostic(d) {
+  return `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`;
+}
+
 class ProtocolError extends TenetError {
   constructor(code, message, response) {
     super(`${code}: ${message}`);
     this.code = code;
     this.serverMessage = message;
     this.response = response ?? {};
+    // A refused put_policy/rollback: structured diagnostics; a refused reload: rendered text.
+    const found = this.response.diagnostics;
+    this.diagnostics = diagnosticsOf(found);
+    this.diagnosticsText = typeof found === 'string' ? found : '';
   }
 }
 
 class BadJson extends ProtocolError {}
 class BadRequest extends ProtocolError {}
 class InvalidRequest extends ProtocolError {}
+class InvalidPolicy extends ProtocolError {}
 class Unauthenticated extends ProtocolError {}
 class Forbidden extends ProtocolError {}
 class TooLarge extends ProtocolError {}
@@ -40,6 +67,7 @@ const byCode = {
   bad_json: BadJson,
   bad_request: BadRequest,
   invalid_request: InvalidRequest,
+  invalid_policy: InvalidPolicy,
   unauthenticated: Unauthenticated,
   forbidden: Forbidden,
   too_large: TooLarge,
@@ -58,6 +86,6 @@ function protocolError(error, response) {
 
 module.exports = {
   TenetError, TenetConnectionError, TenetTimeout, ProtocolError,
-  BadJson, BadRequest, InvalidRequest, Unauthenticated, Forbidden, TooLarge, UnknownOp, Overloaded, InternalError,
-  protocolError,
+  BadJson, BadRequest, InvalidRequest, InvalidPolicy, Unauthenticated, Forbidden, TooLarge, UnknownOp, Overloaded, InternalError,
+  protocolError, diagnosticsOf, formatDiagnostic,
 };

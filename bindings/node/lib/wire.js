@@ -2,7 +2,7 @@
 // Requests and answers of docs/PROTOCOL.md: addresses, request objects, typed answers.
 // No sockets here, so it can be tested and reused on its own.
 
-const { protocolError, ProtocolError, TenetConnectionError } = require('./errors');
+const { protocolError, diagnosticsOf, ProtocolError, TenetConnectionError } = require('./errors');
 
 // "host:port", "unix:/path", or a path containing "/" (a Unix socket).
 function parseAddress(address) {
@@ -71,6 +71,7 @@ function decision(response, raiseErrors) {
     errors: response.errors ?? [],
   };
   if (response.trace !== undefined) answer.trace = response.trace;
+  if (Number.isInteger(response.revision)) answer.revision = response.revision;
   return answer;
 }
 
@@ -125,6 +126,31 @@ function raiseIfError(response) {
   return response;
 }
 
+// The answer to put_policy and rollback; a refused unit throws InvalidPolicy (with `diagnostics`).
+function policyPut(response) {
+  raiseIfError(response);
+  const changes = response.changes ?? {};
+  return {
+    tenant: response.tenant,
+    revision: response.revision,
+    path: response.path,
+    dryRun: response.dry_run === true,
+    changes: { added: changes.added ?? [], removed: changes.removed ?? [], changed: changes.changed ?? [] },
+    diagnostics: diagnosticsOf(response.diagnostics),
+  };
+}
+
+// A reload's per-unit outcomes (units that changed or were refused).
+function unitOutcomes(units) {
+  if (!Array.isArray(units)) return [];
+  return units.map((unit) => {
+    const outcome = { tenant: unit.tenant, outcome: unit.outcome, revision: unit.revision };
+    if (unit.message !== undefined) outcome.message = unit.message;
+    if (unit.diagnostics !== undefined) outcome.diagnostics = unit.diagnostics;
+    return outcome;
+  });
+}
+
 function batchAnswers(ops, response) {
   raiseIfError(response);
   if (!Array.isArray(response.results) || response.results.length !== ops.length) {
@@ -133,4 +159,6 @@ function batchAnswers(ops, response) {
   return response.results.map((item, i) => deepFreeze(answerOf(ops[i], item, false)));
 }
 
-module.exports = { parseAddress, describe, decisionLine, answerOf, parseAnswer, decodeAnswer, raiseIfError, batchAnswers };
+module.exports = {
+  parseAddress, describe, decisionLine, answerOf, parseAnswer, decodeAnswer, raiseIfError, batchAnswers, policyPut, unitOutcomes,
+};

@@ -17,8 +17,9 @@ const startTimeoutMs = 20000;
 const sha256 = (text) => crypto.createHash('sha256').update(text).digest('hex');
 
 class TenetServer {
-  constructor({ withTokens = false, extraArgs = [] } = {}) {
+  constructor({ withTokens = false, extraArgs = [], policies = path.join(sourceDir, 'policies') } = {}) {
     this.extraArgs = extraArgs;
+    this.policies = policies;
     this.directory = fs.mkdtempSync(path.join(os.tmpdir(), 'tenet-node-test-'));
     this.unixPath = path.join(this.directory, 'tenet.sock');
     this.port = 0;
@@ -45,7 +46,7 @@ class TenetServer {
 
   // Starts (again, on the same port and socket) and resolves once both listen.
   start() {
-    const args = ['serve', path.join(sourceDir, 'policies'), '--listen', `127.0.0.1:${this.port}`, '--unix', this.unixPath,
+    const args = ['serve', this.policies, '--listen', `127.0.0.1:${this.port}`, '--unix', this.unixPath,
       '--state', path.join(this.directory, 'features.state')];
     if (this.tokens) args.push('--tokens', path.join(this.directory, 'tokens'));
     args.push(...this.extraArgs);

@@ -14,9 +14,11 @@ from .async_client import AsyncClient
 from .client import Client
 from .errors import (
     BadJson,
+    Diagnostic,
     BadRequest,
     Forbidden,
     InternalError,
+    InvalidPolicy,
     InvalidRequest,
     Overloaded,
     ProtocolError,
@@ -40,6 +42,11 @@ from .types import (
     LifecycleRequest,
     Plans,
     PlansRequest,
+    Policy,
+    PolicyChanges,
+    PolicyHistory,
+    PolicyPut,
+    PolicyRevision,
     Principal,
     Reload,
     Resource,
@@ -47,18 +54,20 @@ from .types import (
     Stats,
     SubscribeRequest,
     TransitionRequest,
+    UnitOutcome,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AsyncClient", "Client", "Engine",
-    "BadJson", "BadRequest", "Forbidden", "InternalError", "InvalidRequest", "Overloaded", "ProtocolError",
+    "BadJson", "BadRequest", "Diagnostic", "Forbidden", "InternalError", "InvalidPolicy", "InvalidRequest", "Overloaded", "ProtocolError",
     "TenetConnectionError", "TenetError", "TenetTimeout", "TooLarge", "Unauthenticated", "UnknownOp",
     "CheckRequest", "Decision", "FeatureSwitched", "Features", "FeaturesRequest", "Filter", "FilterRequest",
     "Health", "Hello",
-    "LifecycleRequest", "Plans", "PlansRequest", "Principal", "Reload", "Resource", "RuleError", "Stats",
-    "SubscribeRequest", "TransitionRequest",
+    "LifecycleRequest", "Plans", "PlansRequest", "Policy", "PolicyChanges", "PolicyHistory", "PolicyPut",
+    "PolicyRevision", "Principal", "Reload", "Resource", "RuleError", "Stats",
+    "SubscribeRequest", "TransitionRequest", "UnitOutcome",
 ]
 
 

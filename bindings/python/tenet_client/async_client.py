@@ -299,6 +299,32 @@ class AsyncClient:
         )
         return t.FeatureSwitched(tenant, feature, state)
 
+    # ------------------------------------------------- partner policy units
+
+    async def put_policy(self, source: str, *, tenant: Optional[str] = None, dry_run: bool = False) -> t.PolicyPut:
+        """Replaces the tenant's policy unit with `source` (the whole unit text): a new revision,
+        served by every request after the answer. `dry_run` checks it and says what would change.
+        Refused: InvalidPolicy (`.diagnostics`), TooLarge, Forbidden; nothing changes then."""
+        await self._ensure_connection()  # first: `hello` may name the tenant
+        return t.decode_policy_put(
+            await self.request(t.policy_request("put_policy", tenant or self.tenant, source=source, dry_run=dry_run)))
+
+    async def get_policy(self, *, tenant: Optional[str] = None) -> t.Policy:
+        """The tenant's unit served now: its source, revision, path and hash."""
+        await self._ensure_connection()  # first: `hello` may name the tenant
+        return t.decode_policy(await self.request(t.policy_request("get_policy", tenant or self.tenant)))
+
+    async def policy_history(self, *, tenant: Optional[str] = None) -> t.PolicyHistory:
+        """The kept revisions of the tenant's unit, newest first."""
+        await self._ensure_connection()  # first: `hello` may name the tenant
+        return t.decode_policy_history(await self.request(t.policy_request("policy_history", tenant or self.tenant)))
+
+    async def rollback(self, revision: int, *, tenant: Optional[str] = None) -> t.PolicyPut:
+        """Serves the source of `revision` again, as a new revision (InvalidRequest if not kept)."""
+        await self._ensure_connection()  # first: `hello` may name the tenant
+        return t.decode_policy_put(
+            await self.request(t.policy_request("rollback", tenant or self.tenant, revision=revision)))
+
     async def request(self, wire: Mapping[str, Any]) -> Dict[str, Any]:
         """Sends any protocol object; returns the decoded answer, errors included.
 

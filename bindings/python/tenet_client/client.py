@@ -172,6 +172,32 @@ class Client(DecisionCalls):
         t.raise_if_error(answer)
         return t.FeatureSwitched(tenant, feature, state)
 
+    # ------------------------------------------------- partner policy units
+
+    def put_policy(self, source: str, *, tenant: Optional[str] = None, dry_run: bool = False) -> t.PolicyPut:
+        """Replaces the tenant's policy unit with `source` (the whole unit text): a new revision,
+        served by every request after the answer. `dry_run` checks it and says what would change.
+        Refused: InvalidPolicy (`.diagnostics`), TooLarge, Forbidden; nothing changes then."""
+        self._learn_tenant()
+        return t.decode_policy_put(
+            self.request(t.policy_request("put_policy", tenant or self.tenant, source=source, dry_run=dry_run)))
+
+    def get_policy(self, *, tenant: Optional[str] = None) -> t.Policy:
+        """The tenant's unit served now: its source, revision, path and hash."""
+        self._learn_tenant()
+        return t.decode_policy(self.request(t.policy_request("get_policy", tenant or self.tenant)))
+
+    def policy_history(self, *, tenant: Optional[str] = None) -> t.PolicyHistory:
+        """The kept revisions of the tenant's unit, newest first."""
+        self._learn_tenant()
+        return t.decode_policy_history(self.request(t.policy_request("policy_history", tenant or self.tenant)))
+
+    def rollback(self, revision: int, *, tenant: Optional[str] = None) -> t.PolicyPut:
+        """Serves the source of `revision` again, as a new revision (InvalidRequest if not kept)."""
+        self._learn_tenant()
+        return t.decode_policy_put(
+            self.request(t.policy_request("rollback", tenant or self.tenant, revision=revision)))
+
     def request(self, wire: Mapping[str, Any]) -> Dict[str, Any]:
         """Sends any protocol object and returns the decoded answer, errors included.
 

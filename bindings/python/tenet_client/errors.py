@@ -10,7 +10,44 @@ the next call.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Type
+from dataclasses import dataclass
+from typing import Any, Dict, Optional, Tuple, Type
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding about a policy unit, as `tenet check` prints it (FILE:LINE:COL: severity: message).
+
+    `severity` is "error" or "warning"; `code` the check's code ("unknown-role", ...).
+    """
+
+    file: str
+    line: int
+    column: int
+    severity: str
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}"
+
+
+def decode_diagnostics(value: Any) -> Tuple[Diagnostic, ...]:
+    """The structured `diagnostics` array of a put_policy/rollback answer (anything else: none)."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        Diagnostic(
+            file=str(item.get("file", "")),
+            line=int(item.get("line", 0)),
+            column=int(item.get("column", 0)),
+            severity=str(item.get("severity", "")),
+            code=str(item.get("code", "")),
+            message=str(item.get("message", "")),
+        )
+        for item in value
+        if isinstance(item, dict)
+    )
 
 
 class TenetError(Exception):
@@ -36,16 +73,23 @@ class ProtocolError(TenetError):
     `code` is one of docs/PROTOCOL.md's codes (`bad_json`, `bad_request`,
     `invalid_request`, `unauthenticated`, `forbidden`, `too_large`,
     `unknown_op`, `overloaded`, `internal`); `message` is the server's text;
-    `response` is the whole decoded response line.
+    `response` is the whole decoded response line. `diagnostics` holds the
+    structured diagnostics of a refused `put_policy`/`rollback` (`Diagnostic`
+    objects); `diagnostics_text` the rendered diagnostics of a refused `reload`.
     """
 
     code: str = ""
+    diagnostics: Tuple[Diagnostic, ...] = ()
+    diagnostics_text: str = ""
 
     def __init__(self, code: str, message: str, response: Optional[Dict[str, Any]] = None):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.response = response if response is not None else {}
+        found = self.response.get("diagnostics")
+        self.diagnostics = decode_diagnostics(found)
+        self.diagnostics_text = found if isinstance(found, str) else ""
 
 
 class BadJson(ProtocolError):
@@ -58,6 +102,11 @@ class BadRequest(ProtocolError):
 
 class InvalidRequest(ProtocolError):
     """`invalid_request`: an attribute does not fit the schema, or a reload failed."""
+
+
+class InvalidPolicy(ProtocolError):
+    """`invalid_policy`: a put_policy/rollback unit does not compile or is out of its scope;
+    nothing changed. `.diagnostics` says where."""
 
 
 class Unauthenticated(ProtocolError):
@@ -88,6 +137,7 @@ _BY_CODE: Dict[str, Type[ProtocolError]] = {
     "bad_json": BadJson,
     "bad_request": BadRequest,
     "invalid_request": InvalidRequest,
+    "invalid_policy": InvalidPolicy,
     "unauthenticated": Unauthenticated,
     "forbidden": Forbidden,
     "too_large": TooLarge,

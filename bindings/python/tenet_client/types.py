@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
-from .errors import ProtocolError, protocol_error
+from .errors import Diagnostic, ProtocolError, decode_diagnostics, protocol_error
 
 Json = Dict[str, Any]
 
@@ -279,7 +279,9 @@ class Decision:
     (or built-in reasons) that decided; `unmet` the false conditions of a deny,
     as policy source text; `errors` the rules in error; `trace` the explain
     trace when asked. `error` is set only in batch/pipeline results, for an
-    item the server refused (then `allowed` is False).
+    item the server refused (then `allowed` is False). `revision` is the
+    revision of the tenant's policy unit that answered (None when the server
+    sent none: an unknown tenant, or a server before units).
     """
 
     allowed: bool
@@ -288,6 +290,7 @@ class Decision:
     errors: Tuple[RuleError, ...] = ()
     trace: Optional[List[Json]] = None
     error: Optional[ProtocolError] = None
+    revision: Optional[int] = None
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -361,6 +364,10 @@ class Hello:
 class Health:
     ok: bool
     policy_version: int
+    platform_revision: int = 0
+    # Partner units served, and the partners served as unavailable (their unit does not compile).
+    units_served: int = 0
+    unavailable: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -372,10 +379,89 @@ class Stats:
 
 
 @dataclass(frozen=True)
+class UnitOutcome:
+    """What a reload did with one partner unit that changed or was refused.
+
+    `outcome` is "applied", "added", "removed" or "refused"; `revision` the unit's
+    revision served after the reload (the previous one for a refused unit);
+    `message` and `diagnostics` (rendered text) say why a unit was refused.
+    """
+
+    tenant: str
+    outcome: str
+    revision: int
+    message: str = ""
+    diagnostics: str = ""
+
+
+@dataclass(frozen=True)
 class Reload:
     policy_version: int
     # Tenants the reload removed (only with allow_removal=True), sorted.
     removed_tenants: Tuple[str, ...] = ()
+    # "unchanged" or "applied" (the platform part: schema, templates).
+    platform: str = ""
+    platform_revision: int = 0
+    # One outcome per unit that changed or was refused (a refused unit keeps serving).
+    units: Tuple[UnitOutcome, ...] = ()
+
+
+@dataclass(frozen=True)
+class PolicyChanges:
+    """The rule ids (TENANT:ID) a put adds, removes or changes."""
+
+    added: Tuple[str, ...] = ()
+    removed: Tuple[str, ...] = ()
+    changed: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PolicyPut:
+    """The answer to put_policy and rollback: the unit's new revision (the one it
+    would get, for a dry run), its path under the policy directory, what changed,
+    and its warnings."""
+
+    tenant: str
+    revision: int
+    path: str
+    dry_run: bool
+    changes: PolicyChanges
+    diagnostics: Tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The unit served now for a tenant (get_policy)."""
+
+    tenant: str
+    revision: int
+    path: str
+    hash: str
+    source: str
+
+
+@dataclass(frozen=True)
+class PolicyRevision:
+    """One kept revision: `actor` is "sha256:<16 hex>" (a token), "anonymous" or "disk"."""
+
+    revision: int
+    time: str
+    actor: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class PolicyHistory:
+    """The revisions kept for a tenant, newest first."""
+
+    tenant: str
+    revisions: Tuple[PolicyRevision, ...]
+
+    def __iter__(self) -> Iterator[PolicyRevision]:
+        return iter(self.revisions)
+
+    def __len__(self) -> int:
+        return len(self.revisions)
 
 
 @dataclass(frozen=True)
@@ -410,7 +496,12 @@ def decode_decision(response: Json, raise_errors: bool) -> Decision:
         unmet=tuple(response.get("unmet", ())),
         errors=tuple(RuleError(e.get("rule", ""), e.get("message", "")) for e in rule_errors) if rule_errors else (),
         trace=response.get("trace"),
+        revision=_optional_int(response.get("revision")),
     )
+
+
+def _optional_int(value: Any) -> Optional[int]:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def decode_names(cls: type, member: str, response: Json, raise_errors: bool) -> Names:
@@ -466,7 +557,11 @@ def decode_hello(response: Json) -> Hello:
 
 def decode_health(response: Json) -> Health:
     raise_if_error(response)
-    return Health(ok=bool(response.get("ok")), policy_version=int(response.get("policy_version", 0)))
+    units = response.get("units") if isinstance(response.get("units"), dict) else {}
+    return Health(ok=bool(response.get("ok")), policy_version=int(response.get("policy_version", 0)),
+                  platform_revision=int(response.get("platform_revision", 0)),
+                  units_served=int(units.get("served", 0)),
+                  unavailable=tuple(units.get("unavailable", ())))
 
 
 def decode_stats(response: Json) -> Stats:
@@ -474,7 +569,80 @@ def decode_stats(response: Json) -> Stats:
     return Stats(policy_version=int(response.get("policy_version", 0)), raw=response)
 
 
+def decode_unit_outcomes(value: Any) -> Tuple[UnitOutcome, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        UnitOutcome(
+            tenant=str(unit.get("tenant", "")),
+            outcome=str(unit.get("outcome", "")),
+            revision=int(unit.get("revision", 0)),
+            message=str(unit.get("message", "")),
+            diagnostics=str(unit.get("diagnostics", "")),
+        )
+        for unit in value
+        if isinstance(unit, dict)
+    )
+
+
 def decode_reload(response: Json) -> Reload:
     raise_if_error(response)
     return Reload(policy_version=int(response.get("policy_version", 0)),
-                  removed_tenants=tuple(response.get("removed_tenants", ())))
+                  removed_tenants=tuple(response.get("removed_tenants", ())),
+                  platform=str(response.get("platform", "")),
+                  platform_revision=int(response.get("platform_revision", 0)),
+                  units=decode_unit_outcomes(response.get("units")))
+
+
+def policy_request(op: str, tenant: Optional[str], **fields: Any) -> Json:
+    """The request object of put_policy / get_policy / policy_history / rollback."""
+    if not tenant:
+        raise ValueError("no tenant: pass tenant= to the call or to the client")
+    return {"op": op, "tenant": tenant, **fields}
+
+
+def decode_policy_put(response: Json) -> PolicyPut:
+    """put_policy / rollback; raises InvalidPolicy (with .diagnostics), TooLarge, Forbidden..."""
+    raise_if_error(response)
+    changes = response.get("changes") if isinstance(response.get("changes"), dict) else {}
+    return PolicyPut(
+        tenant=str(response.get("tenant", "")),
+        revision=int(response.get("revision", 0)),
+        path=str(response.get("path", "")),
+        dry_run=bool(response.get("dry_run", False)),
+        changes=PolicyChanges(
+            added=tuple(changes.get("added", ())),
+            removed=tuple(changes.get("removed", ())),
+            changed=tuple(changes.get("changed", ())),
+        ),
+        diagnostics=decode_diagnostics(response.get("diagnostics")),
+    )
+
+
+def decode_policy(response: Json) -> Policy:
+    raise_if_error(response)
+    return Policy(
+        tenant=str(response.get("tenant", "")),
+        revision=int(response.get("revision", 0)),
+        path=str(response.get("path", "")),
+        hash=str(response.get("hash", "")),
+        source=str(response.get("source", "")),
+    )
+
+
+def decode_policy_history(response: Json) -> PolicyHistory:
+    raise_if_error(response)
+    revisions = response.get("revisions")
+    return PolicyHistory(
+        tenant=str(response.get("tenant", "")),
+        revisions=tuple(
+            PolicyRevision(
+                revision=int(item.get("revision", 0)),
+                time=str(item.get("time", "")),
+                actor=str(item.get("actor", "")),
+                hash=str(item.get("hash", "")),
+            )
+            for item in (revisions if isinstance(revisions, list) else ())
+            if isinstance(item, dict)
+        ),
+    )

@@ -32,6 +32,7 @@
 #define TENET_TENET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -161,6 +162,39 @@ TENET_API tenet_status tenet_client_connect(const char* address, const char* tok
 TENET_API tenet_status tenet_client_call(tenet_client* client, const char* request, size_t length,
                                          char** response, size_t* response_length,
                                          tenet_error** error);
+
+/* ---- partner policy units (remote; the token needs the `author` right)
+ *
+ * Each sends one op and puts the server's whole answer (a JSON object, see
+ * docs/PROTOCOL.md) in *response, refused or not: read `revision`, `changes`,
+ * `diagnostics` ({file,line,column,severity,code,message} objects), `source`,
+ * `revisions` from it; free it with tenet_string_free. A refusal also fails
+ * the call: TENET_POLICY_ERROR when the unit does not compile or is out of its
+ * scope (invalid_policy; the message is the server's, then one
+ * "FILE:LINE:COL: severity: message" line per diagnostic), TENET_PROTOCOL_ERROR
+ * for any other refusal ("forbidden: ...", "too_large: ...", "invalid_request:
+ * ..." for a revision that is not kept). Connection failures as
+ * tenet_client_call (then *response is NULL). NOT thread-safe per client. */
+
+/* Replaces `tenant`'s unit with `source` (its whole text, `source_length`
+ * bytes): a new revision. With `dry_run` non-zero, only checks it and
+ * reports what would change. */
+TENET_API tenet_status tenet_client_put_policy(tenet_client* client, const char* tenant,
+                                               const char* source, size_t source_length,
+                                               int dry_run, char** response,
+                                               size_t* response_length, tenet_error** error);
+/* The unit served now: {"tenant","revision","path","hash","source"}. */
+TENET_API tenet_status tenet_client_get_policy(tenet_client* client, const char* tenant,
+                                               char** response, size_t* response_length,
+                                               tenet_error** error);
+/* The kept revisions, newest first: {"revisions":[{"revision","time","actor","hash"}...]}. */
+TENET_API tenet_status tenet_client_policy_history(tenet_client* client, const char* tenant,
+                                                   char** response, size_t* response_length,
+                                                   tenet_error** error);
+/* The source of `revision` becomes a new revision (the answer of put_policy). */
+TENET_API tenet_status tenet_client_rollback(tenet_client* client, const char* tenant,
+                                             uint64_t revision, char** response,
+                                             size_t* response_length, tenet_error** error);
 
 /* Closes the connection and frees the client. Not concurrently with a call. */
 TENET_API void tenet_client_close(tenet_client* client);

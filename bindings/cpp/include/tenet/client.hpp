@@ -76,19 +76,49 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// One finding about a policy unit, as `tenet check` prints it
+// (FILE:LINE:COL: severity: message); `code` is the check's ("unknown-role").
+struct Diagnostic {
+  std::string file{};
+  std::uint64_t line = 0;
+  std::uint64_t column = 0;
+  std::string severity{};  // "error" or "warning"
+  std::string code{};
+  std::string message{};
+
+  [[nodiscard]] std::string to_string() const {
+    return file + ':' + std::to_string(line) + ':' + std::to_string(column) + ": " + severity +
+           ": " + message;
+  }
+};
+
 // The server answered {"error": {"code": CODE, "message": ...}}: bad_json,
-// bad_request, invalid_request, unauthenticated, forbidden, too_large,
-// unknown_op, overloaded, internal (docs/PROTOCOL.md); or `unexpected_response`
-// when a reply lacks the fields its op must carry. The connection stays
-// usable (except after too_large, which the server answers by closing).
+// bad_request, invalid_request, invalid_policy, unauthenticated, forbidden,
+// too_large, unknown_op, overloaded, internal (docs/PROTOCOL.md); or
+// `unexpected_response` when a reply lacks the fields its op must carry. The
+// connection stays usable (except after too_large, which the server answers by
+// closing). A refused put_policy/rollback carries its structured `diagnostics`;
+// a refused reload its rendered `diagnostics_text`.
 class ProtocolError : public Error {
  public:
-  ProtocolError(std::string code, const std::string& message)
-      : Error(code + ": " + message), code_(std::move(code)) {}
+  ProtocolError(std::string code, const std::string& message,
+                std::vector<Diagnostic> diagnostics = {}, std::string diagnostics_text = {})
+      : Error(code + ": " + message),
+        code_(std::move(code)),
+        server_message_(message),
+        diagnostics_(std::move(diagnostics)),
+        diagnostics_text_(std::move(diagnostics_text)) {}
   [[nodiscard]] const std::string& code() const noexcept { return code_; }
+  // The server's message, without the code.
+  [[nodiscard]] const std::string& server_message() const noexcept { return server_message_; }
+  [[nodiscard]] const std::vector<Diagnostic>& diagnostics() const noexcept { return diagnostics_; }
+  [[nodiscard]] const std::string& diagnostics_text() const noexcept { return diagnostics_text_; }
 
  private:
   std::string code_;
+  std::string server_message_;
+  std::vector<Diagnostic> diagnostics_;
+  std::string diagnostics_text_;
 };
 
 // Could not connect, the connection broke, an exchange timed out, or the
@@ -169,6 +199,63 @@ struct Decision {
   std::vector<std::string> reasons{};  // rule ids (`acme:owner-reads`) or built-in reasons
   std::vector<std::string> unmet{};    // on a deny: the false conditions, as source text
   std::vector<RuleError> errors{};
+  // The revision of the tenant's policy unit that answered (none for an unknown tenant).
+  std::optional<std::uint64_t> revision{};
+};
+
+// What a reload did with one partner unit that changed or was refused.
+struct UnitOutcome {
+  std::string tenant{};
+  std::string outcome{};       // "applied", "added", "removed" or "refused"
+  std::uint64_t revision = 0;  // served after the reload (the previous one when refused)
+  std::string message{};
+  std::string diagnostics{};  // rendered, for a refused unit
+};
+
+struct ReloadResult {
+  std::uint64_t policy_version = 0;
+  std::string platform{};  // "unchanged" or "applied"
+  std::uint64_t platform_revision = 0;
+  std::vector<UnitOutcome> units{};
+  std::vector<std::string> removed_tenants{};
+};
+
+// The rule ids (TENANT:ID) a put adds, removes or changes.
+struct PolicyChanges {
+  std::vector<std::string> added{};
+  std::vector<std::string> removed{};
+  std::vector<std::string> changed{};
+};
+
+// The answer to put_policy and rollback.
+struct PolicyPut {
+  std::string tenant{};
+  std::uint64_t revision = 0;  // the new one (the one it would get, for a dry run)
+  std::string path{};          // under the policy directory: "tenants/acme.tenet"
+  bool dry_run = false;
+  PolicyChanges changes{};
+  std::vector<Diagnostic> diagnostics{};  // warnings
+};
+
+// The unit served now (get_policy).
+struct Policy {
+  std::string tenant{};
+  std::uint64_t revision = 0;
+  std::string path{};
+  std::string hash{};  // SHA-256 of the source
+  std::string source{};
+};
+
+struct PolicyRevision {
+  std::uint64_t revision = 0;
+  std::string time{};
+  std::string actor{};  // "sha256:<16 hex>" (a token), "anonymous" or "disk"
+  std::string hash{};
+};
+
+struct PolicyHistory {
+  std::string tenant{};
+  std::vector<PolicyRevision> revisions{};  // newest first
 };
 
 // The answer to `hello`.
@@ -233,6 +320,30 @@ inline json parse_response(std::string_view line) {
   return response;
 }
 
+inline std::uint64_t unsigned_field(const json& object, const char* field) {
+  const auto found = object.find(field);
+  return found != object.end() && found->is_number_unsigned() ? found->get<std::uint64_t>() : 0;
+}
+
+inline std::string string_field(const json& object, const char* field) {
+  const auto found = object.find(field);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string{};
+}
+
+// The structured `diagnostics` array of a put_policy/rollback answer (anything else: none).
+inline std::vector<Diagnostic> diagnostics(const json& response) {
+  std::vector<Diagnostic> out;
+  const auto list = response.find("diagnostics");
+  if (list == response.end() || !list->is_array()) return out;
+  for (const json& item : *list) {
+    if (!item.is_object()) continue;
+    out.push_back({string_field(item, "file"), unsigned_field(item, "line"),
+                   unsigned_field(item, "column"), string_field(item, "severity"),
+                   string_field(item, "code"), string_field(item, "message")});
+  }
+  return out;
+}
+
 // Throws ProtocolError when the response carries an error object.
 inline void throw_if_error(const json& response) {
   const auto error = response.find("error");
@@ -243,7 +354,8 @@ inline void throw_if_error(const json& response) {
     code = error->value("code", code);
     message = error->value("message", "");
   }
-  throw ProtocolError(std::move(code), message);
+  throw ProtocolError(std::move(code), message, diagnostics(response),
+                      string_field(response, "diagnostics"));
 }
 
 inline std::vector<std::string> strings(const json& response, const char* field) {
@@ -273,6 +385,66 @@ inline Decision to_decision(const json& response) {
   if (const auto errors = response.find("errors"); errors != response.end() && errors->is_array()) {
     for (const json& e : *errors) {
       if (e.is_object()) out.errors.push_back({e.value("rule", ""), e.value("message", "")});
+    }
+  }
+  if (const auto revision = response.find("revision");
+      revision != response.end() && revision->is_number_unsigned()) {
+    out.revision = revision->get<std::uint64_t>();
+  }
+  return out;
+}
+
+inline ReloadResult to_reload(const json& response) {
+  throw_if_error(response);
+  ReloadResult out;
+  out.policy_version = unsigned_field(response, "policy_version");
+  out.platform = string_field(response, "platform");
+  out.platform_revision = unsigned_field(response, "platform_revision");
+  if (const auto units = response.find("units"); units != response.end() && units->is_array()) {
+    for (const json& unit : *units) {
+      if (!unit.is_object()) continue;
+      out.units.push_back({string_field(unit, "tenant"), string_field(unit, "outcome"),
+                           unsigned_field(unit, "revision"), string_field(unit, "message"),
+                           string_field(unit, "diagnostics")});
+    }
+  }
+  out.removed_tenants = strings(response, "removed_tenants");
+  return out;
+}
+
+// put_policy and rollback; a refused unit throws ProtocolError (invalid_policy) with diagnostics.
+inline PolicyPut to_policy_put(const json& response) {
+  throw_if_error(response);
+  PolicyPut out;
+  out.tenant = string_field(response, "tenant");
+  out.revision = unsigned_field(response, "revision");
+  out.path = string_field(response, "path");
+  out.dry_run = response.value("dry_run", false);
+  if (const auto changes = response.find("changes");
+      changes != response.end() && changes->is_object()) {
+    out.changes = {strings(*changes, "added"), strings(*changes, "removed"),
+                   strings(*changes, "changed")};
+  }
+  out.diagnostics = diagnostics(response);
+  return out;
+}
+
+inline Policy to_policy(const json& response) {
+  throw_if_error(response);
+  return {string_field(response, "tenant"), unsigned_field(response, "revision"),
+          string_field(response, "path"), string_field(response, "hash"),
+          string_field(response, "source")};
+}
+
+inline PolicyHistory to_policy_history(const json& response) {
+  throw_if_error(response);
+  PolicyHistory out;
+  out.tenant = string_field(response, "tenant");
+  if (const auto list = response.find("revisions"); list != response.end() && list->is_array()) {
+    for (const json& item : *list) {
+      if (!item.is_object()) continue;
+      out.revisions.push_back({unsigned_field(item, "revision"), string_field(item, "time"),
+                               string_field(item, "actor"), string_field(item, "hash")});
     }
   }
   return out;
@@ -475,12 +647,13 @@ class AsyncClient {
     codec::throw_if_error(response);
     co_return response;
   }
-  // The policy version serving after the reload; a failed reload throws
-  // ProtocolError (invalid_request) with the compile diagnostics.
-  asio::awaitable<std::uint64_t> reload() {
-    const json response = co_await call_typed(op_only("reload"));
-    codec::throw_if_error(response);
-    co_return response.value("policy_version", std::uint64_t{0});
+  // What the reload did: the policy version serving after it and, per partner unit that
+  // changed or was refused, its outcome (a broken unit is refused alone, the reload is still
+  // ok). A reload refused whole throws ProtocolError (invalid_request, diagnostics_text()).
+  asio::awaitable<ReloadResult> reload(bool allow_removal = false) {
+    json request = op_only("reload");
+    request["allow_removal"] = allow_removal;
+    co_return codec::to_reload(co_await call_typed(std::move(request)));
   }
   asio::awaitable<void> set_feature(const std::string& tenant, const std::string& feature,
                                     FeatureSwitch state) {
@@ -494,6 +667,32 @@ class AsyncClient {
     request["state"] = text;
     const json response = co_await call_typed(std::move(request));
     codec::throw_if_error(response);
+  }
+
+  // ---- partner policy units (the `author` right)
+
+  // Replaces the tenant's unit with `source` (its whole text): a new revision, served by every
+  // request after the answer; `dry_run` only reports what would change. Refused: ProtocolError
+  // (invalid_policy with diagnostics(), too_large, forbidden), and nothing changes.
+  asio::awaitable<PolicyPut> put_policy(const std::string& tenant, const std::string& source,
+                                        bool dry_run = false) {
+    json request = policy_request("put_policy", tenant);
+    request["source"] = source;
+    request["dry_run"] = dry_run;
+    co_return codec::to_policy_put(co_await call_typed(std::move(request)));
+  }
+  asio::awaitable<Policy> get_policy(const std::string& tenant) {
+    co_return codec::to_policy(co_await call_typed(policy_request("get_policy", tenant)));
+  }
+  asio::awaitable<PolicyHistory> policy_history(const std::string& tenant) {
+    co_return codec::to_policy_history(
+        co_await call_typed(policy_request("policy_history", tenant)));
+  }
+  // The source of `revision` becomes a new revision (invalid_request when it is not kept).
+  asio::awaitable<PolicyPut> rollback(const std::string& tenant, std::uint64_t revision) {
+    json request = policy_request("rollback", tenant);
+    request["revision"] = revision;
+    co_return codec::to_policy_put(co_await call_typed(std::move(request)));
   }
 
   // ---- raw lines: any op, no interpretation (errors come back as JSON)
@@ -548,6 +747,11 @@ class AsyncClient {
     return json{{"op", "hello"}, {"token", token}}.dump();
   }
   static json op_only(const char* op) { return json{{"op", op}}; }
+  static json policy_request(const char* op, const std::string& tenant) {
+    json request = op_only(op);
+    request["tenant"] = tenant;
+    return request;
+  }
 
   // A '\n' inside would put the answers out of step; a blank line gets none.
   static void check_one_line(std::string_view line) {
@@ -741,9 +945,22 @@ class Client {
 
   [[nodiscard]] std::uint64_t health() { return run(async_.health()); }
   [[nodiscard]] json stats() { return run(async_.stats()); }
-  std::uint64_t reload() { return run(async_.reload()); }
+  ReloadResult reload(bool allow_removal = false) { return run(async_.reload(allow_removal)); }
   void set_feature(const std::string& tenant, const std::string& feature, FeatureSwitch state) {
     run(async_.set_feature(tenant, feature, state));
+  }
+
+  PolicyPut put_policy(const std::string& tenant, const std::string& source, bool dry_run = false) {
+    return run(async_.put_policy(tenant, source, dry_run));
+  }
+  [[nodiscard]] Policy get_policy(const std::string& tenant) {
+    return run(async_.get_policy(tenant));
+  }
+  [[nodiscard]] PolicyHistory policy_history(const std::string& tenant) {
+    return run(async_.policy_history(tenant));
+  }
+  PolicyPut rollback(const std::string& tenant, std::uint64_t revision) {
+    return run(async_.rollback(tenant, revision));
   }
 
   [[nodiscard]] std::string call_line(std::string_view line) { return run(async_.call_line(line)); }
