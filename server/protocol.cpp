@@ -69,6 +69,7 @@ void write_reload_answer(std::string& out, std::string_view id,
     answer.strings("removed_tenants", result.removed_tenants);
   }
   answer.number("policy_version", result.policy_version);
+  if (!result.diagnostics.empty()) answer.string("diagnostics", result.diagnostics);
   if (!result.units.empty()) answer.raw("units", units_json(result.units));
   answer.close();
 }
@@ -97,6 +98,14 @@ ErrorCode put_error_code(std::string_view code) {
   return ErrorCode::InvalidRequest;
 }
 
+// Declaration ids as TENANT:ID, as decision reasons cite them (docs/PROTOCOL.md).
+std::vector<std::string> qualified(const std::string& tenant, const std::vector<std::string>& ids) {
+  std::vector<std::string> out;
+  out.reserve(ids.size());
+  for (const std::string& id : ids) out.push_back(tenant + ':' + id);
+  return out;
+}
+
 // The answer to put_policy and rollback.
 void write_put_answer(std::string& out, std::string_view id, const std::string& tenant,
                       const Service::PutResult& result, bool dry_run) {
@@ -116,9 +125,9 @@ void write_put_answer(std::string& out, std::string_view id, const std::string& 
         .string("path", report.path)
         .boolean("dry_run", dry_run);
     answer.begin("changes")
-        .strings("added", report.added)
-        .strings("removed", report.removed)
-        .strings("changed", report.changed)
+        .strings("added", qualified(tenant, report.added))
+        .strings("removed", qualified(tenant, report.removed))
+        .strings("changed", qualified(tenant, report.changed))
         .end();
     answer.raw("diagnostics", diagnostics);
   }
