@@ -98,14 +98,6 @@ ErrorCode put_error_code(std::string_view code) {
   return ErrorCode::InvalidRequest;
 }
 
-// Declaration ids as TENANT:ID, as decision reasons cite them (docs/PROTOCOL.md).
-std::vector<std::string> qualified(const std::string& tenant, const std::vector<std::string>& ids) {
-  std::vector<std::string> out;
-  out.reserve(ids.size());
-  for (const std::string& id : ids) out.push_back(tenant + ':' + id);
-  return out;
-}
-
 // The answer to put_policy and rollback.
 void write_put_answer(std::string& out, std::string_view id, const std::string& tenant,
                       const Service::PutResult& result, bool dry_run) {
@@ -125,9 +117,9 @@ void write_put_answer(std::string& out, std::string_view id, const std::string& 
         .string("path", report.path)
         .boolean("dry_run", dry_run);
     answer.begin("changes")
-        .strings("added", qualified(tenant, report.added))
-        .strings("removed", qualified(tenant, report.removed))
-        .strings("changed", qualified(tenant, report.changed))
+        .strings("added", report.added)
+        .strings("removed", report.removed)
+        .strings("changed", report.changed)
         .end();
     answer.raw("diagnostics", diagnostics);
   }

@@ -100,8 +100,10 @@ std::map<std::string, std::string> declarations(const compile::Tenant& tenant) {
   if (tenant.model_tenant == nullptr) return out;
   const model::Tenant& t = *tenant.model_tenant;
   const SourceSet& sources = *tenant.model->sources;
+  // Keyed TENANT:ID, as decision reasons name them (docs/PROTOCOL.md, put_policy's changes).
+  const std::string prefix = tenant.own_name + ':';
   const auto add = [&](const std::string& kind, const std::string& id, const Span& span) {
-    out[id] = kind + ' ' + normalised(sources.text(span));
+    out[prefix + id] = kind + ' ' + normalised(sources.text(span));
   };
   for (const model::Transition& x : t.transitions) add("transition", x.id, x.span);
   for (const model::Plan& x : t.plans) add("plan", x.id, x.span);

@@ -589,8 +589,8 @@ TEST(PolicyUnitsPut, ValidUnitReplacesOnlyThatPartner) {
   ASSERT_TRUE(report.version);
   EXPECT_EQ(report.path, "tenants/a.tenet");
   EXPECT_EQ(report.revision, 2U);
-  EXPECT_EQ(report.added, std::vector<std::string>{"a-writes"});
-  EXPECT_EQ(report.changed, std::vector<std::string>{"locked"});
+  EXPECT_EQ(report.added, std::vector<std::string>{"a:a-writes"});
+  EXPECT_EQ(report.changed, std::vector<std::string>{"a:locked"});
   EXPECT_TRUE(report.removed.empty());
 
   const units::Version& v2 = *report.version;
@@ -610,7 +610,7 @@ TEST(PolicyUnitsPut, ValidUnitReplacesOnlyThatPartner) {
   EXPECT_EQ(back.revision, 3U);
   std::vector<std::string> removed = back.removed;
   std::sort(removed.begin(), removed.end());
-  EXPECT_EQ(removed, (std::vector<std::string>{"a-writes", "locked"}));
+  EXPECT_EQ(removed, (std::vector<std::string>{"a:a-writes", "a:locked"}));
   EXPECT_TRUE(back.added.empty());
 }
 
@@ -624,7 +624,7 @@ TEST(PolicyUnitsPut, DryRunMakesNoVersion) {
   EXPECT_FALSE(report.version);
   EXPECT_EQ(report.revision, 2U);
   EXPECT_EQ(report.added.size(), 1U);
-  EXPECT_EQ(report.removed, std::vector<std::string>{"locked"});
+  EXPECT_EQ(report.removed, std::vector<std::string>{"a:locked"});
   EXPECT_EQ(loaded.version->find("a")->revision, 1U);
 }
 
