@@ -69,6 +69,7 @@ void write_reload_answer(std::string& out, std::string_view id,
     answer.strings("removed_tenants", result.removed_tenants);
   }
   answer.number("policy_version", result.policy_version);
+  if (!result.diagnostics.empty()) answer.string("diagnostics", result.diagnostics);
   if (!result.units.empty()) answer.raw("units", units_json(result.units));
   answer.close();
 }

@@ -121,6 +121,9 @@ Service::ReloadResult Service::reload(bool allow_removal) {
       report.units.push_back(std::move(gone));
     }
   }
+  // Rendered before the loop below moves the unit reports (and their
+  // diagnostics) out of `report`.
+  const std::string problems = rendered_problems(report);
   ReloadResult result;
   result.platform_changed = report.platform_changed;
   result.removed_tenants = report.removed_tenants;
@@ -132,8 +135,13 @@ Service::ReloadResult Service::reload(bool allow_removal) {
   }
   std::sort(result.removed_tenants.begin(), result.removed_tenants.end());
   if (report.refused) {
+    // Refused whole: nothing was applied, so the answer lists only the
+    // partners that break (a unit the engine would have applied is not).
+    std::erase_if(result.units, [](const units::UnitReport& unit) {
+      return unit.outcome != units::Outcome::Refused;
+    });
     result.message = report.message;
-    result.diagnostics = rendered_problems(report);
+    result.diagnostics = problems;
     if (result.diagnostics.empty() && !result.removed_tenants.empty())
       result.diagnostics = "error: the new policy set no longer declares tenant(s) " +
                            joined(result.removed_tenants) + '\n';
@@ -175,7 +183,7 @@ Service::ReloadResult Service::reload(bool allow_removal) {
   result.policy_version = version_.fetch_add(1, std::memory_order_acq_rel) + 1;
   result.ok = true;
   result.platform_revision = units_ ? units_->platform().revision : 0;
-  result.diagnostics = rendered_problems(report);
+  result.diagnostics = problems;
   stats_.count_reload(true);
   LogLine line("reload");
   line.field("ok", true).field("policy_version", result.policy_version);
