@@ -54,14 +54,20 @@ std::string decode(std::string_view folder) {
   return out;
 }
 
-std::string now_utc() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+std::string now_utc() { return PolicyHistory::utc_text(std::chrono::system_clock::now()); }
+
+}  // namespace
+
+std::string PolicyHistory::utc_text(std::chrono::system_clock::time_point time) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
   std::tm utc{};
-  gmtime_r(&now, &utc);
+  gmtime_r(&seconds, &utc);
   std::array<char, 32> text{};
   const std::size_t length = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
   return std::string(text.data(), length);
 }
+
+namespace {
 
 std::optional<nlohmann::json> read_json(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

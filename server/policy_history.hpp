@@ -11,6 +11,7 @@
 // a time); not thread-safe by itself.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -39,6 +40,8 @@ class PolicyHistory {
   [[nodiscard]] std::optional<std::string> record(const std::string& tenant, std::uint64_t revision,
                                                   const std::string& actor, const std::string& hash,
                                                   std::string_view source);
+  // `2026-12-07T03:16:55Z`.
+  [[nodiscard]] static std::string utc_text(std::chrono::system_clock::time_point time);
   // Newest first.
   [[nodiscard]] std::vector<Entry> list(const std::string& tenant) const;
   [[nodiscard]] std::optional<std::string> source_of(const std::string& tenant,

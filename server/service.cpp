@@ -166,6 +166,9 @@ Service::ReloadResult Service::reload(bool allow_removal) {
     features_->apply(*compiled);
     engine_->replace(compiled);
     features_->apply(*compiled);  // over switches carried from the old set
+    for (const units::UnitReport& unit : result.units) {
+      if (unit.outcome == units::Outcome::Applied) remember_first_revision(unit.tenant);
+    }
     units_ = report.version;
     platform_revision_.store(units_->platform().revision, std::memory_order_release);
     std::vector<std::shared_ptr<const units::Unit>> changed;
@@ -204,7 +207,22 @@ void Service::adopt_units(UnitSettings settings) {
   unit_settings_ = settings;
   history_ = PolicyHistory(directory_, settings.keep_revisions);
   known_ = history_.known();
-  if (units_) record_revisions(units_->units(), "disk");
+  // Only partners with a history whose unit changed while the server was
+  // down: a partner still at its first revision gets its history with its
+  // first change (remember_first_revision), so serving a directory writes
+  // nothing into it until something changes.
+  if (!units_) return;
+  std::vector<std::shared_ptr<const units::Unit>> changed;
+  for (const auto& unit : units_->units()) {
+    if (known_.count(unit->tenant) != 0) changed.push_back(unit);
+  }
+  record_revisions(changed, "disk");
+}
+
+void Service::remember_first_revision(const std::string& tenant) {
+  if (!units_ || known_.count(tenant) != 0) return;
+  const Index at = units_->compiled()->find_tenant(tenant);
+  if (at != kNone) record_revisions({units_->units()[at]}, "disk");
 }
 
 void Service::record_revisions(const std::vector<std::shared_ptr<const units::Unit>>& changed,
@@ -239,7 +257,19 @@ std::shared_ptr<const units::Unit> Service::unit(const std::string& tenant) cons
 
 std::vector<PolicyHistory::Entry> Service::policy_history(const std::string& tenant) const {
   const std::lock_guard<std::mutex> lock(admin_);
-  return history_.list(tenant);
+  std::vector<PolicyHistory::Entry> entries = history_.list(tenant);
+  if (!entries.empty() || !units_) return entries;
+  // A partner never changed through the server has no history written yet
+  // (adopt_units): its one revision is the file as read, dated by the file.
+  const units::Unit* unit = units_->find(tenant);
+  if (unit == nullptr) return entries;
+  std::error_code error;
+  const auto modified = std::filesystem::last_write_time(directory_ / unit->path, error);
+  entries.push_back(
+      {unit->revision,
+       error ? std::string() : PolicyHistory::utc_text(std::chrono::file_clock::to_sys(modified)),
+       "disk", unit->hash});
+  return entries;
 }
 
 Service::PutResult Service::put_policy(const std::string& tenant, const std::string& source,
@@ -280,6 +310,7 @@ Service::PutResult Service::put_locked(const std::string& tenant, const std::str
   result.report = units::put(*units_, request, policy_options_.limits);
   if (!result.report.ok || dry_run) return result;
 
+  remember_first_revision(tenant);  // so that rollback can go back to it
   // Durable before acknowledged: the unit file, then its history entry; the
   // swap after both (a restart serves exactly what was acknowledged).
   if (auto failure = write_file_durably(directory_ / result.report.path, source)) {

@@ -162,6 +162,9 @@ class Service {
   // put_policy / rollback with admin_ held.
   PutResult put_locked(const std::string& tenant, const std::string& source, bool dry_run,
                        const std::string& actor);
+  // Records the unit serving now for `tenant` when the history has none
+  // (its first revision, read from the directory), before a change.
+  void remember_first_revision(const std::string& tenant);
   // Records in the history every unit of `changed` it does not have yet.
   void record_revisions(const std::vector<std::shared_ptr<const units::Unit>>& changed,
                         const std::string& actor);
