@@ -8,6 +8,7 @@
 #include "cli/policy_command.hpp"
 #include "cli/serve_command.hpp"
 #include "cli/sql_command.hpp"
+#include "cli/store_command.hpp"
 #include "cli/test_command.hpp"
 #include "cli/token_command.hpp"
 #include "cli/tree_command.hpp"
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   tenet::cli::add_token_command(app, exit_code);
   tenet::cli::add_sql_command(app, exit_code);
   tenet::cli::add_policy_command(app, exit_code);
+  tenet::cli::add_store_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

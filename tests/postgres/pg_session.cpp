@@ -10,11 +10,6 @@ struct Clear {
 };
 using Result = std::unique_ptr<PGresult, Clear>;
 
-std::string socket_dir() {
-  const char* dir = std::getenv("TENET_PG_SOCKET_DIR");
-  return dir != nullptr ? dir : "";
-}
-
 std::string sqlstate(const PGresult* result) {
   const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
   return state != nullptr ? state : "";
@@ -35,6 +30,11 @@ bool failed(const PGresult* result) {
 }
 
 }  // namespace
+
+std::string socket_dir() {
+  const char* dir = std::getenv("TENET_PG_SOCKET_DIR");
+  return dir != nullptr ? dir : "";
+}
 
 bool cluster_available() { return !socket_dir().empty(); }
 

@@ -55,6 +55,9 @@ class PgSession {
   std::unique_ptr<PGconn, Close> connection_;
 };
 
+// The fixture's socket folder (TENET_PG_SOCKET_DIR; empty when unset).
+[[nodiscard]] std::string socket_dir();
+
 // Is the fixture's cluster configured (TENET_PG_SOCKET_DIR set)?
 [[nodiscard]] bool cluster_available();
 

@@ -1,0 +1,141 @@
+#include "server/store/migrations.hpp"
+
+#include <array>
+#include <string_view>
+
+namespace tenet::store {
+namespace {
+
+struct Migration {
+  int version;
+  std::string_view name;
+  std::string_view sql;
+};
+
+// Append only: a released migration never changes; a change to the schema
+// is a new version.
+constexpr std::array<Migration, 1> kMigrations{{
+    {1, "initial", R"sql(
+-- The platform part's revisions: every file that is not a partner's unit.
+CREATE TABLE tenet.platform_revisions (
+  revision   bigint PRIMARY KEY CHECK (revision > 0),
+  hash       text NOT NULL,
+  files      jsonb NOT NULL,  -- {"schema.tenet": "<source>", ...}
+  actor      text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+-- Every partner unit's revisions (docs/UNITS.md).
+CREATE TABLE tenet.unit_revisions (
+  tenant     text NOT NULL,
+  revision   bigint NOT NULL CHECK (revision > 0),
+  path       text NOT NULL,
+  hash       text NOT NULL,
+  source     text NOT NULL,
+  actor      text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant, revision)
+);
+-- Runtime feature switches (set_feature); a switch at its default has no row.
+CREATE TABLE tenet.feature_switches (
+  tenant     text NOT NULL,
+  feature    text NOT NULL,
+  state      text NOT NULL CHECK (state IN ('on', 'off')),
+  actor      text NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant, feature)
+);
+-- Access tokens: their SHA-256 only, never the token.
+CREATE TABLE tenet.tokens (
+  hash       bytea PRIMARY KEY CHECK (octet_length(hash) = 32),
+  tenant     text NOT NULL CHECK (tenant <> ''),
+  rights     text[] NOT NULL
+             CHECK (cardinality(rights) > 0 AND rights <@ ARRAY['check', 'admin', 'author']),
+  actor      text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  revoked_at timestamptz
+);
+-- Who changed what, before and after: append-only.
+CREATE TABLE tenet.admin_audit (
+  id      bigserial PRIMARY KEY,
+  at      timestamptz NOT NULL DEFAULT now(),
+  actor   text NOT NULL,
+  action  text NOT NULL,
+  tenant  text,
+  subject text,
+  before  jsonb,
+  after   jsonb
+);
+CREATE FUNCTION tenet.admin_audit_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'tenet.admin_audit is append-only' USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE TRIGGER admin_audit_no_update_or_delete BEFORE UPDATE OR DELETE ON tenet.admin_audit
+  FOR EACH ROW EXECUTE FUNCTION tenet.admin_audit_is_append_only();
+CREATE TRIGGER admin_audit_no_truncate BEFORE TRUNCATE ON tenet.admin_audit
+  FOR EACH STATEMENT EXECUTE FUNCTION tenet.admin_audit_is_append_only();
+)sql"},
+}};
+
+// Serialises migrations of one database (any constant; "tenet" in ASCII).
+constexpr std::string_view kLock = "SELECT pg_advisory_xact_lock(1952804469)";
+
+MigrationReport run(Connection& connection, bool only_new_store) {
+  MigrationReport report;
+  connection.exec("BEGIN");
+  try {
+    connection.exec(kLock);
+    report.from = store_version(connection);
+    report.existed = report.from > 0;
+    report.to = report.from;
+    if (report.from > latest_version()) {
+      throw StoreError("the store is at version " + std::to_string(report.from) +
+                       ", newer than this tenet's " + std::to_string(latest_version()) +
+                       ": use a newer tenet");
+    }
+    if (!(only_new_store && report.existed)) {
+      connection.exec(
+          "CREATE SCHEMA IF NOT EXISTS tenet;"
+          "CREATE TABLE IF NOT EXISTS tenet.schema_migrations ("
+          "  version integer PRIMARY KEY, name text NOT NULL,"
+          "  applied_at timestamptz NOT NULL DEFAULT now())");
+      for (const Migration& migration : kMigrations) {
+        if (migration.version <= report.from) continue;
+        connection.exec(migration.sql);
+        (void)connection.query("INSERT INTO tenet.schema_migrations (version, name) VALUES ($1, $2)",
+                               {std::to_string(migration.version), std::string(migration.name)});
+        report.applied.push_back(std::to_string(migration.version) + ' ' +
+                                 std::string(migration.name));
+        report.to = migration.version;
+      }
+    }
+    connection.exec("COMMIT");
+  } catch (...) {
+    try {
+      connection.exec("ROLLBACK");
+    } catch (const StoreError&) {
+      // The connection is gone: the transaction is rolled back with it.
+    }
+    throw;
+  }
+  return report;
+}
+
+}  // namespace
+
+int latest_version() { return kMigrations.back().version; }
+
+int store_version(Connection& connection) {
+  const std::vector<Row> exists =
+      connection.query("SELECT to_regclass('tenet.schema_migrations') IS NOT NULL");
+  if (exists.empty() || exists[0][0] != "t") return 0;
+  const std::vector<Row> rows =
+      connection.query("SELECT coalesce(max(version), 0) FROM tenet.schema_migrations");
+  return rows.empty() || !rows[0][0] ? 0 : std::stoi(*rows[0][0]);
+}
+
+MigrationReport init_store(Connection& connection) { return run(connection, true); }
+
+MigrationReport migrate_store(Connection& connection) { return run(connection, false); }
+
+}  // namespace tenet::store

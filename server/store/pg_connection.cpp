@@ -1,0 +1,70 @@
+#include "server/store/pg_connection.hpp"
+
+#include <libpq-fe.h>
+
+namespace tenet::store {
+namespace {
+
+struct ClearResult {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using Result = std::unique_ptr<PGresult, ClearResult>;
+
+// libpq's messages end with a newline; a caller adds its own context.
+std::string trimmed(const char* text) {
+  std::string message = text != nullptr ? text : "";
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  return message;
+}
+
+void check(const Result& result, PGconn* connection) {
+  const ExecStatusType status = PQresultStatus(result.get());
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
+  const char* sqlstate = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
+  throw StoreError(trimmed(result ? PQresultErrorMessage(result.get()) : PQerrorMessage(connection)),
+                   sqlstate != nullptr ? sqlstate : "");
+}
+
+}  // namespace
+
+void Connection::Close::operator()(pg_conn* connection) const { PQfinish(connection); }
+
+Connection::Connection(const std::string& url) : connection_(PQconnectdb(url.c_str())) {
+  if (!connection_) throw StoreError("cannot connect to the store: out of memory");
+  if (PQstatus(connection_.get()) != CONNECTION_OK)
+    throw StoreError("cannot connect to the store: " + trimmed(PQerrorMessage(connection_.get())));
+}
+
+Connection::~Connection() = default;
+
+void Connection::exec(std::string_view sql) {
+  const Result result(PQexec(connection_.get(), std::string(sql).c_str()));
+  check(result, connection_.get());
+}
+
+std::vector<Row> Connection::query(std::string_view sql, const std::vector<Param>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const Param& param : params) values.push_back(param ? param->c_str() : nullptr);
+  const Result result(PQexecParams(connection_.get(), std::string(sql).c_str(),
+                                   static_cast<int>(values.size()), nullptr, values.data(),
+                                   nullptr, nullptr, 0));
+  check(result, connection_.get());
+  std::vector<Row> rows;
+  const int columns = PQnfields(result.get());
+  for (int r = 0; r < PQntuples(result.get()); ++r) {
+    Row row;
+    for (int c = 0; c < columns; ++c) {
+      if (PQgetisnull(result.get(), r, c) != 0) {
+        row.emplace_back(std::nullopt);
+      } else {
+        row.emplace_back(std::string(PQgetvalue(result.get(), r, c),
+                                     static_cast<std::size_t>(PQgetlength(result.get(), r, c))));
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace tenet::store

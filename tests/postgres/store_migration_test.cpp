@@ -1,0 +1,163 @@
+// The fleet's store schema (server/store/migrations, docs/FLEET.md) against
+// the tests' real PostgreSQL: `tenet store init` creates it, again is a
+// no-op, `migrate` on an up-to-date store does nothing, two migrators at
+// once apply each version once, the audit table is append-only, and the
+// tables refuse what they must (a token's hash of the wrong size, an
+// unknown right). Each test has a database of its own.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "server/store/migrations.hpp"
+#include "tests/postgres/pg_session.hpp"
+
+namespace tenet::pgtest {
+namespace {
+
+// A throw-away database, dropped at the end.
+class StoreDatabase {
+ public:
+  StoreDatabase() {
+    static std::atomic<int> counter{0};
+    name_ = "tenet_store_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+    PgSession("tenet_admin", "postgres").exec("CREATE DATABASE " + name_);
+  }
+  ~StoreDatabase() {
+    try {
+      PgSession("tenet_admin", "postgres").exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+    } catch (const PgError&) {
+      // Best effort: the cluster is thrown away after the tests anyway.
+    }
+  }
+  StoreDatabase(const StoreDatabase&) = delete;
+  StoreDatabase& operator=(const StoreDatabase&) = delete;
+
+  [[nodiscard]] const std::string& name() const { return name_; }
+  [[nodiscard]] std::string url() const {
+    return "host=" + socket_dir() + " port=5432 user=tenet_admin dbname=" + name_;
+  }
+
+ private:
+  std::string name_;
+};
+
+// Runs the real `tenet` binary; its exit status and stdout+stderr.
+std::pair<int, std::string> run_tenet(const std::string& arguments) {
+  const std::string command = std::string(TENET_BINARY) + ' ' + arguments + " 2>&1";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
+  std::string output;
+  std::array<char, 4096> buffer{};
+  while (pipe && std::fgets(buffer.data(), buffer.size(), pipe.get()) != nullptr)
+    output += buffer.data();
+  const int status = pipe ? ::pclose(pipe.release()) : -1;
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+class StoreMigration : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!cluster_available()) GTEST_SKIP() << "no test cluster (TENET_PG_SOCKET_DIR)";
+  }
+};
+
+TEST_F(StoreMigration, InitCreatesTheSchemaAndAgainDoesNothing) {
+  const StoreDatabase database;
+  const auto first = run_tenet("store init '" + database.url() + "'");
+  ASSERT_EQ(first.first, 0) << first.second;
+  EXPECT_NE(first.second.find("applied migration 1 initial"), std::string::npos) << first.second;
+
+  PgSession session("tenet_admin", database.name());
+  const std::vector<Row> tables = session.query(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'tenet' "
+      "ORDER BY table_name");
+  std::vector<std::string> names;
+  for (const Row& row : tables) names.push_back(*row[0]);
+  EXPECT_EQ(names, (std::vector<std::string>{"admin_audit", "feature_switches", "platform_revisions",
+                                             "schema_migrations", "tokens", "unit_revisions"}));
+
+  const auto again = run_tenet("store init '" + database.url() + "'");
+  ASSERT_EQ(again.first, 0) << again.second;
+  EXPECT_EQ(again.second.find("applied"), std::string::npos) << again.second;
+  EXPECT_NE(again.second.find("nothing to do"), std::string::npos) << again.second;
+  const auto migrate = run_tenet("store migrate '" + database.url() + "'");
+  ASSERT_EQ(migrate.first, 0) << migrate.second;
+  EXPECT_EQ(migrate.second.find("applied"), std::string::npos) << migrate.second;
+  EXPECT_EQ(session.query("SELECT count(*) FROM tenet.schema_migrations")[0][0], "1");
+}
+
+TEST_F(StoreMigration, TwoMigratorsAtOnceApplyEachVersionOnce) {
+  const StoreDatabase database;
+  std::atomic<int> applied{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      try {
+        store::Connection connection(database.url());
+        applied += static_cast<int>(store::migrate_store(connection).applied.size());
+      } catch (const store::StoreError&) {
+        ++failed;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(applied, store::latest_version());
+  store::Connection connection(database.url());
+  EXPECT_EQ(store::store_version(connection), store::latest_version());
+}
+
+TEST_F(StoreMigration, TheAuditIsAppendOnlyAndTokensKeepTheirShape) {
+  const StoreDatabase database;
+  store::Connection connection(database.url());
+  (void)store::init_store(connection);
+  PgSession session("tenet_admin", database.name());
+  session.exec(
+      "INSERT INTO tenet.admin_audit (actor, action, tenant, before, after) "
+      "VALUES ('sha256:00', 'set_feature', 'acme', '{\"state\":\"off\"}', '{\"state\":\"on\"}')");
+  EXPECT_EQ(session.try_command("UPDATE tenet.admin_audit SET actor = 'someone else'", {}),
+            std::string(kInsufficientPrivilege));
+  EXPECT_EQ(session.try_command("DELETE FROM tenet.admin_audit", {}),
+            std::string(kInsufficientPrivilege));
+  EXPECT_EQ(session.try_command("TRUNCATE tenet.admin_audit", {}),
+            std::string(kInsufficientPrivilege));
+  EXPECT_EQ(session.query("SELECT count(*) FROM tenet.admin_audit")[0][0], "1");
+
+  const std::string hash32 = "'\\x" + std::string(64, 'a') + "'::bytea";
+  EXPECT_EQ(session.try_command("INSERT INTO tenet.tokens (hash, tenant, rights, actor) VALUES (" +
+                                    hash32 + ", 'acme', ARRAY['check','author'], 'cli')",
+                                {}),
+            "");
+  EXPECT_NE(session.try_command("INSERT INTO tenet.tokens (hash, tenant, rights, actor) VALUES "
+                                "('\\x00'::bytea, 'acme', ARRAY['check'], 'cli')",
+                                {}),
+            "");  // not a SHA-256
+  EXPECT_NE(session.try_command("INSERT INTO tenet.tokens (hash, tenant, rights, actor) VALUES ('\\x" +
+                                    std::string(64, 'b') + "'::bytea, 'acme', ARRAY['root'], 'cli')",
+                                {}),
+            "");  // no such right
+}
+
+TEST_F(StoreMigration, ANewerStoreAndAnUnreachableOneAreRefused) {
+  const StoreDatabase database;
+  store::Connection connection(database.url());
+  (void)store::init_store(connection);
+  PgSession("tenet_admin", database.name())
+      .exec("INSERT INTO tenet.schema_migrations (version, name) VALUES (999, 'from the future')");
+  const auto newer = run_tenet("store migrate '" + database.url() + "'");
+  EXPECT_EQ(newer.first, 2) << newer.second;
+  EXPECT_NE(newer.second.find("newer than this tenet"), std::string::npos) << newer.second;
+
+  const auto unreachable = run_tenet("store init 'host=/nonexistent-tenet port=5432 dbname=x'");
+  EXPECT_EQ(unreachable.first, 2) << unreachable.second;
+  EXPECT_NE(unreachable.second.find("cannot connect to the store"), std::string::npos)
+      << unreachable.second;
+}
+
+}  // namespace
+}  // namespace tenet::pgtest
