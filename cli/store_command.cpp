@@ -22,9 +22,10 @@ int run_store(const std::string& url, bool init) {
       std::cout << "applied migration " << applied << '\n';
     if (report.applied.empty()) {
       std::cout << "the store is at version " << report.to
-                << (report.to < store::latest_version() ? " (tenet store migrate upgrades it to " +
-                                                              std::to_string(store::latest_version()) + ")"
-                                                        : ", the latest")
+                << (report.to < store::latest_version()
+                        ? " (tenet store migrate upgrades it to " +
+                              std::to_string(store::latest_version()) + ")"
+                        : ", the latest")
                 << "; nothing to do\n";
     } else {
       std::cout << "the store is at version " << report.to << '\n';
@@ -40,8 +41,9 @@ int run_store(const std::string& url, bool init) {
 
 void add_store_command(CLI::App& app, int& exit_code) {
   CLI::App* command = app.add_subcommand(
-      "store", "The fleet's store in PostgreSQL (docs/FLEET.md). Exit status: 0 done, 2 the "
-               "database could not be reached or refused the change (nothing changed)");
+      "store",
+      "The fleet's store in PostgreSQL (docs/FLEET.md). Exit status: 0 done, 2 the "
+      "database could not be reached or refused the change (nothing changed)");
   command->require_subcommand(1);
   auto url = std::make_shared<std::string>();
   CLI::App* init = command->add_subcommand(
@@ -50,8 +52,7 @@ void add_store_command(CLI::App& app, int& exit_code) {
   init->callback([url, &exit_code] { exit_code = run_store(*url, true); });
   CLI::App* migrate =
       command->add_subcommand("migrate", "Apply the schema versions the store lacks");
-  migrate->add_option("URL", *url, "libpq connection string or URI (postgresql://...)")
-      ->required();
+  migrate->add_option("URL", *url, "libpq connection string or URI (postgresql://...)")->required();
   migrate->callback([url, &exit_code] { exit_code = run_store(*url, false); });
 }
 

@@ -102,8 +102,9 @@ MigrationReport run(Connection& connection, bool only_new_store) {
       for (const Migration& migration : kMigrations) {
         if (migration.version <= report.from) continue;
         connection.exec(migration.sql);
-        (void)connection.query("INSERT INTO tenet.schema_migrations (version, name) VALUES ($1, $2)",
-                               {std::to_string(migration.version), std::string(migration.name)});
+        (void)connection.query(
+            "INSERT INTO tenet.schema_migrations (version, name) VALUES ($1, $2)",
+            {std::to_string(migration.version), std::string(migration.name)});
         report.applied.push_back(std::to_string(migration.version) + ' ' +
                                  std::string(migration.name));
         report.to = migration.version;

@@ -14,9 +14,9 @@
 namespace tenet::store {
 
 struct MigrationReport {
-  bool existed = false;  // the store was there before (init: nothing was done)
-  int from = 0;          // the version before (0: no store)
-  int to = 0;            // the version after
+  bool existed = false;              // the store was there before (init: nothing was done)
+  int from = 0;                      // the version before (0: no store)
+  int to = 0;                        // the version after
   std::vector<std::string> applied;  // "1 initial", in order
 };
 

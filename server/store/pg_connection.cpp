@@ -21,8 +21,9 @@ void check(const Result& result, PGconn* connection) {
   const ExecStatusType status = PQresultStatus(result.get());
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
   const char* sqlstate = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
-  throw StoreError(trimmed(result ? PQresultErrorMessage(result.get()) : PQerrorMessage(connection)),
-                   sqlstate != nullptr ? sqlstate : "");
+  throw StoreError(
+      trimmed(result ? PQresultErrorMessage(result.get()) : PQerrorMessage(connection)),
+      sqlstate != nullptr ? sqlstate : "");
 }
 
 }  // namespace
@@ -47,8 +48,8 @@ std::vector<Row> Connection::query(std::string_view sql, const std::vector<Param
   values.reserve(params.size());
   for (const Param& param : params) values.push_back(param ? param->c_str() : nullptr);
   const Result result(PQexecParams(connection_.get(), std::string(sql).c_str(),
-                                   static_cast<int>(values.size()), nullptr, values.data(),
-                                   nullptr, nullptr, 0));
+                                   static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                                   nullptr, 0));
   check(result, connection_.get());
   std::vector<Row> rows;
   const int columns = PQnfields(result.get());

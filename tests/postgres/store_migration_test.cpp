@@ -29,7 +29,8 @@ class StoreDatabase {
   }
   ~StoreDatabase() {
     try {
-      PgSession("tenet_admin", "postgres").exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+      PgSession("tenet_admin", "postgres")
+          .exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
     } catch (const PgError&) {
       // Best effort: the cluster is thrown away after the tests anyway.
     }
@@ -77,8 +78,9 @@ TEST_F(StoreMigration, InitCreatesTheSchemaAndAgainDoesNothing) {
       "ORDER BY table_name");
   std::vector<std::string> names;
   for (const Row& row : tables) names.push_back(*row[0]);
-  EXPECT_EQ(names, (std::vector<std::string>{"admin_audit", "feature_switches", "platform_revisions",
-                                             "schema_migrations", "tokens", "unit_revisions"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"admin_audit", "feature_switches", "platform_revisions",
+                                      "schema_migrations", "tokens", "unit_revisions"}));
 
   const auto again = run_tenet("store init '" + database.url() + "'");
   ASSERT_EQ(again.first, 0) << again.second;
@@ -137,10 +139,11 @@ TEST_F(StoreMigration, TheAuditIsAppendOnlyAndTokensKeepTheirShape) {
                                 "('\\x00'::bytea, 'acme', ARRAY['check'], 'cli')",
                                 {}),
             "");  // not a SHA-256
-  EXPECT_NE(session.try_command("INSERT INTO tenet.tokens (hash, tenant, rights, actor) VALUES ('\\x" +
-                                    std::string(64, 'b') + "'::bytea, 'acme', ARRAY['root'], 'cli')",
-                                {}),
-            "");  // no such right
+  EXPECT_NE(
+      session.try_command("INSERT INTO tenet.tokens (hash, tenant, rights, actor) VALUES ('\\x" +
+                              std::string(64, 'b') + "'::bytea, 'acme', ARRAY['root'], 'cli')",
+                          {}),
+      "");  // no such right
 }
 
 TEST_F(StoreMigration, ANewerStoreAndAnUnreachableOneAreRefused) {
