@@ -34,6 +34,10 @@ Connection::Connection(const std::string& url) : connection_(PQconnectdb(url.c_s
   if (!connection_) throw StoreError("cannot connect to the store: out of memory");
   if (PQstatus(connection_.get()) != CONNECTION_OK)
     throw StoreError("cannot connect to the store: " + trimmed(PQerrorMessage(connection_.get())));
+  // Notices ("schema tenet already exists, skipping") are not the
+  // operator's concern; errors still come back as StoreError.
+  PQsetNoticeProcessor(
+      connection_.get(), [](void* /*arg*/, const char* /*message*/) {}, nullptr);
 }
 
 Connection::~Connection() = default;

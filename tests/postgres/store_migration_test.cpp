@@ -162,5 +162,50 @@ TEST_F(StoreMigration, ANewerStoreAndAnUnreachableOneAreRefused) {
       << unreachable.second;
 }
 
+// `tenet token new --store` writes the SHA-256 only (never the token) with
+// an audit row; `revoke` by id sets revoked_at once, audited; a short or
+// unknown id is refused.
+TEST_F(StoreMigration, TokensAreAddedAndRevokedInTheStore) {
+  const StoreDatabase database;
+  ASSERT_EQ(run_tenet("store init '" + database.url() + "'").first, 0);
+  const auto created =
+      run_tenet("token new --tenant acme --rights check,author --store '" + database.url() + "'");
+  ASSERT_EQ(created.first, 0) << created.second;
+  const std::string token = created.second.substr(0, created.second.find('\n'));
+  const std::string id = created.second.substr(token.size() + 1, 7 + 16);
+  ASSERT_EQ(token.size(), 64U) << created.second;
+  ASSERT_EQ(id.rfind("sha256:", 0), 0U) << created.second;
+
+  PgSession session("tenet_admin", database.name());
+  const std::vector<Row> rows = session.query(
+      "SELECT encode(hash, 'hex'), tenant, array_to_string(rights, ','), revoked_at IS NULL "
+      "FROM tenet.tokens");
+  ASSERT_EQ(rows.size(), 1U);
+  EXPECT_NE(rows[0][0], token);  // the hash, not the token
+  EXPECT_EQ(rows[0][0]->substr(0, 16), id.substr(7));
+  EXPECT_EQ(rows[0][1], "acme");
+  EXPECT_EQ(rows[0][2], "check,author");
+  EXPECT_EQ(rows[0][3], "t");
+
+  EXPECT_EQ(run_tenet("token revoke sha256:0123 --store '" + database.url() + "'").first, 2);
+  EXPECT_EQ(
+      run_tenet("token revoke sha256:0123456789abcdef --store '" + database.url() + "'").first,
+      1);  // no such token
+  const auto revoked = run_tenet("token revoke " + id + " --store '" + database.url() + "'");
+  ASSERT_EQ(revoked.first, 0) << revoked.second;
+  EXPECT_NE(revoked.second.find("revoked " + id), std::string::npos) << revoked.second;
+  EXPECT_EQ(session.query("SELECT revoked_at IS NOT NULL FROM tenet.tokens")[0][0], "t");
+  EXPECT_EQ(run_tenet("token revoke " + id + " --store '" + database.url() + "'").first,
+            1);  // already revoked
+  const std::vector<Row> audit =
+      session.query("SELECT action, subject FROM tenet.admin_audit ORDER BY id");
+  ASSERT_EQ(audit.size(), 2U);
+  EXPECT_EQ(audit[0][0], "token_new");
+  EXPECT_EQ(audit[1][0], "token_revoke");
+  EXPECT_EQ(audit[1][1], id);
+  for (const Row& row : session.query("SELECT after::text FROM tenet.admin_audit"))
+    EXPECT_EQ(row[0]->find(token), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tenet::pgtest
