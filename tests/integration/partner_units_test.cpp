@@ -32,6 +32,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using tenet::test_support::command_output;
+using tenet::test_support::connect_tcp;
 using tenet::test_support::error_code;
 using tenet::test_support::LineClient;
 using tenet::test_support::Millis;
@@ -107,25 +108,7 @@ std::string write_check(const std::string& id, const std::string& tenant) {
          tenant + R"(","attrs":{"owner":"u2","locked":false}}})";
 }
 
-// A server on 127.0.0.1:0 serving `dir` with the extra arguments.
-#define START_SERVER(name, dir, ...)                                \
-  ServerProcess name(                                               \
-      kBinary,                                                      \
-      [&] {                                                         \
-        std::vector<std::string> a{dir, "--listen", "127.0.0.1:0"}; \
-        const std::vector<std::string> extra = __VA_ARGS__;         \
-        a.insert(a.end(), extra.begin(), extra.end());              \
-        return a;                                                   \
-      }(),                                                          \
-      1);                                                           \
-  ASSERT_TRUE(name.started()) << name.error();                      \
-  ASSERT_GT(name.tcp_port(), 0)
-
-LineClient connect_tcp(const ServerProcess& server) {
-  std::optional<LineClient> client = LineClient::tcp(server.tcp_port());
-  if (!client) ADD_FAILURE() << "cannot connect to 127.0.0.1:" << server.tcp_port();
-  return client ? std::move(*client) : LineClient();
-}
+#define START_SERVER(name, dir, ...) TENET_START_SERVER(name, kBinary, dir, __VA_ARGS__)
 
 json ask(LineClient& client, const std::string& line, Millis timeout = Millis(20000)) {
   return parse_answer(client.request(line, timeout));

@@ -10,6 +10,7 @@
 // are reported as empty optionals / false, with a reason in error().
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -127,4 +128,27 @@ class LineClient {
   bool eof_ = false;
 };
 
+// A connection to `server`'s TCP port (a test failure, and an unconnected
+// client, when it cannot connect).
+inline LineClient connect_tcp(const ServerProcess& server) {
+  std::optional<LineClient> client = LineClient::tcp(server.tcp_port());
+  if (!client) ADD_FAILURE() << "cannot connect to 127.0.0.1:" << server.tcp_port();
+  return client ? std::move(*client) : LineClient();
+}
+
 }  // namespace tenet::test_support
+
+// `binary` serving `dir` on 127.0.0.1:0 with the extra arguments (a braced
+// list of strings), as ServerProcess `name`; the test stops unless it started.
+#define TENET_START_SERVER(name, binary, dir, ...)                  \
+  ::tenet::test_support::ServerProcess name(                        \
+      binary,                                                       \
+      [&] {                                                         \
+        std::vector<std::string> a{dir, "--listen", "127.0.0.1:0"}; \
+        const std::vector<std::string> extra = __VA_ARGS__;         \
+        a.insert(a.end(), extra.begin(), extra.end());              \
+        return a;                                                   \
+      }(),                                                          \
+      1);                                                           \
+  ASSERT_TRUE(name.started()) << name.error();                      \
+  ASSERT_GT(name.tcp_port(), 0)
