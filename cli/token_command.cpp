@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/check_command.hpp"
+#include "server/store/migrations.hpp"
 #include "server/store/token_rows.hpp"
 #include "server/tokens.hpp"
 
@@ -72,6 +73,7 @@ void add_token_command(CLI::App& app, int& exit_code) {
     if (!options->store.empty()) {
       try {
         store::Connection connection(options->store);
+        store::require_latest(connection);
         store::add_token(connection, hash, options->tenant, split_rights(options->rights),
                          cli_actor());
       } catch (const store::StoreError& error) {
@@ -99,6 +101,7 @@ void add_token_command(CLI::App& app, int& exit_code) {
   revoke->callback([options, &exit_code] {
     try {
       store::Connection connection(options->store);
+      store::require_latest(connection);
       const std::vector<std::string> revoked =
           store::revoke_token(connection, options->revoke_id, cli_actor());
       if (revoked.empty()) {

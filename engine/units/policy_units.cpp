@@ -86,7 +86,8 @@ void attribute_syntax(const std::vector<Diagnostic>& syntax,
 }
 
 std::uint64_t next_revision(const Unit* before, const KnownRevision* known,
-                            const std::string& hash) {
+                            const KnownRevision* assigned, const std::string& hash) {
+  if (assigned != nullptr && assigned->hash == hash) return assigned->revision;
   if (before != nullptr) return before->hash == hash ? before->revision : before->revision + 1;
   if (known != nullptr) return known->hash == hash ? known->revision : known->revision + 1;
   return 1;
@@ -150,8 +151,13 @@ struct ReadFile {
   std::string hash;
 };
 
-Report build_all(std::vector<ReadFile> texts, const grammar::ParseLimits& limits,
-                 const Version* current, const KnownRevisions& known) {
+const KnownRevision* find_revision(const KnownRevisions& revisions, const std::string& tenant) {
+  const auto found = revisions.find(tenant);
+  return found == revisions.end() ? nullptr : &found->second;
+}
+
+Report build_all(std::vector<ReadFile> texts, const Version* current, const UnitOptions& options) {
+  const grammar::ParseLimits& limits = options.limits;
   Report report;
   auto sources = std::make_shared<SourceSet>();
   std::vector<std::shared_ptr<const ast::File>> files;
@@ -188,7 +194,9 @@ Report build_all(std::vector<ReadFile> texts, const grammar::ParseLimits& limits
     platform->files.push_back(file);
     platform->hashes[sources->file(file->file).path] = hashes[file->file];
   }
-  if (current != nullptr) {
+  if (options.platform_revision != 0) {
+    platform->revision = options.platform_revision;
+  } else if (current != nullptr) {
     platform->revision =
         current->platform().revision + (current->platform().hashes == platform->hashes ? 0 : 1);
   }
@@ -223,9 +231,8 @@ Report build_all(std::vector<ReadFile> texts, const grammar::ParseLimits& limits
     const ast::File* file = unit->file < file_of.size() ? file_of[unit->file] : nullptr;
     unit->shares_file = file == nullptr || !is_unit_file(*file) || file->tenants.size() != 1;
     const Unit* before = current != nullptr ? current->find(unit->tenant) : nullptr;
-    const auto hint = known.find(unit->tenant);
-    unit->revision =
-        next_revision(before, hint == known.end() ? nullptr : &hint->second, unit->hash);
+    unit->revision = next_revision(before, find_revision(options.known, unit->tenant),
+                                   find_revision(options.assigned, unit->tenant), unit->hash);
 
     const auto resolved = clean.find(verdict.tenant);
     std::shared_ptr<compile::Tenant> compiled;
@@ -292,8 +299,12 @@ struct UnitFileChange {
 class UnitReload {
  public:
   UnitReload(const Version& current, const grammar::ParseLimits& limits, bool allow_removal,
-             const KnownRevisions& known)
-      : current_(current), limits_(limits), allow_removal_(allow_removal), known_(known) {
+             const KnownRevisions& known, const KnownRevisions& assigned)
+      : current_(current),
+        limits_(limits),
+        allow_removal_(allow_removal),
+        known_(known),
+        assigned_(assigned) {
     tenants_ = current.compiled()->tenants();
     units_ = current.units();
   }
@@ -369,9 +380,8 @@ class UnitReload {
       unit->shares_file = after.size() != 1;
       const Index at = index_of(tenant);
       const Unit* previous = at == kNone ? nullptr : units_[at].get();
-      const auto hint = known_.find(tenant);
-      unit->revision =
-          next_revision(previous, hint == known_.end() ? nullptr : &hint->second, unit->hash);
+      unit->revision = next_revision(previous, find_revision(known_, tenant),
+                                     find_revision(assigned_, tenant), unit->hash);
       std::shared_ptr<compile::Tenant> compiled =
           compile::compile_tenant(checked.servable, *resolved, *current_.platform().compiled);
       compiled->revision = unit->revision;
@@ -458,7 +468,8 @@ class UnitReload {
   const Version& current_;
   const grammar::ParseLimits& limits_;
   const bool allow_removal_;
-  const KnownRevisions& known_;  // revisions of tenants not served now (a history)
+  const KnownRevisions& known_;     // revisions of tenants not served now (a history)
+  const KnownRevisions& assigned_;  // revisions the fleet's store decided
   std::vector<TenantPtr> tenants_;
   std::vector<std::shared_ptr<const Unit>> units_;
 };
@@ -530,6 +541,12 @@ std::string content_hash(std::string_view text) {
   return hex;
 }
 
+std::string platform_hash(const PlatformPart& platform) {
+  std::string listing;
+  for (const auto& [path, hash] : platform.hashes) listing += path + '\0' + hash + '\n';
+  return content_hash(listing);
+}
+
 std::string new_unit_path(std::string_view tenant) {
   std::string name;
   for (const char c : tenant) {
@@ -552,12 +569,146 @@ Report load(const std::filesystem::path& directory, const UnitOptions& options) 
       report.io_errors = std::move(read.io_errors);
       return report;
     }
-    Report report = build_all(read_texts(std::move(read)), options.limits, nullptr, options.known);
+    Report report = build_all(read_texts(std::move(read)), nullptr, options);
     if (report.policy_file_count == 0)
       report.message = directory.string() + ": no .tenet files in this directory";
     return report;
   });
 }
+
+namespace {
+
+// The reload of `texts` (every policy file of the new set, hashed) over
+// `current`; in without_bad_alloc.
+Report reload_read(const Version& current, std::vector<ReadFile> texts, const UnitOptions& options,
+                   bool allow_removal) {
+  Report report;
+  // Which files changed, and whether any of them is the platform part's.
+  std::map<std::string, std::vector<std::string>> unit_files;  // path → tenants, before
+  for (const auto& unit : current.units()) unit_files[unit->path].push_back(unit->tenant);
+  const std::map<std::string, std::string>& platform_hashes = current.platform().hashes;
+  bool platform_changed = false;
+  std::vector<UnitFileChange> changes;
+  std::set<std::string> present;
+  for (const ReadFile& file : texts) {
+    present.insert(file.path);
+    if (const auto p = platform_hashes.find(file.path); p != platform_hashes.end()) {
+      platform_changed = platform_changed || p->second != file.hash;
+      continue;
+    }
+    const auto u = unit_files.find(file.path);
+    const Unit* unit = u == unit_files.end() ? nullptr : current.find(u->second.front());
+    // A unit not served is tried again though its file did not change:
+    // what broke it may have been elsewhere (the same tenant in a file
+    // since removed).
+    if (unit != nullptr && unit->hash == file.hash && (unit->served || unit->shares_file)) continue;
+    if (unit != nullptr && unit->shares_file) platform_changed = true;  // a mixed file
+    changes.push_back({file.path, &file});
+  }
+  for (const auto& [path, hash] : platform_hashes) {
+    platform_changed = platform_changed || present.count(path) == 0;
+  }
+  for (const auto& [path, tenants] : unit_files) {
+    if (present.count(path) == 0) changes.push_back({path, nullptr});
+  }
+  // A new or changed file that declares platform things makes it a
+  // platform change (parsed here only to look; the full path parses again).
+  std::map<std::string, std::vector<std::string>> owners;  // tenant → files, after
+  if (!platform_changed) {
+    for (const UnitFileChange& change : changes) {
+      if (change.read == nullptr) continue;
+      SourceSet scratch;
+      const FileId id = scratch.add(change.path, change.read->text);
+      const grammar::ParseResult parsed = grammar::parse_file(scratch, id, false, options.limits);
+      // A file that declares platform things, or (new to the set) no
+      // tenant at all, belongs to the platform part.
+      const bool known_unit_file = unit_files.count(change.path) != 0;
+      if (!parsed.file->schemas.empty() || !parsed.file->templates.empty() ||
+          (!known_unit_file && parsed.file->tenants.empty())) {
+        platform_changed = true;
+        break;
+      }
+      for (const std::string& tenant : tenants_of(*parsed.file))
+        owners[tenant].push_back(change.path);
+    }
+  }
+
+  if (platform_changed) {
+    Report full = build_all(std::move(texts), &current, options);
+    full.platform_changed = true;
+    if (!full.version) {
+      full.refused = true;
+      return full;
+    }
+    std::vector<std::string> broken = broken_by(current, full);
+    std::vector<std::string> removed;
+    for (const auto& unit : current.units()) {
+      if (full.version->find(unit->tenant) == nullptr) removed.push_back(unit->tenant);
+    }
+    if (!broken.empty() || (!removed.empty() && !allow_removal)) {
+      full.refused = true;
+      full.version = nullptr;
+      if (broken.empty()) full.removed_tenants = removed;
+      // Each partner is checked as its file is on disk now: a unit refused
+      // by an earlier reload and still broken blocks a platform change too.
+      full.message = !broken.empty() ? "the platform change breaks partner(s) " + joined(broken) +
+                                           " (each checked as its file is now); nothing "
+                                           "was applied"
+                                     : removal_refused(removed);
+      return full;
+    }
+    for (const std::string& tenant : removed) {
+      UnitReport gone;
+      gone.tenant = tenant;
+      gone.outcome = Outcome::Removed;
+      gone.revision = current.find(tenant)->revision;
+      full.units.push_back(std::move(gone));
+    }
+    return full;
+  }
+
+  // Unit files only: every unchanged unit file keeps declaring its tenants.
+  for (const auto& [path, tenants] : unit_files) {
+    if (present.count(path) == 0) continue;
+    const bool changed = std::any_of(changes.begin(), changes.end(),
+                                     [&](const UnitFileChange& c) { return c.path == path; });
+    if (changed) continue;
+    for (const std::string& tenant : tenants) owners[tenant].push_back(path);
+  }
+  UnitReload unit_reload(current, options.limits, allow_removal, options.known, options.assigned);
+  for (const UnitFileChange& change : changes) unit_reload.apply(change, owners, report);
+  report.policy_file_count = texts.size();
+  // Removing a served partner is asked for explicitly: without it the
+  // reload is refused whole, as a platform change removing one would be.
+  for (const UnitReport& unit : report.units) {
+    if (unit.outcome == Outcome::Refused && unit.removal)
+      report.removed_tenants.push_back(unit.tenant);
+  }
+  if (!report.removed_tenants.empty()) {
+    report.refused = true;
+    report.message = removal_refused(report.removed_tenants);
+    return report;
+  }
+  const bool any = std::any_of(report.units.begin(), report.units.end(), [](const UnitReport& u) {
+    return u.outcome != Outcome::Refused && u.outcome != Outcome::Unchanged;
+  });
+  if (any) report.version = unit_reload.version();
+  return report;
+}
+
+std::vector<ReadFile> hashed(std::vector<PolicyText> texts) {
+  std::vector<ReadFile> read;
+  read.reserve(texts.size());
+  for (PolicyText& text : texts) {
+    std::string hash = content_hash(text.text);
+    read.push_back({std::move(text.path), std::move(text.text), std::move(hash)});
+  }
+  std::sort(read.begin(), read.end(),
+            [](const ReadFile& a, const ReadFile& b) { return a.path < b.path; });
+  return read;
+}
+
+}  // namespace
 
 Report reload(const Version& current, const std::filesystem::path& directory,
               const UnitOptions& options, bool allow_removal) {
@@ -577,119 +728,28 @@ Report reload(const Version& current, const std::filesystem::path& directory,
       report.message = directory.string() + ": no .tenet files in this directory";
       return report;
     }
+    return reload_read(current, std::move(texts), options, allow_removal);
+  });
+}
 
-    // Which files changed, and whether any of them is the platform part's.
-    std::map<std::string, std::vector<std::string>> unit_files;  // path → tenants, before
-    for (const auto& unit : current.units()) unit_files[unit->path].push_back(unit->tenant);
-    const std::map<std::string, std::string>& platform_hashes = current.platform().hashes;
-    bool platform_changed = false;
-    std::vector<UnitFileChange> changes;
-    std::set<std::string> present;
-    for (const ReadFile& file : texts) {
-      present.insert(file.path);
-      if (const auto p = platform_hashes.find(file.path); p != platform_hashes.end()) {
-        platform_changed = platform_changed || p->second != file.hash;
-        continue;
-      }
-      const auto u = unit_files.find(file.path);
-      const Unit* unit = u == unit_files.end() ? nullptr : current.find(u->second.front());
-      // A unit not served is tried again though its file did not change:
-      // what broke it may have been elsewhere (the same tenant in a file
-      // since removed).
-      if (unit != nullptr && unit->hash == file.hash && (unit->served || unit->shares_file))
-        continue;
-      if (unit != nullptr && unit->shares_file) platform_changed = true;  // a mixed file
-      changes.push_back({file.path, &file});
-    }
-    for (const auto& [path, hash] : platform_hashes) {
-      platform_changed = platform_changed || present.count(path) == 0;
-    }
-    for (const auto& [path, tenants] : unit_files) {
-      if (present.count(path) == 0) changes.push_back({path, nullptr});
-    }
-    // A new or changed file that declares platform things makes it a
-    // platform change (parsed here only to look; the full path parses again).
-    std::map<std::string, std::vector<std::string>> owners;  // tenant → files, after
-    if (!platform_changed) {
-      for (const UnitFileChange& change : changes) {
-        if (change.read == nullptr) continue;
-        SourceSet scratch;
-        const FileId id = scratch.add(change.path, change.read->text);
-        const grammar::ParseResult parsed = grammar::parse_file(scratch, id, false, options.limits);
-        // A file that declares platform things, or (new to the set) no
-        // tenant at all, belongs to the platform part.
-        const bool known_unit_file = unit_files.count(change.path) != 0;
-        if (!parsed.file->schemas.empty() || !parsed.file->templates.empty() ||
-            (!known_unit_file && parsed.file->tenants.empty())) {
-          platform_changed = true;
-          break;
-        }
-        for (const std::string& tenant : tenants_of(*parsed.file))
-          owners[tenant].push_back(change.path);
-      }
-    }
+Report load_texts(std::vector<PolicyText> texts, const UnitOptions& options) {
+  return without_bad_alloc([&] {
+    Report report = build_all(hashed(std::move(texts)), nullptr, options);
+    if (report.policy_file_count == 0) report.message = "no policy files";
+    return report;
+  });
+}
 
-    if (platform_changed) {
-      Report full = build_all(std::move(texts), options.limits, &current, options.known);
-      full.platform_changed = true;
-      if (!full.version) {
-        full.refused = true;
-        return full;
-      }
-      std::vector<std::string> broken = broken_by(current, full);
-      std::vector<std::string> removed;
-      for (const auto& unit : current.units()) {
-        if (full.version->find(unit->tenant) == nullptr) removed.push_back(unit->tenant);
-      }
-      if (!broken.empty() || (!removed.empty() && !allow_removal)) {
-        full.refused = true;
-        full.version = nullptr;
-        if (broken.empty()) full.removed_tenants = removed;
-        // Each partner is checked as its file is on disk now: a unit refused
-        // by an earlier reload and still broken blocks a platform change too.
-        full.message = !broken.empty() ? "the platform change breaks partner(s) " + joined(broken) +
-                                             " (each checked as its file is now); nothing "
-                                             "was applied"
-                                       : removal_refused(removed);
-        return full;
-      }
-      for (const std::string& tenant : removed) {
-        UnitReport gone;
-        gone.tenant = tenant;
-        gone.outcome = Outcome::Removed;
-        gone.revision = current.find(tenant)->revision;
-        full.units.push_back(std::move(gone));
-      }
-      return full;
-    }
-
-    // Unit files only: every unchanged unit file keeps declaring its tenants.
-    for (const auto& [path, tenants] : unit_files) {
-      if (present.count(path) == 0) continue;
-      const bool changed = std::any_of(changes.begin(), changes.end(),
-                                       [&](const UnitFileChange& c) { return c.path == path; });
-      if (changed) continue;
-      for (const std::string& tenant : tenants) owners[tenant].push_back(path);
-    }
-    UnitReload unit_reload(current, options.limits, allow_removal, options.known);
-    for (const UnitFileChange& change : changes) unit_reload.apply(change, owners, report);
-    report.policy_file_count = texts.size();
-    // Removing a served partner is asked for explicitly: without it the
-    // reload is refused whole, as a platform change removing one would be.
-    for (const UnitReport& unit : report.units) {
-      if (unit.outcome == Outcome::Refused && unit.removal)
-        report.removed_tenants.push_back(unit.tenant);
-    }
-    if (!report.removed_tenants.empty()) {
+Report reload_texts(const Version& current, std::vector<PolicyText> texts,
+                    const UnitOptions& options, bool allow_removal) {
+  return without_bad_alloc([&] {
+    if (texts.empty()) {
+      Report report;
       report.refused = true;
-      report.message = removal_refused(report.removed_tenants);
+      report.message = "no policy files";
       return report;
     }
-    const bool any = std::any_of(report.units.begin(), report.units.end(), [](const UnitReport& u) {
-      return u.outcome != Outcome::Refused && u.outcome != Outcome::Unchanged;
-    });
-    if (any) report.version = unit_reload.version();
-    return report;
+    return reload_read(current, hashed(std::move(texts)), options, allow_removal);
   });
 }
 

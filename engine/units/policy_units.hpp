@@ -140,12 +140,34 @@ struct UnitOptions {
   // load: every partner's; reload: those of partners not served now (a
   // partner removed and added again continues its numbering).
   KnownRevisions known;
+  // Revisions decided elsewhere (the fleet's store, docs/FLEET.md): a unit
+  // whose text has the assigned hash gets the assigned revision, whatever
+  // the version before had (a replica that missed revisions jumps to the
+  // store's number).
+  KnownRevisions assigned;
+  // The platform part's revision, when decided elsewhere (0: one more than
+  // the current version's when the platform part changed).
+  std::uint64_t platform_revision = 0;
 };
 
 [[nodiscard]] Report load(const std::filesystem::path& directory, const UnitOptions& options);
 
 [[nodiscard]] Report reload(const Version& current, const std::filesystem::path& directory,
                             const UnitOptions& options, bool allow_removal);
+
+// load and reload over policy texts in memory instead of a directory (a
+// replica serving the fleet's store): `path` is relative, as in a directory.
+struct PolicyText {
+  std::string path;
+  std::string text;
+};
+[[nodiscard]] Report load_texts(std::vector<PolicyText> texts, const UnitOptions& options);
+[[nodiscard]] Report reload_texts(const Version& current, std::vector<PolicyText> texts,
+                                  const UnitOptions& options, bool allow_removal);
+
+// One hash for the platform part's files (its `hashes`): what the store
+// records as the platform revision's hash.
+[[nodiscard]] std::string platform_hash(const PlatformPart& platform);
 
 struct PutRequest {
   std::string tenant;

@@ -14,7 +14,7 @@ struct Migration {
 
 // Append only: a released migration never changes; a change to the schema
 // is a new version.
-constexpr std::array<Migration, 1> kMigrations{{
+constexpr std::array<Migration, 2> kMigrations{{
     {1, "initial", R"sql(
 -- The platform part's revisions: every file that is not a partner's unit.
 CREATE TABLE tenet.platform_revisions (
@@ -75,6 +75,42 @@ CREATE TRIGGER admin_audit_no_update_or_delete BEFORE UPDATE OR DELETE ON tenet.
 CREATE TRIGGER admin_audit_no_truncate BEFORE TRUNCATE ON tenet.admin_audit
   FOR EACH STATEMENT EXECUTE FUNCTION tenet.admin_audit_is_append_only();
 )sql"},
+    {2, "fleet", R"sql(
+-- The store's change counter: every writing transaction takes the next
+-- revision first (tenet.begin_change), which locks this one row, so writers
+-- serialise and commit in revision order; a replica that has applied
+-- revision R fetches every row written with a higher one.
+CREATE TABLE tenet.fleet (
+  one      boolean PRIMARY KEY DEFAULT true CHECK (one),
+  revision bigint NOT NULL CHECK (revision >= 0)
+);
+INSERT INTO tenet.fleet (one, revision) VALUES (true, 0);
+ALTER TABLE tenet.platform_revisions ADD COLUMN store_revision bigint NOT NULL DEFAULT 0;
+ALTER TABLE tenet.unit_revisions ADD COLUMN store_revision bigint NOT NULL DEFAULT 0;
+ALTER TABLE tenet.feature_switches ADD COLUMN store_revision bigint NOT NULL DEFAULT 0;
+ALTER TABLE tenet.tokens ADD COLUMN store_revision bigint NOT NULL DEFAULT 0;
+CREATE INDEX platform_revisions_by_change ON tenet.platform_revisions (store_revision);
+CREATE INDEX unit_revisions_by_change ON tenet.unit_revisions (store_revision);
+CREATE INDEX feature_switches_by_change ON tenet.feature_switches (store_revision);
+CREATE INDEX tokens_by_change ON tenet.tokens (store_revision);
+-- A revision without source: the partner was removed by it.
+ALTER TABLE tenet.unit_revisions ALTER COLUMN source DROP NOT NULL;
+-- A switch set back to its default keeps its row, so replicas see the reset.
+ALTER TABLE tenet.feature_switches DROP CONSTRAINT feature_switches_state_check;
+ALTER TABLE tenet.feature_switches ADD CONSTRAINT feature_switches_state_check
+  CHECK (state IN ('on', 'off', 'default'));
+-- Takes the next store revision for the calling transaction and tells the
+-- fleet when it commits (a notification is only a hint: replicas fetch).
+CREATE FUNCTION tenet.begin_change() RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  taken bigint;
+BEGIN
+  UPDATE tenet.fleet SET revision = revision + 1 RETURNING revision INTO taken;
+  PERFORM pg_notify('tenet_changes', taken::text);
+  RETURN taken;
+END
+$$;
+)sql"},
 }};
 
 // Serialises migrations of one database (any constant; "tenet" in ASCII).
@@ -133,6 +169,19 @@ int store_version(Connection& connection) {
   const std::vector<Row> rows =
       connection.query("SELECT coalesce(max(version), 0) FROM tenet.schema_migrations");
   return rows.empty() || !rows[0][0] ? 0 : std::stoi(*rows[0][0]);
+}
+
+void require_latest(Connection& connection) {
+  const int version = store_version(connection);
+  if (version == latest_version()) return;
+  if (version == 0)
+    throw StoreError("the database has no tenet store: run `tenet store init URL` first");
+  if (version < latest_version())
+    throw StoreError("the store is at version " + std::to_string(version) + "; this tenet needs " +
+                     std::to_string(latest_version()) + ": run `tenet store migrate URL`");
+  throw StoreError("the store is at version " + std::to_string(version) +
+                   ", newer than this tenet's " + std::to_string(latest_version()) +
+                   ": use a newer tenet");
 }
 
 MigrationReport init_store(Connection& connection) { return run(connection, true); }

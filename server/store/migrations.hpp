@@ -26,6 +26,10 @@ struct MigrationReport {
 // The store's version (0: no schema `tenet` yet). Throws StoreError.
 [[nodiscard]] int store_version(Connection& connection);
 
+// Throws StoreError unless the store is at latest_version() (no store yet,
+// or an older one: the message says which command fixes it).
+void require_latest(Connection& connection);
+
 // init: the whole schema on a database without one; nothing on a store
 // that exists. migrate: every version the store lacks. Both refuse a store
 // newer than this tenet. Throw StoreError.

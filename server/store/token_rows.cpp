@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "server/store/fleet_rows.hpp"
+
 namespace tenet::store {
 namespace {
 
@@ -23,25 +25,6 @@ std::string array_literal(const std::vector<std::string>& items) {
   return out + '}';
 }
 
-// Runs `work` in one transaction: committed when it returns, rolled back
-// when it throws.
-template <typename Work>
-auto in_transaction(Connection& connection, Work&& work) {
-  connection.exec("BEGIN");
-  try {
-    auto result = work();
-    connection.exec("COMMIT");
-    return result;
-  } catch (...) {
-    try {
-      connection.exec("ROLLBACK");
-    } catch (const StoreError&) {
-      // The connection is gone: the transaction went with it.
-    }
-    throw;
-  }
-}
-
 }  // namespace
 
 void add_token(Connection& connection, const std::array<unsigned char, 32>& hash,
@@ -49,17 +32,16 @@ void add_token(Connection& connection, const std::array<unsigned char, 32>& hash
                const std::string& actor) {
   const std::string hash_hex = hex(hash);
   const std::string id = "sha256:" + hash_hex.substr(0, 16);
-  (void)in_transaction(connection, [&] {
-    (void)connection.query(
-        "INSERT INTO tenet.tokens (hash, tenant, rights, actor) "
-        "VALUES (decode($1, 'hex'), $2, $3::text[], $4)",
-        {hash_hex, tenant, array_literal(rights), actor});
-    (void)connection.query(
-        "INSERT INTO tenet.admin_audit (actor, action, tenant, subject, after) "
-        "VALUES ($1, 'token_new', $2, $3, jsonb_build_object('rights', $4::text[]))",
-        {actor, tenant, id, array_literal(rights)});
-    return 0;
-  });
+  Change change(connection);
+  (void)connection.query(
+      "INSERT INTO tenet.tokens (hash, tenant, rights, actor, store_revision) "
+      "VALUES (decode($1, 'hex'), $2, $3::text[], $4, $5)",
+      {hash_hex, tenant, array_literal(rights), actor, std::to_string(change.revision())});
+  (void)connection.query(
+      "INSERT INTO tenet.admin_audit (actor, action, tenant, subject, after) "
+      "VALUES ($1, 'token_new', $2, $3, jsonb_build_object('rights', $4::text[]))",
+      {actor, tenant, id, array_literal(rights)});
+  change.commit();
 }
 
 std::vector<std::string> revoke_token(Connection& connection, const std::string& token_id,
@@ -72,22 +54,23 @@ std::vector<std::string> revoke_token(Connection& connection, const std::string&
   if (!hex_only || prefix.size() < 16 || prefix.size() > 64)
     throw StoreError("'" + token_id +
                      "' is not a token id (sha256: and at least 16 hex digits of its hash)");
-  return in_transaction(connection, [&] {
-    const std::vector<Row> rows = connection.query(
-        "UPDATE tenet.tokens SET revoked_at = now() "
-        "WHERE revoked_at IS NULL AND left(encode(hash, 'hex'), $1::int) = $2 "
-        "RETURNING 'sha256:' || left(encode(hash, 'hex'), 16), tenant",
-        {std::to_string(prefix.size()), prefix});
-    std::vector<std::string> revoked;
-    for (const Row& row : rows) {
-      revoked.push_back(*row[0]);
-      (void)connection.query(
-          "INSERT INTO tenet.admin_audit (actor, action, tenant, subject, before, after) "
-          "VALUES ($1, 'token_revoke', $2, $3, '{\"revoked\":false}', '{\"revoked\":true}')",
-          {actor, *row[1], *row[0]});
-    }
-    return revoked;
-  });
+  Change change(connection);
+  const std::vector<Row> rows = connection.query(
+      "UPDATE tenet.tokens SET revoked_at = now(), store_revision = $3 "
+      "WHERE revoked_at IS NULL AND left(encode(hash, 'hex'), $1::int) = $2 "
+      "RETURNING 'sha256:' || left(encode(hash, 'hex'), 16), tenant",
+      {std::to_string(prefix.size()), prefix, std::to_string(change.revision())});
+  std::vector<std::string> revoked;
+  for (const Row& row : rows) {
+    revoked.push_back(*row[0]);
+    (void)connection.query(
+        "INSERT INTO tenet.admin_audit (actor, action, tenant, subject, before, after) "
+        "VALUES ($1, 'token_revoke', $2, $3, '{\"revoked\":false}', '{\"revoked\":true}')",
+        {actor, *row[1], *row[0]});
+  }
+  // Nothing revoked: no change for the fleet to fetch (no revision taken).
+  if (!revoked.empty()) change.commit();
+  return revoked;
 }
 
 }  // namespace tenet::store

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "server/store/fleet_rows.hpp"
 #include "server/store/migrations.hpp"
 #include "tests/postgres/pg_session.hpp"
 
@@ -71,6 +72,7 @@ TEST_F(StoreMigration, InitCreatesTheSchemaAndAgainDoesNothing) {
   const auto first = run_tenet("store init '" + database.url() + "'");
   ASSERT_EQ(first.first, 0) << first.second;
   EXPECT_NE(first.second.find("applied migration 1 initial"), std::string::npos) << first.second;
+  EXPECT_NE(first.second.find("applied migration 2 fleet"), std::string::npos) << first.second;
 
   PgSession session("tenet_admin", database.name());
   const std::vector<Row> tables = session.query(
@@ -78,9 +80,9 @@ TEST_F(StoreMigration, InitCreatesTheSchemaAndAgainDoesNothing) {
       "ORDER BY table_name");
   std::vector<std::string> names;
   for (const Row& row : tables) names.push_back(*row[0]);
-  EXPECT_EQ(names,
-            (std::vector<std::string>{"admin_audit", "feature_switches", "platform_revisions",
-                                      "schema_migrations", "tokens", "unit_revisions"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"admin_audit", "feature_switches", "fleet",
+                                             "platform_revisions", "schema_migrations", "tokens",
+                                             "unit_revisions"}));
 
   const auto again = run_tenet("store init '" + database.url() + "'");
   ASSERT_EQ(again.first, 0) << again.second;
@@ -89,7 +91,8 @@ TEST_F(StoreMigration, InitCreatesTheSchemaAndAgainDoesNothing) {
   const auto migrate = run_tenet("store migrate '" + database.url() + "'");
   ASSERT_EQ(migrate.first, 0) << migrate.second;
   EXPECT_EQ(migrate.second.find("applied"), std::string::npos) << migrate.second;
-  EXPECT_EQ(session.query("SELECT count(*) FROM tenet.schema_migrations")[0][0], "1");
+  EXPECT_EQ(session.query("SELECT count(*) FROM tenet.schema_migrations")[0][0],
+            std::to_string(store::latest_version()));
 }
 
 TEST_F(StoreMigration, TwoMigratorsAtOnceApplyEachVersionOnce) {
@@ -205,6 +208,67 @@ TEST_F(StoreMigration, TokensAreAddedAndRevokedInTheStore) {
   EXPECT_EQ(audit[1][1], id);
   for (const Row& row : session.query("SELECT after::text FROM tenet.admin_audit"))
     EXPECT_EQ(row[0]->find(token), std::string::npos);
+}
+
+// server/store/fleet_rows: changes stamped with the store revision, read
+// back in one snapshot after a given revision; a change not committed
+// leaves nothing (not even its revision).
+TEST_F(StoreMigration, ChangesAreReadBackAfterTheRevisionAReaderHas) {
+  const StoreDatabase database;
+  store::Connection connection(database.url());
+  (void)store::init_store(connection);
+  store::require_latest(connection);
+  EXPECT_EQ(store::read_changes(connection, 0).revision, 0U);
+  EXPECT_TRUE(store::read_changes(connection, 0).empty());
+  {
+    store::Change change(connection);
+    EXPECT_EQ(change.revision(), 1U);
+    store::insert_platform_revision(change, {1, "p1", {{"schema.tenet", "schema {}"}}}, "cli:me");
+    store::insert_unit_revision(change, {"acme", 1, "tenants/acme.tenet", "h1", "tenant acme {}"},
+                                "cli:me");
+    store::insert_unit_revision(change, {"beta", 1, "tenants/beta.tenet", "h2", "tenant beta {}"},
+                                "cli:me");
+    EXPECT_EQ(store::set_switch(change, {"acme", "trading", "on"}, "sha256:0011"), "default");
+    change.commit();
+  }
+  {
+    store::Change abandoned(connection);  // rolled back: its revision is not taken
+    store::insert_unit_revision(abandoned, {"acme", 2, "tenants/acme.tenet", "hx", "x"}, "cli:me");
+  }
+  const store::Changes all = store::read_changes(connection, 0);
+  EXPECT_EQ(all.revision, 1U);
+  ASSERT_TRUE(all.platform);
+  EXPECT_EQ(all.platform->files.at("schema.tenet"), "schema {}");
+  ASSERT_EQ(all.units.size(), 2U);
+  EXPECT_EQ(all.units[0].tenant, "acme");
+  EXPECT_EQ(all.units[0].hash, "h1");
+  ASSERT_EQ(all.switches.size(), 1U);
+  EXPECT_EQ(all.switches[0].state, "on");
+  EXPECT_TRUE(store::read_changes(connection, 1).empty());
+  {
+    store::Change change(connection);
+    EXPECT_EQ(change.revision(), 2U);
+    store::insert_unit_revision(change, {"acme", 2, "tenants/acme.tenet", "h3", std::nullopt},
+                                "cli:me");
+    EXPECT_EQ(store::set_switch(change, {"acme", "trading", "default"}, "sha256:0011"), "on");
+    change.commit();
+  }
+  const store::Changes since_one = store::read_changes(connection, 1);
+  EXPECT_EQ(since_one.revision, 2U);
+  EXPECT_FALSE(since_one.platform);
+  ASSERT_EQ(since_one.units.size(), 1U);  // beta did not change
+  EXPECT_EQ(since_one.units[0].revision, 2U);
+  EXPECT_FALSE(since_one.units[0].source);  // acme removed
+  ASSERT_EQ(since_one.switches.size(), 1U);
+  EXPECT_EQ(since_one.switches[0].state, "default");
+  const std::vector<store::UnitHistoryEntry> history = store::unit_history(connection, "acme", 10);
+  ASSERT_EQ(history.size(), 2U);
+  EXPECT_EQ(history[0].revision, 2U);
+  EXPECT_TRUE(history[0].removed);
+  EXPECT_EQ(history[1].actor, "cli:me");
+  EXPECT_EQ(store::unit_source(connection, "acme", 1), "tenant acme {}");
+  EXPECT_FALSE(store::unit_source(connection, "acme", 2));
+  EXPECT_FALSE(store::unit_source(connection, "acme", 9));
 }
 
 }  // namespace

@@ -840,5 +840,72 @@ TEST(PolicyUnitsReload, UnitBrokenAtLoadStaysRefused) {
   EXPECT_TRUE(b == nullptr || b->outcome == Outcome::Refused);
 }
 
+// ---- texts in memory (a replica of the fleet's store, docs/FLEET.md)
+
+std::vector<units::PolicyText> store_texts(std::string_view unit_b) {
+  return {{"tenants/b.tenet", std::string(unit_b)},
+          {"schema.tenet", std::string(kSchema)},
+          {"templates/base.tenet", std::string(kTemplate)},
+          {"tenants/a.tenet", std::string(kUnitA)}};
+}
+
+TEST(PolicyUnitsTexts, LoadAndReloadFromTextsTakeTheStoresRevisions) {
+  units::UnitOptions options;
+  options.assigned["a"] = {7, units::content_hash(kUnitA)};
+  options.assigned["b"] = {3, units::content_hash(kUnitB)};
+  options.platform_revision = 5;
+  const units::Report loaded = units::load_texts(store_texts(kUnitB), options);
+  ASSERT_TRUE(loaded.version) << loaded.message;
+  EXPECT_EQ(loaded.version->platform().revision, 5U);
+  EXPECT_EQ(loaded.version->find("a")->revision, 7U);
+  EXPECT_EQ(loaded.version->find("b")->revision, 3U);
+  EXPECT_EQ(loaded.version->find("b")->path, "tenants/b.tenet");
+
+  // b jumps from 3 to the store's 9 (the replica missed 4 to 8); a stays
+  // the same compiled tenant.
+  units::UnitOptions next = options;
+  next.assigned["b"] = {9, units::content_hash(kUnitC)};
+  const std::string b_now = std::string(kUnitC).replace(0, 8, "tenant b");
+  next.assigned["b"].hash = units::content_hash(b_now);
+  const units::Report reloaded =
+      units::reload_texts(*loaded.version, store_texts(b_now), next, true);
+  ASSERT_TRUE(reloaded.version) << reloaded.message;
+  EXPECT_FALSE(reloaded.platform_changed);
+  EXPECT_EQ(reloaded.version->find("b")->revision, 9U);
+  EXPECT_EQ(reloaded.version->compiled()->tenants()[0],
+            loaded.version->compiled()->tenants()[0]);  // a, untouched
+}
+
+TEST(PolicyUnitsTexts, ABrokenUnitInTextsIsRefusedAloneAndNoTextsIsRefused) {
+  const units::Report loaded = units::load_texts(store_texts(kUnitB), {});
+  ASSERT_TRUE(loaded.version);
+  const units::Report reloaded =
+      units::reload_texts(*loaded.version, store_texts(kUnitBBroken), {}, true);
+  EXPECT_FALSE(reloaded.version);
+  ASSERT_EQ(reloaded.units.size(), 1U);
+  EXPECT_EQ(reloaded.units[0].tenant, "b");
+  EXPECT_EQ(reloaded.units[0].outcome, Outcome::Refused);
+
+  const units::Report none = units::reload_texts(*loaded.version, {}, {}, true);
+  EXPECT_TRUE(none.refused);
+  EXPECT_FALSE(none.version);
+  EXPECT_EQ(units::load_texts({}, {}).message, "no policy files");
+}
+
+TEST(PolicyUnitsTexts, PlatformHashFollowsThePlatformFilesOnly) {
+  const units::Report one = units::load_texts(store_texts(kUnitB), {});
+  const units::Report other = units::load_texts(store_texts(kUnitBBroken), {});
+  ASSERT_TRUE(one.version);
+  ASSERT_TRUE(other.version);
+  EXPECT_EQ(units::platform_hash(one.version->platform()),
+            units::platform_hash(other.version->platform()));
+  std::vector<units::PolicyText> texts = store_texts(kUnitB);
+  texts[2].text += "\n// a comment changes the template file\n";
+  const units::Report changed = units::load_texts(texts, {});
+  ASSERT_TRUE(changed.version);
+  EXPECT_NE(units::platform_hash(one.version->platform()),
+            units::platform_hash(changed.version->platform()));
+}
+
 }  // namespace
 }  // namespace tenet
