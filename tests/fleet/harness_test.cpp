@@ -7,9 +7,12 @@
 // notices a replica that dies. The fleet behaviour itself (replicas on one
 // store) is tested on top of this in the other files of tests/fleet/.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -150,6 +153,41 @@ TEST(OwnCluster, TwoClustersAtOnceStayApart) {
   second.create_database("only_in_second");
   first.start();
   EXPECT_NO_THROW(store::Connection{first.url("only_in_first")});
+}
+
+TEST(OwnCluster, ClustersOfAProcessThatDiedAreRemoved) {
+  // A child makes a cluster and dies without its destructors (as a test
+  // binary killed at a ctest timeout would); its server goes on running.
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    try {
+      const auto* cluster = new OwnCluster();  // never deleted: abandoned
+      const std::string dir = cluster->socket_dir();
+      (void)!::write(pipe_fds[1], dir.data(), dir.size());
+    } catch (...) {
+    }
+    ::_exit(0);
+  }
+  ::close(pipe_fds[1]);
+  std::string socket_dir;
+  char chunk[256];
+  for (ssize_t n = 0; (n = ::read(pipe_fds[0], chunk, sizeof chunk)) > 0;)
+    socket_dir.append(chunk, n);
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_FALSE(socket_dir.empty()) << "the child made no cluster";
+  const std::string url = "host=" + socket_dir + " port=5432 user=tenet_admin dbname=postgres";
+  EXPECT_NO_THROW(store::Connection{url});  // still running: abandoned
+
+  EXPECT_GE(OwnCluster::remove_abandoned(), 1U);
+  EXPECT_FALSE(std::filesystem::exists(socket_dir));
+  EXPECT_FALSE(std::filesystem::exists(socket_dir + "-data"));
+  EXPECT_THROW(store::Connection{url}, store::StoreError);
 }
 
 // ------------------------------------------------------------------- Replicas

@@ -38,10 +38,17 @@ std::vector<std::string> script_command(const std::string& action, const std::st
   return {TENET_PG_CLUSTER_SCRIPT, action, data_dir, socket_dir, TENET_PG_BINDIR};
 }
 
+bool valid_database_name(const std::string& name) {
+  static const std::regex kIdentifier("[a-z][a-z0-9_]{0,62}");
+  return std::regex_match(name, kIdentifier);
+}
+
+}  // namespace
+
 // Clusters left by a test process that died before its destructors ran
 // (SIGKILL at a ctest timeout): a folder /tmp/tenet-fleet-PID-N whose PID
 // is gone. Bounded: one pass over /tmp, each stop bounded by the script.
-void remove_abandoned_clusters() {
+std::size_t OwnCluster::remove_abandoned() {
   static const std::regex kName("tenet-fleet-([0-9]+)-[0-9]+");
   std::error_code error;
   std::vector<fs::path> abandoned;
@@ -58,18 +65,12 @@ void remove_abandoned_clusters() {
     (void)test_support::run_process(
         script_command("stop", socket_dir.string() + "-data", socket_dir.string()), kScriptTimeout);
   }
+  return abandoned.size();
 }
-
-bool valid_database_name(const std::string& name) {
-  static const std::regex kIdentifier("[a-z][a-z0-9_]{0,62}");
-  return std::regex_match(name, kIdentifier);
-}
-
-}  // namespace
 
 OwnCluster::OwnCluster() {
   static std::once_flag cleaned;
-  std::call_once(cleaned, remove_abandoned_clusters);
+  std::call_once(cleaned, [] { (void)remove_abandoned(); });
   static std::atomic<int> counter{0};
   socket_dir_ = (kSocketParent / (kPrefix + std::to_string(::getpid()) + "-" +
                                   std::to_string(counter.fetch_add(1))))

@@ -25,6 +25,7 @@
 // process removes clusters whose process is gone.
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -66,6 +67,11 @@ class OwnCluster {
 
   // The server's log so far (for a failing test's message).
   [[nodiscard]] std::string server_log() const;
+
+  // Stops and deletes the clusters of test processes that are gone
+  // (/tmp/tenet-fleet-PID-N whose PID no longer exists); how many. The
+  // first OwnCluster of a process calls it.
+  static std::size_t remove_abandoned();
 
  private:
   // Runs pg_cluster.sh ACTION with this cluster's folders (and `extra`);
