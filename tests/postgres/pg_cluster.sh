@@ -7,6 +7,12 @@
 #   - tenet_app: another plain role, not the owner, whom row-level security
 #     applies to.
 # `pg_cluster.sh stop DIR SOCKET_DIR BINDIR` stops it and deletes both folders.
+# For tests that take PostgreSQL away mid-test (tests/fleet/, each with a
+# cluster of its own): `pg_cluster.sh stop-keep DIR SOCKET_DIR BINDIR
+# [fast|immediate]` shuts the server down (fast: clients disconnected, a
+# checkpoint; immediate: like a crash, recovery at the next start) and keeps
+# the data; `pg_cluster.sh restart DIR SOCKET_DIR BINDIR` starts it again on
+# the same socket.
 # ctest runs them as the FIXTURES_SETUP / FIXTURES_CLEANUP of the PostgreSQL
 # tests, so the cluster goes away whether the tests pass or not. Every wait
 # is bounded. PostgreSQL refuses to run as root: as root, the server runs as
@@ -38,6 +44,26 @@ stop() {
   rm -rf "$socket_dir"
 }
 
+# The folder holding the cluster (DIR, or the fallback `start` chose).
+cluster_home() {
+  for candidate in "$dir" "$fallback_dir"; do
+    if [[ -d "$candidate/data" ]]; then
+      echo "$candidate"
+      return
+    fi
+  done
+  echo "pg_cluster: no cluster in $dir or $fallback_dir" >&2
+  exit 1
+}
+
+# Starts the server of the cluster in $1 (listening on SOCKET_DIR only),
+# waiting at most 30 s for it to accept connections.
+run_server() {
+  as_server_user "$bindir/pg_ctl" start -D "$1/data" -w -t 30 -l "$1/server.log" \
+    -o "-c listen_addresses='' -k '$socket_dir' -p $port -c unix_socket_permissions=0777 -c fsync=off" \
+    >/dev/null || { cat "$1/server.log" >&2; exit 1; }
+}
+
 case "$action" in
   start)
     stop  # a cluster left over from an interrupted run
@@ -52,9 +78,7 @@ case "$action" in
     as_server_user "$bindir/initdb" -D "$dir/data" -A trust -U tenet_admin -E UTF8 \
       --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
-    as_server_user "$bindir/pg_ctl" start -D "$dir/data" -w -t 30 -l "$dir/server.log" \
-      -o "-c listen_addresses='' -k '$socket_dir' -p $port -c unix_socket_permissions=0777 -c fsync=off" \
-      >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+    run_server "$dir"
     psql=("$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$socket_dir" -p "$port" -U tenet_admin -d postgres)
     timeout 30 "${psql[@]}" <<'SQL'
 CREATE ROLE tenet_owner LOGIN NOSUPERUSER NOCREATEROLE NOBYPASSRLS;
@@ -67,8 +91,24 @@ SQL
     stop
     echo "pg_cluster: stopped"
     ;;
+  stop-keep)
+    mode=${5:-fast}
+    if [[ $mode != fast && $mode != immediate ]]; then
+      echo "pg_cluster: stop-keep takes fast or immediate, not '$mode'" >&2
+      exit 2
+    fi
+    home=$(cluster_home)
+    as_server_user "$bindir/pg_ctl" stop -D "$home/data" -m "$mode" -w -t 30 >/dev/null \
+      || { tail -n 20 "$home/server.log" >&2; exit 1; }
+    echo "pg_cluster: stopped ($mode), data kept in $home"
+    ;;
+  restart)
+    home=$(cluster_home)
+    run_server "$home"
+    echo "pg_cluster: restarted in $home, socket in $socket_dir"
+    ;;
   *)
-    echo "usage: pg_cluster.sh start|stop DIR SOCKET_DIR BINDIR" >&2
+    echo "usage: pg_cluster.sh start|stop|stop-keep|restart DIR SOCKET_DIR BINDIR [fast|immediate]" >&2
     exit 2
     ;;
 esac

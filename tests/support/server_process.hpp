@@ -152,3 +152,19 @@ inline LineClient connect_tcp(const ServerProcess& server) {
       1);                                                           \
   ASSERT_TRUE(name.started()) << name.error();                      \
   ASSERT_GT(name.tcp_port(), 0)
+
+// `binary serve ARGS... --listen 127.0.0.1:0` (a braced list of strings)
+// with no DIR added, as `tenet serve --store URL` takes none, as
+// ServerProcess `name`; the test stops unless it started. (--listen comes
+// last: it takes several values, so it would swallow a DIR after it.)
+#define TENET_START_SERVER_WITH(name, binary, ...)      \
+  ::tenet::test_support::ServerProcess name(            \
+      binary,                                           \
+      [&] {                                             \
+        std::vector<std::string> a = __VA_ARGS__;       \
+        a.insert(a.end(), {"--listen", "127.0.0.1:0"}); \
+        return a;                                       \
+      }(),                                              \
+      1);                                               \
+  ASSERT_TRUE(name.started()) << name.error();          \
+  ASSERT_GT(name.tcp_port(), 0)
