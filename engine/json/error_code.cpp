@@ -24,13 +24,14 @@ constexpr std::array<CodeInfo, kErrorCodeCount> kCodes{{
     {Overloaded, "overloaded"},
     {Internal, "internal"},
     {InvalidPolicy, "invalid_policy"},
+    {Unavailable, "unavailable"},
 }};
 
 constexpr bool every_code_listed() {
   for (std::size_t i = 0; i < kCodes.size(); ++i) {
     if (static_cast<std::size_t>(kCodes[i].code) != i || kCodes[i].name.empty()) return false;
   }
-  return static_cast<std::size_t>(InvalidPolicy) + 1 == kCodes.size();
+  return static_cast<std::size_t>(Unavailable) + 1 == kCodes.size();
 }
 static_assert(every_code_listed(), "kCodes must list every ErrorCode, in enum order");
 

@@ -26,9 +26,10 @@ enum class ErrorCode : std::uint8_t {
   Overloaded,       // no connection slot left
   Internal,         // an unexpected failure of the server (a bug, or out of memory)
   InvalidPolicy,    // put_policy / rollback: the unit does not compile or is out of its scope
+  Unavailable,      // a write the fleet's store must take while the store cannot be reached
 };
 
-inline constexpr std::size_t kErrorCodeCount = 10;
+inline constexpr std::size_t kErrorCodeCount = 11;
 
 // The code as written on the wire ("bad_json", ...).
 [[nodiscard]] std::string_view error_name(ErrorCode code);

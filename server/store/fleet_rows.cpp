@@ -99,7 +99,11 @@ Changes read_changes(Connection& connection, std::uint64_t since) {
 }
 
 Changes read_changes(Change& change, std::uint64_t since) {
-  return read_in_transaction(change.connection(), since);
+  Changes changes = read_in_transaction(change.connection(), since);
+  // The counter already says this change's own revision, which is not
+  // written yet: what was read brings a reader to the one before.
+  changes.revision = change.revision() - 1;
+  return changes;
 }
 
 std::uint64_t store_revision(Connection& connection) {

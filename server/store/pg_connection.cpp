@@ -2,6 +2,8 @@
 
 #include <libpq-fe.h>
 
+#include <array>
+
 namespace tenet::store {
 namespace {
 
@@ -30,7 +32,24 @@ void check(const Result& result, PGconn* connection) {
 
 void Connection::Close::operator()(pg_conn* connection) const { PQfinish(connection); }
 
-Connection::Connection(const std::string& url) : connection_(PQconnectdb(url.c_str())) {
+namespace {
+
+// The operator's URL plus what a replica needs whatever the URL says: a
+// bounded connect (a store that is gone must not hang a write for
+// minutes) and TCP keepalives (a peer that vanished without closing is
+// noticed). Settings in `url` win: libpq expands it in place of
+// "dbname", after these, and a later setting overrides an earlier one.
+PGconn* connect(const std::string& url) {
+  const std::array<const char*, 6> keywords{
+      "connect_timeout",  "keepalives_idle", "keepalives_interval",
+      "keepalives_count", "dbname",          nullptr};
+  const std::array<const char*, 6> values{"5", "10", "5", "3", url.c_str(), nullptr};
+  return PQconnectdbParams(keywords.data(), values.data(), 1);
+}
+
+}  // namespace
+
+Connection::Connection(const std::string& url) : connection_(connect(url)) {
   if (!connection_) throw StoreError("cannot connect to the store: out of memory");
   if (PQstatus(connection_.get()) != CONNECTION_OK)
     throw StoreError("cannot connect to the store: " + trimmed(PQerrorMessage(connection_.get())));
@@ -70,6 +89,21 @@ std::vector<Row> Connection::query(std::string_view sql, const std::vector<Param
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+bool Connection::alive() const { return PQstatus(connection_.get()) == CONNECTION_OK; }
+
+int Connection::socket() const { return PQsocket(connection_.get()); }
+
+std::size_t Connection::take_notifications() {
+  if (PQconsumeInput(connection_.get()) == 0 || !alive())
+    throw StoreError("the store connection broke: " + trimmed(PQerrorMessage(connection_.get())));
+  std::size_t count = 0;
+  while (PGnotify* notification = PQnotifies(connection_.get())) {
+    PQfreemem(notification);
+    ++count;
+  }
+  return count;
 }
 
 }  // namespace tenet::store

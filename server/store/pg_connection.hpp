@@ -4,6 +4,7 @@
 // reports what the database said. One connection per thread; not shared.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -40,6 +41,14 @@ class Connection {
   void exec(std::string_view sql);
   // One statement with text parameters; its rows, every column as text.
   std::vector<Row> query(std::string_view sql, const std::vector<Param>& params = {});
+
+  // Whether the connection is still up (false after the server went away:
+  // a StoreError then means "unreachable", not "the statement failed").
+  [[nodiscard]] bool alive() const;
+  // For LISTEN (server/store/store_follower): the socket to wait on, and the
+  // notifications that arrived (their count). Throws when the connection broke.
+  [[nodiscard]] int socket() const;
+  std::size_t take_notifications();
 
  private:
   struct Close {
