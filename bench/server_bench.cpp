@@ -2,6 +2,9 @@
 //
 //   BM_ServerBatch/K   Protocol::handle on `batch` lines of K check items
 //   BM_ServerLine      Protocol::handle on single check lines
+//   BM_ServerLineAuthenticated  the same after a hello with a global check
+//                      token: the session checks of a token server, the
+//                      token generation compare (server/protocol) included
 //
 // The same path as `tenet serve` after a read: session checks, parse, the
 // decisions, the response, the stats counters. The requests are what
@@ -16,6 +19,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,18 +51,34 @@ fs::path policy_directory() {
   return dir;
 }
 
-tenet::server::Service& service() {
-  static const std::unique_ptr<tenet::server::Service> instance = [] {
+// `authenticated`: a service with one global `check` token, kToken.
+constexpr std::string_view kToken = "bench-token";
+
+tenet::server::Service& service(bool authenticated = false) {
+  static const auto make = [](bool with_token) {
     const fs::path dir = policy_directory();
     auto loaded = tenet::Engine::load(dir);
     if (!loaded.engine) {
       std::fprintf(stderr, "the generated policy set does not load\n");
       std::exit(2);
     }
+    std::optional<tenet::server::TokenStore> tokens;
+    if (with_token) {
+      tenet::server::HashedToken entry;
+      entry.hash = tenet::server::sha256(kToken);
+      entry.grant.tenant = "*";
+      entry.grant.check = true;
+      tokens = tenet::server::TokenStore::from_entries({entry});
+    }
     return std::make_unique<tenet::server::Service>(
-        dir, std::move(loaded.engine), std::nullopt,
+        dir, std::move(loaded.engine), std::move(tokens),
         std::make_unique<tenet::server::FeatureState>());
-  }();
+  };
+  if (authenticated) {
+    static const std::unique_ptr<tenet::server::Service> instance = make(true);
+    return *instance;
+  }
+  static const std::unique_ptr<tenet::server::Service> instance = make(false);
   return *instance;
 }
 
@@ -80,13 +100,22 @@ std::vector<std::string> request_lines(std::size_t batch, std::size_t requests) 
   return lines;
 }
 
-void run(benchmark::State& state, std::size_t batch, std::size_t requests) {
-  tenet::server::Service& server = service();
+void run(benchmark::State& state, std::size_t batch, std::size_t requests,
+         bool authenticated = false) {
+  tenet::server::Service& server = service(authenticated);
   const std::vector<std::string> lines = request_lines(batch, requests);
   tenet::server::Protocol protocol(server);
   tenet::server::Scratch scratch;
   auto policies = server.engine().snapshot();
   std::string out;
+  if (authenticated) {
+    protocol.handle(policies, R"({"op":"hello","token":")" + std::string(kToken) + "\"}", scratch,
+                    out);
+    if (!protocol.grant()) {
+      state.SkipWithError(("hello failed: " + out).c_str());
+      return;
+    }
+  }
   for (const std::string& line : lines) {  // warm up; every answer must be a decision
     out.clear();
     protocol.handle(policies, line, scratch, out);
@@ -119,6 +148,11 @@ void BM_ServerLine(benchmark::State& state) {
   run(state, 0, static_cast<std::size_t>(state.range(0)));
 }
 BENCHMARK(BM_ServerLine)->Arg(kRequests)->Arg(256);
+
+void BM_ServerLineAuthenticated(benchmark::State& state) {
+  run(state, 0, static_cast<std::size_t>(state.range(0)), true);
+}
+BENCHMARK(BM_ServerLineAuthenticated)->Arg(kRequests)->Arg(256);
 
 }  // namespace
 

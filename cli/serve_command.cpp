@@ -164,6 +164,9 @@ int run_serve(const ServeOptions& options) {
   server::Service service(options.directory, loaded.version, std::move(tokens), std::move(features),
                           policy_options);
   service.adopt_units({options.max_unit_bytes, options.keep_revisions});
+  // Read again on every reload (the op and SIGHUP): a token taken out of the
+  // file stops working, on open connections too.
+  if (!options.tokens.empty()) service.set_token_file(options.tokens);
   return server::run_server(service, server_options);
 }
 
@@ -186,7 +189,10 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       "HOST:PORT to listen on (default 127.0.0.1:7070 when no --unix; port 0: any free port)");
   command->add_option("--unix", options->unix_sockets, "Unix socket path to listen on");
   command->add_option("--threads", options->threads, "Worker threads (default: number of cores)");
-  command->add_option("--tokens", options->tokens, "Token file (SHA256HEX TENANT RIGHTS per line)");
+  command->add_option("--tokens", options->tokens,
+                      "Token file (SHA256HEX TENANT RIGHTS per line), read again on every reload "
+                      "(a token removed stops working on open connections too; a file that does "
+                      "not load keeps the tokens serving)");
   command->add_option("--state", options->state,
                       "Feature switch state file (JSON), written atomically before set_feature "
                       "answers ok; without it set_feature is refused (forbidden)");

@@ -38,9 +38,22 @@ std::string units_json(const std::vector<units::UnitReport>& reports) {
   return out + ']';
 }
 
+// With a token file: whether the reload took it (and how many tokens serve),
+// or why not (the old tokens are kept).
+void write_reload_tokens(json::ObjectWriter& answer, const Service::ReloadResult& result) {
+  if (!result.tokens) return;
+  answer.begin("tokens").boolean("ok", result.tokens->ok);
+  if (result.tokens->ok) {
+    answer.number("count", static_cast<std::uint64_t>(result.tokens->count));
+  } else {
+    answer.string("message", result.tokens->message);
+  }
+  answer.end();
+}
+
 // The answer to `reload`: ok with what each unit did, or invalid_request
 // with the diagnostics or the tenants the new set would remove; the version
-// serving after the call.
+// serving after the call; the token file's outcome.
 void write_reload_answer(std::string& out, std::string_view id,
                          const Service::ReloadResult& result) {
   json::ObjectWriter answer(out, id);
@@ -50,6 +63,7 @@ void write_reload_answer(std::string& out, std::string_view id,
     answer.string("platform", result.platform_changed ? "applied" : "unchanged")
         .number("platform_revision", result.platform_revision)
         .raw("units", units_json(result.units));
+    write_reload_tokens(answer, result);
     answer.close();
     return;
   }
@@ -71,6 +85,7 @@ void write_reload_answer(std::string& out, std::string_view id,
   answer.number("policy_version", result.policy_version);
   if (!result.diagnostics.empty()) answer.string("diagnostics", result.diagnostics);
   if (!result.units.empty()) answer.raw("units", units_json(result.units));
+  write_reload_tokens(answer, result);
   answer.close();
 }
 
@@ -151,6 +166,32 @@ void Protocol::hello_failed(std::string& out, std::string_view id, ErrorCode cod
                 : std::string(message));
 }
 
+bool Protocol::token_still_valid(std::string& out, json::RequestOp op, std::string_view id) {
+  if (!grant_) return true;  // nothing to withdraw: the checks after answer
+  const std::uint64_t generation = service_.token_generation();
+  if (generation == token_generation_) return true;
+  // Read before the set (Service::install_tokens stores the set, then moves
+  // the generation): a change after this read moves it again.
+  token_generation_ = generation;
+  const std::shared_ptr<const TokenStore> tokens = service_.tokens();
+  std::optional<Grant> current = tokens ? tokens->authenticate_hash(token_hash_) : std::nullopt;
+  if (current) {
+    grant_ = std::move(current);
+    return true;
+  }
+  const std::string token_id = grant_->id;
+  grant_.reset();
+  LogLine("warning")
+      .field("what", "token_revoked")
+      .field("peer", peer_)
+      .field("token", token_id)
+      .field("message", "the token of this session was withdrawn; the session has no rights")
+      .emit();
+  error(out, op, id, ErrorCode::Unauthenticated,
+        "the token of this session was revoked; send hello with a valid token");
+  return false;
+}
+
 void Protocol::answer_too_large(std::size_t limit, std::string& out) {
   service_.stats().count_request();
   error(out, json::RequestOp::None, {}, ErrorCode::TooLarge,
@@ -214,6 +255,8 @@ AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& po
       if (job) return job;
     } else if (request.op == json::RequestOp::None || request.error == ErrorCode::BadJson) {
       error(out, request.op, request.id, *request.error, request.error_message);
+    } else if (!token_still_valid(out, request.op, request.id)) {
+      // answered: the token was withdrawn (a batch is refused whole)
     } else if (!authenticated()) {
       error(out, request.op, request.id, ErrorCode::Unauthenticated,
             "send hello with a token first");
@@ -253,6 +296,7 @@ AdminJob::Run Protocol::answer_server_op(const json::ParsedRequest& request, std
     answer(*health, id, out);
     return {};
   }
+  if (!token_still_valid(out, json::RequestOp::ServerOnly, id)) return {};
   if (!authenticated()) {
     error(out, json::RequestOp::ServerOnly, id, ErrorCode::Unauthenticated,
           "send hello with a token first");
@@ -299,19 +343,25 @@ void Protocol::answer(const json::HealthRequest& /*health*/, std::string_view id
 }
 
 void Protocol::answer(const json::HelloRequest& hello, std::string_view id, std::string& out) {
-  if (service_.tokens() == nullptr) {
+  if (!service_.authenticates()) {
     grant_.reset();
   } else {
     if (!hello.token) {
       hello_failed(out, id, ErrorCode::BadRequest, "'token' (string) is required");
       return;
     }
-    std::optional<Grant> granted = service_.tokens()->authenticate(*hello.token);
+    // The generation before the set: see token_still_valid().
+    const std::uint64_t generation = service_.token_generation();
+    const std::shared_ptr<const TokenStore> tokens = service_.tokens();
+    const std::array<unsigned char, 32> hash = sha256(*hello.token);
+    std::optional<Grant> granted = tokens ? tokens->authenticate_hash(hash) : std::nullopt;
     if (!granted) {
       hello_failed(out, id, ErrorCode::Unauthenticated, "unknown token");
       return;
     }
     grant_ = std::move(granted);
+    token_hash_ = hash;
+    token_generation_ = generation;
   }
   json::ObjectWriter answer(out, id);
   answer.boolean("ok", true);

@@ -24,11 +24,21 @@
 //   - `set_feature` on a server without a state file: `forbidden` (a switch
 //     a restart would lose is never acknowledged);
 //   - an `id` that is an object or array: `bad_request` with `"id":null`.
+//   - a token withdrawn while the session is open (Service::replace_tokens,
+//     a reload of the token file): the session's next request that needs
+//     authentication (anything but hello and health; a batch line once) is
+//     answered `unauthenticated` and the session has no rights until a new
+//     hello (logged, not counted as a failed hello); a token whose tenant or
+//     rights changed gets its new grant from the next request on. Checked
+//     only when Service::token_generation() moved since the session last
+//     looked: one atomic load per request otherwise.
 //
 // One Protocol per connection, used by one thread at a time; the Scratch
 // (the line handler) belongs to the calling thread. The Service is shared.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -126,19 +136,24 @@ class Protocol {
   // Answers a failed hello: no rights left, logged, counted.
   void hello_failed(std::string& out, std::string_view id, json::ErrorCode code,
                     std::string_view message);
+  // Before a request that needs authentication: when the service's tokens
+  // changed since this session last looked, takes the grant its token has
+  // now. False when the token was withdrawn: the session lost its rights
+  // and the request is answered (`unauthenticated`).
+  [[nodiscard]] bool token_still_valid(std::string& out, json::RequestOp op, std::string_view id);
   [[nodiscard]] bool authenticated() const {
-    return service_.tokens() == nullptr || grant_.has_value();
+    return !service_.authenticates() || grant_.has_value();
   }
   [[nodiscard]] bool may_check() const {
-    return service_.tokens() == nullptr || (grant_ && grant_->check);
+    return !service_.authenticates() || (grant_ && grant_->check);
   }
   [[nodiscard]] bool may_admin() const {
-    return service_.tokens() == nullptr || (grant_ && grant_->admin);
+    return !service_.authenticates() || (grant_ && grant_->admin);
   }
   // put_policy & co: an `author` token of that tenant, or a global admin
   // or author token.
   [[nodiscard]] bool may_author(std::string_view tenant) const {
-    if (service_.tokens() == nullptr) return true;
+    if (!service_.authenticates()) return true;
     if (!grant_) return false;
     if (grant_->all_tenants()) return grant_->admin || grant_->author;
     return grant_->author && grant_->tenant == tenant;
@@ -147,13 +162,17 @@ class Protocol {
     return grant_ && !grant_->id.empty() ? grant_->id : "anonymous";
   }
   [[nodiscard]] bool may_tenant(std::string_view tenant) const {
-    return service_.tokens() == nullptr ||
+    return !service_.authenticates() ||
            (grant_ && (grant_->all_tenants() || grant_->tenant == tenant));
   }
 
   Service& service_;
   std::string peer_;
   std::optional<Grant> grant_;
+  // While grant_ is set: the SHA-256 of the token of the hello that gave it
+  // (never the token), and the token generation its grant was read from.
+  std::array<unsigned char, 32> token_hash_{};
+  std::uint64_t token_generation_ = 0;
   unsigned failed_hellos_ = 0;
 };
 

@@ -24,11 +24,67 @@ Service::Service(std::filesystem::path policy_directory, std::unique_ptr<Engine>
     : directory_(std::move(policy_directory)),
       policy_options_(std::move(policy_options)),
       engine_(std::move(engine)),
-      tokens_(std::move(tokens)),
+      authenticates_(tokens.has_value()),
+      tokens_(tokens ? std::make_shared<const TokenStore>(std::move(*tokens)) : nullptr),
       features_(std::move(features)),
       history_(directory_, unit_settings_.keep_revisions) {
   features_->apply(*engine_->snapshot());
-  if (tokens_) warn_about_token_tenants(*tokens_, *engine_->snapshot());
+  if (const auto current = this->tokens()) warn_about_token_tenants(*current, *engine_->snapshot());
+}
+
+bool Service::replace_tokens(std::shared_ptr<const TokenStore> tokens) {
+  if (!install_tokens(tokens)) return false;
+  warn_about_token_tenants(*tokens, *engine_->snapshot());
+  return true;
+}
+
+bool Service::install_tokens(std::shared_ptr<const TokenStore> tokens) {
+  if (!authenticates_ || !tokens) {
+    LogLine("error")
+        .field("what", "tokens")
+        .field("message", authenticates_
+                              ? "a token change without a token set was refused: authentication "
+                                "stays on with the tokens serving"
+                              : "a token change was refused: this server runs without "
+                                "authentication (start it with tokens to use them)")
+        .emit();
+    return false;
+  }
+  const std::size_t count = tokens->size();
+  tokens_.store(std::move(tokens), std::memory_order_release);
+  // After the store: a session that sees the new generation reads the new
+  // set (or a later one, whose own increment it will see next time).
+  const std::uint64_t generation = token_generation_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  LogLine("tokens")
+      .field("count", static_cast<std::uint64_t>(count))
+      .field("generation", generation)
+      .emit();
+  return true;
+}
+
+void Service::set_token_file(std::filesystem::path file) {
+  const std::lock_guard<std::mutex> lock(admin_);
+  token_file_ = std::move(file);
+}
+
+Service::ReloadResult::Tokens Service::reload_token_file() {
+  ReloadResult::Tokens outcome;
+  TokenStore::LoadResult loaded = TokenStore::load(*token_file_);
+  if (!loaded.store) {
+    // The old tokens keep working: a file caught half-written or a typo
+    // must not lock every client out (or let a revoked token in).
+    const std::shared_ptr<const TokenStore> serving = tokens();
+    outcome.count = serving ? serving->size() : 0;
+    outcome.message = loaded.error + "; the tokens serving are kept";
+    LogLine("error").field("what", "tokens").field("message", outcome.message).emit();
+    return outcome;
+  }
+  outcome.count = loaded.store->size();
+  // reload() warns about tokens of undeclared tenants once it knows which
+  // policy set serves.
+  outcome.ok = install_tokens(std::make_shared<const TokenStore>(std::move(*loaded.store)));
+  if (!outcome.ok) outcome.message = "this server does not authenticate; the token file is ignored";
+  return outcome;
 }
 
 void warn_about_token_tenants(const TokenStore& tokens, const CompiledPolicySet& policies) {
@@ -82,6 +138,10 @@ std::string rendered_problems(const units::Report& report) {
 
 Service::ReloadResult Service::reload(bool allow_removal) {
   const std::lock_guard<std::mutex> lock(admin_);
+  // The tokens first, whatever becomes of the policies: a token withdrawn
+  // from the file stops working even when the new policy set is refused.
+  std::optional<ReloadResult::Tokens> token_outcome;
+  if (token_file_) token_outcome = reload_token_file();
   units::UnitOptions options;
   options.limits = policy_options_.limits;
   units::Report report;
@@ -125,6 +185,7 @@ Service::ReloadResult Service::reload(bool allow_removal) {
   // diagnostics) out of `report`.
   const std::string problems = rendered_problems(report);
   ReloadResult result;
+  result.tokens = std::move(token_outcome);
   result.platform_changed = report.platform_changed;
   result.removed_tenants = report.removed_tenants;
   std::sort(result.removed_tenants.begin(), result.removed_tenants.end());
@@ -147,6 +208,8 @@ Service::ReloadResult Service::reload(bool allow_removal) {
                            joined(result.removed_tenants) + '\n';
     result.policy_version = version_.load(std::memory_order_acquire);
     result.platform_revision = units_ ? units_->platform().revision : 0;
+    if (result.tokens && result.tokens->ok)
+      warn_about_token_tenants(*tokens(), *engine_->snapshot());
     stats_.count_reload(false);
     LogLine line("reload");
     line.field("ok", false).field("policy_version", result.policy_version);
@@ -180,7 +243,7 @@ Service::ReloadResult Service::reload(bool allow_removal) {
     }
     record_revisions(changed, "disk");
   }
-  if (tokens_) warn_about_token_tenants(*tokens_, *engine_->snapshot());
+  if (const auto current = tokens()) warn_about_token_tenants(*current, *engine_->snapshot());
   // Every successful reload counts, whether or not a unit changed (clients
   // wait for the number to move after a reload).
   result.policy_version = version_.fetch_add(1, std::memory_order_acq_rel) + 1;

@@ -5,8 +5,10 @@
 // Created once by server/server (or by a test) and shared by every session
 // through server/protocol. Decisions read `engine().snapshot()` without any
 // lock; `reload` and `set_feature` are serialised by one mutex so a switch
-// set during a reload is neither lost nor applied to a half-built set.
-// Thread-safe.
+// set during a reload is neither lost nor applied to a half-built set. The
+// tokens are swapped the same way as the policy set (one atomic pointer),
+// with a generation counter sessions compare on each request: a withdrawn
+// token stops working on live connections (server/protocol). Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -36,8 +38,10 @@ namespace tenet::server {
 
 class Service {
  public:
-  // `tokens` empty: no authentication (every op allowed). `policy_options`
-  // (the parse limits) are what every reload compiles the directory with.
+  // `tokens` empty: no authentication (every op allowed), for the whole life
+  // of the service; given (even with no entry): authentication is on, for
+  // good. `policy_options` (the parse limits) are what every reload
+  // compiles the directory with.
   Service(std::filesystem::path policy_directory, std::unique_ptr<Engine> engine,
           std::optional<TokenStore> tokens, std::unique_ptr<FeatureState> features,
           PolicyOptions policy_options = {});
@@ -48,7 +52,31 @@ class Service {
           PolicyOptions policy_options = {});
 
   [[nodiscard]] const Engine& engine() const { return *engine_; }
-  [[nodiscard]] const TokenStore* tokens() const { return tokens_ ? &*tokens_ : nullptr; }
+  // Whether sessions must authenticate (hello). Fixed at construction: a
+  // token change never turns authentication off (or on).
+  [[nodiscard]] bool authenticates() const { return authenticates_; }
+  // The tokens valid now; null when the service does not authenticate.
+  // Lock-free; the set returned stays valid while it is held.
+  [[nodiscard]] std::shared_ptr<const TokenStore> tokens() const {
+    return tokens_.load(std::memory_order_acquire);
+  }
+  // Moves on each replace_tokens(): a session compares it with the one its
+  // hello saw (one atomic load per request) and checks its token again only
+  // when it moved.
+  [[nodiscard]] std::uint64_t token_generation() const {
+    return token_generation_.load(std::memory_order_acquire);
+  }
+  // Swaps in a new token set: sessions whose token it no longer holds get
+  // `unauthenticated` on their next request; a changed tenant or changed
+  // rights apply from their next request. Only a non-null set replaces a
+  // non-null set (whether the service authenticates never changes): a null
+  // set, or any set on a service without authentication, is refused
+  // (logged, false). Logged; warns about tokens of undeclared tenants.
+  bool replace_tokens(std::shared_ptr<const TokenStore> tokens);
+  // The token file (`tenet serve --tokens`) that every reload (the op and
+  // SIGHUP) reads again. Set once, before serving, on a service that
+  // authenticates.
+  void set_token_file(std::filesystem::path file);
   [[nodiscard]] Stats& stats() { return stats_; }
   [[nodiscard]] std::uint64_t policy_version() const {
     return version_.load(std::memory_order_acquire);
@@ -108,6 +136,15 @@ class Service {
     // Tenants served before and not declared by the new set (sorted). When
     // not empty and the removal was not allowed, the reload was refused.
     std::vector<std::string> removed_tenants;
+    // The token file read again (only with set_token_file). Independent of
+    // the policy outcome: a policy set refused does not keep old tokens,
+    // and a token file that cannot be read keeps the old tokens (ok false).
+    struct Tokens {
+      bool ok = false;
+      std::size_t count = 0;  // tokens serving after the call
+      std::string message;    // why the file was not taken (ok false)
+    };
+    std::optional<Tokens> tokens;
   };
   // Reads the policy directory again and applies it unit by unit
   // (docs/UNITS.md): every changed partner unit that compiles is swapped in,
@@ -157,8 +194,15 @@ class Service {
   std::filesystem::path directory_;
   PolicyOptions policy_options_;
   std::unique_ptr<Engine> engine_;
-  std::optional<TokenStore> tokens_;
+  const bool authenticates_;
+  std::atomic<std::shared_ptr<const TokenStore>> tokens_;
+  std::atomic<std::uint64_t> token_generation_{0};
+  std::optional<std::filesystem::path> token_file_;  // under admin_
   std::unique_ptr<FeatureState> features_;
+  // replace_tokens without the warnings about tenants.
+  bool install_tokens(std::shared_ptr<const TokenStore> tokens);
+  // Reads token_file_ again and swaps it in when it loads (admin_ held).
+  ReloadResult::Tokens reload_token_file();
   // put_policy / rollback with admin_ held.
   PutResult put_locked(const std::string& tenant, const std::string& source, bool dry_run,
                        const std::string& actor);

@@ -192,7 +192,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   [[nodiscard]] bool authenticated_now() const {
-    return service_.tokens() == nullptr || protocol_.grant().has_value();
+    return !service_.authenticates() || protocol_.grant().has_value();
   }
 
   void touch(Clock::time_point now = Clock::now()) { idle_deadline_ = now + limits_.idle_timeout; }
@@ -291,7 +291,7 @@ class Session : public std::enable_shared_from_this<Session> {
     registry_.set_authenticated(id_, authenticated);
     if (authenticated) {
       hello_deadline_.reset();
-    } else {  // a failed hello took the rights away: authenticate again in time
+    } else {  // a failed hello or a withdrawn token took the rights away: hello again in time
       hello_deadline_ = read_at + limits_.hello_timeout;
       wake_watchdog(*hello_deadline_);
     }

@@ -107,7 +107,7 @@ TokenStore::LoadResult TokenStore::parse(std::string_view text, std::string_view
                                           ": " + std::string(message)};
     };
     if (words.size() != 3) return fail("expected `SHA256HEX TENANT RIGHTS`");
-    Entry entry;
+    HashedToken entry;
     if (words[0].size() != 64) return fail("the hash must be 64 hexadecimal digits (SHA-256)");
     for (std::size_t i = 0; i < 32; ++i) {
       const auto high = hex_digit(words[0][2 * i]);
@@ -141,7 +141,7 @@ TokenStore::LoadResult TokenStore::parse(std::string_view text, std::string_view
 
 std::vector<std::string> TokenStore::bound_tenants() const {
   std::vector<std::string> tenants;
-  for (const Entry& entry : entries_) {
+  for (const HashedToken& entry : entries_) {
     if (entry.grant.all_tenants()) continue;
     if (std::find(tenants.begin(), tenants.end(), entry.grant.tenant) == tenants.end()) {
       tenants.push_back(entry.grant.tenant);
@@ -150,12 +150,23 @@ std::vector<std::string> TokenStore::bound_tenants() const {
   return tenants;
 }
 
+TokenStore TokenStore::from_entries(std::vector<HashedToken> entries) {
+  TokenStore store;
+  store.entries_ = std::move(entries);
+  for (HashedToken& entry : store.entries_) entry.grant.id.clear();
+  return store;
+}
+
 std::optional<Grant> TokenStore::authenticate(std::string_view token) const {
-  const std::array<unsigned char, 32> hash = sha256(token);
+  return authenticate_hash(sha256(token));
+}
+
+std::optional<Grant> TokenStore::authenticate_hash(
+    const std::array<unsigned char, 32>& hash) const {
   // Every entry is compared in full, whatever matches: the time taken does
   // not depend on which entry (or how much of a hash) matched.
-  const Entry* found = nullptr;
-  for (const Entry& entry : entries_) {
+  const HashedToken* found = nullptr;
+  for (const HashedToken& entry : entries_) {
     const bool equal = CRYPTO_memcmp(entry.hash.data(), hash.data(), hash.size()) == 0;
     if (equal && found == nullptr) found = &entry;
   }

@@ -6,8 +6,11 @@
 // ignored. Tokens are never stored in clear: `hello` hashes the presented
 // token and compares it with every entry in constant time.
 //
-// Included by server/service (which owns the TokenStore) and by the CLI
-// (`tenet token new`). A loaded TokenStore is immutable: thread-safe.
+// A TokenStore may also be built from entries already hashed (from_entries:
+// the fleet's store keeps only SHA-256). Included by server/service (which
+// holds the current TokenStore and swaps it: see Service::replace_tokens)
+// and by the CLI (`tenet token new`). A built TokenStore is immutable:
+// thread-safe.
 #pragma once
 
 #include <array>
@@ -31,24 +34,36 @@ struct Grant {
   [[nodiscard]] bool all_tenants() const { return tenant == "*"; }
 };
 
+// One token as the server keeps it: its SHA-256 and what it allows.
+struct HashedToken {
+  std::array<unsigned char, 32> hash{};
+  Grant grant;  // grant.id is ignored: authenticate_hash() names the token
+};
+
 class TokenStore {
  public:
   struct LoadResult;
+  // A set of entries already hashed and checked by the caller (the first
+  // entry of a hash listed twice wins, as in a file). Empty is allowed:
+  // authentication stays on and every token is refused.
+  [[nodiscard]] static TokenStore from_entries(std::vector<HashedToken> entries);
   [[nodiscard]] static LoadResult load(const std::filesystem::path& file);
   [[nodiscard]] static LoadResult parse(std::string_view text, std::string_view file_name);
 
   // The grant of `token` (in clear), or nothing when it is not in the file.
   [[nodiscard]] std::optional<Grant> authenticate(std::string_view token) const;
+  // The grant of the token whose SHA-256 is `hash` (a session checking,
+  // after the set changed, that its token is still valid), compared with
+  // every entry in constant time like authenticate().
+  [[nodiscard]] std::optional<Grant> authenticate_hash(
+      const std::array<unsigned char, 32>& hash) const;
   [[nodiscard]] std::size_t size() const { return entries_.size(); }
+  [[nodiscard]] const std::vector<HashedToken>& entries() const { return entries_; }
   // The tenants tokens are bound to, each once, in file order (not `*`).
   [[nodiscard]] std::vector<std::string> bound_tenants() const;
 
  private:
-  struct Entry {
-    std::array<unsigned char, 32> hash{};
-    Grant grant;
-  };
-  std::vector<Entry> entries_;
+  std::vector<HashedToken> entries_;
 };
 
 struct TokenStore::LoadResult {
