@@ -14,6 +14,9 @@
 #include "server/policy_history.hpp"
 #include "server/server.hpp"
 #include "server/service.hpp"
+#include "server/store/fleet_rows.hpp"
+#include "server/store/fleet_state.hpp"
+#include "server/store/migrations.hpp"
 #include "server/tokens.hpp"
 
 namespace tenet::cli {
@@ -38,7 +41,41 @@ struct ServeOptions {
   bool strict = false;  // refuse to start when a partner unit does not compile
   std::size_t max_unit_bytes = std::size_t{1} << 20U;  // put_policy's limit
   std::size_t keep_revisions = 100;                    // per partner, in .tenet-history
+  std::string store;                                   // the fleet's store (docs/FLEET.md)
+  std::string cache_dir;                               // with --store: the last state applied
 };
+
+// What a replica of the fleet's store starts from: the store's whole state,
+// or (the store unreachable) the cache of --cache-dir. 0 when `state` is set.
+int read_store_state(const ServeOptions& options, store::FleetState& state, bool& from_cache) {
+  try {
+    store::Connection connection(options.store);
+    store::require_latest(connection);
+    state.apply(store::read_changes(connection, 0));
+    from_cache = false;
+  } catch (const store::StoreError& error) {
+    if (options.cache_dir.empty()) {
+      std::cerr << "tenet serve: error: the store: " << error.what()
+                << " (with --cache-dir, a replica starts from the last state it applied)\n";
+      return kUsageOrIo;
+    }
+    if (auto failure = store::FleetState::load(options.cache_dir, state)) {
+      std::cerr << "tenet serve: error: the store: " << error.what() << "; and " << *failure
+                << '\n';
+      return kUsageOrIo;
+    }
+    std::cerr << "tenet serve: warning: the store: " << error.what()
+              << "; serving the cache of store revision " << state.revision() << " from "
+              << options.cache_dir << '\n';
+    from_cache = true;
+  }
+  if (!state.has_policies()) {
+    std::cerr << "tenet serve: error: the store has no policies yet: publish them first (tenet "
+                 "publish DIR --store URL)\n";
+    return kPolicyErrors;
+  }
+  return kOk;
+}
 
 // The partner units at start (docs/UNITS.md): a broken unit is reported and
 // not served (or, with --strict, the start refused); a broken platform part,
@@ -111,7 +148,7 @@ int run_serve(const ServeOptions& options) {
       std::cerr << "tenet serve: error: " << *error << '\n';
       return kUsageOrIo;
     }
-    if (options.tokens.empty() && !endpoint.address().is_loopback()) {
+    if (options.tokens.empty() && options.store.empty() && !endpoint.address().is_loopback()) {
       std::cerr
           << "tenet serve: error: refusing to listen on " << text
           << " without --tokens: only a loopback address or a Unix socket may be served without "
@@ -155,6 +192,28 @@ int run_serve(const ServeOptions& options) {
 
   PolicyOptions policy_options;
   policy_options.limits = options.limits;
+  if (!options.store.empty()) {
+    store::FleetState state;
+    bool from_cache = false;
+    if (const int code = read_store_state(options, state, from_cache); code != kOk) return code;
+    units::UnitOptions unit_options;
+    unit_options.limits = options.limits;
+    unit_options.assigned = state.assigned();
+    unit_options.platform_revision = state.platform_revision();
+    const units::Report loaded = units::load_texts(state.texts(), unit_options);
+    if (const int code = report_start(loaded, options.strict); code != kOk) return code;
+    // Authentication is always on: the tokens are the store's (and the
+    // token file's, when given), and a store with none yet admits nobody.
+    if (!tokens) tokens = server::TokenStore::from_entries({});
+    server::Service service(std::filesystem::path(options.cache_dir), loaded.version,
+                            std::move(tokens), std::move(features), policy_options);
+    server::Service::StoreSettings settings;
+    settings.units = {options.max_unit_bytes, options.keep_revisions};
+    settings.url = options.store;
+    if (!options.cache_dir.empty()) settings.cache_dir = options.cache_dir;
+    service.serve_store(std::move(settings), std::move(state), from_cache);
+    return server::run_server(service, server_options);
+  }
   units::UnitOptions unit_options;
   unit_options.limits = options.limits;
   // Revision numbers go on from the history a previous run kept.
@@ -183,7 +242,15 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                          "on), 3 the drain timed out (--drain-timeout) and the connections still "
                          "open were cut. SIGHUP reloads (never removing a tenant: the reload op "
                          "with \"allow_removal\":true does).");
-  command->add_option("DIR", options->directory, "Policy directory")->required();
+  command->add_option("DIR", options->directory, "Policy directory (not with --store)");
+  command->add_option("--store", options->store,
+                      "Serve the fleet's store (docs/FLEET.md): a PostgreSQL URL (libpq). The "
+                      "replica loads the latest revisions, follows every change, and writes "
+                      "put_policy, rollback and set_feature through the store; tokens come "
+                      "from the store (and --tokens); no DIR");
+  command->add_option("--cache-dir", options->cache_dir,
+                      "With --store: keep the last state applied here, to start from when the "
+                      "store cannot be reached");
   command->add_option(
       "--listen", options->listen,
       "HOST:PORT to listen on (default 127.0.0.1:7070 when no --unix; port 0: any free port)");
@@ -249,7 +316,29 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                     "Refuse to start when a partner's policy unit does not compile (by default "
                     "the others are served and its requests deny with tenant_unavailable)");
   add_parse_limit_options(*command, options->limits);
-  command->callback([options, &exit_code] { exit_code = run_serve(*options); });
+  command->callback([options, &exit_code] {
+    if (options->store.empty() == options->directory.empty()) {
+      std::cerr << "tenet serve: error: "
+                << (options->store.empty() ? "DIR is required (or --store URL)"
+                                           : "DIR and --store exclude each other: a replica of "
+                                             "the store serves what the store holds")
+                << '\n';
+      exit_code = kUsageOrIo;
+      return;
+    }
+    if (!options->cache_dir.empty() && options->store.empty()) {
+      std::cerr << "tenet serve: error: --cache-dir goes with --store\n";
+      exit_code = kUsageOrIo;
+      return;
+    }
+    if (!options->store.empty() && !options->state.empty()) {
+      std::cerr << "tenet serve: error: --state does not go with --store: the switches live in "
+                   "the store\n";
+      exit_code = kUsageOrIo;
+      return;
+    }
+    exit_code = run_serve(*options);
+  });
 }
 
 }  // namespace tenet::cli

@@ -110,6 +110,7 @@ std::string diagnostics_json(const std::vector<Diagnostic>& diagnostics, const S
 ErrorCode put_error_code(std::string_view code) {
   if (code == "too_large") return ErrorCode::TooLarge;
   if (code == "invalid_policy") return ErrorCode::InvalidPolicy;
+  if (code == "unavailable") return ErrorCode::Unavailable;
   return ErrorCode::InvalidRequest;
 }
 
@@ -339,6 +340,12 @@ void Protocol::answer(const json::HealthRequest& /*health*/, std::string_view id
       .number("served", static_cast<std::uint64_t>(serving->tenant_count() - unavailable.size()))
       .strings("unavailable", unavailable)
       .end();
+  if (service_.serves_store()) {
+    const Service::StoreStatus store = service_.store_status();
+    answer.begin("store").boolean("connected", store.connected).number("revision", store.revision);
+    if (!store.connected) answer.string("since", store.since).string("problem", store.problem);
+    answer.boolean("from_cache", store.from_cache).end();
+  }
   answer.close();
 }
 
@@ -440,22 +447,28 @@ AdminJob::Run Protocol::answer(const json::SetFeatureRequest& set_feature, std::
     return {};
   }
   queue = tenant;
-  return [this, id = std::string(id), tenant, feature, state](std::string& answer) {
-    std::string failure;
-    switch (service_.set_feature(tenant, feature, state, failure)) {
-      case Service::SetFeatureResult::Ok:
-        json::ObjectWriter(answer, id).boolean("ok", true).close();
-        return;
-      case Service::SetFeatureResult::UnknownFeature:
-        error(answer, json::RequestOp::ServerOnly, id, ErrorCode::InvalidRequest,
-              "tenant '" + tenant + "' has no feature '" + feature + "'");
-        return;
-      case Service::SetFeatureResult::PersistFailed:
-        error(answer, json::RequestOp::ServerOnly, id, ErrorCode::Internal,
-              "the state file could not be written: " + failure);
-        return;
-    }
-  };
+  return
+      [this, id = std::string(id), tenant, feature, state, actor = actor()](std::string& answer) {
+        std::string failure;
+        switch (service_.set_feature(tenant, feature, state, failure, actor)) {
+          case Service::SetFeatureResult::Ok:
+            json::ObjectWriter(answer, id).boolean("ok", true).close();
+            return;
+          case Service::SetFeatureResult::UnknownFeature:
+            error(answer, json::RequestOp::ServerOnly, id, ErrorCode::InvalidRequest,
+                  "tenant '" + tenant + "' has no feature '" + feature + "'");
+            return;
+          case Service::SetFeatureResult::PersistFailed:
+            error(answer, json::RequestOp::ServerOnly, id, ErrorCode::Internal,
+                  (service_.serves_store() ? "the store refused the switch: "
+                                           : "the state file could not be written: ") +
+                      failure);
+            return;
+          case Service::SetFeatureResult::Unavailable:
+            error(answer, json::RequestOp::ServerOnly, id, ErrorCode::Unavailable, failure);
+            return;
+        }
+      };
 }
 
 std::optional<std::string> Protocol::unit_tenant(std::optional<std::string_view> tenant,
@@ -546,8 +559,15 @@ AdminJob::Run Protocol::answer(const json::PolicyHistoryRequest& history, std::s
   if (!tenant) return {};
   queue = *tenant;
   return [this, id = std::string(id), tenant = *tenant](std::string& answer) {
+    std::string unavailable;
+    const std::optional<std::vector<PolicyHistory::Entry>> entries =
+        service_.policy_history(tenant, unavailable);
+    if (!entries) {
+      error(answer, json::RequestOp::ServerOnly, id, ErrorCode::Unavailable, unavailable);
+      return;
+    }
     std::string revisions = "[";
-    for (const PolicyHistory::Entry& entry : service_.policy_history(tenant)) {
+    for (const PolicyHistory::Entry& entry : *entries) {
       if (revisions.size() > 1) revisions += ',';
       json::ObjectWriter(revisions)
           .number("revision", entry.revision)

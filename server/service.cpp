@@ -6,6 +6,7 @@
 #include "grammar/source/diagnostic.hpp"
 #include "server/durable_file.hpp"
 #include "server/log.hpp"
+#include "server/store/fleet_rows.hpp"
 
 namespace tenet::server {
 
@@ -138,6 +139,17 @@ std::string rendered_problems(const units::Report& report) {
 
 Service::ReloadResult Service::reload(bool allow_removal) {
   const std::lock_guard<std::mutex> lock(admin_);
+  if (store_) {
+    // A replica of the fleet's store has no directory to read: a reload
+    // (or SIGHUP) fetches what the store has now.
+    catch_up_locked();
+    ReloadResult result;
+    result.ok = true;
+    result.policy_version = version_.load(std::memory_order_acquire);
+    result.platform_revision = platform_revision_.load(std::memory_order_acquire);
+    stats_.count_reload(true);
+    return result;
+  }
   // The tokens first, whatever becomes of the policies: a token withdrawn
   // from the file stops working even when the new policy set is refused.
   std::optional<ReloadResult::Tokens> token_outcome;
@@ -318,8 +330,28 @@ std::shared_ptr<const units::Unit> Service::unit(const std::string& tenant) cons
   return at == kNone ? nullptr : units_->units()[at];
 }
 
-std::vector<PolicyHistory::Entry> Service::policy_history(const std::string& tenant) const {
+std::optional<std::vector<PolicyHistory::Entry>> Service::policy_history(
+    const std::string& tenant, std::string& unavailable) const {
   const std::lock_guard<std::mutex> lock(admin_);
+  if (store_) {
+    store::Connection* connection = store_->connect();
+    if (connection == nullptr) {
+      unavailable = store_unavailable();
+      return std::nullopt;
+    }
+    try {
+      std::vector<PolicyHistory::Entry> entries;
+      for (const store::UnitHistoryEntry& entry :
+           store::unit_history(*connection, tenant, unit_settings_.keep_revisions)) {
+        if (!entry.removed) entries.push_back({entry.revision, entry.at, entry.actor, entry.hash});
+      }
+      return entries;
+    } catch (const store::StoreError& error) {
+      (void)store_->lost(error);
+      unavailable = store_unavailable(error.what());
+      return std::nullopt;
+    }
+  }
   std::vector<PolicyHistory::Entry> entries = history_.list(tenant);
   if (!entries.empty() || !units_) return entries;
   // A partner never changed through the server has no history written yet
@@ -338,12 +370,37 @@ std::vector<PolicyHistory::Entry> Service::policy_history(const std::string& ten
 Service::PutResult Service::put_policy(const std::string& tenant, const std::string& source,
                                        bool dry_run, const std::string& actor) {
   const std::lock_guard<std::mutex> lock(admin_);
+  if (store_) return put_to_store(tenant, source, dry_run, actor);
   return put_locked(tenant, source, dry_run, actor);
 }
 
 Service::PutResult Service::rollback(const std::string& tenant, std::uint64_t revision,
                                      const std::string& actor) {
   const std::lock_guard<std::mutex> lock(admin_);
+  if (store_) {
+    PutResult result;
+    store::Connection* connection = store_->connect();
+    if (connection == nullptr) {
+      result.report.error_code = "unavailable";
+      result.report.message = store_unavailable();
+      return result;
+    }
+    std::optional<std::string> source;
+    try {
+      source = store::unit_source(*connection, tenant, revision);
+    } catch (const store::StoreError& error) {
+      result.report.error_code = store_->lost(error) ? "unavailable" : "invalid_request";
+      result.report.message = store_unavailable(error.what());
+      return result;
+    }
+    if (!source) {
+      result.report.error_code = "invalid_request";
+      result.report.message = "tenant '" + tenant + "' has no revision " +
+                              std::to_string(revision) + " with a source in the store";
+      return result;
+    }
+    return put_to_store(tenant, *source, false, actor);
+  }
   const std::optional<std::string> source = history_.source_of(tenant, revision);
   if (!source) {
     PutResult result;
@@ -403,8 +460,9 @@ Service::PutResult Service::put_locked(const std::string& tenant, const std::str
 
 Service::SetFeatureResult Service::set_feature(const std::string& tenant,
                                                const std::string& feature, FeatureSwitch state,
-                                               std::string& error) {
+                                               std::string& error, const std::string& actor) {
   const std::lock_guard<std::mutex> lock(admin_);
+  if (store_) return set_feature_in_store(tenant, feature, state, error, actor);
   const std::shared_ptr<const CompiledPolicySet> policies = engine_->snapshot();
   const Index t = policies->find_tenant(tenant);
   if (t == kNone || policies->find_feature(t, feature) == kNone)

@@ -32,6 +32,9 @@
 #include "server/feature_state.hpp"
 #include "server/policy_history.hpp"
 #include "server/stats.hpp"
+#include "server/store/fleet_state.hpp"
+#include "server/store/store_follower.hpp"
+#include "server/store/store_link.hpp"
 #include "server/tokens.hpp"
 
 namespace tenet::server {
@@ -122,7 +125,7 @@ class Service {
 
   // Whether switches set with set_feature survive a restart (a --state
   // file). Without one, set_feature is refused (docs/PROTOCOL.md).
-  [[nodiscard]] bool features_durable() const { return features_->durable(); }
+  [[nodiscard]] bool features_durable() const { return store_ != nullptr || features_->durable(); }
 
   struct ReloadResult {
     bool ok = false;
@@ -183,12 +186,42 @@ class Service {
   PutResult rollback(const std::string& tenant, std::uint64_t revision, const std::string& actor);
   // The unit serving now; null when `tenant` has none.
   [[nodiscard]] std::shared_ptr<const units::Unit> unit(const std::string& tenant) const;
-  [[nodiscard]] std::vector<PolicyHistory::Entry> policy_history(const std::string& tenant) const;
+  // A partner's revisions, newest first; none when the fleet's store cannot
+  // be reached (`unavailable` then says why).
+  [[nodiscard]] std::optional<std::vector<PolicyHistory::Entry>> policy_history(
+      const std::string& tenant, std::string& unavailable) const;
 
-  enum class SetFeatureResult { Ok, UnknownFeature, PersistFailed };
-  // Persists first, then switches the engine. `error` receives the I/O error.
+  // Unavailable: the fleet's store cannot be reached (nothing changed).
+  enum class SetFeatureResult { Ok, UnknownFeature, PersistFailed, Unavailable };
+  // Persists first (the state file, or the fleet's store), then switches
+  // the engine. `error` receives the I/O error.
   SetFeatureResult set_feature(const std::string& tenant, const std::string& feature,
-                               FeatureSwitch state, std::string& error);
+                               FeatureSwitch state, std::string& error,
+                               const std::string& actor = "local");
+
+  // ---- serving the fleet's store (docs/FLEET.md; server/service_store.cpp)
+  struct StoreSettings {
+    std::string url;
+    std::optional<std::filesystem::path> cache_dir;
+    UnitSettings units;  // (the history is the store's, not a directory's)
+  };
+  // Serves from the store from now on: `state` is what the engine was built
+  // from (read from the store, or from the cache when `from_cache`). Puts
+  // its switches and tokens in place, then starts following the store.
+  // Call once, before serving.
+  void serve_store(StoreSettings settings, store::FleetState state, bool from_cache);
+  [[nodiscard]] bool serves_store() const { return store_ != nullptr; }
+  struct StoreStatus {
+    bool connected = false;
+    std::uint64_t revision = 0;  // the store revision applied
+    std::string since;           // not connected: since when (UTC, RFC 3339)
+    std::string problem;         // not connected: why
+    bool from_cache = false;     // started from the cache, not caught up since
+  };
+  [[nodiscard]] StoreStatus store_status() const;
+  // Fetches every change after the store revision applied and applies it
+  // (the follower calls it on each notification and reconnection).
+  void catch_up();
 
  private:
   std::filesystem::path directory_;
@@ -203,6 +236,21 @@ class Service {
   bool install_tokens(std::shared_ptr<const TokenStore> tokens);
   // Reads token_file_ again and swaps it in when it loads (admin_ held).
   ReloadResult::Tokens reload_token_file();
+  // ---- the fleet's store, with admin_ held (server/service_store.cpp)
+  std::unique_ptr<store::StoreLink> store_;
+  std::shared_ptr<const TokenStore> file_tokens_;  // --tokens beside the store's
+  void catch_up_locked();
+  // Applies changes read after store_->state.revision() (`from_scratch`:
+  // they are the whole state of a store that went back in time).
+  void apply_store_changes(const store::Changes& changes, bool from_scratch);
+  void install_store_tokens();
+  PutResult put_to_store(const std::string& tenant, const std::string& source, bool dry_run,
+                         const std::string& actor);
+  SetFeatureResult set_feature_in_store(const std::string& tenant, const std::string& feature,
+                                        FeatureSwitch state, std::string& error,
+                                        const std::string& actor);
+  // An answer for a store that cannot be reached (after `failure`, if any).
+  [[nodiscard]] std::string store_unavailable(const std::string& failure = {}) const;
   // put_policy / rollback with admin_ held.
   PutResult put_locked(const std::string& tenant, const std::string& source, bool dry_run,
                        const std::string& actor);
@@ -216,11 +264,14 @@ class Service {
   Stats stats_;
   std::atomic<std::uint64_t> version_{1};
   std::atomic<std::uint64_t> platform_revision_{0};
+  std::atomic<std::uint64_t> store_revision_{0};  // the fleet's store revision applied
   mutable std::mutex admin_;
   std::shared_ptr<const units::Version> units_;  // under admin_
   UnitSettings unit_settings_;                   // under admin_
   PolicyHistory history_;                        // under admin_
   units::KnownRevisions known_;                  // the history's last revisions, under admin_
+  // Stopped and joined before what its callbacks use is destroyed.
+  std::unique_ptr<store::StoreFollower> follower_;
   // Last: its thread is stopped and joined first, before what its jobs use
   // is destroyed.
   AdminQueue admin_work_;

@@ -1,0 +1,321 @@
+// The service serving the fleet's store (docs/FLEET.md): catching up with
+// the store's changes, and put_policy / rollback / set_feature / history
+// written through the store. Every write takes the store's change lock
+// (store::Change), first applies what this replica missed (so it checks
+// against the store's latest state, never an older one), commits, and only
+// then applies the change here: `ok` means committed, and served by this
+// replica (read-your-writes).
+#include <nlohmann/json.hpp>
+
+#include "server/log.hpp"
+#include "server/service.hpp"
+#include "server/store/fleet_rows.hpp"
+
+namespace tenet::server {
+namespace {
+
+std::string revision_json(std::uint64_t revision, const std::string& hash) {
+  return nlohmann::json{{"revision", revision}, {"hash", hash}}.dump();
+}
+
+std::string state_name(FeatureSwitch state) {
+  return state == FeatureSwitch::On ? "on" : state == FeatureSwitch::Off ? "off" : "default";
+}
+
+FeatureSwitch switch_state(const std::string& name) {
+  return name == "on"    ? FeatureSwitch::On
+         : name == "off" ? FeatureSwitch::Off
+                         : FeatureSwitch::Default;
+}
+
+std::array<unsigned char, 32> hash_bytes(const std::string& hex) {
+  std::array<unsigned char, 32> bytes{};
+  const auto digit = [](char c) {
+    return static_cast<unsigned char>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+  };
+  for (std::size_t i = 0; i < bytes.size() && 2 * i + 1 < hex.size(); ++i)
+    bytes[i] = static_cast<unsigned char>(digit(hex[2 * i]) << 4U | digit(hex[2 * i + 1]));
+  return bytes;
+}
+
+}  // namespace
+
+void Service::serve_store(StoreSettings settings, store::FleetState state, bool from_cache) {
+  {
+    const std::lock_guard<std::mutex> lock(admin_);
+    store_ = std::make_unique<store::StoreLink>(settings.url, settings.cache_dir);
+    unit_settings_ = settings.units;
+    store_->set_from_cache(from_cache);
+    if (from_cache) {
+      store_->set_status(false, "the store could not be reached at start; serving the cache");
+    } else {
+      store_->set_status(true, {});
+    }
+    file_tokens_ = tokens();
+    for (const auto& [key, row] : state.switches()) {
+      (void)features_->set(row.tenant, row.feature, switch_state(row.state));
+      engine_->set_feature(row.tenant, row.feature, switch_state(row.state));
+    }
+    store_->state = std::move(state);
+    install_store_tokens();
+    if (!from_cache) store_->save_cache();
+  }
+  follower_ = std::make_unique<store::StoreFollower>(
+      settings.url, store::StoreFollower::Callbacks{[this] { catch_up(); },
+                                                    [this](bool connected, const std::string& why) {
+                                                      if (!connected)
+                                                        store_->set_status(false, why);
+                                                    }});
+}
+
+Service::StoreStatus Service::store_status() const {
+  StoreStatus status;
+  if (!store_) return status;
+  const store::StoreLink::Status link = store_->status();
+  status.connected = link.connected;
+  status.since = link.since;
+  status.problem = link.problem;
+  status.from_cache = link.from_cache;
+  status.revision = store_revision_.load(std::memory_order_acquire);
+  return status;
+}
+
+void Service::catch_up() {
+  const std::lock_guard<std::mutex> lock(admin_);
+  catch_up_locked();
+}
+
+void Service::catch_up_locked() {
+  store::Connection* connection = store_->connect();
+  if (connection == nullptr) return;
+  try {
+    const store::Changes changes = store::read_changes(*connection, store_->state.revision());
+    if (changes.revision < store_->state.revision()) {
+      // A store restored from a backup, or another one: start over from
+      // its whole state rather than trust revisions that mean other things.
+      LogLine("warning")
+          .field("what", "store_revision")
+          .field("message", "the store is at revision " + std::to_string(changes.revision) +
+                                ", behind this replica's " +
+                                std::to_string(store_->state.revision()) +
+                                "; reading its whole state")
+          .emit();
+      apply_store_changes(store::read_changes(*connection, 0), true);
+      return;
+    }
+    if (changes.revision == store_->state.revision() && changes.empty()) return;
+    apply_store_changes(changes, false);
+  } catch (const store::StoreError& error) {
+    if (!store_->lost(error))
+      LogLine("error").field("what", "store_catch_up").field("message", error.what()).emit();
+  }
+}
+
+void Service::apply_store_changes(const store::Changes& changes, bool from_scratch) {
+  if (from_scratch) store_->state = store::FleetState();
+  store_->state.apply(changes);
+  store_->set_from_cache(false);
+  for (const store::SwitchRow& row : changes.switches)
+    (void)features_->set(row.tenant, row.feature, switch_state(row.state));
+  const bool policies = changes.platform || !changes.units.empty() || from_scratch;
+  if (policies && units_) {
+    units::UnitOptions options;
+    options.limits = policy_options_.limits;
+    options.assigned = store_->state.assigned();
+    options.platform_revision = store_->state.platform_revision();
+    units::Report report =
+        units::reload_texts(*units_, store_->state.texts(), options, /*allow_removal=*/true);
+    std::string applied;
+    std::string refused;
+    for (const units::UnitReport& unit : report.units) {
+      if (unit.outcome == units::Outcome::Unchanged) continue;
+      std::string& into = unit.outcome == units::Outcome::Refused ? refused : applied;
+      into += (into.empty() ? "" : ", ") + unit.tenant + ' ' +
+              std::string(units::outcome_name(unit.outcome));
+    }
+    if (report.version) {
+      const std::shared_ptr<const CompiledPolicySet>& compiled = report.version->compiled();
+      features_->apply(*compiled);
+      engine_->replace(compiled);
+      features_->apply(*compiled);
+      units_ = report.version;
+      platform_revision_.store(units_->platform().revision, std::memory_order_release);
+      version_.fetch_add(1, std::memory_order_acq_rel);
+    }
+    LogLine line("store_change");
+    line.field("store_revision", changes.revision);
+    if (!applied.empty()) line.field("units", applied);
+    if (report.refused || !refused.empty()) {
+      // The store holds what this replica cannot compile (other parse
+      // limits, or a newer tenet published it): it keeps serving the
+      // revisions it has for those, and says so.
+      line.field("refused", refused.empty() ? std::string("the whole change") : refused)
+          .field("message", report.message);
+    }
+    line.emit();
+  }
+  for (const store::SwitchRow& row : changes.switches)
+    engine_->set_feature(row.tenant, row.feature, switch_state(row.state));
+  if (!changes.tokens.empty() || from_scratch) install_store_tokens();
+  store_revision_.store(store_->state.revision(), std::memory_order_release);
+  store_->save_cache();
+}
+
+void Service::install_store_tokens() {
+  std::vector<HashedToken> entries;
+  if (file_tokens_) entries = file_tokens_->entries();
+  for (const auto& [hash, token] : store_->state.tokens()) {
+    HashedToken entry;
+    entry.hash = hash_bytes(token.hash_hex);
+    entry.grant.tenant = token.tenant;
+    for (const std::string& right : token.rights) {
+      entry.grant.check = entry.grant.check || right == "check";
+      entry.grant.admin = entry.grant.admin || right == "admin";
+      entry.grant.author = entry.grant.author || right == "author";
+    }
+    entries.push_back(std::move(entry));
+  }
+  (void)install_tokens(std::make_shared<const TokenStore>(TokenStore::from_entries(entries)));
+}
+
+std::string Service::store_unavailable(const std::string& failure) const {
+  const store::StoreLink::Status status = store_->status();
+  std::string message = "the fleet's store cannot be reached";
+  if (!status.since.empty()) message += " (since " + status.since + ")";
+  if (!failure.empty())
+    message += ": " + failure;
+  else if (!status.problem.empty())
+    message += ": " + status.problem;
+  return message + "; nothing changed";
+}
+
+Service::PutResult Service::put_to_store(const std::string& tenant, const std::string& source,
+                                         bool dry_run, const std::string& actor) {
+  PutResult result;
+  const auto unavailable = [&](const std::string& failure) {
+    result.report = {};
+    result.report.error_code = "unavailable";
+    result.report.message = store_unavailable(failure);
+    return result;
+  };
+  store::Connection* connection = store_->connect();
+  if (connection == nullptr) return unavailable({});
+  std::uint64_t committed = 0;
+  store::UnitRow row;
+  try {
+    store::Change change(*connection);
+    // What this replica missed, first: the unit is checked against the
+    // store's latest platform part, and numbered after its latest revision.
+    const store::Changes missed = store::read_changes(change, store_->state.revision());
+    if (!missed.empty() || missed.revision != store_->state.revision())
+      apply_store_changes(missed, false);
+    const std::uint64_t latest = store_->state.latest_unit_revision(tenant);
+    units::PutRequest request;
+    request.tenant = tenant;
+    request.source = source;
+    request.dry_run = dry_run;
+    request.max_bytes = unit_settings_.max_unit_bytes;
+    request.last_known_revision = latest;
+    result.report = units::put(*units_, request, policy_options_.limits);
+    if (!result.report.ok || dry_run) return result;  // rolled back: no revision taken
+    if (result.report.revision != latest + 1) {
+      // This replica serves another revision than the store's latest (it
+      // could not compile that one): numbering from it would fork the history.
+      result.report.ok = false;
+      result.failure = "this replica serves revision " +
+                       std::to_string(result.report.revision - 1) + " of '" + tenant +
+                       "' but the store's latest is " + std::to_string(latest);
+      return result;
+    }
+    const units::Unit* before = units_->find(tenant);
+    row = {tenant, result.report.revision, result.report.path, units::content_hash(source), source};
+    store::insert_unit_revision(change, row, actor);
+    store::audit(change, actor, "put_policy", tenant, row.path,
+                 before != nullptr ? std::optional(revision_json(before->revision, before->hash))
+                                   : std::nullopt,
+                 revision_json(row.revision, row.hash));
+    committed = change.revision();
+    change.commit();
+  } catch (const store::StoreError& error) {
+    if (store_->lost(error)) return unavailable(error.what());
+    result.report.ok = false;
+    result.failure = error.what();
+    LogLine("error").field("what", "put_policy").field("message", result.failure).emit();
+    return result;
+  }
+  // Committed: serve it here before answering.
+  const std::shared_ptr<const CompiledPolicySet>& compiled = result.report.version->compiled();
+  features_->apply(*compiled);
+  engine_->replace(compiled);
+  features_->apply(*compiled);
+  units_ = result.report.version;
+  version_.fetch_add(1, std::memory_order_acq_rel);
+  store::Changes mine;
+  mine.revision = committed;
+  mine.units.push_back(std::move(row));
+  store_->state.apply(mine);
+  store_revision_.store(committed, std::memory_order_release);
+  store_->save_cache();
+  LogLine("put_policy")
+      .field("tenant", tenant)
+      .field("revision", result.report.revision)
+      .field("store_revision", committed)
+      .field("actor", actor)
+      .emit();
+  return result;
+}
+
+Service::SetFeatureResult Service::set_feature_in_store(const std::string& tenant,
+                                                        const std::string& feature,
+                                                        FeatureSwitch state, std::string& error,
+                                                        const std::string& actor) {
+  store::Connection* connection = store_->connect();
+  if (connection == nullptr) {
+    error = store_unavailable();
+    return SetFeatureResult::Unavailable;
+  }
+  std::uint64_t committed = 0;
+  const store::SwitchRow row{tenant, feature, state_name(state)};
+  try {
+    store::Change change(*connection);
+    const store::Changes missed = store::read_changes(change, store_->state.revision());
+    if (!missed.empty() || missed.revision != store_->state.revision())
+      apply_store_changes(missed, false);
+    const std::shared_ptr<const CompiledPolicySet> policies = engine_->snapshot();
+    const Index t = policies->find_tenant(tenant);
+    if (t == kNone || policies->find_feature(t, feature) == kNone)
+      return SetFeatureResult::UnknownFeature;
+    const std::string before = store::set_switch(change, row, actor);
+    store::audit(change, actor, "set_feature", tenant, feature,
+                 nlohmann::json{{"state", before}}.dump(),
+                 nlohmann::json{{"state", row.state}}.dump());
+    committed = change.revision();
+    change.commit();
+  } catch (const store::StoreError& failure) {
+    if (store_->lost(failure)) {
+      error = store_unavailable(failure.what());
+      return SetFeatureResult::Unavailable;
+    }
+    error = failure.what();
+    LogLine("error").field("what", "set_feature").field("message", error).emit();
+    return SetFeatureResult::PersistFailed;
+  }
+  (void)features_->set(tenant, feature, state);
+  engine_->set_feature(tenant, feature, state);
+  store::Changes mine;
+  mine.revision = committed;
+  mine.switches.push_back(row);
+  store_->state.apply(mine);
+  store_revision_.store(committed, std::memory_order_release);
+  store_->save_cache();
+  LogLine("set_feature")
+      .field("tenant", tenant)
+      .field("feature", feature)
+      .field("state", row.state)
+      .field("store_revision", committed)
+      .field("actor", actor)
+      .emit();
+  return SetFeatureResult::Ok;
+}
+
+}  // namespace tenet::server
