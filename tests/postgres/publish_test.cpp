@@ -343,6 +343,37 @@ TEST_F(Publish, ARemovalNeedsAllowRemovalAndIsWrittenWithoutSource) {
   EXPECT_EQ(units.at("c").source, std::string(kUnitC));
 }
 
+// A tenant whose file is still there but broken (here it declares another
+// tenant, with a type error) is a broken unit, never a removal; a unit moved
+// to another file is written again where it now is.
+TEST_F(Publish, ABrokenFileIsNotARemovalAndAMovedUnitIsWrittenAgain) {
+  const PolicyDir dir;
+  ASSERT_EQ(publish(dir).first, 0);
+  dir.write("tenants/b.tenet", R"(tenant b2 extends base {
+  @id("senior-writes") permit write on document when principal.level == "high";
+}
+)");
+  const auto broken = publish(dir, "--allow-removal");
+  EXPECT_EQ(broken.first, 1) << broken.second;
+  EXPECT_TRUE(contains(broken.second,
+                       "b: tenants/b.tenet no longer declares it and does not "
+                       "compile; not published (the store keeps revision 1)"))
+      << broken.second;
+  EXPECT_FALSE(contains(broken.second, "(removed)")) << broken.second;
+  EXPECT_EQ(latest_units(database_).at("b").source, std::string(kUnitB));
+
+  dir.write("tenants/b.tenet", kUnitB);
+  ASSERT_EQ(publish(dir).first, 0);  // nothing to publish
+  dir.remove("tenants/c.tenet");
+  dir.write("tenants/partners/c.tenet", kUnitC);
+  const auto moved = publish(dir);
+  ASSERT_EQ(moved.first, 0) << moved.second;
+  EXPECT_TRUE(contains(moved.second, "c: revision 2 (applied)")) << moved.second;
+  const auto units = latest_units(database_);
+  EXPECT_EQ(units.at("c").path, "tenants/partners/c.tenet");
+  EXPECT_EQ(units.at("c").source, std::string(kUnitC));
+}
+
 TEST_F(Publish, ADryRunWritesNothingAndTakesNoRevision) {
   const PolicyDir dir;
   const auto dry_first = publish(dir, "--dry-run");
