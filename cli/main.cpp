@@ -6,6 +6,7 @@
 #include "cli/check_command.hpp"
 #include "cli/eval_command.hpp"
 #include "cli/policy_command.hpp"
+#include "cli/publish_command.hpp"
 #include "cli/serve_command.hpp"
 #include "cli/sql_command.hpp"
 #include "cli/store_command.hpp"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   tenet::cli::add_sql_command(app, exit_code);
   tenet::cli::add_policy_command(app, exit_code);
   tenet::cli::add_store_command(app, exit_code);
+  tenet::cli::add_publish_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -6,59 +6,17 @@
 // unknown right). Each test has a database of its own.
 #include <gtest/gtest.h>
 
-#include <array>
 #include <atomic>
-#include <cstdio>
-#include <memory>
 #include <string>
 #include <thread>
 
 #include "server/store/fleet_rows.hpp"
 #include "server/store/migrations.hpp"
 #include "tests/postgres/pg_session.hpp"
+#include "tests/postgres/store_database.hpp"
 
 namespace tenet::pgtest {
 namespace {
-
-// A throw-away database, dropped at the end.
-class StoreDatabase {
- public:
-  StoreDatabase() {
-    static std::atomic<int> counter{0};
-    name_ = "tenet_store_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
-    PgSession("tenet_admin", "postgres").exec("CREATE DATABASE " + name_);
-  }
-  ~StoreDatabase() {
-    try {
-      PgSession("tenet_admin", "postgres")
-          .exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
-    } catch (const PgError&) {
-      // Best effort: the cluster is thrown away after the tests anyway.
-    }
-  }
-  StoreDatabase(const StoreDatabase&) = delete;
-  StoreDatabase& operator=(const StoreDatabase&) = delete;
-
-  [[nodiscard]] const std::string& name() const { return name_; }
-  [[nodiscard]] std::string url() const {
-    return "host=" + socket_dir() + " port=5432 user=tenet_admin dbname=" + name_;
-  }
-
- private:
-  std::string name_;
-};
-
-// Runs the real `tenet` binary; its exit status and stdout+stderr.
-std::pair<int, std::string> run_tenet(const std::string& arguments) {
-  const std::string command = std::string(TENET_BINARY) + ' ' + arguments + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
-  std::string output;
-  std::array<char, 4096> buffer{};
-  while (pipe && std::fgets(buffer.data(), buffer.size(), pipe.get()) != nullptr)
-    output += buffer.data();
-  const int status = pipe ? ::pclose(pipe.release()) : -1;
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
 
 class StoreMigration : public ::testing::Test {
  protected:
