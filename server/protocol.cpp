@@ -67,7 +67,9 @@ void write_reload_answer(std::string& out, std::string_view id,
     answer.close();
     return;
   }
-  if (result.removed_tenants.empty()) {
+  if (result.unavailable) {
+    answer.error(ErrorCode::Unavailable, result.message);
+  } else if (result.removed_tenants.empty()) {
     answer.error(
         ErrorCode::InvalidRequest,
         (result.message.empty() ? std::string("the policy set has errors") : result.message) +
@@ -410,7 +412,9 @@ AdminJob::Run Protocol::answer(const json::ReloadRequest& reload, std::string_vi
   const bool allow = reload.allow_removal == Removal::Allowed;
   return [this, id = std::string(id), allow](std::string& answer) {
     const Service::ReloadResult result = service_.reload(allow);
-    if (!result.ok) service_.stats().count_error(ErrorCode::InvalidRequest);
+    if (!result.ok)
+      service_.stats().count_error(result.unavailable ? ErrorCode::Unavailable
+                                                      : ErrorCode::InvalidRequest);
     write_reload_answer(answer, id, result);
   };
 }

@@ -142,12 +142,15 @@ Service::ReloadResult Service::reload(bool allow_removal) {
   if (store_) {
     // A replica of the fleet's store has no directory to read: a reload
     // (or SIGHUP) fetches what the store has now.
-    catch_up_locked();
     ReloadResult result;
-    result.ok = true;
+    result.ok = catch_up_locked();
+    if (!result.ok) {
+      result.unavailable = true;
+      result.message = store_unavailable();
+    }
     result.policy_version = version_.load(std::memory_order_acquire);
     result.platform_revision = platform_revision_.load(std::memory_order_acquire);
-    stats_.count_reload(true);
+    stats_.count_reload(result.ok);
     return result;
   }
   // The tokens first, whatever becomes of the policies: a token withdrawn

@@ -131,6 +131,7 @@ class Service {
     bool ok = false;
     std::uint64_t policy_version = 0;  // the version serving after the call
     std::string message;               // why it was refused as a whole
+    bool unavailable = false;          // the fleet's store could not be reached
     std::string diagnostics;           // rendered, on failure
     // Per unit (docs/UNITS.md): those applied, added, removed or refused.
     std::vector<units::UnitReport> units;
@@ -220,8 +221,9 @@ class Service {
   };
   [[nodiscard]] StoreStatus store_status() const;
   // Fetches every change after the store revision applied and applies it
-  // (the follower calls it on each notification and reconnection).
-  void catch_up();
+  // (the follower calls it on each notification and reconnection); false
+  // when the store could not be read.
+  bool catch_up();
 
  private:
   std::filesystem::path directory_;
@@ -239,7 +241,7 @@ class Service {
   // ---- the fleet's store, with admin_ held (server/service_store.cpp)
   std::unique_ptr<store::StoreLink> store_;
   std::shared_ptr<const TokenStore> file_tokens_;  // --tokens beside the store's
-  void catch_up_locked();
+  bool catch_up_locked();
   // Applies changes read after store_->state.revision() (`from_scratch`:
   // they are the whole state of a store that went back in time).
   void apply_store_changes(const store::Changes& changes, bool from_scratch);

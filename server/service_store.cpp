@@ -57,14 +57,14 @@ void Service::serve_store(StoreSettings settings, store::FleetState state, bool 
       engine_->set_feature(row.tenant, row.feature, switch_state(row.state));
     }
     store_->state = std::move(state);
+    store_revision_.store(store_->state.revision(), std::memory_order_release);
     install_store_tokens();
     if (!from_cache) store_->save_cache();
   }
   follower_ = std::make_unique<store::StoreFollower>(
-      settings.url, store::StoreFollower::Callbacks{[this] { catch_up(); },
+      settings.url, store::StoreFollower::Callbacks{[this] { return catch_up(); },
                                                     [this](bool connected, const std::string& why) {
-                                                      if (!connected)
-                                                        store_->set_status(false, why);
+                                                      store_->set_status(connected, why);
                                                     }});
 }
 
@@ -80,14 +80,14 @@ Service::StoreStatus Service::store_status() const {
   return status;
 }
 
-void Service::catch_up() {
+bool Service::catch_up() {
   const std::lock_guard<std::mutex> lock(admin_);
-  catch_up_locked();
+  return catch_up_locked();
 }
 
-void Service::catch_up_locked() {
+bool Service::catch_up_locked() {
   store::Connection* connection = store_->connect();
-  if (connection == nullptr) return;
+  if (connection == nullptr) return false;
   try {
     const store::Changes changes = store::read_changes(*connection, store_->state.revision());
     if (changes.revision < store_->state.revision()) {
@@ -101,13 +101,15 @@ void Service::catch_up_locked() {
                                 "; reading its whole state")
           .emit();
       apply_store_changes(store::read_changes(*connection, 0), true);
-      return;
+      return true;
     }
-    if (changes.revision == store_->state.revision() && changes.empty()) return;
+    if (changes.revision == store_->state.revision() && changes.empty()) return true;
     apply_store_changes(changes, false);
+    return true;
   } catch (const store::StoreError& error) {
     if (!store_->lost(error))
       LogLine("error").field("what", "store_catch_up").field("message", error.what()).emit();
+    return false;
   }
 }
 

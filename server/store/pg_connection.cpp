@@ -12,10 +12,17 @@ struct ClearResult {
 };
 using Result = std::unique_ptr<PGresult, ClearResult>;
 
-// libpq's messages end with a newline; a caller adds its own context.
+// libpq's messages end with a newline and continue on indented lines; one
+// line reads better in a JSON answer or a log line, and a caller adds its
+// own context.
 std::string trimmed(const char* text) {
-  std::string message = text != nullptr ? text : "";
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  std::string message;
+  for (const char* c = text != nullptr ? text : ""; *c != '\0'; ++c) {
+    const bool space = *c == '\n' || *c == '\t' || *c == ' ';
+    if (space && (message.empty() || message.back() == ' ')) continue;
+    message += space ? ' ' : *c;
+  }
+  while (!message.empty() && message.back() == ' ') message.pop_back();
   return message;
 }
 

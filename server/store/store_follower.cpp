@@ -16,7 +16,8 @@ using std::chrono::milliseconds;
 constexpr milliseconds kWake{200};        // how often the thread looks at stop_
 constexpr milliseconds kProbe{2000};      // a quiet connection is probed this often
 constexpr milliseconds kFirstRetry{100};  // backoff after a failure, doubling
-constexpr milliseconds kLastRetry{5000};
+constexpr milliseconds kLastRetry{2000};
+constexpr milliseconds kCatchUpRetry{1000};  // a catch-up that failed
 
 }  // namespace
 
@@ -46,18 +47,26 @@ void StoreFollower::run() {
       connection.exec("LISTEN " + std::string(kChangeChannel));
       callbacks_.status(true, {});
       retry = kFirstRetry;
-      callbacks_.changed();  // whatever was committed while not listening
-      auto quiet_since = std::chrono::steady_clock::now();
+      // Whatever was committed while not listening.
+      bool behind = !callbacks_.changed();
+      auto tried = std::chrono::steady_clock::now();
+      auto quiet_since = tried;
       while (!stop_.load(std::memory_order_acquire)) {
         pollfd socket{connection.socket(), POLLIN, 0};
         const int ready = ::poll(&socket, 1, static_cast<int>(kWake.count()));
+        const auto now = std::chrono::steady_clock::now();
+        bool notified = false;
         if (ready > 0) {
-          if (connection.take_notifications() > 0) callbacks_.changed();
-          quiet_since = std::chrono::steady_clock::now();
-        } else if (std::chrono::steady_clock::now() - quiet_since >= kProbe) {
+          notified = connection.take_notifications() > 0;
+          quiet_since = now;
+        } else if (now - quiet_since >= kProbe) {
           connection.exec("SELECT 1");
-          if (connection.take_notifications() > 0) callbacks_.changed();
-          quiet_since = std::chrono::steady_clock::now();
+          notified = connection.take_notifications() > 0;
+          quiet_since = now;
+        }
+        if (notified || (behind && now - tried >= kCatchUpRetry)) {
+          behind = !callbacks_.changed();
+          tried = now;
         }
       }
       return;

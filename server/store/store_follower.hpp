@@ -4,7 +4,7 @@
 // since notifications sent while it was away are lost. A notification is
 // only a hint: `changed` fetches every change after the replica's own
 // revision. While the store is unreachable it retries with backoff (0.1 s
-// doubling to 5 s) and reports the state through `status`. A quiet
+// doubling to 2 s) and reports the state through `status`. A quiet
 // connection is probed every 2 s, so a store that vanished without
 // closing the socket is noticed.
 //
@@ -21,7 +21,8 @@ namespace tenet::store {
 class StoreFollower {
  public:
   struct Callbacks {
-    std::function<void()> changed;
+    // Catches up; false when it could not (tried again every second until it does).
+    std::function<bool()> changed;
     // connected: the LISTEN connection is up; otherwise `why` it is not.
     std::function<void(bool connected, const std::string& why)> status;
   };

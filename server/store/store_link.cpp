@@ -9,7 +9,18 @@ StoreLink::StoreLink(std::string url, std::optional<std::filesystem::path> cache
     : url_(std::move(url)), cache_dir_(std::move(cache_dir)) {}
 
 Connection* StoreLink::connect() {
-  if (connection_ && connection_->alive()) return connection_.get();
+  if (connection_ && connection_->alive()) {
+    // libpq learns that the server went away (restarted, failed over) only
+    // when it next talks to it: one round trip here, so a write after the
+    // store came back is not refused on a dead connection. Writes and
+    // catch-ups are admin events, never per decision.
+    try {
+      connection_->exec("");
+      return connection_.get();
+    } catch (const StoreError&) {
+      // Dead: connect again below.
+    }
+  }
   connection_.reset();
   try {
     connection_ = std::make_unique<Connection>(url_);
