@@ -113,6 +113,7 @@ ErrorCode put_error_code(std::string_view code) {
   if (code == "too_large") return ErrorCode::TooLarge;
   if (code == "invalid_policy") return ErrorCode::InvalidPolicy;
   if (code == "unavailable") return ErrorCode::Unavailable;
+  if (code == "forbidden") return ErrorCode::Forbidden;
   return ErrorCode::InvalidRequest;
 }
 
@@ -470,6 +471,9 @@ AdminJob::Run Protocol::answer(const json::SetFeatureRequest& set_feature, std::
             return;
           case Service::SetFeatureResult::Unavailable:
             error(answer, json::RequestOp::ServerOnly, id, ErrorCode::Unavailable, failure);
+            return;
+          case Service::SetFeatureResult::Refused:
+            error(answer, json::RequestOp::ServerOnly, id, ErrorCode::Forbidden, failure);
             return;
         }
       };

@@ -192,8 +192,9 @@ class Service {
   [[nodiscard]] std::optional<std::vector<PolicyHistory::Entry>> policy_history(
       const std::string& tenant, std::string& unavailable) const;
 
-  // Unavailable: the fleet's store cannot be reached (nothing changed).
-  enum class SetFeatureResult { Ok, UnknownFeature, PersistFailed, Unavailable };
+  // Unavailable: the fleet's store cannot be reached; Refused: the store
+  // does not let this replica write (its role's grants). Nothing changed.
+  enum class SetFeatureResult { Ok, UnknownFeature, PersistFailed, Unavailable, Refused };
   // Persists first (the state file, or the fleet's store), then switches
   // the engine. `error` receives the I/O error.
   SetFeatureResult set_feature(const std::string& tenant, const std::string& feature,

@@ -18,6 +18,15 @@ std::string revision_json(std::uint64_t revision, const std::string& hash) {
   return nlohmann::json{{"revision", revision}, {"hash", hash}}.dump();
 }
 
+// SQLSTATE insufficient_privilege: the replica's database role may not write.
+constexpr std::string_view kNoPrivilege = "42501";
+
+std::string refused_write(const store::StoreError& error) {
+  return std::string("the store refused the write: ") + error.what() +
+         " (a replica's database role needs the writer grants of docs/FLEET.md to serve "
+         "put_policy, rollback and set_feature); nothing changed";
+}
+
 std::string state_name(FeatureSwitch state) {
   return state == FeatureSwitch::On ? "on" : state == FeatureSwitch::Off ? "off" : "default";
 }
@@ -241,6 +250,11 @@ Service::PutResult Service::put_to_store(const std::string& tenant, const std::s
   } catch (const store::StoreError& error) {
     if (store_->lost(error)) return unavailable(error.what());
     result.report.ok = false;
+    if (error.sqlstate() == kNoPrivilege) {
+      result.report.error_code = "forbidden";
+      result.report.message = refused_write(error);
+      return result;
+    }
     result.failure = error.what();
     LogLine("error").field("what", "put_policy").field("message", result.failure).emit();
     return result;
@@ -297,6 +311,10 @@ Service::SetFeatureResult Service::set_feature_in_store(const std::string& tenan
     if (store_->lost(failure)) {
       error = store_unavailable(failure.what());
       return SetFeatureResult::Unavailable;
+    }
+    if (failure.sqlstate() == kNoPrivilege) {
+      error = refused_write(failure);
+      return SetFeatureResult::Refused;
     }
     error = failure.what();
     LogLine("error").field("what", "set_feature").field("message", error).emit();
