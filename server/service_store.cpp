@@ -5,6 +5,7 @@
 // against the store's latest state, never an older one), commits, and only
 // then applies the change here: `ok` means committed, and served by this
 // replica (read-your-writes).
+#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "server/log.hpp"
@@ -123,6 +124,7 @@ bool Service::catch_up_locked() {
 }
 
 void Service::apply_store_changes(const store::Changes& changes, bool from_scratch) {
+  const auto started = std::chrono::steady_clock::now();
   if (from_scratch) store_->state = store::FleetState();
   store_->state.apply(changes);
   store_->set_from_cache(false);
@@ -154,7 +156,11 @@ void Service::apply_store_changes(const store::Changes& changes, bool from_scrat
       version_.fetch_add(1, std::memory_order_acq_rel);
     }
     LogLine line("store_change");
-    line.field("store_revision", changes.revision);
+    line.field("store_revision", changes.revision)
+        .field("compile_us",
+               static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - started)
+                                              .count()));
     if (!applied.empty()) line.field("units", applied);
     if (report.refused || !refused.empty()) {
       // The store holds what this replica cannot compile (other parse

@@ -269,7 +269,8 @@ export type ErrorCode =
   | 'too_large'
   | 'unknown_op'
   | 'overloaded'
-  | 'internal';
+  | 'internal'
+  | 'unavailable';
 
 /** The server refused the request with an `error` object. */
 export class ProtocolError extends TenetError {
@@ -295,3 +296,5 @@ export class TooLarge extends ProtocolError {}
 export class UnknownOp extends ProtocolError {}
 export class Overloaded extends ProtocolError {}
 export class InternalError extends ProtocolError {}
+/** `unavailable`: the fleet's store cannot be reached for this write; nothing changed. */
+export class Unavailable extends ProtocolError {}

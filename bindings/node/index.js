@@ -21,5 +21,6 @@ module.exports = {
   UnknownOp: errors.UnknownOp,
   Overloaded: errors.Overloaded,
   InternalError: errors.InternalError,
+  Unavailable: errors.Unavailable,
   formatDiagnostic: errors.formatDiagnostic,
 };

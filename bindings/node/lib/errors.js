@@ -62,6 +62,8 @@ class TooLarge extends ProtocolError {}
 class UnknownOp extends ProtocolError {}
 class Overloaded extends ProtocolError {}
 class InternalError extends ProtocolError {}
+/** `unavailable`: the fleet's store cannot be reached for this write; nothing changed. */
+class Unavailable extends ProtocolError {}
 
 const byCode = {
   bad_json: BadJson,
@@ -74,6 +76,7 @@ const byCode = {
   unknown_op: UnknownOp,
   overloaded: Overloaded,
   internal: InternalError,
+  unavailable: Unavailable,
 };
 
 // The exception for a response's `error` member (unknown codes stay ProtocolError).
@@ -86,6 +89,6 @@ function protocolError(error, response) {
 
 module.exports = {
   TenetError, TenetConnectionError, TenetTimeout, ProtocolError,
-  BadJson, BadRequest, InvalidRequest, InvalidPolicy, Unauthenticated, Forbidden, TooLarge, UnknownOp, Overloaded, InternalError,
+  BadJson, BadRequest, InvalidRequest, InvalidPolicy, Unauthenticated, Forbidden, TooLarge, UnknownOp, Overloaded, InternalError, Unavailable,
   protocolError, diagnosticsOf, formatDiagnostic,
 };

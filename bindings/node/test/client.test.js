@@ -315,3 +315,10 @@ test('an answer with another id breaks the connection', async (t) => {
   assert.ok(failure instanceof tenet.TenetConnectionError && !(failure instanceof tenet.TenetTimeout), String(failure));
   assert.equal(client.connected, false);
 });
+
+test('a fleet store that cannot be reached is the typed error Unavailable', () => {
+  const { protocolError } = require('../lib/errors');
+  const error = protocolError({ code: 'unavailable', message: 'the store is gone' }, {});
+  assert.ok(error instanceof tenet.Unavailable && error instanceof tenet.ProtocolError);
+  assert.equal(error.code, 'unavailable');
+});

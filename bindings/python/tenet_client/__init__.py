@@ -18,6 +18,7 @@ from .errors import (
     BadRequest,
     Forbidden,
     InternalError,
+    Unavailable,
     InvalidPolicy,
     InvalidRequest,
     Overloaded,
@@ -62,7 +63,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AsyncClient", "Client", "Engine",
     "BadJson", "BadRequest", "Diagnostic", "Forbidden", "InternalError", "InvalidPolicy", "InvalidRequest", "Overloaded", "ProtocolError",
-    "TenetConnectionError", "TenetError", "TenetTimeout", "TooLarge", "Unauthenticated", "UnknownOp",
+    "TenetConnectionError", "TenetError", "TenetTimeout", "TooLarge", "Unauthenticated", "UnknownOp", "Unavailable",
     "CheckRequest", "Decision", "FeatureSwitched", "Features", "FeaturesRequest", "Filter", "FilterRequest",
     "Health", "Hello",
     "LifecycleRequest", "Plans", "PlansRequest", "Policy", "PolicyChanges", "PolicyHistory", "PolicyPut",

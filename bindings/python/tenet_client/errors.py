@@ -133,6 +133,12 @@ class InternalError(ProtocolError):
     """`internal`: the server failed unexpectedly while answering."""
 
 
+class Unavailable(ProtocolError):
+    """`unavailable`: a replica of the fleet's store cannot reach the store for this write
+    (put_policy, rollback, set_feature) or history; nothing changed. Retry later or on
+    another replica; decisions go on (docs/FLEET.md)."""
+
+
 _BY_CODE: Dict[str, Type[ProtocolError]] = {
     "bad_json": BadJson,
     "bad_request": BadRequest,
@@ -144,6 +150,7 @@ _BY_CODE: Dict[str, Type[ProtocolError]] = {
     "unknown_op": UnknownOp,
     "overloaded": Overloaded,
     "internal": InternalError,
+    "unavailable": Unavailable,
 }
 
 

@@ -189,6 +189,14 @@ class BadJsonIsTyped(unittest.TestCase):
         self.assertIsInstance(protocol_error({"code": "bad_json", "message": "x"}, {}), BadJson)
         self.assertEqual(protocol_error({"code": "new_code", "message": "x"}, {}).code, "new_code")
 
+    def test_unavailable_maps_to_its_class(self) -> None:
+        from tenet_client import Unavailable
+        from tenet_client.errors import protocol_error
+
+        error = protocol_error({"code": "unavailable", "message": "the store is gone"}, {})
+        self.assertIsInstance(error, Unavailable)
+        self.assertEqual(error.code, "unavailable")
+
 
 class Tokens(unittest.TestCase):
     server: TenetServer

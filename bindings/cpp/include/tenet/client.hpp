@@ -94,7 +94,8 @@ struct Diagnostic {
 
 // The server answered {"error": {"code": CODE, "message": ...}}: bad_json,
 // bad_request, invalid_request, invalid_policy, unauthenticated, forbidden,
-// too_large, unknown_op, overloaded, internal (docs/PROTOCOL.md); or
+// too_large, unknown_op, overloaded, internal, unavailable (a fleet replica
+// cut off from its store, docs/FLEET.md) (docs/PROTOCOL.md); or
 // `unexpected_response` when a reply lacks the fields its op must carry. The
 // connection stays usable (except after too_large, which the server answers by
 // closing). A refused put_policy/rollback carries its structured `diagnostics`;
