@@ -13,7 +13,7 @@
 
 #include "cli/check_command.hpp"
 #include "cli/policy_loading.hpp"
-#include "engine/units/policy_units.hpp"
+#include "engine/engine.hpp"
 #include "grammar/source/diagnostic.hpp"
 #include "server/store/fleet_rows.hpp"
 #include "server/store/migrations.hpp"

@@ -251,10 +251,15 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   command->add_option("--cache-dir", options->cache_dir,
                       "With --store: keep the last state applied here, to start from when the "
                       "store cannot be reached");
-  command->add_option(
-      "--listen", options->listen,
-      "HOST:PORT to listen on (default 127.0.0.1:7070 when no --unix; port 0: any free port)");
-  command->add_option("--unix", options->unix_sockets, "Unix socket path to listen on");
+  command
+      ->add_option(
+          "--listen", options->listen,
+          "HOST:PORT to listen on (default 127.0.0.1:7070 when no --unix; port 0: any free port); "
+          "repeat it to listen on several")
+      // One value per --listen: DIR after it is DIR, not a second address.
+      ->allow_extra_args(false);
+  command->add_option("--unix", options->unix_sockets, "Unix socket path to listen on (repeatable)")
+      ->allow_extra_args(false);
   command->add_option("--threads", options->threads, "Worker threads (default: number of cores)");
   command->add_option("--tokens", options->tokens,
                       "Token file (SHA256HEX TENANT RIGHTS per line), read again on every reload "

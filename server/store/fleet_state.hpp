@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/units/policy_units.hpp"
+#include "engine/engine.hpp"
 #include "server/store/fleet_rows.hpp"
 
 namespace tenet::store {

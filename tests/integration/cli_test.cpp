@@ -188,6 +188,31 @@ std::vector<LoadingCommand> loading_commands(const fs::path& socket_dir) {
       {"sql", "", ""},   {"serve", "--unix '" + (socket_dir / "tenet.sock").string() + "' ", ""}};
 }
 
+// `tenet serve` serves a directory or the fleet's store (docs/FLEET.md),
+// never both, and says which arguments do not go together; a store that
+// cannot be reached refuses the start without a cache (exit 2).
+TEST(Cli, ServeTakesADirectoryOrAStoreAndSaysWhichArgumentsClash) {
+  const TempDir dir;
+  const std::string store = "'host=/nonexistent-tenet-socket port=5432 dbname=x'";
+  const auto expect = [](const CommandResult& run, int status, const std::string& text) {
+    EXPECT_EQ(run.status, status) << run.output;
+    EXPECT_NE(run.output.find(text), std::string::npos) << run.output;
+  };
+  expect(run_tenet("serve"), 2, "DIR is required (or --store URL)");
+  expect(run_tenet("serve " + dir.arg() + " --store " + store), 2, "exclude each other");
+  expect(run_tenet("serve " + dir.arg() + " --cache-dir " + dir.arg()), 2,
+         "--cache-dir goes with --store");
+  expect(run_tenet("serve --store " + store + " --state " + dir.arg() + "/state.json"), 2,
+         "the switches live in the store");
+  expect(run_tenet_prefixed("timeout 20 ", "serve --store " + store), 2,
+         "cannot connect to the store");
+  expect(run_tenet_prefixed("timeout 20 ", "serve --store " + store + " --cache-dir " + dir.arg()),
+         2, "no cache to start from");
+  // One address per --listen: the directory after it is the directory.
+  expect(run_tenet_prefixed("timeout 20 ", "serve --listen 127.0.0.1:0 " + dir.arg()), 1,
+         "no .tenet files in this directory");
+}
+
 // One rule for a directory without any .tenet file, whatever the command
 // (README's exit codes): exit 1 and the same message. tree and sql exited 2.
 TEST(Cli, EmptyDirectoryIsTheSameErrorForEveryCommand) {
