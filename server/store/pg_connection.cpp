@@ -28,7 +28,9 @@ std::string trimmed(const char* text) {
 
 void check(const Result& result, PGconn* connection) {
   const ExecStatusType status = PQresultStatus(result.get());
-  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
+  // An empty statement (a connection's liveness probe) answers EMPTY_QUERY.
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY)
+    return;
   const char* sqlstate = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
   throw StoreError(
       trimmed(result ? PQresultErrorMessage(result.get()) : PQerrorMessage(connection)),
