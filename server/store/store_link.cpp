@@ -13,9 +13,11 @@ Connection* StoreLink::connect() {
     // libpq learns that the server went away (restarted, failed over) only
     // when it next talks to it: one round trip here, so a write after the
     // store came back is not refused on a dead connection. Writes and
-    // catch-ups are admin events, never per decision.
+    // catch-ups are admin events, never per decision. (Not an empty
+    // query: libpq answers it PGRES_EMPTY_QUERY, which exec() takes for a
+    // failure, and every write and catch-up would open a new connection.)
     try {
-      connection_->exec("");
+      connection_->exec("SELECT 1");
       return connection_.get();
     } catch (const StoreError&) {
       // Dead: connect again below.
