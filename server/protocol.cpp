@@ -346,7 +346,7 @@ void Protocol::answer(const json::HealthRequest& /*health*/, std::string_view id
   if (service_.serves_store()) {
     const Service::StoreStatus store = service_.store_status();
     answer.begin("store").boolean("connected", store.connected).number("revision", store.revision);
-    if (!store.connected) answer.string("since", store.since).string("problem", store.problem);
+    if (!store.connected) answer.string("since", store.since);
     answer.boolean("from_cache", store.from_cache).end();
   }
   answer.close();

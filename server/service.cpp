@@ -351,7 +351,7 @@ std::optional<std::vector<PolicyHistory::Entry>> Service::policy_history(
       return entries;
     } catch (const store::StoreError& error) {
       (void)store_->lost(error);
-      unavailable = store_unavailable(error.what());
+      unavailable = store_unavailable();
       return std::nullopt;
     }
   }
@@ -393,7 +393,7 @@ Service::PutResult Service::rollback(const std::string& tenant, std::uint64_t re
       source = store::unit_source(*connection, tenant, revision);
     } catch (const store::StoreError& error) {
       result.report.error_code = store_->lost(error) ? "unavailable" : "invalid_request";
-      result.report.message = store_unavailable(error.what());
+      result.report.message = store_unavailable();
       return result;
     }
     if (!source) {

@@ -217,7 +217,6 @@ class Service {
     bool connected = false;
     std::uint64_t revision = 0;  // the store revision applied
     std::string since;           // not connected: since when (UTC, RFC 3339)
-    std::string problem;         // not connected: why
     bool from_cache = false;     // started from the cache, not caught up since
   };
   [[nodiscard]] StoreStatus store_status() const;
@@ -242,6 +241,7 @@ class Service {
   // ---- the fleet's store, with admin_ held (server/service_store.cpp)
   std::unique_ptr<store::StoreLink> store_;
   std::shared_ptr<const TokenStore> file_tokens_;  // --tokens beside the store's
+  std::string catch_up_failure_;                   // the last one logged
   bool catch_up_locked();
   // Applies changes read after store_->state.revision() (`from_scratch`:
   // they are the whole state of a store that went back in time).
@@ -253,7 +253,7 @@ class Service {
                                         FeatureSwitch state, std::string& error,
                                         const std::string& actor);
   // An answer for a store that cannot be reached (after `failure`, if any).
-  [[nodiscard]] std::string store_unavailable(const std::string& failure = {}) const;
+  [[nodiscard]] std::string store_unavailable() const;
   // put_policy / rollback with admin_ held.
   PutResult put_locked(const std::string& tenant, const std::string& source, bool dry_run,
                        const std::string& actor);

@@ -84,7 +84,6 @@ Service::StoreStatus Service::store_status() const {
   const store::StoreLink::Status link = store_->status();
   status.connected = link.connected;
   status.since = link.since;
-  status.problem = link.problem;
   status.from_cache = link.from_cache;
   status.revision = store_revision_.load(std::memory_order_acquire);
   return status;
@@ -113,12 +112,25 @@ bool Service::catch_up_locked() {
       apply_store_changes(store::read_changes(*connection, 0), true);
       return true;
     }
+    catch_up_failure_.clear();
     if (changes.revision == store_->state.revision() && changes.empty()) return true;
     apply_store_changes(changes, false);
     return true;
   } catch (const store::StoreError& error) {
-    if (!store_->lost(error))
-      LogLine("error").field("what", "store_catch_up").field("message", error.what()).emit();
+    // Retried every second by the follower: said once, not every second.
+    if (!store_->lost(error) && catch_up_failure_ != error.what()) {
+      catch_up_failure_ = error.what();
+      LogLine("error")
+          .field("what", "store_catch_up")
+          .field("message", catch_up_failure_ + "; serving the revisions applied")
+          .emit();
+    }
+    return false;
+  } catch (const std::exception& error) {  // out of memory while compiling, say
+    if (catch_up_failure_ != error.what()) {
+      catch_up_failure_ = error.what();
+      LogLine("error").field("what", "store_catch_up").field("message", catch_up_failure_).emit();
+    }
     return false;
   }
 }
@@ -195,28 +207,26 @@ void Service::install_store_tokens() {
   (void)install_tokens(std::make_shared<const TokenStore>(TokenStore::from_entries(entries)));
 }
 
-std::string Service::store_unavailable(const std::string& failure) const {
+std::string Service::store_unavailable() const {
+  // What libpq said (hosts, roles) goes to the log, not to a client: a
+  // partner's token should not learn the platform's database layout.
   const store::StoreLink::Status status = store_->status();
   std::string message = "the fleet's store cannot be reached";
   if (!status.since.empty()) message += " (since " + status.since + ")";
-  if (!failure.empty())
-    message += ": " + failure;
-  else if (!status.problem.empty())
-    message += ": " + status.problem;
-  return message + "; nothing changed";
+  return message + "; nothing changed (the server's log says why)";
 }
 
 Service::PutResult Service::put_to_store(const std::string& tenant, const std::string& source,
                                          bool dry_run, const std::string& actor) {
   PutResult result;
-  const auto unavailable = [&](const std::string& failure) {
+  const auto unavailable = [&]() {
     result.report = {};
     result.report.error_code = "unavailable";
-    result.report.message = store_unavailable(failure);
+    result.report.message = store_unavailable();
     return result;
   };
   store::Connection* connection = store_->connect();
-  if (connection == nullptr) return unavailable({});
+  if (connection == nullptr) return unavailable();
   std::uint64_t committed = 0;
   store::UnitRow row;
   try {
@@ -254,7 +264,7 @@ Service::PutResult Service::put_to_store(const std::string& tenant, const std::s
     committed = change.revision();
     change.commit();
   } catch (const store::StoreError& error) {
-    if (store_->lost(error)) return unavailable(error.what());
+    if (store_->lost(error)) return unavailable();
     result.report.ok = false;
     if (error.sqlstate() == kNoPrivilege) {
       result.report.error_code = "forbidden";
@@ -315,7 +325,7 @@ Service::SetFeatureResult Service::set_feature_in_store(const std::string& tenan
     change.commit();
   } catch (const store::StoreError& failure) {
     if (store_->lost(failure)) {
-      error = store_unavailable(failure.what());
+      error = store_unavailable();
       return SetFeatureResult::Unavailable;
     }
     if (failure.sqlstate() == kNoPrivilege) {

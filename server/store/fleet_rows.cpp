@@ -15,7 +15,22 @@ std::string text(const std::optional<std::string>& value) { return value.value_o
 // "after 0" must still include them.
 std::string after(std::uint64_t since) { return since == 0 ? "-1" : std::to_string(since); }
 
+Changes read_rows(Connection& connection, std::uint64_t since);
+
+// The columns are typed, but a row written by hand (or by a newer tenet)
+// may still hold JSON this one cannot read: a StoreError, like any other
+// refusal of the store, never an exception a replica's thread dies of.
 Changes read_in_transaction(Connection& connection, std::uint64_t since) {
+  try {
+    return read_rows(connection, since);
+  } catch (const nlohmann::json::exception& error) {
+    throw StoreError(std::string("the store holds a row this tenet cannot read: ") + error.what());
+  } catch (const std::logic_error& error) {  // std::stoull of a malformed number
+    throw StoreError(std::string("the store holds a row this tenet cannot read: ") + error.what());
+  }
+}
+
+Changes read_rows(Connection& connection, std::uint64_t since) {
   Changes changes;
   changes.revision = store_revision(connection);
   const std::string from = after(since);
