@@ -803,5 +803,110 @@ TEST_F(KillDuringPublish, APublishKilledMidWayLeavesThePreviousCompleteRevision)
   expect_all(after, 2, Served::after);
 }
 
+// ------------------------------------------------------------- --cache-dir
+
+TEST_F(FleetFailure, ACacheDirStartsAReplicaWhileTheStoreIsDownThenItCatchesUp) {
+  const std::uint64_t first = publish();
+  const fs::path behind_cache = work_.path() / "cache-behind";
+  const fs::path current_cache = work_.path() / "cache-current";
+  const auto cache_args = [&](const fs::path& cache) {
+    return [cache](std::size_t) { return std::vector<std::string>{"--cache-dir", cache.string()}; };
+  };
+  {
+    // A replica that applies a switch, then dies (kill -9): its cache has
+    // the switch, not what the store gets after it.
+    const std::unique_ptr<Replicas> replica = start_replicas(1, cache_args(behind_cache));
+    ASSERT_TRUE(replica->started()) << replica->error();
+    const json switched = replica->ask(0, set_margin("on"), kWrite);
+    ASSERT_EQ(field(switched, "ok"), true) << switched.dump();
+  }
+  const std::uint64_t cached = store_revision_of(url_);
+  ASSERT_EQ(cached, first + 1);
+  write_policy("tenants/acme.tenet", kFrozenAcme);
+  const std::uint64_t latest = publish();
+  {
+    // Another one, started now: its cache is the store's latest state.
+    const std::unique_ptr<Replicas> replica = start_replicas(1, cache_args(current_cache));
+    ASSERT_TRUE(replica->started()) << replica->error();
+    std::vector<json> last;
+    ASSERT_TRUE(replica->wait_until_all(
+        kHealth, [&](const json& health) { return connected_at(health, latest); }, kConverge,
+        &last))
+        << dump_all(last);
+  }
+  ASSERT_TRUE(fs::exists(behind_cache / "fleet-cache.json"));
+  ASSERT_TRUE(fs::exists(current_cache / "fleet-cache.json"));
+
+  const SystemClock::time_point stopped = SystemClock::now();
+  cluster_->stop(StopMode::fast);
+  note("PostgreSQL stopped");
+
+  // Without a cache a replica cannot start: exit 2, and it says why and
+  // what would have helped.
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--store", url_},
+        std::vector<std::string>{"--store", url_, "--cache-dir",
+                                 (work_.path() / "no-cache-yet").string()}}) {
+    std::vector<std::string> argv = args;
+    argv.insert(argv.end(), {"--listen", "127.0.0.1:0"});
+    test_support::ServerProcess refused(kBinary, argv, 1);
+    EXPECT_FALSE(refused.started());
+    EXPECT_EQ(refused.wait_exit(milliseconds(10000)), 2) << refused.stderr_text();
+    const std::string said = refused.stderr_text();
+    EXPECT_NE(said.find("tenet serve: error: the store: cannot connect to the store"),
+              std::string::npos)
+        << said;
+    EXPECT_NE(said.find(args.size() == 2 ? "with --cache-dir, a replica starts from the last "
+                                           "state it applied"
+                                         : "no cache to start from"),
+              std::string::npos)
+        << said;
+  }
+
+  // With its cache it starts, and serves what it had applied: the switch
+  // (trader_desk open), acme's first revision, the token.
+  const std::unique_ptr<Replicas> replicas = start_replicas(2, [&](std::size_t index) {
+    return std::vector<std::string>{"--cache-dir",
+                                    (index == 0 ? behind_cache : current_cache).string()};
+  });
+  ASSERT_TRUE(replicas->started()) << replicas->error();
+  note("two replicas started from their caches");
+  const std::vector<json> health = replicas->ask_all(kHealth);
+  for (std::size_t i = 0; i < health.size(); ++i) {
+    SCOPED_TRACE("replica " + std::to_string(i));
+    const json store = field(health[i], "store");
+    EXPECT_EQ(field(store, "from_cache"), true) << health[i].dump();
+    EXPECT_EQ(field(store, "connected"), false) << health[i].dump();
+    EXPECT_EQ(field(store, "revision"), i == 0 ? cached : latest) << health[i].dump();
+    const std::optional<SystemClock::time_point> since =
+        parse_utc(field(store, "since").is_string() ? store["since"].get<std::string>() : "");
+    ASSERT_TRUE(since.has_value()) << health[i].dump();
+    EXPECT_GE(*since, stopped - std::chrono::seconds(2)) << health[i].dump();
+    EXPECT_TRUE(has_plan(replicas->ask(i, kTraderPlans), "trader_desk"));
+    expect_unavailable(replicas->ask(i, set_margin("off"), kWrite), "set_feature");
+  }
+  EXPECT_TRUE(
+      decided(replicas->ask(0, read_own_document("acme", "acme")), "allow", "acme:owner-reads", 1));
+  EXPECT_TRUE(
+      decided(replicas->ask(1, read_own_document("acme", "acme")), "deny", "acme:freeze", 2));
+
+  // The store is back: both catch up — the one behind gets acme's new
+  // revision — and neither says it serves a cache any more.
+  cluster_->start();
+  note("PostgreSQL started");
+  std::vector<json> last;
+  EXPECT_TRUE(replicas->wait_until_all(
+      kHealth, [&](const json& each) { return connected_at(each, latest); }, kConverge, &last))
+      << dump_all(last) << replicas->stderr_text();
+  for (std::size_t i = 0; i < replicas->size(); ++i) {
+    EXPECT_TRUE(
+        decided(replicas->ask(i, read_own_document("acme", "acme")), "deny", "acme:freeze", 2))
+        << "replica " << i;
+    EXPECT_TRUE(has_plan(replicas->ask(i, kTraderPlans), "trader_desk")) << "replica " << i;
+  }
+  const json switched = replicas->ask(0, set_margin("off"), kWrite);
+  EXPECT_EQ(field(switched, "ok"), true) << switched.dump();
+}
+
 }  // namespace
 }  // namespace tenet::fleet
