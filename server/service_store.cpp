@@ -113,7 +113,12 @@ bool Service::catch_up_locked() {
       return true;
     }
     catch_up_failure_.clear();
-    if (changes.revision == store_->state.revision() && changes.empty()) return true;
+    if (changes.revision == store_->state.revision() && changes.empty()) {
+      // Started from a cache that was the store's latest state: what it
+      // serves is the store's now, so health must stop saying from_cache.
+      store_->set_from_cache(false);
+      return true;
+    }
     apply_store_changes(changes, false);
     return true;
   } catch (const store::StoreError& error) {

@@ -24,6 +24,7 @@ Replicas::Replicas(const std::string& binary, std::size_t count, const ArgsOf& a
     // swallow it.
     std::vector<std::string> args = args_of(i);
     args.insert(args.end(), {"--listen", "127.0.0.1:0"});
+    args_.push_back(args);
     servers_.push_back(std::make_unique<ServerProcess>(binary_, args, 1));
     if (!servers_.back()->started() || servers_.back()->tcp_port() <= 0) {
       error_ = "replica " + std::to_string(i) + " did not start: " + servers_.back()->error();
@@ -80,6 +81,18 @@ std::string Replicas::stderr_text() const {
   return text;
 }
 
+bool Replicas::restart(std::size_t index) {
+  // The old process first: its destructor kills and reaps it.
+  servers_.at(index).reset();
+  servers_[index] = std::make_unique<ServerProcess>(binary_, args_.at(index), 1);
+  if (!servers_[index]->started() || servers_[index]->tcp_port() <= 0) {
+    error_ =
+        "replica " + std::to_string(index) + " did not start again: " + servers_[index]->error();
+    return false;
+  }
+  return true;
+}
+
 // --------------------------------------------------------------------- Tally
 
 Tally& Tally::operator+=(const Tally& other) {
@@ -88,6 +101,7 @@ Tally& Tally::operator+=(const Tally& other) {
   missing += other.missing;
   connect_failures += other.connect_failures;
   for (const auto& [outcome, count] : other.outcomes) outcomes[outcome] += count;
+  for (const auto& [answer, count] : other.answers) answers[answer] += count;
   return *this;
 }
 
@@ -105,12 +119,13 @@ std::string outcome_of(const json& answer) {
 // ------------------------------------------------------------------- Traffic
 
 Traffic::Traffic(const Replicas& replicas, std::string line, std::size_t batch,
-                 Millis answer_timeout, Millis limit)
+                 Millis answer_timeout, Millis limit, Millis pause)
     : replicas_(replicas),
       line_(std::move(line)),
       batch_(std::max<std::size_t>(batch, 1)),
       answer_timeout_(answer_timeout),
       limit_(limit),
+      pause_(pause),
       tallies_(replicas.size()) {
   threads_.reserve(replicas.size());
   for (std::size_t i = 0; i < replicas.size(); ++i) threads_.emplace_back([this, i] { run(i); });
@@ -143,6 +158,7 @@ void Traffic::run(std::size_t index) {
     batch.missing = batch_ - answers.size();
     for (const std::string& answer : answers) {
       ++batch.outcomes[outcome_of(json::parse(answer, nullptr, false))];
+      ++batch.answers[answer];
     }
     {
       const std::lock_guard lock(mutex_);
@@ -150,6 +166,7 @@ void Traffic::run(std::size_t index) {
     }
     // A short batch leaves the connection out of step: start a new one.
     if (batch.missing > 0) client.close();
+    if (pause_.count() > 0) std::this_thread::sleep_for(pause_);
   }
 }
 

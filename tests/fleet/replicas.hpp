@@ -77,8 +77,15 @@ class Replicas {
   // What every replica wrote on stderr so far, each under a heading.
   [[nodiscard]] std::string stderr_text() const;
 
+  // Starts replica `index` again with its arguments (after a kill -9, say):
+  // the old process is killed (if still running) and reaped first; the new
+  // one listens on a new port. False (error() says why) when it does not
+  // start. Not while a Traffic runs: its threads read the ports.
+  bool restart(std::size_t index);
+
  private:
   std::string binary_;
+  std::vector<std::vector<std::string>> args_;  // each replica's, --listen included
   std::vector<std::unique_ptr<ServerProcess>> servers_;
   std::string greeting_;
   std::string error_;
@@ -95,6 +102,10 @@ struct Tally {
   // "decision" ("allow", "deny"), "ok" (an answer with "ok":true and no
   // decision), or "other".
   std::map<std::string, std::size_t> outcomes;
+  // Every distinct answer line, and how often it came: a test that knows
+  // the one answer a request must get (its reasons and revision too, not
+  // only allow or deny) sees any other.
+  std::map<std::string, std::size_t> answers;
 
   Tally& operator+=(const Tally& other);
   [[nodiscard]] std::size_t count(const std::string& outcome) const {
@@ -110,11 +121,14 @@ struct Tally {
 // store outage): one thread per replica, one connection each, sending
 // `line` in batches of `batch` and reading every answer (a batch's missing
 // answers count as missing and the connection is made again). Runs until
-// stop(), or `limit` at most.
+// stop(), or `limit` at most. With a `pause`, each thread waits that long
+// between batches: clients that keep asking without taking every core of a
+// small machine from the store and the replicas.
 class Traffic {
  public:
   Traffic(const Replicas& replicas, std::string line, std::size_t batch = 32,
-          Millis answer_timeout = Millis(5000), Millis limit = Millis(120000));
+          Millis answer_timeout = Millis(5000), Millis limit = Millis(120000),
+          Millis pause = Millis(0));
   ~Traffic();
   Traffic(const Traffic&) = delete;
   Traffic& operator=(const Traffic&) = delete;
@@ -136,6 +150,7 @@ class Traffic {
   const std::size_t batch_;
   const Millis answer_timeout_;
   const Millis limit_;
+  const Millis pause_;
   std::atomic<bool> stopping_{false};
   mutable std::mutex mutex_;
   std::vector<Tally> tallies_;  // one per replica, under mutex_
