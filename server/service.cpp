@@ -239,16 +239,10 @@ Service::ReloadResult Service::reload(bool allow_removal) {
       refused += (refused.empty() ? "" : ", ") + unit.tenant;
   }
   if (report.version) {
-    const std::shared_ptr<const CompiledPolicySet>& compiled = report.version->compiled();
-    // The durable switches go on the new set before anyone can see it.
-    features_->apply(*compiled);
-    engine_->replace(compiled);
-    features_->apply(*compiled);  // over switches carried from the old set
     for (const units::UnitReport& unit : result.units) {
       if (unit.outcome == units::Outcome::Applied) remember_first_revision(unit.tenant);
     }
-    units_ = report.version;
-    platform_revision_.store(units_->platform().revision, std::memory_order_release);
+    swap_in(report.version);
     std::vector<std::shared_ptr<const units::Unit>> changed;
     for (const units::UnitReport& unit : result.units) {
       if (unit.outcome != units::Outcome::Applied && unit.outcome != units::Outcome::Added)
@@ -278,6 +272,17 @@ Service::ReloadResult Service::reload(bool allow_removal) {
   if (!refused.empty()) line.field("refused", refused).field("diagnostics", result.diagnostics);
   line.emit();
   return result;
+}
+
+void Service::swap_in(std::shared_ptr<const units::Version> version) {
+  const std::shared_ptr<const CompiledPolicySet>& compiled = version->compiled();
+  // The durable switches go on the new set before anyone can see it, and
+  // again over the switches Engine::replace carried from the old set.
+  features_->apply(*compiled);
+  engine_->replace(compiled);
+  features_->apply(*compiled);
+  units_ = std::move(version);
+  platform_revision_.store(units_->platform().revision, std::memory_order_release);
 }
 
 void Service::adopt_units(UnitSettings settings) {
@@ -447,11 +452,7 @@ Service::PutResult Service::put_locked(const std::string& tenant, const std::str
     result.report.ok = false;
     return result;
   }
-  const std::shared_ptr<const CompiledPolicySet>& compiled = result.report.version->compiled();
-  features_->apply(*compiled);
-  engine_->replace(compiled);
-  features_->apply(*compiled);
-  units_ = result.report.version;
+  swap_in(result.report.version);
   version_.fetch_add(1, std::memory_order_acq_rel);
   LogLine("put_policy")
       .field("tenant", tenant)

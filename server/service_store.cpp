@@ -164,12 +164,7 @@ void Service::apply_store_changes(const store::Changes& changes, bool from_scrat
               std::string(units::outcome_name(unit.outcome));
     }
     if (report.version) {
-      const std::shared_ptr<const CompiledPolicySet>& compiled = report.version->compiled();
-      features_->apply(*compiled);
-      engine_->replace(compiled);
-      features_->apply(*compiled);
-      units_ = report.version;
-      platform_revision_.store(units_->platform().revision, std::memory_order_release);
+      swap_in(report.version);
       version_.fetch_add(1, std::memory_order_acq_rel);
     }
     LogLine line("store_change");
@@ -281,11 +276,7 @@ Service::PutResult Service::put_to_store(const std::string& tenant, const std::s
     return result;
   }
   // Committed: serve it here before answering.
-  const std::shared_ptr<const CompiledPolicySet>& compiled = result.report.version->compiled();
-  features_->apply(*compiled);
-  engine_->replace(compiled);
-  features_->apply(*compiled);
-  units_ = result.report.version;
+  swap_in(result.report.version);
   version_.fetch_add(1, std::memory_order_acq_rel);
   store::Changes mine;
   mine.revision = committed;
