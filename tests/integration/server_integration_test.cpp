@@ -840,6 +840,10 @@ TEST(ServerIntegration, SetFeatureFloodOfOneTenantDoesNotStarveAnother) {
     ASSERT_EQ(parse_answer(client.request(R"({"op":"health"})"))["ok"], true);
   ASSERT_EQ(parse_answer(admin.request(R"({"op":"health"})"))["ok"], true);
   ASSERT_EQ(parse_answer(other.request(R"({"op":"health"})"))["ok"], true);
+  // Changed after the start, so the reload recompiles the 500 tenants of
+  // that file (an unchanged directory reloads in no time since partner
+  // units, and the flood would not queue behind it).
+  write_text(policies / "tenants" / "bulk.tenet", bulk + "// changed\n");
 
   const std::string cedar_ran = R"({"event":"set_feature","tenant":"cedar")";
   const auto count = [&](const std::string& text) {
