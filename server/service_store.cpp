@@ -19,6 +19,11 @@ std::string revision_json(std::uint64_t revision, const std::string& hash) {
   return nlohmann::json{{"revision", revision}, {"hash", hash}}.dump();
 }
 
+// A write that waited too long for the store's writers' lock (a stuck
+// writer; PostgreSQL ends it once it stays silent as long).
+constexpr std::string_view kLockTaken =
+    "another writer has held the store's writers' lock for 30 s; nothing changed, retry";
+
 // SQLSTATE insufficient_privilege: the replica's database role may not write.
 constexpr std::string_view kNoPrivilege = "42501";
 
@@ -266,6 +271,11 @@ Service::PutResult Service::put_to_store(const std::string& tenant, const std::s
   } catch (const store::StoreError& error) {
     if (store_->lost(error)) return unavailable();
     result.report.ok = false;
+    if (error.sqlstate() == store::kLockNotAvailable) {
+      result.report.error_code = "unavailable";
+      result.report.message = kLockTaken;
+      return result;
+    }
     if (error.sqlstate() == kNoPrivilege) {
       result.report.error_code = "forbidden";
       result.report.message = refused_write(error);
@@ -327,6 +337,10 @@ Service::SetFeatureResult Service::set_feature_in_store(const std::string& tenan
     if (failure.sqlstate() == kNoPrivilege) {
       error = refused_write(failure);
       return SetFeatureResult::Refused;
+    }
+    if (failure.sqlstate() == store::kLockNotAvailable) {
+      error = kLockTaken;
+      return SetFeatureResult::Unavailable;
     }
     error = failure.what();
     LogLine("error").field("what", "set_feature").field("message", error).emit();

@@ -76,11 +76,25 @@ Changes read_rows(Connection& connection, std::uint64_t since) {
 
 }  // namespace
 
-Change::Change(Connection& connection) : connection_(connection) {
+Change::Change(Connection& connection, ChangeLimits limits) : connection_(connection) {
   connection_.exec("BEGIN");
+  try {
+    connection_.exec(
+        "SET LOCAL lock_timeout = " + std::to_string(limits.wait.count()) +
+        "; SET LOCAL idle_in_transaction_session_timeout = " + std::to_string(limits.idle.count()));
+    const std::vector<Row> rows = connection_.query("SELECT tenet.begin_change()");
+    revision_ = rows.empty() ? 0 : number(rows[0][0]);
+  } catch (const StoreError&) {
+    // No destructor runs for an object whose constructor threw: end the
+    // transaction here, or the connection stays in a failed one.
+    try {
+      connection_.exec("ROLLBACK");
+    } catch (const StoreError&) {
+      // The connection is gone: the transaction went with it.
+    }
+    throw;
+  }
   open_ = true;
-  const std::vector<Row> rows = connection_.query("SELECT tenet.begin_change()");
-  revision_ = rows.empty() ? 0 : number(rows[0][0]);
 }
 
 Change::~Change() {

@@ -12,6 +12,7 @@
 // StoreError.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -68,9 +69,20 @@ struct Changes {
 
 // One writing transaction (BEGIN + tenet.begin_change()). Rolled back when
 // destroyed without commit().
+//
+// Bounded both ways, so one stuck writer cannot stop the fleet's writes: a
+// Change waits at most `wait` for the writers' lock (then StoreError with
+// SQLSTATE kLockNotAvailable), and PostgreSQL ends a Change whose client
+// stays silent for `idle` mid-transaction (a replica frozen or cut off
+// while holding the lock), which releases the lock.
+inline constexpr std::string_view kLockNotAvailable = "55P03";
+struct ChangeLimits {
+  std::chrono::milliseconds wait{30000};
+  std::chrono::milliseconds idle{30000};
+};
 class Change {
  public:
-  explicit Change(Connection& connection);
+  explicit Change(Connection& connection, ChangeLimits limits = {});
   ~Change();
   Change(const Change&) = delete;
   Change& operator=(const Change&) = delete;

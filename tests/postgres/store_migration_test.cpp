@@ -181,6 +181,31 @@ TEST_F(StoreMigration, AnEmptyStatementIsALivenessProbeNotAnError) {
   EXPECT_TRUE(connection.alive());
 }
 
+// One stuck writer cannot stop the fleet's writes: another waits for the
+// writers' lock only so long, and PostgreSQL ends a writer that stays
+// silent mid-transaction, which frees the lock for the next.
+TEST_F(StoreMigration, AStuckWriterHoldsTheWritersLockOnlySoLong) {
+  const StoreDatabase database;
+  store::Connection stuck(database.url());
+  (void)store::init_store(stuck);
+  const store::ChangeLimits short_limits{std::chrono::milliseconds(300),
+                                         std::chrono::milliseconds(1000)};
+  auto holding = std::make_unique<store::Change>(stuck, short_limits);
+  store::Connection other(database.url());
+  try {
+    store::Change waiting(other, short_limits);
+    ADD_FAILURE() << "took the writers' lock while another writer held it";
+  } catch (const store::StoreError& error) {
+    EXPECT_EQ(error.sqlstate(), store::kLockNotAvailable) << error.what();
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the holder stays silent
+  store::Change next(other, short_limits);                       // the lock is free again
+  EXPECT_EQ(next.revision(), 1U);  // the silent writer's revision was never committed
+  next.commit();
+  EXPECT_THROW(holding->commit(), store::StoreError);
+  EXPECT_FALSE(stuck.alive());
+}
+
 TEST_F(StoreMigration, ChangesAreReadBackAfterTheRevisionAReaderHas) {
   const StoreDatabase database;
   store::Connection connection(database.url());
