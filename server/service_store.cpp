@@ -24,6 +24,13 @@ std::string revision_json(std::uint64_t revision, const std::string& hash) {
 constexpr std::string_view kLockTaken =
     "another writer has held the store's writers' lock for 30 s; nothing changed, retry";
 
+// The connection broke during COMMIT: PostgreSQL may or may not have
+// committed, and no one can say until the store is back.
+constexpr std::string_view kCommitUnknown =
+    "the connection to the fleet's store broke while committing: the change may or may not "
+    "have been applied; this server shows which once it reconnects (health store.revision, "
+    "policy_history)";
+
 // SQLSTATE insufficient_privilege: the replica's database role may not write.
 constexpr std::string_view kNoPrivilege = "42501";
 
@@ -269,7 +276,11 @@ Service::PutResult Service::put_to_store(const std::string& tenant, const std::s
     committed = change.revision();
     change.commit();
   } catch (const store::StoreError& error) {
-    if (store_->lost(error)) return unavailable();
+    if (store_->lost(error)) {
+      PutResult gone = unavailable();
+      if (committed != 0) gone.report.message = kCommitUnknown;
+      return gone;
+    }
     result.report.ok = false;
     if (error.sqlstate() == store::kLockNotAvailable) {
       result.report.error_code = "unavailable";
@@ -331,7 +342,7 @@ Service::SetFeatureResult Service::set_feature_in_store(const std::string& tenan
     change.commit();
   } catch (const store::StoreError& failure) {
     if (store_->lost(failure)) {
-      error = store_unavailable();
+      error = committed != 0 ? std::string(kCommitUnknown) : store_unavailable();
       return SetFeatureResult::Unavailable;
     }
     if (failure.sqlstate() == kNoPrivilege) {
