@@ -1,0 +1,409 @@
+#include "server/decision_log/decision_log.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include "server/decision_log/record_ring.hpp"
+#include "server/log.hpp"
+
+namespace tenet::server::decision_log {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The writer hands the kernel at least this much per write(2) under load.
+constexpr std::size_t kWriteChunk = 256 * 1024;
+// While the file fails, the writer stops taking records beyond this (the
+// queues then fill: backpressure or drops, as configured).
+constexpr std::size_t kMaxBuffer = 4 * kWriteChunk;
+// Records taken from one queue before looking at the next (fairness), and
+// passes over every queue per wake-up before writing.
+constexpr std::size_t kDrainBatch = 256;
+constexpr int kPassesPerWake = 64;
+// stop() retries a failing file this often before counting records lost.
+constexpr int kFinalWriteAttempts = 20;
+constexpr auto kFinalRetryPause = std::chrono::milliseconds(50);
+// A waiting producer re-checks (and wakes the writer again) this often.
+constexpr auto kProducerWaitSlice = std::chrono::milliseconds(5);
+
+std::string errno_text(int error) { return std::system_category().message(error); }
+
+int open_for_append(const std::filesystem::path& path) {
+  return ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+}
+
+std::uint64_t next_log_id() {
+  static std::atomic<std::uint64_t> ids{1};
+  return ids.fetch_add(1, std::memory_order_relaxed);
+}
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// The calling thread's queue per log (DecisionLog::append). Entries of
+// destroyed logs stay (their ids are never reused): a thread meets few logs.
+struct ThreadProducer {
+  std::uint64_t log_id;
+  DecisionLog::Producer producer;
+};
+thread_local std::vector<ThreadProducer> thread_producers;
+
+}  // namespace
+
+DecisionLog::Opened DecisionLog::open(Options options) {
+  const std::string name = "decision log " + options.path.string();
+  if (options.path.empty()) return {nullptr, "decision log: no file given"};
+  if (options.flush_interval.count() <= 0)
+    return {nullptr, name + ": the flush interval must be at least 1 ms"};
+  if (options.slots_per_producer < 2)
+    return {nullptr, name + ": a producer's queue needs at least 2 slots"};
+  if (options.slot_bytes < 64) return {nullptr, name + ": a slot needs at least 64 bytes"};
+  if (options.files_kept > 1000) return {nullptr, name + ": at most 1000 rotated files"};
+  const int fd = open_for_append(options.path);
+  if (fd < 0) {
+    const int error = errno;
+    return {nullptr, name + ": cannot open for writing: " + errno_text(error)};
+  }
+  struct stat status {};
+  if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+    ::close(fd);
+    return {nullptr, name + ": not a regular file"};
+  }
+  return {std::unique_ptr<DecisionLog>(
+              new DecisionLog(std::move(options), fd, static_cast<std::uint64_t>(status.st_size))),
+          ""};
+}
+
+DecisionLog::DecisionLog(Options options, int fd, std::uint64_t existing_bytes)
+    : options_(std::move(options)),
+      id_(next_log_id()),
+      fd_(fd),
+      file_bytes_(existing_bytes),
+      file_opened_(Clock::now()) {
+  buffer_.reserve(kWriteChunk + 64 * 1024);
+  writer_ = std::thread([this] { run(); });
+}
+
+DecisionLog::~DecisionLog() { stop(); }
+
+DecisionLog::Producer DecisionLog::producer() {
+  auto ring = std::make_unique<RecordRing>(options_.slots_per_producer, options_.slot_bytes);
+  RecordRing& made = *ring;
+  const std::lock_guard lock(rings_mutex_);
+  rings_.push_back(std::move(ring));
+  ring_count_.store(rings_.size(), std::memory_order_release);
+  return Producer(*this, made);
+}
+
+bool DecisionLog::append(std::string_view record) {
+  for (ThreadProducer& entry : thread_producers)
+    if (entry.log_id == id_) return entry.producer.append(record);
+  thread_producers.push_back({id_, producer()});
+  return thread_producers.back().producer.append(record);
+}
+
+bool DecisionLog::Producer::append(std::string_view record) {
+  DecisionLog& log = *log_;
+  RecordRing& ring = *ring_;
+  if (log.finished_.load(std::memory_order_acquire)) return false;
+  const std::size_t needed = ring.slots_for(record.size());
+  std::size_t used = ring.used();
+  if (used + needed > ring.slots()) {
+    if (log.options_.overflow == Overflow::drop) {
+      ring.dropped.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    if (!log.wait_for_room(ring, needed)) return false;
+    used = ring.used();
+  }
+  const std::uint64_t end = ring.push(record);
+  // Wake the writer when this queue gets half full (once per filling), so it
+  // drains long before the queue is full; otherwise it comes at the flush.
+  const std::size_t half = ring.slots() / 2;
+  if (used < half && used + needed >= half) log.wake_writer();
+  return log.after_publish(ring, end);
+}
+
+bool DecisionLog::wait_for_room(RecordRing& ring, std::size_t needed) {
+  ring.blocked.fetch_add(1, std::memory_order_relaxed);
+  // The writer usually frees room within microseconds: spin, then yield,
+  // then sleep on the queue's condition variable.
+  for (int i = 0; i < 128; ++i) {
+    if (ring.has_room(needed)) return true;
+    cpu_relax();
+  }
+  wake_writer();
+  for (int i = 0; i < 16; ++i) {
+    if (ring.has_room(needed)) return true;
+    std::this_thread::yield();
+  }
+  // seq_cst: pairs with the writer's store of the tail (RecordRing::drain).
+  ring.producer_waiting.store(true, std::memory_order_seq_cst);
+  std::unique_lock lock(ring.mutex);
+  // Backpressure: as long as the writer is behind (each wait is bounded, and
+  // the writer is woken again each time).
+  while (!ring.has_room(needed)) {
+    if (finished_.load(std::memory_order_acquire)) {
+      ring.producer_waiting.store(false, std::memory_order_relaxed);
+      return false;
+    }
+    ring.space.wait_for(lock, kProducerWaitSlice);
+    if (!ring.has_room(needed)) wake_writer();
+  }
+  ring.producer_waiting.store(false, std::memory_order_relaxed);
+  return true;
+}
+
+bool DecisionLog::after_publish(RecordRing& ring, std::uint64_t end) {
+  if (!finishing_.load(std::memory_order_seq_cst)) return true;  // the writer will drain it
+  // The writer is in its last drain (or past it): did it take this record?
+  for (int i = 0; i < 100000 && !finished_.load(std::memory_order_acquire); ++i)
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  if (ring.tail() >= end) return true;
+  ring.appended.fetch_sub(1, std::memory_order_relaxed);  // never written: not counted
+  return false;
+}
+
+void DecisionLog::wake_writer() {
+  {
+    const std::lock_guard lock(wake_mutex_);
+    wake_requested_ = true;
+  }
+  wake_.notify_one();
+}
+
+void DecisionLog::stop() {
+  const std::lock_guard lock(stop_mutex_);
+  if (!writer_.joinable()) return;
+  {
+    const std::lock_guard wake_lock(wake_mutex_);
+    stop_requested_ = true;
+  }
+  wake_.notify_one();
+  writer_.join();
+}
+
+// ---- The writer thread ----
+
+void DecisionLog::run() {
+  auto next_flush = Clock::now() + options_.flush_interval;
+  std::uint64_t synced_bytes = 0;
+  while (true) {
+    const bool more = drain_all();
+    // Nothing more queued: hand what we have to the kernel now (it costs
+    // nothing extra and shortens what kill -9 can lose).
+    if (!more && !buffer_.empty()) write_buffer(false);
+    const auto now = Clock::now();
+    if (now >= next_flush) {
+      if (!buffer_.empty()) write_buffer(false);
+      const std::uint64_t written = bytes_written_.load(std::memory_order_relaxed);
+      if (options_.sync && written != synced_bytes && fd_ >= 0) {
+        ::fdatasync(fd_);
+        synced_bytes = written;
+      }
+      if (options_.max_file_age.count() > 0 && now - file_opened_ >= options_.max_file_age) {
+        if (file_bytes_ == 0) {
+          file_opened_ = now;  // an empty file is not rotated; its age starts over
+        } else if (write_buffer(false)) {
+          rotate();
+        }
+      }
+      next_flush = now + options_.flush_interval;
+    }
+    std::unique_lock lock(wake_mutex_);
+    if (!more) {
+      wake_.wait_until(lock, next_flush, [this] { return wake_requested_ || stop_requested_; });
+    }
+    wake_requested_ = false;
+    if (stop_requested_) break;
+  }
+  // Stop: take everything queued, then tell producers (finishing_) that this
+  // is the last drain, and drain once more for appends that raced with it.
+  for (int i = 0; i < 100000 && drain_all(); ++i) {
+  }
+  finishing_.store(true, std::memory_order_seq_cst);
+  for (int i = 0; i < 100000 && drain_all(); ++i) {
+  }
+  if (!write_buffer(true)) {
+    // The file kept failing: what is still queued is lost too, and counted.
+    for (RecordRing* ring : writer_rings_) {
+      ring->drain([this](std::string_view, std::string_view) { lost_.fetch_add(1); },
+                  ring->slots());
+    }
+  }
+  if (options_.sync && fd_ >= 0) ::fdatasync(fd_);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  finished_.store(true, std::memory_order_release);
+  for (RecordRing* ring : writer_rings_) {
+    { const std::lock_guard lock(ring->mutex); }
+    ring->space.notify_all();
+  }
+}
+
+bool DecisionLog::drain_all() {
+  if (ring_count_.load(std::memory_order_acquire) != writer_rings_.size()) {
+    const std::lock_guard lock(rings_mutex_);
+    writer_rings_.clear();
+    for (const auto& ring : rings_) writer_rings_.push_back(ring.get());
+  }
+  const auto sink = [this](std::string_view first, std::string_view second) {
+    add_record(first, second);
+  };
+  for (int pass = 0; pass < kPassesPerWake; ++pass) {
+    std::size_t taken = 0;
+    for (RecordRing* ring : writer_rings_) {
+      if (buffer_.size() >= kMaxBuffer) return false;  // the file fails: let the queues fill
+      const std::size_t count = ring->drain(sink, kDrainBatch);
+      taken += count;
+      if (count > 0 && ring->producer_waiting.load(std::memory_order_seq_cst)) {
+        { const std::lock_guard lock(ring->mutex); }
+        ring->space.notify_all();
+      }
+    }
+    if (taken == 0) return false;
+  }
+  return true;
+}
+
+void DecisionLog::add_record(std::string_view first, std::string_view second) {
+  const std::uint64_t size = first.size() + second.size() + 1;
+  if (options_.max_file_bytes > 0 && file_bytes_ > 0 &&
+      file_bytes_ + size > options_.max_file_bytes) {
+    // Only whole records go to a file: rotate between two of them.
+    if (write_buffer(false)) rotate();
+  }
+  buffer_.append(first);
+  buffer_.append(second);
+  buffer_.push_back('\n');
+  ++buffered_records_;
+  file_bytes_ += size;
+  if (buffer_.size() >= kWriteChunk) write_buffer(false);
+}
+
+bool DecisionLog::write_buffer(bool stopping) {
+  std::size_t done = 0;
+  int attempts = 0;
+  while (done < buffer_.size()) {
+    if (fd_ < 0) {  // a rotation could not open the new file: try again
+      fd_ = open_for_append(options_.path);
+      if (fd_ >= 0) file_opened_ = Clock::now();
+    }
+    const auto started = Clock::now();
+    const ssize_t wrote = fd_ < 0 ? -1 : ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+    const int error = errno;
+    const auto nanoseconds = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started).count());
+    if (wrote > 0) {
+      write_latency_.record(nanoseconds);
+      last_write_ns_.store(nanoseconds, std::memory_order_relaxed);
+      done += static_cast<std::size_t>(wrote);
+      continue;
+    }
+    if (wrote < 0 && error == EINTR) continue;
+    write_errors_.fetch_add(1, std::memory_order_relaxed);
+    set_error("cannot write: " + (wrote == 0 ? std::string("wrote nothing") : errno_text(error)));
+    if (!stopping || ++attempts >= kFinalWriteAttempts) break;
+    std::this_thread::sleep_for(kFinalRetryPause);
+  }
+  bytes_written_.fetch_add(done, std::memory_order_relaxed);
+  if (done == buffer_.size()) {
+    written_.fetch_add(buffered_records_, std::memory_order_relaxed);
+    buffered_records_ = 0;
+    buffer_.clear();
+    return true;
+  }
+  // Whole records written so far: each record ends with the only '\n' in it.
+  const auto left = static_cast<std::uint64_t>(
+      std::count(buffer_.begin() + static_cast<std::ptrdiff_t>(done), buffer_.end(), '\n'));
+  written_.fetch_add(buffered_records_ - left, std::memory_order_relaxed);
+  buffered_records_ = left;
+  buffer_.erase(0, done);
+  if (stopping) {  // given up: the rest is lost, and counted
+    lost_.fetch_add(left, std::memory_order_relaxed);
+    buffered_records_ = 0;
+    buffer_.clear();
+  }
+  return false;
+}
+
+void DecisionLog::rotate() {
+  if (options_.sync && fd_ >= 0) ::fdatasync(fd_);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  const std::string base = options_.path.string();
+  std::error_code error;
+  if (options_.files_kept == 0) {
+    std::filesystem::remove(options_.path, error);
+  } else {
+    // FILE.k → FILE.k+1 … FILE → FILE.1, for the FILE.1 … FILE.n that
+    // exist (n < N; FILE.N-1 → FILE.N replaces the oldest). Counting them
+    // first keeps a rotation O(n) when N is large.
+    const auto numbered = [&base](unsigned at) {
+      return std::filesystem::path(base + "." + std::to_string(at));
+    };
+    unsigned existing = 0;
+    while (existing < options_.files_kept - 1 && std::filesystem::exists(numbered(existing + 1)))
+      ++existing;
+    for (unsigned at = existing; at >= 1; --at) {
+      std::filesystem::rename(numbered(at), numbered(at + 1), error);
+      if (error) set_error("cannot rotate " + numbered(at).string() + ": " + error.message());
+    }
+    std::filesystem::rename(options_.path, base + ".1", error);
+  }
+  if (error) set_error("cannot rotate: " + error.message());
+  rotations_.fetch_add(1, std::memory_order_relaxed);
+  fd_ = open_for_append(options_.path);
+  if (fd_ < 0) set_error("cannot open after rotation: " + errno_text(errno));
+  file_bytes_ = buffer_.size();
+  file_opened_ = Clock::now();
+}
+
+void DecisionLog::set_error(std::string error) {
+  const std::lock_guard lock(error_mutex_);
+  if (error == last_error_) return;  // reported once per new error
+  last_error_ = std::move(error);
+  LogLine("decision_log_error")
+      .field("path", options_.path.string())
+      .field("error", last_error_)
+      .emit();
+}
+
+std::string DecisionLog::last_error() const {
+  const std::lock_guard lock(error_mutex_);
+  return last_error_;
+}
+
+Counters DecisionLog::counters() const {
+  Counters counters;
+  {
+    const std::lock_guard lock(rings_mutex_);
+    for (const auto& ring : rings_) {
+      const std::uint64_t appended = ring->appended.load(std::memory_order_relaxed);
+      const std::uint64_t drained = ring->drained.load(std::memory_order_relaxed);
+      counters.appended += appended;
+      counters.dropped += ring->dropped.load(std::memory_order_relaxed);
+      counters.blocked += ring->blocked.load(std::memory_order_relaxed);
+      counters.oversized += ring->oversized.load(std::memory_order_relaxed);
+      counters.queue_depth += appended > drained ? appended - drained : 0;
+    }
+  }
+  counters.written = written_.load(std::memory_order_relaxed);
+  counters.lost = lost_.load(std::memory_order_relaxed);
+  counters.bytes_written = bytes_written_.load(std::memory_order_relaxed);
+  counters.write_errors = write_errors_.load(std::memory_order_relaxed);
+  counters.rotations = rotations_.load(std::memory_order_relaxed);
+  counters.last_write_ns = last_write_ns_.load(std::memory_order_relaxed);
+  return counters;
+}
+
+}  // namespace tenet::server::decision_log

@@ -1,0 +1,65 @@
+#include "server/decision_log/record_ring.hpp"
+
+#include <algorithm>
+
+namespace tenet::server::decision_log {
+
+RecordRing::RecordRing(std::size_t slots, std::size_t slot_bytes)
+    : slots_(slots),
+      slot_bytes_(std::max(slot_bytes, sizeof(std::string*))),
+      capacity_bytes_(slots_ * slot_bytes_),
+      bytes_(std::make_unique<char[]>(capacity_bytes_)),
+      lengths_(std::make_unique<std::uint64_t[]>(slots_)) {}
+
+namespace {
+
+// One record is one line: a '\n' becomes ' '. In valid JSON a raw newline
+// can only be whitespace between tokens, so the record means the same.
+void replace_newlines(char* at, std::size_t size) {
+  char* const end = at + size;
+  while (at < end) {
+    char* const found =
+        static_cast<char*>(std::memchr(at, '\n', static_cast<std::size_t>(end - at)));
+    if (found == nullptr) return;
+    *found = ' ';
+    at = found + 1;
+  }
+}
+
+}  // namespace
+
+std::uint64_t RecordRing::push(std::string_view record) {
+  const std::uint64_t head = head_.load(std::memory_order_relaxed);
+  const std::size_t first_slot = static_cast<std::size_t>(head % slots_);
+  std::size_t taken = 1;
+  if (record.size() > capacity_bytes_) {
+    // The counted slow path: longer than the whole ring.
+    auto* copy = new std::string(record);
+    replace_newlines(copy->data(), copy->size());
+    std::memcpy(slot(head), &copy, sizeof copy);
+    lengths_[first_slot] = kOversized;
+    oversized.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    taken = slots_for(record.size());
+    const std::size_t to_end = (slots_ - first_slot) * slot_bytes_;
+    char* const start = slot(head);
+    if (record.size() <= to_end) {
+      std::memcpy(start, record.data(), record.size());
+      replace_newlines(start, record.size());
+    } else {
+      std::memcpy(start, record.data(), to_end);
+      std::memcpy(bytes_.get(), record.data() + to_end, record.size() - to_end);
+      replace_newlines(start, to_end);
+      replace_newlines(bytes_.get(), record.size() - to_end);
+    }
+    lengths_[first_slot] = record.size();
+  }
+  appended.fetch_add(1, std::memory_order_relaxed);
+  const std::uint64_t new_head = head + taken;
+  // seq_cst: pairs with the writer's `finishing` flag (DecisionLog::append
+  // then knows whether the writer's last drain could have missed it).
+  head_.store(new_head, std::memory_order_seq_cst);
+  return new_head;
+}
+
+}  // namespace tenet::server::decision_log
