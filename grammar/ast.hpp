@@ -39,6 +39,9 @@ struct AttributeDecl {
   bool optional = false;  // declared `name?: type`
   Type type;
   std::optional<Name> column;  // @column("...")
+  // @sensitive: the value is never written to the decision log (or any
+  // other log); decisions still read it. Where the annotation is written.
+  std::optional<Span> sensitive;
   Span span;
 };
 

@@ -191,6 +191,7 @@ class Dumper {
     for (const ast::AttributeDecl& a : list) {
       std::string s = "(attribute " + a.name.text + (a.optional ? "?" : "") + ' ' + type(a.type);
       if (a.column) s += " (column " + quoted(a.column->text) + ')';
+      if (a.sensitive) s += " (sensitive)";
       line(depth, s + ')');
     }
   }

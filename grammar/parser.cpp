@@ -146,8 +146,8 @@ struct Operand {
 };
 
 struct PendingAnnotation {
-  ast::Name name;   // without '@'
-  ast::Name value;  // decoded
+  ast::Name name;                  // without '@'
+  std::optional<ast::Name> value;  // decoded; absent when written without `(...)`
   Span span;
 };
 
@@ -157,10 +157,19 @@ struct Place {
   const char* noun;  // "role declaration"
 };
 
-enum Allowed : unsigned { kNone = 0, kId = 1, kTable = 2, kTenantColumn = 4, kColumn = 8 };
+enum Allowed : unsigned {
+  kNone = 0,
+  kId = 1,
+  kTable = 2,
+  kTenantColumn = 4,
+  kColumn = 8,
+  kSensitive = 16
+};
 
+// The annotations a construct accepted: the argument of those that take one,
+// the annotation's own name (and span) for a flag such as @sensitive.
 struct TakenAnnotations {
-  std::optional<ast::Name> id, table, tenant_column, column;
+  std::optional<ast::Name> id, table, tenant_column, column, sensitive;
 };
 
 class Builder {
@@ -234,7 +243,7 @@ class Builder {
 
   std::vector<PendingAnnotation> annotations;
   ast::Name annotation_name;
-  ast::Name annotation_value;
+  std::optional<ast::Name> annotation_value;  // set by an annotation's `("...")`
 
   // Checks the annotations written before (or after) a construct against what
   // it allows, reports the others, and returns the allowed ones.
@@ -244,12 +253,14 @@ class Builder {
       std::string_view name;
       Allowed bit;
       std::optional<ast::Name> TakenAnnotations::*slot;
+      bool takes_argument;  // @id("...") vs the flag @sensitive
     };
     static constexpr Known kKnown[] = {
-        {"id", kId, &TakenAnnotations::id},
-        {"table", kTable, &TakenAnnotations::table},
-        {"tenant_column", kTenantColumn, &TakenAnnotations::tenant_column},
-        {"column", kColumn, &TakenAnnotations::column}};
+        {"id", kId, &TakenAnnotations::id, true},
+        {"table", kTable, &TakenAnnotations::table, true},
+        {"tenant_column", kTenantColumn, &TakenAnnotations::tenant_column, true},
+        {"column", kColumn, &TakenAnnotations::column, true},
+        {"sensitive", kSensitive, &TakenAnnotations::sensitive, false}};
     for (PendingAnnotation& a : std::exchange(annotations, {})) {
       const auto known = std::find_if(std::begin(kKnown), std::end(kKnown),
                                       [&](const Known& k) { return k.name == a.name.text; });
@@ -258,10 +269,18 @@ class Builder {
                                {a.name.text, expected_text(allowed)}));
       } else if ((allowed & known->bit) == 0) {
         report(make_diagnostic(DiagCode::AnnotationNotAllowed, a.span, {a.name.text, place.on}));
+      } else if (known->takes_argument && !a.value) {
+        report(
+            make_diagnostic(DiagCode::AnnotationNeedsArgument, a.span, {a.name.text, a.name.text}));
+      } else if (!known->takes_argument && a.value) {
+        report(make_diagnostic(DiagCode::AnnotationTakesNoArgument, a.span,
+                               {a.name.text, a.name.text}));
       } else if (taken.*(known->slot)) {
         report(make_diagnostic(DiagCode::DuplicateClause, a.span, {"@" + a.name.text, place.noun}));
       } else {
-        taken.*(known->slot) = std::move(a.value);
+        taken.*(known->slot) = known->takes_argument
+                                   ? std::move(a.value)
+                                   : std::optional(ast::Name{a.name.text, a.span});
       }
     }
     return taken;
@@ -432,6 +451,7 @@ class Builder {
   void reset_scratch() {
     names.clear();
     annotations.clear();
+    annotation_value.reset();
     operands.clear();
     list_marks.clear();
     not_spans.clear();
@@ -445,7 +465,7 @@ class Builder {
 
  private:
   static std::string expected_text(unsigned allowed) {
-    if (allowed == kNone) allowed = kId | kTable | kTenantColumn | kColumn;
+    if (allowed == kNone) allowed = kId | kTable | kTenantColumn | kColumn | kSensitive;
     std::string text;
     const auto add = [&](unsigned bit, const char* name) {
       if ((allowed & bit) == 0) return;
@@ -456,6 +476,7 @@ class Builder {
     add(kTable, "@table");
     add(kTenantColumn, "@tenant_column");
     add(kColumn, "@column");
+    add(kSensitive, "@sensitive");
     return text;
   }
 
@@ -532,8 +553,8 @@ template <>
 struct action<g::annotation> {
   template <typename In>
   static void apply(const In& in, Builder& b) {
-    b.annotations.push_back(
-        PendingAnnotation{std::move(b.annotation_name), std::move(b.annotation_value), b.span(in)});
+    b.annotations.push_back(PendingAnnotation{
+        std::move(b.annotation_name), std::exchange(b.annotation_value, std::nullopt), b.span(in)});
   }
 };
 
@@ -1122,7 +1143,8 @@ struct action<g::attribute_decl_name> {
   static void apply(const In& in, Builder& b) {
     b.attribute_decl = {};
     b.type = {};
-    b.reject_annotations(Place{"before an attribute (write @column after its type)", "attribute"});
+    b.reject_annotations(
+        Place{"before an attribute (write @column and @sensitive after its type)", "attribute"});
     b.attribute_decl.name = ast::Name{in.string(), b.span(in)};
   }
 };
@@ -1170,8 +1192,10 @@ template <>
 struct action<g::attribute_decl> {
   template <typename In>
   static void apply(const In& in, Builder& b) {
-    b.attribute_decl.column =
-        b.take_annotations(Place{"on an attribute", "attribute"}, kColumn).column;
+    TakenAnnotations taken =
+        b.take_annotations(Place{"on an attribute", "attribute"}, kColumn | kSensitive);
+    b.attribute_decl.column = std::move(taken.column);
+    if (taken.sensitive) b.attribute_decl.sensitive = taken.sensitive->span;
     b.attribute_decl.span = b.span(in);
     b.attributes.push_back(std::move(b.attribute_decl));
   }

@@ -3,6 +3,7 @@
 // directory, and the runtime feature switches on each tenant's board.
 #include "engine/compile/compiled.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <utility>
 
@@ -128,6 +129,34 @@ Index CompiledPolicySet::resource_slot(Index resource_type, std::string_view att
   if (resource_type >= platform_->requests.resources.size()) return kNone;
   const RequestAttribute* found = platform_->requests.resources[resource_type].find(attribute);
   return found != nullptr ? found->slot : kNone;
+}
+
+std::span<const std::string_view> CompiledPolicySet::sensitive_attributes(
+    model::Entity entity, Index resource_type) const {
+  const RequestTables& tables = platform_->requests;
+  switch (entity) {
+    case model::Entity::Principal:
+      return tables.principal.sensitive();
+    case model::Entity::Context:
+      return tables.context.sensitive();
+    case model::Entity::Resource:
+      break;
+  }
+  if (resource_type < tables.resources.size()) return tables.resources[resource_type].sensitive();
+  return tables.sensitive_on_any_resource;
+}
+
+bool CompiledPolicySet::is_sensitive(model::Entity entity, Index resource_type,
+                                     std::string_view attribute) const {
+  const std::span<const std::string_view> names = sensitive_attributes(entity, resource_type);
+  return std::any_of(names.begin(), names.end(),
+                     [&](std::string_view name) { return same_text(name, attribute); });
+}
+
+bool CompiledPolicySet::is_sensitive(model::Entity entity, std::string_view resource_type,
+                                     std::string_view attribute) const {
+  const Index type = entity == model::Entity::Resource ? find_resource_type(resource_type) : kNone;
+  return is_sensitive(entity, type, attribute);
 }
 
 Index CompiledPolicySet::enum_member(const RequestAttribute* attribute,

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -103,6 +104,30 @@ class CompiledPolicySet {
                                           std::string_view member) const;
   [[nodiscard]] Index resource_enum_member(Index resource_type, std::string_view attribute,
                                            std::string_view member) const;
+
+  // ---- @sensitive attributes (LANGUAGE.md section 3): what the decision log
+  // leaves out of a request's principal attrs, resource attrs and context.
+  // Whether `attribute` of `entity` is declared @sensitive; for Resource, on
+  // `resource_type` — or, when that is kNone or not a type of this set (a
+  // request naming an unknown type), on any resource type, so a log never
+  // writes a value that may be one. False for an attribute the schema does
+  // not declare. Cost: a scan of that entity's sensitive names (a length
+  // compare, then the bytes): nothing when it has none, a few compares when
+  // it has some; no hashing, no allocation.
+  [[nodiscard]] bool is_sensitive(model::Entity entity, Index resource_type,
+                                  std::string_view attribute) const;
+  // The same by type name: one find_resource_type (a hash lookup) more.
+  [[nodiscard]] bool is_sensitive(model::Entity entity, std::string_view resource_type,
+                                  std::string_view attribute) const;
+  // The names is_sensitive answers true for, in declaration order (same
+  // rule for `resource_type`): for a writer that walks these instead of
+  // asking per key. Views into the set: valid while it lives.
+  [[nodiscard]] std::span<const std::string_view> sensitive_attributes(
+      model::Entity entity, Index resource_type = kNone) const;
+  // False when no attribute of the schema is @sensitive: a log writer can
+  // copy attributes as they are without asking per key.
+  [[nodiscard]] bool has_sensitive_attributes() const { return platform_->requests.any_sensitive; }
+
   // The compiled tables behind these lookups, which the request parser
   // validates JSON attributes with.
   [[nodiscard]] const RequestTables& request_tables() const { return platform_->requests; }

@@ -3,6 +3,7 @@
 // texts) is written here once, so the request parser only copies views.
 #include "engine/compile/request_tables.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "engine/compile/short_text.hpp"
@@ -51,6 +52,7 @@ RequestAttributeTable table_of(const model::PolicySet& model,
     entry.expected =
         keep(tables, path + ": expected " + expected_what(attribute.type, tables) + ", got ");
     entry.path = keep(tables, std::move(path));
+    entry.sensitive = attribute.sensitive;
     table.add(entry);
   }
   return table;
@@ -59,8 +61,14 @@ RequestAttributeTable table_of(const model::PolicySet& model,
 }  // namespace
 
 void RequestAttributeTable::add(const RequestAttribute& attribute) {
-  if (names_.emplace(attribute.name, static_cast<Index>(entries_.size())).second)
-    entries_.push_back(attribute);
+  if (!names_.emplace(attribute.name, static_cast<Index>(entries_.size())).second) return;
+  entries_.push_back(attribute);
+  if (attribute.sensitive) sensitive_.push_back(attribute.name);
+}
+
+bool RequestAttributeTable::is_sensitive(std::string_view name) const {
+  return std::any_of(sensitive_.begin(), sensitive_.end(),
+                     [&](std::string_view sensitive) { return same_text(sensitive, name); });
 }
 
 const RequestAttribute* RequestAttributeTable::find(std::string_view name) const {
@@ -104,6 +112,16 @@ RequestTables compile_request_tables(const model::PolicySet& model) {
   tables.resources.reserve(schema.resources.size());
   for (const model::ResourceType& type : schema.resources)
     tables.resources.push_back(table_of(model, type.attributes, "resource.attrs", tables));
+  for (const RequestAttributeTable& type : tables.resources) {
+    for (const std::string_view name : type.sensitive()) {
+      const auto& any = tables.sensitive_on_any_resource;
+      if (std::find(any.begin(), any.end(), name) == any.end())
+        tables.sensitive_on_any_resource.push_back(name);
+    }
+  }
+  tables.any_sensitive = !tables.principal.sensitive().empty() ||
+                         !tables.context.sensitive().empty() ||
+                         !tables.sensitive_on_any_resource.empty();
   for (std::size_t slot = 0; slot < schema.resource_slots.size(); ++slot)
     tables.resource_slot_index.emplace(model.name(schema.resource_slots[slot]),
                                        static_cast<Index>(slot));

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,8 @@ struct RequestAttribute {
   // "principal.attrs.kyc: expected one of \"none\" | \"verified\", got ": the
   // message for a value that does not fit, up to what the request sent.
   std::string_view expected;
+  // @sensitive (LANGUAGE.md section 3): a log leaves the value out.
+  bool sensitive = false;
 };
 
 // The attributes of one entity (principal, context, or one resource type).
@@ -50,13 +53,20 @@ class RequestAttributeTable {
   // attribute. Allocation-free.
   [[nodiscard]] const RequestAttribute* find(std::string_view name) const;
   [[nodiscard]] const std::vector<RequestAttribute>& attributes() const { return entries_; }
+  // The names of the attributes declared @sensitive, in declaration order
+  // (usually none).
+  [[nodiscard]] std::span<const std::string_view> sensitive() const { return sensitive_; }
+  // Whether `name` is one of sensitive(): a scan of those few names (length
+  // first, then bytes), so nothing at all when there are none. Allocation-free.
+  [[nodiscard]] bool is_sensitive(std::string_view name) const;
 
  private:
   // A schema declares a handful of attributes per table: below kScan a
   // linear scan (size first, then bytes) beats hashing the key.
   static constexpr std::size_t kScan = 12;
-  std::vector<RequestAttribute> entries_;  // declaration order
-  NameTable names_;                        // name → index into entries_, for larger tables
+  std::vector<RequestAttribute> entries_;    // declaration order
+  NameTable names_;                          // name → index into entries_, for larger tables
+  std::vector<std::string_view> sensitive_;  // the @sensitive ones' names, declaration order
 };
 
 // A string enum's members, in declaration order (a member's index is its
@@ -78,6 +88,10 @@ struct RequestTables {
   std::size_t principal_slots = 0;
   std::size_t context_slots = 0;
   std::size_t resource_slots = 0;
+  // The names @sensitive on at least one resource type, each once: what a
+  // log leaves out of a resource whose type it does not know.
+  std::vector<std::string_view> sensitive_on_any_resource;
+  bool any_sensitive = false;  // some attribute of the schema is @sensitive
   // Owns the paths, message heads and enum texts; a deque never moves its
   // elements, so the views above stay valid (also when the tables move).
   std::deque<std::string> strings;

@@ -88,6 +88,9 @@ struct Attribute {
   // resource_slots), so an expression over several types reads one slot.
   Index slot = kNone;
   Symbol column = 0;  // section 10; the attribute's name unless @column
+  // @sensitive (LANGUAGE.md section 3): decisions read the value as any
+  // other, but it is never written to the decision log or any other log.
+  bool sensitive = false;
   Span span;
 };
 

@@ -189,6 +189,7 @@ class Dumper {
                       set_.schema, set_.names);
     out_ += " @" + std::to_string(a.slot);
     if (mapped) out_ += " column " + name(a.column);
+    if (a.sensitive) out_ += " sensitive";
     out_ += '\n';
   }
 

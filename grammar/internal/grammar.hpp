@@ -183,9 +183,13 @@ struct annotation_name : word {};
 struct annotation_open : p::one<'('> {};
 struct annotation_value : string_lit {};
 struct annotation_close : p::one<')'> {};
-// `@id("text")`; where each annotation is allowed is checked by the actions.
-struct annotation : p::if_must<p::one<'@'>, annotation_name, skip, annotation_open, skip,
-                               annotation_value, skip, annotation_close> {};
+// `("text")` after an annotation's name. Optional in the grammar: whether an
+// annotation needs one (`@id("text")`) or takes none (`@sensitive`) is
+// checked by the actions, with a message naming the annotation.
+struct annotation_argument
+    : p::if_must<annotation_open, skip, annotation_value, skip, annotation_close> {};
+// `@id("text")`, `@sensitive`; where each annotation is allowed is checked by the actions.
+struct annotation : p::if_must<p::one<'@'>, annotation_name, p::opt<skip, annotation_argument>> {};
 struct annotations : p::star<annotation, skip> {};
 
 // ---------------------------------------------------------------- expressions

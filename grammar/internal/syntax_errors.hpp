@@ -27,7 +27,6 @@ TENET_SYNTAX_ERROR(
 
 // annotations
 TENET_SYNTAX_ERROR(annotation_name, "expected an annotation name after '@'");
-TENET_SYNTAX_ERROR(annotation_open, "expected '(' after the annotation name");
 TENET_SYNTAX_ERROR(annotation_value,
                    "expected a string literal in the annotation, as in @id(\"owner-reads\")");
 TENET_SYNTAX_ERROR(annotation_close, "expected ')' to close the annotation");

@@ -33,6 +33,8 @@ enum class DiagCode : std::uint8_t {
   BadEscape,
   UnknownAnnotation,
   AnnotationNotAllowed,
+  AnnotationNeedsArgument,
+  AnnotationTakesNoArgument,
   DuplicateClause,
   TestOutsideTestFile,
   DeclarationInTestFile,

@@ -134,6 +134,9 @@ TEST(Differential, EngineAgreesWithReference) {
     }
     ASSERT_NE(checked.policy_set, nullptr);
     const std::shared_ptr<const CompiledPolicySet> policies = compile::compile(checked.policy_set);
+    // Some attributes are @sensitive (random_policy.cpp): the comparison
+    // below shows they decide as if unannotated.
+    ASSERT_TRUE(policies->has_sensitive_attributes()) << "seed " << seed;
     reference::ReferenceEvaluator reference(parsed.sources, parsed.files);
 
     fuzz::Rng rng(static_cast<std::uint64_t>(seed) * 7919 + 17);

@@ -73,6 +73,7 @@ class SchemaBuilder {
     attribute.name = name;
     attribute.type = resolve_type(decl.type);
     attribute.optional = decl.optional;
+    attribute.sensitive = decl.sensitive.has_value();
     attribute.column = names_.intern(decl.column ? decl.column->text : decl.name.text);
     attribute.span = decl.name.span;
     column_spans_[attribute.span.offset + (std::size_t{attribute.span.file} << 32)] =

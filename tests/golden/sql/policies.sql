@@ -64,6 +64,13 @@ BEGIN
       'tenet_set_principal: principal.attrs.tags: expected set<string>, got ' || v::text;
   END IF;
   PERFORM set_config('tenet.principal.tags', coalesce(v::jsonb::text, ''), true);
+  v := attrs -> 'national_id';
+  IF json_typeof(v) = 'null' THEN v := NULL; END IF;
+  IF v IS NOT NULL AND NOT coalesce((json_typeof(v) = 'string'), FALSE) THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE =
+      'tenet_set_principal: principal.attrs.national_id: expected string, got ' || v::text;
+  END IF;
+  PERFORM set_config('tenet.principal.national_id', coalesce(v::jsonb::text, ''), true);
 END
 $tenet$;
 
@@ -95,6 +102,7 @@ CREATE POLICY tenet_valid ON "documents" AS RESTRICTIVE FOR ALL
     AND (NULLIF(current_setting('tenet.principal.company_id', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.company_id', true), '')::jsonb) = 'string'))
     AND (NULLIF(current_setting('tenet.principal.country', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.country', true), '')::jsonb) = 'string'))
     AND (NULLIF(current_setting('tenet.principal.tags', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.tags', true), '')::jsonb) = 'array' AND NOT jsonb_path_exists(NULLIF(current_setting('tenet.principal.tags', true), '')::jsonb, '$[*] ? (@.type() != "string")')))
+    AND (NULLIF(current_setting('tenet.principal.national_id', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.national_id', true), '')::jsonb) = 'string'))
     AND ("classification" IS NULL OR "classification" COLLATE "C" IN ('public', 'internal', 'secret')))
   WITH CHECK ((NULLIF(current_setting('tenet.principal.id', true), '') IS NOT NULL)
     AND (NULLIF(current_setting('tenet.principal.kyc', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.kyc', true), '')::jsonb) = 'string' AND (NULLIF(current_setting('tenet.principal.kyc', true), '')::jsonb #>> '{}') IN ('none', 'pending', 'verified')))
@@ -103,6 +111,7 @@ CREATE POLICY tenet_valid ON "documents" AS RESTRICTIVE FOR ALL
     AND (NULLIF(current_setting('tenet.principal.company_id', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.company_id', true), '')::jsonb) = 'string'))
     AND (NULLIF(current_setting('tenet.principal.country', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.country', true), '')::jsonb) = 'string'))
     AND (NULLIF(current_setting('tenet.principal.tags', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.tags', true), '')::jsonb) = 'array' AND NOT jsonb_path_exists(NULLIF(current_setting('tenet.principal.tags', true), '')::jsonb, '$[*] ? (@.type() != "string")')))
+    AND (NULLIF(current_setting('tenet.principal.national_id', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.national_id', true), '')::jsonb) = 'string'))
     AND ("classification" IS NULL OR "classification" COLLATE "C" IN ('public', 'internal', 'secret')));
 -- tenant 'acme', read on 'document'
 CREATE POLICY "tenet_acme_45fd71af_read_permit" ON "documents" AS PERMISSIVE FOR SELECT
@@ -438,6 +447,7 @@ CREATE POLICY tenet_valid ON "accounts" AS RESTRICTIVE FOR ALL
     AND (NULLIF(current_setting('tenet.principal.company_id', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.company_id', true), '')::jsonb) = 'string'))
     AND (NULLIF(current_setting('tenet.principal.country', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.country', true), '')::jsonb) = 'string'))
     AND (NULLIF(current_setting('tenet.principal.tags', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.tags', true), '')::jsonb) = 'array' AND NOT jsonb_path_exists(NULLIF(current_setting('tenet.principal.tags', true), '')::jsonb, '$[*] ? (@.type() != "string")')))
+    AND (NULLIF(current_setting('tenet.principal.national_id', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.national_id', true), '')::jsonb) = 'string'))
     AND TRUE)
   WITH CHECK ((NULLIF(current_setting('tenet.principal.id', true), '') IS NOT NULL)
     AND (NULLIF(current_setting('tenet.principal.kyc', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.kyc', true), '')::jsonb) = 'string' AND (NULLIF(current_setting('tenet.principal.kyc', true), '')::jsonb #>> '{}') IN ('none', 'pending', 'verified')))
@@ -446,6 +456,7 @@ CREATE POLICY tenet_valid ON "accounts" AS RESTRICTIVE FOR ALL
     AND (NULLIF(current_setting('tenet.principal.company_id', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.company_id', true), '')::jsonb) = 'string'))
     AND (NULLIF(current_setting('tenet.principal.country', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.country', true), '')::jsonb) = 'string'))
     AND (NULLIF(current_setting('tenet.principal.tags', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.tags', true), '')::jsonb) = 'array' AND NOT jsonb_path_exists(NULLIF(current_setting('tenet.principal.tags', true), '')::jsonb, '$[*] ? (@.type() != "string")')))
+    AND (NULLIF(current_setting('tenet.principal.national_id', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.national_id', true), '')::jsonb) = 'string'))
     AND TRUE);
 -- tenant 'acme', read on 'account'
 CREATE POLICY "tenet_acme_45fd71af_read_permit" ON "accounts" AS PERMISSIVE FOR SELECT
@@ -586,6 +597,7 @@ CREATE POLICY tenet_valid ON "subscriptions" AS RESTRICTIVE FOR ALL
     AND (NULLIF(current_setting('tenet.principal.company_id', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.company_id', true), '')::jsonb) = 'string'))
     AND (NULLIF(current_setting('tenet.principal.country', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.country', true), '')::jsonb) = 'string'))
     AND (NULLIF(current_setting('tenet.principal.tags', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.tags', true), '')::jsonb) = 'array' AND NOT jsonb_path_exists(NULLIF(current_setting('tenet.principal.tags', true), '')::jsonb, '$[*] ? (@.type() != "string")')))
+    AND (NULLIF(current_setting('tenet.principal.national_id', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.national_id', true), '')::jsonb) = 'string'))
     AND TRUE)
   WITH CHECK ((NULLIF(current_setting('tenet.principal.id', true), '') IS NOT NULL)
     AND (NULLIF(current_setting('tenet.principal.kyc', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.kyc', true), '')::jsonb) = 'string' AND (NULLIF(current_setting('tenet.principal.kyc', true), '')::jsonb #>> '{}') IN ('none', 'pending', 'verified')))
@@ -594,6 +606,7 @@ CREATE POLICY tenet_valid ON "subscriptions" AS RESTRICTIVE FOR ALL
     AND (NULLIF(current_setting('tenet.principal.company_id', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.company_id', true), '')::jsonb) = 'string'))
     AND (NULLIF(current_setting('tenet.principal.country', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.country', true), '')::jsonb) = 'string'))
     AND (NULLIF(current_setting('tenet.principal.tags', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.tags', true), '')::jsonb) = 'array' AND NOT jsonb_path_exists(NULLIF(current_setting('tenet.principal.tags', true), '')::jsonb, '$[*] ? (@.type() != "string")')))
+    AND (NULLIF(current_setting('tenet.principal.national_id', true), '') IS NULL OR (jsonb_typeof(NULLIF(current_setting('tenet.principal.national_id', true), '')::jsonb) = 'string'))
     AND TRUE);
 -- tenant 'acme', read on 'subscription'
 CREATE POLICY "tenet_acme_45fd71af_read_permit" ON "subscriptions" AS PERMISSIVE FOR SELECT

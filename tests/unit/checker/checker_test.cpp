@@ -353,6 +353,28 @@ INSTANTIATE_TEST_SUITE_P(Table, CheckerCase, ::testing::ValuesIn(cases()),
                            return name;
                          });
 
+// @sensitive reaches the model on exactly the attributes it is written on,
+// with @column kept alongside; everything else about them is unchanged.
+TEST(Checker, SensitiveIsCarriedIntoTheModel) {
+  const std::vector<std::pair<std::string, std::string>> files{
+      {"a.tenet",
+       "schema {\n  principal { national_id: string @sensitive; kyc: bool; }\n"
+       "  resource account @table(\"accounts\") { iban: string @column(\"iban_text\") "
+       "@sensitive; owner: string; }\n  context { ip?: string @sensitive; }\n}\n"
+       "tenant t { role r; permit read on account when resource.iban == principal.national_id; "
+       "}"}};
+  const checker::CheckResult result = check_files(files);
+  EXPECT_EQ(describe(result, files), std::vector<std::string>{});
+  ASSERT_TRUE(result.policy_set);
+  const std::string dump = model::dump(*result.policy_set);
+  EXPECT_NE(dump.find("    national_id: string @0 sensitive\n"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("    kyc: bool @1\n"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("    ip?: string @0 sensitive\n"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("    iban: string @0 column iban_text sensitive\n"), std::string::npos)
+      << dump;
+  EXPECT_NE(dump.find("    owner: string @1 column owner\n"), std::string::npos) << dump;
+}
+
 TEST(Checker, SchemaProblems) {
   const std::vector<std::pair<std::string, std::string>> files{
       {"a.tenet",

@@ -7,9 +7,11 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "engine/engine.hpp"
 #include "engine/json/request_parser.hpp"
@@ -159,6 +161,116 @@ TEST(CompiledForm, ReboundParserValidatesAgainstEachSet) {
     EXPECT_EQ(std::get<eval::CheckRequest>(w.request).principal.attributes[1 - kyc].kind,
               ValueKind::Absent);
   }
+}
+
+// @sensitive (LANGUAGE.md section 3): the compiled set answers, per entity
+// and resource type, which attributes a log must leave out.
+constexpr std::string_view kSensitive = R"(schema {
+  principal { national_id: string @sensitive; kyc: bool; birth_year?: int @sensitive; }
+  context { ip: string @sensitive; mfa: bool; }
+  resource customer { owner: string; iban: string @column("iban_text") @sensitive; }
+  resource document { owner: string; iban: string; }
+  resource vault { secret: string @sensitive; iban: string @sensitive; }
+}
+tenant t {
+  role r;
+  permit read on customer when resource.iban == principal.national_id;
+}
+)";
+
+TEST(CompiledForm, SensitiveAttributesByEntityAndType) {
+  using model::Entity;
+  const auto policies = test_support::compile_source("sensitive.tenet", kSensitive);
+  ASSERT_TRUE(policies);
+  const Index customer = policies->find_resource_type("customer");
+  const Index document = policies->find_resource_type("document");
+  const Index vault = policies->find_resource_type("vault");
+  ASSERT_NE(customer, kNone);
+  ASSERT_NE(document, kNone);
+  ASSERT_NE(vault, kNone);
+
+  // The model carries the flag per declared attribute.
+  const model::Schema& schema = policies->model().schema;
+  ASSERT_EQ(schema.principal.size(), 3U);
+  EXPECT_TRUE(schema.principal[0].sensitive);
+  EXPECT_FALSE(schema.principal[1].sensitive);
+  EXPECT_TRUE(schema.principal[2].sensitive);
+  EXPECT_TRUE(schema.resources.at(customer).attributes.at(1).sensitive);
+  EXPECT_FALSE(schema.resources.at(document).attributes.at(1).sensitive);
+
+  EXPECT_TRUE(policies->has_sensitive_attributes());
+  EXPECT_TRUE(policies->is_sensitive(Entity::Principal, kNone, "national_id"));
+  EXPECT_TRUE(policies->is_sensitive(Entity::Principal, customer, "birth_year"));
+  EXPECT_FALSE(policies->is_sensitive(Entity::Principal, kNone, "kyc"));
+  EXPECT_FALSE(policies->is_sensitive(Entity::Principal, kNone, "ip"));  // a context attribute
+  EXPECT_FALSE(policies->is_sensitive(Entity::Principal, kNone, "national_i"));
+  EXPECT_FALSE(policies->is_sensitive(Entity::Principal, kNone, ""));
+  EXPECT_TRUE(policies->is_sensitive(Entity::Context, kNone, "ip"));
+  EXPECT_FALSE(policies->is_sensitive(Entity::Context, kNone, "mfa"));
+
+  // Per resource type: `iban` is sensitive on customer and vault, not on document.
+  EXPECT_TRUE(policies->is_sensitive(Entity::Resource, customer, "iban"));
+  EXPECT_FALSE(policies->is_sensitive(Entity::Resource, customer, "owner"));
+  EXPECT_FALSE(policies->is_sensitive(Entity::Resource, document, "iban"));
+  EXPECT_TRUE(policies->is_sensitive(Entity::Resource, vault, "secret"));
+  EXPECT_FALSE(policies->is_sensitive(Entity::Resource, customer, "secret"));
+  // Type unknown: sensitive on any type counts, so nothing that may be one is logged.
+  EXPECT_TRUE(policies->is_sensitive(Entity::Resource, kNone, "iban"));
+  EXPECT_TRUE(policies->is_sensitive(Entity::Resource, kNone, "secret"));
+  EXPECT_FALSE(policies->is_sensitive(Entity::Resource, kNone, "owner"));
+  EXPECT_TRUE(policies->is_sensitive(Entity::Resource, Index{99}, "secret"));
+
+  // By type name.
+  EXPECT_TRUE(policies->is_sensitive(Entity::Resource, "customer", "iban"));
+  EXPECT_FALSE(policies->is_sensitive(Entity::Resource, "document", "iban"));
+  EXPECT_TRUE(policies->is_sensitive(Entity::Resource, "no-such-type", "iban"));
+  EXPECT_TRUE(policies->is_sensitive(Entity::Principal, "document", "national_id"));
+
+  // The lists, in declaration order; any-type names once each.
+  const auto names = [](std::span<const std::string_view> list) {
+    return std::vector<std::string_view>(list.begin(), list.end());
+  };
+  using Names = std::vector<std::string_view>;
+  EXPECT_EQ(names(policies->sensitive_attributes(Entity::Principal)),
+            (Names{"national_id", "birth_year"}));
+  EXPECT_EQ(names(policies->sensitive_attributes(Entity::Context)), (Names{"ip"}));
+  EXPECT_EQ(names(policies->sensitive_attributes(Entity::Resource, customer)), (Names{"iban"}));
+  EXPECT_EQ(names(policies->sensitive_attributes(Entity::Resource, document)), Names{});
+  EXPECT_EQ(names(policies->sensitive_attributes(Entity::Resource, vault)),
+            (Names{"secret", "iban"}));
+  EXPECT_EQ(names(policies->sensitive_attributes(Entity::Resource)), (Names{"iban", "secret"}));
+  EXPECT_TRUE(policies->request_tables().principal.find("national_id")->sensitive);
+  EXPECT_FALSE(policies->request_tables().principal.find("kyc")->sensitive);
+}
+
+TEST(CompiledForm, NoSensitiveAttributesAnswersFalseEverywhere) {
+  using model::Entity;
+  const std::shared_ptr<const CompiledPolicySet> policies = example_policies();
+  ASSERT_TRUE(policies);
+  EXPECT_FALSE(policies->has_sensitive_attributes());
+  EXPECT_TRUE(policies->sensitive_attributes(Entity::Principal).empty());
+  EXPECT_TRUE(policies->sensitive_attributes(Entity::Context).empty());
+  EXPECT_TRUE(policies->sensitive_attributes(Entity::Resource).empty());
+  EXPECT_FALSE(policies->is_sensitive(Entity::Principal, kNone, "kyc"));
+  EXPECT_FALSE(policies->is_sensitive(Entity::Resource, "document", "owner"));
+}
+
+// A sensitive attribute is only kept out of logs: decisions read it as any other.
+TEST(CompiledForm, SensitiveAttributesStillDecide) {
+  const auto policies = test_support::compile_source("sensitive.tenet", kSensitive);
+  ASSERT_TRUE(policies);
+  Engine engine(policies);
+  const auto line = [](std::string_view iban) {
+    return std::string(
+               R"({"op":"check","tenant":"t","principal":{"id":"u","role":"r","attrs":)"
+               R"({"national_id":"X1","kyc":true}},"action":"read","resource":{"type":"customer",)"
+               R"("id":"c","tenant":"t","attrs":{"owner":"u","iban":")") +
+           std::string(iban) + R"("}}})";
+  };
+  EXPECT_NE(engine.handle_json(line("X1")).find(R"("decision":"allow")"), std::string::npos)
+      << engine.handle_json(line("X1"));
+  EXPECT_NE(engine.handle_json(line("X2")).find(R"("decision":"deny")"), std::string::npos)
+      << engine.handle_json(line("X2"));
 }
 
 TEST(CompiledForm, SwitchesLiveOnABoardBesideTheSet) {

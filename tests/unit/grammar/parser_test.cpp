@@ -107,6 +107,29 @@ const DumpCase kDumpCases[] = {
      "  (resource document (table \"documents\") (tenant_column \"provider_id\")\n"
      "    (attribute owner string (column \"owner_id\"))\n"
      "    (attribute locked bool)))\n"},
+    {"schema_sensitive_in_any_order_with_column",
+     R"(schema {
+          principal { national_id: string @sensitive; birth_year?: int @sensitive ; }
+          resource account @table("accounts") {
+            iban: string @sensitive @column("iban_text");
+            holder: string @column("holder_name") @sensitive;
+            note: string@sensitive;
+            balance: int;
+          }
+          context { ip: string @sensitive; mfa: bool; }
+        })",
+     "(schema\n"
+     "  (principal\n"
+     "    (attribute national_id string (sensitive))\n"
+     "    (attribute birth_year? int (sensitive)))\n"
+     "  (context\n"
+     "    (attribute ip string (sensitive))\n"
+     "    (attribute mfa bool))\n"
+     "  (resource account (table \"accounts\")\n"
+     "    (attribute iban string (column \"iban_text\") (sensitive))\n"
+     "    (attribute holder string (column \"holder_name\") (sensitive))\n"
+     "    (attribute note string (sensitive))\n"
+     "    (attribute balance int)))\n"},
     {"template_extends_templates", "template a {} template b extends a, \"c-d\" { role r; }",
      "(template a)\n"
      "(template b (extends a \"c-d\")\n"
@@ -306,6 +329,30 @@ TEST(ParserSpans, LifecycleStatesSpanIsTheFirstStatesClause) {
   EXPECT_EQ(parsed.sources.text(lifecycle.states_span), "states a, b;");
 }
 
+TEST(ParserSpans, SensitiveIsTheAnnotationAsWritten) {
+  const Parsed parsed = parse(
+      "schema { principal { ssn: string @column(\"s\")  @sensitive; kyc: bool @column(\"k\"); } }");
+  ASSERT_TRUE(parsed.result.diagnostics.empty());
+  const auto& principal = parsed.result.file->schemas[0].principal;
+  ASSERT_EQ(principal.size(), 2U);
+  ASSERT_TRUE(principal[0].sensitive.has_value());
+  EXPECT_EQ(parsed.sources.text(*principal[0].sensitive), "@sensitive");
+  EXPECT_EQ(principal[0].column->text, "s");
+  EXPECT_FALSE(principal[1].sensitive.has_value());
+}
+
+// An annotation cut short by a syntax error leaves nothing behind: the
+// @sensitive after the recovery is read alone, not with the broken one's "x".
+TEST(ParserRecovery, ABrokenAnnotationDoesNotLendItsArgumentToTheNextOne) {
+  const Parsed parsed = parse(
+      "tenant a { @id(\"x\" permit r on d; }\n"
+      "schema { principal { ssn: string @sensitive; } }");
+  EXPECT_EQ(parsed.errors(),
+            std::vector<std::string>{"1:20: expected ')' to close the annotation"});
+  ASSERT_EQ(parsed.result.file->schemas.size(), 1U);
+  EXPECT_TRUE(parsed.result.file->schemas[0].principal.at(0).sensitive.has_value());
+}
+
 // ---------------------------------------------------------------- test blocks
 
 TEST(ParserTests, TestBlockEveryStep) {
@@ -484,7 +531,38 @@ const ErrorCase kErrorCases[] = {
     {"schema { resource d @column(\"c\") {} }", "1:21: @column is not allowed on a resource type",
      12},
     {"schema { resource d { @column(\"c\") a: int; } }",
-     "1:23: @column is not allowed before an attribute (write @column after its type)", 12},
+     "1:23: @column is not allowed before an attribute (write @column and @sensitive after its "
+     "type)",
+     12},
+    // @sensitive: a flag on schema attributes, nowhere else
+    {"schema { principal { ssn: string @sensitive(\"yes\"); } }",
+     "1:34: @sensitive takes no argument: write @sensitive alone", 17},
+    {"schema { principal { ssn: string @sensitive @sensitive; } }",
+     "1:45: '@sensitive' given twice in one attribute", 10},
+    {"schema { principal { ssn: string @sensitive @column(\"s\") @sensitive; } }",
+     "1:58: '@sensitive' given twice in one attribute", 10},
+    {"schema { principal { @sensitive ssn: string; } }",
+     "1:22: @sensitive is not allowed before an attribute (write @column and @sensitive after its "
+     "type)",
+     10},
+    {"schema { resource d @sensitive { a: int; } }",
+     "1:21: @sensitive is not allowed on a resource type", 10},
+    {"schema { @sensitive principal { a: int; } }",
+     "1:10: @sensitive is not allowed on 'principal'", 10},
+    {"schema { @sensitive context { a: int; } }", "1:10: @sensitive is not allowed on 'context'",
+     10},
+    {"@sensitive schema { }", "1:1: @sensitive is not allowed on a top-level declaration", 10},
+    {"@sensitive tenant a { }", "1:1: @sensitive is not allowed on a top-level declaration", 10},
+    {"tenant a { @sensitive permit r on d; }", "1:12: @sensitive is not allowed on a permit rule",
+     10},
+    {"tenant a { @sensitive role r; }", "1:12: @sensitive is not allowed on a role declaration",
+     10},
+    {"schema { principal { ssn: string @sensitve; } }",
+     "1:35: unknown annotation '@sensitve' (expected @column or @sensitive)", 8},
+    // an annotation that takes an argument, written without one
+    {"tenant a { @id permit r on d; }", "1:12: @id needs a quoted argument, as in @id(\"...\")", 3},
+    {"schema { principal { a: int @column; } }",
+     "1:29: @column needs a quoted argument, as in @column(\"...\")", 7},
     {"schema { resource d { a: int @table(\"c\"); } }",
      "1:30: @table is not allowed on an attribute", 11},
     {"schema { @table(\"t\") resource d {} }",
