@@ -43,6 +43,8 @@ struct ServeOptions {
   std::size_t keep_revisions = 100;                    // per partner, in .tenet-history
   std::string store;                                   // the fleet's store (docs/FLEET.md)
   std::string cache_dir;                               // with --store: the last state applied
+  std::string metrics;                                 // HOST:PORT of /metrics, /healthz, /readyz
+  bool metrics_without_partners = false;               // no per-partner series
 };
 
 // What a replica of the fleet's store starts from: the store's whole state,
@@ -115,9 +117,10 @@ int report_start(const units::Report& loaded, bool strict) {
 
 // "HOST:PORT" ("[::1]:PORT" for IPv6) → endpoint; an error text otherwise.
 std::optional<std::string> parse_endpoint(const std::string& text,
-                                          boost::asio::ip::tcp::endpoint& out) {
+                                          boost::asio::ip::tcp::endpoint& out,
+                                          std::string_view flag = "--listen") {
   const std::size_t colon = text.rfind(':');
-  if (colon == std::string::npos) return "--listen " + text + ": expected HOST:PORT";
+  if (colon == std::string::npos) return std::string(flag) + ' ' + text + ": expected HOST:PORT";
   std::string host = text.substr(0, colon);
   const std::string port_text = text.substr(colon + 1);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
@@ -129,11 +132,11 @@ std::optional<std::string> parse_endpoint(const std::string& text,
     port = std::stoul(port_text, &used);
     if (used != port_text.size() || port > 65535) throw std::out_of_range("port");
   } catch (const std::exception&) {
-    return "--listen " + text + ": the port must be a number from 0 to 65535";
+    return std::string(flag) + ' ' + text + ": the port must be a number from 0 to 65535";
   }
   boost::system::error_code error;
   const boost::asio::ip::address address = boost::asio::ip::make_address(host, error);
-  if (error) return "--listen " + text + ": '" + host + "' is not an IP address";
+  if (error) return std::string(flag) + ' ' + text + ": '" + host + "' is not an IP address";
   out = boost::asio::ip::tcp::endpoint(address, static_cast<unsigned short>(port));
   return std::nullopt;
 }
@@ -172,6 +175,15 @@ int run_serve(const ServeOptions& options) {
           ? std::min(options.max_unauthenticated, options.max_connections)
           : std::max<std::size_t>(1, options.max_connections / 2);
   server_options.drain_timeout = std::chrono::seconds(options.drain_timeout);
+  if (!options.metrics.empty()) {
+    boost::asio::ip::tcp::endpoint endpoint;
+    if (auto error = parse_endpoint(options.metrics, endpoint, "--metrics")) {
+      std::cerr << "tenet serve: error: " << *error << '\n';
+      return kUsageOrIo;
+    }
+    server_options.metrics = endpoint;
+    server_options.metrics_options.per_partner = !options.metrics_without_partners;
+  }
 
   std::optional<server::TokenStore> tokens;
   if (!options.tokens.empty()) {
@@ -317,6 +329,13 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                    "pruned)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  command->add_option("--metrics", options->metrics,
+                      "HOST:PORT for Prometheus and load balancers over HTTP: GET /metrics, "
+                      "/healthz, /readyz (docs/METRICS.md); no authentication: bind it where "
+                      "only the scraper reaches");
+  command->add_flag("--metrics-without-partners", options->metrics_without_partners,
+                    "Leave out the per-partner series of /metrics (for fleets with very many "
+                    "partners)");
   command->add_flag("--strict", options->strict,
                     "Refuse to start when a partner's policy unit does not compile (by default "
                     "the others are served and its requests deny with tenant_unavailable)");

@@ -14,6 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libsimdjson-dev libssl-dev
   pkg-config postgresql libpq-dev ccache clang-format
+  curl prometheus
 )
 
 missing=()

@@ -24,7 +24,8 @@ namespace {
 
 // Sets `timed_out` when connections were still open at the deadline.
 asio::awaitable<void> wait_for_drain(IoPool& pool, ConnectionRegistry& registry,
-                                     std::chrono::seconds timeout, bool& timed_out) {
+                                     std::chrono::seconds timeout, bool& timed_out,
+                                     MetricsListener* metrics) {
   const auto give_up = std::chrono::steady_clock::now() + timeout;
   asio::steady_timer timer(pool.main());
   while (registry.size() > 0) {
@@ -35,6 +36,7 @@ asio::awaitable<void> wait_for_drain(IoPool& pool, ConnectionRegistry& registry,
           .field("message", "the drain timed out; the connections still open were cut")
           .emit();
       timed_out = true;
+      if (metrics != nullptr) metrics->close();
       pool.stop();
       co_return;
     }
@@ -43,6 +45,8 @@ asio::awaitable<void> wait_for_drain(IoPool& pool, ConnectionRegistry& registry,
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
   }
   LogLine("drain").field("ok", true).emit();
+  // Last: /readyz said "draining" while the connections ended.
+  if (metrics != nullptr) metrics->close();
   pool.release();
 }
 
@@ -61,6 +65,16 @@ int run_server(Service& service, const ServerOptions& options) {
     LogLine("error").field("what", "listen").field("message", failure.what()).emit();
     return 2;
   }
+  std::unique_ptr<MetricsListener> metrics;
+  if (options.metrics) {
+    try {
+      metrics =
+          std::make_unique<MetricsListener>(io, *options.metrics, service, options.metrics_options);
+    } catch (const boost::system::system_error& failure) {
+      LogLine("error").field("what", "metrics").field("message", failure.what()).emit();
+      return 2;
+    }
+  }
 
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   bool draining = false;
@@ -77,11 +91,13 @@ int run_server(Service& service, const ServerOptions& options) {
     draining = true;
     LogLine("shutdown").field("signal", number == SIGTERM ? "SIGTERM" : "SIGINT").emit();
     for (const auto& listener : listeners) listener->close();
+    if (metrics) metrics->set_draining();
     registry.stop_all();
     error_code ignored;
     signals.cancel(ignored);
-    asio::co_spawn(io, wait_for_drain(pool, registry, options.drain_timeout, drain_timed_out),
-                   asio::detached);
+    asio::co_spawn(
+        io, wait_for_drain(pool, registry, options.drain_timeout, drain_timed_out, metrics.get()),
+        asio::detached);
   };
   signals.async_wait(on_signal);
 
@@ -94,6 +110,10 @@ int run_server(Service& service, const ServerOptions& options) {
       line.field("address", listener->address());
     }
     line.emit();
+  }
+  if (metrics) {
+    metrics->start();
+    LogLine("listening").field("metrics", metrics->address()).emit();
   }
   LogLine("ready")
       .field("policy_version", service.policy_version())

@@ -12,6 +12,7 @@
 #include <optional>
 #include <vector>
 
+#include "server/metrics_http.hpp"
 #include "server/service.hpp"
 #include "server/session.hpp"
 
@@ -23,6 +24,9 @@ struct ServerOptions {
   unsigned threads = 1;
   SessionLimits limits;
   std::chrono::seconds drain_timeout{10};  // a drain that takes longer is cut short
+  // --metrics: /metrics, /healthz, /readyz over HTTP (server/metrics_http).
+  std::optional<boost::asio::ip::tcp::endpoint> metrics;
+  MetricsOptions metrics_options;
 };
 
 // The exit code of a drain that timed out: the connections still open

@@ -139,4 +139,23 @@ void Stats::write_json(json::ObjectWriter& object) const {
   object.end();
 }
 
+Stats::Snapshot Stats::snapshot() const {
+  const auto load = [](const auto& counter) { return counter.load(std::memory_order_relaxed); };
+  Snapshot out;
+  out.requests = requests();
+  out.allow = decisions(true);
+  out.deny = decisions(false);
+  for (std::size_t i = 0; i < kErrorCounters; ++i) out.errors[i] = errors_at(i);
+  out.connections = load(connections_current_);
+  out.connections_total = load(connections_total_);
+  out.reloads_ok = load(reloads_ok_);
+  out.reloads_failed = load(reloads_failed_);
+  out.failed_hellos = load(failed_hellos_);
+  for (const Shard& shard : shards_) {
+    shard.latency.add_to(out.latency);
+    out.latency_sum_ns += load(shard.latency_sum_ns);
+  }
+  return out;
+}
+
 }  // namespace tenet::server

@@ -74,7 +74,11 @@ class Stats {
   void count_reload(bool ok) {
     (ok ? reloads_ok_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed);
   }
-  void record_latency(std::uint64_t nanoseconds) { local().latency.record(nanoseconds); }
+  void record_latency(std::uint64_t nanoseconds) {
+    Shard& shard = local();
+    shard.latency.record(nanoseconds);
+    shard.latency_sum_ns.fetch_add(nanoseconds, std::memory_order_relaxed);
+  }
 
   [[nodiscard]] std::uint64_t requests() const;
   [[nodiscard]] std::uint64_t decisions(bool allow) const;
@@ -88,6 +92,22 @@ class Stats {
   // The members of the `stats` response: `"requests":N,...`.
   void write_json(json::ObjectWriter& object) const;
 
+  // Every counter at once, for the Prometheus scrape (server/metrics_text).
+  struct Snapshot {
+    std::uint64_t requests = 0;
+    std::uint64_t allow = 0;
+    std::uint64_t deny = 0;
+    std::array<std::uint64_t, kErrorCounters> errors{};
+    std::int64_t connections = 0;
+    std::uint64_t connections_total = 0;
+    std::uint64_t reloads_ok = 0;
+    std::uint64_t reloads_failed = 0;
+    std::uint64_t failed_hellos = 0;
+    LatencyHistogram::Counts latency{};
+    std::uint64_t latency_sum_ns = 0;
+  };
+  [[nodiscard]] Snapshot snapshot() const;
+
   static constexpr std::size_t kShards = 16;
 
  private:
@@ -97,6 +117,7 @@ class Stats {
     std::atomic<std::uint64_t> deny{0};
     std::array<std::atomic<std::uint64_t>, kErrorCounters> errors{};
     LatencyHistogram latency;
+    std::atomic<std::uint64_t> latency_sum_ns{0};
   };
 
   void count_error_at(std::size_t counter) {

@@ -1,0 +1,159 @@
+#include "server/metrics_text.hpp"
+
+#include <array>
+#include <cstdio>
+
+#ifndef TENET_VERSION
+#define TENET_VERSION "0.0.0"
+#endif
+
+namespace tenet::server {
+namespace {
+
+// Upper bounds of the request-duration histogram, in seconds: 1 µs to 1 s.
+constexpr std::array<double, 16> kDurationBounds{1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5,
+                                                 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3,
+                                                 1e-2, 1e-1,   1.0,  10.0};
+
+std::string number(double value) {
+  std::array<char, 32> text{};
+  const int length = std::snprintf(text.data(), text.size(), "%.9g", value);
+  return std::string(text.data(), static_cast<std::size_t>(length));
+}
+
+class Exposition {
+ public:
+  void family(std::string_view name, std::string_view type, std::string_view help) {
+    out_ += "# HELP ";
+    out_ += name;
+    out_ += ' ';
+    out_ += help;
+    out_ += "\n# TYPE ";
+    out_ += name;
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
+  }
+  void sample(std::string_view name, std::string_view labels, const std::string& value) {
+    out_ += name;
+    if (!labels.empty()) {
+      out_ += '{';
+      out_ += labels;
+      out_ += '}';
+    }
+    out_ += ' ';
+    out_ += value;
+    out_ += '\n';
+  }
+  void sample(std::string_view name, std::string_view labels, std::uint64_t value) {
+    sample(name, labels, std::to_string(value));
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+}  // namespace
+
+std::string label_value(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string render_metrics(Service& service, const MetricsOptions& options) {
+  const Stats::Snapshot stats = service.stats().snapshot();
+  Exposition e;
+  e.family("tenet_build_info", "gauge", "The tenet version serving (always 1).");
+  e.sample("tenet_build_info", "version=\"" + label_value(TENET_VERSION) + '"', 1);
+
+  e.family("tenet_requests_total", "counter", "Request lines answered (every op).");
+  e.sample("tenet_requests_total", {}, stats.requests);
+  e.family("tenet_decisions_total", "counter", "Decisions answered, by outcome.");
+  e.sample("tenet_decisions_total", "decision=\"allow\"", stats.allow);
+  e.sample("tenet_decisions_total", "decision=\"deny\"", stats.deny);
+  e.family("tenet_errors_total", "counter",
+           "Error answers by wire error code (docs/PROTOCOL.md); other: connections closed "
+           "for a limit.");
+  for (std::size_t i = 0; i < json::kErrorCodeCount; ++i) {
+    e.sample("tenet_errors_total",
+             "code=\"" + std::string(json::error_name(static_cast<json::ErrorCode>(i))) + '"',
+             stats.errors[i]);
+  }
+  e.sample("tenet_errors_total", "code=\"" + std::string(kOtherErrorsName) + '"',
+           stats.errors[kOtherErrors]);
+  e.family("tenet_connections", "gauge", "Connections open now.");
+  e.sample("tenet_connections", {}, std::to_string(stats.connections));
+  e.family("tenet_connections_total", "counter", "Connections accepted.");
+  e.sample("tenet_connections_total", {}, stats.connections_total);
+  e.family("tenet_failed_hellos_total", "counter", "hello refused (unknown or missing token).");
+  e.sample("tenet_failed_hellos_total", {}, stats.failed_hellos);
+  e.family("tenet_reloads_total", "counter",
+           "Reloads (op, SIGHUP, or a store catch-up asked for), by outcome.");
+  e.sample("tenet_reloads_total", "outcome=\"ok\"", stats.reloads_ok);
+  e.sample("tenet_reloads_total", "outcome=\"failed\"", stats.reloads_failed);
+
+  e.family("tenet_request_duration_seconds", "histogram",
+           "Server-side time to answer one request line, from parse to the answer written "
+           "(every op; bucket counts from a log-linear histogram, exact within ~6%).");
+  std::uint64_t total = 0;
+  for (const std::uint64_t count : stats.latency) total += count;
+  for (const double bound : kDurationBounds) {
+    std::uint64_t below = 0;
+    for (unsigned b = 0; b < LatencyHistogram::kBuckets; ++b) {
+      if (static_cast<double>(LatencyHistogram::upper_bound_of(b)) <= bound * 1e9)
+        below += stats.latency[b];
+    }
+    e.sample("tenet_request_duration_seconds_bucket", "le=\"" + number(bound) + '"', below);
+  }
+  e.sample("tenet_request_duration_seconds_bucket", "le=\"+Inf\"", total);
+  e.sample("tenet_request_duration_seconds_sum", {},
+           number(static_cast<double>(stats.latency_sum_ns) / 1e9));
+  e.sample("tenet_request_duration_seconds_count", {}, total);
+
+  e.family("tenet_policy_version", "gauge",
+           "Policy sets served since start (1, and one more per swap).");
+  e.sample("tenet_policy_version", {}, service.policy_version());
+  e.family("tenet_platform_revision", "gauge",
+           "The platform part's revision serving (docs/UNITS.md).");
+  e.sample("tenet_platform_revision", {}, service.platform_revision());
+
+  const std::shared_ptr<const CompiledPolicySet> serving = service.engine().snapshot();
+  std::uint64_t unavailable = 0;
+  for (Index t = 0; t < serving->tenant_count(); ++t) {
+    if (serving->tenant(t).unavailable) ++unavailable;
+  }
+  e.family("tenet_partners", "gauge",
+           "Partners declared, by state (unavailable: their unit did not compile).");
+  e.sample("tenet_partners", "state=\"served\"", serving->tenant_count() - unavailable);
+  e.sample("tenet_partners", "state=\"unavailable\"", unavailable);
+  if (options.per_partner) {
+    e.family("tenet_partner_revision", "gauge", "The unit revision serving, per partner.");
+    for (Index t = 0; t < serving->tenant_count(); ++t) {
+      e.sample("tenet_partner_revision", "tenant=\"" + label_value(serving->tenant_name(t)) + '"',
+               serving->tenant(t).revision);
+    }
+  }
+  if (service.serves_store()) {
+    const Service::StoreStatus store = service.store_status();
+    e.family("tenet_store_connected", "gauge",
+             "1 while the fleet's store can be reached (docs/FLEET.md).");
+    e.sample("tenet_store_connected", {}, store.connected ? 1 : 0);
+    e.family("tenet_store_revision", "gauge", "The fleet store's revision this replica applied.");
+    e.sample("tenet_store_revision", {}, store.revision);
+  }
+  return e.take();
+}
+
+}  // namespace tenet::server
