@@ -249,6 +249,10 @@ class Service {
   // they are the whole state of a store that went back in time).
   void apply_store_changes(const store::Changes& changes, bool from_scratch);
   void install_store_tokens();
+  // Inside a write's Change: applies what this replica had not applied yet.
+  void catch_up_inside(store::Change& change);
+  // After a write committed (and was served here): the replica's state of the store.
+  void record_own_change(const store::Changes& mine);
   PutResult put_to_store(const std::string& tenant, const std::string& source, bool dry_run,
                          const std::string& actor);
   SetFeatureResult set_feature_in_store(const std::string& tenant, const std::string& feature,

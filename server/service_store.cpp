@@ -202,6 +202,21 @@ void Service::apply_store_changes(const store::Changes& changes, bool from_scrat
   store_->save_cache();
 }
 
+void Service::catch_up_inside(store::Change& change) {
+  // What this replica missed, first, inside the writers' lock: a write is
+  // checked against the store's latest state, never an older one.
+  const store::Changes missed = store::read_changes(change, store_->state.revision());
+  if (!missed.empty() || missed.revision != store_->state.revision())
+    apply_store_changes(missed, false);
+}
+
+void Service::record_own_change(const store::Changes& mine) {
+  // Already served by the caller: only the state, its revision and the cache.
+  store_->state.apply(mine);
+  store_revision_.store(mine.revision, std::memory_order_release);
+  store_->save_cache();
+}
+
 void Service::install_store_tokens() {
   std::vector<HashedToken> entries;
   if (file_tokens_) entries = file_tokens_->entries();
@@ -245,9 +260,7 @@ Service::PutResult Service::put_to_store(const std::string& tenant, const std::s
     store::Change change(*connection);
     // What this replica missed, first: the unit is checked against the
     // store's latest platform part, and numbered after its latest revision.
-    const store::Changes missed = store::read_changes(change, store_->state.revision());
-    if (!missed.empty() || missed.revision != store_->state.revision())
-      apply_store_changes(missed, false);
+    catch_up_inside(change);
     const std::uint64_t latest = store_->state.latest_unit_revision(tenant);
     units::PutRequest request;
     request.tenant = tenant;
@@ -302,9 +315,7 @@ Service::PutResult Service::put_to_store(const std::string& tenant, const std::s
   store::Changes mine;
   mine.revision = committed;
   mine.units.push_back(std::move(row));
-  store_->state.apply(mine);
-  store_revision_.store(committed, std::memory_order_release);
-  store_->save_cache();
+  record_own_change(mine);
   LogLine("put_policy")
       .field("tenant", tenant)
       .field("revision", result.report.revision)
@@ -327,9 +338,7 @@ Service::SetFeatureResult Service::set_feature_in_store(const std::string& tenan
   const store::SwitchRow row{tenant, feature, state_name(state)};
   try {
     store::Change change(*connection);
-    const store::Changes missed = store::read_changes(change, store_->state.revision());
-    if (!missed.empty() || missed.revision != store_->state.revision())
-      apply_store_changes(missed, false);
+    catch_up_inside(change);
     const std::shared_ptr<const CompiledPolicySet> policies = engine_->snapshot();
     const Index t = policies->find_tenant(tenant);
     if (t == kNone || policies->find_feature(t, feature) == kNone)
@@ -362,9 +371,7 @@ Service::SetFeatureResult Service::set_feature_in_store(const std::string& tenan
   store::Changes mine;
   mine.revision = committed;
   mine.switches.push_back(row);
-  store_->state.apply(mine);
-  store_revision_.store(committed, std::memory_order_release);
-  store_->save_cache();
+  record_own_change(mine);
   LogLine("set_feature")
       .field("tenant", tenant)
       .field("feature", feature)
