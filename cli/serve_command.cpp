@@ -9,6 +9,7 @@
 #include "cli/check_command.hpp"
 #include "cli/policy_loading.hpp"
 #include "engine/engine.hpp"
+#include "server/decision_log/decision_logging.hpp"
 #include "server/feature_state.hpp"
 #include "server/log.hpp"
 #include "server/policy_history.hpp"
@@ -45,7 +46,87 @@ struct ServeOptions {
   std::string cache_dir;                               // with --store: the last state applied
   std::string metrics;                                 // HOST:PORT of /metrics, /healthz, /readyz
   bool metrics_without_partners = false;               // no per-partner series
+  // The decision log (docs/DECISION_LOG.md).
+  std::string decision_log;
+  unsigned decision_log_flush_ms = 200;
+  std::string decision_log_overflow = "block";
+  std::uint64_t decision_log_max_bytes = 256ULL << 20U;
+  unsigned decision_log_max_age = 0;  // seconds; 0: no rotation by age
+  unsigned decision_log_files = 10;
+  bool decision_log_sync = false;
+  std::string decision_log_sample;                       // every partner: RATE or allow=R,deny=R
+  std::vector<std::string> decision_log_sample_partner;  // TENANT:SPEC
+  std::optional<unsigned> replica_id;                    // the decision ids' replica component
 };
+
+// --decision-log: opens the log and gives it to `service`; an error text
+// when it cannot (the server then does not start).
+std::optional<std::string> enable_decision_log(const ServeOptions& options,
+                                               server::Service& service) {
+  if (options.decision_log.empty()) return std::nullopt;
+  server::decision_log::Sampling sampling;
+  if (!options.decision_log_sample.empty()) {
+    if (auto error =
+            server::decision_log::apply_rate_spec(options.decision_log_sample, sampling.all))
+      return "--decision-log-sample " + *error;
+  }
+  for (const std::string& spec : options.decision_log_sample_partner) {
+    if (auto error = server::decision_log::add_partner_spec(spec, sampling))
+      return "--decision-log-sample-partner " + *error;
+  }
+  server::decision_log::Options log_options;
+  log_options.path = options.decision_log;
+  log_options.flush_interval = std::chrono::milliseconds(options.decision_log_flush_ms);
+  log_options.max_file_bytes = options.decision_log_max_bytes;
+  log_options.max_file_age = std::chrono::seconds(options.decision_log_max_age);
+  log_options.files_kept = options.decision_log_files;
+  log_options.sync = options.decision_log_sync;
+  log_options.overflow = options.decision_log_overflow == "drop"
+                             ? server::decision_log::Overflow::drop
+                             : server::decision_log::Overflow::block;
+  auto opened = server::decision_log::DecisionLog::open(log_options);
+  if (!opened.log) return "--decision-log " + options.decision_log + ": " + opened.error;
+  std::optional<std::uint16_t> replica;
+  if (options.replica_id) replica = static_cast<std::uint16_t>(*options.replica_id);
+  auto logging = std::make_unique<server::decision_log::DecisionLogging>(
+      std::move(opened.log), replica, std::move(sampling));
+  server::LogLine("info")
+      .field("what", "decision_log")
+      .field("path", options.decision_log)
+      .field("replica", static_cast<std::uint64_t>(logging->ids().replica()))
+      .field("overflow", options.decision_log_overflow)
+      .field("sampled", logging->sampling().records_everything() ? "every decision" : "sampled")
+      .emit();
+  service.enable_decision_log(std::move(logging));
+  return std::nullopt;
+}
+
+// After the drain: every record queued is written before the process ends
+// (docs/DECISION_LOG.md, "SIGTERM").
+void stop_decision_log(server::Service& service) {
+  server::decision_log::DecisionLogging* logging = service.decision_logging();
+  if (logging == nullptr) return;
+  logging->log().stop();
+  const server::decision_log::Counters counters = logging->log().counters();
+  server::LogLine(counters.lost > 0 ? "error" : "info")
+      .field("what", "decision_log_closed")
+      .field("written", counters.written)
+      .field("dropped", counters.dropped)
+      .field("lost", counters.lost)
+      .emit();
+}
+
+// Serves until the drain ends, with the decision log when asked for.
+int serve_with_log(const ServeOptions& options, server::Service& service,
+                   const server::ServerOptions& server_options) {
+  if (auto error = enable_decision_log(options, service)) {
+    std::cerr << "tenet serve: error: " << *error << '\n';
+    return kUsageOrIo;
+  }
+  const int code = server::run_server(service, server_options);
+  stop_decision_log(service);
+  return code;
+}
 
 // What a replica of the fleet's store starts from: the store's whole state,
 // or (the store unreachable) the cache of --cache-dir. 0 when `state` is set.
@@ -224,7 +305,7 @@ int run_serve(const ServeOptions& options) {
     settings.url = options.store;
     if (!options.cache_dir.empty()) settings.cache_dir = options.cache_dir;
     service.serve_store(std::move(settings), std::move(state), from_cache);
-    return server::run_server(service, server_options);
+    return serve_with_log(options, service, server_options);
   }
   units::UnitOptions unit_options;
   unit_options.limits = options.limits;
@@ -238,7 +319,7 @@ int run_serve(const ServeOptions& options) {
   // Read again on every reload (the op and SIGHUP): a token taken out of the
   // file stops working, on open connections too.
   if (!options.tokens.empty()) service.set_token_file(options.tokens);
-  return server::run_server(service, server_options);
+  return serve_with_log(options, service, server_options);
 }
 
 }  // namespace
@@ -336,6 +417,51 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   command->add_flag("--metrics-without-partners", options->metrics_without_partners,
                     "Leave out the per-partner series of /metrics (for fleets with very many "
                     "partners)");
+  command->add_option("--decision-log", options->decision_log,
+                      "Write one NDJSON record per decision to this file, and give every "
+                      "decision response a decision_id (docs/DECISION_LOG.md); @sensitive "
+                      "attributes are never written");
+  command
+      ->add_option("--decision-log-flush-ms", options->decision_log_flush_ms,
+                   "The longest a record waits in memory before it is written: what kill -9 "
+                   "may lose")
+      ->capture_default_str()
+      ->check(CLI::Range(1U, 60'000U));
+  command
+      ->add_option("--decision-log-overflow", options->decision_log_overflow,
+                   "When the log's queues are full: block (the decision waits for its record; "
+                   "none is lost) or drop (the record is dropped and counted)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"block", "drop"}));
+  command
+      ->add_option("--decision-log-max-bytes", options->decision_log_max_bytes,
+                   "Rotate the log (FILE → FILE.1 …) before it grows past this many bytes; 0: "
+                   "never by size")
+      ->capture_default_str();
+  command
+      ->add_option("--decision-log-max-age", options->decision_log_max_age,
+                   "Rotate the log when it is older than this many seconds; 0: never by age")
+      ->capture_default_str();
+  command
+      ->add_option("--decision-log-files", options->decision_log_files,
+                   "Rotated files kept (FILE.1 … FILE.N); older ones are removed")
+      ->capture_default_str()
+      ->check(CLI::Range(1U, 10'000U));
+  command->add_flag("--decision-log-sync", options->decision_log_sync,
+                    "fdatasync the log at every flush (survives a machine crash, at a cost)");
+  command->add_option("--decision-log-sample", options->decision_log_sample,
+                      "Share of decisions recorded, for every partner: RATE (0..1 or N%) or "
+                      "allow=RATE,deny=RATE (deny includes invalid_request); default 1");
+  command
+      ->add_option("--decision-log-sample-partner", options->decision_log_sample_partner,
+                   "TENANT:RATE or TENANT:allow=RATE,deny=RATE, overriding "
+                   "--decision-log-sample for one partner (repeatable)")
+      ->allow_extra_args(false);
+  command
+      ->add_option("--replica-id", options->replica_id,
+                   "The replica component of decision ids, 0..65535 (default: random at start); "
+                   "give each replica of a fleet its own")
+      ->check(CLI::Range(0U, 65535U));
   command->add_flag("--strict", options->strict,
                     "Refuse to start when a partner's policy unit does not compile (by default "
                     "the others are served and its requests deny with tenant_unavailable)");
@@ -358,6 +484,12 @@ void add_serve_command(CLI::App& app, int& exit_code) {
     if (!options->store.empty() && !options->state.empty()) {
       std::cerr << "tenet serve: error: --state does not go with --store: the switches live in "
                    "the store\n";
+      exit_code = kUsageOrIo;
+      return;
+    }
+    if (options->decision_log.empty() &&
+        (!options->decision_log_sample.empty() || !options->decision_log_sample_partner.empty())) {
+      std::cerr << "tenet serve: error: --decision-log-sample goes with --decision-log\n";
       exit_code = kUsageOrIo;
       return;
     }

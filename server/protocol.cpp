@@ -204,8 +204,8 @@ void Protocol::answer_too_large(std::size_t limit, std::string& out) {
   out += '\n';
 }
 
-void Protocol::answer_decision(const CompiledPolicySet& policies,
-                               const json::ParsedRequest& request, json::LineHandler& handler,
+void Protocol::answer_decision(const std::shared_ptr<const CompiledPolicySet>& policies,
+                               const json::ParsedRequest& request, Scratch& scratch,
                                std::string& out) {
   if (!request.ok()) {
     error(out, request.op, request.id, *request.error, request.error_message);
@@ -217,7 +217,11 @@ void Protocol::answer_decision(const CompiledPolicySet& policies,
           "this session's token is not allowed this tenant");
     return;
   }
-  switch (handler.answer(policies, request, out)) {
+  decision_log::DecisionLogging* const logging = service_.decision_logging();
+  const auto started = logging != nullptr ? std::chrono::steady_clock::now()
+                                          : std::chrono::steady_clock::time_point{};
+  const json::AnswerOutcome outcome = scratch.handler.answer(*policies, request, out);
+  switch (outcome) {
     case json::AnswerOutcome::Allow:
       service_.stats().count_decision(true);
       break;
@@ -232,6 +236,15 @@ void Protocol::answer_decision(const CompiledPolicySet& policies,
     case json::AnswerOutcome::Filter:  // answered without a Decision: nothing to count
       break;
   }
+  if (logging == nullptr || outcome == json::AnswerOutcome::Filter ||
+      outcome == json::AnswerOutcome::Error)
+    return;
+  // The record is queued before the answer can be sent: with the default
+  // overflow (block) no decision is answered without its record.
+  const auto latency = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::steady_clock::now() - started);
+  scratch.recorder.record(*logging, policies, request, scratch.handler.decision(),
+                          static_cast<std::uint64_t>(latency.count()), out);
 }
 
 void Protocol::handle(std::shared_ptr<const CompiledPolicySet>& policies, std::string_view line,
@@ -268,11 +281,11 @@ AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& po
       error(out, request.op, request.id, ErrorCode::Forbidden,
             "this session's token has no check right");
     } else if (!std::holds_alternative<json::BatchRequest>(request.request)) {
-      answer_decision(*policies, request, scratch.handler, out);
+      answer_decision(policies, request, scratch, out);
     } else {
       scratch.handler.answer_batch(*policies, request, out,
                                    [&](const json::ParsedRequest& item, std::string& into) {
-                                     answer_decision(*policies, item, scratch.handler, into);
+                                     answer_decision(policies, item, scratch, into);
                                    });
     }
   } catch (const std::exception& failure) {

@@ -47,6 +47,7 @@
 
 #include "engine/engine.hpp"
 #include "engine/json/line_handler.hpp"
+#include "server/decision_log/decision_recorder.hpp"
 #include "server/service.hpp"
 #include "server/tokens.hpp"
 
@@ -56,6 +57,7 @@ namespace tenet::server {
 struct Scratch {
   Scratch() { handler.parser().set_server_ops(true); }
   json::LineHandler handler;
+  decision_log::DecisionRecorder recorder;  // used when the server has a decision log
 };
 
 // What an admin op (reload, set_feature) leaves to be done off the I/O
@@ -129,8 +131,11 @@ class Protocol {
   [[nodiscard]] std::optional<std::string> unit_tenant(std::optional<std::string_view> tenant,
                                                        std::string_view op, std::string_view id,
                                                        std::string& out);
-  void answer_decision(const CompiledPolicySet& policies, const json::ParsedRequest& request,
-                       json::LineHandler& handler, std::string& out);
+  // A decision op (or one batch item): the session checks, the engine's
+  // answer, the counters and, with a decision log, the decision_id and
+  // the record.
+  void answer_decision(const std::shared_ptr<const CompiledPolicySet>& policies,
+                       const json::ParsedRequest& request, Scratch& scratch, std::string& out);
   void error(std::string& out, json::RequestOp op, std::string_view id, json::ErrorCode code,
              std::string_view message);
   // Answers a failed hello: no rights left, logged, counted.

@@ -283,6 +283,21 @@ void Service::swap_in(std::shared_ptr<const units::Version> version) {
   features_->apply(*compiled);
   units_ = std::move(version);
   platform_revision_.store(units_->platform().revision, std::memory_order_release);
+  note_platform(*units_);
+}
+
+void Service::enable_decision_log(std::unique_ptr<decision_log::DecisionLogging> logging) {
+  const std::lock_guard<std::mutex> lock(admin_);
+  decision_logging_ = std::move(logging);
+  if (units_) note_platform(*units_);
+}
+
+void Service::note_platform(const units::Version& version) {
+  if (!decision_logging_) return;
+  const units::PlatformPart& platform = version.platform();
+  decision_logging_->note_platform(
+      version.compiled()->platform_ptr(),
+      decision_log::PlatformInfo{platform.revision, units::platform_hash(platform)});
 }
 
 void Service::adopt_units(UnitSettings settings) {

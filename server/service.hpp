@@ -29,6 +29,7 @@
 
 #include "engine/engine.hpp"
 #include "server/admin_queue.hpp"
+#include "server/decision_log/decision_logging.hpp"
 #include "server/feature_state.hpp"
 #include "server/policy_history.hpp"
 #include "server/stats.hpp"
@@ -213,6 +214,15 @@ class Service {
   // Call once, before serving.
   void serve_store(StoreSettings settings, store::FleetState state, bool from_cache);
   [[nodiscard]] bool serves_store() const { return store_ != nullptr; }
+
+  // ---- the decision log (`--decision-log`, docs/DECISION_LOG.md)
+  // Turns it on; once, before serving. Each version served from then on is
+  // noted (its platform part's revision and hash, which records name).
+  void enable_decision_log(std::unique_ptr<decision_log::DecisionLogging> logging);
+  // Null when the server has no decision log. Lives as long as the service.
+  [[nodiscard]] decision_log::DecisionLogging* decision_logging() const {
+    return decision_logging_.get();
+  }
   struct StoreStatus {
     bool connected = false;
     std::uint64_t revision = 0;  // the store revision applied
@@ -240,6 +250,9 @@ class Service {
   ReloadResult::Tokens reload_token_file();
   // Serves `version` (admin_ held).
   void swap_in(std::shared_ptr<const units::Version> version);
+  // Tells the decision log which platform part `version` serves (admin_ held).
+  void note_platform(const units::Version& version);
+  std::unique_ptr<decision_log::DecisionLogging> decision_logging_;
   // ---- the fleet's store, with admin_ held (server/service_store.cpp)
   std::unique_ptr<store::StoreLink> store_;
   std::shared_ptr<const TokenStore> file_tokens_;  // --tokens beside the store's

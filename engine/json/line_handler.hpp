@@ -63,6 +63,10 @@ class LineHandler {
   AnswerOutcome answer(const compile::CompiledPolicySet& policies, const ParsedRequest& request,
                        std::string& out);
 
+  // The Decision the last answer() wrote (the server's decision log reads
+  // it); valid until the next answer.
+  [[nodiscard]] const eval::Decision& decision() const { return decision_; }
+
   // The answer to the batch `batch` (just parsed) appended to `out`: each
   // item, in order, by `answer_item(item, out)`.
   template <typename AnswerItem>
