@@ -30,6 +30,8 @@ done
 # already have its own (e.g. a newer node that Debian's nodejs would conflict with).
 command -v python3 >/dev/null || missing+=(python3)
 command -v node >/dev/null || missing+=(nodejs)
+# The decision-log test checks records against docs/schema/ with jsonschema.
+python3 -c 'import jsonschema' 2>/dev/null || missing+=(python3-jsonschema)
 
 if ((${#missing[@]} > 0)); then
   if [[ $(id -u) -ne 0 ]]; then
