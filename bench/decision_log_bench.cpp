@@ -9,6 +9,13 @@
 //   BM_DecisionLogProducerAppend     the same through a Producer handle (no
 //                                    per-thread lookup)
 //   BM_DecisionIdNext/threads:T      DecisionIds::next
+//   BM_ServerLine/log:0|1            one check line through the server's
+//                                    protocol (parse, decide, answer), without
+//                                    and with the decision log (every decision
+//                                    recorded: the record written from the
+//                                    request, queued, written by the writer):
+//                                    the difference is what a record costs the
+//                                    I/O thread; lines of bench/requests/check_mix
 //
 // Time per record is the benchmark's time; `allocs/record` must stay 0; the
 // counters `blocked` and `written` say whether the writer kept up.
@@ -17,11 +24,15 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "server/decision_id.hpp"
 #include "server/decision_log/decision_log.hpp"
+#include "server/decision_log/decision_logging.hpp"
+#include "server/protocol.hpp"
 #include "tests/support/allocation_counter.hpp"
 
 namespace {
@@ -110,6 +121,68 @@ void BM_DecisionIdNext(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_DecisionIdNext)->Threads(1)->Threads(2);
+
+// The check lines of bench/requests/check_mix.ndjson (over policies/).
+std::vector<std::string> check_lines() {
+  std::ifstream in(std::string(TENET_SOURCE_DIR) + "/bench/requests/check_mix.ndjson");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+void BM_ServerLine(benchmark::State& state) {
+  using namespace tenet;
+  const units::Report loaded =
+      units::load(fs::path(TENET_SOURCE_DIR) / "policies", units::UnitOptions{});
+  if (!loaded.version) {
+    state.SkipWithError("policies/ does not load");
+    return;
+  }
+  server::Service service(fs::path(TENET_SOURCE_DIR) / "policies", loaded.version, std::nullopt,
+                          std::make_unique<server::FeatureState>());
+  const bool logging = state.range(0) != 0;
+  if (logging) {
+    fs::remove(log_path());
+    server::decision_log::Options options;
+    options.path = log_path();
+    options.files_kept = 1;
+    auto opened = DecisionLog::open(options);
+    if (!opened.log) {
+      state.SkipWithError(opened.error.c_str());
+      return;
+    }
+    service.enable_decision_log(std::make_unique<server::decision_log::DecisionLogging>(
+        std::move(opened.log), std::nullopt, server::decision_log::Sampling{}));
+  }
+  server::Protocol protocol(service);
+  server::Scratch scratch;
+  const std::vector<std::string> lines = check_lines();
+  std::shared_ptr<const compile::CompiledPolicySet> policies = service.engine().snapshot();
+  std::string out;
+  std::size_t next = 0;
+  std::uint64_t allocations = 0;
+  for (auto _ : state) {
+    out.clear();
+    const std::uint64_t before = tenet::test_support::thread_allocations();
+    protocol.handle(policies, lines[next], scratch, out);
+    allocations += tenet::test_support::thread_allocations() - before;
+    next = next + 1 == lines.size() ? 0 : next + 1;
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["allocs/line"] =
+      benchmark::Counter(static_cast<double>(allocations), benchmark::Counter::kAvgIterations);
+  if (logging) {
+    service.decision_logging()->log().stop();
+    const auto counters = service.decision_logging()->log().counters();
+    state.counters["written"] = static_cast<double>(counters.written);
+    state.counters["blocked"] = static_cast<double>(counters.blocked);
+    std::error_code ignored;
+    fs::remove(log_path(), ignored);
+    fs::remove(log_path().string() + ".1", ignored);
+  }
+}
+BENCHMARK(BM_ServerLine)->ArgName("log")->Arg(0)->Arg(1);
 
 }  // namespace
 

@@ -112,6 +112,7 @@ void stop_decision_log(server::Service& service) {
       .field("what", "decision_log_closed")
       .field("written", counters.written)
       .field("dropped", counters.dropped)
+      .field("blocked", counters.blocked)
       .field("lost", counters.lost)
       .emit();
 }

@@ -218,8 +218,6 @@ void Protocol::answer_decision(const std::shared_ptr<const CompiledPolicySet>& p
     return;
   }
   decision_log::DecisionLogging* const logging = service_.decision_logging();
-  const auto started = logging != nullptr ? std::chrono::steady_clock::now()
-                                          : std::chrono::steady_clock::time_point{};
   const json::AnswerOutcome outcome = scratch.handler.answer(*policies, request, out);
   switch (outcome) {
     case json::AnswerOutcome::Allow:
@@ -240,10 +238,12 @@ void Protocol::answer_decision(const std::shared_ptr<const CompiledPolicySet>& p
       outcome == json::AnswerOutcome::Error)
     return;
   // The record is queued before the answer can be sent: with the default
-  // overflow (block) no decision is answered without its record.
-  const auto latency = std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::steady_clock::now() - started);
-  scratch.recorder.record(*logging, policies, request, scratch.handler.decision(),
+  // overflow (block) no decision is answered without its record. Its
+  // latency: since the line started, or since the batch's item before.
+  const auto now = std::chrono::steady_clock::now();
+  const auto latency = std::chrono::duration_cast<std::chrono::nanoseconds>(now - scratch.mark);
+  scratch.mark = now;
+  scratch.recorder.record(*logging, policies, request, scratch.handler.decision(), now,
                           static_cast<std::uint64_t>(latency.count()), out);
 }
 
@@ -260,6 +260,7 @@ void Protocol::handle(std::shared_ptr<const CompiledPolicySet>& policies, std::s
 AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& policies,
                                     std::string_view line, Scratch& scratch, std::string& out) {
   const auto started = std::chrono::steady_clock::now();
+  scratch.mark = started;
   const std::size_t start = out.size();
   service_.stats().count_request();
   AdminJob job;

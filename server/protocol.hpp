@@ -38,6 +38,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -58,6 +59,9 @@ struct Scratch {
   Scratch() { handler.parser().set_server_ops(true); }
   json::LineHandler handler;
   decision_log::DecisionRecorder recorder;  // used when the server has a decision log
+  // With a decision log: when the line started, then when its last decision
+  // was answered (a batch item's latency runs from the one before it).
+  std::chrono::steady_clock::time_point mark;
 };
 
 // What an admin op (reload, set_feature) leaves to be done off the I/O

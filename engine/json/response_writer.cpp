@@ -219,14 +219,24 @@ ObjectWriter& ObjectWriter::end() {
 
 void write_json_string(std::string& out, std::string_view text) {
   out += '"';
+  // Most texts (names, ids, enum members) are printable ASCII with no quote
+  // or backslash: one pass finds out, and they are copied whole.
+  bool plain = true;
   bool ascii = true;
   for (const char c : text) {
-    if (static_cast<unsigned char>(c) >= 0x80) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == '"' || byte == '\\') plain = false;
+    if (byte >= 0x80) {
+      plain = false;
       ascii = false;
       break;
     }
   }
-  write_escaped(out, text, !ascii && !simdjson::validate_utf8(text.data(), text.size()));
+  if (plain) {
+    out.append(text);
+  } else {
+    write_escaped(out, text, !ascii && !simdjson::validate_utf8(text.data(), text.size()));
+  }
   out += '"';
 }
 

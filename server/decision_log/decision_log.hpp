@@ -38,6 +38,10 @@ class RecordRing;
 
 enum class Overflow { block, drop };
 
+// What an appender vouches for: `one_line` records (the server's: escaped
+// JSON) are not scanned for a '\n' to replace.
+enum class RecordText { any, one_line };
+
 struct Options {
   std::filesystem::path path;
   // The longest a record waits in memory before write(2) (so, what kill -9
@@ -51,8 +55,8 @@ struct Options {
   unsigned files_kept = 10;
   Overflow overflow = Overflow::block;
   // Each producer's queue: slots × slot_bytes bytes, preallocated.
-  std::size_t slots_per_producer = 4096;
-  std::size_t slot_bytes = 512;
+  std::size_t slots_per_producer = 32768;
+  std::size_t slot_bytes = 128;
   // fdatasync at each flush: survives a machine crash, not only kill -9.
   bool sync = false;
 };
@@ -92,7 +96,7 @@ class DecisionLog {
     // False: dropped (Overflow::drop and the queue full) or the log has
     // stopped. Never allocates (but for an oversized record); under
     // Overflow::block, waits while the queue is full.
-    bool append(std::string_view record);
+    bool append(std::string_view record, RecordText text = RecordText::any);
 
    private:
     friend class DecisionLog;
@@ -105,7 +109,7 @@ class DecisionLog {
   // as long as the log. Call once per I/O thread (allocates the queue).
   [[nodiscard]] Producer producer();
   // Appends through the calling thread's producer (made on first use).
-  bool append(std::string_view record);
+  bool append(std::string_view record, RecordText text = RecordText::any);
 
   // Writes every queued record, closes the file and ends the writer thread.
   // Appends from then on return false; one racing with stop() either
@@ -133,6 +137,8 @@ class DecisionLog {
 
   const Options options_;
   const std::uint64_t id_;  // tells the per-thread producers of two logs apart
+  // membarrier(2) is registered: producers need no fence (after_publish).
+  const bool asymmetric_fence_;
 
   // The producers' queues; the writer copies the list when `ring_count_` moves.
   mutable std::mutex rings_mutex_;

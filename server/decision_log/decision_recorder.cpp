@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "engine/json/response_writer.hpp"
+#include "server/decision_log/record_buffer.hpp"
 
 namespace tenet::server::decision_log {
 namespace {
@@ -15,84 +16,76 @@ namespace {
 using model::Index;
 using model::kNone;
 
-template <typename Integer>
-void append_integer(std::string& out, Integer value) {
-  std::array<char, 24> digits{};
-  const auto result = std::to_chars(digits.data(), digits.data() + digits.size(), value);
-  out.append(digits.data(), result.ptr);
+void put_key(RecordBuffer& out, std::string_view key) {
+  out.put(",\"");
+  out.put(key);
+  out.put("\":");
 }
 
-void append_key(std::string& out, std::string_view key) {
-  out += ",\"";
-  out += key;
-  out += "\":";
+void put_string_member(RecordBuffer& out, std::string_view key, std::string_view value) {
+  put_key(out, key);
+  out.put_json_string(value);
 }
 
-void append_string_member(std::string& out, std::string_view key, std::string_view value) {
-  append_key(out, key);
-  json::write_json_string(out, value);
-}
-
-void append_strings(std::string& out, std::string_view key,
-                    std::span<const std::string_view> values) {
-  append_key(out, key);
-  out += '[';
+void put_strings(RecordBuffer& out, std::string_view key,
+                 std::span<const std::string_view> values) {
+  put_key(out, key);
+  out.put('[');
   for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    json::write_json_string(out, values[i]);
+    if (i > 0) out.put(',');
+    out.put_json_string(values[i]);
   }
-  out += ']';
+  out.put(']');
 }
 
-void append_value(std::string& out, const eval::Value& value) {
+void put_value(RecordBuffer& out, const eval::Value& value) {
   switch (value.kind) {
     case eval::ValueKind::Absent:
-      out += "null";
+      out.put("null");
       return;
     case eval::ValueKind::Bool:
-      out += value.boolean ? "true" : "false";
+      out.put(value.boolean ? std::string_view("true") : std::string_view("false"));
       return;
     case eval::ValueKind::Int:
-      append_integer(out, value.integer);
+      out.put_integer(value.integer);
       return;
     case eval::ValueKind::String:
     case eval::ValueKind::Enum:
-      json::write_json_string(out, value.string);
+      out.put_json_string(value.string);
       return;
     case eval::ValueKind::SetOfString:
-      out += '[';
+      out.put('[');
       for (std::size_t i = 0; i < value.strings.size(); ++i) {
-        if (i > 0) out += ',';
-        json::write_json_string(out, value.strings[i]);
+        if (i > 0) out.put(',');
+        out.put_json_string(value.strings[i]);
       }
-      out += ']';
+      out.put(']');
       return;
     case eval::ValueKind::SetOfInt:
-      out += '[';
+      out.put('[');
       for (std::size_t i = 0; i < value.integers.size(); ++i) {
-        if (i > 0) out += ',';
-        append_integer(out, value.integers[i]);
+        if (i > 0) out.put(',');
+        out.put_integer(value.integers[i]);
       }
-      out += ']';
+      out.put(']');
       return;
   }
 }
 
 // A rate as the record writes it: up to 6 decimals, no exponent.
-void append_rate(std::string& out, double rate) {
+void put_rate(RecordBuffer& out, double rate) {
   std::array<char, 32> digits{};
   const auto result = std::to_chars(digits.data(), digits.data() + digits.size(), rate,
                                     std::chars_format::fixed, 6);
   std::string_view text(digits.data(), static_cast<std::size_t>(result.ptr - digits.data()));
   while (text.size() > 1 && text.back() == '0') text.remove_suffix(1);
   if (!text.empty() && text.back() == '.') text.remove_suffix(1);
-  out += text;
+  out.put(text);
 }
 
 }  // namespace
 
 DecisionRecorder::DecisionRecorder() : random_state_(std::random_device{}() | 1U) {
-  record_.reserve(2048);
   withheld_paths_.reserve(8);
   withheld_names_.reserve(8);
 }
@@ -119,8 +112,13 @@ const DecisionRecorder::SetView& DecisionRecorder::view_of(
   const auto fields_of = [&](const std::vector<model::Attribute>& attributes) {
     std::vector<Field> fields;
     fields.reserve(attributes.size());
-    for (const model::Attribute& attribute : attributes)
-      fields.push_back(Field{model.name(attribute.name), attribute.slot, attribute.sensitive});
+    for (const model::Attribute& attribute : attributes) {
+      const std::string_view name = model.name(attribute.name);
+      std::string key;
+      json::write_json_string(key, name);
+      key += ':';
+      fields.push_back(Field{name, std::move(key), attribute.slot, attribute.sensitive});
+    }
     return fields;
   };
   view.principal = fields_of(model.schema.principal);
@@ -131,17 +129,49 @@ const DecisionRecorder::SetView& DecisionRecorder::view_of(
   view.unknown_tenant = sampling.all;
   for (Index t = 0; t < policies->tenant_count(); ++t)
     view.rates.push_back(sampling.rates_of(policies->tenant_name(t)));
-  view.platform = logging.platform_info(&policies->platform());
+  const PlatformInfo platform = logging.platform_info(&policies->platform());
+  if (platform.revision != 0)
+    view.platform_members = ",\"platform_revision\":" + std::to_string(platform.revision);
+  if (!platform.hash.empty())
+    view.platform_members += ",\"platform_hash\":\"" + platform.hash + '"';
   view_ = std::move(view);
   return view_;
+}
+
+std::uint64_t DecisionRecorder::unix_ms(std::chrono::steady_clock::time_point now) {
+  if (now >= resync_at_) {
+    wall_offset_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::system_clock::now().time_since_epoch() - now.time_since_epoch());
+    resync_at_ = now + std::chrono::seconds(1);
+  }
+  const auto ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch() + wall_offset_)
+          .count());
+  last_ms_ = std::max(last_ms_, ms);
+  return last_ms_;
+}
+
+std::uint64_t DecisionRecorder::next_counter(DecisionIds& ids) {
+  // A block per thread: unique across threads, one atomic add per 4,096 ids.
+  constexpr std::uint64_t kBlock = 4096;
+  if (counter_left_ == 0) {
+    counter_next_ = ids.reserve(kBlock);
+    counter_left_ = kBlock;
+  }
+  --counter_left_;
+  return counter_next_++;
 }
 
 bool DecisionRecorder::record(DecisionLogging& logging,
                               const std::shared_ptr<const compile::CompiledPolicySet>& policies,
                               const json::ParsedRequest& request, const eval::Decision& decision,
-                              std::uint64_t latency_ns, std::string& out) {
+                              std::chrono::steady_clock::time_point now, std::uint64_t latency_ns,
+                              std::string& out) {
   std::array<char, kDecisionIdLength> id{};
-  const std::uint64_t unix_ms = logging.ids().next(id);
+  const std::uint64_t ms = unix_ms(now);
+  DecisionIds::encode(
+      {.unix_ms = ms, .replica = logging.ids().replica(), .counter = next_counter(logging.ids())},
+      id);
   const std::string_view id_text(id.data(), id.size());
   // The response's last member: it ends with '}'.
   if (!out.empty() && out.back() == '}') {
@@ -157,9 +187,8 @@ bool DecisionRecorder::record(DecisionLogging& logging,
       base->tenant < view.rates.size() ? view.rates[base->tenant] : view.unknown_tenant;
   const double rate = decision.allow ? rates.allow : rates.deny;
   if (!sampled(rate)) return true;
-  write_record(view, request, decision, id_text, unix_ms, logging.ids().replica(), rate,
-               latency_ns);
-  return logging.log().append(record_);
+  write_record(view, request, decision, id_text, ms, logging.ids().replica(), rate, latency_ns);
+  return logging.log().append(record_.view(), RecordText::one_line);
 }
 
 void DecisionRecorder::write_time(std::uint64_t unix_ms) {
@@ -173,13 +202,12 @@ void DecisionRecorder::write_time(std::uint64_t unix_ms) {
     std::copy_n(text.data(), second_text_.size(), second_text_.data());
     time_second_ = second;
   }
-  record_.append(second_text_.data(), second_text_.size());
+  record_.put(std::string_view(second_text_.data(), second_text_.size()));
   const auto millis = static_cast<unsigned>(unix_ms % 1000);
-  record_ += '.';
-  record_ += static_cast<char>('0' + millis / 100);
-  record_ += static_cast<char>('0' + millis / 10 % 10);
-  record_ += static_cast<char>('0' + millis % 10);
-  record_ += 'Z';
+  const std::array<char, 5> fraction{'.', static_cast<char>('0' + millis / 100),
+                                     static_cast<char>('0' + millis / 10 % 10),
+                                     static_cast<char>('0' + millis % 10), 'Z'};
+  record_.put(std::string_view(fraction.data(), fraction.size()));
 }
 
 void DecisionRecorder::write_attributes(std::string_view key, std::string_view path,
@@ -195,17 +223,16 @@ void DecisionRecorder::write_attributes(std::string_view key, std::string_view p
       continue;
     }
     if (!opened) {
-      append_key(record_, key);
-      record_ += '{';
+      put_key(record_, key);
+      record_.put('{');
       opened = true;
     } else {
-      record_ += ',';
+      record_.put(',');
     }
-    json::write_json_string(record_, field.name);
-    record_ += ':';
-    append_value(record_, value);
+    record_.put(field.key);
+    put_value(record_, value);
   }
-  if (opened) record_ += '}';
+  if (opened) record_.put('}');
 }
 
 bool DecisionRecorder::names_withheld(const SetView& view, std::string_view message) {
@@ -238,117 +265,109 @@ void DecisionRecorder::write_record(const SetView& view, const json::ParsedReque
   withheld_paths_.clear();
   withheld_names_.clear();
   record_.clear();
-  record_ += "{\"decision_id\":\"";
-  record_ += id;
-  record_ += "\",\"time\":\"";
+  record_.put("{\"decision_id\":\"");
+  record_.put(id);
+  record_.put("\",\"time\":\"");
   write_time(unix_ms);
-  record_ += '"';
-  append_key(record_, "replica");
-  append_integer(record_, replica);
-  append_string_member(record_, "op", request.op_name);
-  append_string_member(record_, "tenant", base.tenant_name);
+  record_.put("\",\"replica\":");
+  record_.put_integer(replica);
+  put_string_member(record_, "op", request.op_name);
+  put_string_member(record_, "tenant", base.tenant_name);
   if (decision.revision != 0) {
-    append_key(record_, "revision");
-    append_integer(record_, decision.revision);
+    put_key(record_, "revision");
+    record_.put_integer(decision.revision);
   }
-  if (view.platform.revision != 0) {
-    append_key(record_, "platform_revision");
-    append_integer(record_, view.platform.revision);
-  }
-  if (!view.platform.hash.empty())
-    append_string_member(record_, "platform_hash", view.platform.hash);
+  record_.put(view.platform_members);
 
-  append_key(record_, "principal");
-  record_ += "{\"id\":";
-  json::write_json_string(record_, base.principal.id);
-  record_ += ",\"role\":";
-  json::write_json_string(record_, base.principal.role_name);
+  record_.put(",\"principal\":{\"id\":");
+  record_.put_json_string(base.principal.id);
+  record_.put(",\"role\":");
+  record_.put_json_string(base.principal.role_name);
   write_attributes("attrs", "principal.attrs.", view.principal, base.principal.attributes);
-  record_ += '}';
+  record_.put('}');
 
   const auto write_resource = [&](const eval::Resource& resource) {
-    append_key(record_, "resource");
-    record_ += "{\"type\":";
-    json::write_json_string(record_, resource.type_name);
-    record_ += ",\"id\":";
-    json::write_json_string(record_, resource.id);
-    record_ += ",\"tenant\":";
-    json::write_json_string(record_, resource.tenant);
-    if (!resource.state_name.empty()) append_string_member(record_, "state", resource.state_name);
+    record_.put(",\"resource\":{\"type\":");
+    record_.put_json_string(resource.type_name);
+    record_.put(",\"id\":");
+    record_.put_json_string(resource.id);
+    record_.put(",\"tenant\":");
+    record_.put_json_string(resource.tenant);
+    if (!resource.state_name.empty()) put_string_member(record_, "state", resource.state_name);
     if (resource.type < view.resources.size())
       write_attributes("attrs", "resource.attrs.", view.resources[resource.type],
                        resource.attributes);
-    record_ += '}';
+    record_.put('}');
   };
   std::visit(
       [&](const auto& op) {
         using Op = std::decay_t<decltype(op)>;
         if constexpr (std::is_same_v<Op, eval::CheckRequest>) {
-          append_string_member(record_, "action", op.action_name);
+          put_string_member(record_, "action", op.action_name);
           write_resource(op.resource);
         } else if constexpr (std::is_same_v<Op, eval::TransitionRequest>) {
-          append_string_member(record_, "to", op.to_name);
+          put_string_member(record_, "to", op.to_name);
         } else if constexpr (std::is_same_v<Op, eval::SubscribeRequest>) {
-          append_string_member(record_, "plan", op.plan_name);
+          put_string_member(record_, "plan", op.plan_name);
         } else if constexpr (std::is_same_v<Op, eval::LifecycleRequest>) {
           write_resource(op.resource);
-          append_string_member(record_, "to", op.to_name);
+          put_string_member(record_, "to", op.to_name);
         }
       },
       request.request);
   write_attributes("context", "context.", view.context, base.context);
 
-  record_ += decision.allow ? ",\"decision\":\"allow\"" : ",\"decision\":\"deny\"";
-  append_strings(record_, "reasons", decision.reasons);
-  if (!decision.unmet.empty()) append_strings(record_, "unmet", decision.unmet);
-  if (request.op == json::RequestOp::Plans) append_strings(record_, "plans", decision.names);
-  if (request.op == json::RequestOp::Features) append_strings(record_, "features", decision.names);
+  record_.put(decision.allow ? std::string_view(",\"decision\":\"allow\"")
+                             : std::string_view(",\"decision\":\"deny\""));
+  put_strings(record_, "reasons", decision.reasons);
+  if (!decision.unmet.empty()) put_strings(record_, "unmet", decision.unmet);
+  if (request.op == json::RequestOp::Plans) put_strings(record_, "plans", decision.names);
+  if (request.op == json::RequestOp::Features) put_strings(record_, "features", decision.names);
   if (!decision.errors.empty()) {
-    append_key(record_, "errors");
-    record_ += '[';
+    put_key(record_, "errors");
+    record_.put('[');
     for (std::size_t i = 0; i < decision.errors.size(); ++i) {
-      if (i > 0) record_ += ',';
-      record_ += "{\"rule\":";
-      json::write_json_string(record_, decision.errors[i].rule);
-      record_ += ",\"message\":";
-      json::write_json_string(record_, decision.errors[i].message);
-      record_ += '}';
+      if (i > 0) record_.put(',');
+      record_.put("{\"rule\":");
+      record_.put_json_string(decision.errors[i].rule);
+      record_.put(",\"message\":");
+      record_.put_json_string(decision.errors[i].message);
+      record_.put('}');
     }
-    record_ += ']';
+    record_.put(']');
   }
   if (!decision.error_code.empty()) {
-    append_key(record_, "error");
-    record_ += "{\"code\":";
-    json::write_json_string(record_, decision.error_code);
-    record_ += ",\"message\":";
+    record_.put(",\"error\":{\"code\":");
+    record_.put_json_string(decision.error_code);
+    record_.put(",\"message\":");
     // The message may quote the value it refused (up to 64 bytes): not
     // when that value belongs to a @sensitive attribute.
-    json::write_json_string(record_, names_withheld(view, decision.error_message)
-                                         ? "withheld: it is about a @sensitive attribute"
-                                         : decision.error_message);
-    record_ += '}';
+    record_.put_json_string(names_withheld(view, decision.error_message)
+                                ? "withheld: it is about a @sensitive attribute"
+                                : decision.error_message);
+    record_.put('}');
   }
   if (!withheld_names_.empty()) {
-    append_key(record_, "withheld");
-    record_ += '[';
+    put_key(record_, "withheld");
+    record_.put('[');
     for (std::size_t i = 0; i < withheld_names_.size(); ++i) {
-      if (i > 0) record_ += ',';
-      record_ += '"';
+      if (i > 0) record_.put(',');
       // `principal.attrs.` + the name; schema names are identifiers:
       // nothing to escape.
-      record_ += withheld_paths_[i];
-      record_ += withheld_names_[i];
-      record_ += '"';
+      record_.put('"');
+      record_.put(withheld_paths_[i]);
+      record_.put(withheld_names_[i]);
+      record_.put('"');
     }
-    record_ += ']';
+    record_.put(']');
   }
   if (rate < 1.0) {
-    append_key(record_, "sample_rate");
-    append_rate(record_, rate);
+    put_key(record_, "sample_rate");
+    put_rate(record_, rate);
   }
-  append_key(record_, "latency_ns");
-  append_integer(record_, latency_ns);
-  record_ += '}';
+  put_key(record_, "latency_ns");
+  record_.put_integer(latency_ns);
+  record_.put('}');
 }
 
 }  // namespace tenet::server::decision_log

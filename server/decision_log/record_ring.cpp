@@ -28,7 +28,19 @@ void replace_newlines(char* at, std::size_t size) {
 
 }  // namespace
 
-std::uint64_t RecordRing::push(std::string_view record) {
+void RecordRing::prefetch_for_write(std::uint64_t head) {
+  // The ring is larger than the caches, so the slots the next record will
+  // be copied into are cold: without this, the copy's stores miss, and the
+  // thread's next locked instruction (a counter) waits for them. Asked for
+  // now, they arrive while the next decision is being made.
+  const std::size_t first_slot = static_cast<std::size_t>(head % slots_);
+  const std::size_t to_end = (slots_ - first_slot) * slot_bytes_;
+  const char* const start = slot(head);
+  for (std::size_t offset = 0; offset < kPrefetchBytes && offset < to_end; offset += 64)
+    __builtin_prefetch(start + offset, 1, 3);
+}
+
+std::uint64_t RecordRing::push(std::string_view record, bool one_line) {
   const std::uint64_t head = head_.load(std::memory_order_relaxed);
   const std::size_t first_slot = static_cast<std::size_t>(head % slots_);
   std::size_t taken = 1;
@@ -45,20 +57,25 @@ std::uint64_t RecordRing::push(std::string_view record) {
     char* const start = slot(head);
     if (record.size() <= to_end) {
       std::memcpy(start, record.data(), record.size());
-      replace_newlines(start, record.size());
+      if (!one_line) replace_newlines(start, record.size());
     } else {
       std::memcpy(start, record.data(), to_end);
       std::memcpy(bytes_.get(), record.data() + to_end, record.size() - to_end);
-      replace_newlines(start, to_end);
-      replace_newlines(bytes_.get(), record.size() - to_end);
+      if (!one_line) {
+        replace_newlines(start, to_end);
+        replace_newlines(bytes_.get(), record.size() - to_end);
+      }
     }
     lengths_[first_slot] = record.size();
   }
-  appended.fetch_add(1, std::memory_order_relaxed);
+  // Only this producer writes `appended`: no locked add (a locked
+  // instruction waits for the record's stores to reach the cache).
+  appended.store(appended.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   const std::uint64_t new_head = head + taken;
-  // seq_cst: pairs with the writer's `finishing` flag (DecisionLog::append
-  // then knows whether the writer's last drain could have missed it).
-  head_.store(new_head, std::memory_order_seq_cst);
+  // Release: the record's bytes before the head. The stop handshake's
+  // fence is DecisionLog::after_publish's.
+  head_.store(new_head, std::memory_order_release);
+  prefetch_for_write(new_head);
   return new_head;
 }
 

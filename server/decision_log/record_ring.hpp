@@ -49,7 +49,9 @@ class RecordRing {
   // Producer, after has_room(slots_for(record.size())): copies the record,
   // replacing every '\n' by ' ' (one record is one line), and publishes it.
   // Returns the head after it: the record is consumed once tail() >= that.
-  std::uint64_t push(std::string_view record);
+  // `one_line`: the caller vouches the record has no '\n' (the server's
+  // records are escaped JSON), so it is not scanned for one.
+  std::uint64_t push(std::string_view record, bool one_line = false);
 
   // Consumer: hands each published record to sink(first, second) (the record
   // is first + second; second is empty unless the record wraps), at most
@@ -76,6 +78,10 @@ class RecordRing {
 
  private:
   static constexpr std::uint64_t kOversized = ~std::uint64_t{0};
+  // How much of the ring after the head push() asks the cache for.
+  static constexpr std::size_t kPrefetchBytes = 1024;
+
+  void prefetch_for_write(std::uint64_t head);
 
   char* slot(std::uint64_t index) { return bytes_.get() + (index % slots_) * slot_bytes_; }
 
