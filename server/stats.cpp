@@ -277,9 +277,19 @@ void Stats::write_json(json::ObjectWriter& object) const {
     object.end();
   }
   object.end();
-  object.begin("partners");
-  for (const Partner& partner : partners()) write_counts(object, partner.tenant, partner.counts);
-  object.end();
+  // Partner names are the policy author's text (`tenant "a\"b"`): escaped
+  // as JSON strings, which ObjectWriter keys are not.
+  std::string by_partner = "{";
+  for (const Partner& partner : partners()) {
+    if (by_partner.size() > 1) by_partner += ',';
+    json::write_json_string(by_partner, partner.tenant);
+    by_partner += ':';
+    json::ObjectWriter counts(by_partner);
+    for (std::size_t o = 0; o < kDecisionOutcomes; ++o)
+      counts.number(kDecisionOutcomeNames[o], partner.counts[o]);
+    counts.close();
+  }
+  object.raw("partners", by_partner + '}');
   write_counts(object, "unknown_tenant", unknown_tenant());
 }
 

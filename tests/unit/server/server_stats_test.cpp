@@ -139,6 +139,24 @@ TEST(ServerStats, PartnersKeepTheirCountsAcrossSwapsThatRenumberThem) {
   EXPECT_EQ(json, R"({"decisions":{"allow":2,"deny":1,"invalid_request":0})");
 }
 
+// A partner's name is the policy author's text: the global answer escapes it.
+TEST(ServerStats, PartnerNamesAreEscapedInTheAnswer) {
+  Stats stats;
+  const auto policies = test_support::compile_source("q.tenet", R"(
+schema { resource document { } }
+tenant "a\"b" { role guest; permit read on document; }
+)");
+  ASSERT_NE(policies, nullptr);
+  stats.count_decision(*policies, 0, DecisionOutcome::Allow);
+  std::string json;
+  json::ObjectWriter object(json);
+  stats.write_json(object);
+  object.close();
+  EXPECT_NE(json.find(R"("partners":{"a\"b":{"allow":1,"deny":0,"invalid_request":0}})"),
+            std::string::npos)
+      << json;
+}
+
 // Two Stats in one thread (the per-thread tables are per Stats): neither
 // counts into the other's partners.
 TEST(ServerStats, TwoStatsInOneThreadKeepTheirOwnPartners) {
