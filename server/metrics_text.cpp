@@ -73,6 +73,8 @@ std::string label_value(std::string_view text) {
 }
 
 std::string render_metrics(Service& service, const MetricsOptions& options) {
+  // Every partner served gets its series from the first scrape on, decided or not.
+  if (options.per_partner) service.stats().know_partners(*service.engine().snapshot());
   const Stats::Snapshot stats = service.stats().snapshot();
   Exposition e;
   e.family("tenet_build_info", "gauge", "The tenet version serving (always 1).");
@@ -104,23 +106,53 @@ std::string render_metrics(Service& service, const MetricsOptions& options) {
   e.sample("tenet_reloads_total", "outcome=\"ok\"", stats.reloads_ok);
   e.sample("tenet_reloads_total", "outcome=\"failed\"", stats.reloads_failed);
 
+  e.family("tenet_units_refused_total", "counter",
+           "Partner units refused by a reload, put_policy or rollback (the partner keeps its "
+           "previous revision).");
+  e.sample("tenet_units_refused_total", {}, stats.units_refused);
+
   e.family("tenet_request_duration_seconds", "histogram",
-           "Server-side time to answer one request line, from parse to the answer written "
-           "(every op; bucket counts from a log-linear histogram, exact within ~6%).");
-  std::uint64_t total = 0;
-  for (const std::uint64_t count : stats.latency) total += count;
-  for (const double bound : kDurationBounds) {
+           "Server-side time to answer one request line, from parse to the answer written, by "
+           "op (other: server ops and lines not read; bucket counts from a log-linear "
+           "histogram, exact within ~6%).");
+  for (std::size_t op = 0; op < kLatencyOps; ++op) {
+    const Stats::OpLatency& latency = stats.latency[op];
+    const std::string op_label = "op=\"" + std::string(kLatencyOpNames[op]) + '"';
+    // Cumulative: one pass over the buckets, the bounds in increasing order.
     std::uint64_t below = 0;
-    for (unsigned b = 0; b < LatencyHistogram::kBuckets; ++b) {
-      if (static_cast<double>(LatencyHistogram::upper_bound_of(b)) <= bound * 1e9)
-        below += stats.latency[b];
+    unsigned bucket = 0;
+    for (const double bound : kDurationBounds) {
+      while (bucket < LatencyHistogram::kBuckets &&
+             static_cast<double>(LatencyHistogram::upper_bound_of(bucket)) <= bound * 1e9)
+        below += latency.counts[bucket++];
+      e.sample("tenet_request_duration_seconds_bucket", op_label + ",le=\"" + number(bound) + '"',
+               below);
     }
-    e.sample("tenet_request_duration_seconds_bucket", "le=\"" + number(bound) + '"', below);
+    std::uint64_t total = 0;
+    for (const std::uint64_t count : latency.counts) total += count;
+    e.sample("tenet_request_duration_seconds_bucket", op_label + ",le=\"+Inf\"", total);
+    e.sample("tenet_request_duration_seconds_sum", op_label,
+             number(static_cast<double>(latency.sum_ns) / 1e9));
+    e.sample("tenet_request_duration_seconds_count", op_label, total);
   }
-  e.sample("tenet_request_duration_seconds_bucket", "le=\"+Inf\"", total);
-  e.sample("tenet_request_duration_seconds_sum", {},
-           number(static_cast<double>(stats.latency_sum_ns) / 1e9));
-  e.sample("tenet_request_duration_seconds_count", {}, total);
+
+  e.family("tenet_unknown_tenant_decisions_total", "counter",
+           "Decisions of requests naming a tenant not served, by outcome.");
+  for (std::size_t o = 0; o < kDecisionOutcomes; ++o) {
+    e.sample("tenet_unknown_tenant_decisions_total",
+             "decision=\"" + std::string(kDecisionOutcomeNames[o]) + '"', stats.unknown_tenant[o]);
+  }
+  if (options.per_partner) {
+    e.family("tenet_partner_decisions_total", "counter",
+             "Decisions per partner, by outcome (invalid_request: attributes the schema refuses).");
+    for (const Stats::Partner& partner : stats.partners) {
+      const std::string tenant = "tenant=\"" + label_value(partner.tenant) + "\",decision=\"";
+      for (std::size_t o = 0; o < kDecisionOutcomes; ++o) {
+        e.sample("tenet_partner_decisions_total",
+                 tenant + std::string(kDecisionOutcomeNames[o]) + '"', partner.counts[o]);
+      }
+    }
+  }
 
   e.family("tenet_policy_version", "gauge",
            "Policy sets served since start (1, and one more per swap).");

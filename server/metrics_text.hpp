@@ -11,7 +11,7 @@
 namespace tenet::server {
 
 struct MetricsOptions {
-  // One `tenet_partner_revision{tenant="..."}` series per partner; off for
+  // The per-partner series (tenet_partner_revision, tenet_partner_decisions_total); off for
   // fleets whose partners would be too many series.
   bool per_partner = true;
 };

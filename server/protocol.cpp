@@ -218,16 +218,17 @@ void Protocol::answer_decision(const std::shared_ptr<const CompiledPolicySet>& p
     return;
   }
   decision_log::DecisionLogging* const logging = service_.decision_logging();
+  const Index tenant = base != nullptr ? base->tenant : kNone;  // kNone: not served
   const json::AnswerOutcome outcome = scratch.handler.answer(*policies, request, out);
   switch (outcome) {
     case json::AnswerOutcome::Allow:
-      service_.stats().count_decision(true);
+      service_.stats().count_decision(*policies, tenant, DecisionOutcome::Allow);
       break;
     case json::AnswerOutcome::Deny:
-      service_.stats().count_decision(false);
+      service_.stats().count_decision(*policies, tenant, DecisionOutcome::Deny);
       break;
-    case json::AnswerOutcome::InvalidRequest:
-      service_.stats().count_error(ErrorCode::InvalidRequest);
+    case json::AnswerOutcome::InvalidRequest:  // counted as the error invalid_request too
+      service_.stats().count_decision(*policies, tenant, DecisionOutcome::InvalidRequest);
       break;
     case json::AnswerOutcome::Error:  // not reached: a failed request is answered above
     case json::AnswerOutcome::Listing:
@@ -264,8 +265,10 @@ AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& po
   const std::size_t start = out.size();
   service_.stats().count_request();
   AdminJob job;
+  json::RequestOp op = json::RequestOp::None;  // the latency histogram's; None: `other`
   try {
     const json::ParsedRequest& request = scratch.handler.parse(*policies, line);
+    op = request.op;
     if (request.op == json::RequestOp::ServerOnly && !request.ok()) {
       error(out, request.op, request.id, *request.error, request.error_message);
     } else if (request.op == json::RequestOp::ServerOnly) {
@@ -291,15 +294,18 @@ AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& po
     }
   } catch (const std::exception& failure) {
     out.resize(start);
+    op = json::RequestOp::None;
     error(out, json::RequestOp::None, {}, ErrorCode::Internal, failure.what());
   } catch (...) {
     out.resize(start);
+    op = json::RequestOp::None;
     error(out, json::RequestOp::None, {}, ErrorCode::Internal, "unexpected failure");
   }
   out += '\n';
   const auto elapsed = std::chrono::steady_clock::now() - started;
-  service_.stats().record_latency(static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
+  service_.stats().record_latency(
+      op, static_cast<std::uint64_t>(
+              std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
   return job;
 }
 
@@ -403,9 +409,25 @@ void Protocol::answer(const json::StatsRequest& /*stats*/, std::string_view id, 
           "stats needs the admin right");
     return;
   }
+  const std::shared_ptr<const CompiledPolicySet> serving = service_.engine().snapshot();
   json::ObjectWriter answer(out, id);
   answer.boolean("ok", true);
-  service_.stats().write_json(answer);
+  if (grant_ && !grant_->all_tenants()) {
+    // A partner's admin: its own counters only. The server-wide ones
+    // (requests, errors, connections, latency) would show the volume of
+    // the other partners, so they are not here (docs/PROTOCOL.md).
+    answer.string("tenant", grant_->tenant);
+    service_.stats().write_partner_json(answer, grant_->tenant);
+    const Index tenant = serving->find_tenant(grant_->tenant);
+    if (tenant != kNone) {
+      answer.number("revision", serving->tenant(tenant).revision);
+    } else {
+      answer.null("revision");  // not served (a token of a partner not declared)
+    }
+  } else {
+    service_.stats().know_partners(*serving);  // partners that have not decided yet too
+    service_.stats().write_json(answer);
+  }
   answer.number("policy_version", service_.policy_version()).close();
 }
 

@@ -226,6 +226,7 @@ Service::ReloadResult Service::reload(bool allow_removal) {
     if (result.tokens && result.tokens->ok)
       warn_about_token_tenants(*tokens(), *engine_->snapshot());
     stats_.count_reload(false);
+    stats_.count_units_refused(result.units.size());  // only the refused ones are left
     LogLine line("reload");
     line.field("ok", false).field("policy_version", result.policy_version);
     if (!result.removed_tenants.empty())
@@ -235,8 +236,10 @@ Service::ReloadResult Service::reload(bool allow_removal) {
   }
   std::string refused;
   for (const units::UnitReport& unit : result.units) {
-    if (unit.outcome == units::Outcome::Refused)
+    if (unit.outcome == units::Outcome::Refused) {
       refused += (refused.empty() ? "" : ", ") + unit.tenant;
+      stats_.count_units_refused(1);
+    }
   }
   if (report.version) {
     for (const units::UnitReport& unit : result.units) {
@@ -393,8 +396,18 @@ std::optional<std::vector<PolicyHistory::Entry>> Service::policy_history(
 Service::PutResult Service::put_policy(const std::string& tenant, const std::string& source,
                                        bool dry_run, const std::string& actor) {
   const std::lock_guard<std::mutex> lock(admin_);
-  if (store_) return put_to_store(tenant, source, dry_run, actor);
-  return put_locked(tenant, source, dry_run, actor);
+  PutResult result = store_ ? put_to_store(tenant, source, dry_run, actor)
+                            : put_locked(tenant, source, dry_run, actor);
+  if (!dry_run) count_if_refused(result);
+  return result;
+}
+
+void Service::count_if_refused(const PutResult& result) {
+  // The unit itself refused (it does not compile, or is too large), not a
+  // store or a disk that failed.
+  const std::string& code = result.report.error_code;
+  if (!result.report.ok && (code == "invalid_policy" || code == "too_large"))
+    stats_.count_units_refused(1);
 }
 
 Service::PutResult Service::rollback(const std::string& tenant, std::uint64_t revision,
@@ -422,7 +435,9 @@ Service::PutResult Service::rollback(const std::string& tenant, std::uint64_t re
                               std::to_string(revision) + " with a source in the store";
       return result;
     }
-    return put_to_store(tenant, *source, false, actor);
+    result = put_to_store(tenant, *source, false, actor);
+    count_if_refused(result);
+    return result;
   }
   const std::optional<std::string> source = history_.source_of(tenant, revision);
   if (!source) {
@@ -432,7 +447,9 @@ Service::PutResult Service::rollback(const std::string& tenant, std::uint64_t re
         "tenant '" + tenant + "' has no revision " + std::to_string(revision) + " in its history";
     return result;
   }
-  return put_locked(tenant, *source, false, actor);
+  PutResult result = put_locked(tenant, *source, false, actor);
+  count_if_refused(result);
+  return result;
 }
 
 Service::PutResult Service::put_locked(const std::string& tenant, const std::string& source,

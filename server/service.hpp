@@ -248,6 +248,8 @@ class Service {
   bool install_tokens(std::shared_ptr<const TokenStore> tokens);
   // Reads token_file_ again and swaps it in when it loads (admin_ held).
   ReloadResult::Tokens reload_token_file();
+  // Counts a put or rollback whose unit was refused (units_refused).
+  void count_if_refused(const PutResult& result);
   // Serves `version` (admin_ held).
   void swap_in(std::shared_ptr<const units::Version> version);
   // Tells the decision log which platform part `version` serves (admin_ held).
