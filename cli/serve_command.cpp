@@ -45,6 +45,7 @@ struct ServeOptions {
   std::string cache_dir;                               // with --store: the last state applied
   std::string metrics;                                 // HOST:PORT of /metrics, /healthz, /readyz
   bool metrics_without_partners = false;               // no per-partner series
+  std::string audit_log;                               // admin audit records (docs/AUDIT.md)
 };
 
 // What a replica of the fleet's store starts from: the store's whole state,
@@ -238,6 +239,12 @@ int run_serve(const ServeOptions& options) {
   // Read again on every reload (the op and SIGHUP): a token taken out of the
   // file stops working, on open connections too.
   if (!options.tokens.empty()) service.set_token_file(options.tokens);
+  if (!options.audit_log.empty()) {
+    if (auto error = service.audit().open_file(options.audit_log)) {
+      std::cerr << "tenet serve: error: " << *error << '\n';
+      return kUsageOrIo;
+    }
+  }
   return server::run_server(service, server_options);
 }
 
@@ -336,6 +343,11 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   command->add_flag("--metrics-without-partners", options->metrics_without_partners,
                     "Leave out the per-partner series of /metrics (for fleets with very many "
                     "partners)");
+  command->add_option("--audit-log", options->audit_log,
+                      "Append one JSON record per admin action (start, stop, reload, token file "
+                      "changes, set_feature, put_policy, rollback; refusals too) to FILE, "
+                      "fdatasync'd before the action is answered (docs/AUDIT.md); not with "
+                      "--store, whose audit is tenet.admin_audit");
   command->add_flag("--strict", options->strict,
                     "Refuse to start when a partner's policy unit does not compile (by default "
                     "the others are served and its requests deny with tenant_unavailable)");
@@ -352,6 +364,12 @@ void add_serve_command(CLI::App& app, int& exit_code) {
     }
     if (!options->cache_dir.empty() && options->store.empty()) {
       std::cerr << "tenet serve: error: --cache-dir goes with --store\n";
+      exit_code = kUsageOrIo;
+      return;
+    }
+    if (!options->store.empty() && !options->audit_log.empty()) {
+      std::cerr << "tenet serve: error: --audit-log does not go with --store: the audit records "
+                   "go into the store's tenet.admin_audit\n";
       exit_code = kUsageOrIo;
       return;
     }
