@@ -316,6 +316,28 @@ TEST_F(AdminAuditIntegrationTest, PutPolicyAndRollbackAreAuditedWithRevisionsBut
   EXPECT_EQ(all[at_start + 3]["outcome"], "refused");
 }
 
+TEST_F(AdminAuditIntegrationTest, AnAuditWriteThatFailsIsLoggedLoudlyAndTheChangeStands) {
+  // /dev/full opens, and every write to it fails with ENOSPC (a full disk).
+  TENET_START_SERVER(
+      server, kBinary, policies_.string(),
+      {"--tokens", tokens_.string(), "--state", state_.string(), "--audit-log", "/dev/full"});
+  LineClient cedar = connect_tcp(server);
+  ASSERT_EQ(hello(cedar, kCedarAdmin).value("ok", false), true);
+  const json switched =
+      ask(cedar, R"({"op":"set_feature","tenant":"cedar","feature":"margin","state":"on"})");
+  EXPECT_EQ(switched.value("ok", false), true) << switched.dump();
+  EXPECT_NE(read_text(state_).find("margin"), std::string::npos);
+  const std::string log = server.stderr_text();
+  EXPECT_NE(log.find(R"({"event":"error","what":"audit","action":"set_feature","actor":")" +
+                     token_id(kCedarAdmin)),
+            std::string::npos)
+      << log;
+  // The record itself is still in the log.
+  EXPECT_NE(log.find(R"("action":"set_feature","tenant":"cedar","target":"margin")"),
+            std::string::npos)
+      << log;
+}
+
 TEST_F(AdminAuditIntegrationTest, AnAuditLogThatCannotBeOpenedRefusesTheStart) {
   const tenet::test_support::ProcessResult result = tenet::test_support::run_process(
       {kBinary, "serve", policies_.string(), "--listen", "127.0.0.1:0", "--audit-log",
