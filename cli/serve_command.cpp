@@ -57,6 +57,7 @@ struct ServeOptions {
   std::string decision_log_sample;                       // every partner: RATE or allow=R,deny=R
   std::vector<std::string> decision_log_sample_partner;  // TENANT:SPEC
   std::optional<unsigned> replica_id;                    // the decision ids' replica component
+  std::string audit_log;                               // admin audit records (docs/AUDIT.md)
 };
 
 // --decision-log: opens the log and gives it to `service`; an error text
@@ -320,6 +321,12 @@ int run_serve(const ServeOptions& options) {
   // Read again on every reload (the op and SIGHUP): a token taken out of the
   // file stops working, on open connections too.
   if (!options.tokens.empty()) service.set_token_file(options.tokens);
+  if (!options.audit_log.empty()) {
+    if (auto error = service.audit().open_file(options.audit_log)) {
+      std::cerr << "tenet serve: error: " << *error << '\n';
+      return kUsageOrIo;
+    }
+  }
   return serve_with_log(options, service, server_options);
 }
 
@@ -463,6 +470,11 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                    "The replica component of decision ids, 0..65535 (default: random at start); "
                    "give each replica of a fleet its own")
       ->check(CLI::Range(0U, 65535U));
+  command->add_option("--audit-log", options->audit_log,
+                      "Append one JSON record per admin action (start, stop, reload, token file "
+                      "changes, set_feature, put_policy, rollback; refusals too) to FILE, "
+                      "fdatasync'd before the action is answered (docs/AUDIT.md); not with "
+                      "--store, whose audit is tenet.admin_audit");
   command->add_flag("--strict", options->strict,
                     "Refuse to start when a partner's policy unit does not compile (by default "
                     "the others are served and its requests deny with tenant_unavailable)");
@@ -479,6 +491,12 @@ void add_serve_command(CLI::App& app, int& exit_code) {
     }
     if (!options->cache_dir.empty() && options->store.empty()) {
       std::cerr << "tenet serve: error: --cache-dir goes with --store\n";
+      exit_code = kUsageOrIo;
+      return;
+    }
+    if (!options->store.empty() && !options->audit_log.empty()) {
+      std::cerr << "tenet serve: error: --audit-log does not go with --store: the audit records "
+                   "go into the store's tenet.admin_audit\n";
       exit_code = kUsageOrIo;
       return;
     }

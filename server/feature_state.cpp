@@ -87,6 +87,14 @@ std::optional<std::string> FeatureState::set(const std::string& tenant, const st
   return std::nullopt;
 }
 
+FeatureSwitch FeatureState::state(const std::string& tenant, const std::string& feature) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  const auto switches = features_.find(tenant);
+  if (switches == features_.end()) return FeatureSwitch::Default;
+  const auto found = switches->second.find(feature);
+  return found == switches->second.end() ? FeatureSwitch::Default : found->second;
+}
+
 void FeatureState::apply(const CompiledPolicySet& policies) const {
   const std::lock_guard<std::mutex> lock(mutex_);
   for (const auto& [tenant, switches] : features_) {

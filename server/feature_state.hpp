@@ -33,6 +33,9 @@ class FeatureState {
   // A switch already in that state writes nothing (no rewrite, no fsync).
   [[nodiscard]] std::optional<std::string> set(const std::string& tenant,
                                                const std::string& feature, FeatureSwitch state);
+  // The recorded state of one switch (Default when none is recorded): the
+  // "before" of an audited set_feature.
+  [[nodiscard]] FeatureSwitch state(const std::string& tenant, const std::string& feature) const;
   // Sets every recorded switch the set declares on `policies`.
   void apply(const CompiledPolicySet& policies) const;
   // Whether switches are persisted (a state file was given).

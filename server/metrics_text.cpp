@@ -105,6 +105,14 @@ std::string render_metrics(Service& service, const MetricsOptions& options) {
            "Reloads (op, SIGHUP, or a store catch-up asked for), by outcome.");
   e.sample("tenet_reloads_total", "outcome=\"ok\"", stats.reloads_ok);
   e.sample("tenet_reloads_total", "outcome=\"failed\"", stats.reloads_failed);
+  e.family("tenet_audit_records_total", "counter",
+           "Admin audit records written (docs/AUDIT.md): start, stop, reloads, token changes, "
+           "set_feature, put_policy, rollback, refusals.");
+  e.sample("tenet_audit_records_total", {}, service.audit().records());
+  e.family("tenet_audit_failures_total", "counter",
+           "Admin audit records whose durable copy (the --audit-log file or the store) could "
+           "not be written; each is in the server's log.");
+  e.sample("tenet_audit_failures_total", {}, service.audit().failures());
 
   e.family("tenet_units_refused_total", "counter",
            "Partner units refused by a reload, put_policy or rollback (the partner keeps its "

@@ -433,11 +433,9 @@ void Protocol::answer(const json::StatsRequest& /*stats*/, std::string_view id, 
 
 AdminJob::Run Protocol::answer(const json::ReloadRequest& reload, std::string_view id,
                                std::string& out, std::string& queue) {
-  if (!may_admin() || !may_tenant("*")) {
-    error(out, json::RequestOp::ServerOnly, id, ErrorCode::Forbidden,
-          "reload needs a global (*) admin token");
-    return {};
-  }
+  if (!may_admin() || !may_tenant("*"))
+    return refused_change(id, queue, AuditRecord::of({}, "reload"),
+                          "reload needs a global (*) admin token");
   // Removing a tenant is asked for explicitly (see Service::reload).
   using Removal = json::ReloadRequest::Removal;
   if (reload.allow_removal == Removal::Mistyped) {
@@ -447,12 +445,26 @@ AdminJob::Run Protocol::answer(const json::ReloadRequest& reload, std::string_vi
   }
   queue = "*";
   const bool allow = reload.allow_removal == Removal::Allowed;
-  return [this, id = std::string(id), allow](std::string& answer) {
-    const Service::ReloadResult result = service_.reload(allow);
+  return [this, id = std::string(id), allow, actor = actor()](std::string& answer) {
+    const Service::ReloadResult result = service_.reload(allow, actor);
     if (!result.ok)
       service_.stats().count_error(result.unavailable ? ErrorCode::Unavailable
                                                       : ErrorCode::InvalidRequest);
     write_reload_answer(answer, id, result);
+  };
+}
+
+AdminJob::Run Protocol::refused_change(std::string_view id, std::string& queue, AuditRecord record,
+                                       std::string message) {
+  // In the turn of the token's own tenant: a flood of refused changes
+  // slows its sender, not the partner it aimed at.
+  queue = grant_ ? grant_->tenant : "*";
+  record.actor = actor();
+  record.outcome = "refused";
+  record.message = std::move(message);
+  return [this, id = std::string(id), record = std::move(record)](std::string& answer) {
+    service_.record_audit(record);  // durable before the refusal is answered
+    error(answer, json::RequestOp::ServerOnly, id, ErrorCode::Forbidden, record.message);
   };
 }
 
@@ -466,11 +478,10 @@ AdminJob::Run Protocol::answer(const json::SetFeatureRequest& set_feature, std::
   const std::string tenant(*set_feature.tenant);
   const std::string feature(*set_feature.feature);
   const std::string_view state_name = *set_feature.state;
-  if (!may_admin() || !may_tenant(tenant)) {
-    error(out, json::RequestOp::ServerOnly, id, ErrorCode::Forbidden,
-          "set_feature needs the admin right for this tenant");
-    return {};
-  }
+  AuditRecord refusal = AuditRecord::of({}, "set_feature", tenant, feature);
+  refusal.after = {{"state", std::string(state_name)}};
+  if (!may_admin() || !may_tenant(tenant))
+    return refused_change(id, queue, refusal, "set_feature needs the admin right for this tenant");
   FeatureSwitch state = FeatureSwitch::Default;
   if (state_name == "on") {
     state = FeatureSwitch::On;
@@ -481,12 +492,11 @@ AdminJob::Run Protocol::answer(const json::SetFeatureRequest& set_feature, std::
           "'state' must be \"on\", \"off\" or \"default\"");
     return {};
   }
-  if (!service_.features_durable()) {
-    error(out, json::RequestOp::ServerOnly, id, ErrorCode::Forbidden,
-          "set_feature is refused: this server has no state file, so a switch would be lost on "
-          "restart (start tenet serve with --state FILE)");
-    return {};
-  }
+  if (!service_.features_durable())
+    return refused_change(
+        id, queue, refusal,
+        "set_feature is refused: this server has no state file, so a switch would be lost on "
+        "restart (start tenet serve with --state FILE)");
   queue = tenant;
   return
       [this, id = std::string(id), tenant, feature, state, actor = actor()](std::string& answer) {
@@ -533,6 +543,11 @@ std::optional<std::string> Protocol::unit_tenant(std::optional<std::string_view>
 
 AdminJob::Run Protocol::answer(const json::PutPolicyRequest& put, std::string_view id,
                                std::string& out, std::string& queue) {
+  // A dry run refused is no change refused: only unit_tenant answers it.
+  if (put.tenant && !may_author(*put.tenant) && put.dry_run == json::PutPolicyRequest::DryRun::No)
+    return refused_change(id, queue, AuditRecord::of({}, "put_policy", std::string(*put.tenant)),
+                          "put_policy needs an author token of this tenant (or a global admin "
+                          "token)");
   std::optional<std::string> tenant = unit_tenant(put.tenant, "put_policy", id, out);
   if (!tenant) return {};
   if (!put.source) {
@@ -557,6 +572,10 @@ AdminJob::Run Protocol::answer(const json::PutPolicyRequest& put, std::string_vi
 
 AdminJob::Run Protocol::answer(const json::RollbackRequest& rollback, std::string_view id,
                                std::string& out, std::string& queue) {
+  if (rollback.tenant && !may_author(*rollback.tenant))
+    return refused_change(id, queue, AuditRecord::of({}, "rollback", std::string(*rollback.tenant)),
+                          "rollback needs an author token of this tenant (or a global admin "
+                          "token)");
   std::optional<std::string> tenant = unit_tenant(rollback.tenant, "rollback", id, out);
   if (!tenant) return {};
   if (!rollback.revision) {

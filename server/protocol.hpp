@@ -130,6 +130,10 @@ class Protocol {
                                      std::string& out, std::string& queue);
   [[nodiscard]] AdminJob::Run answer(const json::RollbackRequest& rollback, std::string_view id,
                                      std::string& out, std::string& queue);
+  // A change the session may not make (forbidden): the job audits it as
+  // refused (docs/AUDIT.md), then answers `message`.
+  [[nodiscard]] AdminJob::Run refused_change(std::string_view id, std::string& queue,
+                                             AuditRecord record, std::string message);
   // The tenant of a unit op, when the session may author it (else the
   // error is answered and nothing is returned).
   [[nodiscard]] std::optional<std::string> unit_tenant(std::optional<std::string_view> tenant,

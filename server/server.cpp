@@ -1,5 +1,7 @@
 #include "server/server.hpp"
 
+#include <unistd.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -78,17 +80,19 @@ int run_server(Service& service, const ServerOptions& options) {
 
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   bool draining = false;
+  std::string stop_signal;
   bool drain_timed_out = false;
   std::function<void(const error_code&, int)> on_signal = [&](const error_code& error, int number) {
     if (error) return;
     if (number == SIGHUP) {
       // Compiled on the admin thread: the I/O thread that got the signal keeps serving.
-      asio::post(service.admin_executor(), [&service] { service.reload(); });
+      asio::post(service.admin_executor(), [&service] { (void)service.reload(false, "signal"); });
       signals.async_wait(on_signal);
       return;
     }
     if (draining) return;
     draining = true;
+    stop_signal = number == SIGTERM ? "SIGTERM" : "SIGINT";
     LogLine("shutdown").field("signal", number == SIGTERM ? "SIGTERM" : "SIGINT").emit();
     for (const auto& listener : listeners) listener->close();
     if (metrics) metrics->set_draining();
@@ -115,12 +119,35 @@ int run_server(Service& service, const ServerOptions& options) {
     metrics->start();
     LogLine("listening").field("metrics", metrics->address()).emit();
   }
+  {
+    // Once it listens: the record says what it started serving, and where.
+    AuditRecord started = AuditRecord::of("operator", "start");
+    started.after = {{"policy_version", service.policy_version()},
+                     {"platform_revision", service.platform_revision()},
+                     {"pid", static_cast<std::int64_t>(::getpid())}};
+    if (service.serves_store()) started.after["store_revision"] = service.store_status().revision;
+    nlohmann::json addresses = nlohmann::json::array();
+    for (const auto& listener : listeners) addresses.push_back(listener->address());
+    started.after["listening"] = std::move(addresses);
+    service.record_audit(started);
+  }
   LogLine("ready")
       .field("policy_version", service.policy_version())
       .field("threads", static_cast<std::uint64_t>(options.threads))
       .emit();
 
   pool.run();
+  // After the drain: every answer given before it is in the audit trail.
+  AuditRecord stopped = AuditRecord::of("signal", "stop");
+  stopped.before = {{"policy_version", service.policy_version()},
+                    {"platform_revision", service.platform_revision()},
+                    {"pid", static_cast<std::int64_t>(::getpid())}};
+  stopped.after = {{"signal", stop_signal}};
+  if (drain_timed_out) {
+    stopped.outcome = "failed";
+    stopped.message = "the drain timed out; the connections still open were cut";
+  }
+  service.record_audit(stopped);
   LogLine("stopped").emit();
   return drain_timed_out ? kExitDrainTimedOut : 0;
 }

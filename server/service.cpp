@@ -1,6 +1,8 @@
 #include "server/service.hpp"
 
 #include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <utility>
 
 #include "grammar/source/diagnostic.hpp"
@@ -137,8 +139,120 @@ std::string rendered_problems(const units::Report& report) {
 
 }  // namespace
 
-Service::ReloadResult Service::reload(bool allow_removal) {
+namespace {
+
+std::string state_text(FeatureSwitch state) {
+  return state == FeatureSwitch::On ? "on" : state == FeatureSwitch::Off ? "off" : "default";
+}
+
+std::string token_id(const HashedToken& token) { return "sha256:" + to_hex(token.hash.data(), 8); }
+
+// The token ids `after` adds, removes, or keeps with another tenant or
+// other rights than `before` (each sorted): the audit of a token file
+// read again. Empty when nothing changed.
+nlohmann::json token_changes(const TokenStore* before, const TokenStore& after) {
+  std::map<std::string, std::string> old_grants;
+  std::map<std::string, std::string> new_grants;
+  const auto grant_text = [](const Grant& grant) {
+    return grant.tenant + (grant.check ? " check" : "") + (grant.admin ? " admin" : "") +
+           (grant.author ? " author" : "");
+  };
+  if (before != nullptr) {
+    for (const HashedToken& token : before->entries())
+      old_grants.emplace(token_id(token), grant_text(token.grant));
+  }
+  for (const HashedToken& token : after.entries())
+    new_grants.emplace(token_id(token), grant_text(token.grant));
+  nlohmann::json added = nlohmann::json::array();
+  nlohmann::json removed = nlohmann::json::array();
+  nlohmann::json changed = nlohmann::json::array();
+  for (const auto& [id, grant] : new_grants) {
+    const auto found = old_grants.find(id);
+    if (found == old_grants.end()) {
+      added.push_back(id);
+    } else if (found->second != grant) {
+      changed.push_back(id);
+    }
+  }
+  for (const auto& [id, grant] : old_grants) {
+    if (new_grants.count(id) == 0) removed.push_back(id);
+  }
+  if (added.empty() && removed.empty() && changed.empty()) return nullptr;
+  return {{"count", after.size()}, {"added", added}, {"removed", removed}, {"changed", changed}};
+}
+
+}  // namespace
+
+Service::ReloadResult Service::reload(bool allow_removal, const std::string& actor) {
   const std::lock_guard<std::mutex> lock(admin_);
+  const std::shared_ptr<const TokenStore> tokens_before = tokens();
+  nlohmann::json before = {
+      {"policy_version", version_.load(std::memory_order_acquire)},
+      {"platform_revision", platform_revision_.load(std::memory_order_acquire)}};
+  if (store_) before["store_revision"] = store_revision_.load(std::memory_order_acquire);
+  ReloadResult result = reload_locked(allow_removal);
+
+  if (result.tokens && token_file_) {
+    AuditRecord record;
+    record.actor = actor;
+    record.action = "tokens";
+    record.target = token_file_->string();
+    record.before = {{"count", tokens_before ? tokens_before->size() : 0}};
+    if (!result.tokens->ok) {
+      record.after = record.before;
+      record.outcome = "failed";
+      record.message = result.tokens->message;
+      audit_locked(record);
+    } else if (const auto now = tokens()) {
+      record.after = token_changes(tokens_before.get(), *now);
+      if (!record.after.is_null()) audit_locked(record);  // a file read again unchanged: no record
+    }
+  }
+
+  AuditRecord record;
+  record.actor = actor;
+  record.action = "reload";
+  if (!store_) record.target = directory_.string();
+  record.before = std::move(before);
+  record.after = {{"policy_version", result.policy_version},
+                  {"platform_revision", result.platform_revision}};
+  if (store_) record.after["store_revision"] = store_revision_.load(std::memory_order_acquire);
+  nlohmann::json units = nlohmann::json::array();
+  std::string refused;
+  for (const units::UnitReport& unit : result.units) {
+    units.push_back({{"tenant", unit.tenant},
+                     {"outcome", units::outcome_name(unit.outcome)},
+                     {"revision", unit.revision}});
+    if (unit.outcome == units::Outcome::Refused)
+      refused += (refused.empty() ? "" : ", ") + unit.tenant;
+  }
+  if (!units.empty()) record.after["units"] = std::move(units);
+  if (!result.ok) {
+    record.outcome = result.unavailable ? "failed" : "refused";
+    record.message = !result.message.empty() ? result.message : result.diagnostics;
+  } else if (!refused.empty()) {
+    record.message = "partner unit(s) refused, serving their previous revision: " + refused;
+  }
+  // A refusal's diagnostics can be long: the audit says what and why, the
+  // answer and the log carry every line.
+  constexpr std::size_t kMessageLimit = 4096;
+  if (record.message.size() > kMessageLimit) record.message.resize(kMessageLimit);
+  audit_locked(record);
+  return result;
+}
+
+void Service::record_audit(const AuditRecord& record) {
+  const std::lock_guard<std::mutex> lock(admin_);
+  audit_locked(record);
+}
+
+void Service::audit_locked(const AuditRecord& record, bool in_store) {
+  audit_.record(record);
+  if (!store_ || in_store) return;
+  if (auto failure = audit_to_store(record)) audit_.count_failure(record, *failure);
+}
+
+Service::ReloadResult Service::reload_locked(bool allow_removal) {
   if (store_) {
     // A replica of the fleet's store has no directory to read: a reload
     // (or SIGHUP) fetches what the store has now.
@@ -393,12 +507,54 @@ std::optional<std::vector<PolicyHistory::Entry>> Service::policy_history(
   return entries;
 }
 
+namespace {
+
+// A unit as an audit's before or after (the shape tenet.admin_audit has).
+nlohmann::json unit_json(const units::Version* version, const std::string& tenant) {
+  const units::Unit* unit = version != nullptr ? version->find(tenant) : nullptr;
+  if (unit == nullptr) return nullptr;
+  return {{"revision", unit->revision}, {"hash", unit->hash}};
+}
+
+}  // namespace
+
+void Service::audit_put(const std::string& action, const std::string& tenant,
+                        const std::string& actor, nlohmann::json before, const PutResult& result,
+                        nlohmann::json requested) {
+  AuditRecord record;
+  record.actor = actor;
+  record.action = action;
+  record.tenant = tenant;
+  const units::Unit* serving = units_ ? units_->find(tenant) : nullptr;
+  record.target = !result.report.path.empty() ? result.report.path
+                  : serving != nullptr        ? serving->path
+                                              : std::string();
+  record.before = std::move(before);
+  if (result.report.ok) {
+    record.after = unit_json(units_.get(), tenant);
+  } else {
+    // Nothing changed: `after` is what was asked for.
+    record.after = std::move(requested);
+    const bool failed = !result.failure.empty() || result.report.error_code == "unavailable";
+    record.outcome = failed ? "failed" : "refused";
+    record.message = !result.failure.empty() ? result.failure : result.report.message;
+  }
+  // Through the store, the change's own transaction wrote its audit row.
+  audit_locked(record, store_ && result.report.ok);
+}
+
 Service::PutResult Service::put_policy(const std::string& tenant, const std::string& source,
                                        bool dry_run, const std::string& actor) {
   const std::lock_guard<std::mutex> lock(admin_);
+  nlohmann::json before = unit_json(units_.get(), tenant);
   PutResult result = store_ ? put_to_store(tenant, source, dry_run, actor)
                             : put_locked(tenant, source, dry_run, actor);
-  if (!dry_run) count_if_refused(result);
+  // A dry run changes nothing and is not an admin action: not audited.
+  if (!dry_run) {
+    count_if_refused(result);
+    audit_put("put_policy", tenant, actor, std::move(before), result,
+              {{"hash", units::content_hash(source)}});
+  }
   return result;
 }
 
@@ -413,6 +569,14 @@ void Service::count_if_refused(const PutResult& result) {
 Service::PutResult Service::rollback(const std::string& tenant, std::uint64_t revision,
                                      const std::string& actor) {
   const std::lock_guard<std::mutex> lock(admin_);
+  nlohmann::json before = unit_json(units_.get(), tenant);
+  PutResult result = rollback_locked(tenant, revision, actor);
+  audit_put("rollback", tenant, actor, std::move(before), result, {{"rollback_to", revision}});
+  return result;
+}
+
+Service::PutResult Service::rollback_locked(const std::string& tenant, std::uint64_t revision,
+                                            const std::string& actor) {
   if (store_) {
     PutResult result;
     store::Connection* connection = store_->connect();
@@ -435,7 +599,7 @@ Service::PutResult Service::rollback(const std::string& tenant, std::uint64_t re
                               std::to_string(revision) + " with a source in the store";
       return result;
     }
-    result = put_to_store(tenant, *source, false, actor);
+    result = put_to_store(tenant, *source, false, actor, "rollback");
     count_if_refused(result);
     return result;
   }
@@ -498,6 +662,40 @@ Service::SetFeatureResult Service::set_feature(const std::string& tenant,
                                                const std::string& feature, FeatureSwitch state,
                                                std::string& error, const std::string& actor) {
   const std::lock_guard<std::mutex> lock(admin_);
+  AuditRecord record;
+  record.actor = actor;
+  record.action = "set_feature";
+  record.tenant = tenant;
+  record.target = feature;
+  record.before = {{"state", state_text(features_->state(tenant, feature))}};
+  record.after = {{"state", state_text(state)}};
+  const SetFeatureResult result = set_feature_locked(tenant, feature, state, error, actor);
+  switch (result) {
+    case SetFeatureResult::Ok:
+      break;
+    case SetFeatureResult::UnknownFeature:
+      record.outcome = "refused";
+      record.message = "tenant '" + tenant + "' has no feature '" + feature + "'";
+      break;
+    case SetFeatureResult::Refused:
+      record.outcome = "refused";
+      record.message = error;
+      break;
+    case SetFeatureResult::PersistFailed:
+    case SetFeatureResult::Unavailable:
+      record.outcome = "failed";
+      record.message = error;
+      break;
+  }
+  // Through the store, the switch's own transaction wrote its audit row.
+  audit_locked(record, store_ && result == SetFeatureResult::Ok);
+  return result;
+}
+
+Service::SetFeatureResult Service::set_feature_locked(const std::string& tenant,
+                                                      const std::string& feature,
+                                                      FeatureSwitch state, std::string& error,
+                                                      const std::string& actor) {
   if (store_) return set_feature_in_store(tenant, feature, state, error, actor);
   const std::shared_ptr<const CompiledPolicySet> policies = engine_->snapshot();
   const Index t = policies->find_tenant(tenant);

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "engine/engine.hpp"
+#include "server/admin_audit.hpp"
 #include "server/admin_queue.hpp"
 #include "server/decision_log/decision_logging.hpp"
 #include "server/feature_state.hpp"
@@ -157,8 +158,17 @@ class Service {
   // change to the platform part recompiles every partner and is refused
   // whole when one breaks. Removing a served tenant is refused unless
   // `allow_removal`: a tenant file cut down to its comments must not drop a
-  // partner without a word (SIGHUP never allows it). Logs the outcome.
-  ReloadResult reload(bool allow_removal = false);
+  // partner without a word (SIGHUP never allows it). Logs the outcome, and
+  // audits it (and a token file read again and changed) as done by `actor`
+  // (docs/AUDIT.md).
+  ReloadResult reload(bool allow_removal = false, const std::string& actor = "operator");
+
+  // The admin audit trail (docs/AUDIT.md): open its file before serving.
+  [[nodiscard]] AdminAudit& audit() { return audit_; }
+  // Audits an admin action that did not go through the calls here (start,
+  // stop, a refusal before the action ran): to the log and to the audit
+  // file, or to the fleet's store when the service serves one.
+  void record_audit(const AuditRecord& record);
 
   // The version of the partner units serving now (null: none yet, the
   // service was built on a bare Engine; the first reload makes one).
@@ -260,6 +270,13 @@ class Service {
   std::shared_ptr<const TokenStore> file_tokens_;  // --tokens beside the store's
   std::string catch_up_failure_;                   // the last one logged
   bool catch_up_locked();
+  ReloadResult reload_locked(bool allow_removal);
+  // Audits `record` (admin_ held): the log always; the file, or the store
+  // unless `in_store` (a write whose own transaction holds its audit row).
+  void audit_locked(const AuditRecord& record, bool in_store = false);
+  // One row of tenet.admin_audit outside any change (admin_ held): the
+  // failure, if any.
+  std::optional<std::string> audit_to_store(const AuditRecord& record);
   // Applies changes read after store_->state.revision() (`from_scratch`:
   // they are the whole state of a store that went back in time).
   void apply_store_changes(const store::Changes& changes, bool from_scratch);
@@ -269,12 +286,21 @@ class Service {
   // After a write committed (and was served here): the replica's state of the store.
   void record_own_change(const store::Changes& mine);
   PutResult put_to_store(const std::string& tenant, const std::string& source, bool dry_run,
-                         const std::string& actor);
+                         const std::string& actor, const std::string& action = "put_policy");
   SetFeatureResult set_feature_in_store(const std::string& tenant, const std::string& feature,
                                         FeatureSwitch state, std::string& error,
                                         const std::string& actor);
   // An answer for a store that cannot be reached (after `failure`, if any).
   [[nodiscard]] std::string store_unavailable() const;
+  PutResult rollback_locked(const std::string& tenant, std::uint64_t revision,
+                            const std::string& actor);
+  SetFeatureResult set_feature_locked(const std::string& tenant, const std::string& feature,
+                                      FeatureSwitch state, std::string& error,
+                                      const std::string& actor);
+  // Audits a put_policy or rollback that ran (admin_ held): `before` the
+  // unit serving before, `requested` what was asked (the after of a refusal).
+  void audit_put(const std::string& action, const std::string& tenant, const std::string& actor,
+                 nlohmann::json before, const PutResult& result, nlohmann::json requested);
   // put_policy / rollback with admin_ held.
   PutResult put_locked(const std::string& tenant, const std::string& source, bool dry_run,
                        const std::string& actor);
@@ -286,6 +312,7 @@ class Service {
                         const std::string& actor);
 
   Stats stats_;
+  AdminAudit audit_;
   std::atomic<std::uint64_t> version_{1};
   std::atomic<std::uint64_t> platform_revision_{0};
   std::atomic<std::uint64_t> store_revision_{0};  // the fleet's store revision applied

@@ -243,8 +243,39 @@ std::string Service::store_unavailable() const {
   return message + "; nothing changed (the server's log says why)";
 }
 
+std::optional<std::string> Service::audit_to_store(const AuditRecord& record) {
+  // Not a store::Change: an audit row is no change a replica must fetch,
+  // so it takes no store revision and wakes no replica. tenet.admin_audit
+  // has no outcome or message columns: they go into `after` (docs/AUDIT.md).
+  nlohmann::json after = record.after;
+  if (!after.is_object())
+    after = after.is_null() ? nlohmann::json::object() : nlohmann::json{{"value", after}};
+  after["replica"] = audit_.replica();
+  if (record.outcome != "ok") after["outcome"] = record.outcome;
+  if (!record.message.empty()) after["message"] = record.message;
+  const auto text = [](const nlohmann::json& json) -> std::optional<std::string> {
+    if (json.is_null()) return std::nullopt;
+    return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  store::Connection* connection = store_->connect();
+  if (connection == nullptr) return "the fleet's store cannot be reached";
+  try {
+    (void)connection->query(
+        "INSERT INTO tenet.admin_audit (actor, action, tenant, subject, before, after) "
+        "VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)",
+        {record.actor, record.action, record.tenant,
+         record.target.empty() ? std::nullopt : std::optional(record.target), text(record.before),
+         text(after)});
+  } catch (const store::StoreError& error) {
+    (void)store_->lost(error);
+    return std::string("tenet.admin_audit: ") + error.what();
+  }
+  return std::nullopt;
+}
+
 Service::PutResult Service::put_to_store(const std::string& tenant, const std::string& source,
-                                         bool dry_run, const std::string& actor) {
+                                         bool dry_run, const std::string& actor,
+                                         const std::string& action) {
   PutResult result;
   const auto unavailable = [&]() {
     result.report = {};
@@ -282,7 +313,7 @@ Service::PutResult Service::put_to_store(const std::string& tenant, const std::s
     const units::Unit* before = units_->find(tenant);
     row = {tenant, result.report.revision, result.report.path, units::content_hash(source), source};
     store::insert_unit_revision(change, row, actor);
-    store::audit(change, actor, "put_policy", tenant, row.path,
+    store::audit(change, actor, action, tenant, row.path,
                  before != nullptr ? std::optional(revision_json(before->revision, before->hash))
                                    : std::nullopt,
                  revision_json(row.revision, row.hash));

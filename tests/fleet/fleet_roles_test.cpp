@@ -37,6 +37,8 @@ constexpr std::string_view kGrants = R"sql(
 CREATE ROLE tenet_replica LOGIN;
 GRANT USAGE ON SCHEMA tenet TO tenet_replica;
 GRANT SELECT ON ALL TABLES IN SCHEMA tenet TO tenet_replica;
+GRANT INSERT ON tenet.admin_audit TO tenet_replica;
+GRANT USAGE ON SEQUENCE tenet.admin_audit_id_seq TO tenet_replica;
 
 CREATE ROLE tenet_writer LOGIN;
 GRANT USAGE ON SCHEMA tenet TO tenet_writer;
@@ -95,6 +97,13 @@ TEST(FleetRoles, AReadOnlyReplicaServesAndItsWritesAreRefusedWithTheGrantsNamed)
       milliseconds(5000)));
   const json history = replicas.ask(0, R"({"op":"policy_history","tenant":"cedar"})");
   EXPECT_EQ(history.value("ok", false), true) << history.dump();
+  // With these grants the read-only replica audits its refused writes too
+  // (docs/AUDIT.md): no audit record failed to reach the store.
+  EXPECT_EQ(replicas.stderr_text().find(R"("what":"audit")"), std::string::npos)
+      << replicas.stderr_text();
+  EXPECT_EQ(admin.query("SELECT count(*) FROM tenet.admin_audit WHERE after->>'outcome' = "
+                        "'refused'")[0][0],
+            "2");
 }
 
 }  // namespace
