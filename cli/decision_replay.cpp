@@ -10,7 +10,6 @@
 #include <stdexcept>
 #include <utility>
 
-#include "engine/units/policy_units.hpp"
 #include "grammar/source/diagnostic.hpp"
 #include "server/feature_state.hpp"
 #include "server/policy_history.hpp"
