@@ -5,6 +5,7 @@
 
 #include "cli/check_command.hpp"
 #include "cli/eval_command.hpp"
+#include "cli/explain_command.hpp"
 #include "cli/policy_command.hpp"
 #include "cli/publish_command.hpp"
 #include "cli/serve_command.hpp"
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
   tenet::cli::add_policy_command(app, exit_code);
   tenet::cli::add_store_command(app, exit_code);
   tenet::cli::add_publish_command(app, exit_code);
+  tenet::cli::add_explain_command(app, exit_code);
+  tenet::cli::add_replay_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -203,4 +203,32 @@ std::optional<std::string> unit_source(Connection& connection, const std::string
   return rows[0][0];
 }
 
+std::optional<PlatformRow> platform_at(Connection& connection, std::uint64_t revision) {
+  const std::vector<Row> rows = connection.query(
+      "SELECT revision, hash, files::text FROM tenet.platform_revisions WHERE revision = $1",
+      {std::to_string(revision)});
+  if (rows.empty()) return std::nullopt;
+  PlatformRow row;
+  row.revision = number(rows[0][0]);
+  row.hash = text(rows[0][1]);
+  try {
+    const nlohmann::json files = nlohmann::json::parse(text(rows[0][2]));
+    for (const auto& [path, source] : files.items()) row.files[path] = source.get<std::string>();
+  } catch (const nlohmann::json::exception& error) {
+    throw StoreError(std::string("the store holds a row this tenet cannot read: ") + error.what());
+  }
+  return row;
+}
+
+std::optional<UnitRow> unit_at(Connection& connection, const std::string& tenant,
+                               std::uint64_t revision) {
+  const std::vector<Row> rows = connection.query(
+      "SELECT tenant, revision, path, hash, source FROM tenet.unit_revisions "
+      "WHERE tenant = $1 AND revision = $2",
+      {tenant, std::to_string(revision)});
+  if (rows.empty()) return std::nullopt;
+  return UnitRow{text(rows[0][0]), number(rows[0][1]), text(rows[0][2]), text(rows[0][3]),
+                 rows[0][4]};
+}
+
 }  // namespace tenet::store

@@ -134,4 +134,12 @@ struct UnitHistoryEntry {
                                                      const std::string& tenant,
                                                      std::uint64_t revision);
 
+// One platform revision with its files (none: no such revision): what
+// `tenet explain --store` replays an old decision against.
+[[nodiscard]] std::optional<PlatformRow> platform_at(Connection& connection,
+                                                     std::uint64_t revision);
+// One revision of a partner's unit (none: no such revision; source none: a removal).
+[[nodiscard]] std::optional<UnitRow> unit_at(Connection& connection, const std::string& tenant,
+                                             std::uint64_t revision);
+
 }  // namespace tenet::store
