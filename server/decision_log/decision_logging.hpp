@@ -16,7 +16,7 @@
 #include <optional>
 #include <string>
 
-#include "engine/compile/compiled.hpp"
+#include "engine/json/line_handler.hpp"  // the engine's JSON and compiled forms
 #include "server/decision_id.hpp"
 #include "server/decision_log/decision_log.hpp"
 #include "server/decision_log/sampling.hpp"

@@ -7,7 +7,7 @@
 #include <type_traits>
 #include <variant>
 
-#include "engine/json/response_writer.hpp"
+#include "engine/json/line_handler.hpp"  // the engine's JSON and compiled forms
 #include "server/decision_log/record_buffer.hpp"
 
 namespace tenet::server::decision_log {

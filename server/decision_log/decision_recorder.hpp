@@ -24,9 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/compile/compiled.hpp"
-#include "engine/eval/decision.hpp"
-#include "engine/json/request_parser.hpp"
+#include "engine/json/line_handler.hpp"  // the engine's JSON and compiled forms
 #include "server/decision_log/decision_logging.hpp"
 #include "server/decision_log/record_buffer.hpp"
 

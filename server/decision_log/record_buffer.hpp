@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/json/response_writer.hpp"
+#include "engine/json/line_handler.hpp"  // the engine's JSON and compiled forms
 
 namespace tenet::server::decision_log {
 
