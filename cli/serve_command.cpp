@@ -57,7 +57,7 @@ struct ServeOptions {
   std::string decision_log_sample;                       // every partner: RATE or allow=R,deny=R
   std::vector<std::string> decision_log_sample_partner;  // TENANT:SPEC
   std::optional<unsigned> replica_id;                    // the decision ids' replica component
-  std::string audit_log;                               // admin audit records (docs/AUDIT.md)
+  std::string audit_log;                                 // admin audit records (docs/AUDIT.md)
 };
 
 // --decision-log: opens the log and gives it to `service`; an error text

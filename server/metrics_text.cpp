@@ -48,6 +48,27 @@ class Exposition {
   void sample(std::string_view name, std::string_view labels, std::uint64_t value) {
     sample(name, labels, std::to_string(value));
   }
+  // The samples of a histogram family (`labels` before `le`) from a
+  // log-linear LatencyHistogram over nanoseconds, in seconds.
+  void histogram(std::string_view name, const std::string& labels,
+                 const LatencyHistogram::Counts& counts, std::uint64_t sum_ns) {
+    const std::string bucket_name = std::string(name) + "_bucket";
+    const std::string prefix = labels.empty() ? std::string() : labels + ',';
+    // Cumulative: one pass over the buckets, the bounds in increasing order.
+    std::uint64_t below = 0;
+    unsigned bucket = 0;
+    for (const double bound : kDurationBounds) {
+      while (bucket < LatencyHistogram::kBuckets &&
+             static_cast<double>(LatencyHistogram::upper_bound_of(bucket)) <= bound * 1e9)
+        below += counts[bucket++];
+      sample(bucket_name, prefix + "le=\"" + number(bound) + '"', below);
+    }
+    std::uint64_t total = 0;
+    for (const std::uint64_t count : counts) total += count;
+    sample(bucket_name, prefix + "le=\"+Inf\"", total);
+    sample(std::string(name) + "_sum", labels, number(static_cast<double>(sum_ns) / 1e9));
+    sample(std::string(name) + "_count", labels, total);
+  }
   std::string take() { return std::move(out_); }
 
  private:
@@ -125,23 +146,8 @@ std::string render_metrics(Service& service, const MetricsOptions& options) {
            "histogram, exact within ~6%).");
   for (std::size_t op = 0; op < kLatencyOps; ++op) {
     const Stats::OpLatency& latency = stats.latency[op];
-    const std::string op_label = "op=\"" + std::string(kLatencyOpNames[op]) + '"';
-    // Cumulative: one pass over the buckets, the bounds in increasing order.
-    std::uint64_t below = 0;
-    unsigned bucket = 0;
-    for (const double bound : kDurationBounds) {
-      while (bucket < LatencyHistogram::kBuckets &&
-             static_cast<double>(LatencyHistogram::upper_bound_of(bucket)) <= bound * 1e9)
-        below += latency.counts[bucket++];
-      e.sample("tenet_request_duration_seconds_bucket", op_label + ",le=\"" + number(bound) + '"',
-               below);
-    }
-    std::uint64_t total = 0;
-    for (const std::uint64_t count : latency.counts) total += count;
-    e.sample("tenet_request_duration_seconds_bucket", op_label + ",le=\"+Inf\"", total);
-    e.sample("tenet_request_duration_seconds_sum", op_label,
-             number(static_cast<double>(latency.sum_ns) / 1e9));
-    e.sample("tenet_request_duration_seconds_count", op_label, total);
+    e.histogram("tenet_request_duration_seconds", "op=\"" + std::string(kLatencyOpNames[op]) + '"',
+                latency.counts, latency.sum_ns);
   }
 
   e.family("tenet_unknown_tenant_decisions_total", "counter",
@@ -184,6 +190,35 @@ std::string render_metrics(Service& service, const MetricsOptions& options) {
       e.sample("tenet_partner_revision", "tenant=\"" + label_value(serving->tenant_name(t)) + '"',
                serving->tenant(t).revision);
     }
+  }
+  if (decision_log::DecisionLogging* logging = service.decision_logging()) {
+    const decision_log::Counters log = logging->log().counters();
+    e.family("tenet_decision_log_records_total", "counter",
+             "Decision records (docs/DECISION_LOG.md) by what became of them: written to the "
+             "file; dropped by a full queue (--decision-log-overflow drop); lost (queued, but the "
+             "file failed until the end).");
+    e.sample("tenet_decision_log_records_total", "outcome=\"written\"", log.written);
+    e.sample("tenet_decision_log_records_total", "outcome=\"dropped\"", log.dropped);
+    e.sample("tenet_decision_log_records_total", "outcome=\"lost\"", log.lost);
+    e.family("tenet_decision_log_queue_depth", "gauge",
+             "Records queued by the I/O threads, not yet taken by the writer.");
+    e.sample("tenet_decision_log_queue_depth", {}, log.queue_depth);
+    e.family("tenet_decision_log_blocked_total", "counter",
+             "Decisions that waited for room in a full queue (backpressure: the disk or the "
+             "writer behind).");
+    e.sample("tenet_decision_log_blocked_total", {}, log.blocked);
+    e.family("tenet_decision_log_bytes_total", "counter", "Bytes written to the decision log.");
+    e.sample("tenet_decision_log_bytes_total", {}, log.bytes_written);
+    e.family("tenet_decision_log_write_errors_total", "counter",
+             "write(2) calls on the decision log that failed (the records are kept and retried).");
+    e.sample("tenet_decision_log_write_errors_total", {}, log.write_errors);
+    e.family("tenet_decision_log_rotations_total", "counter", "Rotations of the decision log.");
+    e.sample("tenet_decision_log_rotations_total", {}, log.rotations);
+    e.family("tenet_decision_log_write_duration_seconds", "histogram",
+             "Time of each write(2) of the decision log's writer (several records each).");
+    LatencyHistogram::Counts write_counts{};
+    logging->log().write_latency().add_to(write_counts);
+    e.histogram("tenet_decision_log_write_duration_seconds", {}, write_counts, log.write_ns);
   }
   if (service.serves_store()) {
     const Service::StoreStatus store = service.store_status();

@@ -338,6 +338,7 @@ bool DecisionLog::write_buffer(bool stopping) {
     if (wrote > 0) {
       write_latency_.record(nanoseconds);
       last_write_ns_.store(nanoseconds, std::memory_order_relaxed);
+      write_ns_.fetch_add(nanoseconds, std::memory_order_relaxed);
       done += static_cast<std::size_t>(wrote);
       continue;
     }
@@ -435,6 +436,7 @@ Counters DecisionLog::counters() const {
   counters.write_errors = write_errors_.load(std::memory_order_relaxed);
   counters.rotations = rotations_.load(std::memory_order_relaxed);
   counters.last_write_ns = last_write_ns_.load(std::memory_order_relaxed);
+  counters.write_ns = write_ns_.load(std::memory_order_relaxed);
   return counters;
 }
 

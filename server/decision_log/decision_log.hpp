@@ -73,6 +73,7 @@ struct Counters {
   std::uint64_t write_errors = 0;
   std::uint64_t rotations = 0;
   std::uint64_t last_write_ns = 0;  // the last write(2) call
+  std::uint64_t write_ns = 0;       // every write(2) call, summed (the histogram's sum)
 };
 
 class DecisionLog {
@@ -170,6 +171,7 @@ class DecisionLog {
   std::atomic<std::uint64_t> write_errors_{0};
   std::atomic<std::uint64_t> rotations_{0};
   std::atomic<std::uint64_t> last_write_ns_{0};
+  std::atomic<std::uint64_t> write_ns_{0};
   LatencyHistogram write_latency_;
   mutable std::mutex error_mutex_;
   std::string last_error_;

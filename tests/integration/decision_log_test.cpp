@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "tests/support/command_output.hpp"
+#include "tests/support/metrics_scrape.hpp"
 #include "tests/support/server_process.hpp"
 
 namespace {
@@ -227,6 +228,32 @@ TEST_F(DecisionLogTest, RotationKeepsTheNumberOfFilesItIsGiven) {
     EXPECT_LE(fs::file_size(log.string() + suffix), 100'000U);
     EXPECT_FALSE(read_records(log.string() + suffix).empty());
   }
+}
+
+TEST_F(DecisionLogTest, MetricsCountTheRecordsAndPromtoolAcceptsThem) {
+  using tenet::test_support::curl;
+  using tenet::test_support::sample;
+  const fs::path log = dir_ / "decisions.ndjson";
+  TENET_START_SERVER(server, kBinary, (dir_ / "policies").string(),
+                     {"--decision-log", log.string(), "--metrics", "127.0.0.1:0"});
+  const std::string address = tenet::test_support::metrics_address(server);
+  ASSERT_FALSE(address.empty()) << server.stderr_text();
+  ASSERT_EQ(send_decisions(server, 300, 30, 0).size(), 300U);
+  // The writer writes within the flush interval (200 ms): bounded wait.
+  std::string scrape;
+  for (int i = 0; i < 100; ++i) {
+    scrape = curl("http://" + address + "/metrics");
+    if (sample(scrape, "tenet_decision_log_records_total{outcome=\"written\"}") == "300") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(sample(scrape, "tenet_decision_log_records_total{outcome=\"written\"}"), "300")
+      << scrape;
+  EXPECT_EQ(sample(scrape, "tenet_decision_log_records_total{outcome=\"dropped\"}"), "0");
+  EXPECT_EQ(sample(scrape, "tenet_decision_log_queue_depth"), "0");
+  EXPECT_NE(sample(scrape, "tenet_decision_log_write_duration_seconds_count"), "0");
+  EXPECT_EQ(std::to_string(fs::file_size(log)), sample(scrape, "tenet_decision_log_bytes_total"));
+  const std::string checked = tenet::test_support::promtool_check(address);
+  EXPECT_NE(checked.find("exit 0"), std::string::npos) << checked;
 }
 
 TEST_F(DecisionLogTest, BadSettingsRefuseTheStart) {

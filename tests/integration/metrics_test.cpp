@@ -19,6 +19,7 @@
 
 #include "tests/support/command_output.hpp"
 #include "tests/support/json_answer.hpp"
+#include "tests/support/metrics_scrape.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -27,9 +28,12 @@ namespace {
 using nlohmann::json;
 using tenet::test_support::command_output;
 using tenet::test_support::connect_tcp;
+using tenet::test_support::curl;
 using tenet::test_support::LineClient;
+using tenet::test_support::metrics_address;
 using tenet::test_support::Millis;
 using tenet::test_support::parse_answer;
+using tenet::test_support::sample;
 using tenet::test_support::ServerProcess;
 using tenet::test_support::TempDir;
 
@@ -40,34 +44,6 @@ const std::string kPolicies = std::string(TENET_SOURCE_DIR) + "/policies";
 
 const std::string kCheck =
     R"({"op":"check","tenant":"cedar","principal":{"id":"u1","role":"trader","attrs":{"kyc":"verified","account_age_days":100,"country":"DE","tags":["desk"]}},"action":"read","resource":{"type":"document","id":"d1","tenant":"cedar","attrs":{"owner":"u1","locked":false,"classification":"internal"}},"context":{"mfa":true}})";
-
-// The metrics address from the server's `listening` line (bounded wait).
-std::string metrics_address(const ServerProcess& server) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::istringstream lines(server.stderr_text());
-    for (std::string line; std::getline(lines, line);) {
-      const json event = json::parse(line, nullptr, false);
-      if (event.is_object() && event.value("event", "") == "listening" && event.contains("metrics"))
-        return event["metrics"];
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return {};
-}
-
-std::string curl(const std::string& arguments) {
-  return command_output("curl -sS --max-time 10 " + arguments + " 2>&1");
-}
-
-// The value of the sample `series` (name and labels as written) in `text`.
-std::string sample(const std::string& text, const std::string& series) {
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(series + ' ', 0) == 0) return line.substr(series.size() + 1);
-  }
-  return "(missing)";
-}
 
 TEST(Metrics, PromtoolAcceptsTheScrapeAndTheCountersMove) {
   START_SERVER(server, kPolicies, {"--metrics", "127.0.0.1:0"});
@@ -114,9 +90,7 @@ TEST(Metrics, PromtoolAcceptsTheScrapeAndTheCountersMove) {
   EXPECT_EQ(sample(after, "tenet_partners{state=\"served\"}"), "5") << after;
 
   // Prometheus' own parser, on the scrape as served.
-  const std::string checked = command_output("curl -sS --max-time 10 http://" + address +
-                                             "/metrics | promtool check metrics 2>&1; echo "
-                                             "\"exit $?\"");
+  const std::string checked = tenet::test_support::promtool_check(address);
   EXPECT_NE(checked.find("exit 0"), std::string::npos) << checked;
 }
 
