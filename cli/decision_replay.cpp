@@ -267,6 +267,13 @@ ReplayResult Replayer::replay(const LoggedDecision& record) {
     result.verdict = Verdict::NotReproducible;
     result.why = "the request carried @sensitive attributes the log does not keep (" +
                  joined(record.withheld) + "); replay: " + differences;
+  } else if (record.error_code == "invalid_request") {
+    // The value the schema refused is not in engine form, so the record
+    // does not have it: the replayed request lacks it.
+    result.verdict = Verdict::NotReproducible;
+    result.why = "the request did not fit the schema (invalid_request); the log keeps the "
+                 "message, not the value it refused; replay: " +
+                 differences;
   } else {
     result.verdict = Verdict::Different;
     result.why = std::move(differences);

@@ -256,6 +256,31 @@ TEST_F(DecisionLogTest, MetricsCountTheRecordsAndPromtoolAcceptsThem) {
   EXPECT_NE(checked.find("exit 0"), std::string::npos) << checked;
 }
 
+TEST_F(DecisionLogTest, AnInvalidRequestReplaysAsNotReproducibleNotAsAMismatch) {
+  const fs::path log = dir_ / "decisions.ndjson";
+  TENET_START_SERVER(server, kBinary, (dir_ / "policies").string(),
+                     {"--decision-log", log.string()});
+  LineClient client = connect_tcp(server);
+  // account_age_days must be an int: invalid_request, a deny whose refused
+  // value is not in the record.
+  const std::optional<std::string> answer = client.request(
+      R"({"op":"check","tenant":"lumen","principal":{"id":"u1","role":"basic","attrs":{"kyc":"verified","account_age_days":"forty"}},"action":"read","resource":{"type":"document","id":"d1","tenant":"lumen","attrs":{"owner":"u1","locked":false,"classification":"internal"}}})");
+  ASSERT_TRUE(answer);
+  ASSERT_NE(answer->find("invalid_request"), std::string::npos) << *answer;
+  ASSERT_EQ(send_decisions(server, 12, 0, 0).size(), 12U);
+  ASSERT_TRUE(server.signal(SIGTERM));
+  ASSERT_EQ(server.wait_exit(Millis(30000)), 0) << server.stderr_text();
+  const std::string replayed = command_output(kBinary + " replay --json --log " + log.string() +
+                                              " --policies " + (dir_ / "policies").string() +
+                                              " 2>&1 | tail -1");
+  const json summary = json::parse(replayed, nullptr, false);
+  ASSERT_TRUE(summary.is_object()) << replayed;
+  EXPECT_EQ(summary["records"], 13) << replayed;
+  EXPECT_EQ(summary["same"], 12) << replayed;
+  EXPECT_EQ(summary["not_reproducible"], 1) << replayed;
+  EXPECT_EQ(summary["different"], 0) << replayed;
+}
+
 TEST_F(DecisionLogTest, BadSettingsRefuseTheStart) {
   const std::string policies = (dir_ / "policies").string();
   const std::string x = (dir_ / "x").string();
