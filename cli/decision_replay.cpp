@@ -271,9 +271,10 @@ ReplayResult Replayer::replay(const LoggedDecision& record) {
     // The value the schema refused is not in engine form, so the record
     // does not have it: the replayed request lacks it.
     result.verdict = Verdict::NotReproducible;
-    result.why = "the request did not fit the schema (invalid_request); the log keeps the "
-                 "message, not the value it refused; replay: " +
-                 differences;
+    result.why =
+        "the request did not fit the schema (invalid_request); the log keeps the "
+        "message, not the value it refused; replay: " +
+        differences;
   } else {
     result.verdict = Verdict::Different;
     result.why = std::move(differences);

@@ -270,9 +270,9 @@ TEST_F(DecisionLogTest, AnInvalidRequestReplaysAsNotReproducibleNotAsAMismatch) 
   ASSERT_EQ(send_decisions(server, 12, 0, 0).size(), 12U);
   ASSERT_TRUE(server.signal(SIGTERM));
   ASSERT_EQ(server.wait_exit(Millis(30000)), 0) << server.stderr_text();
-  const std::string replayed = command_output(kBinary + " replay --json --log " + log.string() +
-                                              " --policies " + (dir_ / "policies").string() +
-                                              " 2>&1 | tail -1");
+  const std::string replayed =
+      command_output(kBinary + " replay --json --log " + log.string() + " --policies " +
+                     (dir_ / "policies").string() + " 2>&1 | tail -1");
   const json summary = json::parse(replayed, nullptr, false);
   ASSERT_TRUE(summary.is_object()) << replayed;
   EXPECT_EQ(summary["records"], 13) << replayed;
