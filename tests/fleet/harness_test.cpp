@@ -16,6 +16,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "server/store/migrations.hpp"
@@ -282,6 +283,11 @@ TEST(Traffic, NoticesAReplicaThatDies) {
   ASSERT_TRUE(replicas.at(1).wait_exit(milliseconds(5000)).has_value());
   const std::size_t after_kill = traffic.tally().answered;
   ASSERT_TRUE(traffic.wait_answered(after_kill + 100, milliseconds(20000)));  // replica 0 goes on
+  // The thread of replica 1 sees the death when it next connects, which can
+  // come after replica 0's answers under load: wait for it (bounded).
+  const auto deadline = std::chrono::steady_clock::now() + milliseconds(10000);
+  while (traffic.tally().connect_failures == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(10));
   const Tally seen = traffic.stop();
   EXPECT_GT(seen.connect_failures, 0U);
   EXPECT_EQ(seen.answered + seen.missing, seen.sent);

@@ -67,7 +67,11 @@ class AsyncEveryOp(QuietLoop):
                     self.assertTrue(batch[0])
                     self.assertEqual(list(batch[1]), ["starter"])
                     self.assertTrue((await client.health()).ok)
-                    self.assertGreater(int((await client.stats()).raw.get("requests", 0)), 0)
+                    # A partner admin's stats: its own partner's counts, nothing server-wide.
+                    stats = (await client.stats()).raw
+                    self.assertEqual(stats["tenant"], "acme")
+                    self.assertGreater(int(stats["decisions"]["allow"]), 0)
+                    self.assertNotIn("requests", stats)
                     await client.set_feature("beta_ui", "on")
                     self.assertIn("beta_ui", await client.features(ALICE))
                     await client.set_feature("beta_ui", "default")
