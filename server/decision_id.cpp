@@ -10,21 +10,6 @@ namespace {
 constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 constexpr std::uint64_t kTimeMask = (std::uint64_t{1} << 48) - 1;
 
-// The 5 bits of the 130-bit value (2 leading zero bits, then hi:lo) that
-// character `index` encodes.
-unsigned digit_at(std::uint64_t hi, std::uint64_t lo, unsigned index) {
-  const unsigned low_bit = 125 - 5 * index;  // of the 5 bits
-  std::uint64_t bits = 0;
-  if (low_bit >= 64) {
-    bits = hi >> (low_bit - 64);
-  } else if (low_bit + 5 <= 64) {
-    bits = lo >> low_bit;
-  } else {  // straddles the halves
-    bits = (lo >> low_bit) | (hi << (64 - low_bit));
-  }
-  return static_cast<unsigned>(bits & 31U);
-}
-
 constexpr std::array<signed char, 256> decode_table() {
   std::array<signed char, 256> table{};
   for (auto& entry : table) entry = -1;
@@ -64,10 +49,27 @@ std::uint64_t DecisionIds::next(std::span<char, kDecisionIdLength> out) {
   return ms;
 }
 
-void DecisionIds::encode(const DecisionIdParts& parts, std::span<char, kDecisionIdLength> out) {
-  const std::uint64_t hi = ((parts.unix_ms & kTimeMask) << 16) | parts.replica;
-  const std::uint64_t lo = parts.counter;
-  for (unsigned i = 0; i < kDecisionIdLength; ++i) out[i] = kAlphabet[digit_at(hi, lo, i)];
+// The 130-bit value (2 leading zero bits, then hi:lo, hi = time << 16 |
+// replica, lo = counter) in 26 digits of 5 bits, most significant first:
+// digits 0-12 are bits 129-65 (hi >> 1), digit 13 straddles the halves (the
+// top 4 bits of lo under hi's lowest bit), digits 14-25 are lo's bits 59-0.
+void DecisionIds::encode_head(const DecisionIdParts& parts,
+                              std::span<char, kDecisionIdHeadLength> out) {
+  std::uint64_t bits = (((parts.unix_ms & kTimeMask) << 16) | parts.replica) >> 1;
+  for (std::size_t i = kDecisionIdHeadLength; i-- > 0;) {
+    out[i] = kAlphabet[bits & 31U];
+    bits >>= 5;
+  }
+}
+
+void DecisionIds::encode_tail(const DecisionIdParts& parts,
+                              std::span<char, kDecisionIdLength - kDecisionIdHeadLength> out) {
+  std::uint64_t bits = parts.counter;
+  for (std::size_t i = out.size(); i-- > 1;) {
+    out[i] = kAlphabet[bits & 31U];
+    bits >>= 5;
+  }
+  out[0] = kAlphabet[bits | ((parts.replica & 1U) << 4)];
 }
 
 std::optional<DecisionIdParts> parse_decision_id(std::string_view text) {

@@ -14,21 +14,34 @@ namespace tenet::server::decision_log {
 namespace {
 
 using model::Index;
-using model::kNone;
 
-void put_key(RecordBuffer& out, std::string_view key) {
-  out.put(",\"");
-  out.put(key);
-  out.put("\":");
+// `,"key":` for a literal key: one copy of a constant length, inlined.
+template <std::size_t N>
+struct Key {
+  consteval Key(const char (&name)[N]) {  // NOLINT: implicit from a literal
+    text[0] = ',';
+    text[1] = '"';
+    for (std::size_t i = 0; i + 1 < N; ++i) text[i + 2] = name[i];
+    text[N + 1] = '"';
+    text[N + 2] = ':';
+  }
+  [[nodiscard]] constexpr std::string_view view() const { return {text.data(), text.size()}; }
+  std::array<char, N + 3> text{};
+};
+
+template <std::size_t N>
+void put_key(RecordBuffer& out, const Key<N>& key) {
+  out.put(key.view());
 }
 
-void put_string_member(RecordBuffer& out, std::string_view key, std::string_view value) {
-  put_key(out, key);
+template <std::size_t N>
+void put_string_member(RecordBuffer& out, const Key<N>& key, std::string_view value) {
+  out.put(key.view());
   out.put_json_string(value);
 }
 
-void put_strings(RecordBuffer& out, std::string_view key,
-                 std::span<const std::string_view> values) {
+template <std::size_t N>
+void put_strings(RecordBuffer& out, const Key<N>& key, std::span<const std::string_view> values) {
   put_key(out, key);
   out.put('[');
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -74,7 +87,7 @@ void put_value(RecordBuffer& out, const eval::Value& value) {
 
 // A rate as the record writes it: up to 6 decimals, no exponent.
 void put_rate(RecordBuffer& out, double rate) {
-  std::array<char, 32> digits{};
+  std::array<char, 64> digits{};  // 64, not 32: GCC's -Warray-bounds sees copy_bytes' long path
   const auto result = std::to_chars(digits.data(), digits.data() + digits.size(), rate,
                                     std::chars_format::fixed, 6);
   std::string_view text(digits.data(), static_cast<std::size_t>(result.ptr - digits.data()));
@@ -114,7 +127,7 @@ const DecisionRecorder::SetView& DecisionRecorder::view_of(
     fields.reserve(attributes.size());
     for (const model::Attribute& attribute : attributes) {
       const std::string_view name = model.name(attribute.name);
-      std::string key;
+      std::string key = ",";
       json::write_json_string(key, name);
       key += ':';
       fields.push_back(Field{name, std::move(key), attribute.slot, attribute.sensitive});
@@ -167,72 +180,93 @@ bool DecisionRecorder::record(DecisionLogging& logging,
                               const json::ParsedRequest& request, const eval::Decision& decision,
                               std::chrono::steady_clock::time_point now, std::uint64_t latency_ns,
                               std::string& out) {
-  std::array<char, kDecisionIdLength> id{};
   const std::uint64_t ms = unix_ms(now);
-  DecisionIds::encode(
-      {.unix_ms = ms, .replica = logging.ids().replica(), .counter = next_counter(logging.ids())},
-      id);
-  const std::string_view id_text(id.data(), id.size());
+  const std::uint16_t replica = logging.ids().replica();
+  if (ms != header_ms_ || replica != header_replica_) [[unlikely]]
+    write_header(ms, replica);
+  // The id: the millisecond's head, then this decision's counter.
+  const DecisionIdParts parts{
+      .unix_ms = ms, .replica = replica, .counter = next_counter(logging.ids())};
+  std::array<char, kDecisionIdLength> id{};
+  std::copy_n(header_.data() + kHeaderIdAt, kDecisionIdHeadLength, id.data());
+  DecisionIds::encode_tail(parts, std::span(id).last<kDecisionIdLength - kDecisionIdHeadLength>());
   // The response's last member: it ends with '}'.
   if (!out.empty() && out.back() == '}') {
+    constexpr std::string_view kOpen = ",\"decision_id\":\"";
+    std::array<char, kOpen.size() + kDecisionIdLength + 2> member{};
+    std::copy_n(kOpen.data(), kOpen.size(), member.data());
+    std::copy_n(id.data(), id.size(), member.data() + kOpen.size());
+    member[member.size() - 2] = '"';
+    member[member.size() - 1] = '}';
     out.pop_back();
-    out += ",\"decision_id\":\"";
-    out += id_text;
-    out += "\"}";
+    out.append(member.data(), member.size());
   }
-  const SetView& view = view_of(logging, policies);
   const eval::RequestBase* base = json::request_base(request);
   if (base == nullptr) return true;  // not a decision request: nothing to record
+  const SetView& view = view_of(logging, policies);
   const Rates& rates =
       base->tenant < view.rates.size() ? view.rates[base->tenant] : view.unknown_tenant;
   const double rate = decision.allow ? rates.allow : rates.deny;
   if (!sampled(rate)) return true;
-  write_record(view, request, decision, id_text, ms, logging.ids().replica(), rate, latency_ns);
+  write_record(view, request, *base, decision, std::string_view(id.data(), id.size()), rate,
+               latency_ns);
   return logging.log().append(record_.view(), RecordText::one_line);
 }
 
-void DecisionRecorder::write_time(std::uint64_t unix_ms) {
-  const auto second = static_cast<std::int64_t>(unix_ms / 1000);
-  if (second != time_second_) {
-    const auto seconds = static_cast<std::time_t>(second);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    std::array<char, 32> text{};
-    std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S", &utc);
-    std::copy_n(text.data(), second_text_.size(), second_text_.data());
-    time_second_ = second;
-  }
-  record_.put(std::string_view(second_text_.data(), second_text_.size()));
+void DecisionRecorder::write_header(std::uint64_t unix_ms, std::uint16_t replica) {
+  // `{"decision_id":"` + the id's head (13), its tail (13) left to each
+  // record, then `","time":"2026-12-07T08:12:46.123Z","replica":N`.
+  constexpr std::string_view kOpen = "{\"decision_id\":\"";
+  static_assert(kOpen.size() == kHeaderIdAt);
+  header_.assign(kOpen);  // keeps its capacity: no allocation once warm
+  std::array<char, kDecisionIdHeadLength> head{};
+  DecisionIds::encode_head({.unix_ms = unix_ms, .replica = replica}, head);
+  header_.append(head.data(), head.size());
+  header_tail_at_ = header_.size();
+  header_ += "\",\"time\":\"";
+  const auto seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  std::array<char, 32> text{};
+  const std::size_t length = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S", &utc);
+  header_.append(text.data(), length);
   const auto millis = static_cast<unsigned>(unix_ms % 1000);
-  const std::array<char, 5> fraction{'.', static_cast<char>('0' + millis / 100),
+  const std::array<char, 4> fraction{'.', static_cast<char>('0' + millis / 100),
                                      static_cast<char>('0' + millis / 10 % 10),
-                                     static_cast<char>('0' + millis % 10), 'Z'};
-  record_.put(std::string_view(fraction.data(), fraction.size()));
+                                     static_cast<char>('0' + millis % 10)};
+  header_.append(fraction.data(), fraction.size());
+  header_ += "Z\",\"replica\":";
+  std::array<char, 8> digits{};
+  const auto printed = std::to_chars(digits.data(), digits.data() + digits.size(), replica);
+  header_.append(digits.data(), printed.ptr);
+  header_ms_ = unix_ms;
+  header_replica_ = replica;
 }
 
-void DecisionRecorder::write_attributes(std::string_view key, std::string_view path,
+void DecisionRecorder::write_attributes(std::string_view opening, std::string_view path,
                                         const std::vector<Field>& fields, eval::Attributes values) {
-  bool opened = false;
+  // `opening` is `,"attrs":{`; each key is `,"name":` (the first one's
+  // comma is left out): one copy per member name.
+  std::size_t skip = 0;
   for (const Field& field : fields) {
-    if (field.slot == kNone || field.slot >= values.size()) continue;
+    if (field.slot >= values.size()) continue;  // kNone too
     const eval::Value& value = values[field.slot];
     if (value.kind == eval::ValueKind::Absent) continue;
-    if (field.sensitive) {
+    if (field.sensitive) [[unlikely]] {
       withheld_paths_.push_back(path);
       withheld_names_.push_back(field.name);
       continue;
     }
-    if (!opened) {
-      put_key(record_, key);
-      record_.put('{');
-      opened = true;
+    if (skip == 0) {
+      record_.put(opening);
+      skip = 1;
+      record_.put(std::string_view(field.key).substr(1));
     } else {
-      record_.put(',');
+      record_.put(field.key);
     }
-    record_.put(field.key);
     put_value(record_, value);
   }
-  if (opened) record_.put('}');
+  if (skip != 0) record_.put('}');
 }
 
 bool DecisionRecorder::names_withheld(const SetView& view, std::string_view message) {
@@ -258,23 +292,19 @@ bool DecisionRecorder::names_withheld(const SetView& view, std::string_view mess
 }
 
 void DecisionRecorder::write_record(const SetView& view, const json::ParsedRequest& request,
-                                    const eval::Decision& decision, std::string_view id,
-                                    std::uint64_t unix_ms, std::uint16_t replica, double rate,
-                                    std::uint64_t latency_ns) {
-  const eval::RequestBase& base = *json::request_base(request);
+                                    const eval::RequestBase& base, const eval::Decision& decision,
+                                    std::string_view id, double rate, std::uint64_t latency_ns) {
   withheld_paths_.clear();
   withheld_names_.clear();
   record_.clear();
-  record_.put("{\"decision_id\":\"");
-  record_.put(id);
-  record_.put("\",\"time\":\"");
-  write_time(unix_ms);
-  record_.put("\",\"replica\":");
-  record_.put_integer(replica);
-  put_string_member(record_, "op", request.op_name);
-  put_string_member(record_, "tenant", base.tenant_name);
+  const std::string_view header = header_;
+  record_.put(header.substr(0, header_tail_at_));
+  record_.put(id.substr(kDecisionIdHeadLength));
+  record_.put(header.substr(header_tail_at_));
+  put_string_member(record_, Key{"op"}, request.op_name);
+  put_string_member(record_, Key{"tenant"}, base.tenant_name);
   if (decision.revision != 0) {
-    put_key(record_, "revision");
+    put_key(record_, Key{"revision"});
     record_.put_integer(decision.revision);
   }
   record_.put(view.platform_members);
@@ -283,7 +313,7 @@ void DecisionRecorder::write_record(const SetView& view, const json::ParsedReque
   record_.put_json_string(base.principal.id);
   record_.put(",\"role\":");
   record_.put_json_string(base.principal.role_name);
-  write_attributes("attrs", "principal.attrs.", view.principal, base.principal.attributes);
+  write_attributes(",\"attrs\":{", "principal.attrs.", view.principal, base.principal.attributes);
   record_.put('}');
 
   const auto write_resource = [&](const eval::Resource& resource) {
@@ -293,9 +323,9 @@ void DecisionRecorder::write_record(const SetView& view, const json::ParsedReque
     record_.put_json_string(resource.id);
     record_.put(",\"tenant\":");
     record_.put_json_string(resource.tenant);
-    if (!resource.state_name.empty()) put_string_member(record_, "state", resource.state_name);
+    if (!resource.state_name.empty()) put_string_member(record_, Key{"state"}, resource.state_name);
     if (resource.type < view.resources.size())
-      write_attributes("attrs", "resource.attrs.", view.resources[resource.type],
+      write_attributes(",\"attrs\":{", "resource.attrs.", view.resources[resource.type],
                        resource.attributes);
     record_.put('}');
   };
@@ -303,28 +333,29 @@ void DecisionRecorder::write_record(const SetView& view, const json::ParsedReque
       [&](const auto& op) {
         using Op = std::decay_t<decltype(op)>;
         if constexpr (std::is_same_v<Op, eval::CheckRequest>) {
-          put_string_member(record_, "action", op.action_name);
+          put_string_member(record_, Key{"action"}, op.action_name);
           write_resource(op.resource);
         } else if constexpr (std::is_same_v<Op, eval::TransitionRequest>) {
-          put_string_member(record_, "to", op.to_name);
+          put_string_member(record_, Key{"to"}, op.to_name);
         } else if constexpr (std::is_same_v<Op, eval::SubscribeRequest>) {
-          put_string_member(record_, "plan", op.plan_name);
+          put_string_member(record_, Key{"plan"}, op.plan_name);
         } else if constexpr (std::is_same_v<Op, eval::LifecycleRequest>) {
           write_resource(op.resource);
-          put_string_member(record_, "to", op.to_name);
+          put_string_member(record_, Key{"to"}, op.to_name);
         }
       },
       request.request);
-  write_attributes("context", "context.", view.context, base.context);
+  write_attributes(",\"context\":{", "context.", view.context, base.context);
 
   record_.put(decision.allow ? std::string_view(",\"decision\":\"allow\"")
                              : std::string_view(",\"decision\":\"deny\""));
-  put_strings(record_, "reasons", decision.reasons);
-  if (!decision.unmet.empty()) put_strings(record_, "unmet", decision.unmet);
-  if (request.op == json::RequestOp::Plans) put_strings(record_, "plans", decision.names);
-  if (request.op == json::RequestOp::Features) put_strings(record_, "features", decision.names);
+  put_strings(record_, Key{"reasons"}, decision.reasons);
+  if (!decision.unmet.empty()) put_strings(record_, Key{"unmet"}, decision.unmet);
+  if (request.op == json::RequestOp::Plans) put_strings(record_, Key{"plans"}, decision.names);
+  if (request.op == json::RequestOp::Features)
+    put_strings(record_, Key{"features"}, decision.names);
   if (!decision.errors.empty()) {
-    put_key(record_, "errors");
+    put_key(record_, Key{"errors"});
     record_.put('[');
     for (std::size_t i = 0; i < decision.errors.size(); ++i) {
       if (i > 0) record_.put(',');
@@ -348,7 +379,7 @@ void DecisionRecorder::write_record(const SetView& view, const json::ParsedReque
     record_.put('}');
   }
   if (!withheld_names_.empty()) {
-    put_key(record_, "withheld");
+    put_key(record_, Key{"withheld"});
     record_.put('[');
     for (std::size_t i = 0; i < withheld_names_.size(); ++i) {
       if (i > 0) record_.put(',');
@@ -362,10 +393,10 @@ void DecisionRecorder::write_record(const SetView& view, const json::ParsedReque
     record_.put(']');
   }
   if (rate < 1.0) {
-    put_key(record_, "sample_rate");
+    put_key(record_, Key{"sample_rate"});
     put_rate(record_, rate);
   }
-  put_key(record_, "latency_ns");
+  put_key(record_, Key{"latency_ns"});
   record_.put_integer(latency_ns);
   record_.put('}');
 }

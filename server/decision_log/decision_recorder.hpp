@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "engine/json/line_handler.hpp"  // the engine's JSON and compiled forms
+#include "server/decision_id.hpp"
 #include "server/decision_log/decision_logging.hpp"
 #include "server/decision_log/record_buffer.hpp"
 
@@ -52,7 +53,7 @@ class DecisionRecorder {
  private:
   struct Field {
     std::string_view name;
-    std::string key;  // `"name":`, written as is
+    std::string key;  // `,"name":`, written as is
     model::Index slot = model::kNone;
     bool sensitive = false;
   };
@@ -80,10 +81,11 @@ class DecisionRecorder {
   // The next id of this thread: a counter value from its reserved block.
   std::uint64_t next_counter(DecisionIds& ids);
   void write_record(const SetView& view, const json::ParsedRequest& request,
-                    const eval::Decision& decision, std::string_view id, std::uint64_t unix_ms,
-                    std::uint16_t replica, double rate, std::uint64_t latency_ns);
-  void write_time(std::uint64_t unix_ms);
-  void write_attributes(std::string_view key, std::string_view path,
+                    const eval::RequestBase& base, const eval::Decision& decision,
+                    std::string_view id, double rate, std::uint64_t latency_ns);
+  // The record's first members for one millisecond (header_).
+  void write_header(std::uint64_t unix_ms, std::uint16_t replica);
+  void write_attributes(std::string_view opening, std::string_view path,
                         const std::vector<Field>& fields, eval::Attributes values);
   // Whether an invalid_request message is about a @sensitive attribute.
   [[nodiscard]] static bool names_withheld(const SetView& view, std::string_view message);
@@ -98,8 +100,14 @@ class DecisionRecorder {
   std::uint64_t last_ms_ = 0;
   std::uint64_t counter_next_ = 0;
   std::uint64_t counter_left_ = 0;
-  std::int64_t time_second_ = -1;
-  std::array<char, 19> second_text_{};  // `2026-12-07T08:12:46`
+  // What every record of one millisecond starts with — `{"decision_id":"`,
+  // the id's first 13 characters, then (from header_tail_at_)
+  // `","time":"…Z","replica":N` — written once per millisecond.
+  static constexpr std::size_t kHeaderIdAt = 16;
+  std::string header_;
+  std::size_t header_tail_at_ = 0;
+  std::uint64_t header_ms_ = ~std::uint64_t{0};
+  std::uint16_t header_replica_ = 0;
 };
 
 }  // namespace tenet::server::decision_log

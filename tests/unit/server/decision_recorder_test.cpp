@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/json/response_writer.hpp"
 #include "server/decision_log/decision_logging.hpp"
+#include "server/decision_log/record_buffer.hpp"
 #include "server/decision_log/sampling.hpp"
 #include "server/protocol.hpp"
 
@@ -194,6 +196,39 @@ TEST_F(DecisionRecorderTest, APartnerRateOverridesTheGlobalOneAndIsWrittenInTheR
   for (const nlohmann::json& record : logged) {
     EXPECT_EQ(record["tenant"], "lumen");
     EXPECT_EQ(record["sample_rate"], 0.5);
+  }
+}
+
+// The record's strings are scanned 16, 8 or 4 bytes at a time (overlapping
+// loads at the end): a byte that needs an escape is found at every position
+// of every length, and the text is then written as json::write_json_string
+// writes it.
+TEST(DecisionRecordBuffer, EveryByteThatNeedsAnEscapeIsFoundAtEveryPositionAndLength) {
+  for (const char bad : {'"', '\\', '\n', '\x01', '\x1f', '\x80', '\xc3', '\xff'}) {
+    for (std::size_t length = 1; length <= 40; ++length) {
+      for (std::size_t at = 0; at < length; ++at) {
+        std::string text(length, 'a');
+        text[at] = bad;
+        ASSERT_TRUE(decision_log::needs_escape(text.data(), text.size()))
+            << "length " << length << " at " << at << " byte " << int(bad);
+        decision_log::RecordBuffer buffer;
+        buffer.put_json_string(text);
+        std::string expected;
+        json::write_json_string(expected, text);
+        ASSERT_EQ(buffer.view(), expected) << "length " << length << " at " << at;
+      }
+    }
+  }
+  for (std::size_t length = 0; length <= 40; ++length) {
+    std::string text;
+    for (std::size_t i = 0; i < length; ++i) text += static_cast<char>(' ' + (i * 7) % 95);
+    std::erase_if(text, [](char c) { return c == '"' || c == '\\'; });
+    EXPECT_FALSE(decision_log::needs_escape(text.data(), text.size())) << text;
+    decision_log::RecordBuffer buffer;
+    buffer.put("x");
+    buffer.put_json_string(text);
+    buffer.put(text);
+    EXPECT_EQ(buffer.view(), "x\"" + text + "\"" + text);
   }
 }
 
