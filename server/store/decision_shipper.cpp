@@ -25,6 +25,7 @@ using std::chrono::milliseconds;
 constexpr milliseconds kFirstRetry{100};  // backoff after a failure, doubling (as StoreFollower)
 constexpr milliseconds kLastRetry{2000};
 constexpr milliseconds kPoll{100};  // how often the file is looked at when there is nothing new
+constexpr std::uint64_t kMaxBatchBytes = std::uint64_t{16} << 20U;  // of the log, per batch
 constexpr std::size_t kMaxIdLength = 128;
 constexpr std::int64_t kMaxReplica = 65535;
 
@@ -207,7 +208,12 @@ std::optional<FilePosition> read_state(const std::filesystem::path& path) {
 // One connection to the store and what the shipper made on it.
 class Shipping {
  public:
-  explicit Shipping(const std::string& url) : connection_(url) { connection_.exec(kStaging); }
+  explicit Shipping(const std::string& url) : connection_(url) {
+    // A store that accepts the connection but does not answer holds a
+    // batch (and the stop) this long at most.
+    connection_.exec("SET statement_timeout = 30000");
+    connection_.exec(kStaging);
+  }
 
   [[nodiscard]] bool alive() const { return connection_.alive(); }
 
@@ -352,15 +358,19 @@ void DecisionShipper::run() {
       const std::lock_guard lock(mutex_);
       if (stopping_) deadline = Clock::now() + options_.stop_timeout;
     }
-    const std::size_t room = capacity - std::min(capacity, batch.records.size());
+    // Records are ~600 bytes, but one can be megabytes: a batch is bounded
+    // in bytes too, so the shipper's memory is.
+    const std::size_t room =
+        batch.bytes >= kMaxBatchBytes ? 0 : capacity - std::min(capacity, batch.records.size());
     const std::size_t read = room == 0 ? 0 : follower.read(room, take);
     if (batch.advanced) batch.end = follower.position();
     pending_.store(batch.records.size(), std::memory_order_relaxed);
     behind_bytes_.store(follower.behind_bytes() + batch.bytes, std::memory_order_relaxed);
 
     const Clock::time_point now = Clock::now();
-    const bool due = batch.advanced && (batch.records.size() >= capacity || deadline ||
-                                        now - batch.started >= options_.interval);
+    const bool full = batch.bytes >= kMaxBatchBytes || batch.records.size() >= capacity;
+    const bool due =
+        batch.advanced && (full || deadline || now - batch.started >= options_.interval);
     if (due && now >= next_attempt) {
       try {
         std::uint64_t inserted = 0;
