@@ -328,6 +328,12 @@ void DecisionShipper::run() {
   const std::filesystem::path state = state_path(options_.file);
   std::optional<FilePosition> saved = read_state(state);
   LogFollower follower(options_.file, saved);
+  server::LogLine("info")
+      .field("what", "decision_shipper")
+      .field("path", options_.file.string())
+      .field("from", saved ? "the position in " + state.string()
+                           : std::string("the start of the oldest file kept"))
+      .emit();
   std::unique_ptr<Shipping> shipping;
   std::set<std::string> days_made;
   Batch batch;
