@@ -109,6 +109,29 @@ TEST_F(LogFollowerTest, ReadsEachFileInTurnWhenSeveralRotationsBehind) {
   EXPECT_EQ(read_all(follower), (Lines{"a2", "b1", "b2", "c1", "d1"}));
 }
 
+// In the middle of a rotation one number is missing (FILE.1 was renamed to
+// FILE.2, FILE not yet to FILE.1): the follower still finds its file beyond
+// the gap, and waits for the file after it rather than skip one.
+TEST_F(LogFollowerTest, InTheMiddleOfARotationItSkipsNoFile) {
+  append(file_, "a1\n");
+  LogFollower follower(file_, std::nullopt);
+  EXPECT_EQ(read_all(follower), (Lines{"a1"}));
+  append(file_, "a2\n");
+  rotate();
+  append(file_, "b1\n");
+  rotate();
+  append(file_, "c1\n");  // FILE.2 = a, FILE.1 = b, FILE = c; the follower is in a
+  // The next rotation, half done: FILE.2 → FILE.3, FILE.1 → FILE.2.
+  fs::rename(file_.string() + ".2", file_.string() + ".3");
+  fs::rename(file_.string() + ".1", file_.string() + ".2");
+  // After b comes FILE.1, missing for now: it waits (c is still FILE, about
+  // to become FILE.1) rather than skip anything.
+  EXPECT_EQ(read_all(follower), (Lines{"a2", "b1"}));
+  fs::rename(file_, file_.string() + ".1");
+  append(file_, "d1\n");
+  EXPECT_EQ(read_all(follower), (Lines{"c1", "d1"}));
+}
+
 TEST_F(LogFollowerTest, DropsAndCountsTheCutLastLineOfARotatedFile) {
   append(file_, "a1\na2-cut");  // what a kill -9 inside write(2) leaves
   LogFollower follower(file_, std::nullopt);
