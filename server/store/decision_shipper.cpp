@@ -34,6 +34,7 @@ constexpr std::int64_t kMaxReplica = 65535;
 struct Record {
   std::string decision_id;
   std::string time;
+  std::int64_t unix_ms = 0;  // of `time`
   std::optional<std::string> tenant;
   std::optional<std::int64_t> replica;
   std::optional<std::string> decision;
@@ -72,6 +73,37 @@ bool is_utc_time(std::string_view time) {
                      [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+// days_from_civil).
+std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) {
+  year -= month <= 2 ? 1 : 0;
+  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const auto year_of_era = static_cast<unsigned>(year - era * 400);
+  const unsigned day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+  const unsigned day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + static_cast<std::int64_t>(day_of_era) - 719468;
+}
+
+// Milliseconds since the epoch of a time is_utc_time accepted.
+std::int64_t unix_ms(std::string_view time) {
+  const auto number = [&time](std::size_t from, std::size_t count) {
+    std::int64_t value = 0;
+    for (std::size_t at = from; at < from + count; ++at) value = value * 10 + (time[at] - '0');
+    return value;
+  };
+  const std::int64_t days = days_from_civil(number(0, 4), static_cast<unsigned>(number(5, 2)),
+                                            static_cast<unsigned>(number(8, 2)));
+  std::int64_t ms = ((days * 24 + number(11, 2)) * 60 + number(14, 2)) * 60 + number(17, 2);
+  ms *= 1000;
+  if (time.size() > 21) {  // .f…Z: the first three digits of the fraction
+    const std::size_t digits = std::min<std::size_t>(time.size() - 21, 3);
+    std::int64_t fraction = number(20, digits);
+    for (std::size_t at = digits; at < 3; ++at) fraction *= 10;
+    ms += fraction;
+  }
+  return ms;
+}
+
 std::optional<Record> parse_record(std::string_view line) {
   const nlohmann::json parsed = nlohmann::json::parse(line, nullptr, false);
   if (!parsed.is_object()) return std::nullopt;
@@ -86,6 +118,7 @@ std::optional<Record> parse_record(std::string_view line) {
   if (!id || id->empty() || id->size() > kMaxIdLength || !time || !is_utc_time(*time))
     return std::nullopt;
   record.decision_id = std::move(*id);
+  record.unix_ms = unix_ms(*time);
   record.time = std::move(*time);
   record.tenant = text("tenant");
   record.decision = text("decision");
@@ -321,6 +354,7 @@ ShipperCounters DecisionShipper::counters() const {
   counters.pending = pending_.load(std::memory_order_relaxed);
   counters.behind_bytes = behind_bytes_.load(std::memory_order_relaxed);
   counters.connected = connected_.load(std::memory_order_relaxed);
+  counters.newest_shipped_ms = newest_shipped_ms_.load(std::memory_order_relaxed);
   return counters;
 }
 
@@ -407,7 +441,13 @@ void DecisionShipper::run() {
             saved = batch.end;
           }
         }
-        if (!batch.records.empty()) batches_.fetch_add(1, std::memory_order_relaxed);
+        if (!batch.records.empty()) {
+          batches_.fetch_add(1, std::memory_order_relaxed);
+          std::int64_t newest = 0;
+          for (const Record& record : batch.records) newest = std::max(newest, record.unix_ms);
+          if (newest > newest_shipped_ms_.load(std::memory_order_relaxed))
+            newest_shipped_ms_.store(newest, std::memory_order_relaxed);
+        }
         shipped_.fetch_add(batch.records.size() - refused, std::memory_order_relaxed);
         inserted_.fetch_add(inserted, std::memory_order_relaxed);
         skipped_.fetch_add(refused, std::memory_order_relaxed);

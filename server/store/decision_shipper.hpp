@@ -51,7 +51,10 @@ struct ShipperCounters {
   std::uint64_t skipped = 0;       // lines that are not records, records the store refused
   std::uint64_t pending = 0;       // records read, not yet committed
   std::uint64_t behind_bytes = 0;  // of the log, not yet committed (the batch in flight included)
-  bool connected = false;          // the last attempt reached the store
+  // The `time` of the newest record committed (ms since the epoch; 0: none
+  // yet): now minus it is how far behind the store is.
+  std::int64_t newest_shipped_ms = 0;
+  bool connected = false;  // the last attempt reached the store
 };
 
 class DecisionShipper {
@@ -85,6 +88,7 @@ class DecisionShipper {
   std::atomic<std::uint64_t> skipped_{0};
   std::atomic<std::uint64_t> pending_{0};
   std::atomic<std::uint64_t> behind_bytes_{0};
+  std::atomic<std::int64_t> newest_shipped_ms_{0};
   std::atomic<bool> connected_{false};
   std::mutex mutex_;
   std::condition_variable wake_;

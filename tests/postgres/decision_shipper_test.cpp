@@ -136,6 +136,10 @@ TEST_F(DecisionShipperTest, EachRecordLandsInItsDayOnceAndWhatIsNotARecordIsSkip
     EXPECT_EQ(counters.skipped, 3U);  // not json, no id, \u0000
     EXPECT_EQ(counters.pending, 0U);
     EXPECT_GE(counters.batches, 5U);  // batches of at most 128
+    // The newest record shipped: today's t299 at 299 × 991 ms after midnight (UTC).
+    const std::int64_t today_ms =
+        std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) / 86400 * 86'400'000;
+    EXPECT_EQ(counters.newest_shipped_ms, today_ms + 299 * 991);
   }
   EXPECT_EQ(count("SELECT count(*) FROM tenet.decisions"), "611");
   EXPECT_EQ(count("SELECT count(DISTINCT decision_id) FROM tenet.decisions"), "611");
