@@ -15,6 +15,7 @@
 #include "server/policy_history.hpp"
 #include "server/server.hpp"
 #include "server/service.hpp"
+#include "server/store/decision_shipper.hpp"
 #include "server/store/fleet_rows.hpp"
 #include "server/store/fleet_state.hpp"
 #include "server/store/migrations.hpp"
@@ -57,7 +58,8 @@ struct ServeOptions {
   std::string decision_log_sample;                       // every partner: RATE or allow=R,deny=R
   std::vector<std::string> decision_log_sample_partner;  // TENANT:SPEC
   std::optional<unsigned> replica_id;                    // the decision ids' replica component
-  std::string audit_log;                                 // admin audit records (docs/AUDIT.md)
+  bool decision_log_to_store = false;  // copy the log into tenet.decisions (with --store)
+  std::string audit_log;               // admin audit records (docs/AUDIT.md)
 };
 
 // --decision-log: opens the log and gives it to `service`; an error text
@@ -125,8 +127,18 @@ int serve_with_log(const ServeOptions& options, server::Service& service,
     std::cerr << "tenet serve: error: " << *error << '\n';
     return kUsageOrIo;
   }
+  // Follows the file the log writes (never the decision path); stopped
+  // after the log, so the file it finishes shipping is complete.
+  std::unique_ptr<store::DecisionShipper> shipper;
+  if (options.decision_log_to_store) {
+    store::ShipperOptions shipping;
+    shipping.file = options.decision_log;
+    shipping.url = options.store;
+    shipper = std::make_unique<store::DecisionShipper>(std::move(shipping));
+  }
   const int code = server::run_server(service, server_options);
   stop_decision_log(service);
+  if (shipper) shipper->stop();
   return code;
 }
 
@@ -465,6 +477,10 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                    "TENANT:RATE or TENANT:allow=RATE,deny=RATE, overriding "
                    "--decision-log-sample for one partner (repeatable)")
       ->allow_extra_args(false);
+  command->add_flag("--decision-log-to-store", options->decision_log_to_store,
+                    "With --store and --decision-log: copy the log's records into the store's "
+                    "tenet.decisions, one partition per day (docs/DECISION_LOG.md, \"Into the "
+                    "store\")");
   command
       ->add_option("--replica-id", options->replica_id,
                    "The replica component of decision ids, 0..65535 (default: random at start); "
@@ -503,6 +519,13 @@ void add_serve_command(CLI::App& app, int& exit_code) {
     if (!options->store.empty() && !options->state.empty()) {
       std::cerr << "tenet serve: error: --state does not go with --store: the switches live in "
                    "the store\n";
+      exit_code = kUsageOrIo;
+      return;
+    }
+    if (options->decision_log_to_store &&
+        (options->store.empty() || options->decision_log.empty())) {
+      std::cerr << "tenet serve: error: --decision-log-to-store copies the --decision-log FILE "
+                   "into the --store URL: it needs both\n";
       exit_code = kUsageOrIo;
       return;
     }

@@ -4,6 +4,8 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "cli/check_command.hpp"
 #include "server/store/migrations.hpp"
@@ -37,6 +39,48 @@ int run_store(const std::string& url, bool init) {
   }
 }
 
+// `tenet store prune-decisions URL --older-than DAYS`: the decision log's
+// day partitions before (today - DAYS), UTC, dropped whole (no row by row
+// delete, no vacuum); the default partition's rows that old deleted.
+int run_prune_decisions(const std::string& url, unsigned days) {
+  constexpr std::string_view kCommand = "tenet store prune-decisions";
+  try {
+    store::Connection connection(url);
+    if (const int version = store::store_version(connection); version < 3) {
+      std::cerr << kCommand << ": error: the store is at version " << version
+                << " and has no tenet.decisions: run `tenet store migrate URL`\n";
+      return kUsageOrIo;
+    }
+    const std::string before =
+        *connection
+             .query("SELECT ((now() AT TIME ZONE 'UTC')::date - $1::integer)::text",
+                    {std::to_string(days)})
+             .at(0)
+             .at(0);
+    const std::vector<store::Row> old = connection.query(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = 'tenet.decisions'::regclass AND c.relname ~ '^decisions_[0-9]{8}$' "
+        "AND to_date(substr(c.relname, 11), 'YYYYMMDD') < $1::date ORDER BY c.relname",
+        {before});
+    for (const store::Row& row : old) {
+      // Each in a transaction of its own: dropping a partition locks the
+      // table a moment, and replicas insert into it.
+      connection.exec("DROP TABLE tenet." + row.at(0).value_or("") + "");
+      std::cout << "dropped tenet." << *row.at(0) << '\n';
+    }
+    const std::uint64_t deleted =
+        connection.command("DELETE FROM tenet.decisions_default WHERE time < ('" + before +
+                           "'::date)::timestamp AT TIME ZONE 'UTC'");
+    if (deleted > 0) std::cout << "deleted " << deleted << " rows from tenet.decisions_default\n";
+    std::cout << (old.empty() && deleted == 0 ? "nothing to prune; " : "")
+              << "tenet.decisions keeps the decisions from " << before << " (UTC) on\n";
+    return kOk;
+  } catch (const store::StoreError& error) {
+    std::cerr << kCommand << ": error: " << error.what() << '\n';
+    return kUsageOrIo;
+  }
+}
+
 }  // namespace
 
 void add_store_command(CLI::App& app, int& exit_code) {
@@ -54,6 +98,18 @@ void add_store_command(CLI::App& app, int& exit_code) {
       command->add_subcommand("migrate", "Apply the schema versions the store lacks");
   migrate->add_option("URL", *url, "libpq connection string or URI (postgresql://...)")->required();
   migrate->callback([url, &exit_code] { exit_code = run_store(*url, false); });
+  auto days = std::make_shared<unsigned>(0);
+  CLI::App* prune = command->add_subcommand(
+      "prune-decisions",
+      "Drop the day partitions of tenet.decisions (the decision log's copy) older than "
+      "--older-than DAYS (docs/FLEET.md)");
+  prune->add_option("URL", *url, "libpq connection string or URI (postgresql://...)")->required();
+  prune
+      ->add_option("--older-than", *days,
+                   "Keep today (UTC) and the DAYS days before it; drop the days before those")
+      ->required()
+      ->check(CLI::Range(1U, 100'000U));
+  prune->callback([url, days, &exit_code] { exit_code = run_prune_decisions(*url, *days); });
 }
 
 }  // namespace tenet::cli

@@ -14,7 +14,7 @@ struct Migration {
 
 // Append only: a released migration never changes; a change to the schema
 // is a new version.
-constexpr std::array<Migration, 2> kMigrations{{
+constexpr std::array<Migration, 3> kMigrations{{
     {1, "initial", R"sql(
 -- The platform part's revisions: every file that is not a partner's unit.
 CREATE TABLE tenet.platform_revisions (
@@ -110,6 +110,49 @@ BEGIN
   RETURN taken;
 END
 $$;
+)sql"},
+    {3, "decisions", R"sql(
+-- The decision log's copy (docs/DECISION_LOG.md, "Into the store"): one row
+-- per record, shipped from a replica's log file. A replica sends a batch
+-- again after a lost connection, so the key makes a second copy a no-op
+-- (ON CONFLICT DO NOTHING); it holds `time` because a partitioned table's
+-- key must contain the partition key (the id holds its time anyway).
+CREATE TABLE tenet.decisions (
+  decision_id text NOT NULL,
+  time        timestamptz NOT NULL,
+  tenant      text,
+  replica     integer,
+  decision    text,
+  record      jsonb NOT NULL,  -- the whole line of the log
+  shipped_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (decision_id, time)
+) PARTITION BY RANGE (time);
+-- One partition per UTC day (tenet.create_decisions_partition), dropped
+-- whole by `tenet store prune-decisions`; a row of a day without one lands
+-- here rather than failing.
+CREATE TABLE tenet.decisions_default PARTITION OF tenet.decisions DEFAULT;
+-- "Why was this user refused last Tuesday": a partner's decisions by time.
+CREATE INDEX decisions_by_tenant ON tenet.decisions (tenant, time);
+-- Creates the partition of `day` (UTC) unless it exists, as the store's
+-- owner: replicas need EXECUTE on this function, never CREATE on the
+-- schema. Creators are serialised by an advisory lock (two replicas
+-- starting a day at once). Its name.
+CREATE FUNCTION tenet.create_decisions_partition(day date) RETURNS text
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  name text := 'decisions_' || to_char(day, 'YYYYMMDD');
+BEGIN
+  IF to_regclass('tenet.' || name) IS NOT NULL THEN
+    RETURN name;
+  END IF;
+  PERFORM pg_advisory_xact_lock(1952804469, 3);
+  EXECUTE format(
+    'CREATE TABLE IF NOT EXISTS tenet.%I PARTITION OF tenet.decisions FOR VALUES FROM (%L) TO (%L)',
+    name, (day::timestamp AT TIME ZONE 'UTC'), ((day + 1)::timestamp AT TIME ZONE 'UTC'));
+  RETURN name;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION tenet.create_decisions_partition(date) FROM PUBLIC;
 )sql"},
 }};
 

@@ -2,7 +2,9 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <array>
+#include <optional>
 
 namespace tenet::store {
 namespace {
@@ -98,6 +100,50 @@ std::vector<Row> Connection::query(std::string_view sql, const std::vector<Param
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+std::uint64_t Connection::command(std::string_view sql) {
+  const Result result(PQexec(connection_.get(), std::string(sql).c_str()));
+  check(result, connection_.get());
+  const char* tuples = PQcmdTuples(result.get());
+  return tuples != nullptr && *tuples != '\0' ? std::stoull(tuples) : 0;
+}
+
+void Connection::copy_in(std::string_view copy_sql, std::string_view data) {
+  PGconn* const connection = connection_.get();
+  {
+    const Result started(PQexec(connection, std::string(copy_sql).c_str()));
+    if (PQresultStatus(started.get()) != PGRES_COPY_IN) {
+      check(started, connection);
+      throw StoreError("not a COPY FROM STDIN: " + std::string(copy_sql));
+    }
+  }
+  constexpr std::size_t kPiece = std::size_t{1} << 20U;
+  bool sent = true;
+  for (std::size_t at = 0; at < data.size() && sent; at += kPiece) {
+    const std::size_t size = std::min(kPiece, data.size() - at);
+    // A blocking connection: 1 once queued, -1 when the connection broke.
+    sent = PQputCopyData(connection, data.data() + at, static_cast<int>(size)) == 1;
+  }
+  // Ending the COPY with an error message makes the server refuse it
+  // (nothing of it stays); the result below then carries the failure.
+  if (PQputCopyEnd(connection, sent ? nullptr : "the data could not be sent") != 1)
+    throw StoreError("the store connection broke during COPY: " +
+                     trimmed(PQerrorMessage(connection)));
+  // The COPY's own result, then nullptr: every result is read so that the
+  // connection is ready for the next statement.
+  std::optional<StoreError> failure;
+  while (PGresult* raw = PQgetResult(connection)) {
+    const Result result(raw);
+    if (failure) continue;
+    try {
+      check(result, connection);
+    } catch (const StoreError& error) {
+      failure = error;
+    }
+  }
+  if (failure) throw *failure;
+  if (!sent) throw StoreError("the store connection broke during COPY");
 }
 
 bool Connection::alive() const { return PQstatus(connection_.get()) == CONNECTION_OK; }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -41,6 +42,13 @@ class Connection {
   void exec(std::string_view sql);
   // One statement with text parameters; its rows, every column as text.
   std::vector<Row> query(std::string_view sql, const std::vector<Param>& params = {});
+  // One statement without parameters; the number of rows it inserted,
+  // updated or deleted (PQcmdTuples).
+  std::uint64_t command(std::string_view sql);
+  // `copy_sql` (a COPY ... FROM STDIN) fed with `data`, rows in COPY's
+  // format (server/store/decision_shipper). Sent in pieces of at most
+  // 1 MiB; a row PostgreSQL refuses fails the whole COPY (StoreError).
+  void copy_in(std::string_view copy_sql, std::string_view data);
 
   // Whether the connection is still up (false after the server went away:
   // a StoreError then means "unreachable", not "the statement failed").

@@ -31,6 +31,7 @@ TEST_F(StoreMigration, InitCreatesTheSchemaAndAgainDoesNothing) {
   ASSERT_EQ(first.first, 0) << first.second;
   EXPECT_NE(first.second.find("applied migration 1 initial"), std::string::npos) << first.second;
   EXPECT_NE(first.second.find("applied migration 2 fleet"), std::string::npos) << first.second;
+  EXPECT_NE(first.second.find("applied migration 3 decisions"), std::string::npos) << first.second;
 
   PgSession session("tenet_admin", database.name());
   const std::vector<Row> tables = session.query(
@@ -38,9 +39,9 @@ TEST_F(StoreMigration, InitCreatesTheSchemaAndAgainDoesNothing) {
       "ORDER BY table_name");
   std::vector<std::string> names;
   for (const Row& row : tables) names.push_back(*row[0]);
-  EXPECT_EQ(names, (std::vector<std::string>{"admin_audit", "feature_switches", "fleet",
-                                             "platform_revisions", "schema_migrations", "tokens",
-                                             "unit_revisions"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"admin_audit", "decisions", "decisions_default",
+                                             "feature_switches", "fleet", "platform_revisions",
+                                             "schema_migrations", "tokens", "unit_revisions"}));
 
   const auto again = run_tenet("store init '" + database.url() + "'");
   ASSERT_EQ(again.first, 0) << again.second;
@@ -262,6 +263,77 @@ TEST_F(StoreMigration, ChangesAreReadBackAfterTheRevisionAReaderHas) {
   EXPECT_EQ(store::unit_source(connection, "acme", 1), "tenant acme {}");
   EXPECT_FALSE(store::unit_source(connection, "acme", 2));
   EXPECT_FALSE(store::unit_source(connection, "acme", 9));
+}
+
+// The decision log's copy (migration 3, docs/FLEET.md): one partition per
+// UTC day made by tenet.create_decisions_partition (not callable by every
+// role), rows of a day without one in the default partition, the key
+// (decision_id, time) making a second copy a no-op, and `tenet store
+// prune-decisions` dropping whole days before today - DAYS (and the default
+// partition's rows that old).
+TEST_F(StoreMigration, DecisionPartitionsAreMadePerDayAndPrunedWhole) {
+  const StoreDatabase database;
+  ASSERT_EQ(run_tenet("store init '" + database.url() + "'").first, 0);
+  PgSession session("tenet_admin", database.name());
+  const auto day = [&session](int days_ago) {
+    return *session.query("SELECT ((now() AT TIME ZONE 'UTC')::date - $1::integer)::text",
+                          {std::to_string(days_ago)})[0][0];
+  };
+  const auto compact = [](std::string text) {
+    std::erase(text, '-');
+    return text;
+  };
+  for (const int days_ago : {0, 1, 2, 10}) {
+    EXPECT_EQ(
+        session.query("SELECT tenet.create_decisions_partition($1::date)", {day(days_ago)})[0][0],
+        "decisions_" + compact(day(days_ago)));
+  }
+  // Again: nothing new, no error.
+  EXPECT_EQ(session.query("SELECT tenet.create_decisions_partition($1::date)", {day(0)})[0][0],
+            "decisions_" + compact(day(0)));
+
+  const auto insert = [&session](const std::string& id, const std::string& time) {
+    return session.try_command(
+        "INSERT INTO tenet.decisions (decision_id, time, tenant, replica, decision, record) "
+        "VALUES ($1, $2::timestamptz, 'acme', 3, 'allow', '{}') ON CONFLICT DO NOTHING",
+        {id, time});
+  };
+  for (const int days_ago : {0, 1, 2, 10, 20}) {
+    // The first and the last millisecond of each day (UTC).
+    ASSERT_EQ(insert("a" + std::to_string(days_ago), day(days_ago) + "T00:00:00.000Z"), "");
+    ASSERT_EQ(insert("b" + std::to_string(days_ago), day(days_ago) + "T23:59:59.999Z"), "");
+  }
+  ASSERT_EQ(insert("a0", day(0) + "T00:00:00.000Z"), "");  // a second copy: no-op
+  const auto rows_in = [&session](const std::string& table) {
+    return *session.query("SELECT count(*) FROM tenet." + table)[0][0];
+  };
+  EXPECT_EQ(rows_in("decisions"), "10");
+  EXPECT_EQ(rows_in("decisions_" + compact(day(0))), "2");
+  EXPECT_EQ(rows_in("decisions_" + compact(day(10))), "2");
+  EXPECT_EQ(rows_in("decisions_default"), "2");  // 20 days ago: no partition
+
+  // A role that may only insert cannot make partitions (EXECUTE is not PUBLIC's).
+  session.exec("GRANT USAGE ON SCHEMA tenet TO tenet_app");
+  PgSession app("tenet_app", database.name());
+  EXPECT_EQ(app.try_command("SELECT tenet.create_decisions_partition(current_date + 5)", {}),
+            std::string(kInsufficientPrivilege));
+
+  const auto pruned = run_tenet("store prune-decisions '" + database.url() + "' --older-than 2");
+  ASSERT_EQ(pruned.first, 0) << pruned.second;
+  EXPECT_NE(pruned.second.find("dropped tenet.decisions_" + compact(day(10))), std::string::npos)
+      << pruned.second;
+  EXPECT_NE(pruned.second.find("deleted 2 rows from tenet.decisions_default"), std::string::npos)
+      << pruned.second;
+  EXPECT_EQ(rows_in("decisions"), "6");  // today, yesterday, the day before
+  EXPECT_EQ(session.query("SELECT count(*) FROM pg_inherits WHERE inhparent = "
+                          "'tenet.decisions'::regclass")[0][0],
+            "4");  // three days and the default
+
+  const auto again = run_tenet("store prune-decisions '" + database.url() + "' --older-than 2");
+  ASSERT_EQ(again.first, 0) << again.second;
+  EXPECT_NE(again.second.find("nothing to prune"), std::string::npos) << again.second;
+  EXPECT_EQ(run_tenet("store prune-decisions '" + database.url() + "' --older-than 0").first, 2);
+  EXPECT_EQ(run_tenet("store prune-decisions '" + database.url() + "'").first, 2);
 }
 
 }  // namespace
