@@ -135,6 +135,7 @@ int serve_with_log(const ServeOptions& options, server::Service& service,
     shipping.file = options.decision_log;
     shipping.url = options.store;
     shipper = std::make_unique<store::DecisionShipper>(std::move(shipping));
+    service.set_decision_shipper(shipper.get());
   }
   const int code = server::run_server(service, server_options);
   stop_decision_log(service);

@@ -220,6 +220,30 @@ std::string render_metrics(Service& service, const MetricsOptions& options) {
     logging->log().write_latency().add_to(write_counts);
     e.histogram("tenet_decision_log_write_duration_seconds", {}, write_counts, log.write_ns);
   }
+  if (const store::DecisionShipper* shipper = service.decision_shipper()) {
+    const store::ShipperCounters ship = shipper->counters();
+    e.family("tenet_decision_log_shipped_total", "counter",
+             "Decision records committed to the store's tenet.decisions (a resent copy "
+             "included).");
+    e.sample("tenet_decision_log_shipped_total", {}, ship.shipped);
+    e.family("tenet_decision_log_ship_failures_total", "counter",
+             "Attempts to ship a batch that failed (the store unreachable or refusing).");
+    e.sample("tenet_decision_log_ship_failures_total", {}, ship.failures);
+    e.family("tenet_decision_log_ship_skipped_total", "counter",
+             "Lines of the log not shipped: not records, or records the store refused.");
+    e.sample("tenet_decision_log_ship_skipped_total", {}, ship.skipped);
+    e.family("tenet_decision_log_ship_behind_bytes", "gauge",
+             "Bytes of the log not yet in the store.");
+    e.sample("tenet_decision_log_ship_behind_bytes", {}, ship.behind_bytes);
+    e.family("tenet_decision_log_ship_connected", "gauge",
+             "1 when the shipper's last attempt reached the store.");
+    e.sample("tenet_decision_log_ship_connected", {}, ship.connected ? 1 : 0);
+    e.family("tenet_decision_log_ship_newest_seconds", "gauge",
+             "The time of the newest record in the store (Unix seconds; 0: none yet): "
+             "time() minus it is how far behind the store is.");
+    e.sample("tenet_decision_log_ship_newest_seconds", {},
+             number(static_cast<double>(ship.newest_shipped_ms) / 1000.0));
+  }
   if (service.serves_store()) {
     const Service::StoreStatus store = service.store_status();
     e.family("tenet_store_connected", "gauge",

@@ -34,6 +34,7 @@
 #include "server/feature_state.hpp"
 #include "server/policy_history.hpp"
 #include "server/stats.hpp"
+#include "server/store/decision_shipper.hpp"
 #include "server/store/fleet_state.hpp"
 #include "server/store/store_follower.hpp"
 #include "server/store/store_link.hpp"
@@ -233,6 +234,10 @@ class Service {
   [[nodiscard]] decision_log::DecisionLogging* decision_logging() const {
     return decision_logging_.get();
   }
+  // The shipper of the log into the store (--decision-log-to-store), for
+  // /metrics; set before serving, owned by the caller, outliving the serving.
+  void set_decision_shipper(const store::DecisionShipper* shipper) { shipper_ = shipper; }
+  [[nodiscard]] const store::DecisionShipper* decision_shipper() const { return shipper_; }
   struct StoreStatus {
     bool connected = false;
     std::uint64_t revision = 0;  // the store revision applied
@@ -265,6 +270,7 @@ class Service {
   // Tells the decision log which platform part `version` serves (admin_ held).
   void note_platform(const units::Version& version);
   std::unique_ptr<decision_log::DecisionLogging> decision_logging_;
+  const store::DecisionShipper* shipper_ = nullptr;
   // ---- the fleet's store, with admin_ held (server/service_store.cpp)
   std::unique_ptr<store::StoreLink> store_;
   std::shared_ptr<const TokenStore> file_tokens_;  // --tokens beside the store's

@@ -29,6 +29,7 @@
 #include "server/store/pg_connection.hpp"
 #include "tests/fleet/own_cluster.hpp"
 #include "tests/fleet/replicas.hpp"
+#include "tests/support/metrics_scrape.hpp"
 #include "tests/support/run_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -128,16 +129,34 @@ TEST(FleetDecisionLog, EveryDecisionReachesTheStoreOnceThroughRotationsRestartsA
 
   const test_support::TempDir dir("tenet-fleet-decision-log");
   const fs::path log = dir.path() / "decisions.ndjson";
-  Replicas replicas(kBinary, 1,
-                    {"--store", url, "--decision-log", log.string(), "--decision-log-to-store",
-                     "--decision-log-max-bytes", "120000", "--decision-log-files", "100",
-                     "--decision-log-flush-ms", "50", "--replica-id", "9"});
+  Replicas replicas(
+      kBinary, 1,
+      {"--store", url, "--decision-log", log.string(), "--decision-log-to-store",
+       "--decision-log-max-bytes", "120000", "--decision-log-files", "100",
+       "--decision-log-flush-ms", "50", "--replica-id", "9", "--metrics", "127.0.0.1:0"});
   ASSERT_TRUE(replicas.started()) << replicas.error() << replicas.stderr_text();
   replicas.greet_with(json{{"op", "hello"}, {"token", token.output.substr(0, 64)}}.dump());
   std::map<std::string, std::string> answered;
 
   decide(replicas, 500, answered);
   ASSERT_TRUE(wait_rows(url, 500)) << rows(url) << replicas.stderr_text();
+  {  // The shipper's counters on /metrics, as Prometheus reads them.
+    const std::string address = test_support::metrics_address(replicas.at(0));
+    ASSERT_FALSE(address.empty()) << replicas.stderr_text();
+    std::string scrape;  // the counters move just after the commit: bounded wait
+    for (int i = 0; i < 100; ++i) {
+      scrape = test_support::curl("http://" + address + "/metrics");
+      if (test_support::sample(scrape, "tenet_decision_log_shipped_total") == "500" &&
+          test_support::sample(scrape, "tenet_decision_log_ship_behind_bytes") == "0")
+        break;
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    EXPECT_EQ(test_support::sample(scrape, "tenet_decision_log_shipped_total"), "500") << scrape;
+    EXPECT_EQ(test_support::sample(scrape, "tenet_decision_log_ship_connected"), "1") << scrape;
+    EXPECT_EQ(test_support::sample(scrape, "tenet_decision_log_ship_behind_bytes"), "0") << scrape;
+    const std::string checked = test_support::promtool_check(address);
+    EXPECT_NE(checked.find("exit 0"), std::string::npos) << checked;
+  }
 
   // The store stops; decisions go on (the file has them); the replica is
   // stopped before the store is back: its shipper gives up, saying so.
