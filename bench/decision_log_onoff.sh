@@ -13,6 +13,8 @@
 # and the log's writer thread alone), which a busy machine disturbs less.
 # The log goes to LOG_DIR (default: the run's folder under /tmp), rotated at
 # 64 MiB, 2 files kept. LOG_DIR=/dev/shm takes the disk out of the figure.
+# LOG_ARGS adds options to the logging server, e.g.
+#   LOG_ARGS='--decision-log-sample allow=1%,deny=1' bench/decision_log_onoff.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rounds=${1:-3}
@@ -29,7 +31,7 @@ build/tenet serve "$work/policies" --listen 127.0.0.1:7571 --threads 2 2>"$work/
 pid_off=$!
 build/tenet serve "$work/policies" --listen 127.0.0.1:7572 --threads 2 \
   --decision-log "${LOG_DIR:-$work}/tenet-bench-decisions.ndjson" --decision-log-max-bytes $((64 << 20)) \
-  --decision-log-files 2 2>"$work/on.err" &
+  --decision-log-files 2 ${LOG_ARGS:-} 2>"$work/on.err" &
 pid_on=$!
 for port in 7571 7572; do
   for _ in $(seq 100); do

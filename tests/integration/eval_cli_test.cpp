@@ -14,35 +14,22 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/command_output.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct CliRun {
-  int status = -1;
-  std::string output;
-};
+using CliRun = tenet::test_support::CommandRun;
 
 CliRun run(const std::string& arguments) {
   const std::string command = std::string(TENET_BINARY) + " " + arguments;
-  CliRun result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer{};
-  std::size_t read = 0;
-  while ((read = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    result.output.append(buffer.data(), read);
-  const int raw = pclose(pipe);
-  result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  return result;
+  return tenet::test_support::run_command(command);
 }
 
 std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> result;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) result.push_back(line);
-  return result;
+  return tenet::test_support::lines_of(text);
 }
 
 const std::string kExample = std::string(TENET_SOURCE_DIR) + "/tests/testdata/protocol_example";

@@ -19,6 +19,7 @@
 
 #include "cli/decision_replay.hpp"
 #include "engine/units/policy_units.hpp"
+#include "tests/support/command_output.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
@@ -26,31 +27,16 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct CliRun {
-  int status = -1;
-  std::string output;
-};
+using CliRun = tenet::test_support::CommandRun;
 
 // `redirect`: what to do with stderr ("2>&1" to read it with stdout).
 CliRun run(const std::string& arguments, const std::string& redirect = "2>/dev/null") {
   const std::string command = std::string(TENET_BINARY) + " " + arguments + " " + redirect;
-  CliRun result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer{};
-  std::size_t read = 0;
-  while ((read = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    result.output.append(buffer.data(), read);
-  const int raw = pclose(pipe);
-  result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  return result;
+  return tenet::test_support::run_command(command);
 }
 
 std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> result;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) result.push_back(line);
-  return result;
+  return tenet::test_support::lines_of(text);
 }
 
 std::string read_file(const fs::path& path) {
