@@ -210,12 +210,12 @@ std::string render_metrics(Service& service, const MetricsOptions& options) {
     e.family("tenet_decision_log_bytes_total", "counter", "Bytes written to the decision log.");
     e.sample("tenet_decision_log_bytes_total", {}, log.bytes_written);
     e.family("tenet_decision_log_write_errors_total", "counter",
-             "write(2) calls on the decision log that failed (the records are kept and retried).");
+             "writev(2) calls on the decision log that failed (the records are kept and retried).");
     e.sample("tenet_decision_log_write_errors_total", {}, log.write_errors);
     e.family("tenet_decision_log_rotations_total", "counter", "Rotations of the decision log.");
     e.sample("tenet_decision_log_rotations_total", {}, log.rotations);
     e.family("tenet_decision_log_write_duration_seconds", "histogram",
-             "Time of each write(2) of the decision log's writer (several records each).");
+             "Time of each writev(2) of the decision log's writer (several records each).");
     LatencyHistogram::Counts write_counts{};
     logging->log().write_latency().add_to(write_counts);
     e.histogram("tenet_decision_log_write_duration_seconds", {}, write_counts, log.write_ns);

@@ -20,11 +20,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The writer hands the kernel at least this much per write(2) under load.
+// The writer hands the kernel up to this much per writev(2) under load, in
+// at most kMaxPieces pieces (a line is one piece, two when it wraps). While
+// the file fails the writer takes no more: the queues fill (backpressure or
+// drops, as configured).
 constexpr std::size_t kWriteChunk = 256 * 1024;
-// While the file fails, the writer stops taking records beyond this (the
-// queues then fill: backpressure or drops, as configured).
-constexpr std::size_t kMaxBuffer = 4 * kWriteChunk;
+constexpr std::size_t kMaxPieces = 1024;  // IOV_MAX on Linux
 // Records taken from one queue before looking at the next (fairness), and
 // passes over every queue per wake-up before writing.
 constexpr std::size_t kDrainBatch = 256;
@@ -112,7 +113,7 @@ DecisionLog::DecisionLog(Options options, int fd, std::uint64_t existing_bytes)
       fd_(fd),
       file_bytes_(existing_bytes),
       file_opened_(Clock::now()) {
-  buffer_.reserve(kWriteChunk + 64 * 1024);
+  pending_.reserve(kMaxPieces);
   writer_ = std::thread([this] { run(); });
 }
 
@@ -169,7 +170,7 @@ bool DecisionLog::wait_for_room(RecordRing& ring, std::size_t needed) {
     if (ring.has_room(needed)) return true;
     std::this_thread::yield();
   }
-  // seq_cst: pairs with the writer's store of the tail (RecordRing::drain).
+  // seq_cst: pairs with the writer's store of the tail (RecordRing::release).
   ring.producer_waiting.store(true, std::memory_order_seq_cst);
   std::unique_lock lock(ring.mutex);
   // Backpressure: as long as the writer is behind (each wait is bounded, and
@@ -235,10 +236,10 @@ void DecisionLog::run() {
     const bool more = drain_all();
     // Nothing more queued: hand what we have to the kernel now (it costs
     // nothing extra and shortens what kill -9 can lose).
-    if (!more && !buffer_.empty()) write_buffer(false);
+    if (!more) write_pending_and_rotate();
     const auto now = Clock::now();
     if (now >= next_flush) {
-      if (!buffer_.empty()) write_buffer(false);
+      write_pending_and_rotate();
       const std::uint64_t written = bytes_written_.load(std::memory_order_relaxed);
       if (options_.sync && written != synced_bytes && fd_ >= 0) {
         ::fdatasync(fd_);
@@ -247,7 +248,7 @@ void DecisionLog::run() {
       if (options_.max_file_age.count() > 0 && now - file_opened_ >= options_.max_file_age) {
         if (file_bytes_ == 0) {
           file_opened_ = now;  // an empty file is not rotated; its age starts over
-        } else if (write_buffer(false)) {
+        } else if (write_pending(false)) {
           rotate();
         }
       }
@@ -260,20 +261,27 @@ void DecisionLog::run() {
     wake_requested_ = false;
     if (stop_requested_) break;
   }
-  // Stop: take everything queued, then tell producers (finishing_) that this
-  // is the last drain, and drain once more for appends that raced with it.
-  for (int i = 0; i < 100000 && drain_all(); ++i) {
-  }
+  // Stop: write everything queued, then tell producers (finishing_) that
+  // this is the last drain, and drain once more for appends that raced with it.
+  write_everything();
   finishing_.store(true, std::memory_order_seq_cst);
   if (asymmetric_fence_) heavy_fence();
-  for (int i = 0; i < 100000 && drain_all(); ++i) {
-  }
-  if (!write_buffer(true)) {
-    // The file kept failing: what is still queued is lost too, and counted.
+  if (!write_everything()) {
+    // The file kept failing: what is pending or still queued is lost, and
+    // counted.
+    lost_.fetch_add(pending_records_, std::memory_order_relaxed);
+    pending_.clear();
+    pending_first_ = 0;
+    pending_bytes_ = 0;
+    pending_records_ = 0;
+    const auto ignore = [](std::string_view, std::string_view) { return true; };
     for (RecordRing* ring : writer_rings_) {
-      ring->drain([this](std::string_view, std::string_view) { lost_.fetch_add(1); },
-                  ring->slots());
+      for (std::size_t taken = 1; taken > 0;) {
+        taken = ring->take(ignore, ring->slots());
+        lost_.fetch_add(taken, std::memory_order_relaxed);
+      }
     }
+    release_rings();
   }
   if (options_.sync && fd_ >= 0) ::fdatasync(fd_);
   if (fd_ >= 0) ::close(fd_);
@@ -285,6 +293,22 @@ void DecisionLog::run() {
   }
 }
 
+bool DecisionLog::write_everything() {
+  for (int round = 0; round < 100000; ++round) {
+    while (drain_all()) {
+    }
+    if (!write_pending(true)) return false;
+    if (rotation_due_) {
+      rotation_due_ = false;
+      rotate();
+    }
+    if (std::all_of(writer_rings_.begin(), writer_rings_.end(),
+                    [](const RecordRing* ring) { return ring->all_taken(); }))
+      return true;
+  }
+  return false;
+}
+
 bool DecisionLog::drain_all() {
   if (ring_count_.load(std::memory_order_acquire) != writer_rings_.size()) {
     const std::lock_guard lock(rings_mutex_);
@@ -292,49 +316,64 @@ bool DecisionLog::drain_all() {
     for (const auto& ring : rings_) writer_rings_.push_back(ring.get());
   }
   const auto sink = [this](std::string_view first, std::string_view second) {
-    add_record(first, second);
+    return add_record(first, second);
   };
   for (int pass = 0; pass < kPassesPerWake; ++pass) {
     std::size_t taken = 0;
     for (RecordRing* ring : writer_rings_) {
-      if (buffer_.size() >= kMaxBuffer) return false;  // the file fails: let the queues fill
-      const std::size_t count = ring->drain(sink, kDrainBatch);
-      taken += count;
-      if (count > 0 && ring->producer_waiting.load(std::memory_order_seq_cst)) {
-        { const std::lock_guard lock(ring->mutex); }
-        ring->space.notify_all();
+      std::size_t count = ring->take(sink, kDrainBatch);
+      while (count < kDrainBatch &&
+             (rotation_due_ || pending_.size() + 2 > kMaxPieces || pending_bytes_ >= kWriteChunk)) {
+        // Full, or the next line starts a new file: write, then go on.
+        if (!write_pending_and_rotate()) return false;  // the file fails: let the queues fill
+        const std::size_t more = ring->take(sink, kDrainBatch - count);
+        if (more == 0) break;
+        count += more;
       }
+      taken += count;
     }
     if (taken == 0) return false;
   }
   return true;
 }
 
-void DecisionLog::add_record(std::string_view first, std::string_view second) {
-  const std::uint64_t size = first.size() + second.size() + 1;
+bool DecisionLog::add_record(std::string_view first, std::string_view second) {
+  const std::uint64_t size = first.size() + second.size();
   if (options_.max_file_bytes > 0 && file_bytes_ > 0 &&
       file_bytes_ + size > options_.max_file_bytes) {
-    // Only whole records go to a file: rotate between two of them.
-    if (write_buffer(false)) rotate();
+    // Only whole lines go to a file: this one starts the next file.
+    rotation_due_ = true;
+    return false;
   }
-  buffer_.append(first);
-  buffer_.append(second);
-  buffer_.push_back('\n');
-  ++buffered_records_;
+  if (pending_.size() + 2 > kMaxPieces || pending_bytes_ >= kWriteChunk) return false;
+  // writev does not write through the pointers: the const_casts only fit its type.
+  pending_.push_back({const_cast<char*>(first.data()), first.size()});
+  if (!second.empty()) pending_.push_back({const_cast<char*>(second.data()), second.size()});
+  pending_bytes_ += size;
+  ++pending_records_;
   file_bytes_ += size;
-  if (buffer_.size() >= kWriteChunk) write_buffer(false);
+  return true;
 }
 
-bool DecisionLog::write_buffer(bool stopping) {
-  std::size_t done = 0;
+bool DecisionLog::write_pending_and_rotate() {
+  if (!write_pending(false)) return false;
+  if (rotation_due_) {
+    rotation_due_ = false;
+    rotate();
+  }
+  return true;
+}
+
+bool DecisionLog::write_pending(bool stopping) {
   int attempts = 0;
-  while (done < buffer_.size()) {
+  while (pending_first_ < pending_.size()) {
     if (fd_ < 0) {  // a rotation could not open the new file: try again
       fd_ = open_for_append(options_.path);
       if (fd_ >= 0) file_opened_ = Clock::now();
     }
+    const int pieces = static_cast<int>(pending_.size() - pending_first_);
     const auto started = Clock::now();
-    const ssize_t wrote = fd_ < 0 ? -1 : ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+    const ssize_t wrote = fd_ < 0 ? -1 : ::writev(fd_, pending_.data() + pending_first_, pieces);
     const int error = errno;
     const auto nanoseconds = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started).count());
@@ -342,34 +381,48 @@ bool DecisionLog::write_buffer(bool stopping) {
       write_latency_.record(nanoseconds);
       last_write_ns_.store(nanoseconds, std::memory_order_relaxed);
       write_ns_.fetch_add(nanoseconds, std::memory_order_relaxed);
-      done += static_cast<std::size_t>(wrote);
+      bytes_written_.fetch_add(static_cast<std::uint64_t>(wrote), std::memory_order_relaxed);
+      // Step over the pieces written whole; a line is whole once the piece
+      // ending with its '\n' is (a record has no other '\n').
+      auto left = static_cast<std::size_t>(wrote);
+      std::uint64_t lines = 0;
+      while (pending_first_ < pending_.size() && left >= pending_[pending_first_].iov_len) {
+        const struct iovec& piece = pending_[pending_first_];
+        left -= piece.iov_len;
+        if (piece.iov_len > 0 &&
+            static_cast<const char*>(piece.iov_base)[piece.iov_len - 1] == '\n')
+          ++lines;
+        ++pending_first_;
+      }
+      if (left > 0) {  // a short write: the rest of this piece comes next
+        struct iovec& piece = pending_[pending_first_];
+        piece.iov_base = static_cast<char*>(piece.iov_base) + left;
+        piece.iov_len -= left;
+      }
+      written_.fetch_add(lines, std::memory_order_relaxed);
+      pending_records_ -= lines;
       continue;
     }
     if (wrote < 0 && error == EINTR) continue;
     write_errors_.fetch_add(1, std::memory_order_relaxed);
     set_error("cannot write: " + (wrote == 0 ? std::string("wrote nothing") : errno_text(error)));
-    if (!stopping || ++attempts >= kFinalWriteAttempts) break;
+    if (!stopping || ++attempts >= kFinalWriteAttempts) return false;
     std::this_thread::sleep_for(kFinalRetryPause);
   }
-  bytes_written_.fetch_add(done, std::memory_order_relaxed);
-  if (done == buffer_.size()) {
-    written_.fetch_add(buffered_records_, std::memory_order_relaxed);
-    buffered_records_ = 0;
-    buffer_.clear();
-    return true;
+  pending_.clear();
+  pending_first_ = 0;
+  pending_bytes_ = 0;
+  release_rings();
+  return true;
+}
+
+void DecisionLog::release_rings() {
+  for (RecordRing* ring : writer_rings_) {
+    if (ring->release() && ring->producer_waiting.load(std::memory_order_seq_cst)) {
+      { const std::lock_guard lock(ring->mutex); }
+      ring->space.notify_all();
+    }
   }
-  // Whole records written so far: each record ends with the only '\n' in it.
-  const auto left = static_cast<std::uint64_t>(
-      std::count(buffer_.begin() + static_cast<std::ptrdiff_t>(done), buffer_.end(), '\n'));
-  written_.fetch_add(buffered_records_ - left, std::memory_order_relaxed);
-  buffered_records_ = left;
-  buffer_.erase(0, done);
-  if (stopping) {  // given up: the rest is lost, and counted
-    lost_.fetch_add(left, std::memory_order_relaxed);
-    buffered_records_ = 0;
-    buffer_.clear();
-  }
-  return false;
 }
 
 void DecisionLog::rotate() {
@@ -400,7 +453,7 @@ void DecisionLog::rotate() {
   rotations_.fetch_add(1, std::memory_order_relaxed);
   fd_ = open_for_append(options_.path);
   if (fd_ < 0) set_error("cannot open after rotation: " + errno_text(errno));
-  file_bytes_ = buffer_.size();
+  file_bytes_ = pending_bytes_;  // 0: a rotation follows a complete write
   file_opened_ = Clock::now();
 }
 

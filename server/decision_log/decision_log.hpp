@@ -4,7 +4,7 @@
 // Records leave the I/O threads through one bounded queue per producer
 // (server/decision_log/record_ring.hpp: preallocated slots, no allocation
 // per record, no lock, never a disk access). The writer thread drains every
-// queue (each in its order), writes with large write(2) calls, flushes every
+// queue (each in its order), writes with large writev(2) calls, flushes every
 // `flush_interval`, and rotates the file by size and age (FILE → FILE.1 …
 // FILE.N, the oldest removed). A full queue makes the producer wait
 // (Overflow::block, the default: no record is ever lost) or drops the record
@@ -16,6 +16,8 @@
 // per-thread producer, made on first use). Thread-safe: a Producer is used by
 // one thread at a time; everything else from any thread.
 #pragma once
+
+#include <sys/uio.h>
 
 #include <atomic>
 #include <chrono>
@@ -44,7 +46,7 @@ enum class RecordText { any, one_line };
 
 struct Options {
   std::filesystem::path path;
-  // The longest a record waits in memory before write(2) (so, what kill -9
+  // The longest a record waits in memory before writev(2) (so, what kill -9
   // may lose); also how often fdatasync runs when `sync` is on.
   std::chrono::milliseconds flush_interval{200};
   // Rotation: a file reaching max_file_bytes, or older than max_file_age
@@ -63,7 +65,7 @@ struct Options {
 
 struct Counters {
   std::uint64_t appended = 0;     // records accepted by append()
-  std::uint64_t written = 0;      // records handed whole to write(2)
+  std::uint64_t written = 0;      // records handed whole to writev(2)
   std::uint64_t dropped = 0;      // refused by a full queue (Overflow::drop)
   std::uint64_t blocked = 0;      // appends that waited for room (Overflow::block)
   std::uint64_t oversized = 0;    // longer than a producer's whole queue: copied to the heap
@@ -72,8 +74,8 @@ struct Counters {
   std::uint64_t bytes_written = 0;
   std::uint64_t write_errors = 0;
   std::uint64_t rotations = 0;
-  std::uint64_t last_write_ns = 0;  // the last write(2) call
-  std::uint64_t write_ns = 0;       // every write(2) call, summed (the histogram's sum)
+  std::uint64_t last_write_ns = 0;  // the last writev(2) call
+  std::uint64_t write_ns = 0;       // every writev(2) call, summed (the histogram's sum)
 };
 
 class DecisionLog {
@@ -131,8 +133,14 @@ class DecisionLog {
   // Writer thread.
   void run();
   bool drain_all();
-  void add_record(std::string_view first, std::string_view second);
-  bool write_buffer(bool stopping);
+  // At stop: writes every queued line, retrying a failing file. False: it
+  // gave up (what is left is counted lost by the caller).
+  bool write_everything();
+  bool add_record(std::string_view first, std::string_view second);
+  // Writes what is pending, then (if due) rotates. False: the file failed.
+  bool write_pending_and_rotate();
+  bool write_pending(bool stopping);
+  void release_rings();
   void rotate();
   void set_error(std::string error);
 
@@ -159,10 +167,16 @@ class DecisionLog {
 
   // Writer-thread state.
   int fd_;
-  std::uint64_t file_bytes_;  // in the current file, the buffer included
+  std::uint64_t file_bytes_;  // in the current file, what is pending included
   std::chrono::steady_clock::time_point file_opened_;
-  std::string buffer_;
-  std::uint64_t buffered_records_ = 0;
+  // Lines taken from the queues and not written yet: pieces of the queues'
+  // memory (their slots are released once every piece is written), from
+  // pending_first_ on (a short write leaves that piece partly written).
+  std::vector<struct iovec> pending_;
+  std::size_t pending_first_ = 0;
+  std::size_t pending_bytes_ = 0;
+  std::uint64_t pending_records_ = 0;
+  bool rotation_due_ = false;  // the next line would pass max_file_bytes
   std::vector<RecordRing*> writer_rings_;
 
   std::atomic<std::uint64_t> written_{0};

@@ -43,30 +43,40 @@ void RecordRing::prefetch_for_write(std::uint64_t head) {
 std::uint64_t RecordRing::push(std::string_view record, bool one_line) {
   const std::uint64_t head = head_.load(std::memory_order_relaxed);
   const std::size_t first_slot = static_cast<std::size_t>(head % slots_);
+  const std::size_t line = record.size() + 1;  // the record and its '\n'
   std::size_t taken = 1;
-  if (record.size() > capacity_bytes_) {
+  if (line > capacity_bytes_) {
     // The counted slow path: longer than the whole ring.
-    auto* copy = new std::string(record);
+    auto copy = std::make_unique<std::string>();
+    copy->reserve(line);
+    copy->append(record);
     replace_newlines(copy->data(), copy->size());
-    std::memcpy(slot(head), &copy, sizeof copy);
+    copy->push_back('\n');
+    std::string* const owned = copy.release();  // the consumer takes it over (take())
+    std::memcpy(slot(head), &owned, sizeof owned);
     lengths_[first_slot] = kOversized;
     oversized.fetch_add(1, std::memory_order_relaxed);
   } else {
     taken = slots_for(record.size());
     const std::size_t to_end = (slots_ - first_slot) * slot_bytes_;
     char* const start = slot(head);
-    if (record.size() <= to_end) {
+    if (line <= to_end) {
       std::memcpy(start, record.data(), record.size());
       if (!one_line) replace_newlines(start, record.size());
+      start[record.size()] = '\n';
     } else {
-      std::memcpy(start, record.data(), to_end);
-      std::memcpy(bytes_.get(), record.data() + to_end, record.size() - to_end);
+      // Wraps: the first piece fills the ring to its end, the rest (the
+      // '\n' at least) starts at byte 0.
+      const std::size_t first = std::min(record.size(), to_end);
+      std::memcpy(start, record.data(), first);
+      std::memcpy(bytes_.get(), record.data() + first, record.size() - first);
       if (!one_line) {
-        replace_newlines(start, to_end);
-        replace_newlines(bytes_.get(), record.size() - to_end);
+        replace_newlines(start, first);
+        replace_newlines(bytes_.get(), record.size() - first);
       }
+      bytes_[record.size() - first] = '\n';
     }
-    lengths_[first_slot] = record.size();
+    lengths_[first_slot] = line;
   }
   // Only this producer writes `appended`: no locked add (a locked
   // instruction waits for the record's stores to reach the cache).
@@ -77,6 +87,17 @@ std::uint64_t RecordRing::push(std::string_view record, bool one_line) {
   head_.store(new_head, std::memory_order_release);
   prefetch_for_write(new_head);
   return new_head;
+}
+
+bool RecordRing::release() {
+  if (taken_records_ == 0) return false;
+  held_.clear();
+  drained.fetch_add(taken_records_, std::memory_order_relaxed);
+  taken_records_ = 0;
+  // seq_cst: pairs with the producer's store of producer_waiting (a
+  // producer that sets it after this store sees the room).
+  tail_.store(taken_, std::memory_order_seq_cst);
+  return true;
 }
 
 }  // namespace tenet::server::decision_log

@@ -5,12 +5,15 @@
 #include "server/decision_log/decision_log.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <string>
@@ -343,11 +346,95 @@ TEST(DecisionLogTest, RecordsLongerThanTheQueueAreWrittenThroughTheCountedSlowPa
   const std::string big = record(0, 1, 100000) + std::string(20000, 'x');
   ASSERT_TRUE(log->append(record(0, 0, 100)));
   ASSERT_TRUE(log->append(big));
-  ASSERT_TRUE(log->append(std::string(256, 'y')));  // exactly the queue: chained, not oversized
+  // With its '\n', exactly the queue: chained, not oversized.
+  ASSERT_TRUE(log->append(std::string(255, 'y')));
   log->stop();
   EXPECT_EQ(read_file(options.path),
-            record(0, 0, 100) + "\n" + big + "\n" + std::string(256, 'y') + "\n");
+            record(0, 0, 100) + "\n" + big + "\n" + std::string(255, 'y') + "\n");
   EXPECT_EQ(log->counters().oversized, 1u);
+}
+
+// A file the process may not grow past `bytes` (RLIMIT_FSIZE): a write
+// reaching the limit is cut short, the next fails with EFBIG — what a full
+// disk does to the writer. Restored when the scope ends.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    ::getrlimit(RLIMIT_FSIZE, &saved_);
+    previous_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+    set(bytes);
+  }
+  ~FileSizeLimit() {
+    lift();
+    std::signal(SIGXFSZ, previous_handler_);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+  void lift() { ::setrlimit(RLIMIT_FSIZE, &saved_); }
+
+ private:
+  void set(rlim_t bytes) {
+    rlimit limit = saved_;
+    limit.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+  }
+  rlimit saved_{};
+  void (*previous_handler_)(int) = nullptr;
+};
+
+bool wait_until(const std::function<bool()>& done) {
+  for (int i = 0; i < 1000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+TEST(DecisionLogTest, AWriteCutShortByAFullDiskGoesOnWhereItStoppedOnceThereIsRoom) {
+  test_support::TempDir dir;
+  const Options options = options_for(dir.path() / "decisions.log");
+  FileSizeLimit limit(10000);  // cuts one of the records below in the middle
+  auto log = open_log(options);
+  for (int n = 0; n < 100; ++n) ASSERT_TRUE(log->append(record(0, n)));
+  ASSERT_TRUE(wait_until([&] { return log->counters().write_errors > 0; }));
+  EXPECT_EQ(fs::file_size(options.path), 10000u);
+  EXPECT_LT(log->counters().written, 100u);
+  limit.lift();  // room again: the writer retries from the byte it stopped at
+  log->stop();
+  expect_every_record_once_in_order(lines_of(read_file(options.path)), 1, 100);
+  const Counters counters = log->counters();
+  EXPECT_EQ(counters.written, 100u);
+  EXPECT_EQ(counters.lost, 0u);
+  EXPECT_NE(log->last_error().find("File too large"), std::string::npos) << log->last_error();
+}
+
+TEST(DecisionLogTest, RecordsADiskThatStaysFullUntilStopCannotTakeAreCountedLost) {
+  test_support::TempDir dir;
+  Options options = options_for(dir.path() / "decisions.log");
+  options.slots_per_producer = 64;  // records wait in the queue, and then the appends
+  options.slot_bytes = 128;
+  options.overflow = Overflow::drop;
+  FileSizeLimit limit(3000);  // less than a full queue holds
+  auto log = open_log(options);
+  int accepted = 0;
+  for (int n = 0; n < 300; ++n) accepted += log->append(record(0, n)) ? 1 : 0;
+  log->stop();
+  const Counters counters = log->counters();
+  EXPECT_GT(counters.lost, 0u);
+  EXPECT_EQ(counters.written + counters.lost, static_cast<std::uint64_t>(accepted));
+  EXPECT_EQ(counters.dropped, static_cast<std::uint64_t>(300 - accepted));
+  // Whole records, then at most one cut line (where the limit fell).
+  std::vector<std::string> lines = lines_of(read_file(options.path));
+  ASSERT_FALSE(lines.empty());
+  if (lines.back().starts_with("UNTERMINATED:")) lines.pop_back();
+  EXPECT_EQ(lines.size(), counters.written);
+  int last = -1;  // drops leave gaps: increasing, each line whole
+  for (const std::string& line : lines) {
+    const auto [producer, number] = parse(line);
+    ASSERT_EQ(producer, 0) << "a broken line: " << line.substr(0, 200);
+    EXPECT_GT(number, last);
+    last = number;
+  }
 }
 
 TEST(DecisionLogTest, AppendsToAnExistingFile) {
