@@ -212,6 +212,46 @@ TEST_F(DecisionLogTest, KillNineLosesNothingOlderThanTheFlushInterval) {
   for (const json& record : records) EXPECT_EQ(decided.count(record["decision_id"]), 1U);
 }
 
+TEST_F(DecisionLogTest, ClientsThatVanishMidBatchLeaveWholeRecordsAndLoseNone) {
+  const fs::path log = dir_ / "decisions.ndjson";
+  TENET_START_SERVER(server, kBinary, (dir_ / "policies").string(),
+                     {"--threads", "2", "--decision-log", log.string()});
+  const std::vector<std::string> kinds = request_kinds();
+  std::string batch = R"({"op":"batch","requests":[)";
+  for (std::size_t j = 0; j < 50; ++j) batch += (j > 0 ? "," : "") + kinds[j % kinds.size()];
+  batch += "]}\n";
+  for (int round = 0; round < 5; ++round) {
+    // Twenty batches sent, nothing read, the connection closed at once.
+    LineClient gone = connect_tcp(server);
+    std::string twenty;
+    for (int i = 0; i < 20; ++i) twenty += batch;
+    ASSERT_TRUE(gone.send_all(twenty));
+    // Half a batch line, then gone.
+    LineClient half = connect_tcp(server);
+    ASSERT_TRUE(half.send_all(std::string_view(batch).substr(0, batch.size() / 2)));
+  }
+  // The server goes on answering, each answer with its id.
+  const std::map<std::string, std::string> decided = send_decisions(server, 500, 50, 0);
+  ASSERT_EQ(decided.size(), 500U);
+  ASSERT_EQ(decided.count(""), 0U);
+
+  ASSERT_TRUE(server.signal(SIGTERM));
+  ASSERT_EQ(server.wait_exit(Millis(30000)), 0) << server.stderr_text();
+  // Every line a whole record, each id once; the answered 500 all there;
+  // at most the 5 × 20 × 50 decisions of the vanished clients besides.
+  const std::vector<json> records = read_records(log);
+  std::set<std::string> ids;
+  for (const json& record : records) ASSERT_TRUE(ids.insert(record["decision_id"]).second);
+  for (const auto& [id, decision] : decided) EXPECT_EQ(ids.count(id), 1U) << id;
+  EXPECT_GE(records.size(), 500U);
+  EXPECT_LE(records.size(), 500U + 5 * 20 * 50);
+  const std::string closed = server.stderr_text();
+  EXPECT_NE(closed.find(R"("what":"decision_log_closed")"), std::string::npos) << closed;
+  EXPECT_NE(closed.find(R"("lost":0)"), std::string::npos) << closed;
+  EXPECT_NE(closed.find(R"("written":)" + std::to_string(records.size())), std::string::npos)
+      << closed;
+}
+
 TEST_F(DecisionLogTest, RotationKeepsTheNumberOfFilesItIsGiven) {
   const fs::path log = dir_ / "decisions.ndjson";
   TENET_START_SERVER(server, kBinary, (dir_ / "policies").string(),
