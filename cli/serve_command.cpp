@@ -60,6 +60,12 @@ struct ServeOptions {
   std::optional<unsigned> replica_id;                    // the decision ids' replica component
   bool decision_log_to_store = false;  // copy the log into tenet.decisions (with --store)
   std::string audit_log;               // admin audit records (docs/AUDIT.md)
+  // TLS on the TCP listeners (docs/SECURITY.md).
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;     // mutual TLS: the client certificate binds the partner
+  std::string tls_crl;           // revoked client certificates
+  bool allow_plaintext = false;  // a non-loopback listener without TLS
 };
 
 // --decision-log: opens the log and gives it to `service`; an error text
@@ -247,12 +253,22 @@ int run_serve(const ServeOptions& options) {
       std::cerr << "tenet serve: error: " << *error << '\n';
       return kUsageOrIo;
     }
-    if (options.tokens.empty() && options.store.empty() && !endpoint.address().is_loopback()) {
-      std::cerr
-          << "tenet serve: error: refusing to listen on " << text
-          << " without --tokens: only a loopback address or a Unix socket may be served without "
-             "authentication\n";
-      return kUsageOrIo;
+    if (!endpoint.address().is_loopback()) {
+      // Across machines: something must authenticate the clients, and
+      // their tokens must not travel in clear.
+      if (options.tokens.empty() && options.store.empty() && options.tls_client_ca.empty()) {
+        std::cerr << "tenet serve: error: refusing to listen on " << text
+                  << " without --tokens (or --tls-client-ca): only a loopback address or a Unix "
+                     "socket may be served without authentication\n";
+        return kUsageOrIo;
+      }
+      if (options.tls_cert.empty() && !options.allow_plaintext) {
+        std::cerr << "tenet serve: error: refusing to listen on " << text
+                  << " in plaintext: tokens and decisions would cross the network in clear; give "
+                     "--tls-cert and --tls-key (docs/SECURITY.md), or --allow-plaintext on a "
+                     "network you trust\n";
+        return kUsageOrIo;
+      }
     }
     server_options.tcp.push_back(endpoint);
   }
@@ -271,6 +287,26 @@ int run_serve(const ServeOptions& options) {
           ? std::min(options.max_unauthenticated, options.max_connections)
           : std::max<std::size_t>(1, options.max_connections / 2);
   server_options.drain_timeout = std::chrono::seconds(options.drain_timeout);
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    std::cerr << "tenet serve: error: --tls-cert and --tls-key go together\n";
+    return kUsageOrIo;
+  }
+  if (options.tls_cert.empty() && (!options.tls_client_ca.empty() || !options.tls_crl.empty())) {
+    std::cerr << "tenet serve: error: --tls-client-ca and --tls-crl need --tls-cert and "
+                 "--tls-key\n";
+    return kUsageOrIo;
+  }
+  if (!options.tls_cert.empty()) {
+    server::TlsSettings tls{options.tls_cert, options.tls_key, std::nullopt, std::nullopt};
+    if (!options.tls_client_ca.empty()) tls.client_ca = options.tls_client_ca;
+    if (!options.tls_crl.empty()) tls.client_crl = options.tls_crl;
+    // Checked now, so a bad file is a usage error before anything starts.
+    if (const auto loaded = server::TlsContexts::load(tls); !loaded.contexts) {
+      std::cerr << "tenet serve: error: " << loaded.error << '\n';
+      return kUsageOrIo;
+    }
+    server_options.tls = std::move(tls);
+  }
   if (!options.metrics.empty()) {
     boost::asio::ip::tcp::endpoint endpoint;
     if (auto error = parse_endpoint(options.metrics, endpoint, "--metrics")) {
@@ -375,6 +411,18 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   command->add_option("--unix", options->unix_sockets, "Unix socket path to listen on (repeatable)")
       ->allow_extra_args(false);
   command->add_option("--threads", options->threads, "Worker threads (default: number of cores)");
+  command->add_option("--tls-cert", options->tls_cert,
+                      "PEM certificate (and chain) of the server: every TCP listener speaks TLS "
+                      "1.2+ (1.3 preferred); read again on SIGHUP");
+  command->add_option("--tls-key", options->tls_key, "PEM private key of --tls-cert");
+  command->add_option("--tls-client-ca", options->tls_client_ca,
+                      "Mutual TLS: clients must present a certificate signed by this PEM CA; its "
+                      "subjectAltName URI tenet:tenant:NAME (and tenet:rights:LIST) binds the "
+                      "connection like a token");
+  command->add_option("--tls-crl", options->tls_crl,
+                      "PEM CRL of the client CA: revoked client certificates are refused");
+  command->add_flag("--allow-plaintext", options->allow_plaintext,
+                    "Allow a non-loopback listener without TLS (a network you trust)");
   command->add_option("--tokens", options->tokens,
                       "Token file (SHA256HEX TENANT RIGHTS per line), read again on every reload "
                       "(a token removed stops working on open connections too; a file that does "

@@ -20,7 +20,7 @@ namespace {
 template <typename Acceptor>
 asio::awaitable<void> accept_loop(asio::io_context& io, IoPool& pool, Acceptor& acceptor, bool tcp,
                                   Service& service, ConnectionRegistry& registry,
-                                  SessionLimits limits) {
+                                  SessionLimits limits, std::shared_ptr<TlsContexts> tls) {
   for (;;) {
     Socket socket(pool.next());
     error_code error;
@@ -37,7 +37,11 @@ asio::awaitable<void> accept_loop(asio::io_context& io, IoPool& pool, Acceptor& 
       error_code ignored;
       socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     }
-    start_session(std::move(socket), service, registry, limits);  // or `overloaded`
+    if (tls) {
+      start_tls_session(std::move(socket), tls->current(), service, registry, limits);
+    } else {
+      start_session(std::move(socket), service, registry, limits);  // or `overloaded`
+    }
   }
 }
 
@@ -95,12 +99,14 @@ std::string Listener::address() const {
 }
 
 void Listener::start(IoPool& pool, Service& service, ConnectionRegistry& registry,
-                     const SessionLimits& limits) {
-  if (tcp_)
-    asio::co_spawn(io_, accept_loop(io_, pool, *tcp_, true, service, registry, limits),
+                     const SessionLimits& limits, std::shared_ptr<TlsContexts> tls) {
+  if (tcp_) {
+    asio::co_spawn(io_,
+                   accept_loop(io_, pool, *tcp_, true, service, registry, limits, std::move(tls)),
                    asio::detached);
+  }
   if (unix_) {
-    asio::co_spawn(io_, accept_loop(io_, pool, *unix_, false, service, registry, limits),
+    asio::co_spawn(io_, accept_loop(io_, pool, *unix_, false, service, registry, limits, nullptr),
                    asio::detached);
   }
 }

@@ -22,6 +22,7 @@
 
 #include "server/io_pool.hpp"
 #include "server/session.hpp"
+#include "server/tls.hpp"
 
 namespace tenet::server {
 
@@ -38,8 +39,10 @@ class Listener {
   [[nodiscard]] std::string address() const;
   [[nodiscard]] bool is_unix() const { return unix_path_.has_value(); }
 
+  // `tls`: a TCP listener's connections speak TLS with the context current
+  // at their accept (server/tls); empty: plain. Unix sockets are plain.
   void start(IoPool& pool, Service& service, ConnectionRegistry& registry,
-             const SessionLimits& limits);
+             const SessionLimits& limits, std::shared_ptr<TlsContexts> tls = nullptr);
   void close();
   ~Listener();
   Listener(const Listener&) = delete;

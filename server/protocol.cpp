@@ -171,7 +171,7 @@ void Protocol::hello_failed(std::string& out, std::string_view id, ErrorCode cod
 }
 
 bool Protocol::token_still_valid(std::string& out, json::RequestOp op, std::string_view id) {
-  if (!grant_) return true;  // nothing to withdraw: the checks after answer
+  if (!grant_ || certificate_bound_) return true;  // no token to withdraw
   const std::uint64_t generation = service_.token_generation();
   if (generation == token_generation_) return true;
   // Read before the set (Service::install_tokens stores the set, then moves
@@ -373,7 +373,9 @@ void Protocol::answer(const json::HealthRequest& /*health*/, std::string_view id
 }
 
 void Protocol::answer(const json::HelloRequest& hello, std::string_view id, std::string& out) {
-  if (!service_.authenticates()) {
+  if (certificate_bound_) {
+    // The certificate is the credential: answered as it binds the session.
+  } else if (!service_.authenticates()) {
     grant_.reset();
   } else {
     if (!hello.token) {

@@ -104,6 +104,15 @@ class Protocol {
   void answer_too_large(std::size_t limit, std::string& out);
 
   [[nodiscard]] const std::optional<Grant>& grant() const { return grant_; }
+  // Mutual TLS: the verified client certificate's grant is the session's
+  // credential from the start, whether or not the server has a token file;
+  // hello then answers it (a token in it is not consulted) and a reload of
+  // the token file does not touch it (docs/SECURITY.md).
+  void bind_certificate(Grant grant) {
+    grant_ = std::move(grant);
+    certificate_bound_ = true;
+  }
+  [[nodiscard]] bool certificate_bound() const { return certificate_bound_; }
   // The connection must be closed once the answers so far are sent (too
   // many failed hellos).
   [[nodiscard]] bool close_requested() const { return failed_hellos_ >= kMaxFailedHellos; }
@@ -154,19 +163,18 @@ class Protocol {
   // now. False when the token was withdrawn: the session lost its rights
   // and the request is answered (`unauthenticated`).
   [[nodiscard]] bool token_still_valid(std::string& out, json::RequestOp op, std::string_view id);
-  [[nodiscard]] bool authenticated() const {
-    return !service_.authenticates() || grant_.has_value();
+  // Whether the session's rights are checked: with a token file, or
+  // bound to a client certificate.
+  [[nodiscard]] bool checks_rights() const {
+    return service_.authenticates() || certificate_bound_;
   }
-  [[nodiscard]] bool may_check() const {
-    return !service_.authenticates() || (grant_ && grant_->check);
-  }
-  [[nodiscard]] bool may_admin() const {
-    return !service_.authenticates() || (grant_ && grant_->admin);
-  }
+  [[nodiscard]] bool authenticated() const { return !checks_rights() || grant_.has_value(); }
+  [[nodiscard]] bool may_check() const { return !checks_rights() || (grant_ && grant_->check); }
+  [[nodiscard]] bool may_admin() const { return !checks_rights() || (grant_ && grant_->admin); }
   // put_policy & co: an `author` token of that tenant, or a global admin
   // or author token.
   [[nodiscard]] bool may_author(std::string_view tenant) const {
-    if (!service_.authenticates()) return true;
+    if (!checks_rights()) return true;
     if (!grant_) return false;
     if (grant_->all_tenants()) return grant_->admin || grant_->author;
     return grant_->author && grant_->tenant == tenant;
@@ -175,8 +183,7 @@ class Protocol {
     return grant_ && !grant_->id.empty() ? grant_->id : "anonymous";
   }
   [[nodiscard]] bool may_tenant(std::string_view tenant) const {
-    return !service_.authenticates() ||
-           (grant_ && (grant_->all_tenants() || grant_->tenant == tenant));
+    return !checks_rights() || (grant_ && (grant_->all_tenants() || grant_->tenant == tenant));
   }
 
   Service& service_;
@@ -187,6 +194,7 @@ class Protocol {
   std::array<unsigned char, 32> token_hash_{};
   std::uint64_t token_generation_ = 0;
   unsigned failed_hellos_ = 0;
+  bool certificate_bound_ = false;
 };
 
 }  // namespace tenet::server

@@ -52,9 +52,33 @@ asio::awaitable<void> wait_for_drain(IoPool& pool, ConnectionRegistry& registry,
   pool.release();
 }
 
+void reload_tls(TlsContexts& tls) {
+  const std::string error = tls.reload();
+  if (error.empty()) {
+    LogLine("info")
+        .field("what", "tls_reloaded")
+        .field("certificate", tls.settings().certificate.string())
+        .emit();
+  } else {
+    LogLine("error")
+        .field("what", "tls_reload")
+        .field("message", error + "; the certificate loaded before stays in use")
+        .emit();
+  }
+}
+
 }  // namespace
 
 int run_server(Service& service, const ServerOptions& options) {
+  std::shared_ptr<TlsContexts> tls;
+  if (options.tls) {
+    TlsContexts::Loaded loaded = TlsContexts::load(*options.tls);
+    if (!loaded.contexts) {
+      LogLine("error").field("what", "tls").field("message", loaded.error).emit();
+      return 2;
+    }
+    tls = std::move(loaded.contexts);
+  }
   IoPool pool(options.threads);
   asio::io_context& io = pool.main();
   ConnectionRegistry registry;
@@ -86,7 +110,11 @@ int run_server(Service& service, const ServerOptions& options) {
     if (error) return;
     if (number == SIGHUP) {
       // Compiled on the admin thread: the I/O thread that got the signal keeps serving.
-      asio::post(service.admin_executor(), [&service] { (void)service.reload(false, "signal"); });
+      asio::post(service.admin_executor(), [&service, tls] {
+        (void)service.reload(false, "signal");
+        // New connections get the certificate read now; open ones keep theirs.
+        if (tls) reload_tls(*tls);
+      });
       signals.async_wait(on_signal);
       return;
     }
@@ -106,12 +134,13 @@ int run_server(Service& service, const ServerOptions& options) {
   signals.async_wait(on_signal);
 
   for (const auto& listener : listeners) {
-    listener->start(pool, service, registry, options.limits);
+    listener->start(pool, service, registry, options.limits, tls);
     LogLine line("listening");
     if (listener->is_unix()) {
       line.field("unix", listener->address());
     } else {
       line.field("address", listener->address());
+      if (tls) line.field("tls", true).field("mutual_tls", tls->mutual());
     }
     line.emit();
   }

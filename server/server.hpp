@@ -15,6 +15,7 @@
 #include "server/metrics_http.hpp"
 #include "server/service.hpp"
 #include "server/session.hpp"
+#include "server/tls.hpp"
 
 namespace tenet::server {
 
@@ -27,15 +28,18 @@ struct ServerOptions {
   // --metrics: /metrics, /healthz, /readyz over HTTP (server/metrics_http).
   std::optional<boost::asio::ip::tcp::endpoint> metrics;
   MetricsOptions metrics_options;
+  // TLS on every TCP listener (server/tls; Unix sockets stay plain):
+  // loaded before listening, read again on SIGHUP.
+  std::optional<TlsSettings> tls;
 };
 
 // The exit code of a drain that timed out: the connections still open
 // were cut, some answers may not have been sent.
 inline constexpr int kExitDrainTimedOut = 3;
 
-// Returns the exit code: 0 after a graceful drain, 2 when an endpoint could
-// not be bound or a Unix socket path is served by a live server (logged),
-// kExitDrainTimedOut when the drain ran out of time.
+// Returns the exit code: 0 after a graceful drain, 2 when the TLS files do
+// not load or an endpoint could not be bound or a Unix socket path is served by a live server
+// (logged), kExitDrainTimedOut when the drain ran out of time.
 [[nodiscard]] int run_server(Service& service, const ServerOptions& options);
 
 }  // namespace tenet::server

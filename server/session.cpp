@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -17,6 +18,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "engine/json/line_framer.hpp"
@@ -24,6 +26,7 @@
 #include "server/log.hpp"
 #include "server/peer.hpp"
 #include "server/protocol.hpp"
+#include "server/tls.hpp"
 
 namespace tenet::server {
 
@@ -110,54 +113,76 @@ std::string error_line(json::ErrorCode code, std::string_view message) {
   return line;
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// Plain (Stream = Socket) or TLS (Stream = asio::ssl::stream<Socket>).
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, Socket>;
+
  public:
   Session(Socket socket, Service& service, ConnectionRegistry& registry,
-          const SessionLimits& limits)
-      : socket_(std::move(socket)),
-        timer_(socket_.get_executor()),
-        flushed_(socket_.get_executor()),
+          const SessionLimits& limits) requires(!kTls)
+      : stream_(std::move(socket)),
+        timer_(stream_.get_executor()),
+        flushed_(stream_.get_executor()),
         service_(service),
         registry_(registry),
         limits_(limits),
-        protocol_(service, describe_peer(socket_)),
+        protocol_(service, describe_peer(socket_layer())),
+        framer_(limits.max_line),
+        id_(next_session_id.fetch_add(1, std::memory_order_relaxed)) {}
+
+  Session(Socket socket, std::shared_ptr<asio::ssl::context> tls, Service& service,
+          ConnectionRegistry& registry, const SessionLimits& limits) requires kTls
+      : tls_(std::move(tls)),
+        stream_(std::move(socket), *tls_),
+        timer_(stream_.get_executor()),
+        flushed_(stream_.get_executor()),
+        service_(service),
+        registry_(registry),
+        limits_(limits),
+        protocol_(service, describe_peer(socket_layer())),
         framer_(limits.max_line),
         id_(next_session_id.fetch_add(1, std::memory_order_relaxed)) {}
 
   void start() {
     authenticated_ = authenticated_now();
-    const std::weak_ptr<Session> weak = weak_from_this();
+    const std::weak_ptr<Session> weak = this->weak_from_this();
     ConnectionRegistry::Handlers handlers{
         [weak] {
           if (const auto self = weak.lock())
-            asio::post(self->socket_.get_executor(), [self] { self->stop(); });
+            asio::post(self->stream_.get_executor(), [self] { self->stop(); });
         },
         [weak] {
           if (const auto self = weak.lock())
-            asio::post(self->socket_.get_executor(), [self] { self->evict(); });
+            asio::post(self->stream_.get_executor(), [self] { self->evict(); });
         }};
     switch (registry_.admit(id_, std::move(handlers), authenticated_, limits_)) {
       case ConnectionRegistry::Admission::Admitted:
         break;
       case ConnectionRegistry::Admission::Draining: {
         error_code ignored;
-        socket_.close(ignored);
+        socket_layer().close(ignored);
         return;
       }
       case ConnectionRegistry::Admission::Overloaded:
         service_.stats().count_error(json::ErrorCode::Overloaded);
-        reject_overloaded(std::move(socket_));
+        if constexpr (kTls) {
+          // No answer before a handshake: the client sees the connection closed.
+          close_socket();
+        } else {
+          reject_overloaded(std::move(stream_));
+        }
         return;
     }
     service_.stats().connection_opened();
     const Clock::time_point now = Clock::now();
     touch(now);
     if (!authenticated_) hello_deadline_ = now + limits_.hello_timeout;
-    const auto self = shared_from_this();
+    const auto self = this->shared_from_this();
     asio::co_spawn(
-        socket_.get_executor(), [self]() { return self->serve(); }, asio::detached);
+        stream_.get_executor(), [self]() { return self->serve(); }, asio::detached);
     asio::co_spawn(
-        socket_.get_executor(), [self]() { return self->watchdog(); }, asio::detached);
+        stream_.get_executor(), [self]() { return self->watchdog(); }, asio::detached);
   }
 
  private:
@@ -181,7 +206,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void interrupt_read_for_drain() {
     if (!draining_ || !reading_ || writing_) return;
     error_code ignored;
-    socket_.cancel(ignored);
+    socket_layer().cancel(ignored);
   }
 
   // Evicted to make room for a newer unauthenticated connection.
@@ -203,29 +228,63 @@ class Session : public std::enable_shared_from_this<Session> {
     LogLine("error")
         .field("what", what)
         .field("message", message)
-        .field("peer", describe_peer(socket_))
+        .field("peer", describe_peer(socket_layer()))
         .field("authenticated", authenticated_now())
         .emit();
     service_.stats().count_other_error();
-    if (!writing_ && pending_.empty()) {
+    write_failed_ = true;  // the serve loop stops at its next step
+    if (writing_ || !pending_.empty()) {
+      close_socket();
+      return;
+    }
+    if constexpr (kTls) {
+      // One TLS record cannot be written without blocking: the line goes
+      // out asynchronously, then the connection closes (or at once if the
+      // handshake is not done: there is no channel to say it on).
+      if (!handshake_done_) {
+        close_socket();
+        return;
+      }
+      auto line = std::make_shared<const std::string>(error_line(code, message));
+      asio::async_write(stream_, asio::buffer(*line),
+                        [self = this->shared_from_this(), line](const error_code&, std::size_t) {
+                          self->close_socket();
+                        });
+      // The reader stops now (its bytes would be answered after the refusal).
+      error_code ignored;
+      socket_layer().shutdown(asio::socket_base::shutdown_receive, ignored);
+    } else {
       const std::string line = error_line(code, message);
       error_code ignored;
-      socket_.non_blocking(true, ignored);
-      socket_.write_some(asio::buffer(line), ignored);
+      socket_layer().non_blocking(true, ignored);
+      socket_layer().write_some(asio::buffer(line), ignored);
+      close_socket();
     }
-    write_failed_ = true;  // the serve loop stops at its next step
-    close_socket();
   }
 
   void close_socket() {
     error_code ignored;
-    socket_.shutdown(asio::socket_base::shutdown_both, ignored);
-    socket_.close(ignored);
+    socket_layer().shutdown(asio::socket_base::shutdown_both, ignored);
+    socket_layer().close(ignored);
+  }
+
+  // The TCP or Unix socket under the stream.
+  Socket& socket_layer() {
+    if constexpr (kTls) {
+      return stream_.next_layer();
+    } else {
+      return stream_;
+    }
   }
 
   asio::awaitable<void> serve() {
     try {
-      co_await serve_loop();
+      bool ready = true;
+      if constexpr (kTls) ready = co_await handshake();
+      if (ready) {
+        co_await serve_loop();
+        if constexpr (kTls) co_await say_goodbye();
+      }
     } catch (const std::exception& failure) {
       LogLine("error").field("what", "session").field("message", failure.what()).emit();
     }
@@ -239,6 +298,65 @@ class Session : public std::enable_shared_from_this<Session> {
     service_.stats().connection_closed();
   }
 
+  // TLS: the handshake, within the hello timeout (bytes do not extend it).
+  // With mutual TLS the verified client certificate then binds the session
+  // (server/tls: its tenant and rights); one without a tenet:tenant: URI
+  // is told why and closed.
+  asio::awaitable<bool> handshake() requires kTls {
+    handshake_deadline_ = Clock::now() + limits_.hello_timeout;
+    wake_watchdog(*handshake_deadline_);
+    error_code error;
+    co_await stream_.async_handshake(asio::ssl::stream_base::server,
+                                     asio::redirect_error(asio::use_awaitable, error));
+    handshake_deadline_.reset();
+    if (error) {
+      if (!closed_ && !write_failed_) {
+        std::string message = error.message();
+        // Why a client certificate failed (expired, revoked, unknown CA).
+        if (const long verified = ::SSL_get_verify_result(stream_.native_handle());  // NOLINT
+            verified != X509_V_OK)
+          message += std::string(": ") + ::X509_verify_cert_error_string(verified);
+        LogLine("warning")
+            .field("what", "tls_handshake_failed")
+            .field("peer", describe_peer(socket_layer()))
+            .field("message", message)
+            .emit();
+        service_.stats().count_other_error();
+      }
+      co_return false;
+    }
+    handshake_done_ = true;
+    if ((::SSL_get_verify_mode(stream_.native_handle()) & SSL_VERIFY_PEER) == 0) co_return true;
+    CertificateGrant granted = certificate_grant(stream_.native_handle());
+    if (!granted.grant) {
+      const std::string message = "client certificate refused: " + granted.error;
+      LogLine("warning")
+          .field("what", "tls_client_certificate")
+          .field("peer", describe_peer(socket_layer()))
+          .field("message", message)
+          .emit();
+      service_.stats().count_other_error();
+      const std::string line = error_line(json::ErrorCode::Unauthenticated, message);
+      co_await asio::async_write(stream_, asio::buffer(line),
+                                 asio::redirect_error(asio::use_awaitable, error));
+      co_return false;
+    }
+    protocol_.bind_certificate(std::move(*granted.grant));
+    authenticated_ = true;
+    registry_.set_authenticated(id_, true);
+    hello_deadline_.reset();
+    co_return true;
+  }
+
+  // TLS: close_notify before the close, so the client reads a clean end of
+  // stream rather than a truncation. Not waiting for the client's own.
+  asio::awaitable<void> say_goodbye() requires kTls {
+    if (write_failed_ || !socket_layer().is_open()) co_return;
+    ::SSL_set_shutdown(stream_.native_handle(), SSL_RECEIVED_SHUTDOWN);
+    error_code ignored;
+    co_await stream_.async_shutdown(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+
   asio::awaitable<void> serve_loop() {
     for (;;) {
       if (draining_) {
@@ -250,7 +368,7 @@ class Session : public std::enable_shared_from_this<Session> {
       const std::span<char> room = framer_.room();
       error_code error;
       reading_ = true;
-      const std::size_t read = co_await socket_.async_read_some(
+      const std::size_t read = co_await stream_.async_read_some(
           asio::buffer(room.data(), room.size()), asio::redirect_error(asio::use_awaitable, error));
       reading_ = false;
       framer_.filled(read);
@@ -325,10 +443,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // A drain: answer what the kernel already holds, without waiting for more.
   asio::awaitable<void> drain() {
     error_code error;
-    socket_.non_blocking(true, error);
+    socket_layer().non_blocking(true, error);
     while (!error && !write_failed_) {
       const std::span<char> room = framer_.room();
-      const std::size_t read = socket_.read_some(asio::buffer(room.data(), room.size()), error);
+      const std::size_t read = stream_.read_some(asio::buffer(room.data(), room.size()), error);
       framer_.filled(read);
       const Stop stop = co_await answer_buffered();
       if (over_pending_cap()) co_return;
@@ -357,8 +475,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (writing_ || pending_.empty() || write_failed_) return;
     writing_ = true;
     std::swap(pending_, in_flight_);
-    asio::async_write(socket_, asio::buffer(in_flight_),
-                      [self = shared_from_this()](const error_code& error, std::size_t) {
+    asio::async_write(stream_, asio::buffer(in_flight_),
+                      [self = this->shared_from_this()](const error_code& error, std::size_t) {
                         self->written(error);
                       });
   }
@@ -427,12 +545,19 @@ class Session : public std::enable_shared_from_this<Session> {
     for (;;) {
       watchdog_at_ = idle_deadline_;
       if (hello_deadline_) watchdog_at_ = std::min(watchdog_at_, *hello_deadline_);
+      if (handshake_deadline_) watchdog_at_ = std::min(watchdog_at_, *handshake_deadline_);
       if (line_deadline_) watchdog_at_ = std::min(watchdog_at_, *line_deadline_);
       timer_.expires_at(watchdog_at_);
       error_code error;
       co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, error));
       if (closed_) co_return;
       const Clock::time_point now = Clock::now();
+      if (handshake_deadline_ && now >= *handshake_deadline_) {
+        close_for("tls_handshake_timeout", json::ErrorCode::Unauthenticated,
+                  "no TLS handshake within " + std::to_string(limits_.hello_timeout.count()) +
+                      " s; closing the connection");
+        co_return;
+      }
       if (hello_deadline_ && now >= *hello_deadline_) {
         close_for("hello_timeout", json::ErrorCode::Unauthenticated,
                   "no successful hello within " + std::to_string(limits_.hello_timeout.count()) +
@@ -458,7 +583,8 @@ class Session : public std::enable_shared_from_this<Session> {
     timer_.cancel(ignored);
   }
 
-  Socket socket_;
+  std::shared_ptr<asio::ssl::context> tls_;  // TLS: the context of this connection's handshake
+  Stream stream_;
   asio::steady_timer timer_;
   asio::steady_timer flushed_;  // flush_all() waits on it; written() cancels it
   Service& service_;
@@ -471,8 +597,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string pending_;      // answered, not yet handed to a write
   std::string in_flight_;    // the buffer of the write in flight
   Clock::time_point idle_deadline_;
-  std::optional<Clock::time_point> hello_deadline_;  // while not authenticated (token file)
-  std::optional<Clock::time_point> line_deadline_;   // while a line is unfinished
+  std::optional<Clock::time_point> hello_deadline_;      // while not authenticated (token file)
+  std::optional<Clock::time_point> line_deadline_;       // while a line is unfinished
+  std::optional<Clock::time_point> handshake_deadline_;  // TLS, until the handshake is done
   Clock::time_point watchdog_at_ = Clock::time_point::max();
   const std::uint64_t id_;
   bool authenticated_ = false;  // as last told to the registry
@@ -482,13 +609,21 @@ class Session : public std::enable_shared_from_this<Session> {
   bool waiting_for_flush_ = false;
   bool draining_ = false;
   bool closed_ = false;
+  bool handshake_done_ = !kTls;
 };
 
 }  // namespace
 
 void start_session(Socket socket, Service& service, ConnectionRegistry& registry,
                    const SessionLimits& limits) {
-  std::make_shared<Session>(std::move(socket), service, registry, limits)->start();
+  std::make_shared<Session<Socket>>(std::move(socket), service, registry, limits)->start();
+}
+
+void start_tls_session(Socket socket, std::shared_ptr<asio::ssl::context> tls, Service& service,
+                       ConnectionRegistry& registry, const SessionLimits& limits) {
+  std::make_shared<Session<asio::ssl::stream<Socket>>>(std::move(socket), std::move(tls), service,
+                                                       registry, limits)
+      ->start();
 }
 
 void reject_overloaded(Socket socket) {

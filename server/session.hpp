@@ -36,10 +36,12 @@
 #pragma once
 
 #include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <unordered_map>
@@ -106,6 +108,12 @@ class ConnectionRegistry {
 // not.
 void start_session(Socket socket, Service& service, ConnectionRegistry& registry,
                    const SessionLimits& limits);
+
+// The same over TLS with the context `tls` (server/tls): a handshake first,
+// within the hello timeout; with mutual TLS the client certificate binds
+// the session to its partner.
+void start_tls_session(Socket socket, std::shared_ptr<boost::asio::ssl::context> tls,
+                       Service& service, ConnectionRegistry& registry, const SessionLimits& limits);
 
 // Answers `overloaded` on `socket` and closes it.
 void reject_overloaded(Socket socket);

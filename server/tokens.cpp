@@ -34,6 +34,26 @@ std::vector<std::string_view> split_words(std::string_view line) {
 
 }  // namespace
 
+std::string parse_rights(std::string_view rights, Grant& grant) {
+  while (!rights.empty()) {
+    const std::size_t comma = rights.find(',');
+    const std::string_view right = rights.substr(0, comma);
+    if (right == "check") {
+      grant.check = true;
+    } else if (right == "admin") {
+      grant.admin = true;
+    } else if (right == "author") {
+      grant.author = true;
+    } else {
+      return "unknown right '" + std::string(right) +
+             "' (expected a comma list of check, admin and author)";
+    }
+    rights = comma == std::string_view::npos ? std::string_view{} : rights.substr(comma + 1);
+  }
+  if (!grant.check && !grant.admin && !grant.author) return "no rights given";
+  return "";
+}
+
 std::array<unsigned char, 32> sha256(std::string_view data) {
   std::array<unsigned char, 32> digest{};
   const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
@@ -116,24 +136,7 @@ TokenStore::LoadResult TokenStore::parse(std::string_view text, std::string_view
       entry.hash[i] = static_cast<unsigned char>((*high << 4U) | *low);
     }
     entry.grant.tenant = std::string(words[1]);
-    std::string_view rights = words[2];
-    while (!rights.empty()) {
-      const std::size_t comma = rights.find(',');
-      const std::string_view right = rights.substr(0, comma);
-      if (right == "check") {
-        entry.grant.check = true;
-      } else if (right == "admin") {
-        entry.grant.admin = true;
-      } else if (right == "author") {
-        entry.grant.author = true;
-      } else {
-        return fail("unknown right '" + std::string(right) +
-                    "' (expected a comma list of check, admin and author)");
-      }
-      rights = comma == std::string_view::npos ? std::string_view{} : rights.substr(comma + 1);
-    }
-    if (!entry.grant.check && !entry.grant.admin && !entry.grant.author)
-      return fail("no rights given");
+    if (std::string error = parse_rights(words[2], entry.grant); !error.empty()) return fail(error);
     store.entries_.push_back(std::move(entry));
   }
   return {std::move(store), {}};

@@ -71,6 +71,9 @@ struct TokenStore::LoadResult {
   std::string error;  // "FILE:LINE: message" when store is empty
 };
 
+// Sets the rights of a comma list (`check,admin`) on `grant`: "" or why
+// the list is refused (an unknown right, none given).
+[[nodiscard]] std::string parse_rights(std::string_view rights, Grant& grant);
 // SHA-256 of `data` (OpenSSL EVP).
 [[nodiscard]] std::array<unsigned char, 32> sha256(std::string_view data);
 [[nodiscard]] std::string to_hex(const unsigned char* data, std::size_t size);
