@@ -69,8 +69,8 @@ std::variant<std::shared_ptr<ssl::context>, std::string> build(const TlsSettings
   SSL_CTX* native = context->native_handle();
   ::SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
   context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                       ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                       ssl::context::single_dh_use);
   ::SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   if (std::string problem = file_problem(settings.certificate, "certificate"); !problem.empty())
     return problem;
@@ -80,7 +80,12 @@ std::variant<std::shared_ptr<ssl::context>, std::string> build(const TlsSettings
   context->use_certificate_chain_file(settings.certificate.string(), error);
   if (error) return "certificate " + settings.certificate.string() + ": " + openssl_reason(error);
   context->use_private_key_file(settings.private_key.string(), ssl::context::pem, error);
-  if (error) return "key " + settings.private_key.string() + ": " + openssl_reason(error);
+  if (error) {
+    std::string reason = openssl_reason(error);
+    if (reason.find("mismatch") != std::string::npos)
+      reason = "does not match the certificate " + settings.certificate.string();
+    return "key " + settings.private_key.string() + ": " + reason;
+  }
   if (::SSL_CTX_check_private_key(native) != 1) {
     ::ERR_clear_error();
     return "key " + settings.private_key.string() + ": does not match the certificate " +
@@ -113,8 +118,8 @@ std::variant<std::shared_ptr<ssl::context>, std::string> build(const TlsSettings
 TlsContexts::Loaded TlsContexts::load(TlsSettings settings) {
   auto built = build(settings);
   if (auto* error = std::get_if<std::string>(&built)) return {nullptr, "TLS: " + *error};
-  return {std::make_shared<TlsContexts>(
-              std::move(settings), std::get<std::shared_ptr<ssl::context>>(std::move(built))),
+  return {std::make_shared<TlsContexts>(std::move(settings),
+                                        std::get<std::shared_ptr<ssl::context>>(std::move(built))),
           ""};
 }
 
