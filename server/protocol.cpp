@@ -214,7 +214,8 @@ void Protocol::answer_decision(const std::shared_ptr<const CompiledPolicySet>& p
   const RequestBase* base = json::request_base(request);
   if (base != nullptr && !may_tenant(base->tenant_name)) {
     error(out, request.op, request.id, ErrorCode::Forbidden,
-          "this session's token is not allowed this tenant");
+          certificate_bound_ ? "this session's client certificate is not allowed this tenant"
+                             : "this session's token is not allowed this tenant");
     return;
   }
   decision_log::DecisionLogging* const logging = service_.decision_logging();

@@ -38,17 +38,18 @@ const std::string kPolicies = std::string(TENET_SOURCE_DIR) + "/policies";
 std::string check_line(const std::string& tenant) {
   return R"({"op":"check","tenant":")" + tenant +
          R"(","principal":{"id":"u1","role":"basic","attrs":{"kyc":"verified","account_age_days":40}},"action":"read","resource":{"type":"document","id":"d1","tenant":")" +
-         tenant + R"(","attrs":{"owner":"u1","locked":false,"classification":"internal"}},"context":{"mfa":true}})";
+         tenant +
+         R"(","attrs":{"owner":"u1","locked":false,"classification":"internal"}},"context":{"mfa":true}})";
 }
 
 class TlsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    pki_ = new fs::path(fs::temp_directory_path() / ("tenet_tls_pki_" + std::to_string(::getpid())));
+    pki_ =
+        new fs::path(fs::temp_directory_path() / ("tenet_tls_pki_" + std::to_string(::getpid())));
     fs::remove_all(*pki_);
-    const auto made = tenet::test_support::run_command(std::string(TENET_SOURCE_DIR) +
-                                                       "/tests/support/test_pki.sh " +
-                                                       pki_->string() + " 2>&1");
+    const auto made = tenet::test_support::run_command(
+        std::string(TENET_SOURCE_DIR) + "/tests/support/test_pki.sh " + pki_->string() + " 2>&1");
     ASSERT_EQ(made.status, 0) << made.output;
   }
   static void TearDownTestSuite() {
@@ -222,8 +223,8 @@ TEST_F(TlsTest, BadTlsSettingsAndPlaintextOnANetworkAddressRefuseTheStart) {
   const auto refused = [](const std::string& args) {
     return tenet::test_support::run_command(kBinary + " serve " + kPolicies + " " + args + " 2>&1");
   };
-  const auto missing = refused("--listen 127.0.0.1:0 --tls-cert /nonexistent.pem --tls-key " +
-                               pki("server.key"));
+  const auto missing =
+      refused("--listen 127.0.0.1:0 --tls-cert /nonexistent.pem --tls-key " + pki("server.key"));
   EXPECT_EQ(missing.status, 2);
   EXPECT_NE(missing.output.find("/nonexistent.pem: no such file"), std::string::npos)
       << missing.output;

@@ -56,10 +56,9 @@ class TlsLineClient {
     stream_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket>>(io_, context_);
     // The certificate must name the host (an IP is checked as an IP).
     ::SSL_set1_host(stream_->native_handle(), options.host.c_str());
-    stream_->next_layer().connect(
-        asio::ip::tcp::endpoint(asio::ip::make_address(options.host),
-                                static_cast<unsigned short>(port)),
-        error);
+    stream_->next_layer().connect(asio::ip::tcp::endpoint(asio::ip::make_address(options.host),
+                                                          static_cast<unsigned short>(port)),
+                                  error);
     if (error) {
       error_ = "connect: " + error.message();
       return;
@@ -88,7 +87,8 @@ class TlsLineClient {
   std::optional<std::string> read_line() {
     if (!connected_) return std::nullopt;
     boost::system::error_code error;
-    const std::size_t length = boost::asio::read_until(*stream_, boost::asio::dynamic_buffer(buffer_), '\n', error);
+    const std::size_t length =
+        boost::asio::read_until(*stream_, boost::asio::dynamic_buffer(buffer_), '\n', error);
     if (error && length == 0) {
       error_ = "read: " + error.message();
       return std::nullopt;
@@ -109,9 +109,9 @@ class TlsLineClient {
     X509* certificate = ::SSL_get0_peer_certificate(stream_->native_handle());
     if (certificate == nullptr) return "";
     std::string name(256, '\0');
-    const int length = ::X509_NAME_get_text_by_NID(::X509_get_subject_name(certificate),
-                                                   NID_commonName, name.data(),
-                                                   static_cast<int>(name.size()));
+    const int length =
+        ::X509_NAME_get_text_by_NID(::X509_get_subject_name(certificate), NID_commonName,
+                                    name.data(), static_cast<int>(name.size()));
     name.resize(length > 0 ? static_cast<std::size_t>(length) : 0);
     return name;
   }
