@@ -63,8 +63,10 @@ class Tls(unittest.TestCase):
             self.assertFalse(client.check(ALICE, "read", BOBS_DOC))
             # Many calls and a pipeline on one connection: TLS records that carry no answer
             # (session tickets) neither stall a call nor make the connection look out of step.
+            opened = client.stats().raw["connections"]["total"]
             for _ in range(5):
                 self.assertTrue(client.check(ALICE, "read", ALICES_DOC))
+            self.assertEqual(client.stats().raw["connections"]["total"], opened, "one connection throughout")
             self.assertEqual(len(client.pipeline([]) + client.check_many([])), 0)
         with Client(f"localhost:{self.server.port}", tenant="acme", tls=self.ca()) as by_name:
             self.assertTrue(by_name.check(ALICE, "read", ALICES_DOC))
