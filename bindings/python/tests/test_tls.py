@@ -106,8 +106,11 @@ class Tls(unittest.TestCase):
             self.assertTrue(client.check(ALICE, "read", ALICES_DOC))
             with self.assertRaises(Forbidden):
                 client.check(ALICE, "read", CEDAR_DOC, tenant="cedar")
-        # No client certificate: the server refuses; an error, not a hang.
-        self.refusal(self.mutual.tcp_address, self.ca())
+        # No client certificate, or an expired one: the server refuses; an error that says so, not a hang.
+        self.assertIn("certificate required", self.refusal(self.mutual.tcp_address, self.ca()))
+        expired = TlsOptions(ca_file=str(self.pki / "ca.pem"), cert_file=str(self.pki / "expired.pem"),
+                             key_file=str(self.pki / "expired.key"))
+        self.assertIn("certificate expired", self.refusal(self.mutual.tcp_address, expired))
 
     def test_async_client(self) -> None:
         async def scenario() -> None:
