@@ -170,6 +170,20 @@ export interface ReconnectOptions {
   maxDelay?: number;
 }
 
+/**
+ * TLS to a `tenet serve --tls-cert ...` TCP listener: TLS 1.2+, the server's
+ * certificate verified. Files are PEM, read when the Client is made.
+ */
+export interface TlsOptions {
+  /** CA certificate(s) to trust; default: Node's bundled and the system's CAs. */
+  caFile?: string;
+  /** Client certificate chain, for mutual TLS (with `keyFile`): its `tenet:tenant:` binds the session. */
+  certFile?: string;
+  keyFile?: string;
+  /** The name (or IP) the server's certificate must carry; default: the address's host. */
+  serverName?: string;
+}
+
 export interface ClientOptions {
   /** Sent with `hello` on every (re)connect. */
   token?: string;
@@ -180,6 +194,8 @@ export interface ClientOptions {
   /** Ms one connection attempt may take; default 2000. */
   connectTimeout?: number;
   reconnect?: ReconnectOptions;
+  /** TLS (`true`: verified against the default CAs); default: plaintext. */
+  tls?: boolean | TlsOptions;
 }
 
 /**

@@ -135,16 +135,47 @@ tenet_status tenet_client_rollback(tenet_client* client, const char* tenant, uin
 
 tenet_status tenet_client_connect(const char* address, const char* token, int timeout_ms,
                                   tenet_client** client, tenet_error** error) {
-  if (address == nullptr || client == nullptr || timeout_ms < 0) {
+  tenet_client_options options{};
+  options.struct_size = sizeof options;
+  options.token = token;
+  options.timeout_ms = timeout_ms;
+  return tenet_client_connect_with(address, &options, client, error);
+}
+
+tenet_status tenet_client_connect_with(const char* address, const tenet_client_options* given,
+                                       tenet_client** client, tenet_error** error) {
+  tenet_client_options defaults{};
+  defaults.struct_size = sizeof defaults;
+  const tenet_client_options& settings = given == nullptr ? defaults : *given;
+  if (address == nullptr || client == nullptr || settings.timeout_ms < 0) {
     return fail(
         error, TENET_INVALID_ARGUMENT,
         "tenet_client_connect: address and client must not be NULL, timeout_ms not negative");
   }
+  if (settings.struct_size < sizeof(tenet_client_options)) {
+    return fail(error, TENET_INVALID_ARGUMENT,
+                "tenet_client_connect_with: options->struct_size must be "
+                "sizeof(tenet_client_options)");
+  }
   *client = nullptr;
   try {
     tenet::client::Options options;
-    if (token != nullptr) options.token = token;
-    if (timeout_ms > 0) options.timeout = std::chrono::milliseconds(timeout_ms);
+    if (settings.token != nullptr) options.token = settings.token;
+    if (settings.timeout_ms > 0) options.timeout = std::chrono::milliseconds(settings.timeout_ms);
+    if (settings.tls != 0) {
+      const auto text = [](const char* field) {
+        return field == nullptr ? "" : std::string(field);
+      };
+      options.tls = tenet::client::TlsOptions{.ca_file = text(settings.tls_ca_file),
+                                              .cert_file = text(settings.tls_cert_file),
+                                              .key_file = text(settings.tls_key_file),
+                                              .server_name = text(settings.tls_server_name)};
+    } else if (settings.tls_ca_file != nullptr || settings.tls_cert_file != nullptr ||
+               settings.tls_key_file != nullptr || settings.tls_server_name != nullptr) {
+      // Files given without `tls` would silently connect in plaintext.
+      return fail(error, TENET_INVALID_ARGUMENT,
+                  "tenet_client_connect_with: tls_* files given but tls is 0 (set tls = 1)");
+    }
     auto handle = std::make_unique<tenet_client>();
     handle->client = std::make_unique<tenet::client::Client>(
         tenet::client::Endpoint::parse(address), std::move(options));

@@ -862,3 +862,131 @@ TEST(CClient, PolicyUnitsPutRefuseHistoryRollback) {
 }
 
 }  // namespace
+
+// ------------------------------------------------------------------ TLS
+
+// A throw-away PKI (tests/support/test_pki.sh) and a server speaking TLS on its
+// TCP port; `mutual`: client certificates of the same CA are required.
+struct TlsServer {
+  explicit TlsServer(bool mutual = false)
+      : pki(make_pki(dir.path() / "pki")), server(args(mutual)) {}
+  static fs::path make_pki(const fs::path& where) {
+    (void)command_output(std::string(TENET_SOURCE_DIR) + "/tests/support/test_pki.sh '" +
+                         where.string() + "' 2>&1");
+    return where;
+  }
+  [[nodiscard]] std::vector<std::string> args(bool mutual) const {
+    std::vector<std::string> a{"--tls-cert", file("server.pem"), "--tls-key", file("server.key")};
+    if (mutual) a.insert(a.end(), {"--tls-client-ca", file("ca.pem")});
+    return a;
+  }
+  [[nodiscard]] std::string file(const std::string& name) const { return (pki / name).string(); }
+
+  TempDir dir;
+  fs::path pki;
+  LiveServer server;
+};
+
+struct Connected {
+  tenet_status status = TENET_INTERNAL;
+  ClientPtr client;
+  std::string message;
+};
+
+Connected connect_with(const std::string& address, const tenet_client_options& options) {
+  Connected result;
+  tenet_client* client = nullptr;
+  tenet_error* raw_error = nullptr;
+  result.status = tenet_client_connect_with(address.c_str(), &options, &client, &raw_error);
+  const ErrorPtr error(raw_error);
+  result.client.reset(client);
+  if (error) result.message = tenet_error_message(error.get());
+  EXPECT_EQ(result.status == TENET_OK, client != nullptr);
+  return result;
+}
+
+tenet_client_options tls_options(const std::string& ca_file, int timeout_ms = 3000) {
+  tenet_client_options options{};
+  options.struct_size = sizeof options;
+  options.timeout_ms = timeout_ms;
+  options.tls = 1;
+  options.tls_ca_file = ca_file.c_str();
+  return options;
+}
+
+TEST(CClientTls, ACheckOverTlsAndClearRefusals) {
+  const TlsServer tls;
+  ASSERT_TRUE(tls.server.process.started()) << tls.server.process.error();
+  const std::string ca = tls.file("ca.pem");
+  const std::string other_ca = tls.file("other-ca.pem");
+  const std::string address = tls.server.tcp_address();
+
+  Connected good = connect_with(address, tls_options(ca));
+  ASSERT_EQ(good.status, TENET_OK) << good.message;
+  EXPECT_EQ(client_call(good.client.get(), alice_reads()).body()["decision"], "allow");
+  EXPECT_EQ(client_call(good.client.get(), alice_reads()).body()["decision"], "allow");
+
+  const auto started = std::chrono::steady_clock::now();
+  const Connected wrong_ca = connect_with(address, tls_options(other_ca));
+  EXPECT_EQ(wrong_ca.status, TENET_CONNECTION_ERROR);
+  EXPECT_NE(wrong_ca.message.find("certificate verify failed"), std::string::npos)
+      << wrong_ca.message;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+
+  tenet_client_options wrong_name = tls_options(ca);
+  wrong_name.tls_server_name = "tenet.example";
+  const Connected misnamed = connect_with(address, wrong_name);
+  EXPECT_EQ(misnamed.status, TENET_CONNECTION_ERROR);
+  EXPECT_NE(misnamed.message.find("tenet.example"), std::string::npos) << misnamed.message;
+
+  // Plaintext to the TLS port: the first call fails within the timeout.
+  tenet_client_options plain{};
+  plain.struct_size = sizeof plain;
+  plain.timeout_ms = 2000;
+  Connected plaintext = connect_with(address, plain);
+  if (plaintext.status == TENET_OK) {
+    const auto sent = std::chrono::steady_clock::now();
+    const Answer answer = client_call(plaintext.client.get(), alice_reads());
+    EXPECT_TRUE(answer.status == TENET_CONNECTION_ERROR || answer.status == TENET_TIMEOUT)
+        << answer.status << " " << answer.line;
+    EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(3));
+  }
+
+  // Configuration errors: refused before connecting.
+  const std::string missing = tls.file("nope.pem");
+  EXPECT_EQ(connect_with(address, tls_options(missing)).status, TENET_INVALID_ARGUMENT);
+  EXPECT_EQ(connect_with(tls.server.socket_path().string(), tls_options(ca)).status,
+            TENET_INVALID_ARGUMENT);
+  tenet_client_options files_without_tls = tls_options(ca);
+  files_without_tls.tls = 0;
+  EXPECT_EQ(connect_with(address, files_without_tls).status, TENET_INVALID_ARGUMENT);
+  tenet_client_options old_size = tls_options(ca);
+  old_size.struct_size = sizeof(size_t);
+  EXPECT_EQ(connect_with(address, old_size).status, TENET_INVALID_ARGUMENT);
+}
+
+TEST(CClientTls, AClientCertificateBindsTheTenant) {
+  const TlsServer tls(/*mutual=*/true);
+  ASSERT_TRUE(tls.server.process.started()) << tls.server.process.error();
+  const std::string ca = tls.file("ca.pem");
+  const std::string cert = tls.file("acme.pem");
+  const std::string key = tls.file("acme.key");
+  tenet_client_options options = tls_options(ca);
+  options.tls_cert_file = cert.c_str();
+  options.tls_key_file = key.c_str();
+  Connected acme = connect_with(tls.server.tcp_address(), options);
+  ASSERT_EQ(acme.status, TENET_OK) << acme.message;
+  const json hello = client_call(acme.client.get(), R"({"op":"hello"})").body();
+  EXPECT_EQ(hello["tenant"], "acme") << hello;
+  EXPECT_EQ(client_call(acme.client.get(), alice_reads()).body()["decision"], "allow");
+  const json cedar = client_call(acme.client.get(), alice_reads("cedar")).body();
+  EXPECT_EQ(error_code(cedar), "forbidden") << cedar;
+
+  // Without a certificate: the server refuses, the call fails (no hang).
+  Connected anonymous = connect_with(tls.server.tcp_address(), tls_options(ca, 2000));
+  if (anonymous.status == TENET_OK) {
+    EXPECT_NE(client_call(anonymous.client.get(), alice_reads()).status, TENET_OK);
+  } else {
+    EXPECT_EQ(anonymous.status, TENET_CONNECTION_ERROR) << anonymous.message;
+  }
+}

@@ -636,3 +636,131 @@ TEST(Client, PolicyUnitsPutRefuseDryRunHistoryRollback) {
 }
 
 }  // namespace
+
+// ------------------------------------------------------------------ TLS
+
+// A throw-away PKI (tests/support/test_pki.sh) and a server speaking TLS on
+// its TCP port (the Unix socket stays plaintext); with `mutual`, it asks for
+// client certificates of the same CA.
+struct TlsServer {
+  explicit TlsServer(bool mutual = false)
+      : pki(make_pki(dir.path() / "pki")), server(args(mutual)) {}
+  static fs::path make_pki(const fs::path& where) {
+    const std::string script = std::string(TENET_SOURCE_DIR) + "/tests/support/test_pki.sh";
+    (void)command_output(script + " '" + where.string() + "' 2>&1");
+    return where;
+  }
+  [[nodiscard]] std::vector<std::string> args(bool mutual) const {
+    std::vector<std::string> a{"--tls-cert", file("server.pem"), "--tls-key", file("server.key")};
+    if (mutual) a.insert(a.end(), {"--tls-client-ca", file("ca.pem")});
+    return a;
+  }
+  [[nodiscard]] std::string file(const std::string& name) const { return (pki / name).string(); }
+
+  TempDir dir;
+  fs::path pki;
+  LiveServer server;
+};
+
+TEST(Tls, VerifiedCheckOverTls) {
+  const TlsServer tls;
+  ASSERT_TRUE(tls.server.process.started()) << tls.server.process.error();
+  tc::Client client(tls.server.tcp(), {.tls = tc::TlsOptions{.ca_file = tls.file("ca.pem")}});
+  EXPECT_TRUE(client.check(reads("alice")).allowed);
+  EXPECT_FALSE(client.check(reads("mallory")).allowed);
+  // Several calls on the one connection: session tickets do not make it look out of step.
+  EXPECT_EQ(client.health(), client.health());
+  EXPECT_EQ(client.stats()["connections"]["total"], 1) << "one connection throughout";
+  // By name: the certificate carries DNS:localhost too.
+  tc::Client by_name(tc::Endpoint::tcp("localhost", tls.server.tcp().port),
+                     {.tls = tc::TlsOptions{.ca_file = tls.file("ca.pem")}});
+  EXPECT_TRUE(by_name.check(reads("alice")).allowed);
+}
+
+TEST(Tls, AWrongCaOrNameIsRefusedClearly) {
+  const TlsServer tls;
+  ASSERT_TRUE(tls.server.process.started()) << tls.server.process.error();
+  const auto refusal = [&](const tc::Options& options) -> std::string {
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      tc::Client client(tls.server.tcp(), options);
+      return "connected";
+    } catch (const tc::TimeoutError& e) {
+      return std::string("timeout: ") + e.what();
+    } catch (const tc::ConnectionError& e) {
+      EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+      return e.what();
+    }
+  };
+  const std::string wrong_ca = refusal(
+      {.timeout = Millis(3000), .tls = tc::TlsOptions{.ca_file = tls.file("other-ca.pem")}});
+  EXPECT_NE(wrong_ca.find("certificate verify failed"), std::string::npos) << wrong_ca;
+  EXPECT_NE(wrong_ca.find("local issuer"), std::string::npos) << wrong_ca;
+  // The system's CAs do not know the test CA either.
+  const std::string system_cas = refusal({.timeout = Millis(3000), .tls = tc::TlsOptions{}});
+  EXPECT_NE(system_cas.find("certificate verify failed"), std::string::npos) << system_cas;
+  // The right CA, but a name the certificate does not carry.
+  const std::string wrong_name = refusal(
+      {.timeout = Millis(3000),
+       .tls = tc::TlsOptions{.ca_file = tls.file("ca.pem"), .server_name = "tenet.example"}});
+  EXPECT_NE(wrong_name.find("hostname mismatch"), std::string::npos) << wrong_name;
+  // A CA file that does not exist: an Error at construction, before any connect.
+  EXPECT_THROW(
+      tc::Client(tls.server.tcp(), {.tls = tc::TlsOptions{.ca_file = tls.file("nope.pem")}}),
+      tc::Error);
+  EXPECT_THROW(tc::Client(tls.server.unix_socket(), {.tls = tc::TlsOptions{}}), tc::Error);
+}
+
+TEST(Tls, PlaintextToATlsPortFailsWithinTheTimeout) {
+  const TlsServer tls;
+  ASSERT_TRUE(tls.server.process.started()) << tls.server.process.error();
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    tc::Client plain(tls.server.tcp(), {.timeout = Millis(2000)});
+    (void)plain.check(reads("alice"));
+    ADD_FAILURE() << "plaintext to a TLS port must fail";
+  } catch (const tc::ConnectionError& e) {
+    SUCCEED() << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+  // And TLS to a plaintext port (the same server's Unix socket is plaintext;
+  // a plaintext TCP server): the handshake fails, no hang.
+  START(plain_server);
+  EXPECT_THROW(
+      tc::Client(plain_server.tcp(),
+                 {.timeout = Millis(2000), .tls = tc::TlsOptions{.ca_file = tls.file("ca.pem")}}),
+      tc::ConnectionError);
+}
+
+TEST(Tls, AClientCertificateBindsTheTenant) {
+  const TlsServer tls(/*mutual=*/true);
+  ASSERT_TRUE(tls.server.process.started()) << tls.server.process.error();
+  tc::Client acme(tls.server.tcp(), {.tls = tc::TlsOptions{.ca_file = tls.file("ca.pem"),
+                                                           .cert_file = tls.file("acme.pem"),
+                                                           .key_file = tls.file("acme.key")}});
+  ASSERT_TRUE(acme.session().has_value());
+  EXPECT_EQ(acme.session()->tenant, "acme");
+  EXPECT_TRUE(acme.check(reads("alice")).allowed);
+  tc::CheckRequest other = reads("alice", "cedar");
+  other.tenant = "cedar";
+  try {
+    (void)acme.check(other);
+    ADD_FAILURE() << "another tenant must be forbidden";
+  } catch (const tc::ProtocolError& e) {
+    EXPECT_EQ(e.code(), "forbidden") << e.what();
+  }
+  // Without a certificate the server refuses the connection: an error, no hang.
+  EXPECT_THROW(
+      {
+        tc::Client anonymous(
+            tls.server.tcp(),
+            {.timeout = Millis(2000), .tls = tc::TlsOptions{.ca_file = tls.file("ca.pem")}});
+        (void)anonymous.check(reads("alice"));
+      },
+      tc::ConnectionError);
+  // A certificate and no key is a configuration error.
+  EXPECT_THROW(
+      tc::Client(tls.server.tcp(), {.tls = tc::TlsOptions{.ca_file = tls.file("ca.pem"),
+                                                          .cert_file = tls.file("acme.pem")}}),
+      tc::Error);
+}

@@ -13,8 +13,14 @@
 // Every call takes an optional `{ signal }` (an AbortSignal): an aborted call
 // rejects with the signal's reason, and its answer, when it comes, is dropped;
 // the calls behind it still get their own answers (ids are checked).
+//
+// TLS: off unless the `tls` option is given (`true`, or { caFile, certFile,
+// keyFile, serverName }): then TLS 1.2+ with the server's certificate
+// verified; a refused certificate rejects at once (no retries) saying why. A
+// client certificate (mutual TLS) binds the session to its tenant: the client
+// says `hello` (without a token) to learn it.
 
-const { Connection } = require('./connection');
+const { Connection, tlsConnectOptions } = require('./connection');
 const wire = require('./wire');
 const { TenetConnectionError } = require('./errors');
 
@@ -30,9 +36,11 @@ class Client {
   #options;
   #connection = null;
   #connecting = null;
+  #tls;
 
   constructor(address, options = {}) {
     this.#endpoint = wire.parseAddress(address);
+    this.#tls = tlsConnectOptions(options.tls, this.#endpoint);
     this.token = options.token;
     this.tenant = options.tenant;
     this.session = null;
@@ -224,8 +232,9 @@ class Client {
     let delay = this.#options.initialDelay;
     for (let attempt = 1; ; ++attempt) {
       try {
-        const connection = await Connection.open(this.#endpoint, this.#options.connectTimeout, this.#options.timeout);
-        if (this.token !== undefined) {
+        const connection = await Connection.open(this.#endpoint, this.#options.connectTimeout, this.#options.timeout, this.#tls);
+        // A token, or a client certificate (the server binds the session to its tenant).
+        if (this.token !== undefined || this.#tls?.cert !== undefined) {
           try {
             await this.#hello(connection);
           } catch (error) {
@@ -236,8 +245,8 @@ class Client {
         this.#connection = connection;
         return connection;
       } catch (error) {
-        if (!(error instanceof TenetConnectionError) || attempt >= this.#options.attempts) {
-          if (error instanceof TenetConnectionError) {
+        if (!(error instanceof TenetConnectionError) || attempt >= this.#options.attempts || error.retryable === false) {
+          if (error instanceof TenetConnectionError && error.retryable !== false) {
             throw new TenetConnectionError(`${error.message} (${attempt} attempts)`, { cause: error });
           }
           throw error;
@@ -249,7 +258,8 @@ class Client {
   }
 
   async #hello(connection) {
-    const answer = wire.raiseIfError(await connection.send(JSON.stringify({ op: 'hello', token: this.token }), wire.parseAnswer));
+    const hello = this.token === undefined ? { op: 'hello' } : { op: 'hello', token: this.token };
+    const answer = wire.raiseIfError(await connection.send(JSON.stringify(hello), wire.parseAnswer));
     this.session = { tenant: answer.tenant ?? null, version: answer.version };
     if (this.tenant === undefined && this.session.tenant !== null) this.tenant = this.session.tenant;
     return this.session;

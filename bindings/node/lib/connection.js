@@ -12,6 +12,7 @@
 // in flight fail with TenetConnectionError: their answers are lost.
 
 const net = require('node:net');
+const tls = require('node:tls');
 const { TenetConnectionError, TenetTimeout } = require('./errors');
 const { describe } = require('./wire');
 
@@ -45,16 +46,24 @@ class Connection {
     socket.on('close', () => this.#fail(new TenetConnectionError(`connection to ${name} lost`)));
   }
 
-  // Opens a connection within `connectTimeout` ms.
-  static open(endpoint, connectTimeout, timeout) {
+  // Opens a connection within `connectTimeout` ms (the TLS handshake
+  // included, with `tlsOptions` from tlsConnectOptions()).
+  static open(endpoint, connectTimeout, timeout, tlsOptions = null) {
     const name = describe(endpoint);
     return new Promise((resolve, reject) => {
-      const socket = endpoint.path !== undefined ? net.connect({ path: endpoint.path }) : net.connect({ host: endpoint.host, port: endpoint.port });
+      let socket;
+      if (endpoint.path !== undefined) socket = net.connect({ path: endpoint.path });
+      else if (tlsOptions !== null) socket = tls.connect({ host: endpoint.host, port: endpoint.port, ...tlsOptions });
+      else socket = net.connect({ host: endpoint.host, port: endpoint.port });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new TenetTimeout(`cannot connect to ${name} within ${connectTimeout} ms`));
       }, connectTimeout);
+      let connected = false; // TCP up: an error after it is the TLS handshake's
       socket.once('connect', () => {
+        connected = true;
+      });
+      socket.once(tlsOptions !== null ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         if (endpoint.path === undefined) socket.setNoDelay(true);
@@ -63,6 +72,13 @@ class Connection {
       socket.once('error', (error) => {
         clearTimeout(timer);
         socket.destroy();
+        if (tlsOptions !== null && connected) {
+          // A certificate refused, a protocol mismatch: trying again gives the same answer.
+          const failure = new TenetConnectionError(`TLS handshake with ${name} failed: ${error.message}`, { cause: error });
+          failure.retryable = false;
+          reject(failure);
+          return;
+        }
         reject(new TenetConnectionError(`cannot connect to ${name}: ${error.message}`, { cause: error }));
       });
     });
@@ -254,4 +270,34 @@ function answerTo(line, id) {
   return answer.id == null && answer.error !== null && typeof answer.error === 'object' ? line : null;
 }
 
-module.exports = { Connection, answerTo };
+// Node's tls.connect() options for the client's `tls` option: `true`, or
+// { caFile, certFile, keyFile, serverName }. TLS 1.2+, the server's
+// certificate verified (the given CA, or Node's bundled and system CAs) for
+// the address's host or `serverName`. Files are read here, once: a missing
+// one fails the Client's constructor.
+function tlsConnectOptions(option, endpoint) {
+  if (option === undefined || option === null || option === false) return null;
+  if (endpoint.path !== undefined) throw new TypeError(`TLS is for TCP addresses (host:port), not ${describe(endpoint)}`);
+  const given = option === true ? {} : option;
+  if (typeof given !== 'object') throw new TypeError('tls must be true or { caFile, certFile, keyFile, serverName }');
+  if ((given.certFile === undefined) !== (given.keyFile === undefined)) {
+    throw new TypeError('tls: a client certificate needs both certFile and keyFile');
+  }
+  const fs = require('node:fs');
+  const options = { minVersion: 'TLSv1.2', rejectUnauthorized: true };
+  if (given.caFile !== undefined) options.ca = fs.readFileSync(given.caFile);
+  if (given.certFile !== undefined) {
+    options.cert = fs.readFileSync(given.certFile);
+    options.key = fs.readFileSync(given.keyFile);
+  }
+  const name = given.serverName ?? endpoint.host;
+  if (net.isIP(name) === 0) {
+    options.servername = name; // sent as SNI and checked against the DNS names
+  } else if (given.serverName !== undefined) {
+    // An IP address is not sent as SNI, and is checked against the IP SANs.
+    options.checkServerIdentity = (_host, certificate) => tls.checkServerIdentity(name, certificate);
+  }
+  return options;
+}
+
+module.exports = { Connection, answerTo, tlsConnectOptions };

@@ -12,6 +12,7 @@ from typing import Any
 
 from .async_client import AsyncClient
 from .client import Client
+from ._tls import TlsOptions
 from .errors import (
     BadJson,
     Diagnostic,
@@ -61,7 +62,7 @@ from .types import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "AsyncClient", "Client", "Engine",
+    "AsyncClient", "Client", "Engine", "TlsOptions",
     "BadJson", "BadRequest", "Diagnostic", "Forbidden", "InternalError", "InvalidPolicy", "InvalidRequest", "Overloaded", "ProtocolError",
     "TenetConnectionError", "TenetError", "TenetTimeout", "TooLarge", "Unauthenticated", "UnknownOp", "Unavailable",
     "CheckRequest", "Decision", "FeatureSwitched", "Features", "FeaturesRequest", "Filter", "FilterRequest",

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import socket
+import ssl
 from typing import Any, Deque, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from . import types as t
@@ -32,6 +33,7 @@ from ._wire import (
     Address, Endpoint, OutOfStep, answer_to, batch_request, decode_answer, encode_line, encode_object, numbered,
     parse_address, parse_line,
 )
+from ._tls import Tls, TlsSetup
 from .errors import TenetConnectionError, TenetTimeout
 
 
@@ -158,7 +160,8 @@ class _Connection(asyncio.Protocol):
 
 class AsyncClient:
     """asyncio counterpart of `Client`; same constructor arguments, plus
-    `max_in_flight` (requests sent but not yet answered on the connection)."""
+    `max_in_flight` (requests sent but not yet answered on the connection);
+    `tls=` as for `Client` (asyncio's TLS transport)."""
 
     def __init__(
         self,
@@ -171,8 +174,10 @@ class AsyncClient:
         connect_attempts: int = 3,
         backoff: float = 0.05,
         max_in_flight: int = 4096,
+        tls: Tls = None,
     ) -> None:
         self.endpoint = parse_address(address)
+        self._tls: Optional[TlsSetup] = TlsSetup(tls, self.endpoint) if tls else None
         self.token = token
         self.tenant = tenant
         self.timeout = timeout
@@ -377,7 +382,8 @@ class AsyncClient:
     async def _open_connection(self) -> _Connection:
         self._connection = None
         connection = await self._connect_with_retries()
-        if self.token is not None:
+        # A token, or a client certificate (the server binds the session to its tenant).
+        if self.token is not None or (self._tls is not None and self._tls.client_certificate):
             try:
                 await self._hello(connection)
             except BaseException:
@@ -394,6 +400,10 @@ class AsyncClient:
                 factory = lambda: _Connection(self.endpoint, self.timeout, self.max_in_flight)  # noqa: E731
                 if self.endpoint.unix_path is not None:
                     opening = loop.create_unix_connection(factory, self.endpoint.unix_path)
+                elif self._tls is not None:
+                    opening = loop.create_connection(
+                        factory, self.endpoint.host, self.endpoint.port, ssl=self._tls.context,
+                        server_hostname=self._tls.server_name, ssl_handshake_timeout=self.connect_timeout)
                 else:
                     opening = loop.create_connection(factory, self.endpoint.host, self.endpoint.port)
                 transport, connection = await asyncio.wait_for(opening, self.connect_timeout)
@@ -401,6 +411,12 @@ class AsyncClient:
                 if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 return connection
+            except ssl.SSLError as failure:
+                # A certificate refused, a protocol mismatch: trying again gives the same answer.
+                assert self._tls is not None
+                raise TenetConnectionError(
+                    f"TLS handshake with {self.endpoint} failed: {self._tls.describe(failure)}"
+                ) from failure
             except (OSError, asyncio.TimeoutError) as failure:
                 if attempt + 1 == self.connect_attempts:
                     raise TenetConnectionError(
@@ -411,9 +427,10 @@ class AsyncClient:
         raise AssertionError("unreachable")
 
     async def _hello(self, connection: _Connection) -> t.Hello:
-        self.session = t.decode_hello(
-            await self._send_one(connection, encode_object({"op": "hello", "token": self.token}))
-        )
+        hello: Dict[str, Any] = {"op": "hello"}
+        if self.token is not None:
+            hello["token"] = self.token
+        self.session = t.decode_hello(await self._send_one(connection, encode_object(hello)))
         if self.tenant is None:
             self.tenant = self.session.tenant
         return self.session

@@ -23,6 +23,11 @@ again, with bounded, growing pauses between attempts, and sends `hello` again.
 A connection the server closed while it was idle (its idle timeout, a restart
 between calls) is noticed before sending and replaced without an error.
 
+TLS: off unless `tls=` is given (see `_tls.TlsOptions`): with it, the
+connection is TLS 1.2+ with the server's certificate verified, and a failed
+verification raises `TenetConnectionError` at once (no retries: it would
+fail the same way) saying why.
+
 Thread-safety: calls on one Client are serialised by a lock; for parallel
 requests use one Client per thread, or `AsyncClient`.
 """
@@ -31,6 +36,7 @@ from __future__ import annotations
 
 import selectors
 import socket
+import ssl
 import threading
 import time
 from typing import Any, Dict, Iterable, List, Mapping, Optional
@@ -40,6 +46,7 @@ from ._decisions import DecisionCalls
 from ._wire import (
     Address, Endpoint, answer_to, batch_request, decode_answer, encode_line, encode_object, numbered_lines, parse_address, parse_line,
 )
+from ._tls import Tls, TlsSetup
 from .errors import TenetConnectionError, TenetTimeout
 
 _IO_CHUNK = 1 << 20  # bytes per send() and recv(): big, so a pipeline needs few system calls
@@ -56,6 +63,9 @@ class Client(DecisionCalls):
                       (a reconnect first has its own bounds, below).
     connect_attempts: tries per (re)connect, `backoff` seconds apart at first,
                       doubling up to one second.
+    tls:              True, a `TlsOptions` (ca_file, cert_file, key_file,
+                      server_name) or an `ssl.SSLContext`: TLS with the
+                      server's certificate verified. None (default): plaintext.
     """
 
     def __init__(
@@ -68,8 +78,10 @@ class Client(DecisionCalls):
         connect_timeout: float = 2.0,
         connect_attempts: int = 3,
         backoff: float = 0.05,
+        tls: Tls = None,
     ) -> None:
         self.endpoint: Endpoint = parse_address(address)
+        self._tls: Optional[TlsSetup] = TlsSetup(tls, self.endpoint) if tls else None
         self.token = token
         self.tenant = tenant
         self.timeout = timeout
@@ -214,9 +226,14 @@ class Client(DecisionCalls):
 
     # ------------------------------------------------------------ internals
 
+    @property
+    def _says_hello(self) -> bool:
+        # A token, or a client certificate (the server binds the session to its tenant).
+        return self.token is not None or (self._tls is not None and self._tls.client_certificate)
+
     def _learn_tenant(self) -> None:
         # A client with a token but no tenant learns it from `hello`: connect first.
-        if self.tenant is None and self.token is not None and self._socket is None:
+        if self.tenant is None and self._says_hello and self._socket is None:
             self.connect()
 
     def _decide(self, request: t.DecisionRequest) -> Any:
@@ -269,8 +286,13 @@ class Client(DecisionCalls):
         """Whether the idle connection is unusable: closed by the server, or holding bytes nobody asked for."""
         assert self._socket is not None
         try:
-            self._socket.recv(1, socket.MSG_PEEK)
-        except BlockingIOError:
+            if isinstance(self._socket, ssl.SSLSocket):
+                # Read through TLS (no peeking there): records the server sends
+                # unasked (TLS 1.3 session tickets) are consumed, data is not expected.
+                self._socket.recv(1)
+            else:
+                self._socket.recv(1, socket.MSG_PEEK)
+        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
             return False  # nothing to read: the connection is open and in step
         except OSError:
             return True
@@ -294,14 +316,17 @@ class Client(DecisionCalls):
             if mask & selectors.EVENT_WRITE and pending:
                 try:
                     sent = sock.send(pending[:_IO_CHUNK])
-                except BlockingIOError:
-                    sent = 0
+                except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                    sent = 0  # TLS: retried with the same bytes, as OpenSSL requires
                 pending = pending[sent:]
             if mask & selectors.EVENT_READ:
                 try:
                     chunk = sock.recv(_IO_CHUNK)
-                except BlockingIOError:
-                    continue
+                    # TLS decrypts a record at a time: what it holds is not in select()'s view.
+                    while isinstance(sock, ssl.SSLSocket) and sock.pending() and chunk:
+                        chunk += sock.recv(_IO_CHUNK)
+                except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                    continue  # TLS: a record that carried no data (a session ticket), or half of one
                 if not chunk:
                     raise TenetConnectionError(
                         f"{self.endpoint} closed the connection with {count - len(lines)} answer(s) outstanding"
@@ -319,6 +344,13 @@ class Client(DecisionCalls):
             try:
                 self._open_socket()
                 break
+            except ssl.SSLError as failure:
+                # A certificate refused, a protocol mismatch: trying again gives the same answer.
+                self.close()
+                assert self._tls is not None
+                raise TenetConnectionError(
+                    f"TLS handshake with {self.endpoint} failed: {self._tls.describe(failure)}"
+                ) from failure
             except OSError as failure:
                 self.close()
                 if attempt + 1 == self.connect_attempts:
@@ -327,7 +359,7 @@ class Client(DecisionCalls):
                     ) from failure
                 time.sleep(pause)
                 pause = min(pause * 2, 1.0)
-        if self.token is not None:
+        if self._says_hello:
             try:
                 self._hello()
             except BaseException:
@@ -346,6 +378,9 @@ class Client(DecisionCalls):
         try:
             sock.settimeout(self.connect_timeout)
             sock.connect(target)
+            if self._tls is not None:
+                # The handshake, bounded by connect_timeout like the connect.
+                sock = self._tls.context.wrap_socket(sock, server_hostname=self._tls.server_name)
             sock.setblocking(False)
         except BaseException:
             sock.close()
@@ -356,7 +391,10 @@ class Client(DecisionCalls):
         self._in_step = True
 
     def _hello(self) -> t.Hello:
-        answer = parse_line(self._call([encode_object({"op": "hello", "token": self.token})])[0])
+        hello: Dict[str, Any] = {"op": "hello"}
+        if self.token is not None:
+            hello["token"] = self.token
+        answer = parse_line(self._call([encode_object(hello)])[0])
         self.session = t.decode_hello(answer)
         if self.tenant is None:
             self.tenant = self.session.tenant

@@ -10,7 +10,9 @@
  *             are the admin ops.
  *   Remote:   tenet_client_connect() opens a connection to `tenet serve`
  *             (TCP "host:port" or a Unix socket path, optional token sent with
- *             `hello`); tenet_client_call() sends any op, admin ops included.
+ *             `hello`); tenet_client_connect_with() adds TLS (certificate
+ *             verified) and client certificates (mutual TLS);
+ *             tenet_client_call() sends any op, admin ops included.
  *
  * Conventions
  *   - Every function that can fail returns a tenet_status. TENET_OK is 0.
@@ -148,6 +150,37 @@ TENET_API void tenet_engine_close(tenet_engine* engine);
  * Thread-safe (each call makes its own client). */
 TENET_API tenet_status tenet_client_connect(const char* address, const char* token, int timeout_ms,
                                             tenet_client** client, tenet_error** error);
+
+/* Options of tenet_client_connect_with (a later addition: the ABI only grew).
+ * Zero the struct, set struct_size, then the fields you need; NULL / 0 keeps
+ * a default. */
+typedef struct tenet_client_options {
+  size_t struct_size; /* sizeof(tenet_client_options); smaller: INVALID_ARGUMENT */
+  const char* token;  /* sent with `hello` on every connect (NULL: none) */
+  int timeout_ms;     /* bounds the connect and every call (0: 5000 ms) */
+  /* TLS to a `tenet serve --tls-cert ...` TCP listener: non-zero for TLS 1.2+
+   * with the server's certificate verified (0: plaintext, the default). */
+  int tls;
+  const char* tls_ca_file;     /* PEM CA certificate(s) to trust (NULL: the system's CAs) */
+  const char* tls_cert_file;   /* client certificate chain (PEM), for mutual TLS... */
+  const char* tls_key_file;    /* ...and its private key (PEM); both or neither */
+  const char* tls_server_name; /* name or IP the server's certificate must carry (NULL: the
+                                  address's host) */
+} tenet_client_options;
+
+/* tenet_client_connect with options (NULL: plaintext, no token, 5000 ms).
+ * With `tls`: a certificate that does not verify (unknown CA, wrong name,
+ * expired) fails with TENET_CONNECTION_ERROR and a message saying why
+ * ("TLS handshake with HOST:PORT failed: certificate verify failed: unable to
+ * get local issuer certificate"); a file that cannot be read, TLS on a Unix
+ * socket address, or a certificate without its key is TENET_INVALID_ARGUMENT.
+ * With a client certificate the server binds the connection to the
+ * certificate's tenant (`tenet:tenant:NAME`): the client says `hello` without
+ * a token, and `{"op":"hello"}` through tenet_client_call answers the tenant.
+ * Thread-safe (each call makes its own client). */
+TENET_API tenet_status tenet_client_connect_with(const char* address,
+                                                 const tenet_client_options* options,
+                                                 tenet_client** client, tenet_error** error);
 
 /* Sends one request line (any op) and waits for its response line, as
  * tenet_engine_call. A lost connection or timeout fails the call

@@ -34,6 +34,18 @@
 // runs. `check_many` (and `call_lines`) pipeline: every request is written on
 // the one connection, then the responses are read back in order.
 //
+// TLS: off unless Options::tls is set (a "HOST:PORT" address is plaintext, as
+// before). With it, the connection is TLS 1.2+ and the server's certificate is
+// verified by default: against TlsOptions::ca_file, or the system's CAs, and
+// for the host of the address (a DNS name or an IP address) or
+// TlsOptions::server_name. A failed verification is a ConnectionError naming
+// the reason ("certificate verify failed: unable to get local issuer
+// certificate"), never a hang. cert_file + key_file present a client
+// certificate (mutual TLS): its `tenet:tenant:` binds the session, and the
+// client says `hello` (without a token) to learn it (session()->tenant).
+// An AsyncClient with TLS must run on one thread or a strand (a TLS stream's
+// read and write share state).
+//
 // Thread-safety: neither class is thread-safe; use one per thread (or per
 // strand). An AsyncClient's coroutines must not overlap (await one call
 // before starting the next); the request arguments must outlive the call.
@@ -50,7 +62,11 @@
 #include <utility>
 // clang-format on
 
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -506,10 +522,19 @@ struct Endpoint {
   }
 };
 
+// TLS to a `tenet serve --tls-cert ...` TCP listener (not for Unix sockets).
+struct TlsOptions {
+  std::string ca_file{};      // PEM CA certificate(s) to trust; empty: the system's CAs
+  std::string cert_file{};    // client certificate chain (PEM), for mutual TLS; with key_file
+  std::string key_file{};     // its private key (PEM, unencrypted)
+  std::string server_name{};  // the name (or IP) the server certificate must carry; empty: the host
+};
+
 struct Options {
   std::optional<std::string> token{};                // sent with `hello` on every connect
   std::chrono::milliseconds timeout{5000};           // per exchange (connect + hello, or one call)
   std::size_t max_response_line = 64 * 1024 * 1024;  // a longer reply breaks the connection
+  std::optional<TlsOptions> tls{};                   // set: TLS with certificate verification
 };
 
 // ------------------------------------------------------------ AsyncClient
@@ -522,23 +547,33 @@ class AsyncClient {
       : executor_(std::move(executor)),
         socket_(executor_),
         endpoint_(std::move(endpoint)),
-        options_(std::move(options)) {}
+        options_(std::move(options)) {
+    if (options_.tls) {
+      if (endpoint_.kind != Endpoint::Kind::tcp)
+        throw Error("TLS is for TCP addresses (HOST:PORT), not " + endpoint_.to_string());
+      tls_context_ = make_tls_context(*options_.tls);
+    }
+  }
 
   AsyncClient(const AsyncClient&) = delete;
   AsyncClient& operator=(const AsyncClient&) = delete;
 
   [[nodiscard]] bool is_open() const { return socket_.is_open(); }
   [[nodiscard]] const Endpoint& endpoint() const { return endpoint_; }
-  // The answer to the last `hello` (empty without a token).
+  // The answer to the last `hello` (empty without a token or client certificate).
   [[nodiscard]] const std::optional<Session>& session() const { return session_; }
 
   void close() {
     boost::system::error_code ignored;
     socket_.shutdown(Socket::shutdown_both, ignored);
     socket_.close(ignored);
+    tls_stream_.reset();  // a pending write's handler holds its own reference
     buffer_.clear();
     in_step_ = false;
   }
+
+  // Whether the connection speaks TLS (Options::tls).
+  [[nodiscard]] bool uses_tls() const { return tls_context_ != nullptr; }
 
   // Opens the connection (closing any open one) and, with a token, says hello.
   asio::awaitable<void> connect() {
@@ -570,13 +605,35 @@ class AsyncClient {
       throw ConnectionError("cannot connect to " + endpoint_.to_string() + ": " +
                             e.code().message());
     }
+    if (tls_context_) {
+      tls_stream_ = std::make_shared<TlsStream>(socket_, *tls_context_);
+      const bool named = expect_server_name(tls_stream_->native_handle());
+      try {
+        co_await tls_stream_->async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
+      } catch (const boost::system::system_error& e) {
+        const long verified = SSL_get_verify_result(tls_stream_->native_handle());
+        close();
+        if (deadline.expired())
+          throw TimeoutError("TLS handshake with " + endpoint_.to_string() + ": timed out");
+        std::string why = e.code().message();
+        if (verified != X509_V_OK) {
+          (why += ": ") += X509_verify_cert_error_string(verified);
+          if (verified == X509_V_ERR_HOSTNAME_MISMATCH ||
+              verified == X509_V_ERR_IP_ADDRESS_MISMATCH)
+            (why += " (expected ") += (named ? "name " : "IP address ") + expected_name() + ")";
+        }
+        throw ConnectionError("TLS handshake with " + endpoint_.to_string() + " failed: " + why);
+      }
+    }
     deadline.cancel();
     session_.reset();
     in_step_ = true;  // a new connection: nothing in flight
-    if (options_.token) {
+    // With a client certificate the session is bound by it: hello (without a
+    // token) says to which tenant.
+    if (options_.token || (options_.tls && !options_.tls->cert_file.empty())) {
       // Built outside the co_await: GCC 12 miscompiles ("array used as
       // initializer") an initializer list inside a co_await expression.
-      std::string hello = hello_line(*options_.token);
+      std::string hello = hello_line(options_.token);
       const json response = codec::parse_response(co_await exchange_line(std::move(hello)));
       if (response.contains("error")) close();
       codec::throw_if_error(response);
@@ -744,8 +801,62 @@ class AsyncClient {
   };
 
   // (Requests are built in plain functions: see hello in connect().)
-  static std::string hello_line(const std::string& token) {
-    return json{{"op", "hello"}, {"token", token}}.dump();
+  static std::string hello_line(const std::optional<std::string>& token) {
+    json hello{{"op", "hello"}};
+    if (token) hello["token"] = *token;
+    return hello.dump();
+  }
+
+  using TlsStream = asio::ssl::stream<Socket&>;
+
+  // TLS 1.2+, the server's certificate verified against `ca_file` (or the
+  // system's CAs), and the client's own certificate when given. A file that
+  // cannot be read is an Error here, at construction, not at each connect.
+  static std::shared_ptr<asio::ssl::context> make_tls_context(const TlsOptions& tls) {
+    auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+    context->set_verify_mode(asio::ssl::verify_peer);
+    boost::system::error_code error;
+    if (tls.ca_file.empty()) {
+      context->set_default_verify_paths(error);
+      if (error) throw Error("TLS: cannot load the system's CA certificates: " + error.message());
+    } else {
+      context->load_verify_file(tls.ca_file, error);
+      if (error)
+        throw Error("TLS: cannot load the CA file " + tls.ca_file + ": " + error.message());
+    }
+    if (tls.cert_file.empty() != tls.key_file.empty())
+      throw Error("TLS: a client certificate needs both cert_file and key_file");
+    if (!tls.cert_file.empty()) {
+      context->use_certificate_chain_file(tls.cert_file, error);
+      if (error)
+        throw Error("TLS: cannot load the certificate " + tls.cert_file + ": " + error.message());
+      context->use_private_key_file(tls.key_file, asio::ssl::context::pem, error);
+      if (error) throw Error("TLS: cannot load the key " + tls.key_file + ": " + error.message());
+    }
+    return context;
+  }
+
+  [[nodiscard]] std::string expected_name() const {
+    return options_.tls->server_name.empty() ? endpoint_.host : options_.tls->server_name;
+  }
+
+  // The name the server's certificate must carry: an IP address is matched
+  // against its IP SANs, a DNS name against its DNS SANs (and sent as SNI).
+  // True for a DNS name.
+  bool expect_server_name(SSL* ssl) const {
+    const std::string name = expected_name();
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+    boost::system::error_code not_ip;
+    (void)asio::ip::make_address(name, not_ip);
+    if (!not_ip) {
+      X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
+      return false;
+    }
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size());
+    SSL_set_tlsext_host_name(ssl, name.c_str());
+    return true;
   }
   static json op_only(const char* op) { return json{{"op", op}}; }
   static json policy_request(const char* op, const std::string& tenant) {
@@ -779,7 +890,13 @@ class AsyncClient {
     socket_.non_blocking(true, error);
     if (error) return false;
     char byte = 0;
-    socket_.receive(asio::buffer(&byte, 1), Socket::message_peek, error);
+    if (tls_stream_) {
+      // TLS records the server sends unasked (TLS 1.3 session tickets) are
+      // not answers: read through TLS, without blocking; a byte of data is.
+      if (tls_stream_->read_some(asio::buffer(&byte, 1), error) > 0) buffer_.push_back(byte);
+    } else {
+      socket_.receive(asio::buffer(&byte, 1), Socket::message_peek, error);
+    }
     boost::system::error_code ignored;
     socket_.non_blocking(false, ignored);
     return error == asio::error::would_block;
@@ -814,16 +931,28 @@ class AsyncClient {
         auto write_state = std::make_shared<WriteState>();
         // Kept only while it may have to be sent again.
         write_state->payload = idle ? payload : std::move(payload);
-        asio::async_write(socket_, asio::buffer(write_state->payload),
-                          [write_state](const boost::system::error_code& error, std::size_t) {
-                            write_state->error = error;
-                          });
+        // The write's handler keeps the TLS stream alive: it may complete
+        // after a failed read closed the connection and connect() replaced it.
+        const auto wrote = [write_state, keep = tls_stream_](const boost::system::error_code& error,
+                                                             std::size_t) {
+          write_state->error = error;
+        };
+        if (tls_stream_) {
+          asio::async_write(*tls_stream_, asio::buffer(write_state->payload), wrote);
+        } else {
+          asio::async_write(socket_, asio::buffer(write_state->payload), wrote);
+        }
         lines.reserve(count);
         try {
           while (lines.size() < count) {
-            const std::size_t length = co_await asio::async_read_until(
-                socket_, asio::dynamic_buffer(buffer_, options_.max_response_line), '\n',
-                asio::use_awaitable);
+            std::size_t length = 0;
+            auto into = asio::dynamic_buffer(buffer_, options_.max_response_line);
+            if (tls_stream_) {
+              length =
+                  co_await asio::async_read_until(*tls_stream_, into, '\n', asio::use_awaitable);
+            } else {
+              length = co_await asio::async_read_until(socket_, into, '\n', asio::use_awaitable);
+            }
             lines.emplace_back(buffer_, 0, length - 1);
             buffer_.erase(0, length);
           }
@@ -905,7 +1034,9 @@ class AsyncClient {
   Socket socket_;
   Endpoint endpoint_;
   Options options_;
-  std::string buffer_;  // bytes read past the last complete line
+  std::shared_ptr<asio::ssl::context> tls_context_;  // with Options::tls
+  std::shared_ptr<TlsStream> tls_stream_;            // over socket_, one per connection
+  std::string buffer_;                               // bytes read past the last complete line
   std::uint64_t next_id_ = 1;
   std::optional<Session> session_;
   bool in_step_ = false;  // open, said hello, and every answer asked for was read
