@@ -433,6 +433,14 @@ TEST(TokenNewCommand, PrintsTheExpiryOnTheLine) {
     EXPECT_NE(run.status, -1) << run.output;
     EXPECT_EQ(run.output.find("expires="), std::string::npos) << run.output;
   }
+  // The fleet's store keeps no expiry: refused before any connection, so
+  // no token is added that would never expire.
+  run = run_process({kBinary, "token", "new", "--tenant", "acme", "--expires-in", "5d", "--store",
+                     "postgresql:///nowhere?host=/nonexistent"},
+                    Millis(10000));
+  EXPECT_EQ(run.status, 2) << run.output;
+  EXPECT_NE(run.output.find("the fleet's store does not keep an expiry yet"), std::string::npos)
+      << run.output;
 }
 
 }  // namespace
