@@ -5,6 +5,9 @@
 //   BM_ServerLineAuthenticated  the same after a hello with a global check
 //                      token: the session checks of a token server, the
 //                      token generation compare (server/protocol) included
+//   BM_ServerLineAuthenticatedExpiring  the same with a token that has an
+//                      expiry (far ahead): the cached expiry deadline
+//                      compared on every line
 //
 // The same path as `tenet serve` after a read: session checks, parse, the
 // decisions, the response, the stats counters. The requests are what
@@ -51,8 +54,10 @@ fs::path policy_directory() {
   return dir;
 }
 
-// `authenticated`: a service with one global `check` token, kToken.
+// `authenticated`: a service with one global `check` token, kToken, and
+// kExpiringToken, which expires in 2999.
 constexpr std::string_view kToken = "bench-token";
+constexpr std::string_view kExpiringToken = "bench-expiring-token";
 
 tenet::server::Service& service(bool authenticated = false) {
   static const auto make = [](bool with_token) {
@@ -68,7 +73,10 @@ tenet::server::Service& service(bool authenticated = false) {
       entry.hash = tenet::server::sha256(kToken);
       entry.grant.tenant = "*";
       entry.grant.check = true;
-      tokens = tenet::server::TokenStore::from_entries({entry});
+      tenet::server::HashedToken expiring = entry;
+      expiring.hash = tenet::server::sha256(kExpiringToken);
+      expiring.grant.expires = tenet::server::parse_utc_time("2999-01-01T00:00:00Z");
+      tokens = tenet::server::TokenStore::from_entries({entry, expiring});
     }
     return std::make_unique<tenet::server::Service>(
         dir, std::move(loaded.engine), std::move(tokens),
@@ -101,7 +109,7 @@ std::vector<std::string> request_lines(std::size_t batch, std::size_t requests) 
 }
 
 void run(benchmark::State& state, std::size_t batch, std::size_t requests,
-         bool authenticated = false) {
+         bool authenticated = false, std::string_view token = kToken) {
   tenet::server::Service& server = service(authenticated);
   const std::vector<std::string> lines = request_lines(batch, requests);
   tenet::server::Protocol protocol(server);
@@ -109,7 +117,7 @@ void run(benchmark::State& state, std::size_t batch, std::size_t requests,
   auto policies = server.engine().snapshot();
   std::string out;
   if (authenticated) {
-    protocol.handle(policies, R"({"op":"hello","token":")" + std::string(kToken) + "\"}", scratch,
+    protocol.handle(policies, R"({"op":"hello","token":")" + std::string(token) + "\"}", scratch,
                     out);
     if (!protocol.grant()) {
       state.SkipWithError(("hello failed: " + out).c_str());
@@ -153,6 +161,11 @@ void BM_ServerLineAuthenticated(benchmark::State& state) {
   run(state, 0, static_cast<std::size_t>(state.range(0)), true);
 }
 BENCHMARK(BM_ServerLineAuthenticated)->Arg(kRequests)->Arg(256);
+
+void BM_ServerLineAuthenticatedExpiring(benchmark::State& state) {
+  run(state, 0, static_cast<std::size_t>(state.range(0)), true, kExpiringToken);
+}
+BENCHMARK(BM_ServerLineAuthenticatedExpiring)->Arg(kRequests)->Arg(256);
 
 }  // namespace
 

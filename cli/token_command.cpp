@@ -1,9 +1,11 @@
 #include "cli/token_command.hpp"
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,12 @@ std::vector<std::string> split_rights(const std::string& rights) {
   return out;
 }
 
+// --expires: a UTC date (midnight) or a whole RFC 3339 UTC time.
+std::optional<std::chrono::sys_seconds> parse_expires(const std::string& text) {
+  if (text.size() == 10) return server::parse_utc_time(text + "T00:00:00Z");
+  return server::parse_utc_time(text);
+}
+
 }  // namespace
 
 void add_token_command(CLI::App& app, int& exit_code) {
@@ -43,6 +51,8 @@ void add_token_command(CLI::App& app, int& exit_code) {
     std::string rights = "check";
     std::string store;  // a store URL: the token goes there, not to a file line
     std::string revoke_id;
+    std::string expires;     // --expires DATE
+    std::string expires_in;  // --expires-in DURATION
   };
   auto options = std::make_shared<Options>();
   CLI::App* create = token->add_subcommand("new",
@@ -54,6 +64,15 @@ void add_token_command(CLI::App& app, int& exit_code) {
       ->add_option("--rights", options->rights,
                    "A comma list of check, admin and author (e.g. check,author)")
       ->capture_default_str();
+  CLI::Option* expires = create->add_option(
+      "--expires", options->expires,
+      "The instant the token stops working, in UTC: YYYY-MM-DD (midnight) or "
+      "YYYY-MM-DDTHH:MM:SSZ; written to the line as expires=YYYY-MM-DDTHH:MM:SSZ");
+  create
+      ->add_option("--expires-in", options->expires_in,
+                   "The token stops working this long from now: NUMBER UNIT pairs, UNIT one of "
+                   "s, m, h, d, w (e.g. 90d, 12h, 1d12h)")
+      ->excludes(expires);
   create->add_option("--store", options->store,
                      "Add the token to the fleet's store (docs/FLEET.md) instead of printing a "
                      "token-file line");
@@ -65,6 +84,45 @@ void add_token_command(CLI::App& app, int& exit_code) {
       std::cerr << "tenet token new: error: --rights must be a comma list of check, admin and "
                    "author, and "
                    "--tenant a name or *\n";
+      exit_code = kUsageOrIo;
+      return;
+    }
+    std::optional<std::chrono::sys_seconds> expiry;
+    if (!options->expires.empty()) {
+      expiry = parse_expires(options->expires);
+      if (!expiry) {
+        std::cerr << "tenet token new: error: --expires must be YYYY-MM-DD or "
+                     "YYYY-MM-DDTHH:MM:SSZ (UTC), not '"
+                  << options->expires << "'\n";
+        exit_code = kUsageOrIo;
+        return;
+      }
+    } else if (!options->expires_in.empty()) {
+      const auto duration = server::parse_duration(options->expires_in);
+      if (!duration) {
+        std::cerr << "tenet token new: error: --expires-in must be NUMBER UNIT pairs with UNIT "
+                     "one of s, m, h, d, w (e.g. 90d, 12h), more than zero and under 100 years, "
+                     "not '"
+                  << options->expires_in << "'\n";
+        exit_code = kUsageOrIo;
+        return;
+      }
+      // Rounded up to the second: never shorter than asked.
+      expiry =
+          std::chrono::ceil<std::chrono::seconds>(std::chrono::system_clock::now()) + *duration;
+    }
+    if (expiry &&
+        *expiry <= std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())) {
+      std::cerr << "tenet token new: error: --expires " << server::format_utc_time(*expiry)
+                << " is not in the future: the token would never work\n";
+      exit_code = kUsageOrIo;
+      return;
+    }
+    if (expiry && !options->store.empty()) {
+      // The store's tenet.tokens has no expiry column yet: refuse rather
+      // than add a token that would never expire.
+      std::cerr << "tenet token new: error: --expires and --expires-in work with token files "
+                   "only; the fleet's store does not keep an expiry yet\n";
       exit_code = kUsageOrIo;
       return;
     }
@@ -87,7 +145,9 @@ void add_token_command(CLI::App& app, int& exit_code) {
     }
     std::cout << fresh << '\n'
               << server::to_hex(hash.data(), hash.size()) << ' ' << options->tenant << ' '
-              << options->rights << '\n';
+              << options->rights;
+    if (expiry) std::cout << " expires=" << server::format_utc_time(*expiry);
+    std::cout << '\n';
     exit_code = kOk;
   });
 

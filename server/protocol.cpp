@@ -170,30 +170,67 @@ void Protocol::hello_failed(std::string& out, std::string_view id, ErrorCode cod
                 : std::string(message));
 }
 
-bool Protocol::token_still_valid(std::string& out, json::RequestOp op, std::string_view id) {
-  if (!grant_ || certificate_bound_) return true;  // no token to withdraw
-  const std::uint64_t generation = service_.token_generation();
-  if (generation == token_generation_) return true;
-  // Read before the set (Service::install_tokens stores the set, then moves
-  // the generation): a change after this read moves it again.
-  token_generation_ = generation;
-  const std::shared_ptr<const TokenStore> tokens = service_.tokens();
-  std::optional<Grant> current = tokens ? tokens->authenticate_hash(token_hash_) : std::nullopt;
-  if (current) {
-    grant_ = std::move(current);
-    return true;
+void Protocol::set_token_deadline(std::chrono::steady_clock::time_point now,
+                                  std::chrono::system_clock::time_point wall_now) {
+  if (!grant_ || !grant_->expires) {
+    token_deadline_ = std::chrono::steady_clock::time_point::max();
+    return;
   }
-  const std::string token_id = grant_->id;
-  grant_.reset();
-  LogLine("warning")
-      .field("what", "token_revoked")
-      .field("peer", peer_)
-      .field("token", token_id)
-      .field("message", "the token of this session was withdrawn; the session has no rights")
-      .emit();
-  error(out, op, id, ErrorCode::Unauthenticated,
-        "the token of this session was revoked; send hello with a valid token");
-  return false;
+  // The wall-clock time left, capped: the steady clock does not follow the
+  // wall clock's steps, so look at the wall clock again now and then. In
+  // seconds first: an expiry past 2262 does not fit in nanoseconds.
+  const auto wall_second = std::chrono::floor<std::chrono::seconds>(wall_now);
+  const std::chrono::seconds whole = *grant_->expires - wall_second;
+  if (whole > kExpiryRecheck) {
+    token_deadline_ = now + kExpiryRecheck;
+    return;
+  }
+  token_deadline_ = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                              whole - (wall_now - wall_second));
+}
+
+bool Protocol::recheck_token(std::string& out, json::RequestOp op, std::string_view id,
+                             std::chrono::steady_clock::time_point now) {
+  const std::uint64_t generation = service_.token_generation();
+  if (generation != token_generation_) {
+    // Read before the set (Service::install_tokens stores the set, then
+    // moves the generation): a change after this read moves it again.
+    token_generation_ = generation;
+    const std::shared_ptr<const TokenStore> tokens = service_.tokens();
+    std::optional<Grant> current = tokens ? tokens->authenticate_hash(token_hash_) : std::nullopt;
+    if (!current) {
+      const std::string token_id = grant_->id;
+      grant_.reset();
+      LogLine("warning")
+          .field("what", "token_revoked")
+          .field("peer", peer_)
+          .field("token", token_id)
+          .field("message", "the token of this session was withdrawn; the session has no rights")
+          .emit();
+      error(out, op, id, ErrorCode::Unauthenticated,
+            "the token of this session was revoked; send hello with a valid token");
+      return false;
+    }
+    grant_ = std::move(current);  // its expiry may have changed too
+  }
+  const auto wall_now = std::chrono::system_clock::now();
+  if (grant_->expired_at(wall_now)) {
+    const std::string token_id = grant_->id;
+    const std::string expired = format_utc_time(*grant_->expires);
+    grant_.reset();
+    LogLine("warning")
+        .field("what", "token_expired")
+        .field("peer", peer_)
+        .field("token", token_id)
+        .field("message",
+               "the token of this session expired at " + expired + "; the session has no rights")
+        .emit();
+    error(out, op, id, ErrorCode::Unauthenticated,
+          "the token of this session expired at " + expired + "; send hello with a valid token");
+    return false;
+  }
+  set_token_deadline(now, wall_now);
+  return true;
 }
 
 void Protocol::answer_too_large(std::size_t limit, std::string& out) {
@@ -273,11 +310,11 @@ AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& po
     if (request.op == json::RequestOp::ServerOnly && !request.ok()) {
       error(out, request.op, request.id, *request.error, request.error_message);
     } else if (request.op == json::RequestOp::ServerOnly) {
-      job.run = answer_server_op(request, out, job.queue);
+      job.run = answer_server_op(request, out, job.queue, started);
       if (job) return job;
     } else if (request.op == json::RequestOp::None || request.error == ErrorCode::BadJson) {
       error(out, request.op, request.id, *request.error, request.error_message);
-    } else if (!token_still_valid(out, request.op, request.id)) {
+    } else if (!token_still_valid(out, request.op, request.id, started)) {
       // answered: the token was withdrawn (a batch is refused whole)
     } else if (!authenticated()) {
       error(out, request.op, request.id, ErrorCode::Unauthenticated,
@@ -311,7 +348,8 @@ AdminJob Protocol::handle_deferring(std::shared_ptr<const CompiledPolicySet>& po
 }
 
 AdminJob::Run Protocol::answer_server_op(const json::ParsedRequest& request, std::string& out,
-                                         std::string& queue) {
+                                         std::string& queue,
+                                         std::chrono::steady_clock::time_point now) {
   const std::string_view id = request.id;
   if (const auto* hello = std::get_if<json::HelloRequest>(&request.request)) {
     answer(*hello, id, out);
@@ -321,7 +359,7 @@ AdminJob::Run Protocol::answer_server_op(const json::ParsedRequest& request, std
     answer(*health, id, out);
     return {};
   }
-  if (!token_still_valid(out, json::RequestOp::ServerOnly, id)) return {};
+  if (!token_still_valid(out, json::RequestOp::ServerOnly, id, now)) return {};
   if (!authenticated()) {
     error(out, json::RequestOp::ServerOnly, id, ErrorCode::Unauthenticated,
           "send hello with a token first");
@@ -392,9 +430,16 @@ void Protocol::answer(const json::HelloRequest& hello, std::string_view id, std:
       hello_failed(out, id, ErrorCode::Unauthenticated, "unknown token");
       return;
     }
+    const auto wall_now = std::chrono::system_clock::now();
+    if (granted->expired_at(wall_now)) {
+      hello_failed(out, id, ErrorCode::Unauthenticated,
+                   "the token expired at " + format_utc_time(*granted->expires));
+      return;
+    }
     grant_ = std::move(granted);
     token_hash_ = hash;
     token_generation_ = generation;
+    set_token_deadline(std::chrono::steady_clock::now(), wall_now);
   }
   json::ObjectWriter answer(out, id);
   answer.boolean("ok", true);
@@ -402,6 +447,11 @@ void Protocol::answer(const json::HelloRequest& hello, std::string_view id, std:
     answer.string("tenant", grant_->tenant);
   } else {
     answer.null("tenant");
+  }
+  if (grant_ && grant_->expires) {
+    answer.string("expires", format_utc_time(*grant_->expires));
+  } else {
+    answer.null("expires");
   }
   answer.string("version", TENET_VERSION).close();
 }

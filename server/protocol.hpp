@@ -32,6 +32,17 @@
 //     rights changed gets its new grant from the next request on. Checked
 //     only when Service::token_generation() moved since the session last
 //     looked: one atomic load per request otherwise.
+//   - a token with an expiry (Grant::expires): hello is refused once it has
+//     passed (`unauthenticated`, the message says it expired, counted as a
+//     failed hello), and a session authenticated with it is answered
+//     `unauthenticated` on its first request at or after the expiry, then
+//     has no rights, as for a withdrawn token (logged `token_expired`). The
+//     expiry is a wall-clock instant, but the check per request compares
+//     the steady clock read the line already makes with a cached deadline
+//     (token_deadline_); the wall clock is read again only when that
+//     deadline passes, and the deadline is never more than kExpiryRecheck
+//     ahead, so a wall clock stepped or slewed meanwhile moves the cut-off
+//     by at most that much.
 //
 // One Protocol per connection, used by one thread at a time; the Scratch
 // (the line handler) belongs to the calling thread. The Service is shared.
@@ -83,6 +94,9 @@ class Protocol {
 
   // Failed hellos after which the connection is closed.
   static constexpr unsigned kMaxFailedHellos = 3;
+  // How far ahead of the last wall-clock read a token's expiry deadline
+  // may be cached (see the comment at the top).
+  static constexpr std::chrono::seconds kExpiryRecheck{60};
 
   // Like handle(), except that reload and set_feature are not run here: when
   // the line is one of them (and allowed), nothing is appended and the job
@@ -121,7 +135,8 @@ class Protocol {
   // The server ops, one function each. reload and set_feature return the
   // job instead of answering, and set `queue` to the tenant it acts for.
   [[nodiscard]] AdminJob::Run answer_server_op(const json::ParsedRequest& request, std::string& out,
-                                               std::string& queue);
+                                               std::string& queue,
+                                               std::chrono::steady_clock::time_point now);
   void answer(const json::HelloRequest& hello, std::string_view id, std::string& out);
   void answer(const json::HealthRequest& health, std::string_view id, std::string& out);
   void answer(const json::StatsRequest& stats, std::string_view id, std::string& out);
@@ -160,9 +175,22 @@ class Protocol {
                     std::string_view message);
   // Before a request that needs authentication: when the service's tokens
   // changed since this session last looked, takes the grant its token has
-  // now. False when the token was withdrawn: the session lost its rights
-  // and the request is answered (`unauthenticated`).
-  [[nodiscard]] bool token_still_valid(std::string& out, json::RequestOp op, std::string_view id);
+  // now; when the cached expiry deadline has passed, checks the expiry
+  // against the wall clock. False when the token was withdrawn or expired:
+  // the session lost its rights and the request is answered
+  // (`unauthenticated`). `now`: the steady clock read at the line's start.
+  [[nodiscard]] bool token_still_valid(std::string& out, json::RequestOp op, std::string_view id,
+                                       std::chrono::steady_clock::time_point now) {
+    if (!grant_ || certificate_bound_) return true;  // no token to withdraw or expire
+    if (service_.token_generation() == token_generation_ && now < token_deadline_) return true;
+    return recheck_token(out, op, id, now);
+  }
+  // token_still_valid() off the hot path: the set changed or the deadline passed.
+  [[nodiscard]] bool recheck_token(std::string& out, json::RequestOp op, std::string_view id,
+                                   std::chrono::steady_clock::time_point now);
+  // token_deadline_ for grant_ (max without expiry).
+  void set_token_deadline(std::chrono::steady_clock::time_point now,
+                          std::chrono::system_clock::time_point wall_now);
   // Whether the session's rights are checked: with a token file, or
   // bound to a client certificate.
   [[nodiscard]] bool checks_rights() const {
@@ -193,6 +221,10 @@ class Protocol {
   // (never the token), and the token generation its grant was read from.
   std::array<unsigned char, 32> token_hash_{};
   std::uint64_t token_generation_ = 0;
+  // While grant_ is set: before this steady instant the token has not
+  // expired (max: it does not expire). See set_token_deadline().
+  std::chrono::steady_clock::time_point token_deadline_ =
+      std::chrono::steady_clock::time_point::max();
   unsigned failed_hellos_ = 0;
   bool certificate_bound_ = false;
 };

@@ -1,6 +1,7 @@
 #include "server/service.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -62,6 +63,22 @@ bool Service::install_tokens(std::shared_ptr<const TokenStore> tokens) {
       .field("count", static_cast<std::uint64_t>(count))
       .field("generation", generation)
       .emit();
+  // Lines left in the file after their expiry are loaded (a restart must
+  // not fail because time passed) but refused: say so, they are clutter.
+  const std::shared_ptr<const TokenStore> installed = this->tokens();
+  const auto now = std::chrono::system_clock::now();
+  const auto expired = static_cast<std::uint64_t>(
+      std::count_if(installed->entries().begin(), installed->entries().end(),
+                    [&](const HashedToken& entry) { return entry.grant.expired_at(now); }));
+  if (expired > 0) {
+    LogLine("warning")
+        .field("what", "tokens_expired")
+        .field("count", expired)
+        .field("message", std::to_string(expired) +
+                              " token(s) of the set have expired and are refused; remove "
+                              "their lines")
+        .emit();
+  }
   return true;
 }
 
@@ -147,15 +164,16 @@ std::string state_text(FeatureSwitch state) {
 
 std::string token_id(const HashedToken& token) { return "sha256:" + to_hex(token.hash.data(), 8); }
 
-// The token ids `after` adds, removes, or keeps with another tenant or
-// other rights than `before` (each sorted): the audit of a token file
+// The token ids `after` adds, removes, or keeps with another tenant,
+// other rights or another expiry than `before` (each sorted): the audit of a token file
 // read again. Empty when nothing changed.
 nlohmann::json token_changes(const TokenStore* before, const TokenStore& after) {
   std::map<std::string, std::string> old_grants;
   std::map<std::string, std::string> new_grants;
   const auto grant_text = [](const Grant& grant) {
     return grant.tenant + (grant.check ? " check" : "") + (grant.admin ? " admin" : "") +
-           (grant.author ? " author" : "");
+           (grant.author ? " author" : "") +
+           (grant.expires ? " expires=" + format_utc_time(*grant.expires) : "");
   };
   if (before != nullptr) {
     for (const HashedToken& token : before->entries())

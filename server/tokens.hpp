@@ -2,7 +2,9 @@
 //
 // The token file holds one token per line, `SHA256HEX TENANT RIGHTS`, where
 // TENANT is a tenant name or `*` (all tenants) and RIGHTS is a comma list
-// of `check`, `admin` and `author` (docs/UNITS.md); `#` starts a comment line, blank lines are
+// of `check`, `admin` and `author` (docs/UNITS.md), optionally followed by
+// `expires=YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, UTC, whole seconds): the token
+// is refused from that instant on; `#` starts a comment line, blank lines are
 // ignored. Tokens are never stored in clear: `hello` hashes the presented
 // token and compares it with every entry in constant time.
 //
@@ -14,6 +16,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -31,7 +34,17 @@ struct Grant {
   // Names the token in policy histories: `sha256:` and the first 16 hex
   // digits of its hash (never the token). Set by authenticate().
   std::string id;
+  // From this instant on the token is refused (hello, and the session's
+  // next request: server/protocol); none: it does not expire.
+  std::optional<std::chrono::sys_seconds> expires;
   [[nodiscard]] bool all_tenants() const { return tenant == "*"; }
+  // Whether the token is refused at `now` (valid up to, not including,
+  // `expires`). Compared in whole seconds: a system_clock time_point in
+  // nanoseconds cannot hold a year past 2262, which an expiry may be.
+  template <typename Duration>
+  [[nodiscard]] bool expired_at(std::chrono::sys_time<Duration> now) const {
+    return expires && std::chrono::floor<std::chrono::seconds>(now) >= *expires;
+  }
 };
 
 // One token as the server keeps it: its SHA-256 and what it allows.
@@ -77,6 +90,16 @@ struct TokenStore::LoadResult {
 // SHA-256 of `data` (OpenSSL EVP).
 [[nodiscard]] std::array<unsigned char, 32> sha256(std::string_view data);
 [[nodiscard]] std::string to_hex(const unsigned char* data, std::size_t size);
+// `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339 in UTC, whole seconds: the only form a
+// token file takes), or nothing when `text` is not exactly that or names no
+// real instant (month 13, February 30, hour 24...).
+[[nodiscard]] std::optional<std::chrono::sys_seconds> parse_utc_time(std::string_view text);
+[[nodiscard]] std::string format_utc_time(std::chrono::sys_seconds time);
+// A duration as `tenet token new --expires-in` takes it: one or more
+// NUMBER UNIT pairs, UNIT one of s, m, h, d, w (`90d`, `1d12h`, `30m`);
+// nothing when malformed, zero, or beyond 100 years.
+[[nodiscard]] std::optional<std::chrono::seconds> parse_duration(std::string_view text);
+
 // A fresh token: 32 random bytes from std::random_device, as 64 hex digits.
 [[nodiscard]] std::string new_token();
 

@@ -102,7 +102,7 @@ TEST_F(ServerProtocolTest, TokensScopeTheSession) {
   EXPECT_NE(ask(*service, protocol, R"({"op":"hello","token":"wrong"})").find("unauthenticated"),
             std::string::npos);
   EXPECT_EQ(ask(*service, protocol, R"({"id":7,"op":"hello","token":"lumen-check"})"),
-            "{\"id\":7,\"ok\":true,\"tenant\":\"lumen\",\"version\":\"0.1.0\"}\n");
+            "{\"id\":7,\"ok\":true,\"tenant\":\"lumen\",\"expires\":null,\"version\":\"0.1.0\"}\n");
   EXPECT_NE(ask(*service, protocol, kAcmeCheck).find("\"allow\""), std::string::npos);
   EXPECT_NE(ask(*service, protocol, kCedarCheck).find("forbidden"), std::string::npos);
   const std::string batch = ask(
