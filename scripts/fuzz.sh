@@ -5,7 +5,8 @@
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]     TARGET: policy request_line line_framer
 #
-# Each run starts from a copy of tests/fuzz/corpus/TARGET/ (the checked-in
+# Each run starts from a copy of tests/fuzz/corpus/TARGET/ and of the past
+# findings in tests/fuzz/regressions/TARGET/ (the checked-in
 # corpus never grows by itself: build-fuzz/runs/TARGET/corpus keeps what a
 # run found; copy the few inputs worth keeping into the checked-in corpus by
 # hand). Prints per target the executions, exec/s and libFuzzer's final
@@ -57,6 +58,11 @@ for target in "${targets[@]}"; do
   rm -rf "$run/corpus"
   mkdir -p "$run/corpus"
   cp tests/fuzz/corpus/"$target"/* "$run/corpus/"
+  # Past findings too (fixed, and kept as regressions): mutations near them
+  # are the likeliest to find a fix incomplete.
+  if [[ -d tests/fuzz/regressions/$target ]]; then
+    cp tests/fuzz/regressions/"$target"/* "$run/corpus/"
+  fi
   dict=()
   [[ -f tests/fuzz/$target.dict ]] && dict=(-dict="tests/fuzz/$target.dict")
   echo "== fuzz: $target for ${seconds}s (log: $run/fuzz.log)"

@@ -63,7 +63,13 @@ void expect(bool condition) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+// libFuzzer's entry point; the unit tests compile this file with it renamed
+// (tests/unit/fuzz/fuzz_replay_test.cpp replays the corpus and the findings).
+#ifndef TENET_FUZZ_ENTRY
+#define TENET_FUZZ_ENTRY LLVMFuzzerTestOneInput
+#endif
+
+extern "C" int TENET_FUZZ_ENTRY(const std::uint8_t* data, std::size_t size) {
   if (size < kHeader) return 0;
   const std::size_t max_line =
       (data[0] & 0x80) != 0 ? LineFramer::kReadChunk + (data[0] & 0x7f) : 1 + (data[0] & 0x7f);

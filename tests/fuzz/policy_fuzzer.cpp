@@ -38,7 +38,13 @@ std::vector<tenet::PolicyText> split_files(std::string_view text) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+// libFuzzer's entry point; the unit tests compile this file with it renamed
+// (tests/unit/fuzz/fuzz_replay_test.cpp replays the corpus and the findings).
+#ifndef TENET_FUZZ_ENTRY
+#define TENET_FUZZ_ENTRY LLVMFuzzerTestOneInput
+#endif
+
+extern "C" int TENET_FUZZ_ENTRY(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const tenet::PolicyLoad load = tenet::compile_policy_texts(split_files(text));
   // The load's own consistency: a set is compiled exactly when nothing is

@@ -164,7 +164,13 @@ void expect_one_json_object(const std::string& response) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+// libFuzzer's entry point; the unit tests compile this file with it renamed
+// (tests/unit/fuzz/fuzz_replay_test.cpp replays the corpus and the findings).
+#ifndef TENET_FUZZ_ENTRY
+#define TENET_FUZZ_ENTRY LLVMFuzzerTestOneInput
+#endif
+
+extern "C" int TENET_FUZZ_ENTRY(const std::uint8_t* data, std::size_t size) {
   const tenet::CompiledPolicySet& policies = shipped_policies();
   const std::string_view line(reinterpret_cast<const char*>(data), size);
 
