@@ -15,6 +15,9 @@ packages=(
   libboost-dev libsimdjson-dev libssl-dev
   pkg-config postgresql libpq-dev ccache clang-format
   curl prometheus
+  # clang and its runtime (libFuzzer, ASan, UBSan): the fuzz targets that
+  # scripts/test.sh runs briefly (scripts/fuzz.sh, docs/FUZZING.md)
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds tenet and runs every test twice: in the normal build (build/) and in
 # a Debug build under AddressSanitizer + UndefinedBehaviorSanitizer
-# (build-asan/). Exits non-zero on the first failure.
+# (build-asan/), then runs each fuzz target briefly (build-fuzz/). Exits
+# non-zero on the first failure.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -23,5 +24,12 @@ cmake --build build-asan -j2
 ASAN_OPTIONS=detect_leaks=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j2
+
+# Each libFuzzer target for 20 s from its seed corpus (clang, ASan + UBSan,
+# build-fuzz/): a parser or framing regression that crashes, hangs or blows
+# up memory on the seeds or near them fails here. The build (about 60 files)
+# and the runs take a few minutes on 2 cores (docs/FUZZING.md).
+echo "== fuzzers: build-fuzz/"
+scripts/fuzz.sh 20
 
 echo "== all tests passed"

@@ -670,8 +670,10 @@ Report reload_read(const Version& current, std::vector<ReadFile> texts, const Un
   // Unit files only: every unchanged unit file keeps declaring its tenants.
   for (const auto& [path, tenants] : unit_files) {
     if (present.count(path) == 0) continue;
-    const bool changed = std::any_of(changes.begin(), changes.end(),
-                                     [&](const UnitFileChange& c) { return c.path == path; });
+    const bool changed =
+        std::any_of(changes.begin(), changes.end(),
+                    // (clang 14 cannot capture a structured binding)
+                    [&unit_path = path](const UnitFileChange& c) { return c.path == unit_path; });
     if (changed) continue;
     for (const std::string& tenant : tenants) owners[tenant].push_back(path);
   }
