@@ -26,7 +26,24 @@ reconnect_seconds=$(python3 -c "print(min(2.0, float('$seconds')))")
 sides=(plain tls)
 [[ ${MTLS:-1} == 1 ]] && sides+=(mtls)
 work=$(mktemp -d /tmp/tenet-tls-bench.XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+# The servers get SIGTERM and 10 s to stop, then SIGKILL (a server that does
+# not stop after many short connections must not hang the script).
+stop_servers() {
+  local jobs_left
+  jobs_left=$(jobs -p)
+  [[ -n $jobs_left ]] || return 0
+  # shellcheck disable=SC2086  # one PID a word
+  kill $jobs_left 2>/dev/null || true
+  for _ in $(seq 100); do
+    # shellcheck disable=SC2086
+    kill -0 $jobs_left 2>/dev/null || break
+    sleep 0.1
+  done
+  # shellcheck disable=SC2086
+  kill -9 $jobs_left 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap 'stop_servers; rm -rf "$work"' EXIT
 
 tests/support/test_pki.sh "$work/pki"
 pki=$work/pki
