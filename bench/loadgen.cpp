@@ -7,14 +7,30 @@
 // decisions (a batch of K counts K). The run stops by itself after --duration
 // (plus at most 5 s of drain). --floor adds a raw loopback TCP echo ping-pong
 // measured in the same process, printed beside the figures.
+//
+// --tls speaks TLS to a `tenet serve --tls-cert` port: the server's
+// certificate is verified against --tls-ca (or the system's CAs) and its
+// name or IP address against the host of --connect (or --tls-name);
+// --tls-cert/--tls-key present a client certificate (mutual TLS). The
+// handshakes happen when the connections open, like the TCP connects, and
+// their time is reported apart. --reconnect opens a new connection for every
+// request (connect, TLS handshake, one request, close): connection setup's
+// cost. The plaintext closed loop is the same code as without TLS (the
+// connection loop is a template over the stream).
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <chrono>
 #include <cstdio>
 #include <deque>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -29,6 +45,7 @@ namespace {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 using tenet::bench::LatencyHistogram;
+using TlsStream = asio::ssl::stream<asio::ip::tcp::socket>;
 
 struct Options {
   std::string connect;
@@ -42,6 +59,12 @@ struct Options {
   bool summary = false;
   bool floor = false;
   int floor_round_trips = 20000;
+  bool tls = false;
+  std::string tls_ca;    // PEM CAs the server's certificate must chain to
+  std::string tls_cert;  // mutual TLS: the client's certificate (PEM)
+  std::string tls_key;   // ... and its key
+  std::string tls_name;  // the name or IP the server's certificate must carry
+  bool reconnect = false;
 };
 
 // What one thread's connections measured.
@@ -52,7 +75,9 @@ struct Tally {
   std::uint64_t errors = 0;     // response lines carrying an "error"
   std::string failure;          // a connection that could not run
   Clock::time_point last_response{};
-  int live_connections = 0;  // the thread's io_context stops when it reaches 0
+  int live_connections = 0;    // the thread's io_context stops when it reaches 0
+  LatencyHistogram handshake;  // TLS: connect() returned -> handshake done
+  std::uint64_t handshakes = 0;
 };
 
 // The request lines to send: the file's lines, or batches of K of them.
@@ -146,14 +171,154 @@ asio::ip::tcp::endpoint tcp_endpoint(const std::string& host_port) {
           static_cast<unsigned short>(std::stoi(host_port.substr(colon + 1)))};
 }
 
+// The client side of --tls: TLS 1.2 or newer, the server's certificate
+// always verified (against --tls-ca, else the system's CAs), and the
+// client's own certificate for mutual TLS.
+std::unique_ptr<asio::ssl::context> tls_context(const Options& options) {
+  auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+  ::SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  context->set_verify_mode(asio::ssl::verify_peer);
+  const auto load = [](const std::string& what, const std::string& path, auto&& use) {
+    boost::system::error_code error;
+    use(error);
+    if (error) throw std::runtime_error(what + " " + path + ": " + error.message());
+  };
+  if (options.tls_ca.empty()) {
+    context->set_default_verify_paths();
+  } else {
+    load("--tls-ca", options.tls_ca,
+         [&](auto& error) { context->load_verify_file(options.tls_ca, error); });
+  }
+  if (!options.tls_cert.empty()) {
+    load("--tls-cert", options.tls_cert,
+         [&](auto& error) { context->use_certificate_chain_file(options.tls_cert, error); });
+    load("--tls-key", options.tls_key, [&](auto& error) {
+      context->use_private_key_file(options.tls_key, asio::ssl::context::pem, error);
+    });
+  }
+  return context;
+}
+
+// The server's certificate must name `peer_name`: an IP address is matched
+// against its IP SANs, anything else against its DNS names (and sent as SNI).
+void expect_peer_name(TlsStream& stream, const std::string& peer_name) {
+  SSL* ssl = stream.native_handle();
+  boost::system::error_code not_an_address;
+  asio::ip::make_address(peer_name, not_an_address);
+  const bool named = not_an_address ? ::SSL_set1_host(ssl, peer_name.c_str()) == 1 &&
+                                          ::SSL_set_tlsext_host_name(ssl, peer_name.c_str()) == 1
+                                    : ::X509_VERIFY_PARAM_set1_ip_asc(::SSL_get0_param(ssl),
+                                                                      peer_name.c_str()) == 1;
+  if (!named) throw std::runtime_error("--tls-name " + peer_name + ": cannot be checked");
+}
+
+// Why a handshake failed, with the verification's reason when there is one
+// (unknown CA, expired, a name mismatch).
+[[noreturn]] void throw_handshake_failure(TlsStream& stream,
+                                          const boost::system::error_code& error) {
+  std::string message = "TLS handshake: " + error.message();
+  if (const long verified = ::SSL_get_verify_result(stream.native_handle());  // NOLINT
+      verified != X509_V_OK)
+    message += std::string(" (") + ::X509_verify_cert_error_string(verified) + ")";
+  throw std::runtime_error(message);
+}
+
+void record_handshake(Tally& tally, Clock::time_point began) {
+  tally.handshake.record(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - began).count()));
+  ++tally.handshakes;
+}
+
+// One request line on a fresh stream and its response line; true when the
+// response carries an "error".
+template <typename Stream>
+asio::awaitable<bool> exchange_one(Stream& stream, const std::string& line,
+                                   std::vector<char>& chunk) {
+  co_await asio::async_write(stream, asio::buffer(line), asio::use_awaitable);
+  std::string in;
+  for (std::size_t end = std::string::npos; end == std::string::npos; end = in.find('\n')) {
+    const std::size_t n = co_await stream.async_read_some(asio::buffer(chunk), asio::use_awaitable);
+    in.append(chunk.data(), n);
+  }
+  co_return in.find("\"error\"") != std::string::npos;
+}
+
+// --reconnect: connect, (handshake,) one request, close, until
+// `stop_sending`. The latency recorded is the whole cycle.
+asio::awaitable<void> run_reconnecting(asio::io_context& context, asio::ip::tcp::endpoint endpoint,
+                                       asio::ssl::context* tls, const std::string& peer_name,
+                                       const std::vector<std::string>& lines, std::size_t first,
+                                       const Options& options, Clock::time_point stop_sending,
+                                       Tally& tally) {
+  const std::uint64_t decisions_per_line =
+      options.batch > 0 ? static_cast<std::uint64_t>(options.batch) : 1;
+  std::size_t next = first;
+  std::vector<char> chunk(1 << 16);
+  try {
+    for (auto began = Clock::now(); began < stop_sending; began = Clock::now()) {
+      const std::string& line = lines[next];
+      next = (next + 1) % lines.size();
+      asio::ip::tcp::socket socket(context);
+      co_await socket.async_connect(endpoint, asio::use_awaitable);
+      socket.set_option(asio::ip::tcp::no_delay(true));
+      bool error_answer = false;
+      if (tls != nullptr) {
+        TlsStream stream(std::move(socket), *tls);
+        expect_peer_name(stream, peer_name);
+        const auto connected = Clock::now();
+        boost::system::error_code error;
+        co_await stream.async_handshake(asio::ssl::stream_base::client,
+                                        asio::redirect_error(asio::use_awaitable, error));
+        if (error) throw_handshake_failure(stream, error);
+        record_handshake(tally, connected);
+        error_answer = co_await exchange_one(stream, line, chunk);
+      } else {
+        error_answer = co_await exchange_one(socket, line, chunk);
+      }
+      const auto received = Clock::now();
+      tally.latency.record(static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(received - began).count()));
+      ++tally.lines;
+      tally.decisions += decisions_per_line;
+      if (error_answer) ++tally.errors;
+      tally.last_response = received;
+    }
+  } catch (const std::exception& e) {
+    if (tally.failure.empty()) tally.failure = e.what();
+  }
+  if (--tally.live_connections == 0) context.stop();
+}
+
 // One thread: its share of the connections on its own io_context.
-void run_thread(const Options& options, const std::vector<std::string>& lines, int first_connection,
-                int connections, Clock::time_point stop_sending, Tally& tally) {
+void run_thread(const Options& options, asio::ssl::context* tls,
+                const std::vector<std::string>& lines, int first_connection, int connections,
+                Clock::time_point stop_sending, Tally& tally) {
   asio::io_context context(1);
   tally.live_connections = connections;
+  const std::string peer_name = options.tls_name.empty()
+                                    ? options.connect.substr(0, options.connect.rfind(':'))
+                                    : options.tls_name;
   for (int c = 0; c < connections; ++c) {
     const std::size_t first = static_cast<std::size_t>(first_connection + c) * 7919 % lines.size();
-    if (!options.unix_path.empty()) {
+    if (options.reconnect) {
+      asio::co_spawn(context,
+                     run_reconnecting(context, tcp_endpoint(options.connect), tls, peer_name, lines,
+                                      first, options, stop_sending, tally),
+                     asio::detached);
+    } else if (tls != nullptr) {
+      TlsStream stream(context, *tls);
+      stream.next_layer().connect(tcp_endpoint(options.connect));
+      stream.next_layer().set_option(asio::ip::tcp::no_delay(true));
+      expect_peer_name(stream, peer_name);
+      const auto connected = Clock::now();
+      boost::system::error_code error;
+      stream.handshake(asio::ssl::stream_base::client, error);
+      if (error) throw_handshake_failure(stream, error);
+      record_handshake(tally, connected);
+      asio::co_spawn(context,
+                     run_connection(std::move(stream), lines, first, options, stop_sending, tally),
+                     asio::detached);
+    } else if (!options.unix_path.empty()) {
       asio::local::stream_protocol::socket socket(context);
       socket.connect(asio::local::stream_protocol::endpoint(options.unix_path));
       asio::co_spawn(context,
@@ -196,7 +361,47 @@ int main(int argc, char** argv) {
   app.add_flag("--floor", options.floor, "measure a raw loopback TCP echo ping-pong too");
   app.add_option("--floor-round-trips", options.floor_round_trips, "echo round trips")
       ->check(CLI::Range(100, 10000000));
+  app.add_flag("--tls", options.tls, "TLS to a `tenet serve --tls-cert` port (server verified)");
+  app.add_option("--tls-ca", options.tls_ca, "PEM CA(s) of the server (default: the system's)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-cert", options.tls_cert, "mutual TLS: the client's certificate (PEM)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", options.tls_key, "mutual TLS: the key of --tls-cert (PEM)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-name", options.tls_name,
+                 "the name or IP the server's certificate must carry (default: the host of "
+                 "--connect)");
+  app.add_flag("--reconnect", options.reconnect,
+               "a new connection for every request (connect, handshake, one request, close)");
   CLI11_PARSE(app, argc, argv);
+
+  const bool tls_options = !options.tls_ca.empty() || !options.tls_cert.empty() ||
+                           !options.tls_key.empty() || !options.tls_name.empty();
+  if (tls_options && !options.tls) {
+    std::cerr << "tenet-loadgen: --tls-ca, --tls-cert, --tls-key and --tls-name need --tls\n";
+    return 2;
+  }
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    std::cerr << "tenet-loadgen: --tls-cert and --tls-key go together\n";
+    return 2;
+  }
+  if ((options.tls || options.reconnect) && options.connect.empty()) {
+    std::cerr << "tenet-loadgen: --tls and --reconnect need --connect HOST:PORT (TCP)\n";
+    return 2;
+  }
+  if (options.reconnect && options.pipeline != 1) {
+    std::cerr << "tenet-loadgen: --reconnect sends one request per connection: no --pipeline\n";
+    return 2;
+  }
+  std::unique_ptr<asio::ssl::context> tls;
+  if (options.tls) {
+    try {
+      tls = tls_context(options);
+    } catch (const std::exception& e) {
+      std::cerr << "tenet-loadgen: " << e.what() << "\n";
+      return 2;
+    }
+  }
 
   const bool has_target = !options.connect.empty() || !options.unix_path.empty();
   if (has_target && options.requests_file.empty()) {
@@ -231,7 +436,7 @@ int main(int argc, char** argv) {
             options.connections / threads + (t < options.connections % threads ? 1 : 0);
         workers.emplace_back([&, t, first, share] {
           try {
-            run_thread(options, lines, first, share, stop_sending,
+            run_thread(options, tls.get(), lines, first, share, stop_sending,
                        tallies[static_cast<std::size_t>(t)]);
           } catch (const std::exception& e) {
             tallies[static_cast<std::size_t>(t)].failure = e.what();
@@ -248,6 +453,8 @@ int main(int argc, char** argv) {
       total.lines += t.lines;
       total.decisions += t.decisions;
       total.errors += t.errors;
+      total.handshake.merge(t.handshake);
+      total.handshakes += t.handshakes;
       if (total.failure.empty()) total.failure = t.failure;
     }
   }
@@ -274,6 +481,15 @@ int main(int argc, char** argv) {
     std::printf("latency per line: p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us\n", p50,
                 micros(total.latency.quantile(0.99)), micros(total.latency.quantile(0.999)),
                 micros(total.latency.quantile(1.0)));
+    if (options.reconnect)
+      std::printf("connections: %.0f/s (each: connect,%s one request, close)\n",
+                  elapsed > 0 ? static_cast<double>(total.lines) / elapsed : 0,
+                  tls ? " TLS handshake," : "");
+    if (total.handshakes > 0)
+      std::printf("TLS handshakes: %llu, p50 %.1f us, p99 %.1f us (%s)\n",
+                  static_cast<unsigned long long>(total.handshakes),
+                  micros(total.handshake.quantile(0.5)), micros(total.handshake.quantile(0.99)),
+                  options.tls_cert.empty() ? "server verified" : "mutual");
     if (!total.failure.empty()) std::printf("connection failure: %s\n", total.failure.c_str());
   }
   if (floor) {
@@ -288,13 +504,16 @@ int main(int argc, char** argv) {
         "{\"connections\":%d,\"pipeline\":%d,\"batch\":%d,\"seconds\":%.3f,\"lines\":%llu,"
         "\"decisions\":%llu,"
         "\"errors\":%llu,\"decisions_per_s\":%.0f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,"
-        "\"floor_p50_us\":%.1f,\"p50_over_floor\":%.3f}\n",
+        "\"floor_p50_us\":%.1f,\"p50_over_floor\":%.3f,\"tls\":%s,\"reconnect\":%s,"
+        "\"handshakes\":%llu,\"handshake_p50_us\":%.1f}\n",
         options.connections, options.pipeline, options.batch, elapsed,
         static_cast<unsigned long long>(total.lines),
         static_cast<unsigned long long>(total.decisions),
         static_cast<unsigned long long>(total.errors), throughput, p50,
         micros(total.latency.quantile(0.99)), micros(total.latency.quantile(0.999)), floor_p50,
-        floor_p50 > 0 ? p50 / floor_p50 : 0.0);
+        floor_p50 > 0 ? p50 / floor_p50 : 0.0, options.tls ? "true" : "false",
+        options.reconnect ? "true" : "false", static_cast<unsigned long long>(total.handshakes),
+        micros(total.handshake.quantile(0.5)));
   }
   return total.failure.empty() ? 0 : 1;
 }
