@@ -543,6 +543,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // (wake_watchdog), one moved later is seen when it wakes.
   asio::awaitable<void> watchdog() {
     for (;;) {
+      // The session may have ended before this coroutine first ran (a
+      // client that connects, asks once and closes): arming the timer then
+      // would keep this thread's io_context busy for the idle timeout, and
+      // a drain would never end.
+      if (closed_) co_return;
       watchdog_at_ = idle_deadline_;
       if (hello_deadline_) watchdog_at_ = std::min(watchdog_at_, *hello_deadline_);
       if (handshake_deadline_) watchdog_at_ = std::min(watchdog_at_, *handshake_deadline_);

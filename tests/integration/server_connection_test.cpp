@@ -403,3 +403,23 @@ TEST(ServerConnections, DrainThatTimesOutExitsThree) {
 }
 
 }  // namespace
+
+// Clients that connect, ask once and close, thousands of times (the load
+// generator's --reconnect): the server then drains at SIGTERM and exits. A
+// session that ended before its watchdog first ran used to arm the idle
+// timer anyway, keeping an I/O thread busy for the idle timeout (300 s)
+// after the drain.
+TEST(ServerConnections, ManyShortConnectionsDoNotHoldTheDrainAtSigterm) {
+#ifndef TENET_LOADGEN
+  GTEST_SKIP() << "built without tenet-loadgen";
+#else
+  TENET_START_SERVER(server, kBinary, kPolicies, {"--threads", "2"});
+  const auto run = tenet::test_support::run_command(
+      std::string(TENET_LOADGEN) + " --connect 127.0.0.1:" + std::to_string(server.tcp_port()) +
+      " --requests " + TENET_SOURCE_DIR + "/bench/requests/check_mix.ndjson" +
+      " --duration 1 --connections 4 --reconnect 2>&1");
+  ASSERT_EQ(run.status, 0) << run.output;
+  ASSERT_TRUE(server.signal(SIGTERM));
+  EXPECT_EQ(server.wait_exit(Millis(20000)), 0) << server.stderr_text().substr(0, 2000);
+#endif
+}
