@@ -119,22 +119,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = !std::is_same_v<Stream, Socket>;
 
  public:
-  Session(Socket socket, Service& service, ConnectionRegistry& registry,
-          const SessionLimits& limits) requires(!kTls)
-      : stream_(std::move(socket)),
-        timer_(stream_.get_executor()),
-        flushed_(stream_.get_executor()),
-        service_(service),
-        registry_(registry),
-        limits_(limits),
-        protocol_(service, describe_peer(socket_layer())),
-        framer_(limits.max_line),
-        id_(next_session_id.fetch_add(1, std::memory_order_relaxed)) {}
-
+  // `tls`: the context of the handshake (TLS only; empty for a plain session).
   Session(Socket socket, std::shared_ptr<asio::ssl::context> tls, Service& service,
-          ConnectionRegistry& registry, const SessionLimits& limits) requires kTls
+          ConnectionRegistry& registry, const SessionLimits& limits)
       : tls_(std::move(tls)),
-        stream_(std::move(socket), *tls_),
+        stream_(make_stream(std::move(socket), tls_)),
         timer_(stream_.get_executor()),
         flushed_(stream_.get_executor()),
         service_(service),
@@ -266,6 +255,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     error_code ignored;
     socket_layer().shutdown(asio::socket_base::shutdown_both, ignored);
     socket_layer().close(ignored);
+  }
+
+  static Stream make_stream(Socket socket, const std::shared_ptr<asio::ssl::context>& tls) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *tls);
+    } else {
+      return socket;
+    }
   }
 
   // The TCP or Unix socket under the stream.
@@ -621,7 +618,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
 void start_session(Socket socket, Service& service, ConnectionRegistry& registry,
                    const SessionLimits& limits) {
-  std::make_shared<Session<Socket>>(std::move(socket), service, registry, limits)->start();
+  std::make_shared<Session<Socket>>(std::move(socket), nullptr, service, registry, limits)->start();
 }
 
 void start_tls_session(Socket socket, std::shared_ptr<asio::ssl::context> tls, Service& service,

@@ -113,6 +113,23 @@ TEST_F(TlsTest, WrongCaAndPlaintextAreRefusedCleanlyAndTheServerGoesOn) {
   EXPECT_NE(log.find(R"("what":"tls_handshake_failed")"), std::string::npos) << log;
 }
 
+TEST_F(TlsTest, AClientThatNeverFinishesItsHandshakeIsClosedAtTheHelloTimeout) {
+  std::vector<std::string> args = tls_args();
+  args.insert(args.end(), {"--hello-timeout", "1"});
+  TENET_START_SERVER(server, kBinary, kPolicies, args);
+  LineClient silent = connect_tcp(server);  // connects, says nothing
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(silent.read_line(Millis(8000)));  // closed, no bytes
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, std::chrono::milliseconds(800));
+  EXPECT_LT(waited, std::chrono::seconds(6));
+  EXPECT_NE(server.stderr_text().find(R"("what":"tls_handshake_timeout")"), std::string::npos)
+      << server.stderr_text();
+  TlsLineClient client(server.tcp_port(), trusting("ca.pem"));
+  ASSERT_TRUE(client.connected()) << client.error();
+  EXPECT_TRUE(client.round_trip(check_line("acme")));
+}
+
 TEST_F(TlsTest, MutualTlsBindsTheCertificatesPartnerExactlyAsATokenDoes) {
   TENET_START_SERVER(server, kBinary, kPolicies, mutual_args());
   TlsLineClient acme(server.tcp_port(), trusting("ca.pem", "acme"));
