@@ -98,13 +98,19 @@ ServerProcess::ServerProcess(const std::string& binary, const std::vector<std::s
   }
 
   const auto deadline = Clock::now() + timeout;
+  // The `ready` line comes after the listening lines and after the start has
+  // been recorded in the audit trail: a test that reads that trail (or anything
+  // else written during start) right away must not race the server.
   std::size_t found = 0;
-  while (found < expected_endpoints) {
+  bool ready = false;
+  while (found < expected_endpoints || !ready) {
     found = 0;
     std::istringstream in(stderr_text());
     for (std::string line; std::getline(in, line);) {
       const nlohmann::json event = nlohmann::json::parse(line, nullptr, false);
-      if (!event.is_object() || event.value("event", "") != "listening") continue;
+      if (!event.is_object()) continue;
+      if (event.value("event", "") == "ready") ready = true;
+      if (event.value("event", "") != "listening") continue;
       ++found;
       if (event.contains("address") && event["address"].is_string()) {
         const std::string address = event["address"];
@@ -112,14 +118,14 @@ ServerProcess::ServerProcess(const std::string& binary, const std::vector<std::s
       }
       if (event.contains("unix") && event["unix"].is_string()) unix_path_ = event["unix"];
     }
-    if (found >= expected_endpoints) break;
+    if (found >= expected_endpoints && ready) break;
     if (!running()) {
       error_ = "tenet serve exited (status " + std::to_string(exit_status_) + "): " + stderr_text();
       return;
     }
     if (Clock::now() >= deadline) {
       error_ =
-          "no listening line within " + std::to_string(timeout.count()) + " ms: " + stderr_text();
+          "no listening and ready lines within " + std::to_string(timeout.count()) + " ms: " + stderr_text();
       return;
     }
     std::this_thread::sleep_for(Millis(10));
