@@ -25,6 +25,12 @@ struct Connection {
   std::string token;
   std::string token_file;
   std::string tenant;
+  // TLS (a server started with --tls-cert): on when any of these is given.
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_name;
+  bool tls = false;
 };
 
 // A usage or I/O problem found before anything is sent: exit status 2.
@@ -39,6 +45,29 @@ void add_connection_options(CLI::App& command, Connection& connection) {
   command.add_option("--token-file", connection.token_file, "A file whose first line is the token");
   command.add_option("--tenant", connection.tenant,
                      "The tenant whose unit this is (default: the token's tenant)");
+  command.add_flag("--tls", connection.tls,
+                   "Connect over TLS, verifying the server against the system's CAs");
+  command.add_option("--tls-ca", connection.tls_ca,
+                     "TLS: the CA certificate(s) (PEM) the server's certificate must chain to");
+  command
+      .add_option("--tls-cert", connection.tls_cert,
+                  "TLS: a client certificate (PEM) for a server that asks for one")
+      ->needs(command.add_option("--tls-key", connection.tls_key,
+                                 "TLS: the client certificate's private key (PEM)"));
+  command.add_option("--tls-name", connection.tls_name,
+                     "TLS: the name the server's certificate must carry (default: the host)");
+}
+
+// TLS options when any TLS flag is given.
+std::optional<tc::TlsOptions> tls_of(const Connection& connection) {
+  const bool wanted = connection.tls || !connection.tls_ca.empty() || !connection.tls_key.empty() ||
+                      !connection.tls_cert.empty() || !connection.tls_name.empty();
+  if (!wanted) return std::nullopt;
+  if (!connection.tls_key.empty() && connection.tls_cert.empty()) {
+    throw UsageError{"--tls-key needs --tls-cert"};
+  }
+  return tc::TlsOptions{connection.tls_ca, connection.tls_cert, connection.tls_key,
+                        connection.tls_name};
 }
 
 std::optional<std::string> read_file(const std::string& path) {
@@ -97,6 +126,7 @@ int run(const char* name, const Connection& connection,
   try {
     tc::Options options;
     options.token = token_of(connection);
+    options.tls = tls_of(connection);
     tc::Client client(tc::Endpoint::parse(connection.address), std::move(options));
     std::string tenant = connection.tenant;
     if (tenant.empty() && client.session() && client.session()->tenant) {

@@ -38,7 +38,7 @@ asio::awaitable<void> accept_loop(asio::io_context& io, IoPool& pool, Acceptor& 
       socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     }
     if (tls) {
-      start_tls_session(std::move(socket), tls->current(), service, registry, limits);
+      start_tls_session(std::move(socket), tls, service, registry, limits);
     } else {
       start_session(std::move(socket), service, registry, limits);  // or `overloaded`
     }

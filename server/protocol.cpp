@@ -233,6 +233,45 @@ bool Protocol::recheck_token(std::string& out, json::RequestOp op, std::string_v
   return true;
 }
 
+void Protocol::bind_certificate(Grant grant, CertificateCheck still_trusted) {
+  // The generation first: a reload after this read moves it again.
+  trust_generation_ = service_.trust_generation();
+  grant_ = std::move(grant);
+  certificate_bound_ = true;
+  certificate_check_ = std::move(still_trusted);
+  set_token_deadline(std::chrono::steady_clock::now(), std::chrono::system_clock::now());
+}
+
+bool Protocol::recheck_certificate(std::string& out, json::RequestOp op, std::string_view id,
+                                   std::chrono::steady_clock::time_point now) {
+  std::string reason;
+  const std::uint64_t generation = service_.trust_generation();
+  if (generation != trust_generation_) {
+    trust_generation_ = generation;
+    if (certificate_check_) reason = certificate_check_();
+  }
+  const auto wall_now = std::chrono::system_clock::now();
+  if (reason.empty() && grant_->expired_at(wall_now))
+    reason = "it expired at " + format_utc_time(*grant_->expires);
+  if (reason.empty()) {
+    set_token_deadline(now, wall_now);
+    return true;
+  }
+  const std::string certificate_id = grant_->id;
+  grant_.reset();
+  credential_ended_ = true;
+  const std::string message =
+      "the client certificate of this session is no longer trusted: " + reason;
+  LogLine("warning")
+      .field("what", "certificate_revoked")
+      .field("peer", peer_)
+      .field("certificate", certificate_id)
+      .field("message", message + "; closing the connection")
+      .emit();
+  error(out, op, id, ErrorCode::Unauthenticated, message + "; closing the connection");
+  return false;
+}
+
 void Protocol::answer_too_large(std::size_t limit, std::string& out) {
   service_.stats().count_request();
   error(out, json::RequestOp::None, {}, ErrorCode::TooLarge,
@@ -413,7 +452,13 @@ void Protocol::answer(const json::HealthRequest& /*health*/, std::string_view id
 
 void Protocol::answer(const json::HelloRequest& hello, std::string_view id, std::string& out) {
   if (certificate_bound_) {
-    // The certificate is the credential: answered as it binds the session.
+    // The certificate is the credential: answered as it binds the session
+    // (none left once it stopped being trusted; the connection is closing).
+    if (!grant_) {
+      error(out, json::RequestOp::ServerOnly, id, ErrorCode::Unauthenticated,
+            "the client certificate of this session is no longer trusted");
+      return;
+    }
   } else if (!service_.authenticates()) {
     grant_.reset();
   } else {

@@ -121,15 +121,19 @@ class Protocol {
   // Mutual TLS: the verified client certificate's grant is the session's
   // credential from the start, whether or not the server has a token file;
   // hello then answers it (a token in it is not consulted) and a reload of
-  // the token file does not touch it (docs/SECURITY.md).
-  void bind_certificate(Grant grant) {
-    grant_ = std::move(grant);
-    certificate_bound_ = true;
-  }
+  // the token file does not touch it (docs/SECURITY.md). Its expiry is the
+  // certificate's notAfter, enforced like a token's; after the server
+  // reloads its TLS settings, `still_trusted` is asked again ("" when the
+  // certificate still verifies, else why not) and a certificate no longer
+  // trusted (revoked by the new CRL) ends the session.
+  using CertificateCheck = std::function<std::string()>;
+  void bind_certificate(Grant grant, CertificateCheck still_trusted);
   [[nodiscard]] bool certificate_bound() const { return certificate_bound_; }
   // The connection must be closed once the answers so far are sent (too
   // many failed hellos).
-  [[nodiscard]] bool close_requested() const { return failed_hellos_ >= kMaxFailedHellos; }
+  [[nodiscard]] bool close_requested() const {
+    return failed_hellos_ >= kMaxFailedHellos || credential_ended_;
+  }
 
  private:
   // The server ops, one function each. reload and set_feature return the
@@ -181,10 +185,19 @@ class Protocol {
   // (`unauthenticated`). `now`: the steady clock read at the line's start.
   [[nodiscard]] bool token_still_valid(std::string& out, json::RequestOp op, std::string_view id,
                                        std::chrono::steady_clock::time_point now) {
-    if (!grant_ || certificate_bound_) return true;  // no token to withdraw or expire
+    if (!grant_) return true;  // nothing to withdraw or expire
+    if (certificate_bound_) {
+      if (service_.trust_generation() == trust_generation_ && now < token_deadline_) return true;
+      return recheck_certificate(out, op, id, now);
+    }
     if (service_.token_generation() == token_generation_ && now < token_deadline_) return true;
     return recheck_token(out, op, id, now);
   }
+  // The same for a client certificate: the trust settings were reloaded or
+  // the deadline passed. False (and the connection to be closed) when the
+  // certificate is no longer trusted or has expired.
+  [[nodiscard]] bool recheck_certificate(std::string& out, json::RequestOp op, std::string_view id,
+                                         std::chrono::steady_clock::time_point now);
   // token_still_valid() off the hot path: the set changed or the deadline passed.
   [[nodiscard]] bool recheck_token(std::string& out, json::RequestOp op, std::string_view id,
                                    std::chrono::steady_clock::time_point now);
@@ -227,6 +240,12 @@ class Protocol {
       std::chrono::steady_clock::time_point::max();
   unsigned failed_hellos_ = 0;
   bool certificate_bound_ = false;
+  // Certificate-bound: the check after a trust reload, and the trust
+  // generation the certificate was last verified in.
+  CertificateCheck certificate_check_;
+  std::uint64_t trust_generation_ = 0;
+  // The session's certificate stopped being trusted: close after answering.
+  bool credential_ended_ = false;
 };
 
 }  // namespace tenet::server

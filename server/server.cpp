@@ -52,9 +52,10 @@ asio::awaitable<void> wait_for_drain(IoPool& pool, ConnectionRegistry& registry,
   pool.release();
 }
 
-void reload_tls(TlsContexts& tls) {
+void reload_tls(TlsContexts& tls, Service& service) {
   const std::string error = tls.reload();
   if (error.empty()) {
+    service.note_trust_reloaded();
     LogLine("info")
         .field("what", "tls_reloaded")
         .field("certificate", tls.settings().certificate.string())
@@ -113,7 +114,7 @@ int run_server(Service& service, const ServerOptions& options) {
       asio::post(service.admin_executor(), [&service, tls] {
         (void)service.reload(false, "signal");
         // New connections get the certificate read now; open ones keep theirs.
-        if (tls) reload_tls(*tls);
+        if (tls) reload_tls(*tls, service);
       });
       signals.async_wait(on_signal);
       return;

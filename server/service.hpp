@@ -72,6 +72,13 @@ class Service {
   [[nodiscard]] std::uint64_t token_generation() const {
     return token_generation_.load(std::memory_order_acquire);
   }
+  // Moves when the server's TLS settings were reloaded (SIGHUP): a session
+  // bound to a client certificate checks it again against the new CA and
+  // CRL on its next request (server/protocol).
+  [[nodiscard]] std::uint64_t trust_generation() const {
+    return trust_generation_.load(std::memory_order_acquire);
+  }
+  void note_trust_reloaded() { trust_generation_.fetch_add(1, std::memory_order_acq_rel); }
   // Swaps in a new token set: sessions whose token it no longer holds get
   // `unauthenticated` on their next request; a changed tenant or changed
   // rights apply from their next request. Only a non-null set replaces a
@@ -257,6 +264,7 @@ class Service {
   const bool authenticates_;
   std::atomic<std::shared_ptr<const TokenStore>> tokens_;
   std::atomic<std::uint64_t> token_generation_{0};
+  std::atomic<std::uint64_t> trust_generation_{0};
   std::optional<std::filesystem::path> token_file_;  // under admin_
   std::unique_ptr<FeatureState> features_;
   // replace_tokens without the warnings about tenants.

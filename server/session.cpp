@@ -133,6 +133,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         framer_(limits.max_line),
         id_(next_session_id.fetch_add(1, std::memory_order_relaxed)) {}
 
+  // TLS: the contexts whose current trust (client CA, CRL) a bound client
+  // certificate is checked against again after a reload.
+  void trust_with(std::shared_ptr<const TlsContexts> contexts) requires kTls {
+    trust_ = std::move(contexts);
+  }
+
   void start() {
     authenticated_ = authenticated_now();
     const std::weak_ptr<Session> weak = this->weak_from_this();
@@ -338,7 +344,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                                  asio::redirect_error(asio::use_awaitable, error));
       co_return false;
     }
-    protocol_.bind_certificate(std::move(*granted.grant));
+    // Asked again (server/tls) when the server reloads its CA and CRL: a
+    // certificate revoked since ends the session's rights. The session
+    // owns the protocol, so the check never outlives it.
+    protocol_.bind_certificate(std::move(*granted.grant), [this] {
+      return trust_ ? verify_client_again(stream_.native_handle(), *trust_->current()) : "";
+    });
     authenticated_ = true;
     registry_.set_authenticated(id_, true);
     hello_deadline_.reset();
@@ -585,7 +596,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     timer_.cancel(ignored);
   }
 
-  std::shared_ptr<asio::ssl::context> tls_;  // TLS: the context of this connection's handshake
+  std::shared_ptr<asio::ssl::context> tls_;   // TLS: the context of this connection's handshake
+  std::shared_ptr<const TlsContexts> trust_;  // TLS: the server's contexts, as reloaded
   Stream stream_;
   asio::steady_timer timer_;
   asio::steady_timer flushed_;  // flush_all() waits on it; written() cancels it
@@ -621,11 +633,12 @@ void start_session(Socket socket, Service& service, ConnectionRegistry& registry
   std::make_shared<Session<Socket>>(std::move(socket), nullptr, service, registry, limits)->start();
 }
 
-void start_tls_session(Socket socket, std::shared_ptr<asio::ssl::context> tls, Service& service,
+void start_tls_session(Socket socket, std::shared_ptr<const TlsContexts> tls, Service& service,
                        ConnectionRegistry& registry, const SessionLimits& limits) {
-  std::make_shared<Session<asio::ssl::stream<Socket>>>(std::move(socket), std::move(tls), service,
-                                                       registry, limits)
-      ->start();
+  auto session = std::make_shared<Session<asio::ssl::stream<Socket>>>(
+      std::move(socket), tls->current(), service, registry, limits);
+  session->trust_with(std::move(tls));
+  session->start();
 }
 
 void reject_overloaded(Socket socket) {

@@ -47,6 +47,7 @@
 #include <unordered_map>
 
 #include "server/service.hpp"
+#include "server/tls.hpp"
 
 namespace tenet::server {
 
@@ -109,11 +110,12 @@ class ConnectionRegistry {
 void start_session(Socket socket, Service& service, ConnectionRegistry& registry,
                    const SessionLimits& limits);
 
-// The same over TLS with the context `tls` (server/tls): a handshake first,
-// within the hello timeout; with mutual TLS the client certificate binds
-// the session to its partner.
-void start_tls_session(Socket socket, std::shared_ptr<boost::asio::ssl::context> tls,
-                       Service& service, ConnectionRegistry& registry, const SessionLimits& limits);
+// The same over TLS with the current context of `tls` (server/tls): a
+// handshake first, within the hello timeout; with mutual TLS the client
+// certificate binds the session to its partner, for as long as `tls` (as
+// reloaded) still trusts it.
+void start_tls_session(Socket socket, std::shared_ptr<const TlsContexts> tls, Service& service,
+                       ConnectionRegistry& registry, const SessionLimits& limits);
 
 // Answers `overloaded` on `socket` and closes it.
 void reject_overloaded(Socket socket);

@@ -6,6 +6,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <chrono>
+#include <ctime>
 #include <string_view>
 #include <system_error>
 #include <variant>
@@ -176,7 +178,32 @@ CertificateGrant certificate_grant(SSL* ssl) {
   if (::X509_digest(certificate, ::EVP_sha256(), digest.data(), &length) != 1 || length < 8)
     return {std::nullopt, "cannot hash the certificate"};
   grant.id = "cert:" + to_hex(digest.data(), 8);
+  std::tm not_after{};
+  if (::ASN1_TIME_to_tm(::X509_get0_notAfter(certificate), &not_after) != 1)
+    return {std::nullopt, "cannot read the certificate's notAfter"};
+  grant.expires = std::chrono::sys_seconds(std::chrono::seconds(::timegm(&not_after)));
   return {std::move(grant), ""};
+}
+
+std::string verify_client_again(SSL* ssl, ssl::context& context) {
+  X509* const certificate = ::SSL_get0_peer_certificate(ssl);
+  if (certificate == nullptr) return "no client certificate";
+  const std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> verify(
+      ::X509_STORE_CTX_new(), &X509_STORE_CTX_free);
+  // The chain the client sent (without its own certificate on a server);
+  // empty for a resumed session, when the store's CA is enough.
+  STACK_OF(X509)* const chain = ::SSL_get_peer_cert_chain(ssl);
+  if (!verify ||
+      ::X509_STORE_CTX_init(verify.get(), ::SSL_CTX_get_cert_store(context.native_handle()),
+                            certificate, chain) != 1) {
+    ::ERR_clear_error();
+    return "cannot check the certificate again";
+  }
+  ::X509_STORE_CTX_set_purpose(verify.get(), X509_PURPOSE_SSL_CLIENT);
+  const bool trusted = ::X509_verify_cert(verify.get()) == 1;
+  ::ERR_clear_error();
+  if (trusted) return "";
+  return ::X509_verify_cert_error_string(::X509_STORE_CTX_get_error(verify.get()));
 }
 
 }  // namespace tenet::server

@@ -6,7 +6,10 @@
 // `TlsContexts` holds the OpenSSL context new connections are handed; a
 // reload (SIGHUP) builds a new one from the same files and swaps it in
 // only when it loads, so a bad certificate on disk never stops the server
-// and connections keep the context they started with. TLS 1.2 is the
+// and connections keep the context they started with. A connection bound
+// to a client certificate is checked again against the new context's CA
+// and CRL (verify_client_again): revoking a certificate and reloading ends
+// the rights of its open connections, as withdrawing a token does. TLS 1.2 is the
 // least accepted version (1.3 is preferred: OpenSSL negotiates the
 // highest both sides have).
 //
@@ -73,6 +76,13 @@ struct CertificateGrant {
   std::optional<Grant> grant;
   std::string error;  // when grant is empty: what the certificate lacks
 };
+// Its `expires` is the certificate's notAfter.
 [[nodiscard]] CertificateGrant certificate_grant(SSL* ssl);
+
+// Whether the client certificate `ssl` verified at its handshake is still
+// trusted by `context` now: its CA and CRL as they are after a reload, and
+// its validity period. "" when it is, else OpenSSL's reason ("certificate
+// revoked").
+[[nodiscard]] std::string verify_client_again(SSL* ssl, boost::asio::ssl::context& context);
 
 }  // namespace tenet::server

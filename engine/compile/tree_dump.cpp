@@ -81,7 +81,7 @@ class TreeDumper {
     for (Index r = 0; r < tenant_.role_count; ++r) {
       out_ += "  " + std::string(tenant_.role_names[r]) + " is";
       for (Index other = 0; other < tenant_.role_count; ++other) {
-        if (tenant.roles[r].is_a[other]) out_ += ' ' + std::string(tenant_.role_names[other]);
+        if (tenant.roles[r].is_a(other)) out_ += ' ' + std::string(tenant_.role_names[other]);
       }
       out_ += '\n';
     }

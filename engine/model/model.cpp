@@ -53,16 +53,26 @@ Index Lifecycle::find_state(Symbol name) const {
   return it == states.end() ? kNone : static_cast<Index>(it - states.begin());
 }
 
-Index Tenant::find_role(Symbol name) const { return position_of(roles, name); }
+Index Tenant::add_role(Role role) {
+  const auto at = static_cast<Index>(roles.size());
+  role_index.emplace(role.name, at);
+  roles.push_back(std::move(role));
+  return at;
+}
+
+Index Tenant::find_role(Symbol name) const {
+  const auto it = role_index.find(name);
+  return it == role_index.end() ? kNone : it->second;
+}
 Index Tenant::find_feature(Symbol name) const { return position_of(features, name); }
 Index Tenant::find_plan(Symbol name) const { return position_of(plans, name); }
 
 bool Tenant::matches(Index role, const RoleList& list) const {
   if (list.all) return true;
   if (role >= roles.size()) return false;
-  const std::vector<bool>& is_a = roles[role].is_a;
+  const Role& principal = roles[role];
   return std::any_of(list.roles.begin(), list.roles.end(),
-                     [&](Index wanted) { return wanted < is_a.size() && is_a[wanted]; });
+                     [&](Index wanted) { return principal.is_a(wanted); });
 }
 
 const Tenant* PolicySet::find_tenant(std::string_view tenant_name) const {

@@ -190,9 +190,15 @@ struct RoleList {
 struct Role {
   Symbol name = 0;
   std::vector<Index> parents;
-  // is_a[r]: this role is r or inherits from r, transitively. Always true for itself.
-  std::vector<bool> is_a;
+  // Bit r of is_a_bits: this role is r or inherits from r, transitively
+  // (always set for itself); one bit per role of the tenant.
+  std::vector<std::uint64_t> is_a_bits;
   Span span;
+
+  [[nodiscard]] bool is_a(Index ancestor) const {
+    const std::size_t word = ancestor / 64;
+    return word < is_a_bits.size() && ((is_a_bits[word] >> (ancestor % 64)) & 1U) != 0;
+  }
 };
 
 struct Transition {
@@ -271,7 +277,12 @@ struct Tenant {
   // index: a tenant's nodes are its own, so it can be checked, compiled and
   // replaced without the others (docs/UNITS.md).
   std::vector<Node> nodes;
+  // Role name → index into roles, kept by add_role: a tenant may declare
+  // thousands of roles, and every role named in its rules is looked up.
+  std::unordered_map<Symbol, Index> role_index;
 
+  // Appends `role` (whose name is not yet declared) and indexes it.
+  Index add_role(Role role);
   [[nodiscard]] Index find_role(Symbol name) const;
   [[nodiscard]] Index find_feature(Symbol name) const;
   [[nodiscard]] Index find_plan(Symbol name) const;

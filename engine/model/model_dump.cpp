@@ -51,8 +51,8 @@ class Dumper {
       out_ += "  role " + name(role.name);
       if (!role.parents.empty()) out_ += " extends " + role_names(role.parents);
       std::vector<Index> is_a;
-      for (Index r = 0; r < role.is_a.size(); ++r) {
-        if (role.is_a[r]) is_a.push_back(r);
+      for (Index r = 0; r < t.roles.size(); ++r) {
+        if (role.is_a(r)) is_a.push_back(r);
       }
       out_ += " is " + role_names(is_a) + '\n';
     }

@@ -4,6 +4,8 @@
 #include <limits>
 #include <unordered_map>
 
+#include "engine/model/role_closure.hpp"
+
 namespace tenet::model {
 
 using model::Index;
@@ -11,16 +13,15 @@ using model::kNone;
 
 RoleExpander::RoleExpander(const model::Tenant& tenant)
     : roles_(tenant.roles.size()), words_((tenant.roles.size() + 63) / 64) {
-  // Only roles some list names need their descendants; building them all
-  // costs roles² / 64 words, bounded by limits::kMaxRolesPerTenant.
-  descendants_.assign(roles_ * words_, 0);
-  for (std::size_t role = 0; role < roles_; ++role) {
-    const std::vector<bool>& is_a = tenant.roles[role].is_a;
-    for (std::size_t ancestor = 0; ancestor < is_a.size() && ancestor < roles_; ++ancestor) {
-      if (is_a[ancestor])
-        descendants_[ancestor * words_ + role / 64] |= std::uint64_t{1} << (role % 64);
+  // Reachability over `extends` reversed (model/role_closure): roles² / 64
+  // words, bounded by limits::kMaxRolesPerTenant, built in edges × roles / 64.
+  std::vector<std::vector<Index>> children(roles_);
+  for (Index role = 0; role < roles_; ++role) {
+    for (const Index parent : tenant.roles[role].parents) {
+      if (parent < roles_) children[parent].push_back(role);
     }
   }
+  descendants_ = reachability(children);
 }
 
 void RoleExpander::expand(const model::RoleList& list, std::vector<std::uint64_t>& out) const {

@@ -236,6 +236,87 @@ TEST_F(TlsTest, TheCertificateIsReloadedOnSighupUnderLoadWithoutAFailedRequest) 
   EXPECT_NE(server.stderr_text().find(R"("what":"tls_reloaded")"), std::string::npos);
 }
 
+// Revoking a client certificate is a CRL and a SIGHUP: the open
+// connection bound by it is answered `unauthenticated` on its next request
+// and closed, a new handshake with it fails, and other partners' clients
+// go on. The hello of a certificate-bound session answers its expiry (the
+// certificate's notAfter).
+TEST_F(TlsTest, ACertificateRevokedAndReloadedEndsItsOpenConnection) {
+  const fs::path dir = *pki_ / "revoke";
+  fs::create_directories(dir);
+  fs::copy_file(pki("crl.pem"), dir / "crl.pem", fs::copy_options::overwrite_existing);
+  std::vector<std::string> args = tls_args();
+  args.insert(args.end(),
+              {"--tls-client-ca", pki("ca.pem"), "--tls-crl", (dir / "crl.pem").string()});
+  TENET_START_SERVER(server, kBinary, kPolicies, args);
+  TlsLineClient later(server.tcp_port(), trusting("ca.pem", "acme-later"));
+  ASSERT_TRUE(later.connected()) << later.error();
+  TlsLineClient acme(server.tcp_port(), trusting("ca.pem", "acme"));
+  ASSERT_TRUE(acme.connected()) << acme.error();
+  const json hello = json::parse(later.round_trip(R"({"op":"hello"})").value_or("{}"));
+  EXPECT_EQ(hello["tenant"], "acme") << hello.dump();
+  const auto not_after = tenet::test_support::run_command(
+      "openssl x509 -noout -enddate -dateopt iso_8601 -in " + pki("acme-later.pem"));
+  // "notAfter=2036-12-04 14:51:26Z" → "2036-12-04T14:51:26Z"
+  std::string expected = not_after.output.substr(not_after.output.find('=') + 1, 20);
+  expected[10] = 'T';
+  EXPECT_EQ(hello.value("expires", ""), expected) << hello.dump() << not_after.output;
+  EXPECT_EQ(json::parse(later.round_trip(check_line("acme")).value_or("{}"))["decision"], "allow");
+
+  // The CA revokes it; the operator installs the new CRL and signals.
+  fs::copy_file(pki("crl-later.pem"), dir / "crl.new", fs::copy_options::overwrite_existing);
+  fs::rename(dir / "crl.new", dir / "crl.pem");
+  ASSERT_TRUE(server.signal(SIGHUP));
+  for (int i = 0; i < 100 && server.stderr_text().find("tls_reloaded") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const auto refused = later.round_trip(check_line("acme"));
+  ASSERT_TRUE(refused) << later.error();
+  const json answer = json::parse(*refused);
+  EXPECT_EQ(answer["error"]["code"], "unauthenticated") << *refused;
+  EXPECT_NE(answer["error"]["message"].get<std::string>().find("certificate revoked"),
+            std::string::npos)
+      << *refused;
+  EXPECT_FALSE(later.read_line());  // then closed
+  TlsLineClient again(server.tcp_port(), trusting("ca.pem", "acme-later"));
+  if (again.connected()) {  // TLS 1.3: the server's refusal comes with the first read
+    EXPECT_FALSE(again.round_trip(check_line("acme")));
+  }
+  // Another client is untouched.
+  EXPECT_EQ(json::parse(acme.round_trip(check_line("acme")).value_or("{}"))["decision"], "allow");
+  EXPECT_NE(server.stderr_text().find(R"("what":"certificate_revoked")"), std::string::npos)
+      << server.stderr_text();
+}
+
+// A certificate naming two partners binds neither: told why, then closed.
+TEST_F(TlsTest, ACertificateNamingTwoTenantsIsRefused) {
+  TENET_START_SERVER(server, kBinary, kPolicies, mutual_args());
+  TlsLineClient both(server.tcp_port(), trusting("ca.pem", "twotenants"));
+  ASSERT_TRUE(both.connected()) << both.error();
+  const auto told = both.read_line();
+  ASSERT_TRUE(told) << both.error();
+  EXPECT_EQ(json::parse(*told)["error"]["code"], "unauthenticated") << *told;
+  EXPECT_NE(told->find("more than one tenet:tenant:"), std::string::npos) << *told;
+  EXPECT_FALSE(both.read_line());
+}
+
+// `tenet policy` reaches a TLS listener: its certificate binds it to acme
+// with the author right; a wrong CA is a connection error (exit 2).
+TEST_F(TlsTest, ThePolicyCommandConnectsOverMutualTls) {
+  TENET_START_SERVER(server, kBinary, kPolicies, mutual_args());
+  const std::string connect =
+      " policy get --connect 127.0.0.1:" + std::to_string(server.tcp_port()) + " --tls-cert " +
+      pki("acme-author.pem") + " --tls-key " + pki("acme-author.key");
+  const auto got =
+      tenet::test_support::run_command(kBinary + connect + " --tls-ca " + pki("ca.pem") + " 2>&1");
+  EXPECT_EQ(got.status, 0) << got.output;
+  EXPECT_NE(got.output.find("tenant acme"), std::string::npos) << got.output;
+  const auto doubting = tenet::test_support::run_command(kBinary + connect + " --tls-ca " +
+                                                         pki("other-ca.pem") + " 2>&1");
+  EXPECT_EQ(doubting.status, 2) << doubting.output;
+  EXPECT_NE(doubting.output.find("certificate verify failed"), std::string::npos)
+      << doubting.output;
+}
+
 TEST_F(TlsTest, BadTlsSettingsAndPlaintextOnANetworkAddressRefuseTheStart) {
   const auto refused = [](const std::string& args) {
     return tenet::test_support::run_command(kBinary + " serve " + kPolicies + " " + args + " 2>&1");

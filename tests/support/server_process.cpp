@@ -124,8 +124,8 @@ ServerProcess::ServerProcess(const std::string& binary, const std::vector<std::s
       return;
     }
     if (Clock::now() >= deadline) {
-      error_ =
-          "no listening and ready lines within " + std::to_string(timeout.count()) + " ms: " + stderr_text();
+      error_ = "no listening and ready lines within " + std::to_string(timeout.count()) +
+               " ms: " + stderr_text();
       return;
     }
     std::this_thread::sleep_for(Millis(10));

@@ -6,6 +6,9 @@
 #   server2.pem / server2.key  a second server certificate (reload tests)
 #   acme.pem / acme.key        client: tenet:tenant:acme (rights: check)
 #   cedar-admin.pem / .key     client: tenet:tenant:cedar, tenet:rights:check,admin
+#   acme-author.pem / .key     client: tenet:tenant:acme, tenet:rights:check,author
+#   twotenants.pem / .key      client: tenet:tenant:acme and tenet:tenant:cedar
+#   acme-later.pem / .key      client: tenet:tenant:acme, revoked in crl-later.pem only
 #   notenant.pem / .key        client: no tenet:tenant: URI
 #   expired.pem / .key         client: tenet:tenant:acme, valid only in 2020
 #   revoked.pem / .key         client: tenet:tenant:acme, revoked in crl.pem
@@ -67,11 +70,16 @@ issue server ca serverAuth "$server_san"
 issue server2 ca serverAuth "$server_san"
 issue acme ca clientAuth "URI.1 = tenet:tenant:acme"
 issue cedar-admin ca clientAuth $'URI.1 = tenet:tenant:cedar\nURI.2 = tenet:rights:check,admin'
+issue acme-author ca clientAuth $'URI.1 = tenet:tenant:acme\nURI.2 = tenet:rights:check,author'
+issue twotenants ca clientAuth $'URI.1 = tenet:tenant:acme\nURI.2 = tenet:tenant:cedar'
+issue acme-later ca clientAuth "URI.1 = tenet:tenant:acme"
 issue notenant ca clientAuth "DNS.1 = client.example"
 issue expired ca clientAuth "URI.1 = tenet:tenant:acme" 20200101000000Z 20200201000000Z
 issue revoked ca clientAuth "URI.1 = tenet:tenant:acme"
 openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -revoke revoked.pem
 openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -gencrl -out crl.pem
+openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -revoke acme-later.pem
+openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -gencrl -out crl-later.pem
 issue other-server other-ca serverAuth "$server_san"
 issue other-client other-ca clientAuth "URI.1 = tenet:tenant:acme"
 exec 2>&3

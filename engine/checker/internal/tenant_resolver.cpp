@@ -5,8 +5,10 @@
 #include <map>
 #include <string>
 #include <tuple>
+#include <utility>
 
 #include "engine/checker/internal/expression_checker.hpp"
+#include "engine/model/role_closure.hpp"
 
 namespace tenet::checker {
 namespace {
@@ -102,7 +104,7 @@ class Resolver {
         model::Role role;
         role.name = name;
         role.span = decl.name.span;
-        tenant_.roles.push_back(role);
+        tenant_.add_role(std::move(role));
         decls.push_back(&decl);
       }
     }
@@ -171,20 +173,17 @@ class Resolver {
     }
   }
 
-  // is_a: reachability over `extends` (terminates on cycles too).
+  // is_a: reachability over `extends` (model/role_closure: linear in
+  // edges × roles / 64 words, and terminates on cycles too).
   void close_roles() {
     const std::size_t count = tenant_.roles.size();
+    const std::size_t words = (count + 63) / 64;
+    std::vector<std::vector<Index>> parents(count);
+    for (Index i = 0; i < count; ++i) parents[i] = tenant_.roles[i].parents;
+    const std::vector<std::uint64_t> closed = model::reachability(parents);
     for (Index i = 0; i < count; ++i) {
-      std::vector<bool> is_a(count, false);
-      std::vector<Index> work{i};
-      while (!work.empty()) {
-        const Index at = work.back();
-        work.pop_back();
-        if (is_a[at]) continue;
-        is_a[at] = true;
-        for (const Index parent : tenant_.roles[at].parents) work.push_back(parent);
-      }
-      tenant_.roles[i].is_a = std::move(is_a);
+      const auto from = closed.begin() + static_cast<std::ptrdiff_t>(i * words);
+      tenant_.roles[i].is_a_bits.assign(from, from + static_cast<std::ptrdiff_t>(words));
     }
   }
 

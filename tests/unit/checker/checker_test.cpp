@@ -556,8 +556,8 @@ tenant beta
   EXPECT_EQ(set.find_tenant("retail"), nullptr);  // templates are not tenants
   const model::Index guest = acme->find_role(*set.names.find("guest"));
   const model::Index company = acme->find_role(*set.names.find("company"));
-  EXPECT_TRUE(acme->roles[company].is_a[guest]);
-  EXPECT_FALSE(acme->roles[guest].is_a[company]);
+  EXPECT_TRUE(acme->roles[company].is_a(guest));
+  EXPECT_FALSE(acme->roles[guest].is_a(company));
   EXPECT_TRUE(acme->matches(company, acme->plans[0].roles));  // `for guest` covers company
   EXPECT_EQ(set.find_tenant("beta")->roles[0].name, acme->roles[0].name);  // one interner
 
