@@ -313,6 +313,15 @@ int run_serve(const ServeOptions& options) {
       std::cerr << "tenet serve: error: " << *error << '\n';
       return kUsageOrIo;
     }
+    // Plain HTTP with no authentication, and it names partners: on a
+    // network only when the operator says the network is trusted.
+    if (!endpoint.address().is_loopback() && !options.allow_plaintext) {
+      std::cerr << "tenet serve: error: --metrics " << options.metrics
+                << ": the metrics listener is plain HTTP without authentication; on a "
+                   "non-loopback address add --allow-plaintext (a network you trust), or bind "
+                   "it to loopback and scrape it there\n";
+      return kUsageOrIo;
+    }
     server_options.metrics = endpoint;
     server_options.metrics_options.per_partner = !options.metrics_without_partners;
   }

@@ -319,7 +319,9 @@ TEST_F(TlsTest, ThePolicyCommandConnectsOverMutualTls) {
 
 TEST_F(TlsTest, BadTlsSettingsAndPlaintextOnANetworkAddressRefuseTheStart) {
   const auto refused = [](const std::string& args) {
-    return tenet::test_support::run_command(kBinary + " serve " + kPolicies + " " + args + " 2>&1");
+    // Bounded: a server that wrongly starts is killed, and the test fails.
+    return tenet::test_support::run_command("timeout 20 " + kBinary + " serve " + kPolicies + " " +
+                                            args + " 2>&1");
   };
   const auto missing =
       refused("--listen 127.0.0.1:0 --tls-cert /nonexistent.pem --tls-key " + pki("server.key"));
@@ -339,6 +341,12 @@ TEST_F(TlsTest, BadTlsSettingsAndPlaintextOnANetworkAddressRefuseTheStart) {
   const auto plaintext = refused("--listen 0.0.0.0:0 --tokens " + tokens.string());
   EXPECT_EQ(plaintext.status, 2);
   EXPECT_NE(plaintext.output.find("--allow-plaintext"), std::string::npos) << plaintext.output;
+  // The metrics listener is plain HTTP: on a network address, refused the same way.
+  const auto metrics = refused("--listen 127.0.0.1:0 --metrics 0.0.0.0:0");
+  EXPECT_EQ(metrics.status, 2);
+  EXPECT_NE(metrics.output.find("--metrics 0.0.0.0:0: the metrics listener is plain HTTP"),
+            std::string::npos)
+      << metrics.output;
 }
 
 }  // namespace
