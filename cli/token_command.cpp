@@ -118,14 +118,6 @@ void add_token_command(CLI::App& app, int& exit_code) {
       exit_code = kUsageOrIo;
       return;
     }
-    if (expiry && !options->store.empty()) {
-      // The store's tenet.tokens has no expiry column yet: refuse rather
-      // than add a token that would never expire.
-      std::cerr << "tenet token new: error: --expires and --expires-in work with token files "
-                   "only; the fleet's store does not keep an expiry yet\n";
-      exit_code = kUsageOrIo;
-      return;
-    }
     const std::string fresh = server::new_token();
     const auto hash = server::sha256(fresh);
     if (!options->store.empty()) {
@@ -133,7 +125,7 @@ void add_token_command(CLI::App& app, int& exit_code) {
         store::Connection connection(options->store);
         store::require_latest(connection);
         store::add_token(connection, hash, options->tenant, split_rights(options->rights),
-                         cli_actor());
+                         cli_actor(), expiry);
       } catch (const store::StoreError& error) {
         std::cerr << "tenet token new: error: " << error.what() << '\n';
         exit_code = kUsageOrIo;

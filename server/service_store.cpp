@@ -224,6 +224,8 @@ void Service::install_store_tokens() {
     HashedToken entry;
     entry.hash = hash_bytes(token.hash_hex);
     entry.grant.tenant = token.tenant;
+    if (token.expires)
+      entry.grant.expires = std::chrono::sys_seconds(std::chrono::seconds(*token.expires));
     for (const std::string& right : token.rights) {
       entry.grant.check = entry.grant.check || right == "check";
       entry.grant.admin = entry.grant.admin || right == "admin";

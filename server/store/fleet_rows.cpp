@@ -60,8 +60,8 @@ Changes read_rows(Connection& connection, std::uint64_t since) {
   }
   for (const Row& row :
        connection.query("SELECT encode(hash, 'hex'), tenant, array_to_json(rights)::text, "
-                        "revoked_at IS NOT NULL FROM tenet.tokens WHERE store_revision > $1 "
-                        "ORDER BY store_revision",
+                        "revoked_at IS NOT NULL, floor(extract(epoch FROM expires_at))::bigint "
+                        "FROM tenet.tokens WHERE store_revision > $1 ORDER BY store_revision",
                         {from})) {
     TokenRow token;
     token.hash_hex = text(row[0]);
@@ -69,6 +69,7 @@ Changes read_rows(Connection& connection, std::uint64_t since) {
     for (const auto& right : nlohmann::json::parse(text(row[2])))
       token.rights.push_back(right.get<std::string>());
     token.revoked = text(row[3]) == "t";
+    if (row[4]) token.expires = std::stoll(*row[4]);
     changes.tokens.push_back(std::move(token));
   }
   return changes;

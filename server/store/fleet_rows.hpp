@@ -51,6 +51,9 @@ struct TokenRow {
   std::string tenant;    // "*": every tenant
   std::vector<std::string> rights;
   bool revoked = false;
+  // The instant it stops working (whole seconds since the epoch, UTC);
+  // none: it does not expire.
+  std::optional<std::int64_t> expires;
 };
 
 // Everything written after a store revision: the latest platform revision

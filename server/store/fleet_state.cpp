@@ -76,9 +76,13 @@ std::optional<std::string> FleetState::save(const std::filesystem::path& directo
     switches.push_back({{"tenant", row.tenant}, {"feature", row.feature}, {"state", row.state}});
   out["switches"] = std::move(switches);
   nlohmann::json tokens = nlohmann::json::array();
-  for (const auto& [hash, token] : tokens_)
+  for (const auto& [hash, token] : tokens_) {
     tokens.push_back(
-        {{"hash", token.hash_hex}, {"tenant", token.tenant}, {"rights", token.rights}});
+        {{"hash", token.hash_hex},
+         {"tenant", token.tenant},
+         {"rights", token.rights},
+         {"expires", token.expires ? nlohmann::json(*token.expires) : nlohmann::json()}});
+  }
   out["tokens"] = std::move(tokens);
   std::error_code error;
   std::filesystem::create_directories(directory, error);
@@ -115,9 +119,12 @@ std::optional<std::string> FleetState::load(const std::filesystem::path& directo
                                   row.at("state").get<std::string>()});
     }
     for (const nlohmann::json& token : cache.at("tokens")) {
-      changes.tokens.push_back({token.at("hash").get<std::string>(),
-                                token.at("tenant").get<std::string>(),
-                                token.at("rights").get<std::vector<std::string>>(), false});
+      TokenRow row{token.at("hash").get<std::string>(), token.at("tenant").get<std::string>(),
+                   token.at("rights").get<std::vector<std::string>>(), false, std::nullopt};
+      // A cache written before tokens could expire has no "expires".
+      if (token.contains("expires") && !token.at("expires").is_null())
+        row.expires = token.at("expires").get<std::int64_t>();
+      changes.tokens.push_back(std::move(row));
     }
     FleetState state;
     state.apply(changes);

@@ -14,7 +14,7 @@ struct Migration {
 
 // Append only: a released migration never changes; a change to the schema
 // is a new version.
-constexpr std::array<Migration, 3> kMigrations{{
+constexpr std::array<Migration, 4> kMigrations{{
     {1, "initial", R"sql(
 -- The platform part's revisions: every file that is not a partner's unit.
 CREATE TABLE tenet.platform_revisions (
@@ -153,6 +153,12 @@ BEGIN
 END
 $$;
 REVOKE EXECUTE ON FUNCTION tenet.create_decisions_partition(date) FROM PUBLIC;
+)sql"},
+    {4, "token_expiry", R"sql(
+-- A token may stop working at an instant (`tenet token new --expires DATE
+-- --store URL`); NULL: it does not expire. Replicas enforce it as they do
+-- a token file's expires= field.
+ALTER TABLE tenet.tokens ADD COLUMN expires_at timestamptz;
 )sql"},
 }};
 

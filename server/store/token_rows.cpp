@@ -29,18 +29,24 @@ std::string array_literal(const std::vector<std::string>& items) {
 
 void add_token(Connection& connection, const std::array<unsigned char, 32>& hash,
                const std::string& tenant, const std::vector<std::string>& rights,
-               const std::string& actor) {
+               const std::string& actor, std::optional<std::chrono::sys_seconds> expires) {
   const std::string hash_hex = hex(hash);
   const std::string id = "sha256:" + hash_hex.substr(0, 16);
+  // Seconds since the epoch, or NULL (no expiry).
+  const std::optional<std::string> epoch =
+      expires ? std::optional<std::string>(std::to_string(expires->time_since_epoch().count()))
+              : std::nullopt;
   Change change(connection);
   (void)connection.query(
-      "INSERT INTO tenet.tokens (hash, tenant, rights, actor, store_revision) "
-      "VALUES (decode($1, 'hex'), $2, $3::text[], $4, $5)",
-      {hash_hex, tenant, array_literal(rights), actor, std::to_string(change.revision())});
+      "INSERT INTO tenet.tokens (hash, tenant, rights, actor, store_revision, expires_at) "
+      "VALUES (decode($1, 'hex'), $2, $3::text[], $4, $5, to_timestamp($6::bigint))",
+      {hash_hex, tenant, array_literal(rights), actor, std::to_string(change.revision()), epoch});
   (void)connection.query(
       "INSERT INTO tenet.admin_audit (actor, action, tenant, subject, after) "
-      "VALUES ($1, 'token_new', $2, $3, jsonb_build_object('rights', $4::text[]))",
-      {actor, tenant, id, array_literal(rights)});
+      "VALUES ($1, 'token_new', $2, $3, jsonb_strip_nulls(jsonb_build_object('rights', "
+      "$4::text[], 'expires', to_char(to_timestamp($5::bigint) AT TIME ZONE 'UTC', "
+      "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))))",
+      {actor, tenant, id, array_literal(rights), epoch});
   change.commit();
 }
 

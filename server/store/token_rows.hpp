@@ -5,6 +5,8 @@
 #pragma once
 
 #include <array>
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,10 +14,12 @@
 
 namespace tenet::store {
 
-// Adds a token (its SHA-256), bound to `tenant` ("*": all) with `rights`.
+// Adds a token (its SHA-256), bound to `tenant` ("*": all) with `rights`,
+// working until `expires` (UTC) when given.
 void add_token(Connection& connection, const std::array<unsigned char, 32>& hash,
                const std::string& tenant, const std::vector<std::string>& rights,
-               const std::string& actor);
+               const std::string& actor,
+               std::optional<std::chrono::sys_seconds> expires = std::nullopt);
 
 // Revokes the tokens whose id (`sha256:` and the first 16 hex digits of
 // the hash, as histories and logs name tokens) or whole hex hash is

@@ -760,6 +760,64 @@ TEST_F(Fleet, ARevokedTokenStopsOnEveryReplicaAndOnItsLiveConnections) {
   }
 }
 
+// A token made with an expiry in the store: every replica answers it at
+// hello, and refuses it from that instant on, on its open sessions and at
+// a new hello. The expiry is in the store row and its audit record.
+TEST_F(Fleet, AStoreTokenWithAnExpiryStopsOnEveryReplicaWhenItExpires) {
+  const auto made = tenet({"token", "new", "--tenant", "cedar", "--rights", "check", "--expires-in",
+                           "6s", "--store", url_});
+  ASSERT_EQ(made.status, 0) << made.output;
+  std::istringstream lines(made.output);
+  Token token;
+  std::getline(lines, token.secret);
+  std::getline(lines, token.id);
+  const std::string stored =
+      sql("SELECT to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+          "FROM tenet.tokens WHERE tenant = 'cedar'")
+          .at(0)
+          .at(0)
+          .value_or("none");
+  EXPECT_EQ(sql("SELECT after->>'expires' FROM tenet.admin_audit WHERE action = 'token_new' "
+                "AND subject = '" +
+                token.id + "'")
+                .at(0)
+                .at(0)
+                .value_or("none"),
+            stored);
+
+  const std::size_t count = replicas_->size();
+  std::vector<LineClient> sessions(count);
+  const Clock::time_point arrive_by = Clock::now() + kPatience;
+  for (std::size_t i = 0; i < count; ++i) {
+    json said;
+    while (!sessions[i].open() && Clock::now() < arrive_by) {
+      sessions[i] = hello_on(*replicas_, i, token.secret, &said);
+      if (!sessions[i].open()) std::this_thread::sleep_for(milliseconds(10));
+    }
+    ASSERT_TRUE(sessions[i].open()) << "replica " << i << ": " << said;
+    EXPECT_EQ(said.value("expires", ""), stored) << "replica " << i << ": " << said;
+    EXPECT_EQ(outcome_of(ask_on(sessions[i], kCedarCheck)), "allow");
+  }
+  // Past the expiry (6 s from its making, rounded up to the second).
+  const std::string expired_line =
+      sql("SELECT greatest(0, ceil(extract(epoch FROM expires_at - now()) * 1000))::bigint FROM "
+          "tenet.tokens WHERE tenant = 'cedar'")
+          .at(0)
+          .at(0)
+          .value_or("0");
+  std::this_thread::sleep_for(milliseconds(std::stoll(expired_line) + 1100));
+  for (std::size_t i = 0; i < count; ++i) {
+    SCOPED_TRACE("replica " + std::to_string(i));
+    const json refused = ask_on(sessions[i], kCedarCheck);
+    EXPECT_EQ(outcome_of(refused), "error:unauthenticated") << refused;
+    EXPECT_NE(refused["error"].value("message", "").find("expired at " + stored), std::string::npos)
+        << refused;
+    json said;
+    EXPECT_FALSE(hello_on(*replicas_, i, token.secret, &said).open());
+    EXPECT_EQ(outcome_of(said), "error:unauthenticated") << said;
+  }
+}
+
 // ------------------------------------------------- the store connections
 
 TEST_F(Fleet, ReplicasKeepTheirStoreConnectionsAcrossWritesAndCatchUps) {

@@ -32,6 +32,8 @@ TEST_F(StoreMigration, InitCreatesTheSchemaAndAgainDoesNothing) {
   EXPECT_NE(first.second.find("applied migration 1 initial"), std::string::npos) << first.second;
   EXPECT_NE(first.second.find("applied migration 2 fleet"), std::string::npos) << first.second;
   EXPECT_NE(first.second.find("applied migration 3 decisions"), std::string::npos) << first.second;
+  EXPECT_NE(first.second.find("applied migration 4 token_expiry"), std::string::npos)
+      << first.second;
 
   PgSession session("tenet_admin", database.name());
   const std::vector<Row> tables = session.query(

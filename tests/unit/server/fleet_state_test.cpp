@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "tests/support/temp_dir.hpp"
@@ -22,8 +23,8 @@ Changes first_changes() {
                    {"duo-1", 1, "tenants/duo.tenet", "hd", "tenant duo-1 {} tenant duo-2 {}"},
                    {"duo-2", 1, "tenants/duo.tenet", "hd", "tenant duo-1 {} tenant duo-2 {}"}};
   changes.switches = {{"acme", "trading", "on"}};
-  changes.tokens = {{std::string(64, 'a'), "acme", {"check"}, false},
-                    {std::string(64, 'b'), "*", {"admin", "author"}, false}};
+  changes.tokens = {{std::string(64, 'a'), "acme", {"check"}, false, 1'801'094'400},
+                    {std::string(64, 'b'), "*", {"admin", "author"}, false, std::nullopt}};
   return changes;
 }
 
@@ -42,7 +43,7 @@ TEST(FleetState, ChangesAccumulateAndRemovalsDropOut) {
   next.revision = 6;
   next.units = {{"acme", 4, "tenants/acme.tenet", "", std::nullopt}};
   next.switches = {{"acme", "trading", "default"}};
-  next.tokens = {{std::string(64, 'a'), "acme", {"check"}, true}};
+  next.tokens = {{std::string(64, 'a'), "acme", {"check"}, true, std::nullopt}};
   state.apply(next);
   EXPECT_EQ(state.revision(), 6U);
   EXPECT_EQ(state.texts().size(), 2U);  // acme removed
@@ -71,6 +72,24 @@ TEST(FleetState, TheCacheReadsBackAsItWasWritten) {
   EXPECT_EQ(read.tokens().size(), 2U);
   EXPECT_EQ(read.tokens().at(std::string(64, 'b')).rights,
             (std::vector<std::string>{"admin", "author"}));
+  // An expiry survives the cache; no expiry stays none.
+  EXPECT_EQ(read.tokens().at(std::string(64, 'a')).expires, 1'801'094'400);
+  EXPECT_EQ(read.tokens().at(std::string(64, 'b')).expires, std::nullopt);
+}
+
+// A cache written before tokens could expire has no "expires": its tokens
+// read back without one.
+TEST(FleetState, ACacheFromBeforeTokenExpiryStillLoads) {
+  const test_support::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "cache");
+  std::ofstream(FleetState::cache_file(dir.path() / "cache"))
+      << R"({"format":1,"revision":3,"units":[],"switches":[],)"
+      << R"("tokens":[{"hash":")" << std::string(64, 'c')
+      << R"(","tenant":"acme","rights":["check"]}]})";
+  FleetState read;
+  ASSERT_EQ(FleetState::load(dir.path() / "cache", read), std::nullopt);
+  ASSERT_EQ(read.tokens().size(), 1U);
+  EXPECT_EQ(read.tokens().begin()->second.expires, std::nullopt);
 }
 
 TEST(FleetState, AMissingOrDamagedCacheIsRefusedWithAMessage) {
