@@ -43,6 +43,12 @@
 //     deadline passes, and the deadline is never more than kExpiryRecheck
 //     ahead, so a wall clock stepped or slewed meanwhile moves the cut-off
 //     by at most that much.
+//   - a session bound to a client certificate (bind_certificate): its
+//     notAfter is enforced as a token's expiry, and after a reload of the
+//     TLS settings (Service::trust_generation() moved) its next request
+//     verifies the certificate again against the new CA and CRL; one no
+//     longer trusted is answered `unauthenticated` and the connection closes
+//     (close_requested()).
 //
 // One Protocol per connection, used by one thread at a time; the Scratch
 // (the line handler) belongs to the calling thread. The Service is shared.
@@ -130,7 +136,7 @@ class Protocol {
   void bind_certificate(Grant grant, CertificateCheck still_trusted);
   [[nodiscard]] bool certificate_bound() const { return certificate_bound_; }
   // The connection must be closed once the answers so far are sent (too
-  // many failed hellos).
+  // many failed hellos, or a client certificate no longer trusted).
   [[nodiscard]] bool close_requested() const {
     return failed_hellos_ >= kMaxFailedHellos || credential_ended_;
   }
