@@ -53,12 +53,21 @@ struct ResourceDecl {
   Span span;
 };
 
+// `actions read, write on document, folder;` — in a schema (every tenant's
+// actions) or in a tenant or template body (that partner's own actions).
+struct ActionsDecl {
+  std::vector<Name> actions;
+  std::vector<Name> types;
+  Span span;
+};
+
 // `schema { ... }`. `principal { }` and `context { }` may appear several
 // times in one block; their attributes are appended in source order.
 struct SchemaDecl {
   std::vector<AttributeDecl> principal;
   std::vector<AttributeDecl> context;
   std::vector<ResourceDecl> resources;
+  std::vector<ActionsDecl> actions;
   Span span;
 };
 
@@ -202,6 +211,7 @@ struct RuleDecl {
 
 // The declarations of a tenant or template body, each kind in source order.
 struct Body {
+  std::vector<ActionsDecl> actions;
   std::vector<RoleDecl> roles;
   std::vector<TransitionDecl> transitions;
   std::vector<FeatureDecl> features;

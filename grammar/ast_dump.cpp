@@ -216,10 +216,17 @@ class Dumper {
       attributes(depth + 2, r.attributes);
       close();
     }
+    actions(depth + 1, s.actions);
     close();
   }
 
+  void actions(int depth, const std::vector<ast::ActionsDecl>& list) {
+    for (const ast::ActionsDecl& a : list)
+      line(depth, "(actions " + names(a.actions) + " on " + names(a.types) + ')');
+  }
+
   void body(int depth, const ast::Body& b) {
+    actions(depth, b.actions);
     for (const ast::RoleDecl& r : b.roles)
       line(depth, "(role " + name(r.name) + clause("extends", r.parents) + ')');
     for (const ast::TransitionDecl& t : b.transitions) {

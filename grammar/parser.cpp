@@ -409,6 +409,7 @@ class Builder {
   ast::Body body;
   bool discard = false;  // a declaration in the wrong kind of file: parsed, not kept
 
+  ast::ActionsDecl actions;
   ast::RoleDecl role;
   ast::TransitionDecl transition;
   ast::FeatureDecl feature;
@@ -773,6 +774,43 @@ struct action<g::requires_clause> {
   template <typename In>
   static void apply(const In& in, Builder& b) {
     b.set_clause(b.clause_features, b.take_names(), "requires feature", b.span(in));
+  }
+};
+
+// ---- actions declarations (schema and bodies)
+
+template <>
+struct action<g::actions_kw> {
+  template <typename In>
+  static void apply(const In& /*in*/, Builder& b) {
+    b.actions = {};
+    b.reject_annotations(Place{"on an actions declaration", "actions declaration"});
+  }
+};
+template <>
+struct action<g::declared_actions> {
+  template <typename In>
+  static void apply(const In& /*in*/, Builder& b) {
+    b.actions.actions = b.take_names();
+  }
+};
+template <>
+struct action<g::actions_types> {
+  template <typename In>
+  static void apply(const In& /*in*/, Builder& b) {
+    b.actions.types = b.take_names();
+  }
+};
+template <typename Owner>
+struct action<g::actions_decl<Owner>> {
+  template <typename In>
+  static void apply(const In& in, Builder& b) {
+    b.actions.span = b.span(in);
+    if constexpr (std::is_same_v<Owner, g::kw_schema>) {
+      b.schema.actions.push_back(std::move(b.actions));
+    } else {
+      b.body.actions.push_back(std::move(b.actions));
+    }
   }
 };
 

@@ -237,6 +237,7 @@ class TenantCompiler {
       out_.action_index.emplace(name, slot);
     }
     out_.local_actions = static_cast<Index>(local.size());
+    declared_actions(coverage);
 
     const std::size_t rule_count = model_.rules.size();
     for (std::size_t i = 0; i < rule_count; ++i) {
@@ -278,6 +279,31 @@ class TenantCompiler {
       });
     }
     dense_cells();
+  }
+
+  // The (action, type) pairs the tenant declares, dense when that costs at
+  // most a few times the pairs themselves (as dense_cells below).
+  void declared_actions(const model::RuleCoverage& coverage) {
+    constexpr std::uint64_t kDenseFactor = 4;
+    constexpr std::uint64_t kDenseFloor = 4096;
+    std::uint64_t pairs = 0;
+    for (Index type = 0; type < out_.type_count; ++type)
+      pairs += coverage.slots_of_type(type).size();
+    const std::uint64_t dense = std::uint64_t{out_.local_actions} * out_.type_count;
+    if (dense <= std::max<std::uint64_t>(kDenseFactor * pairs, kDenseFloor)) {
+      out_.declared_dense.assign(dense, 0);
+      for (Index type = 0; type < out_.type_count; ++type) {
+        for (const Index slot : coverage.slots_of_type(type))
+          out_.declared_dense[std::size_t{slot} * out_.type_count + type] = 1;
+      }
+      return;
+    }
+    out_.declared_sparse.reserve(pairs);
+    for (Index type = 0; type < out_.type_count; ++type) {
+      for (const Index slot : coverage.slots_of_type(type))
+        out_.declared_sparse.push_back(std::uint64_t{slot} << 32 | type);
+    }
+    std::sort(out_.declared_sparse.begin(), out_.declared_sparse.end());
   }
 
   // The dense copy of the cells (compiled_layout.hpp), only when it costs at

@@ -23,6 +23,7 @@
 // rule reaches, so its size follows the rules, not actions × types × roles.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <deque>
@@ -252,11 +253,16 @@ struct Tenant {
 
   std::vector<Conjunct> conjuncts;
 
-  // check: action name → local action (0, not in the table: an action no
-  // rule of this tenant names, whose candidates are the `*`-action rules
-  // only); the names by local action, [0] empty.
+  // check: action name → local action (0, not in the table: an action the
+  // tenant does not declare); the names by local action, [0] empty.
   NameTable action_index;
   std::vector<std::string_view> action_names;
+  // Which (local action, type) pairs the tenant declares: check answers
+  // invalid_request for any other. Dense [action * type_count + type] when
+  // that is small against the pairs (the usual policy), else the sorted
+  // keys (action << 32 | type) of the declared pairs.
+  std::vector<std::uint8_t> declared_dense;
+  std::vector<std::uint64_t> declared_sparse;
   // Every condition of the tenant (model node i → nodes[i]).
   std::vector<Node> nodes;
   // The partner unit's revision (docs/UNITS.md), which every decision
@@ -286,6 +292,14 @@ struct Tenant {
   [[nodiscard]] const RuleCell& cell(Index local_action, Index type, Index role) const {
     if (!dense_cells.empty()) return dense_cells[dense_index(local_action, type, role)];
     return cells.find(local_action, type, role, kNoRules);
+  }
+  // Does the tenant declare `local_action` (0: none) for `type`?
+  [[nodiscard]] bool declares(Index local_action, Index type) const {
+    if (local_action == 0 || local_action >= local_actions || type >= type_count) return false;
+    if (!declared_dense.empty())
+      return declared_dense[static_cast<std::size_t>(local_action) * type_count + type] != 0;
+    return std::binary_search(declared_sparse.begin(), declared_sparse.end(),
+                              std::uint64_t{local_action} << 32 | type);
   }
   [[nodiscard]] const Range& transition_cell(Index from, Index to) const {
     return transition_cells.find(from, to, 0, kNoTransitions);

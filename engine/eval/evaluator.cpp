@@ -23,6 +23,10 @@ constexpr std::string_view kPlan = "plan";
 constexpr std::string_view kEdge = "edge";
 constexpr std::string_view kFeature = "feature";
 constexpr std::string_view kStateMissing = "resource.state is missing";
+// The request parser names the action and the type (and suggests one);
+// a request built in code gets this.
+constexpr std::string_view kUndeclaredAction =
+    "the action is not declared for this resource type in this tenant";
 
 void deny(Decision& out, std::string_view reason) {
   out.allow = false;
@@ -144,10 +148,12 @@ void check(const compile::CompiledPolicySet& policies, const CheckRequest& reque
   if (tenant == nullptr) return;
   if (!request.invalid.empty()) return invalid(out, request.invalid);
 
-  // An action no rule of the tenant names has local slot 0: `*` rules only.
-  const Index action = request.action < tenant->local_actions ? request.action : 0;
+  // Only the actions the tenant declares for the type have rules: any
+  // other is a mistake of the caller's, not a denial (docs/LANGUAGE.md §3).
+  if (!tenant->declares(request.action, request.resource.type))
+    return invalid(out, kUndeclaredAction);
   const compile::RuleCell& cell =
-      tenant->cell(action, request.resource.type, request.principal.role);
+      tenant->cell(request.action, request.resource.type, request.principal.role);
   ConditionEvaluator eval(policies, *tenant, request, &request.resource);
 
   // Forbids: every candidate; true or in error denies (fail closed).

@@ -34,6 +34,7 @@
 #include "engine/compile/short_text.hpp"
 #include "engine/json/internal/attribute_reader.hpp"
 #include "engine/json/internal/json_scan.hpp"
+#include "grammar/source/did_you_mean.hpp"
 
 namespace tenet::json {
 namespace {
@@ -444,6 +445,23 @@ struct RequestParser::Impl {
                eval::LifecycleRequest& request, AttributeObjects& attrs);
   bool read_op(const compile::CompiledPolicySet& policies, const Fields& fields, Slot& slot,
                FilterRequest& request, AttributeObjects& attrs);
+  // After the attributes: an action the tenant does not declare for the
+  // type makes the request invalid_request, naming both (the evaluator
+  // alone has no words for it); it wins over an attribute's error.
+  static void name_undeclared_action(const compile::CompiledPolicySet& policies, Slot& slot,
+                                     eval::RequestBase& base, Index action,
+                                     std::string_view action_name, Index type);
+  static void check_action(const compile::CompiledPolicySet& policies, Slot& slot,
+                           eval::CheckRequest& request) {
+    name_undeclared_action(policies, slot, request, request.action, request.action_name,
+                           request.resource.type);
+  }
+  static void check_action(const compile::CompiledPolicySet& policies, Slot& slot,
+                           FilterRequest& request) {
+    name_undeclared_action(policies, slot, request, request.action, request.action_name,
+                           request.resource_type);
+  }
+  static void check_action(const compile::CompiledPolicySet&, Slot&, eval::RequestBase&) {}
   // plans, features: no field of their own.
   static bool read_op(const compile::CompiledPolicySet&, const Fields&, Slot&, eval::RequestBase&,
                       AttributeObjects&) {
@@ -645,9 +663,48 @@ bool RequestParser::Impl::read_decision(const compile::CompiledPolicySet& polici
   OpRequest& request = slot.request.request.emplace<OpRequest>();
   AttributeObjects attrs;
   // protocol fields first: a bad_request wins over an invalid attribute
-  return read_common(policies, fields, slot, request, attrs, force_explain) &&
-         read_op(policies, fields, slot, request, attrs) &&
-         read_attributes(policies, slot, request, attrs);
+  if (!(read_common(policies, fields, slot, request, attrs, force_explain) &&
+        read_op(policies, fields, slot, request, attrs) &&
+        read_attributes(policies, slot, request, attrs))) {
+    return false;
+  }
+  check_action(policies, slot, request);
+  return true;
+}
+
+void RequestParser::Impl::name_undeclared_action(const compile::CompiledPolicySet& policies,
+                                                 Slot& slot, eval::RequestBase& base, Index action,
+                                                 std::string_view action_name, Index type) {
+  // Isolation comes first (unknown tenant, role or type deny): only a
+  // served tenant's known type can say what it declares.
+  if (base.tenant >= policies.tenant_count()) return;
+  const compile::Tenant& tenant = policies.tenant(base.tenant);
+  if (tenant.unavailable || type >= tenant.type_count || tenant.declares(action, type)) return;
+  // The suggestion looks at the first kCandidates actions of the type; the
+  // name is quoted up to kQuoted bytes (cut at a character's start).
+  constexpr std::size_t kCandidates = 1000;
+  constexpr std::size_t kQuoted = 100;
+  std::vector<std::string_view> candidates;
+  for (Index a = 1; a < tenant.local_actions && candidates.size() < kCandidates; ++a) {
+    if (tenant.declares(a, type)) candidates.push_back(tenant.action_names[a]);
+  }
+  std::string_view quoted = action_name;
+  if (quoted.size() > kQuoted) {
+    std::size_t cut = kQuoted;
+    while (cut > 0 && (static_cast<unsigned char>(quoted[cut]) & 0xC0U) == 0x80U) --cut;
+    quoted = quoted.substr(0, cut);
+  }
+  const model::PolicySet& model = policies.model();
+  slot.invalid = "action '";
+  slot.invalid += quoted;
+  if (quoted.size() < action_name.size()) slot.invalid += "...";
+  slot.invalid += "' is not declared for resource type '";
+  slot.invalid += model.name(model.schema.resources[type].name);
+  slot.invalid += "' in tenant '";
+  slot.invalid += tenant.name;
+  slot.invalid += '\'';
+  slot.invalid += did_you_mean(action_name, candidates);
+  base.invalid = slot.invalid;
 }
 
 bool RequestParser::Impl::read_common(const compile::CompiledPolicySet& policies,

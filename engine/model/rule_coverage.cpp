@@ -51,13 +51,26 @@ std::uint64_t saturating_product(std::uint64_t a, std::uint64_t b) {
 RuleCoverage::RuleCoverage(const model::Tenant& tenant, std::size_t type_count)
     : tenant_(tenant), type_count_(type_count), expander_(tenant), actions_{kNone} {
   std::unordered_map<model::Symbol, Index> slot_of;
-  for (const model::Rule& rule : tenant.rules) {
-    for (const model::Symbol action : rule.actions) {
+  const std::size_t declaring_types = std::min(type_count, tenant.actions.size());
+  for (std::size_t type = 0; type < declaring_types; ++type) {
+    for (const model::Symbol action : tenant.actions[type]) {
       if (slot_of.emplace(action, static_cast<Index>(actions_.size())).second)
         actions_.push_back(action);
     }
   }
   const auto slots = static_cast<Index>(actions_.size());
+  std::uint64_t declared_pairs = 0;
+  slots_of_type_.resize(type_count);
+  types_of_slot_.resize(slots);
+  for (std::size_t type = 0; type < declaring_types; ++type) {
+    for (const model::Symbol action : tenant.actions[type]) {
+      const Index slot = slot_of.at(action);
+      if (!declared_.insert(pair_key(slot, static_cast<Index>(type))).second) continue;
+      slots_of_type_[type].push_back(slot);
+      types_of_slot_[slot].push_back(static_cast<Index>(type));
+      ++declared_pairs;
+    }
+  }
   // Marks of "already listed for this rule", so `read, read` counts once.
   std::vector<std::size_t> action_seen(slots, 0);
   std::vector<std::size_t> type_seen(type_count, 0);
@@ -70,7 +83,9 @@ RuleCoverage::RuleCoverage(const model::Tenant& tenant, std::size_t type_count)
     reach.all_types = rule.all_types;
     if (!rule.all_actions) {
       for (const model::Symbol action : rule.actions) {
-        const Index slot = slot_of.at(action);
+        const auto found = slot_of.find(action);
+        if (found == slot_of.end()) continue;  // undeclared: an error already
+        const Index slot = found->second;
         if (action_seen[slot] == mark) continue;
         action_seen[slot] = mark;
         reach.actions.push_back(slot);
@@ -87,9 +102,23 @@ RuleCoverage::RuleCoverage(const model::Tenant& tenant, std::size_t type_count)
     std::uint64_t roles = 0;
     for (const std::uint64_t word : scratch_)
       roles += static_cast<std::uint64_t>(__builtin_popcountll(word));
-    const std::uint64_t actions = reach.all_actions ? slots : reach.actions.size();
-    const std::uint64_t types = reach.all_types ? type_count : reach.types.size();
-    const std::uint64_t cells = saturating_product(saturating_product(actions, types), roles);
+    // The declared (action, type) pairs the rule names; two explicit lists
+    // count their whole product, the work of walking it.
+    std::uint64_t reached = 0;
+    std::uint64_t walked = 0;
+    if (reach.all_actions && reach.all_types) {
+      reached = declared_pairs;
+    } else if (reach.all_actions) {
+      for (const Index type : reach.types) reached += slots_of_type_[type].size();
+    } else if (reach.all_types) {
+      for (const Index slot : reach.actions) reached += types_of_slot_[slot].size();
+    } else {
+      walked = saturating_product(reach.actions.size(), reach.types.size());
+      for (const Index slot : reach.actions) {
+        for (const Index type : reach.types) reached += declared(slot, type) ? 1 : 0;
+      }
+    }
+    const std::uint64_t cells = std::max(saturating_product(reached, roles), walked);
     entries_ = entries_ > std::numeric_limits<std::uint64_t>::max() - cells
                    ? std::numeric_limits<std::uint64_t>::max()
                    : entries_ + cells;

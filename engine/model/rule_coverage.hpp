@@ -8,14 +8,18 @@
 // limits::kMaxRuleTableEntries before building it) and by the warning pass
 // (role sets with inheritance folded in).
 //
-// Local actions: slot 0 is "an action no rule of the tenant names" (only
-// `*` rules apply to it), slots 1.. are the actions the rules name, in
-// order of first mention.
+// Local actions: slot 0 is "an action the tenant does not declare" (no
+// rule applies to it: check answers invalid_request), slots 1.. are the
+// actions the tenant declares for some type (model::Tenant::actions), type
+// by type in schema order, each in declaration order. A rule applies only
+// to the (action, type) pairs the tenant declares: `*` means every action
+// declared for the type.
 //
 // Internal to engine/. Immutable once built; not shared between threads.
 #pragma once
 
 #include <cstdint>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/model/model.hpp"
@@ -43,8 +47,16 @@ class RuleCoverage {
  public:
   RuleCoverage(const model::Tenant& tenant, std::size_t type_count);
 
-  // Slot → action symbol; [0] is kNone (the "any other action" slot).
+  // Slot → action symbol; [0] is kNone (an undeclared action).
   [[nodiscard]] const std::vector<model::Symbol>& local_actions() const { return actions_; }
+  // Does the tenant declare local action `slot` for `type`?
+  [[nodiscard]] bool declared(model::Index slot, model::Index type) const {
+    return declared_.count(pair_key(slot, type)) != 0;
+  }
+  // The slots declared for `type`, in declaration order.
+  [[nodiscard]] const std::vector<model::Index>& slots_of_type(model::Index type) const {
+    return slots_of_type_[type];
+  }
   // Candidate entries over all cells: the sum over rules of the cells each
   // applies to (saturating; only compared with a limit).
   [[nodiscard]] std::uint64_t entries() const { return entries_; }
@@ -55,17 +67,33 @@ class RuleCoverage {
   void for_each_cell(std::size_t rule, Visit&& visit) const {
     expander_.expand(tenant_.rules[rule].roles, scratch_);
     const Reach& reach = rules_[rule];
-    const std::size_t actions = reach.all_actions ? actions_.size() : reach.actions.size();
-    const std::size_t types = reach.all_types ? type_count_ : reach.types.size();
-    for (std::size_t a = 0; a < actions; ++a) {
-      const auto action = static_cast<model::Index>(reach.all_actions ? a : reach.actions[a]);
-      for (std::size_t t = 0; t < types; ++t) {
-        const auto type = static_cast<model::Index>(reach.all_types ? t : reach.types[t]);
-        for (std::size_t word = 0; word < scratch_.size(); ++word) {
-          for (std::uint64_t bits = scratch_[word]; bits != 0; bits &= bits - 1) {
-            const auto role = static_cast<model::Index>(word * 64 + __builtin_ctzll(bits));
-            visit(action, type, role);
-          }
+    const auto each_role = [&](model::Index action, model::Index type) {
+      for (std::size_t word = 0; word < scratch_.size(); ++word) {
+        for (std::uint64_t bits = scratch_[word]; bits != 0; bits &= bits - 1) {
+          const auto role = static_cast<model::Index>(word * 64 + __builtin_ctzll(bits));
+          visit(action, type, role);
+        }
+      }
+    };
+    // A `*` walks the declared pairs only; two lists walk their product
+    // (which entries() counts).
+    if (reach.all_actions && reach.all_types) {
+      for (std::size_t type = 0; type < type_count_; ++type) {
+        for (const model::Index action : slots_of_type_[type])
+          each_role(action, static_cast<model::Index>(type));
+      }
+    } else if (reach.all_actions) {
+      for (const model::Index type : reach.types) {
+        for (const model::Index action : slots_of_type_[type]) each_role(action, type);
+      }
+    } else if (reach.all_types) {
+      for (const model::Index action : reach.actions) {
+        for (const model::Index type : types_of_slot_[action]) each_role(action, type);
+      }
+    } else {
+      for (const model::Index action : reach.actions) {
+        for (const model::Index type : reach.types) {
+          if (declared(action, type)) each_role(action, type);
         }
       }
     }
@@ -85,6 +113,15 @@ class RuleCoverage {
   std::size_t type_count_ = 0;
   RoleExpander expander_;
   std::vector<model::Symbol> actions_;
+  static std::uint64_t pair_key(model::Index slot, model::Index type) {
+    return (std::uint64_t{slot} << 32) | type;
+  }
+
+  // A set, not a slots × types matrix: a tenant may declare many actions
+  // each on few of many types.
+  std::unordered_set<std::uint64_t> declared_;
+  std::vector<std::vector<model::Index>> slots_of_type_;  // declared slots per type, in order
+  std::vector<std::vector<model::Index>> types_of_slot_;  // declaring types per slot, in order
   std::vector<Reach> rules_;
   std::uint64_t entries_ = 0;
   mutable std::vector<std::uint64_t> scratch_;

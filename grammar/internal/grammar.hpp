@@ -50,12 +50,13 @@ struct SyntaxFailure : std::exception {
 
 // The keywords of docs/LANGUAGE.md §2; none of them is an identifier.
 inline constexpr auto kKeywords = std::to_array<std::string_view>(
-    {"schema",     "principal", "resource", "context", "template", "tenant", "extends", "role",
-     "transition", "feature",   "on",       "off",     "for",      "when",   "unless",  "plan",
-     "requires",   "lifecycle", "states",   "initial", "by",       "permit", "forbid",  "test",
-     "expect",     "allow",     "deny",     "true",    "false",    "in",     "has",     "contains",
-     "enabled",    "and",       "or",       "not",     "int",      "bool",   "string",  "set"});
-static_assert(kKeywords.size() == 40);
+    {"schema", "principal",  "resource", "context",   "template", "tenant",  "extends",
+     "role",   "transition", "feature",  "on",        "off",      "for",     "when",
+     "unless", "plan",       "requires", "lifecycle", "states",   "initial", "by",
+     "permit", "forbid",     "test",     "expect",    "allow",    "deny",    "true",
+     "false",  "in",         "has",      "contains",  "enabled",  "and",     "or",
+     "not",    "int",        "bool",     "string",    "set",      "actions"});
+static_assert(kKeywords.size() == 41);
 
 [[nodiscard]] constexpr bool is_keyword(std::string_view word) {
   for (const std::string_view keyword : kKeywords) {
@@ -137,6 +138,7 @@ struct kw_int : TAO_PEGTL_KEYWORD("int") {};
 struct kw_bool : TAO_PEGTL_KEYWORD("bool") {};
 struct kw_string : TAO_PEGTL_KEYWORD("string") {};
 struct kw_set : TAO_PEGTL_KEYWORD("set") {};
+struct kw_actions : TAO_PEGTL_KEYWORD("actions") {};
 // Words with a meaning only in test blocks; not keywords (section 2).
 struct kw_subscribe : TAO_PEGTL_KEYWORD("subscribe") {};
 struct kw_plans : TAO_PEGTL_KEYWORD("plans") {};
@@ -410,6 +412,18 @@ struct required_features : name_list<required_features> {};
 struct requires_clause
     : p::if_must<kw_requires, skip, requires_feature_kw, skip, required_features> {};
 
+// `actions read, write on document, folder;`: in the schema (every tenant's)
+// and in tenant and template bodies (the partner's own); `Owner` tells the
+// action where to put it.
+struct actions_kw : kw_actions {};
+struct declared_actions : name_list<declared_actions> {};
+struct actions_on : kw_on {};
+struct actions_types : name_list<actions_types> {};
+struct actions_end : p::one<';'> {};
+template <typename Owner>
+struct actions_decl : p::if_must<actions_kw, skip, declared_actions, skip, actions_on, skip,
+                                 actions_types, skip, actions_end> {};
+
 // ---------------------------------------------------------------- tenant bodies
 
 struct role_kw : kw_role {};
@@ -505,9 +519,10 @@ template <typename Owner>
 struct body_statement_expected : p::failure {};
 template <typename Owner>
 struct body_item
-    : p::seq<annotations, p::sor<role_decl, transition_decl, feature_decl, plan_decl,
-                                 lifecycle_decl, rule_decl<kw_permit>, rule_decl<kw_forbid>,
-                                 p::raise<body_statement_expected<Owner>>>> {};
+    : p::seq<annotations, p::sor<actions_decl<Owner>, role_decl, transition_decl, feature_decl,
+                                 plan_decl, lifecycle_decl, rule_decl<kw_permit>,
+                                 rule_decl<kw_forbid>, p::raise<body_statement_expected<Owner>>>> {
+};
 template <typename Owner>
 struct body_open : p::one<'{'> {};
 template <typename Owner>
@@ -582,8 +597,9 @@ struct resource_annotations : annotations {};
 struct resource_decl : p::if_must<schema_resource_kw, skip, resource_type_name, skip,
                                   resource_annotations, attribute_block<kw_resource>> {};
 struct schema_item_expected : p::failure {};
-struct schema_item : p::seq<annotations, p::sor<principal_block, context_block, resource_decl,
-                                                p::raise<schema_item_expected>>> {};
+struct schema_item
+    : p::seq<annotations, p::sor<principal_block, context_block, resource_decl,
+                                 actions_decl<kw_schema>, p::raise<schema_item_expected>>> {};
 struct schema_kw : kw_schema {};
 struct schema_open : p::one<'{'> {};
 struct schema_close : p::one<'}'> {};

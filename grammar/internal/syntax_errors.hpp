@@ -68,6 +68,14 @@ TENET_SYNTAX_ERROR(requires_feature_kw, "expected 'feature' after 'requires'");
 TENET_SYNTAX_ERROR(required_features, "expected a feature name after 'requires feature'");
 TENET_SYNTAX_ERROR(next_name<required_features>, "expected a feature name after ','");
 
+// actions declarations (schema and bodies)
+TENET_SYNTAX_ERROR(declared_actions, "expected an action name after 'actions'");
+TENET_SYNTAX_ERROR(next_name<declared_actions>, "expected an action name after ','");
+TENET_SYNTAX_ERROR(actions_on, "expected 'on' after the declared actions");
+TENET_SYNTAX_ERROR(actions_types, "expected a resource type after 'on'");
+TENET_SYNTAX_ERROR(next_name<actions_types>, "expected a resource type after ','");
+TENET_SYNTAX_ERROR(actions_end, "expected ';' after the actions declaration");
+
 // tenant bodies
 TENET_SYNTAX_ERROR(role_name, "expected a role name after 'role'");
 TENET_SYNTAX_ERROR(role_parents, "expected a role name after 'extends'");
@@ -113,11 +121,13 @@ TENET_SYNTAX_ERROR(rule_end<kw_permit>, "expected ';' after the permit rule");
 TENET_SYNTAX_ERROR(rule_end<kw_forbid>, "expected ';' after the forbid rule");
 TENET_SYNTAX_ERROR(
     body_statement_expected<kw_tenant>,
-    "expected role, transition, feature, plan, lifecycle, permit, forbid or '}' to close the "
+    "expected actions, role, transition, feature, plan, lifecycle, permit, forbid or '}' to "
+    "close the "
     "tenant body");
 TENET_SYNTAX_ERROR(
     body_statement_expected<kw_template>,
-    "expected role, transition, feature, plan, lifecycle, permit, forbid or '}' to close the "
+    "expected actions, role, transition, feature, plan, lifecycle, permit, forbid or '}' to "
+    "close the "
     "template body");
 TENET_SYNTAX_ERROR(body<kw_tenant>, "expected '{' to open the tenant body");
 TENET_SYNTAX_ERROR(body<kw_template>, "expected '{' to open the template body");
@@ -150,7 +160,7 @@ TENET_SYNTAX_ERROR(attributes_close<kw_context>, "expected '}' to close the cont
 TENET_SYNTAX_ERROR(attributes_close<kw_resource>, "expected '}' to close the resource attributes");
 TENET_SYNTAX_ERROR(resource_type_name, "expected a resource type name after 'resource'");
 TENET_SYNTAX_ERROR(schema_item_expected,
-                   "expected 'principal', 'resource', 'context' or '}' in the schema");
+                   "expected 'principal', 'resource', 'context', 'actions' or '}' in the schema");
 TENET_SYNTAX_ERROR(schema_open, "expected '{' after 'schema'");
 TENET_SYNTAX_ERROR(schema_close, "expected '}' to close the schema");
 

@@ -69,6 +69,8 @@ constexpr std::array kCodes{
     CodeInfo{FeatureCycle, E, "feature-cycle", "features depend on each other in a cycle in {}: {}",
              true},
     CodeInfo{UnknownResourceType, E, "unknown-resource-type", "unknown resource type '{}'{}", true},
+    CodeInfo{UndeclaredAction, E, "undeclared-action", "action '{}' is not declared for {}{}{}",
+             true},
     CodeInfo{UnknownAttribute, E, "unknown-attribute", "unknown attribute '{}'{}{}", true},
     CodeInfo{
         AttributeTypeDiffers, E, "attribute-type-differs",

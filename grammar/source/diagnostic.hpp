@@ -52,6 +52,7 @@ enum class DiagCode : std::uint8_t {
   UnknownFeature,
   FeatureCycle,
   UnknownResourceType,
+  UndeclaredAction,
   UnknownAttribute,
   AttributeTypeDiffers,
   UnknownState,

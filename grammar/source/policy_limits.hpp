@@ -20,6 +20,10 @@ namespace tenet::limits {
 inline constexpr std::size_t kMaxRulesPerTenant = 100'000;
 // Roles of one tenant, its templates' included.
 inline constexpr std::size_t kMaxRolesPerTenant = 10'000;
+// Declared (action, resource type) pairs of one tenant: the schema's
+// `actions ... on` lines and its templates' and its own. One line naming
+// many actions on many types declares their product.
+inline constexpr std::size_t kMaxDeclaredActions = 100'000;
 // Templates in the whole policy set.
 inline constexpr std::size_t kMaxTemplates = 10'000;
 // Length of an `extends` chain: a template that extends nothing is 1 deep.

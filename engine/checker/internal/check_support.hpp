@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "grammar/source/diagnostic.hpp"
+#include "grammar/source/did_you_mean.hpp"
 #include "grammar/source/source.hpp"
 
 namespace tenet::checker {
@@ -36,12 +37,7 @@ class Reporter {
   std::vector<Diagnostic> diagnostics_;
 };
 
-// ` (did you mean 'basic'?)` when a candidate is close to `name` (an edit
-// is an insertion, deletion, substitution or swap of neighbours; one edit
-// allowed below six characters, two from six on), the closest and first in
-// candidate order on a tie; else "".
-[[nodiscard]] std::string did_you_mean(std::string_view name,
-                                       const std::vector<std::string_view>& candidates);
+using tenet::did_you_mean;  // grammar/source/did_you_mean.hpp
 
 // `'a' -> 'b'` style list helper: joins with a separator.
 [[nodiscard]] std::string join(const std::vector<std::string_view>& parts,

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "engine/checker/internal/action_declarations.hpp"
 #include "engine/model/sql_identifier.hpp"
 
 namespace tenet::checker {
@@ -28,6 +29,9 @@ class SchemaBuilder {
       add_attribute(schema_.context, attribute, "context", std::array<std::string_view, 0>{});
     }
     for (const ast::ResourceDecl& resource : decl.resources) add_resource(resource);
+    // Declared once every block is read: an `actions` line may come before
+    // (or in another file than) the resource type it names.
+    for (const ast::ActionsDecl& actions : decl.actions) action_decls_.push_back(&actions);
   }
 
   model::Schema finish() {
@@ -49,10 +53,20 @@ class SchemaBuilder {
     for (std::size_t i = 0; i < schema_.resources.size(); ++i)
       check_columns(schema_.resources[i], i);
     check_tables();
+    declare_actions();
     return std::move(schema_);
   }
 
  private:
+  void declare_actions() {
+    ActionDeclarations declared(schema_, names_, reporter_, "");
+    for (const ast::ActionsDecl* decl : action_decls_) declared.declare(*decl);
+    for (std::size_t i = 0; i < schema_.resources.size(); ++i) {
+      schema_.resources[i].actions = declared.actions()[i];
+      schema_.resources[i].action_spans = declared.spans()[i];
+    }
+  }
+
   template <std::size_t N>
   void add_attribute(std::vector<model::Attribute>& into, const ast::AttributeDecl& decl,
                      std::string_view owner, const std::array<std::string_view, N>& builtins) {
@@ -237,6 +251,7 @@ class SchemaBuilder {
   std::map<std::pair<model::Index, std::string>, std::optional<Span>> mapping_spans_;
   std::map<std::size_t, Span> tenant_column_spans_;
   std::map<std::size_t, Span> column_spans_;  // attribute name position → span of its column
+  std::vector<const ast::ActionsDecl*> action_decls_;  // every block's, in source order
 };
 
 }  // namespace

@@ -5,8 +5,10 @@
 #include <map>
 #include <string>
 #include <tuple>
+#include <unordered_set>
 #include <utility>
 
+#include "engine/checker/internal/action_declarations.hpp"
 #include "engine/checker/internal/expression_checker.hpp"
 #include "engine/model/role_closure.hpp"
 
@@ -47,6 +49,7 @@ class Resolver {
   }
 
   model::Tenant run() {
+    collect_actions();
     collect_roles();
     const auto features = collect_overridable<ast::FeatureDecl>(
         [](const ast::Body& b) -> const auto& { return b.features; },
@@ -87,6 +90,49 @@ class Resolver {
  private:
   // `tenant 'acme'` (the unit's context without its leading ` in `).
   [[nodiscard]] std::string unit_label() const { return unit_.context.substr(4); }
+
+  // ------------------------------------------------------------ actions
+
+  // The schema's actions per type, then each layer's own, template first.
+  void collect_actions() {
+    ActionDeclarations declared(schema_, names_, reporter_, unit_.context);
+    for (const Layer& layer : unit_.layers) {
+      for (const ast::ActionsDecl& decl : layer.body->actions) declared.declare(decl);
+    }
+    tenant_.actions = declared.actions();
+    for (Index type = 0; type < tenant_.actions.size(); ++type) {
+      for (const model::Symbol action : tenant_.actions[type]) {
+        declared_pairs_.insert(std::uint64_t{type} << 32 | action);
+        declared_anywhere_.insert(action);
+      }
+    }
+  }
+
+  [[nodiscard]] bool declared_for_any(model::Symbol action, const std::vector<Index>& types,
+                                      bool all_types) const {
+    if (all_types) return declared_anywhere_.count(action) != 0;
+    return std::any_of(types.begin(), types.end(), [&](Index type) {
+      return declared_pairs_.count(std::uint64_t{type} << 32 | action) != 0;
+    });
+  }
+
+  // An action a rule names must be declared for one of its types at least.
+  void report_undeclared(const ast::Name& action, const std::vector<Index>& types, bool all_types) {
+    // Suggestions from the first kCandidates distinct declared actions:
+    // many errors in a large policy must not each walk every declaration.
+    constexpr std::size_t kCandidates = 1000;
+    std::vector<std::string_view> candidates;
+    std::unordered_set<model::Symbol> seen;
+    for (const Index type : types) {
+      for (const model::Symbol declared : tenant_.actions[type]) {
+        if (candidates.size() == kCandidates) break;
+        if (seen.insert(declared).second) candidates.push_back(names_.name(declared));
+      }
+    }
+    reporter_.report(DiagCode::UndeclaredAction, action.span,
+                     {action.text, describe_types(schema_, names_, types, all_types),
+                      did_you_mean(action.text, candidates), unit_.context});
+  }
 
   // ------------------------------------------------------------ roles
 
@@ -392,13 +438,6 @@ class Resolver {
     rule.effect =
         decl.effect == ast::Effect::Permit ? model::Effect::Permit : model::Effect::Forbid;
     rule.span = decl.span;
-    rule.all_actions = decl.all_actions;
-    for (const ast::Name& action : decl.actions) {
-      const model::Symbol symbol = names_.intern(action.text);
-      if (std::find(rule.actions.begin(), rule.actions.end(), symbol) == rule.actions.end()) {
-        rule.actions.push_back(symbol);
-      }
-    }
     rule.all_types = decl.all_types;
     Scope scope;
     if (decl.all_types) {
@@ -412,6 +451,20 @@ class Resolver {
         }
       }
       scope.types = rule.types;
+    }
+    // Each action must be declared for one of the rule's types at least
+    // (with none known, the unknown type is the error to read).
+    rule.all_actions = decl.all_actions;
+    for (const ast::Name& action : decl.actions) {
+      const model::Symbol symbol = names_.intern(action.text);
+      if (scope.types.empty()) continue;
+      if (!declared_for_any(symbol, scope.types, decl.all_types)) {
+        report_undeclared(action, scope.types, decl.all_types);
+        continue;
+      }
+      if (std::find(rule.actions.begin(), rule.actions.end(), symbol) == rule.actions.end()) {
+        rule.actions.push_back(symbol);
+      }
     }
     rule.roles = resolve_roles(decl.roles);
     // `when A unless B` is `A && !B`: B is read only where A holds.
@@ -475,6 +528,8 @@ class Resolver {
   ExpressionChecker expressions_;
   std::vector<IdClaim> claims_;
   std::vector<const ast::LifecycleDecl*> lifecycle_decls_;  // parallel to tenant_.lifecycles
+  std::unordered_set<std::uint64_t> declared_pairs_;        // type << 32 | action
+  std::unordered_set<model::Symbol> declared_anywhere_;
 };
 
 }  // namespace
