@@ -1,6 +1,6 @@
 // `tenet tree`: one tenant's compiled decision structures as text, so a
 // policy author sees what the compiler made of the rules. Deterministic:
-// actions in order of first mention, types in schema order, everything else
+// actions in declaration order (type by type), types in schema order, everything else
 // in declaration order. Role sets are printed expanded (inheritance folded
 // in), conditions as their source text.
 #include <algorithm>
@@ -93,13 +93,10 @@ class TreeDumper {
   // the dump costs what the table holds, not actions × types × roles.
   void rules() {
     out_ += "check\n";
-    // Local action slots in order: named actions, then slot 0 (any other).
-    std::vector<std::string_view> local_names(tenant_.action_names.begin(),
-                                              tenant_.action_names.end());
-    local_names.resize(tenant_.local_actions);
-    local_names[0] = "(any other action)";
+    // Slot 0 (an undeclared action) has no rules: the columns come in
+    // declared-action order.
     struct Entry {
-      Index action_order;  // slot 0 last
+      Index action;
       Index type;
       bool permit;
       Index rule;
@@ -109,25 +106,23 @@ class TreeDumper {
     std::vector<Entry> entries;
     for (const auto& slot : tenant_.cells.slots()) {
       if (slot.a == kNone) continue;
-      const Index order = slot.a == 0 ? tenant_.local_actions : slot.a;
       for (const bool permit : {false, true}) {
         const compile::Range range = permit ? slot.value.permits : slot.value.forbids;
         for (Index i = range.begin; i < range.begin + range.count; ++i)
-          entries.push_back({order, slot.b, permit, tenant_.candidates[i].rule, slot.c});
+          entries.push_back({slot.a, slot.b, permit, tenant_.candidates[i].rule, slot.c});
       }
     }
     std::sort(entries.begin(), entries.end());
     for (std::size_t at = 0; at < entries.size();) {
       const Entry& column = entries[at];
-      const Index slot = column.action_order == tenant_.local_actions ? 0 : column.action_order;
-      out_ += "  " + std::string(local_names[slot]) + " on " +
+      out_ += "  " + std::string(tenant_.action_names[column.action]) + " on " +
               std::string(platform_.type_names[column.type]) + '\n';
-      while (at < entries.size() && entries[at].action_order == column.action_order &&
+      while (at < entries.size() && entries[at].action == column.action &&
              entries[at].type == column.type) {
         const Entry& first = entries[at];
         std::string roles;
         Index count = 0;
-        for (; at < entries.size() && entries[at].action_order == first.action_order &&
+        for (; at < entries.size() && entries[at].action == first.action &&
                entries[at].type == first.type && entries[at].rule == first.rule;
              ++at) {
           if (!roles.empty()) roles += ' ';

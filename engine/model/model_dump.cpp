@@ -40,6 +40,11 @@ class Dumper {
         out_ += " table " + name(type.table) + " tenant_column " + name(type.tenant_column);
       out_ += '\n';
       for (const Attribute& a : type.attributes) attribute(a, type.mapped);
+      if (!type.actions.empty()) {
+        out_ += "    actions";
+        for (const Symbol action : type.actions) out_ += ' ' + name(action);
+        out_ += '\n';
+      }
     }
     return std::move(out_);
   }
@@ -47,6 +52,15 @@ class Dumper {
   std::string tenant(const Tenant& t) {
     tenant_ = &t;
     out_ = "tenant " + name(t.name) + '\n';
+    // The actions its templates and its own body add to the schema's.
+    for (std::size_t type = 0; type < t.actions.size(); ++type) {
+      const std::size_t from_schema = set_.schema.resources[type].actions.size();
+      if (t.actions[type].size() <= from_schema) continue;
+      out_ += "  actions on " + name(set_.schema.resources[type].name) + ':';
+      for (std::size_t i = from_schema; i < t.actions[type].size(); ++i)
+        out_ += ' ' + name(t.actions[type][i]);
+      out_ += '\n';
+    }
     for (const Role& role : t.roles) {
       out_ += "  role " + name(role.name);
       if (!role.parents.empty()) out_ += " extends " + role_names(role.parents);

@@ -31,10 +31,10 @@ inline constexpr std::size_t kMaxTemplateDepth = 64;
 // Templates one tenant or template builds on, directly or through `extends`.
 inline constexpr std::size_t kMaxTemplatesPerUnit = 256;
 // (action, resource type, role) combinations check's table holds for one
-// tenant, summed over its rules: a rule counts (actions it names, or every
-// action the tenant's rules name plus one for "any other" when `*`) ×
-// (types it names, or every type when `*`) × (roles it applies to,
-// inheritance included).
+// tenant, summed over its rules: a rule counts the declared (action, type)
+// pairs it names (`*`: every action declared for the type) × the roles it
+// applies to (inheritance included), and a rule listing both actions and
+// types at least their product (the work of walking it).
 //
 // Each entry costs about 100 bytes and a few hundred nanoseconds to build
 // (a 28-byte slot in a table at most half full, a 12-byte candidate, two

@@ -48,12 +48,12 @@ void ActionDeclarations::declare(const ast::ActionsDecl& decl) {
       const auto [found, fresh] =
           position_.emplace(std::uint64_t{type} << 32 | symbol, declared.size());
       if (!fresh) {
-        const std::string where_declared =
-            " for resource type '" + std::string(names_.name(schema_.resources[type].name)) +
-            "'" + context_;
-        reporter_.report(DiagCode::DuplicateDeclaration, action.span,
-                         {"action", action.text, where_declared,
-                          reporter_.where(spans_[type][found->second])});
+        const std::string where_declared = " for resource type '" +
+                                           std::string(names_.name(schema_.resources[type].name)) +
+                                           "'" + context_;
+        reporter_.report(
+            DiagCode::DuplicateDeclaration, action.span,
+            {"action", action.text, where_declared, reporter_.where(spans_[type][found->second])});
         continue;
       }
       if (++pairs_ > limits::kMaxDeclaredActions) {

@@ -29,9 +29,7 @@ class ActionDeclarations {
   void declare(const ast::ActionsDecl& decl);
 
   // Per resource type, in declaration order.
-  [[nodiscard]] const std::vector<std::vector<model::Symbol>>& actions() const {
-    return actions_;
-  }
+  [[nodiscard]] const std::vector<std::vector<model::Symbol>>& actions() const { return actions_; }
   [[nodiscard]] const std::vector<std::vector<Span>>& spans() const { return spans_; }
 
  private:
@@ -48,11 +46,10 @@ class ActionDeclarations {
   bool over_limit_ = false;
 };
 
-// What a rule's action list may name: `for resource type 'document'`,
-// `resource types 'a', 'b'` or `any resource type` (a rule `on *`), and
-// the actions declared for them (did-you-mean candidates).
-[[nodiscard]] std::string describe_types(const model::Schema& schema,
-                                         const model::Interner& names,
+// The types a rule's actions must be declared for, as messages name them:
+// `resource type 'document'`, `resource types 'a', 'b'`, or
+// `any resource type` (a rule `on *`).
+[[nodiscard]] std::string describe_types(const model::Schema& schema, const model::Interner& names,
                                          const std::vector<model::Index>& types, bool all_types);
 
 }  // namespace tenet::checker
