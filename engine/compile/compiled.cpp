@@ -72,7 +72,7 @@ void CompiledPolicySet::prefetch_tenant(Index tenant) const {
 
 Index CompiledPolicySet::find_action(Index tenant, std::string_view name) const {
   if (tenant >= tenants_.size()) return kNone;
-  return lookup(tenants_[tenant]->action_index, name);
+  return lookup(tenants_[tenant]->actions->index, name);
 }
 
 Index CompiledPolicySet::find_resource_type(std::string_view name) const {

@@ -20,6 +20,43 @@
 namespace tenet::compile {
 namespace {
 
+// check's action table from a model's: the names, and the declared pairs
+// dense when that costs at most a few times the pairs themselves (as the
+// dense cells do).
+std::shared_ptr<const ActionTable> compile_actions(const model::RuleCoverage& coverage,
+                                                   const model::PolicySet& set, Index type_count) {
+  constexpr std::uint64_t kDenseFactor = 4;
+  constexpr std::uint64_t kDenseFloor = 4096;
+  auto table = std::make_shared<ActionTable>();
+  const std::vector<model::Symbol>& local = coverage.local_actions();
+  table->count = static_cast<Index>(local.size());
+  table->type_count = type_count;
+  table->names.emplace_back();
+  for (Index slot = 1; slot < local.size(); ++slot) {
+    const std::string_view name = set.name(local[slot]);
+    table->names.push_back(name);
+    table->index.emplace(name, slot);
+  }
+  std::uint64_t pairs = 0;
+  for (Index type = 0; type < type_count; ++type) pairs += coverage.slots_of_type(type).size();
+  const std::uint64_t dense = std::uint64_t{table->count} * type_count;
+  if (dense <= std::max<std::uint64_t>(kDenseFactor * pairs, kDenseFloor)) {
+    table->dense.assign(dense, 0);
+    for (Index type = 0; type < type_count; ++type) {
+      for (const Index slot : coverage.slots_of_type(type))
+        table->dense[std::size_t{slot} * type_count + type] = 1;
+    }
+    return table;
+  }
+  table->sparse.reserve(pairs);
+  for (Index type = 0; type < type_count; ++type) {
+    for (const Index slot : coverage.slots_of_type(type))
+      table->sparse.push_back(std::uint64_t{slot} << 32 | type);
+  }
+  std::sort(table->sparse.begin(), table->sparse.end());
+  return table;
+}
+
 using compile::Op;
 using compile::Range;
 
@@ -229,15 +266,11 @@ class TenantCompiler {
   void rules() {
     const model::RuleCoverage coverage(model_, set_.schema.resources.size());
     out_.type_count = static_cast<Index>(platform_.type_names.size());
-    const std::vector<model::Symbol>& local = coverage.local_actions();
-    out_.action_names.emplace_back();
-    for (Index slot = 1; slot < local.size(); ++slot) {
-      const std::string_view name = set_.name(local[slot]);
-      out_.action_names.push_back(name);
-      out_.action_index.emplace(name, slot);
-    }
-    out_.local_actions = static_cast<Index>(local.size());
-    declared_actions(coverage);
+    out_.actions = model_.actions.get() == platform_.actions_source && platform_.actions
+                       ? platform_.actions
+                       : compile_actions(coverage, set_, out_.type_count);
+    out_.action_names = out_.actions->names;
+    out_.local_actions = out_.actions->count;
 
     const std::size_t rule_count = model_.rules.size();
     for (std::size_t i = 0; i < rule_count; ++i) {
@@ -279,31 +312,6 @@ class TenantCompiler {
       });
     }
     dense_cells();
-  }
-
-  // The (action, type) pairs the tenant declares, dense when that costs at
-  // most a few times the pairs themselves (as dense_cells below).
-  void declared_actions(const model::RuleCoverage& coverage) {
-    constexpr std::uint64_t kDenseFactor = 4;
-    constexpr std::uint64_t kDenseFloor = 4096;
-    std::uint64_t pairs = 0;
-    for (Index type = 0; type < out_.type_count; ++type)
-      pairs += coverage.slots_of_type(type).size();
-    const std::uint64_t dense = std::uint64_t{out_.local_actions} * out_.type_count;
-    if (dense <= std::max<std::uint64_t>(kDenseFactor * pairs, kDenseFloor)) {
-      out_.declared_dense.assign(dense, 0);
-      for (Index type = 0; type < out_.type_count; ++type) {
-        for (const Index slot : coverage.slots_of_type(type))
-          out_.declared_dense[std::size_t{slot} * out_.type_count + type] = 1;
-      }
-      return;
-    }
-    out_.declared_sparse.reserve(pairs);
-    for (Index type = 0; type < out_.type_count; ++type) {
-      for (const Index slot : coverage.slots_of_type(type))
-        out_.declared_sparse.push_back(std::uint64_t{slot} << 32 | type);
-    }
-    std::sort(out_.declared_sparse.begin(), out_.declared_sparse.end());
   }
 
   // The dense copy of the cells (compiled_layout.hpp), only when it costs at
@@ -464,6 +472,15 @@ void compile_schema(const model::PolicySet& set, Platform& platform) {
 std::shared_ptr<const Platform> compile_platform(std::shared_ptr<const model::PolicySet> model) {
   auto platform = std::make_shared<Platform>();
   compile_schema(*model, *platform);
+  if (model->schema.actions) {
+    // The schema's table, through a tenant that has only the schema's actions.
+    model::Tenant schema_only;
+    schema_only.actions = model->schema.actions;
+    const model::RuleCoverage coverage(schema_only, model->schema.resources.size());
+    platform->actions =
+        compile_actions(coverage, *model, static_cast<Index>(platform->type_names.size()));
+    platform->actions_source = model->schema.actions.get();
+  }
   platform->requests = compile_request_tables(*model);
   platform->model = std::move(model);
   return platform;
@@ -483,7 +500,9 @@ std::shared_ptr<Tenant> unavailable_tenant(std::string name, std::string reason)
   tenant->name = tenant->keep(tenant->own_name);
   tenant->unavailable = true;
   tenant->unavailable_reason = tenant->keep(std::move(reason));
-  tenant->action_names.emplace_back();
+  static const std::shared_ptr<const ActionTable> kNoActions = std::make_shared<ActionTable>();
+  tenant->actions = kNoActions;
+  tenant->action_names = kNoActions->names;
   return tenant;
 }
 

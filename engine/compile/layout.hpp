@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -198,6 +199,27 @@ struct RuleCell {
 inline constexpr RuleCell kNoRules{};
 inline constexpr Range kNoTransitions{};
 
+// check's action table (engine/model/action_slots.hpp, compiled): action
+// name → local action, the names, and which (action, type) pairs are
+// declared — check answers invalid_request for any other. Built once for
+// the schema and shared by every tenant that declares no action of its own.
+struct ActionTable {
+  Index count = 1;  // local actions, slot 0 (undeclared) included
+  Index type_count = 0;
+  NameTable index;                      // declared name → local action
+  std::vector<std::string_view> names;  // [local action]; [0] empty
+  // Dense [action * type_count + type] when that is small against the
+  // pairs (the usual policy), else the sorted keys (action << 32 | type).
+  std::vector<std::uint8_t> dense;
+  std::vector<std::uint64_t> sparse;
+
+  [[nodiscard]] bool declares(Index action, Index type) const {
+    if (action == 0 || action >= count || type >= type_count) return false;
+    if (!dense.empty()) return dense[static_cast<std::size_t>(action) * type_count + type] != 0;
+    return std::binary_search(sparse.begin(), sparse.end(), std::uint64_t{action} << 32 | type);
+  }
+};
+
 struct Tenant {
   // What every check reads first, together at the front (a request to a
   // tenant not in cache pays one miss for all of it). `own_name` is a copy
@@ -253,16 +275,11 @@ struct Tenant {
 
   std::vector<Conjunct> conjuncts;
 
-  // check: action name → local action (0, not in the table: an action the
-  // tenant does not declare); the names by local action, [0] empty.
-  NameTable action_index;
-  std::vector<std::string_view> action_names;
-  // Which (local action, type) pairs the tenant declares: check answers
-  // invalid_request for any other. Dense [action * type_count + type] when
-  // that is small against the pairs (the usual policy), else the sorted
-  // keys (action << 32 | type) of the declared pairs.
-  std::vector<std::uint8_t> declared_dense;
-  std::vector<std::uint64_t> declared_sparse;
+  // check's actions: the platform's table (shared) unless the tenant
+  // declares actions of its own; never null. The names by local action
+  // ([0] empty) are a view into it.
+  std::shared_ptr<const ActionTable> actions;
+  std::span<const std::string_view> action_names;
   // Every condition of the tenant (model node i → nodes[i]).
   std::vector<Node> nodes;
   // The partner unit's revision (docs/UNITS.md), which every decision
@@ -295,11 +312,7 @@ struct Tenant {
   }
   // Does the tenant declare `local_action` (0: none) for `type`?
   [[nodiscard]] bool declares(Index local_action, Index type) const {
-    if (local_action == 0 || local_action >= local_actions || type >= type_count) return false;
-    if (!declared_dense.empty())
-      return declared_dense[static_cast<std::size_t>(local_action) * type_count + type] != 0;
-    return std::binary_search(declared_sparse.begin(), declared_sparse.end(),
-                              std::uint64_t{local_action} << 32 | type);
+    return actions->declares(local_action, type);
   }
   [[nodiscard]] const Range& transition_cell(Index from, Index to) const {
     return transition_cells.find(from, to, 0, kNoTransitions);
@@ -310,6 +323,11 @@ struct Tenant {
 // shared by every version of the set compiled against it.
 struct Platform {
   NameTable type_index;
+  // The schema's actions, shared by every tenant without actions of its
+  // own; `actions_source` is the model table it was built from (a tenant
+  // whose model::Tenant::actions is that same table shares it).
+  std::shared_ptr<const ActionTable> actions;
+  const void* actions_source = nullptr;
   std::vector<std::string_view> type_names;
   // "principal.attrs.kyc is missing" per slot.
   std::vector<std::string_view> principal_missing;

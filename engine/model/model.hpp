@@ -101,18 +101,20 @@ struct ResourceType {
   Symbol table = 0;                   // mapped only
   Symbol tenant_column = 0;           // `provider_id` unless @tenant_column
   Span span;                          // the first declaration
-  // The actions every tenant may ask about this type (`actions ... on`),
-  // in declaration order over the schema blocks, and where each was declared.
-  std::vector<Symbol> actions;
-  std::vector<Span> action_spans;
 
   [[nodiscard]] const Attribute* find(Symbol attribute) const;
 };
+
+class ActionSlots;  // engine/model/action_slots.hpp
 
 struct Schema {
   std::vector<Attribute> principal;
   std::vector<Attribute> context;
   std::vector<ResourceType> resources;  // in order of first declaration
+  // The actions the schema declares per type (`actions ... on`), numbered;
+  // never null once checked. Shared: copying a schema (a partner's unit
+  // checked on its own) does not copy them.
+  std::shared_ptr<const ActionSlots> actions;
   std::vector<EnumType> enums;
   std::vector<Symbol> resource_slots;  // slot → attribute name
 
@@ -276,10 +278,11 @@ struct Tenant {
   std::vector<Plan> plans;           // declaration order (section 5.4)
   std::vector<Lifecycle> lifecycles;
   std::vector<Index> lifecycle_of;  // per resource type: index into lifecycles, or kNone
-  // Per resource type: the actions a request may name for it in this
-  // tenant — the schema's, then those its templates and its own body
-  // declare, in declaration order. `*` in a rule means these.
-  std::vector<std::vector<Symbol>> actions;
+  // The actions a request may name per resource type in this tenant: the
+  // schema's, then those its templates and its own body declare. The
+  // schema's own table (the same pointer) when the tenant declares none.
+  // `*` in a rule means these.
+  std::shared_ptr<const ActionSlots> actions;
   std::vector<Rule> rules;
   // Every expression of the tenant (its templates' included), linked by
   // index: a tenant's nodes are its own, so it can be checked, compiled and

@@ -6,6 +6,7 @@
 // list. Tests compare dumps.
 #include <string>
 
+#include "engine/model/action_slots.hpp"
 #include "engine/model/model.hpp"
 
 namespace tenet::model {
@@ -28,6 +29,11 @@ class Dumper {
  public:
   explicit Dumper(const PolicySet& set) : set_(set) {}
 
+  [[nodiscard]] const std::vector<Symbol>* schema_actions(std::size_t type) const {
+    if (!set_.schema.actions || type >= set_.schema.actions->by_type().size()) return nullptr;
+    return &set_.schema.actions->by_type()[type];
+  }
+
   std::string schema() {
     out_ = "schema\n";
     out_ += "  principal\n";
@@ -40,9 +46,11 @@ class Dumper {
         out_ += " table " + name(type.table) + " tenant_column " + name(type.tenant_column);
       out_ += '\n';
       for (const Attribute& a : type.attributes) attribute(a, type.mapped);
-      if (!type.actions.empty()) {
+      const std::size_t type_index = static_cast<std::size_t>(&type - set_.schema.resources.data());
+      if (const std::vector<Symbol>* actions = schema_actions(type_index);
+          actions != nullptr && !actions->empty()) {
         out_ += "    actions";
-        for (const Symbol action : type.actions) out_ += ' ' + name(action);
+        for (const Symbol action : *actions) out_ += ' ' + name(action);
         out_ += '\n';
       }
     }
@@ -53,13 +61,17 @@ class Dumper {
     tenant_ = &t;
     out_ = "tenant " + name(t.name) + '\n';
     // The actions its templates and its own body add to the schema's.
-    for (std::size_t type = 0; type < t.actions.size(); ++type) {
-      const std::size_t from_schema = set_.schema.resources[type].actions.size();
-      if (t.actions[type].size() <= from_schema) continue;
-      out_ += "  actions on " + name(set_.schema.resources[type].name) + ':';
-      for (std::size_t i = from_schema; i < t.actions[type].size(); ++i)
-        out_ += ' ' + name(t.actions[type][i]);
-      out_ += '\n';
+    if (t.actions && t.actions != set_.schema.actions) {
+      const std::vector<std::vector<Symbol>>& by_type = t.actions->by_type();
+      for (std::size_t type = 0; type < by_type.size(); ++type) {
+        const std::vector<Symbol>* schema_list = schema_actions(type);
+        const std::size_t from_schema = schema_list != nullptr ? schema_list->size() : 0;
+        if (by_type[type].size() <= from_schema) continue;
+        out_ += "  actions on " + name(set_.schema.resources[type].name) + ':';
+        for (std::size_t i = from_schema; i < by_type[type].size(); ++i)
+          out_ += ' ' + name(by_type[type][i]);
+        out_ += '\n';
+      }
     }
     for (const Role& role : t.roles) {
       out_ += "  role " + name(role.name);

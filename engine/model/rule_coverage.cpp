@@ -46,34 +46,24 @@ std::uint64_t saturating_product(std::uint64_t a, std::uint64_t b) {
   return a * b;
 }
 
+// A tenant's table is never null once checked; an empty one stands in for
+// a model built by hand.
+const ActionSlots& slots_of(const model::Tenant& tenant) {
+  static const std::shared_ptr<const ActionSlots> kEmpty = ActionSlots::build({}, {});
+  return tenant.actions ? *tenant.actions : *kEmpty;
+}
+
 }  // namespace
 
 RuleCoverage::RuleCoverage(const model::Tenant& tenant, std::size_t type_count)
-    : tenant_(tenant), type_count_(type_count), expander_(tenant), actions_{kNone} {
-  std::unordered_map<model::Symbol, Index> slot_of;
-  const std::size_t declaring_types = std::min(type_count, tenant.actions.size());
-  for (std::size_t type = 0; type < declaring_types; ++type) {
-    for (const model::Symbol action : tenant.actions[type]) {
-      if (slot_of.emplace(action, static_cast<Index>(actions_.size())).second)
-        actions_.push_back(action);
-    }
-  }
-  const auto slots = static_cast<Index>(actions_.size());
-  std::uint64_t declared_pairs = 0;
-  slots_of_type_.resize(type_count);
-  types_of_slot_.resize(slots);
-  for (std::size_t type = 0; type < declaring_types; ++type) {
-    for (const model::Symbol action : tenant.actions[type]) {
-      const Index slot = slot_of.at(action);
-      if (!declared_.insert(pair_key(slot, static_cast<Index>(type))).second) continue;
-      slots_of_type_[type].push_back(slot);
-      types_of_slot_[slot].push_back(static_cast<Index>(type));
-      ++declared_pairs;
-    }
-  }
+    : tenant_(tenant), type_count_(type_count), expander_(tenant), slots_(slots_of(tenant)) {
+  // Types the table knows (a schema's types are the table's, by construction).
+  type_count_ = std::min(type_count, slots_.by_type().size());
+  const auto slots = static_cast<Index>(slots_.slot_count());
+  const std::uint64_t declared_pairs = slots_.pair_count();
   // Marks of "already listed for this rule", so `read, read` counts once.
   std::vector<std::size_t> action_seen(slots, 0);
-  std::vector<std::size_t> type_seen(type_count, 0);
+  std::vector<std::size_t> type_seen(type_count_, 0);
   rules_.reserve(tenant.rules.size());
   for (std::size_t i = 0; i < tenant.rules.size(); ++i) {
     const model::Rule& rule = tenant.rules[i];
@@ -83,9 +73,8 @@ RuleCoverage::RuleCoverage(const model::Tenant& tenant, std::size_t type_count)
     reach.all_types = rule.all_types;
     if (!rule.all_actions) {
       for (const model::Symbol action : rule.actions) {
-        const auto found = slot_of.find(action);
-        if (found == slot_of.end()) continue;  // undeclared: an error already
-        const Index slot = found->second;
+        const Index slot = slots_.find(action);
+        if (slot == kNone) continue;  // undeclared: an error already
         if (action_seen[slot] == mark) continue;
         action_seen[slot] = mark;
         reach.actions.push_back(slot);
@@ -93,7 +82,7 @@ RuleCoverage::RuleCoverage(const model::Tenant& tenant, std::size_t type_count)
     }
     if (!rule.all_types) {
       for (const Index type : rule.types) {
-        if (type >= type_count || type_seen[type] == mark) continue;
+        if (type >= type_count_ || type_seen[type] == mark) continue;
         type_seen[type] = mark;
         reach.types.push_back(type);
       }
@@ -109,9 +98,9 @@ RuleCoverage::RuleCoverage(const model::Tenant& tenant, std::size_t type_count)
     if (reach.all_actions && reach.all_types) {
       reached = declared_pairs;
     } else if (reach.all_actions) {
-      for (const Index type : reach.types) reached += slots_of_type_[type].size();
+      for (const Index type : reach.types) reached += slots_of_type(type).size();
     } else if (reach.all_types) {
-      for (const Index slot : reach.actions) reached += types_of_slot_[slot].size();
+      for (const Index slot : reach.actions) reached += slots_.types_of_slot(slot).size();
     } else {
       walked = saturating_product(reach.actions.size(), reach.types.size());
       for (const Index slot : reach.actions) {

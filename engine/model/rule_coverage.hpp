@@ -19,9 +19,9 @@
 #pragma once
 
 #include <cstdint>
-#include <unordered_set>
 #include <vector>
 
+#include "engine/model/action_slots.hpp"
 #include "engine/model/model.hpp"
 
 namespace tenet::model {
@@ -48,14 +48,14 @@ class RuleCoverage {
   RuleCoverage(const model::Tenant& tenant, std::size_t type_count);
 
   // Slot → action symbol; [0] is kNone (an undeclared action).
-  [[nodiscard]] const std::vector<model::Symbol>& local_actions() const { return actions_; }
+  [[nodiscard]] const std::vector<model::Symbol>& local_actions() const { return slots_.names(); }
   // Does the tenant declare local action `slot` for `type`?
   [[nodiscard]] bool declared(model::Index slot, model::Index type) const {
-    return declared_.count(pair_key(slot, type)) != 0;
+    return slots_.declared(slot, type);
   }
   // The slots declared for `type`, in declaration order.
   [[nodiscard]] const std::vector<model::Index>& slots_of_type(model::Index type) const {
-    return slots_of_type_[type];
+    return slots_.slots_of_type(type);
   }
   // Candidate entries over all cells: the sum over rules of the cells each
   // applies to (saturating; only compared with a limit).
@@ -79,16 +79,16 @@ class RuleCoverage {
     // (which entries() counts).
     if (reach.all_actions && reach.all_types) {
       for (std::size_t type = 0; type < type_count_; ++type) {
-        for (const model::Index action : slots_of_type_[type])
+        for (const model::Index action : slots_of_type(static_cast<model::Index>(type)))
           each_role(action, static_cast<model::Index>(type));
       }
     } else if (reach.all_actions) {
       for (const model::Index type : reach.types) {
-        for (const model::Index action : slots_of_type_[type]) each_role(action, type);
+        for (const model::Index action : slots_of_type(type)) each_role(action, type);
       }
     } else if (reach.all_types) {
       for (const model::Index action : reach.actions) {
-        for (const model::Index type : types_of_slot_[action]) each_role(action, type);
+        for (const model::Index type : slots_.types_of_slot(action)) each_role(action, type);
       }
     } else {
       for (const model::Index action : reach.actions) {
@@ -112,16 +112,7 @@ class RuleCoverage {
   const model::Tenant& tenant_;
   std::size_t type_count_ = 0;
   RoleExpander expander_;
-  std::vector<model::Symbol> actions_;
-  static std::uint64_t pair_key(model::Index slot, model::Index type) {
-    return (std::uint64_t{slot} << 32) | type;
-  }
-
-  // A set, not a slots × types matrix: a tenant may declare many actions
-  // each on few of many types.
-  std::unordered_set<std::uint64_t> declared_;
-  std::vector<std::vector<model::Index>> slots_of_type_;  // declared slots per type, in order
-  std::vector<std::vector<model::Index>> types_of_slot_;  // declaring types per slot, in order
+  const ActionSlots& slots_;  // the tenant's (often the schema's, shared)
   std::vector<Reach> rules_;
   std::uint64_t entries_ = 0;
   mutable std::vector<std::uint64_t> scratch_;

@@ -59,12 +59,9 @@ class SchemaBuilder {
 
  private:
   void declare_actions() {
-    ActionDeclarations declared(schema_, names_, reporter_, "");
+    ActionDeclarations declared(schema_, nullptr, names_, reporter_, "");
     for (const ast::ActionsDecl* decl : action_decls_) declared.declare(*decl);
-    for (std::size_t i = 0; i < schema_.resources.size(); ++i) {
-      schema_.resources[i].actions = declared.actions()[i];
-      schema_.resources[i].action_spans = declared.spans()[i];
-    }
+    schema_.actions = declared.finish();
   }
 
   template <std::size_t N>

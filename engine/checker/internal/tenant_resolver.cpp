@@ -95,25 +95,21 @@ class Resolver {
 
   // The schema's actions per type, then each layer's own, template first.
   void collect_actions() {
-    ActionDeclarations declared(schema_, names_, reporter_, unit_.context);
+    ActionDeclarations declared(schema_, schema_.actions, names_, reporter_, unit_.context);
     for (const Layer& layer : unit_.layers) {
       for (const ast::ActionsDecl& decl : layer.body->actions) declared.declare(decl);
     }
-    tenant_.actions = declared.actions();
-    for (Index type = 0; type < tenant_.actions.size(); ++type) {
-      for (const model::Symbol action : tenant_.actions[type]) {
-        declared_pairs_.insert(std::uint64_t{type} << 32 | action);
-        declared_anywhere_.insert(action);
-      }
-    }
+    tenant_.actions = declared.finish();
   }
 
   [[nodiscard]] bool declared_for_any(model::Symbol action, const std::vector<Index>& types,
                                       bool all_types) const {
-    if (all_types) return declared_anywhere_.count(action) != 0;
-    return std::any_of(types.begin(), types.end(), [&](Index type) {
-      return declared_pairs_.count(std::uint64_t{type} << 32 | action) != 0;
-    });
+    const model::ActionSlots& table = *tenant_.actions;
+    const Index slot = table.find(action);
+    if (slot == kNone) return false;
+    if (all_types) return true;  // a declared name is declared for some type
+    return std::any_of(types.begin(), types.end(),
+                       [&](Index type) { return table.declared(slot, type); });
   }
 
   // An action a rule names must be declared for one of its types at least.
@@ -121,12 +117,13 @@ class Resolver {
     // Suggestions from the first kCandidates distinct declared actions:
     // many errors in a large policy must not each walk every declaration.
     constexpr std::size_t kCandidates = 1000;
+    const model::ActionSlots& table = *tenant_.actions;
     std::vector<std::string_view> candidates;
-    std::unordered_set<model::Symbol> seen;
+    std::unordered_set<Index> seen;
     for (const Index type : types) {
-      for (const model::Symbol declared : tenant_.actions[type]) {
+      for (const Index slot : table.slots_of_type(type)) {
         if (candidates.size() == kCandidates) break;
-        if (seen.insert(declared).second) candidates.push_back(names_.name(declared));
+        if (seen.insert(slot).second) candidates.push_back(names_.name(table.names()[slot]));
       }
     }
     reporter_.report(DiagCode::UndeclaredAction, action.span,
@@ -528,8 +525,6 @@ class Resolver {
   ExpressionChecker expressions_;
   std::vector<IdClaim> claims_;
   std::vector<const ast::LifecycleDecl*> lifecycle_decls_;  // parallel to tenant_.lifecycles
-  std::unordered_set<std::uint64_t> declared_pairs_;        // type << 32 | action
-  std::unordered_set<model::Symbol> declared_anywhere_;
 };
 
 }  // namespace
