@@ -92,7 +92,7 @@ TEST(SqlCommand, TenantsSharingPolicyNamesAreRefused) {
   ASSERT_EQ(tenet::sql::tenant_policy_prefix(a), tenet::sql::tenant_policy_prefix(b));
   const tenet::test_support::TempDir dir("tenet-sql-collision");
   std::ofstream(dir.path() / "policy.tenet")
-      << "schema { resource doc @table(\"docs\") { owner: string; } }\n"
+      << "schema { resource doc @table(\"docs\") { owner: string; } actions read on doc; }\n"
       << "tenant \"" << a << "\" { role guest; permit read on doc; }\n"
       << "tenant \"" << b << "\" { role guest; permit read on doc; }\n";
   for (const std::string& only : {std::string(), a}) {

@@ -29,6 +29,7 @@ constexpr std::string_view kSchema = R"(schema {
   resource account { owner: string; level: string; }
   resource subscription { overdue_days: int; }
   context { mfa: bool; }
+  actions read, write on document, account, subscription;
 }
 )";
 
@@ -360,7 +361,8 @@ TEST(Checker, SensitiveIsCarriedIntoTheModel) {
       {"a.tenet",
        "schema {\n  principal { national_id: string @sensitive; kyc: bool; }\n"
        "  resource account @table(\"accounts\") { iban: string @column(\"iban_text\") "
-       "@sensitive; owner: string; }\n  context { ip?: string @sensitive; }\n}\n"
+       "@sensitive; owner: string; }\n  context { ip?: string @sensitive; }\n"
+       "  actions read on account;\n}\n"
        "tenant t { role r; permit read on account when resource.iban == principal.national_id; "
        "}"}};
   const checker::CheckResult result = check_files(files);
@@ -421,7 +423,7 @@ TEST(Checker, DatabaseMappingProblems) {
   const std::vector<std::pair<std::string, std::string>> files{
       {"a.tenet",
        "schema {\n  resource doc @table(\"docs\") {}\n  resource note @table(\"Docs\") {}\n"
-       "  resource memo @table(\"docs\") {}\n}\n"
+       "  resource memo @table(\"docs\") {}\n  actions read on doc;\n}\n"
        "tenant \"\" { role guest; permit read on doc; }\ntenant \" \" { role guest; }\n"},
   };
   const checker::CheckResult result = check_files(files);
@@ -429,7 +431,7 @@ TEST(Checker, DatabaseMappingProblems) {
             (std::vector<std::string>{
                 "a.tenet:4:24: table-mapped-twice: table \"docs\" is already the table of resource "
                 "type 'doc' (at a.tenet:2:23): a table holds one resource type",
-                "a.tenet:6:8: empty-tenant-name: a tenant name cannot be empty: an empty tenant is "
+                "a.tenet:7:8: empty-tenant-name: a tenant name cannot be empty: an empty tenant is "
                 "no tenant, in requests and in the database",
             }));
   EXPECT_EQ(result.policy_set, nullptr);
@@ -441,6 +443,7 @@ constexpr std::string_view kExampleSchema = R"(schema {
   principal { kyc: "none" | "pending" | "verified"; account_age_days: int; company_verified?: bool; }
   resource document { owner: string; locked: bool; }
   resource subscription { overdue_days: int; }
+  actions read, write on document;
 }
 )";
 
@@ -506,6 +509,7 @@ TEST(Checker, ExampleModel) {
   resource document
     owner: string @0
     locked: bool @1
+    actions read write
   resource subscription
     overdue_days: int @2
 tenant acme
@@ -628,6 +632,7 @@ TEST(Checker, LanguageExampleIsClean) {
   principal { kyc: "none" | "pending" | "verified"; account_age_days: int; company_verified?: bool; }
   resource document { owner: string; locked: bool; }
   resource subscription { overdue_days: int; }
+  actions read, write on document;
 }
 
 template retail {
@@ -665,7 +670,7 @@ tenant acme extends retail {
   EXPECT_EQ(describe(result, files), std::vector<std::string>{});
   ASSERT_NE(result.policy_set, nullptr);
   const model::Tenant& acme = result.policy_set->tenants.at(0);
-  EXPECT_EQ(acme.rules.at(2).id, "example.tenet:35");
+  EXPECT_EQ(acme.rules.at(2).id, "example.tenet:36");  // the `actions` line moved it down one
   EXPECT_EQ(acme.plans.at(1).required_features, std::vector<model::Index>{0});
 }
 

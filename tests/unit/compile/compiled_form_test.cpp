@@ -94,6 +94,7 @@ TEST(CompiledForm, ValidationMessagesAreCompiledIn) {
 constexpr std::string_view kEnumKyc = R"(schema {
   principal { kyc: "no" | "yes"; }
   resource doc { }
+  actions read on doc;
 }
 tenant t {
   role r;
@@ -103,6 +104,7 @@ tenant t {
 constexpr std::string_view kIntKyc = R"(schema {
   principal { kyc: int; }
   resource doc { }
+  actions read on doc;
 }
 tenant t {
   role r;
@@ -112,6 +114,7 @@ tenant t {
 constexpr std::string_view kTwoAttributes = R"(schema {
   principal { level: int; kyc: bool; }
   resource doc { }
+  actions read on doc;
 }
 tenant t {
   role r;
@@ -171,6 +174,7 @@ constexpr std::string_view kSensitive = R"(schema {
   resource customer { owner: string; iban: string @column("iban_text") @sensitive; }
   resource document { owner: string; iban: string; }
   resource vault { secret: string @sensitive; iban: string @sensitive; }
+  actions read on customer;
 }
 tenant t {
   role r;

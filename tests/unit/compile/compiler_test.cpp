@@ -1,6 +1,6 @@
 // The compiler: `tenet tree`'s dump of a small tenant (golden string), the
-// candidate index (an action no rule names gets the `*` rules only), and
-// `tenet tree`'s exit codes.
+// candidate index (a declared action no rule names gets the `*` rules only;
+// an undeclared one has no slot and no rules), and `tenet tree`'s exit codes.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -23,6 +23,8 @@ constexpr std::string_view kPolicy = R"(schema {
   resource document { owner: string; locked: bool; }
   resource subscription { overdue: int; }
   context { mfa: bool; }
+  actions read, write on document, subscription;
+  actions share on document;
 }
 tenant shop {
   role guest;
@@ -44,7 +46,7 @@ tenant shop {
   @id("locked") forbid write, read on document when resource.locked unless context.mfa;
   @id("staff-all") permit * on * for staff;
 }
-tenant other { role guest; @id("x") permit archive on subscription; }
+tenant other { role guest; actions archive on subscription; @id("x") permit archive on subscription; }
 )";
 
 std::shared_ptr<const CompiledPolicySet> compile_source(std::string_view text) {
@@ -68,13 +70,11 @@ check
     permit shop:staff-all for staff
   write on subscription
     permit shop:staff-all for staff
-  (any other action) on document
-    permit shop:staff-all for staff
-  (any other action) on subscription
+  share on document
     permit shop:staff-all for staff
 transitions
   guest -> basic: shop:kyc when principal.kyc == "verified" && principal.age >= 18
-  basic -> staff: shop:shop.tenet:13
+  basic -> staff: shop:shop.tenet:15
 features
   beta off (switch on) for staff
   dark on (switch default) for * when enabled(beta) || principal has vip
@@ -82,8 +82,8 @@ plans
   pro: shop:p-pro for basic staff requires feature beta when principal.age > 20
 lifecycles
   subscription initial open
-    open -> closed: shop:shop.tenet:20 by staff when resource.overdue > 3
-    closed -> open: shop:shop.tenet:21 by *
+    open -> closed: shop:shop.tenet:22 by staff when resource.overdue > 3
+    closed -> open: shop:shop.tenet:23 by *
 )";
 
 TEST(Compiler, TreeDumpOfOneTenant) {
@@ -107,7 +107,7 @@ TEST(Compiler, LookupsAndCandidateIndex) {
   EXPECT_EQ(policies->find_role(shop, "staff"), 2U);
   EXPECT_EQ(policies->find_role(other, "staff"), kNone);
   EXPECT_EQ(policies->find_role(kNone, "staff"), kNone);
-  EXPECT_EQ(policies->find_action(shop, "delete"), kNone);  // no rule of shop names it
+  EXPECT_EQ(policies->find_action(shop, "delete"), kNone);  // nothing declares it
   const Index subscription = policies->find_resource_type("subscription");
   EXPECT_TRUE(policies->has_lifecycle(shop, subscription));
   EXPECT_FALSE(policies->has_lifecycle(other, subscription));
@@ -116,16 +116,32 @@ TEST(Compiler, LookupsAndCandidateIndex) {
   EXPECT_EQ(policies->find_plan(shop, "pro"), 0U);
   EXPECT_EQ(policies->find_feature(shop, "dark"), 1U);
 
-  // `archive` is only named in `other`: in shop it is an unnamed action,
-  // whose candidates are the `*`-action rules.
+  // `archive` is declared only by `other`: shop has no slot for it (slot 0,
+  // an undeclared action, whose cells are empty even for the `*` rule).
   EXPECT_NE(policies->find_action(other, "archive"), kNone);
   EXPECT_EQ(policies->find_action(shop, "archive"), kNone);
   const compile::Tenant& t = policies->tenant(shop);
-  const compile::RuleCell& guest_cell = t.cell(0, subscription, 0);
+  const Index document = policies->find_resource_type("document");
+  for (const Index type : {document, subscription}) {
+    for (const Index role : {0U, 2U}) {
+      const compile::RuleCell& undeclared = t.cell(0, type, role);
+      EXPECT_EQ(undeclared.forbids.count + undeclared.permits.count, 0U) << type << ' ' << role;
+      EXPECT_FALSE(t.declares(0, type));
+    }
+  }
+  // `share` is declared (for document only) and no rule names it: its
+  // candidates are the `*`-action rules.
+  const Index share = policies->find_action(shop, "share");
+  ASSERT_NE(share, kNone);
+  EXPECT_TRUE(t.declares(share, document));
+  EXPECT_FALSE(t.declares(share, subscription));
+  const compile::RuleCell& guest_cell = t.cell(share, document, 0);
   EXPECT_EQ(guest_cell.forbids.count + guest_cell.permits.count, 0U);
-  const compile::RuleCell& staff_cell = t.cell(0, subscription, 2);
+  const compile::RuleCell& staff_cell = t.cell(share, document, 2);
   ASSERT_EQ(staff_cell.permits.count, 1U);
   EXPECT_EQ(t.rules[t.candidates[staff_cell.permits.begin].rule].id, "shop:staff-all");
+  const compile::RuleCell& not_declared = t.cell(share, subscription, 2);
+  EXPECT_EQ(not_declared.forbids.count + not_declared.permits.count, 0U);
 }
 
 // Role names are matched inline in the tenant when there are at most

@@ -29,8 +29,10 @@ constexpr std::string_view kPolicy = R"(schema {
   resource document { owner: string; locked: bool; classification: "public" | "internal" | "secret"; }
   resource subscription { overdue_days: int; }
   context { mfa: bool; }
+  actions read, write, delete, archive on document, subscription;
 }
 tenant acme {
+  actions share on document;
   role guest;
   role basic extends guest;
   role advanced extends basic;
@@ -280,9 +282,9 @@ TEST_F(EvaluatorTest, StarActionsAndTypesApplyToActionsNoRuleNames) {
   typical_document();
   resource("classification", text("secret"));
   context("mfa", boolean(false));
-  // `archive` is named by no rule: only `*` rules apply.
+  // `archive` is declared but named by no rule: only `*` rules apply.
   CheckRequest request = check_request("company", "archive");
-  EXPECT_EQ(request.action, kNone);
+  EXPECT_NE(request.action, kNone);
   check(*policies_, request, d_);
   EXPECT_EQ(strings(d_.reasons), (Reasons{"acme:secret-mfa"}));
   context("mfa", boolean(true));
@@ -294,19 +296,39 @@ TEST_F(EvaluatorTest, StarActionsAndTypesApplyToActionsNoRuleNames) {
   EXPECT_EQ(strings(d_.reasons), (Reasons{"acme:any-company"}));
   check(*policies_, check_request("basic", "archive", "subscription"), d_);
   EXPECT_EQ(strings(d_.reasons), (Reasons{"no_permit"}));
+  // `*` means the declared actions only: an action nothing declares (or
+  // declared for another type) is an invalid request, not a decision of
+  // the `*` rules, even for company.
+  for (const auto& [action, type] :
+       {std::pair<std::string_view, std::string_view>{"fly", "document"},
+        {"share", "subscription"}}) {
+    const CheckRequest undeclared = check_request("company", action, type);
+    check(*policies_, undeclared, d_);
+    EXPECT_FALSE(d_.allow) << action << " on " << type;
+    EXPECT_TRUE(d_.reasons.empty()) << action << " on " << type;
+    EXPECT_EQ(d_.error_code, "invalid_request") << action << " on " << type;
+    EXPECT_EQ(d_.error_message, "the action is not declared for this resource type in this tenant");
+  }
 }
 
 TEST_F(EvaluatorTest, ActionNamedOnlyByAnotherTenant) {
   typical_document();
-  // `read` is named in acme; globex has its own rule on it, and `share` is
-  // acme-only: actions are looked up in the tenant's own table, so globex
-  // has no slot for it (each tenant compiles on its own, docs/UNITS.md).
+  // `read` is declared by the schema; globex has its own rule on it, and
+  // `share` is acme's own (declared in its body): actions are looked up in
+  // the tenant's own table, so globex has no slot for it (each tenant
+  // compiles on its own, docs/UNITS.md) and a request naming it there is
+  // invalid, not denied by globex's rules.
+  EXPECT_NE(policies_->find_action(acme_, "share"), kNone);
   CheckRequest request = check_request("guest", "share", "document", "globex", "globex");
   EXPECT_EQ(request.action, kNone);
   check(*policies_, request, d_);
-  EXPECT_EQ(strings(d_.reasons), (Reasons{"no_permit"}));
+  EXPECT_FALSE(d_.allow);
+  EXPECT_TRUE(d_.reasons.empty());
+  EXPECT_EQ(d_.error_code, "invalid_request");
+  EXPECT_EQ(d_.error_message, "the action is not declared for this resource type in this tenant");
   check(*policies_, check_request("guest", "read", "document", "globex", "globex"), d_);
   EXPECT_EQ(strings(d_.reasons), (Reasons{"globex:all"}));
+  EXPECT_TRUE(d_.error_code.empty());
 }
 
 TEST_F(EvaluatorTest, InListOverEnum) {
@@ -412,11 +434,11 @@ TEST_F(EvaluatorTest, ExplainTracesEveryCandidate) {
   EXPECT_EQ(d_.trace[0].rule, "acme:secret-mfa");
   EXPECT_EQ(d_.trace[0].kind, "forbid");
   EXPECT_EQ(d_.trace[0].outcome, eval::TraceOutcome::NotMatched);
-  EXPECT_EQ(d_.trace[0].location, "t.tenet:36:21");
+  EXPECT_EQ(d_.trace[0].location, "t.tenet:38:21");  // two `actions` lines above
   EXPECT_EQ(d_.trace[1].rule, "acme:owner-reads");
   EXPECT_EQ(d_.trace[1].kind, "permit");
   EXPECT_EQ(d_.trace[1].outcome, eval::TraceOutcome::Error);
-  EXPECT_EQ(d_.trace[1].location, "t.tenet:33:22");
+  EXPECT_EQ(d_.trace[1].location, "t.tenet:35:22");
   EXPECT_EQ(d_.trace[2].rule, "acme:staff-reads");
   EXPECT_EQ(d_.trace[2].outcome, eval::TraceOutcome::Matched);
 }
@@ -515,7 +537,7 @@ TEST_F(EvaluatorTest, TransitionTrace) {
   EXPECT_EQ(d_.trace[0].kind, "transition");
   EXPECT_EQ(d_.trace[0].outcome, eval::TraceOutcome::Matched);
   EXPECT_EQ(d_.trace[1].outcome, eval::TraceOutcome::Error);  // tags absent
-  EXPECT_EQ(d_.trace[1].location, "t.tenet:20:17");
+  EXPECT_EQ(d_.trace[1].location, "t.tenet:22:17");
 }
 
 // --------------------------------------------------------------- features
@@ -600,10 +622,10 @@ TEST_F(EvaluatorTest, LifecycleByAndWhen) {
   resource("overdue_days", integer(40));
   lifecycle(*policies_, lifecycle_request("basic", "signing", "signed"), d_);
   EXPECT_TRUE(d_.allow);
-  EXPECT_EQ(strings(d_.reasons), (Reasons{"acme:t.tenet:29"}));
+  EXPECT_EQ(strings(d_.reasons), (Reasons{"acme:t.tenet:31"}));
   lifecycle(*policies_, lifecycle_request("guest", "signing", "signed"), d_);
   EXPECT_FALSE(d_.allow);
-  EXPECT_EQ(strings(d_.reasons), (Reasons{"acme:t.tenet:29"}));
+  EXPECT_EQ(strings(d_.reasons), (Reasons{"acme:t.tenet:31"}));
   EXPECT_EQ(strings(d_.unmet), (Reasons{"by basic"}));
 
   lifecycle(*policies_, lifecycle_request("guest", "signed", "suspended"), d_);
@@ -614,7 +636,7 @@ TEST_F(EvaluatorTest, LifecycleByAndWhen) {
   resource("overdue_days", integer(0));
   lifecycle(*policies_, lifecycle_request("advanced", "suspended", "unsigned"), d_);
   EXPECT_TRUE(d_.allow);
-  EXPECT_EQ(strings(d_.reasons), (Reasons{"acme:t.tenet:31"}));
+  EXPECT_EQ(strings(d_.reasons), (Reasons{"acme:t.tenet:33"}));
 }
 
 TEST_F(EvaluatorTest, LifecycleNoTransitionAndInvalid) {
@@ -666,6 +688,7 @@ TEST(EvaluatorSets, SetEqualsListLiteral) {
   const auto policies = compile_source(R"(schema {
   principal { tags: set<string>; }
   resource doc { }
+  actions read, write, share on doc;
 }
 tenant t {
   role r;

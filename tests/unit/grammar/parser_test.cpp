@@ -130,6 +130,26 @@ const DumpCase kDumpCases[] = {
      "    (attribute holder string (column \"holder_name\") (sensitive))\n"
      "    (attribute note string (sensitive))\n"
      "    (attribute balance int)))\n"},
+    {"schema_actions_before_and_after_their_types",
+     R"(schema {
+          actions read, "bulk-export" on document, account;
+          resource document { owner: string; }
+          resource account {}
+          actions share on document;
+        })",
+     "(schema\n"
+     "  (resource document\n"
+     "    (attribute owner string))\n"
+     "  (resource account)\n"
+     "  (actions read \"bulk-export\" on document account)\n"
+     "  (actions share on document))\n"},
+    {"body_actions",
+     "tenant t { role r; actions archive, export on document; } template x { actions y on z; }",
+     "(template x\n"
+     "  (actions y on z))\n"
+     "(tenant t\n"
+     "  (actions archive export on document)\n"
+     "  (role r))\n"},
     {"template_extends_templates", "template a {} template b extends a, \"c-d\" { role r; }",
      "(template a)\n"
      "(template b (extends a \"c-d\")\n"
@@ -435,8 +455,8 @@ const ErrorCase kErrorCases[] = {
     {"tenant a {\n  role r;\n\n", "2:10: expected '}' to close the tenant body", 0},
     {"template a { role r;", "1:21: expected '}' to close the template body", 0},
     {"tenant a { rol r; }",
-     "1:12: expected role, transition, feature, plan, lifecycle, permit, forbid or '}' to "
-     "close the tenant body",
+     "1:12: expected actions, role, transition, feature, plan, lifecycle, permit, forbid or '}' "
+     "to close the tenant body",
      3},
     {"tenant a  role r; }", "1:11: expected '{' to open the tenant body", 4},
     {"tenant { }", "1:8: expected a tenant name after 'tenant'", 1},
@@ -462,7 +482,7 @@ const ErrorCase kErrorCases[] = {
     {"tenant a { permit r on d for x when true unless }",
      "1:49: expected an expression after 'unless'", 1},
     {"tenant a { permit r on d when true; x }",
-     "1:37: expected role, transition, feature, plan, lifecycle, permit, "
+     "1:37: expected actions, role, transition, feature, plan, lifecycle, permit, "
      "forbid or '}' to close the tenant body",
      1},
     {"tenant a { permit r on d }", "1:26: expected ';' after the permit rule", 1},
@@ -513,7 +533,7 @@ const ErrorCase kErrorCases[] = {
     {"schema { principal { a: \"x\" | ; } }", "1:31: expected a string literal after '|'", 1},
     {"schema { principal { a: int } }", "1:29: expected ';' after the attribute declaration", 1},
     {"schema { role { } }",
-     "1:10: expected 'principal', 'resource', 'context' or '}' in the schema", 4},
+     "1:10: expected 'principal', 'resource', 'context', 'actions' or '}' in the schema", 4},
     {"schema { resource { } }", "1:19: expected a resource type name after 'resource'", 1},
     // annotations
     {"tenant a { @id(\"x\") role r; }", "1:12: @id is not allowed on a role declaration", 8},
@@ -582,6 +602,21 @@ const ErrorCase kErrorCases[] = {
      "1:38: 'by' given twice in one lifecycle edge", 4},
     // tests
     {"test t { }", "1:1: test blocks belong in files named *_test.tenet", 4},
+    // actions declarations (schema and bodies)
+    {"schema { actions read document; }", "1:23: expected 'on' after the declared actions", 8},
+    {"tenant a { actions read, write }", "1:32: expected 'on' after the declared actions", 1},
+    {"schema { actions on document; }", "1:18: expected an action name after 'actions'", 2},
+    {"schema { actions * on document; }", "1:18: expected an action name after 'actions'", 1},
+    {"schema { actions read, on document; }", "1:24: expected an action name after ','", 2},
+    {"schema { actions read on ; }", "1:26: expected a resource type after 'on'", 1},
+    {"schema { actions read on *; }", "1:26: expected a resource type after 'on'", 1},
+    {"schema { actions read on document, ; }", "1:36: expected a resource type after ','", 1},
+    {"tenant a { actions read on document }", "1:37: expected ';' after the actions declaration",
+     1},
+    {"tenant a { @id(\"x\") actions read on d; }",
+     "1:12: @id is not allowed on an actions declaration", 8},
+    {"tenant a { role actions; }", "1:17: expected a role name after 'role'", 7},
+    {"tenant a { permit actions on d; }", "1:19: expected an action name or '*' after 'permit'", 7},
 };
 
 INSTANTIATE_TEST_SUITE_P(Parser, SyntaxError, testing::ValuesIn(kErrorCases), by_index);
@@ -660,8 +695,8 @@ TEST(ParserRecovery, MissingClosingBraceBeforeTheNextTenant) {
   const Parsed parsed = parse("tenant a {\n  role r;\n\ntenant b {\n  role s;\n}\n");
   ASSERT_FALSE(parsed.errors().empty());
   EXPECT_EQ(parsed.errors().front(),
-            "4:1: expected role, transition, feature, plan, lifecycle, permit, forbid or '}' to "
-            "close the tenant body");
+            "4:1: expected actions, role, transition, feature, plan, lifecycle, permit, forbid or "
+            "'}' to close the tenant body");
 }
 
 TEST(ParserRecovery, StopsAtTheErrorLimit) {

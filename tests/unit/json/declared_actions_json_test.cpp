@@ -30,10 +30,11 @@ json answer(const std::string& line) {
   return parsed;
 }
 
-std::string check(std::string_view tenant, std::string_view role, std::string_view action,
-                  std::string_view type = "document", std::string_view attrs =
-                                                          R"({"owner":"u1","locked":false,"classification":"internal"})",
-                  std::string_view resource_tenant = "") {
+std::string check(
+    std::string_view tenant, std::string_view role, std::string_view action,
+    std::string_view type = "document",
+    std::string_view attrs = R"({"owner":"u1","locked":false,"classification":"internal"})",
+    std::string_view resource_tenant = "") {
   const std::string owner_tenant(resource_tenant.empty() ? tenant : resource_tenant);
   return R"({"id":1,"op":"check","tenant":")" + std::string(tenant) +
          R"(","principal":{"id":"u1","role":")" + std::string(role) +
@@ -72,13 +73,13 @@ TEST(DeclaredActionsJson, AnActionOfAnotherTypeOrAnotherPartnerIsNotDeclaredHere
 }
 
 TEST(DeclaredActionsJson, IsolationComesBeforeTheActionIsLookedAt) {
-  EXPECT_EQ(answer(check("nope", "basic", "raed"))["reasons"], json::parse(R"(["unknown_tenant"])"));
+  EXPECT_EQ(answer(check("nope", "basic", "raed"))["reasons"],
+            json::parse(R"(["unknown_tenant"])"));
   EXPECT_EQ(answer(check("acme", "basic", "raed", "document",
-                         R"({"owner":"u1","locked":false,"classification":"internal"})", "lumen"))
-                ["reasons"],
+                         R"({"owner":"u1","locked":false,"classification":"internal"})",
+                         "lumen"))["reasons"],
             json::parse(R"(["cross_tenant"])"));
-  EXPECT_EQ(answer(check("acme", "nobody", "raed"))["reasons"],
-            json::parse(R"(["unknown_role"])"));
+  EXPECT_EQ(answer(check("acme", "nobody", "raed"))["reasons"], json::parse(R"(["unknown_role"])"));
   EXPECT_EQ(answer(check("acme", "basic", "raed", "invoice", "{}"))["reasons"],
             json::parse(R"(["unknown_resource_type"])"));
 }

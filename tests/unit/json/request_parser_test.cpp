@@ -117,6 +117,34 @@ TEST(RequestParser, UnknownNamesBecomeNone) {
   EXPECT_EQ(as<json::PlansRequest>(unknown).principal.role, kNone);
 }
 
+// An action the tenant does not declare for the resource type (the
+// example declares read, write and delete on document only): the request
+// parses, and is invalid with a message naming the action, the type and the
+// tenant (docs/LANGUAGE.md §3, "Actions").
+TEST(RequestParser, UndeclaredActionsAreInvalidAndNamed) {
+  json::RequestParser parser;
+  const auto invalid_of = [&](std::string_view action, std::string_view type) {
+    const std::string line =
+        R"({"op":"check","tenant":"acme","principal":{"id":"u","role":"basic"},)"
+        R"("action":")" +
+        std::string(action) + R"(","resource":{"type":")" + std::string(type) +
+        R"(","id":"r","tenant":"acme"}})";
+    const json::ParsedRequest& r = parser.parse(example_policies(), line);
+    EXPECT_TRUE(r.ok()) << r.error_message;
+    return as<eval::CheckRequest>(r).invalid;
+  };
+  EXPECT_EQ(invalid_of("read", "document"), "");
+  EXPECT_EQ(invalid_of("delete", "document"), "");
+  EXPECT_EQ(invalid_of("raed", "document"),
+            "action 'raed' is not declared for resource type 'document' in tenant 'acme' (did "
+            "you mean 'read'?)");
+  EXPECT_EQ(invalid_of("share", "document"),
+            "action 'share' is not declared for resource type 'document' in tenant 'acme'");
+  // Declared for document only: not an action of subscription.
+  EXPECT_EQ(invalid_of("delete", "subscription"),
+            "action 'delete' is not declared for resource type 'subscription' in tenant 'acme'");
+}
+
 struct InvalidCase {
   std::string principal_attrs;
   std::string message;

@@ -216,6 +216,8 @@ schema {
   }
   resource note { owner: string; }
   context { mfa: bool; }
+  actions read, write, share, delete, approve on doc;
+  actions read on note;
 }
 tenant t {
   role reader;
@@ -290,7 +292,7 @@ TEST_F(PartialCases, AlwaysAndNever) {
   EXPECT_EQ(
       partial("reader", kReader, "read", "note", PrincipalMode::Known, R"({"mfa":true})").kind,
       FilterKind::Always);
-  // No rule names the action on this type: no row.
+  // No rule names the (declared) action on this type: no row.
   const PartialResult approve = partial("reader", kReader, "approve", "doc", PrincipalMode::Known);
   EXPECT_EQ(approve.kind, FilterKind::Never);
   EXPECT_TRUE(partial::residual::is_never(approve.allowed));
@@ -418,9 +420,10 @@ TEST(PartialLimits, ExponentialResidualIsRefusedNotPrinted) {
   for (int level = 0; level < 60; ++level) {
     condition = "!(" + condition + " && resource.rank == " + std::to_string(level) + ")";
   }
-  const std::string text = R"(schema { resource doc @table("docs") { rank: int; } }
+  const std::string text =
+      R"(schema { resource doc @table("docs") { rank: int; } actions read on doc; }
 tenant t { role r; @id("deep") permit read on doc when )" +
-                           condition + "; }";
+      condition + "; }";
   const auto policies = test_support::compile_source("deep.tenet", text);
   ASSERT_NE(policies, nullptr);
   PartialRequest request;
@@ -442,7 +445,7 @@ tenant t { role r; @id("deep") permit read on doc when )" +
     shallow = "!(" + shallow + " && resource.rank == " + std::to_string(level) + ")";
   }
   const auto small = test_support::compile_source(
-      "shallow.tenet", R"(schema { resource doc @table("docs") { rank: int; } }
+      "shallow.tenet", R"(schema { resource doc @table("docs") { rank: int; } actions read on doc; }
 tenant t { role r; @id("deep") permit read on doc when )" +
                            shallow + "; }");
   ASSERT_NE(small, nullptr);

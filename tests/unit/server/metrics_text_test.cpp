@@ -25,7 +25,7 @@ bool has_line(const std::string& text, const std::string& line) {
 
 TEST(MetricsText, TheScrapeFollowsTheCountersAndPartnerSeriesCanBeLeftOut) {
   auto engine = std::make_unique<Engine>(test_support::compile_source("m.tenet", R"(
-schema { resource document { } }
+schema { resource document { } actions read on document; }
 tenant "a\"b" { role guest; permit read on document; }
 )"));
   Service service("", std::move(engine), std::nullopt, std::make_unique<FeatureState>());
@@ -80,7 +80,7 @@ tenant "a\"b" { role guest; permit read on document; }
 // A partner not decided yet has its series from the first scrape on.
 TEST(MetricsText, EveryServedPartnerHasItsDecisionSeries) {
   auto engine = std::make_unique<Engine>(test_support::compile_source("m.tenet", R"(
-schema { resource document { } }
+schema { resource document { } actions read on document; }
 tenant acme { role guest; permit read on document; }
 tenant bolt { role guest; permit read on document; }
 )"));

@@ -17,7 +17,7 @@ namespace {
 
 // A set declaring `tenants` in this order (their indices follow it).
 std::shared_ptr<const CompiledPolicySet> set_of(const std::vector<std::string>& tenants) {
-  std::string text = "schema { resource document { } }\n";
+  std::string text = "schema { resource document { } actions read on document; }\n";
   for (const std::string& tenant : tenants)
     text += "tenant " + tenant + " { role guest; permit read on document; }\n";
   return test_support::compile_source("stats.tenet", text);
@@ -143,7 +143,7 @@ TEST(ServerStats, PartnersKeepTheirCountsAcrossSwapsThatRenumberThem) {
 TEST(ServerStats, PartnerNamesAreEscapedInTheAnswer) {
   Stats stats;
   const auto policies = test_support::compile_source("q.tenet", R"(
-schema { resource document { } }
+schema { resource document { } actions read on document; }
 tenant "a\"b" { role guest; permit read on document; }
 )");
   ASSERT_NE(policies, nullptr);

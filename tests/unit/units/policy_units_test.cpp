@@ -30,6 +30,7 @@ using units::Outcome;
 constexpr std::string_view kSchema = R"(schema {
   principal { level: int; }
   resource document { owner: string; locked: bool; }
+  actions read, write on document;
 }
 )";
 
@@ -612,6 +613,46 @@ TEST(PolicyUnitsPut, ValidUnitReplacesOnlyThatPartner) {
   std::sort(removed.begin(), removed.end());
   EXPECT_EQ(removed, (std::vector<std::string>{"a:a-writes", "a:locked"}));
   EXPECT_TRUE(back.added.empty());
+}
+
+// A partner's own actions (an `actions` line in its body) are its unit's
+// alone: served for it once put, undeclared for every other partner, whose
+// unit cannot name them (docs/LANGUAGE.md §3, "Actions").
+TEST(PolicyUnitsPut, APartnersOwnActionsAreItsUnitsAlone) {
+  const PolicyDir dir;
+  const units::Report loaded = load(dir);
+  ASSERT_TRUE(loaded.version);
+  const units::Version& v1 = *loaded.version;
+  const json before = answer(v1, check_line("a", "export"));
+  EXPECT_EQ(before["decision"], "deny");
+  EXPECT_EQ(before["error"]["code"], "invalid_request") << before;
+
+  const units::PutReport report = put(v1, "a", R"(tenant a extends base {
+  actions export on document;
+  @id("a-exports") permit export on document for basic;
+}
+)");
+  ASSERT_TRUE(report.ok) << report.message
+                         << (report.sources ? rendered(report.diagnostics, *report.sources) : "");
+  const units::Version& v2 = *report.version;
+  EXPECT_EQ(answer(v2, check_line("a", "export"))["reasons"], json::parse(R"(["a:a-exports"])"));
+  const json elsewhere = answer(v2, check_line("b", "export"));
+  EXPECT_EQ(elsewhere["decision"], "deny");
+  EXPECT_EQ(elsewhere["error"]["code"], "invalid_request") << elsewhere;
+  EXPECT_EQ(elsewhere["error"]["message"],
+            "action 'export' is not declared for resource type 'document' in tenant 'b'");
+
+  const units::PutReport naming = put(v2, "b", R"(tenant b extends base {
+  @id("b-exports") permit export on document;
+}
+)");
+  expect_refused(naming, "invalid_policy", "does not compile");
+  ASSERT_TRUE(naming.sources);
+  const std::string text = rendered(naming.diagnostics, *naming.sources);
+  EXPECT_NE(text.find("tenants/b.tenet:2:27: error: action 'export' is not declared for resource "
+                      "type 'document' in tenant 'b'"),
+            std::string::npos)
+      << text;
 }
 
 TEST(PolicyUnitsPut, DryRunMakesNoVersion) {
