@@ -28,11 +28,23 @@ limit=${TIMEOUT:-300}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-schema() {  # $1: directory, $2: number of resource types
-  awk -v n="$2" 'BEGIN {
-    print "schema {\n  principal { level: int; }";
-    for (i = 0; i < n; ++i) printf "  resource t%d { owner: string; }\n", i;
-    print "}" }' >"$1/schema.tenet"
+# Every shape declares the (action, type) pairs its rules name, and only
+# those (docs/LANGUAGE.md §3): the declarations grow with the rules.
+schema() {  # $1: directory, $2: number of resource types; stdin: the `actions` lines
+  {
+    awk -v n="$2" 'BEGIN {
+      print "schema {\n  principal { level: int; }";
+      for (i = 0; i < n; ++i) printf "  resource t%d { owner: string; }\n", i }'
+    cat
+    echo "}"
+  } >"$1/schema.tenet"
+}
+
+actions() {  # the `actions` line of $1 actions a0, a1... on type t0
+  awk -v n="$1" 'BEGIN {
+    printf "  actions a0";
+    for (i = 1; i < n; ++i) printf ", a%d", i;
+    print " on t0;" }'
 }
 
 generate() {  # $1: shape, $2: scale, $3: directory
@@ -40,7 +52,10 @@ generate() {  # $1: shape, $2: scale, $3: directory
   mkdir -p "$dir"
   case $shape in
     rules)
-      schema "$dir" $((40 * s))
+      # Rule i names a(7i mod n) on t(13i mod n), n = 40S: n distinct pairs.
+      awk -v n=$((40 * s)) 'BEGIN {
+        for (i = 0; i < n; ++i) printf "  actions a%d on t%d;\n", (i * 7) % n, (i * 13) % n }' |
+        schema "$dir" $((40 * s))
       awk -v s="$s" 'BEGIN {
         print "tenant acme {";
         for (r = 0; r < 10 * s; ++r) printf "  role r%d;\n", r;
@@ -49,20 +64,21 @@ generate() {  # $1: shape, $2: scale, $3: directory
                  (i * 7) % (40 * s), (i * 13) % (40 * s), i % (10 * s), i % 5;
         print "}" }' >"$dir/acme.tenet" ;;
     actypes)
-      schema "$dir" $((100 * s))
+      awk -v n=$((100 * s)) 'BEGIN { for (i = 0; i < n; ++i) printf "  actions a%d on t%d;\n", i, i }' |
+        schema "$dir" $((100 * s))
       awk -v s="$s" 'BEGIN {
         print "tenant acme {";
         for (r = 0; r < 10; ++r) printf "  role r%d;\n", r;
         for (i = 0; i < 100 * s; ++i) printf "  permit a%d on t%d;\n", i, i;
         print "}" }' >"$dir/acme.tenet" ;;
     roles)
-      schema "$dir" 1
+      echo "  actions read on t0;" | schema "$dir" 1
       awk -v s="$s" 'BEGIN {
         print "tenant acme {";
         for (r = 0; r < 1000 * s; ++r) printf "  role r%d;\n", r;
         print "  permit read on t0;\n}" }' >"$dir/acme.tenet" ;;
     templates)
-      schema "$dir" 1
+      actions 50 | schema "$dir" 1
       awk -v s="$s" 'BEGIN {
         print "tenant acme { role r; }";
         for (c = 0; c < 25 * s; ++c) {
@@ -73,13 +89,13 @@ generate() {  # $1: shape, $2: scale, $3: directory
           printf "tenant x%d extends c%d_49 { role r; }\n", c, c;
         } }' >"$dir/templates.tenet" ;;
     chain)
-      schema "$dir" 1
+      actions $((1000 * s)) | schema "$dir" 1
       awk -v s="$s" 'BEGIN {
         for (d = 0; d < 1000 * s; ++d)
           printf "template c%d%s { permit a%d on t0; }\n", d, d == 0 ? "" : sprintf(" extends c%d", d - 1), d;
         printf "tenant acme extends c%d { role r; }\n", 1000 * s - 1 }' >"$dir/chain.tenet" ;;
     permits)
-      schema "$dir" 1
+      echo "  actions a on t0;" | schema "$dir" 1
       awk -v s="$s" 'BEGIN {
         print "tenant acme {\n  role r;";
         for (i = 0; i < 12500 * s; ++i) print "  permit a on t0;";

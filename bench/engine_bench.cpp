@@ -44,10 +44,12 @@ struct PolicySetCase {
   }
 };
 
+// Kept between runs; `v2`: sets of the generator since actions are declared
+// (an older set in the same place would no longer check).
 fs::path generated_dir(const PolicySetCase& c) {
   const fs::path dir =
       fs::temp_directory_path() /
-      ("tenet-bench-" + std::to_string(c.tenants) + "x" + std::to_string(c.rules) + "-a" +
+      ("tenet-bench-v2-" + std::to_string(c.tenants) + "x" + std::to_string(c.rules) + "-a" +
        std::to_string(c.actions) + "-w" + std::to_string(c.wildcard_per_mille));
   if (!fs::exists(dir / "schema.tenet")) {
     fs::remove_all(dir);

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   app.add_option("--actions", options.actions,
                  "Distinct action names the rules draw from (more: rules spread thinner)")
       ->capture_default_str()
-      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
+      ->check(CLI::Range(std::size_t{1}, tenet::bench::kMaxActions));
   app.add_option("--wildcard-per-mille", options.wildcard_per_mille,
                  "Share of rules on every action (`*`), per mille")
       ->capture_default_str()

@@ -40,7 +40,9 @@ class Rng {
   std::uint64_t state_;
 };
 
-// Action names come from action_name (bench/request_generator.hpp).
+// Action names come from action_name (bench/request_generator.hpp); the
+// schema declares the first max(actions, kCommonActions) on every type.
+constexpr std::size_t kCommonActions = 6;
 constexpr std::array<std::string_view, 3> kTypes{"document", "account", "subscription"};
 constexpr std::array<std::string_view, 8> kCountries{"DE", "FR", "NL", "AT",
                                                      "US", "GB", "PL", "ES"};
@@ -234,7 +236,6 @@ schema {
   resource account { owner: string; frozen: bool; balance: int; }
   resource subscription { owner: string; plan: string; overdue_days: int; }
   context { mfa: bool; risk_score: int; }
-}
 )";
 
 constexpr std::string_view kTemplate =
@@ -283,7 +284,19 @@ std::string tenant_file(std::size_t index) {
 
 }  // namespace
 
-GeneratedFile generate_schema() { return {"schema.tenet", std::string(kSchema)}; }
+GeneratedFile generate_schema(const GeneratorOptions& options) {
+  // Every action the rules may draw from, on every type; the six common
+  // ones always (the template's rules name read, write and delete).
+  std::string text(kSchema);
+  text += "  actions ";
+  const std::size_t actions = std::max<std::size_t>(options.actions, kCommonActions);
+  for (std::size_t i = 0; i < actions; ++i) {
+    if (i > 0) text += ", ";
+    text += action_name(i);
+  }
+  text += " on document, account, subscription;\n}\n";
+  return {"schema.tenet", std::move(text)};
+}
 
 GeneratedFile generate_template() { return {"templates/bench_base.tenet", std::string(kTemplate)}; }
 
@@ -328,7 +341,7 @@ GeneratedFile generate_tenant(const GeneratorOptions& options, std::size_t index
 }
 
 std::vector<GeneratedFile> generate_policy_set(const GeneratorOptions& options) {
-  std::vector<GeneratedFile> files{generate_schema(), generate_template()};
+  std::vector<GeneratedFile> files{generate_schema(options), generate_template()};
   files.reserve(options.tenants + 2);
   for (std::size_t i = 0; i < options.tenants; ++i) files.push_back(generate_tenant(options, i));
   return files;
@@ -353,7 +366,7 @@ std::string write_policy_set(const GeneratorOptions& options,
     out.close();
     return out ? std::string() : cat(path.string(), ": cannot write");
   };
-  for (const GeneratedFile& file : {generate_schema(), generate_template()}) {
+  for (const GeneratedFile& file : {generate_schema(options), generate_template()}) {
     if (std::string problem = write(file); !problem.empty()) return problem;
   }
   for (std::size_t i = 0; i < options.tenants; ++i) {

@@ -27,9 +27,16 @@ struct GeneratorOptions {
   // Distinct action names rules draw from: the six common ones (read, write,
   // create, delete, share, export), then `action6`, `action7`... More actions
   // spread a tenant's rules thinly over (action, type), as in large real
-  // policy sets; six concentrate them.
+  // policy sets; six concentrate them. The schema declares each of them (and
+  // the six common ones in any case) on every resource type, so at most
+  // kMaxActions: the language's limit is 100,000 declared (action, type)
+  // pairs (docs/LANGUAGE.md §9).
   std::size_t actions = 6;
-  // Share of rules on every action (`permit * on ...`), in per mille.
+  // Share of rules on every action (`permit * on ...`), in per mille. A `*`
+  // rule covers every declared action: many actions with many `*` rules
+  // can take a tenant past the limit of 1,000,000 (action, type, role)
+  // combinations (docs/LANGUAGE.md §9) — 2,000 rules over 600 actions at
+  // the default share stay well within it.
   std::size_t wildcard_per_mille = 50;
 };
 
@@ -38,8 +45,13 @@ struct GeneratedFile {
   std::string text;
 };
 
-// The schema file shared by every generated set.
-[[nodiscard]] GeneratedFile generate_schema();
+// The most actions a set may draw from: 3 types × this stays within the
+// language's 100,000 declared (action, type) pairs.
+inline constexpr std::size_t kMaxActions = 33'333;
+
+// The schema file of a set generated with `options`: the same attributes
+// for every set, and `actions` lines declaring the set's actions.
+[[nodiscard]] GeneratedFile generate_schema(const GeneratorOptions& options = {});
 
 // The shared template every generated tenant extends.
 [[nodiscard]] GeneratedFile generate_template();

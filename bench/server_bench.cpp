@@ -41,7 +41,9 @@ constexpr std::size_t kRules = 20;
 constexpr std::size_t kRequests = 4096;
 
 fs::path policy_directory() {
-  const fs::path dir = fs::temp_directory_path() / "tenet-bench-server-1000x20";
+  // `v2`: the generator since actions are declared (an older set kept here
+  // would no longer check).
+  const fs::path dir = fs::temp_directory_path() / "tenet-bench-v2-server-1000x20";
   if (!fs::exists(dir / "schema.tenet")) {
     fs::remove_all(dir);
     const std::string problem =

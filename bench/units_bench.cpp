@@ -252,7 +252,8 @@ void BM_ReloadPlatform(benchmark::State& state) {
   const auto tenants = static_cast<std::size_t>(state.range(0));
   LoadedSet& set = loaded(tenants);
   const fs::path schema = set.dir / "schema.tenet";
-  const std::string text = tenet::bench::generate_schema().text;
+  const std::string text =
+      tenet::bench::generate_schema({.tenants = tenants, .rules = kRules, .seed = 1}).text;
   const std::string variants[2] = {text + "// edit 1\n", text + "// edit 2\n"};
   reload_after_edits(state, set, schema, variants, true);
 }

@@ -118,7 +118,8 @@ class TempDir {
 };
 
 const std::string kSchema =
-    "schema { principal { kyc: \"none\" | \"verified\"; } resource document { owner: string; } }\n";
+    "schema { principal { kyc: \"none\" | \"verified\"; } resource document { owner: string; }\n"
+    "  actions read on document; }\n";
 
 TEST(Cli, VersionAndHelp) {
   const CommandResult version = run_tenet("--version");

@@ -172,7 +172,8 @@ TEST(FilterOp, ConditionSelectsExactlyTheRowsCheckAllows) {
     for (const json& who :
          {principal("basic", false), principal("company", true), principal("guest", true)}) {
       for (const json& context : {json({{"mfa", true}}), json({{"mfa", false}}), json()}) {
-        for (const char* action : {"read", "write", "delete", "share"}) {
+        // `archive`: northwind's own action, undeclared (never, invalid_request) elsewhere.
+        for (const char* action : {"read", "write", "delete", "share", "archive"}) {
           json filter = {{"op", "filter"},
                          {"tenant", tenant},
                          {"principal", who},
@@ -270,10 +271,36 @@ TEST(FilterOp, UnknownNamesAreNeverWithTheReasonCheckWouldGive) {
     EXPECT_EQ(response["reasons"], json::array({reason})) << response;
     EXPECT_FALSE(response.contains("error")) << response;
   }
-  // An action no rule names: only `*` rules apply (secret-needs-mfa is a forbid): never, no error.
-  json unnamed = base;
-  unnamed["action"] = "archive";
-  EXPECT_EQ(answer(shipped(), unnamed.dump())["filter"]["kind"], "never");
+  // An action the tenant does not declare for the type (docs/LANGUAGE.md §3):
+  // never, with the invalid_request a check gets. acme has no `archive`.
+  json undeclared = base;
+  undeclared["action"] = "archive";
+  const json refused = answer(shipped(), undeclared.dump());
+  EXPECT_EQ(refused["filter"]["kind"], "never") << refused;
+  EXPECT_EQ(refused["filter"]["sql"], "FALSE") << refused;
+  EXPECT_EQ(refused["filter"]["condition"], json::parse(R"({"op":"false"})")) << refused;
+  EXPECT_EQ(error_code(refused), "invalid_request") << refused;
+  EXPECT_EQ(refused["error"].value("message", ""),
+            "action 'archive' is not declared for resource type 'document' in tenant 'acme'")
+      << refused;
+  // A typo of a declared action: the same, with a suggestion.
+  undeclared["action"] = "raed";
+  const json typo = answer(shipped(), undeclared.dump());
+  EXPECT_EQ(typo["filter"]["kind"], "never") << typo;
+  EXPECT_EQ(error_code(typo), "invalid_request") << typo;
+  EXPECT_EQ(typo["error"].value("message", ""),
+            "action 'raed' is not declared for resource type 'document' in tenant 'acme' "
+            "(did you mean 'read'?)")
+      << typo;
+  // Northwind declares `archive` on documents: its advanced users archive their own.
+  json own = undeclared;
+  own["tenant"] = "northwind";
+  own["action"] = "archive";
+  own["principal"] = principal("company", true);  // company extends advanced
+  const json archive = answer(shipped(), own.dump());
+  EXPECT_EQ(error_code(archive), "") << archive;
+  EXPECT_EQ(archive["filter"]["kind"], "conditional") << archive;
+  EXPECT_TRUE(has_item(archive["filter"]["params"], "u1")) << archive;  // the owner
 }
 
 TEST(FilterOp, BadRequestsGetProtocolErrorsAndANeverFilter) {

@@ -50,6 +50,7 @@ const std::string kBinary = tenet::test_support::tenet_binary(TENET_BINARY);
 constexpr const char* kSchema = R"(schema {
   principal { level: int; }
   resource document { owner: string; locked: bool; }
+  actions read, write on document;
 }
 )";
 constexpr const char* kTemplate = R"(template base {

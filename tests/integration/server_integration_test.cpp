@@ -950,7 +950,8 @@ TEST(ServerIntegration, ReloadDuringSymlinkSwapsServesOneReleaseAtATime) {
   for (const std::string& release : releases) {
     fs::create_directories(dir.path() / release / "tenants");
     write_text(dir.path() / release / "schema.tenet",
-               "schema { principal { } resource document { owner: string; } }\n");
+               "schema { principal { } resource document { owner: string; }\n"
+               "  actions read on document; }\n");
     for (int i = 0; i < kFiles; ++i) {
       const std::string name = "t" + std::to_string(i);
       write_text(dir.path() / release / "tenants" / (name + ".tenet"),

@@ -34,6 +34,7 @@ namespace fs = std::filesystem;
 constexpr std::string_view kSchema = R"(schema {
   principal { level: int; }
   resource document { owner: string; locked: bool; }
+  actions read, write on document;
 }
 )";
 
@@ -41,6 +42,7 @@ constexpr std::string_view kSchema = R"(schema {
 constexpr std::string_view kSchemaLevelString = R"(schema {
   principal { level: string; }
   resource document { owner: string; locked: bool; }
+  actions read, write on document;
 }
 )";
 
@@ -48,6 +50,7 @@ constexpr std::string_view kSchemaLevelString = R"(schema {
 constexpr std::string_view kSchemaWider = R"(schema {
   principal { level: int; }
   resource document { owner: string; locked: bool; size: int; }
+  actions read, write on document;
 }
 )";
 

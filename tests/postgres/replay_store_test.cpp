@@ -24,11 +24,13 @@ namespace fs = std::filesystem;
 constexpr std::string_view kSchema = R"(schema {
   principal { level: int; }
   resource document { owner: string; }
+  actions read, write on document;
 }
 )";
 constexpr std::string_view kSchemaWider = R"(schema {
   principal { level: int; }
   resource document { owner: string; size: int; }
+  actions read, write on document;
 }
 )";
 constexpr std::string_view kTemplate = R"(template base {

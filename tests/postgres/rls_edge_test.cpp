@@ -378,6 +378,18 @@ TEST_F(Edge, ReplacingOneTenantLeavesATenantWithALongerPrefixAlone) {
   ASSERT_NE(
       std::find(before.begin(), before.end(), "tenet_acme_45fd71af_twin_1e06ec21_read_permit"),
       before.end());
+  // The twin's `permit *` covers the actions it declares for doc, read and
+  // write: no policy lets it create or delete (acme's own actions).
+  EXPECT_NE(
+      std::find(before.begin(), before.end(), "tenet_acme_45fd71af_twin_1e06ec21_write_permit"),
+      before.end());
+  for (const std::string& name : before) {
+    if (!name.starts_with("tenet_acme_45fd71af_twin_")) continue;
+    EXPECT_EQ(name.find("_create_"), std::string::npos) << name;
+    EXPECT_EQ(name.find("_delete_"), std::string::npos) << name;
+  }
+  EXPECT_NE(std::find(before.begin(), before.end(), "tenet_acme_45fd71af_create_permit"),
+            before.end());
   owner_->exec(ddl(*policies_, std::string("acme")));
   EXPECT_EQ(policy_names(), before);
 }

@@ -190,6 +190,30 @@ TEST(CEngine, EveryDecisionOpAnswersAsTenetEval) {
   EXPECT_EQ(engine_call(engine.get(), requests[6]).body()["results"].size(), 2U);
 }
 
+// An action the tenant does not declare for the type (docs/LANGUAGE.md §3):
+// invalid_request and deny, the message naming the action, the type and the
+// tenant; `archive` is northwind's own action, not acme's.
+TEST(CEngine, AnUndeclaredActionIsInvalidRequest) {
+  const EnginePtr engine = open_engine(kPolicies);
+  ASSERT_NE(engine, nullptr);
+  std::string typo = alice_reads();
+  typo.replace(typo.find(R"("action":"read")"), 15, R"("action":"raed")");
+  const json misspelt = engine_call(engine.get(), typo).body();
+  EXPECT_EQ(misspelt["decision"], "deny") << misspelt;
+  EXPECT_EQ(error_code(misspelt), "invalid_request") << misspelt;
+  EXPECT_EQ(misspelt["error"]["message"],
+            "action 'raed' is not declared for resource type 'document' in tenant 'acme' (did "
+            "you mean 'read'?)")
+      << misspelt;
+  std::string other = alice_reads();
+  other.replace(other.find(R"("action":"read")"), 15, R"("action":"archive")");
+  const json archive = engine_call(engine.get(), other).body();
+  EXPECT_EQ(error_code(archive), "invalid_request") << archive;
+  EXPECT_EQ(archive["error"]["message"],
+            "action 'archive' is not declared for resource type 'document' in tenant 'acme'")
+      << archive;
+}
+
 TEST(CEngine, ServerOnlyOpsAreRefusedNotCrashed) {
   const EnginePtr engine = open_engine(kPolicies);
   ASSERT_NE(engine, nullptr);

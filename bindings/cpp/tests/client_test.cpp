@@ -228,6 +228,19 @@ TEST(Client, ProtocolErrorsThrowAndKeepTheConnection) {
   } catch (const tc::ProtocolError& e) {
     EXPECT_EQ(e.code(), "invalid_request") << e.what();
   }
+  // An action acme does not declare for documents: invalid_request too.
+  tc::CheckRequest misspelt = reads("alice");
+  misspelt.action = "raed";
+  try {
+    (void)client.check(misspelt);
+    ADD_FAILURE() << "an undeclared action must throw";
+  } catch (const tc::ProtocolError& e) {
+    EXPECT_EQ(e.code(), "invalid_request") << e.what();
+    EXPECT_NE(std::string(e.what()).find("action 'raed' is not declared for resource type "
+                                         "'document' in tenant 'acme' (did you mean 'read'?)"),
+              std::string::npos)
+        << e.what();
+  }
   // In a pipeline: all responses are read, then the first error is thrown.
   const std::vector<tc::CheckRequest> requests{reads("alice"), bad, reads("alice")};
   try {

@@ -54,6 +54,8 @@ class ProtocolError extends TenetError {
 
 class BadJson extends ProtocolError {}
 class BadRequest extends ProtocolError {}
+// invalid_request: an attribute does not fit the schema, the action is not
+// declared for the resource type in the tenant, or a reload failed.
 class InvalidRequest extends ProtocolError {}
 class InvalidPolicy extends ProtocolError {}
 class Unauthenticated extends ProtocolError {}

@@ -109,6 +109,13 @@ test('protocol errors reject with typed errors and keep the connection', async (
     (error) => error instanceof tenet.InvalidRequest && error instanceof tenet.ProtocolError && error.code === 'invalid_request'
       && error.response.decision === 'deny',
   );
+  // A misspelt action: acme does not declare it, so invalid_request, with a suggestion.
+  await assert.rejects(
+    client.check({ principal: alice, action: 'raed', resource: alicesDoc }),
+    (error) => error instanceof tenet.InvalidRequest && error.response.decision === 'deny'
+      && error.serverMessage
+        === "action 'raed' is not declared for resource type 'document' in tenant 'acme' (did you mean 'read'?)",
+  );
   await assert.rejects(client.check({ principal: alice, action: 'read', resource: { id: 'x' } }), tenet.BadRequest);
   await assert.rejects(client.setFeature({ feature: 'beta_ui', state: 'sideways' }), tenet.BadRequest);
   assert.throws(() => new Client('no-port'), tenet.TenetConnectionError);

@@ -101,7 +101,8 @@ class BadRequest(ProtocolError):
 
 
 class InvalidRequest(ProtocolError):
-    """`invalid_request`: an attribute does not fit the schema, or a reload failed."""
+    """`invalid_request`: an attribute does not fit the schema, the action is not declared for
+    the resource type in the tenant, or a reload failed."""
 
 
 class InvalidPolicy(ProtocolError):

@@ -106,6 +106,14 @@ class EveryOp(unittest.TestCase):
             self.assertEqual(nothing.reasons, ("unknown_resource_type",))
             with self.assertRaises(InvalidRequest):
                 client.filter(Principal("alice", "basic", {"kyc": 7}), "read", "document")
+            # An action acme does not declare for documents (`archive` is northwind's own).
+            with self.assertRaises(InvalidRequest) as undeclared:
+                client.filter(ALICE, "archive", "document")
+            self.assertEqual(
+                undeclared.exception.message,
+                "action 'archive' is not declared for resource type 'document' in tenant 'acme'",
+            )
+            self.assertEqual(undeclared.exception.response["filter"]["kind"], "never")
             self.assertEqual(
                 FilterRequest(ALICE, "read", "document").to_wire("acme"),
                 {"op": "filter", "tenant": "acme", "principal": ALICE.to_wire(), "action": "read",
@@ -171,6 +179,14 @@ class EveryOp(unittest.TestCase):
                 client.check(ALICE, "read", {"type": "document", "id": "x", "tenant": "acme", "attrs": {"owner": 5}})
             self.assertEqual(invalid.exception.code, "invalid_request")
             self.assertEqual(invalid.exception.response.get("decision"), "deny")
+            # A misspelt action: not declared, so invalid_request, with a suggestion.
+            with self.assertRaises(InvalidRequest) as typo:
+                client.check(ALICE, "raed", ALICES_DOC)
+            self.assertEqual(
+                typo.exception.message,
+                "action 'raed' is not declared for resource type 'document' in tenant 'acme' (did you mean 'read'?)",
+            )
+            self.assertEqual(typo.exception.response.get("decision"), "deny")
             with self.assertRaises(BadRequest):
                 client.check(ALICE, "read", {"id": "x"})
             self.assertTrue(client.check(ALICE, "read", ALICES_DOC))

@@ -66,11 +66,43 @@ struct Visible {
   std::vector<std::string> roles;
   std::set<std::string> features;
   std::set<std::string> plans;
-  std::set<std::string> lifecycles;  // resource types
+  std::set<std::string> lifecycles;                         // resource types
+  std::map<std::string, std::vector<std::string>> actions;  // resource type → declared actions
 };
+
+void declare_action(Visible& visible, const std::string& type, const std::string& action) {
+  std::vector<std::string>& actions = visible.actions[type];
+  if (std::find(actions.begin(), actions.end(), action) == actions.end()) actions.push_back(action);
+}
+
+bool declares(const Visible& visible, const std::string& type, const std::string& action) {
+  const auto it = visible.actions.find(type);
+  return it != visible.actions.end() &&
+         std::find(it->second.begin(), it->second.end(), action) != it->second.end();
+}
+
+// The actions declared for one of `types` at least, each once.
+std::vector<std::string> declared_for(const Visible& visible,
+                                      const std::vector<std::string>& types) {
+  Visible out;
+  for (const std::string& type : types) {
+    const auto it = visible.actions.find(type);
+    if (it == visible.actions.end()) continue;
+    for (const std::string& action : it->second) declare_action(out, "", action);
+  }
+  return out.actions[""];
+}
+
+std::string actions_line(const std::vector<std::string>& actions,
+                         const std::vector<std::string>& types) {
+  return "  actions " + join(actions) + " on " + join(types) + ";\n";
+}
 
 Visible unite(const Visible& a, const Visible& b) {
   Visible out = a;
+  for (const auto& [type, actions] : b.actions) {
+    for (const std::string& action : actions) declare_action(out, type, action);
+  }
   for (const std::string& r : b.roles) {
     if (std::find(out.roles.begin(), out.roles.end(), r) == out.roles.end()) out.roles.push_back(r);
   }
@@ -135,10 +167,11 @@ class PolicyGenerator {
     }
 
     // Two blocks in two files; `doc` is declared in both and merges.
-    std::string first = "schema {\n  principal {\n";
+    const std::vector<std::string> action_text = action_declarations();
+    std::string first = "schema {\n" + action_text[0] + "  principal {\n";
     for (const AttributeSpec& a : vocab().principal) first += "    " + declare(a, vocab()) + "\n";
     first += "  }\n";
-    std::string second = "schema {\n  context {\n";
+    std::string second = "schema {\n" + action_text[2] + "  context {\n";
     for (const AttributeSpec& a : vocab().context) second += "    " + declare(a, vocab()) + "\n";
     second += "  }\n";
     for (const ResourceSpec& r : vocab().resources) {
@@ -153,8 +186,57 @@ class PolicyGenerator {
         second += " }\n";
       }
     }
-    out_.files.emplace_back("schema.tenet", first + "}\n");
-    out_.files.emplace_back("more/schema.tenet", second + "}\n");
+    out_.files.emplace_back("schema.tenet", first + action_text[1] + "}\n");
+    out_.files.emplace_back("more/schema.tenet", second + action_text[3] + "}\n");
+    if (!action_text[4].empty())
+      out_.files.emplace_back("more/actions.tenet", "schema {\n" + action_text[4] + "}\n");
+  }
+
+  // The schema's `actions` lines: `read` on every type, each other action on
+  // a random share of them. Actions with the same types share a line (the
+  // product), a line is sometimes split in two (lines add up), and each
+  // goes to the top or the bottom of either schema block (before or after
+  // the types it names, which the other file may declare), or to a block of
+  // its own: [0] / [1] top / bottom of schema.tenet, [2] / [3] of
+  // more/schema.tenet, [4] more/actions.tenet.
+  std::vector<std::string> action_declarations() {
+    std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> lines;
+    for (const std::string& action : kActions) {
+      std::vector<std::string> types;
+      for (const ResourceSpec& r : vocab().resources) {
+        if (action == "read" || rng_.percent(action == "write" ? 80 : 50)) types.push_back(r.name);
+      }
+      if (types.empty()) continue;
+      const auto same = std::find_if(lines.begin(), lines.end(),
+                                     [&](const auto& line) { return line.second == types; });
+      if (same == lines.end()) {
+        lines.push_back({{action}, types});
+      } else {
+        same->first.push_back(action);
+      }
+    }
+    std::vector<std::string> text(5);
+    const auto place = [&](const std::vector<std::string>& actions,
+                           const std::vector<std::string>& types) {
+      text[rng_.below(text.size())] += actions_line(actions, types);
+      for (const std::string& type : types) {
+        for (const std::string& action : actions) declare_action(schema_visible_, type, action);
+      }
+    };
+    for (const auto& [actions, types] : lines) {
+      if (!rng_.percent(30) || (actions.size() < 2 && types.size() < 2)) {
+        place(actions, types);
+      } else if (actions.size() >= 2) {
+        const auto cut = actions.begin() + static_cast<std::ptrdiff_t>(actions.size() / 2);
+        place({actions.begin(), cut}, types);
+        place({cut, actions.end()}, types);
+      } else {
+        const auto cut = types.begin() + static_cast<std::ptrdiff_t>(types.size() / 2);
+        place(actions, {types.begin(), cut});
+        place(actions, {cut, types.end()});
+      }
+    }
+    return text;
   }
 
   // ---------------------------------------------------------------- units
@@ -165,11 +247,12 @@ class PolicyGenerator {
     for (int j = 0; j < index; ++j) {
       if (rng_.percent(50)) parents.push_back("t" + std::to_string(j));
     }
-    Visible visible;
+    Visible visible = schema_visible_;
     for (const std::string& p : parents) visible = unite(visible, template_visible_.at(p));
     std::string text =
         "template " + name + (parents.empty() ? "" : " extends " + join(parents)) + " {\n";
-    text += body(name + "r", visible, name);
+    text += body(name + "r", visible, name, kTemplateActions.at(static_cast<std::size_t>(index)),
+                 false);
     text += "}\n\n";
     template_visible_[name] = visible;
     return text;
@@ -181,19 +264,20 @@ class PolicyGenerator {
     for (int j = 0; j < templates; ++j) {
       if (rng_.percent(55)) parents.push_back("t" + std::to_string(j));
     }
-    Visible visible;
+    Visible visible = schema_visible_;
     for (const std::string& p : parents) visible = unite(visible, template_visible_.at(p));
     std::string text = "// tenant " + name + "\n\ntenant " + name_text(name) +
                        (parents.empty() ? "" : " extends " + join(parents)) + " {\n";
-    text += body("o", visible, name);
+    text += body("o", visible, name, kTenantAction, true);
     text += "}\n";
     out_.files.emplace_back("tenants/" + name + ".tenet", text);
-    TenantSpec spec{name, visible.roles, {}, {}, {}};
+    TenantSpec spec{name, visible.roles, {}, {}, {}, {}};
     // Declaration order of the merged body is not needed here: requests
     // only pick names.
     spec.features.assign(visible.features.begin(), visible.features.end());
     spec.plans.assign(visible.plans.begin(), visible.plans.end());
     spec.lifecycle_types.assign(visible.lifecycles.begin(), visible.lifecycles.end());
+    spec.actions = visible.actions;
     vocab().tenants.push_back(spec);
   }
 
@@ -251,10 +335,43 @@ class PolicyGenerator {
     return " " + keyword + " " + random_condition(rng_, s, rng_.between(1, 3));
   }
 
-  // A template's or tenant's body; `visible` comes in with the ancestors'
-  // declarations and leaves with this unit's added.
-  std::string body(const std::string& role_prefix, Visible& visible, const std::string& unit) {
+  // The partner's own `actions` lines: `own` (a name of this unit's alone)
+  // on some types; for a tenant, also a schema action on a type that
+  // neither the schema nor its templates declare it for.
+  std::string own_actions(Visible& visible, const std::string& own, bool tenant) {
+    std::vector<std::string> all_types;
+    for (const ResourceSpec& r : vocab().resources) all_types.push_back(r.name);
     std::string text;
+    if (rng_.percent(45)) {
+      const std::vector<std::string> types = rng_.some(all_types, 1, 2);
+      text += actions_line({own}, types);
+      for (const std::string& type : types) declare_action(visible, type, own);
+    }
+    if (tenant && rng_.percent(40)) {
+      std::vector<std::pair<std::string, std::string>> missing;  // (action, type)
+      for (const std::string& action : kActions) {
+        for (const std::string& type : all_types) {
+          if (!declares(visible, type, action)) missing.emplace_back(action, type);
+        }
+      }
+      if (!missing.empty()) {
+        const auto& [action, type] = rng_.pick(missing);
+        text += actions_line({action}, {type});
+        declare_action(visible, type, action);
+      }
+    }
+    return text;
+  }
+
+  // A template's or tenant's body; `visible` comes in with the ancestors'
+  // declarations and leaves with this unit's added. Its own `actions` lines
+  // (own_actions) stand first or last: a rule may name an action declared
+  // further down.
+  std::string body(const std::string& role_prefix, Visible& visible, const std::string& unit,
+                   const std::string& own_action, bool tenant) {
+    const std::string actions = own_actions(visible, own_action, tenant);
+    const bool actions_first = rng_.percent(50);
+    std::string text = actions_first ? actions : "";
     // Roles: each may extend roles seen so far.
     const int roles = visible.roles.empty() ? rng_.between(1, 3) : rng_.between(0, 2);
     for (int i = 0; i < roles; ++i) {
@@ -336,18 +453,22 @@ class PolicyGenerator {
       ExprScope s = scope(visible, unit);
       resource_scope(s, types, visible);
       text += "  " + annotation(40) + (rng_.percent(60) ? "permit " : "forbid ");
-      text += rng_.percent(20) ? "*" : join(rng_.some(kActions, 1, 2));
+      // Actions declared for one of the rule's types at least (not always
+      // for each: the rule then applies to the declared pairs only).
+      text += rng_.percent(20) ? "*" : join(rng_.some(declared_for(visible, types), 1, 2));
       text += " on " + (every_type ? std::string("*") : join(types));
       // Now and then two rules share a line: the second default id is FILE:LINE:COL.
       text += roles_clause("for", visible, 35) + when(s, 80) + when(s, 30, "unless") +
               (rng_.percent(10) ? "; " : ";\n");
     }
+    if (!actions_first) text += actions;
     return text + "\n";
   }
 
   Rng rng_;
   GeneratedPolicySet out_;
   std::map<std::string, Visible> template_visible_;
+  Visible schema_visible_;  // the schema's actions
   int next_id_ = 0;
 };
 

@@ -2,9 +2,12 @@
 //
 // A schema in two blocks (every attribute kind, optional attributes, a
 // resource type merged across blocks, an attribute name with different
-// types on two resource types), one to three templates extending each other
-// (diamonds included), several tenants extending them with their own roles,
-// overriding features, plans and lifecycles, and rules of every shape. The
+// types on two resource types, `actions` lines before and after the types
+// they name, sometimes in a block of their own), one to three templates
+// extending each other (diamonds included), several tenants extending them
+// with their own roles, overriding features, plans and lifecycles, actions
+// of a template's or tenant's own, and rules of every shape over declared
+// actions. The
 // set is built to check without errors (warnings are expected); the
 // differential test asserts that.
 #pragma once

@@ -109,6 +109,28 @@ void resource(Rng& rng, const Vocabulary& v, const TenantSpec* tenant, SimpleReq
   }
 }
 
+// Mostly an action the tenant declares for the type; now and then one it
+// does not (invalid_request): a typo of a declared action, an action of
+// the schema's or a partner's own that this tenant may not declare for the
+// type, or a name no policy knows.
+std::string action(Rng& rng, const TenantSpec* tenant, const std::string& type) {
+  if (tenant != nullptr && rng.percent(90)) {
+    const auto declared = tenant->actions.find(type);
+    if (declared != tenant->actions.end() && !declared->second.empty())
+      return rng.pick(declared->second);
+  }
+  switch (rng.below(4)) {
+    case 0:
+      return rng.pick(kUndeclaredActions);
+    case 1:
+      return rng.pick(kTemplateActions);
+    case 2:
+      return kTenantAction;
+    default:
+      return rng.pick(kActions);
+  }
+}
+
 }  // namespace
 
 SimpleRequest random_request(Rng& rng, const Vocabulary& v) {
@@ -128,8 +150,8 @@ SimpleRequest random_request(Rng& rng, const Vocabulary& v) {
   r.context = attributes(rng, v.context, v);
   switch (r.op) {
     case Operation::Check:
-      r.action = rng.percent(90) ? rng.pick(kActions) : "zap";
       resource(rng, v, tenant, r);
+      r.action = action(rng, tenant, r.resource.type);
       break;
     case Operation::Transition:
       r.target = any_role(rng, v, tenant);

@@ -1,8 +1,9 @@
 // Random requests of all six operations against a generated policy set:
 // known and unknown tenants, cross-tenant resources, unknown roles, types,
-// plans and states, attributes present, absent or of the wrong type,
-// values next to the policies' thresholds, enum members and non-members,
-// sets. Deterministic in the Rng.
+// plans and states, actions the tenant declares for the type and (about
+// one check in ten) actions it does not, attributes present, absent or of
+// the wrong type, values next to the policies' thresholds, enum members
+// and non-members, sets. Deterministic in the Rng.
 #pragma once
 
 #include "tests/differential/policy_fuzz/rng.hpp"

@@ -47,8 +47,18 @@ struct Claim {
   std::string* target;
 };
 
+void declare(DeclaredActions& out, const ast::ActionsDecl& decl) {
+  for (const ast::Name& type : decl.types) {
+    std::vector<std::string>& actions = out[type.text];
+    for (const ast::Name& action : decl.actions) {
+      if (std::find(actions.begin(), actions.end(), action.text) == actions.end())
+        actions.push_back(action.text);
+    }
+  }
+}
+
 TenantView resolve(const ast::TenantDecl& tenant, const TemplateMap& templates,
-                   const SourceSet& sources) {
+                   const SchemaView& schema, const SourceSet& sources) {
   std::vector<const ast::Body*> layers;
   std::set<std::string> seen;
   add_layers(tenant.extends, templates, seen, layers);
@@ -56,6 +66,10 @@ TenantView resolve(const ast::TenantDecl& tenant, const TemplateMap& templates,
 
   TenantView view;
   view.name = tenant.name.text;
+  for (const ast::ActionsDecl* decl : schema.actions) declare(view.actions, *decl);
+  for (const ast::Body* body : layers) {
+    for (const ast::ActionsDecl& d : body->actions) declare(view.actions, d);
+  }
   for (const ast::Body* body : layers) {
     for (const ast::RoleDecl& d : body->roles) view.roles.push_back(&d);
     for (const ast::TransitionDecl& d : body->transitions) view.transitions.push_back({&d, ""});
@@ -126,6 +140,16 @@ const ast::LifecycleDecl* TenantView::lifecycle(std::string_view resource_type) 
   return nullptr;
 }
 
+bool TenantView::declares(std::string_view action, const std::string& resource_type) const {
+  const std::vector<std::string> declared = actions_of(resource_type);
+  return std::find(declared.begin(), declared.end(), action) != declared.end();
+}
+
+std::vector<std::string> TenantView::actions_of(const std::string& resource_type) const {
+  const auto it = actions.find(resource_type);
+  return it == actions.end() ? std::vector<std::string>{} : it->second;
+}
+
 bool TenantView::is_a(std::string_view role_name, std::string_view ancestor) const {
   std::set<std::string_view> visited;
   std::function<bool(std::string_view)> walk = [&](std::string_view at) {
@@ -166,12 +190,13 @@ PolicyView build_view(std::shared_ptr<const SourceSet> sources,
         auto& attributes = view.schema.resources[r.type_name.text];
         for (const ast::AttributeDecl& a : r.attributes) attributes[a.name.text] = &a;
       }
+      for (const ast::ActionsDecl& a : schema.actions) view.schema.actions.push_back(&a);
     }
     for (const ast::TemplateDecl& t : file->templates) templates[t.name.text] = &t;
   }
   for (const auto& file : view.files) {
     for (const ast::TenantDecl& t : file->tenants) {
-      view.tenants.push_back(resolve(t, templates, *view.sources));
+      view.tenants.push_back(resolve(t, templates, view.schema, *view.sources));
     }
   }
   return view;

@@ -23,7 +23,12 @@ struct SchemaView {
   std::map<std::string, const ast::AttributeDecl*> principal;
   std::map<std::string, const ast::AttributeDecl*> context;
   std::map<std::string, std::map<std::string, const ast::AttributeDecl*>> resources;
+  // Every `actions` line of the schema blocks, in file and source order.
+  std::vector<const ast::ActionsDecl*> actions;
 };
+
+// Resource type → declared actions, in declaration order, each once.
+using DeclaredActions = std::map<std::string, std::vector<std::string>>;
 
 template <typename Decl>
 struct Identified {
@@ -43,11 +48,17 @@ struct TenantView {
   std::vector<const ast::LifecycleDecl*> lifecycles;
   std::map<const ast::LifecycleEdge*, std::string> edge_ids;
   std::vector<Identified<ast::RuleDecl>> rules;
+  // The schema's actions, then each layer's own (docs/LANGUAGE.md §3).
+  DeclaredActions actions;
 
   [[nodiscard]] const ast::RoleDecl* role(std::string_view name) const;
   [[nodiscard]] const ast::FeatureDecl* feature(std::string_view name) const;
   [[nodiscard]] const Identified<ast::PlanDecl>* plan(std::string_view name) const;
   [[nodiscard]] const ast::LifecycleDecl* lifecycle(std::string_view resource_type) const;
+  // Does the tenant declare `action` for `resource_type`?
+  [[nodiscard]] bool declares(std::string_view action, const std::string& resource_type) const;
+  // The actions declared for `resource_type` (none for an unknown type).
+  [[nodiscard]] std::vector<std::string> actions_of(const std::string& resource_type) const;
   // `role` is `ancestor` or inherits from it: walks `extends` every time.
   [[nodiscard]] bool is_a(std::string_view role, std::string_view ancestor) const;
   // `for` / `by`: empty matches every role.

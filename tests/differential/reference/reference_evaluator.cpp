@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "grammar/source/did_you_mean.hpp"
 #include "tests/differential/reference/reference_expression.hpp"
 
 namespace tenet::reference {
@@ -97,6 +98,16 @@ std::string joined(std::string_view head, const std::vector<ast::Name>& names) {
   return out;
 }
 
+// docs/LANGUAGE.md §7: a check naming an action the tenant does not declare
+// for the type; the suggestion looks at the type's declared actions.
+std::string undeclared_action(const TenantView& tenant, const std::string& action,
+                              const std::string& type) {
+  const std::vector<std::string> declared = tenant.actions_of(type);
+  const std::vector<std::string_view> candidates(declared.begin(), declared.end());
+  return "action '" + action + "' is not declared for resource type '" + type + "' in tenant '" +
+         tenant.name + "'" + did_you_mean(action, candidates);
+}
+
 void add_unique(std::vector<std::string>& out, std::string text) {
   if (std::find(out.begin(), out.end(), text) == out.end()) out.push_back(std::move(text));
 }
@@ -151,7 +162,10 @@ struct ReferenceEvaluator::Question {
         return std::any_of(names.begin(), names.end(),
                            [&](const ast::Name& n) { return n.text == x; });
       };
+      // `*` is every action the tenant declares for the type; a named
+      // action applies only where it is declared (docs/LANGUAGE.md §3).
       return (rule.all_actions || named(rule.actions, request.action)) &&
+             tenant.declares(request.action, request.resource.type) &&
              (rule.all_types || named(rule.types, request.resource.type)) &&
              tenant.matches(request.role, rule.roles);
     };
@@ -280,7 +294,13 @@ Answer ReferenceEvaluator::answer(const SimpleRequest& original) const {
   const auto type = view_.schema.resources.find(original.resource.type);
   if (has_resource && type == view_.schema.resources.end()) return deny("unknown_resource_type");
 
-  // 2. Validation against the schema: principal, resource, context.
+  // 2. Validation. An action the tenant does not declare for the type is
+  // the error reported even when an attribute is wrong too.
+  if (op == Operation::Check && !tenant->declares(original.action, original.resource.type)) {
+    return invalid(undeclared_action(*tenant, original.action, original.resource.type));
+  }
+
+  // Then the attributes against the schema: principal, resource, context.
   SimpleRequest request = original;
   std::optional<std::string> bad =
       filter(request.principal, view_.schema.principal, "principal.attrs.");

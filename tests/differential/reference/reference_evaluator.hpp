@@ -2,12 +2,13 @@
 //
 // It answers the six decision operations of docs/LANGUAGE.md §7 (with the choices
 // of docs/SEMANTICS-NOTES.md) by walking the parsed AST of the policy set:
-// templates resolved per tenant on construction (policy_view), everything
-// else at each question — role inheritance by walking `extends`, features
-// by recursion on `enabled()`, expressions by recursion on ast::Expr with
-// every name looked up as a string. It shares no code with engine/: not the
-// checker's model, not the compiler, not the evaluator. Slow on purpose;
-// correctness by inspection is the point.
+// templates and declared actions resolved per tenant on construction
+// (policy_view), everything else at each question — role inheritance by
+// walking `extends`, features by recursion on `enabled()`, expressions by
+// recursion on ast::Expr with every name looked up as a string. It shares
+// no code with engine/: not the checker's model, not the compiler, not the
+// evaluator (of grammar/ it uses the AST and the did-you-mean suggestion).
+// Slow on purpose; correctness by inspection is the point.
 #pragma once
 
 #include <map>

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/engine.hpp"
+#include "engine/json/request_parser.hpp"
 
 namespace tenet::reference {
 namespace {
@@ -95,7 +96,24 @@ EngineRequest::EngineRequest(const CompiledPolicySet& policies, const SimpleRequ
   invalid_ = !principal_invalid.empty()  ? principal_invalid
              : !resource_invalid.empty() ? resource_invalid
                                          : context_invalid;
+  // An undeclared action wins over them, as the request parser has it.
+  if (simple_.op == Operation::Check) {
+    std::string undeclared = undeclared_action(policies);
+    if (!undeclared.empty()) invalid_ = std::move(undeclared);
+  }
   base->invalid = invalid_;
+}
+
+std::string EngineRequest::undeclared_action(const CompiledPolicySet& policies) const {
+  // What the request parser makes of the same request as a protocol line:
+  // only it words this error (the evaluator has neither the names nor the
+  // suggestion), and its message is the one a client reads. Attribute
+  // messages start with their path (principal.attrs., ...), never so.
+  static thread_local json::RequestParser parser;
+  const json::ParsedRequest& parsed = parser.parse(policies, describe(simple_));
+  const auto* check = parsed.ok() ? std::get_if<CheckRequest>(&parsed.request) : nullptr;
+  if (check == nullptr || !check->invalid.starts_with("action '")) return {};
+  return std::string(check->invalid);
 }
 
 void EngineRequest::fill_base(const CompiledPolicySet& policies, RequestBase& base,

@@ -4,8 +4,11 @@
 //
 // Names are resolved with CompiledPolicySet's find_*; attribute values are
 // placed in the slots of the checked model's schema, validated against it
-// (the `invalid` message of RequestBase). An EngineRequest owns every byte
-// its views point to, so it is neither copied nor moved.
+// (the `invalid` message of RequestBase). A check naming an action the
+// tenant does not declare for the type gets the request parser's message
+// for it (engine/json/request_parser.hpp), which wins over an attribute's.
+// An EngineRequest owns every byte its views point to, so it is neither
+// copied nor moved.
 #pragma once
 
 #include <deque>
@@ -29,6 +32,10 @@ class EngineRequest {
  private:
   void fill_base(const CompiledPolicySet& policies, RequestBase& base,
                  std::string& principal_invalid, std::string& context_invalid);
+  // A check's message when the tenant does not declare its action for the
+  // resource type; empty when it does (or isolation stops the request).
+  // From the request parser, on the request as a protocol line.
+  [[nodiscard]] std::string undeclared_action(const CompiledPolicySet& policies) const;
   void fill_resource(const CompiledPolicySet& policies, Index tenant, Resource& resource,
                      std::string& invalid);
   // Places the schema's attributes in their slots (the rest stay Absent);
