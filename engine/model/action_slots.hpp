@@ -42,7 +42,9 @@ class ActionSlots {
     return pairs_.count(key(slot, type)) != 0;
   }
   // Where (slot, type) was declared; only for a declared pair.
-  [[nodiscard]] const Span& span(Index slot, Index type) const { return pairs_.at(key(slot, type)); }
+  [[nodiscard]] const Span& span(Index slot, Index type) const {
+    return pairs_.at(key(slot, type));
+  }
   [[nodiscard]] const std::vector<Index>& slots_of_type(Index type) const {
     return slots_of_type_[type];
   }

@@ -4,11 +4,20 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "engine/engine.hpp"
 
 namespace tenet::test_support {
+
+// Parses each (path, text) file and checks them as one policy set, without
+// compiling: the checker's diagnostics are the result's to assert on; a
+// syntax error becomes a test failure.
+[[nodiscard]] checker::CheckResult check_files(
+    const std::vector<std::pair<std::string, std::string>>& files);
 
 // Null when the text has errors (already reported as test failures).
 [[nodiscard]] std::shared_ptr<const CompiledPolicySet> compile_source(std::string_view file_name,

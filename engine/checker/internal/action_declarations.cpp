@@ -26,15 +26,8 @@ ActionDeclarations::ActionDeclarations(const model::Schema& schema,
 void ActionDeclarations::declare(const ast::ActionsDecl& decl) {
   std::vector<Index> types;
   for (const ast::Name& type_name : decl.types) {
-    const Index type = schema_.find_resource_type(names_.intern(type_name.text));
-    if (type == kNone) {
-      std::vector<std::string_view> candidates;
-      for (const model::ResourceType& r : schema_.resources)
-        candidates.push_back(names_.name(r.name));
-      reporter_.report(DiagCode::UnknownResourceType, type_name.span,
-                       {type_name.text, did_you_mean(type_name.text, candidates)});
-      continue;
-    }
+    const Index type = find_resource_type(schema_, names_, reporter_, type_name);
+    if (type == kNone) continue;
     if (std::find(types.begin(), types.end(), type) == types.end()) types.push_back(type);
   }
   for (const ast::Name& action : decl.actions) {
@@ -94,6 +87,18 @@ std::shared_ptr<const model::ActionSlots> ActionDeclarations::finish() const {
     spans[type].insert(spans[type].end(), where.begin(), where.end());
   }
   return model::ActionSlots::build(std::move(by_type), std::move(spans));
+}
+
+Index find_resource_type(const model::Schema& schema, model::Interner& names, Reporter& reporter,
+                         const ast::Name& name) {
+  const Index found = schema.find_resource_type(names.intern(name.text));
+  if (found == kNone) {
+    std::vector<std::string_view> candidates;
+    for (const model::ResourceType& r : schema.resources) candidates.push_back(names.name(r.name));
+    reporter.report(DiagCode::UnknownResourceType, name.span,
+                    {name.text, did_you_mean(name.text, candidates)});
+  }
+  return found;
 }
 
 std::string describe_types(const model::Schema& schema, const model::Interner& names,

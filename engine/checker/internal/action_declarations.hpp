@@ -54,6 +54,11 @@ class ActionDeclarations {
   bool over_limit_ = false;
 };
 
+// The declared resource type `name` names; kNone (and unknown-resource-type
+// reported, with a suggestion) when there is none.
+[[nodiscard]] model::Index find_resource_type(const model::Schema& schema, model::Interner& names,
+                                              Reporter& reporter, const ast::Name& name);
+
 // The types a rule's actions must be declared for, as messages name them:
 // `resource type 'document'`, `resource types 'a', 'b'`, or
 // `any resource type` (a rule `on *`).

@@ -330,15 +330,7 @@ class Resolver {
   // ------------------------------------------------------------ lifecycles
 
   Index find_resource_type(const ast::Name& name) {
-    const Index found = schema_.find_resource_type(names_.intern(name.text));
-    if (found == kNone) {
-      std::vector<std::string_view> candidates;
-      for (const model::ResourceType& r : schema_.resources)
-        candidates.push_back(names_.name(r.name));
-      reporter_.report(DiagCode::UnknownResourceType, name.span,
-                       {name.text, did_you_mean(name.text, candidates)});
-    }
-    return found;
+    return checker::find_resource_type(schema_, names_, reporter_, name);
   }
 
   void declare_lifecycles(const std::vector<Slot<ast::LifecycleDecl>>& lifecycles) {

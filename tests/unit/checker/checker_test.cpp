@@ -11,6 +11,7 @@
 #include "engine/engine.hpp"
 #include "engine/model/model.hpp"
 #include "grammar/parser.hpp"
+#include "tests/support/compile_source.hpp"
 
 namespace tenet {
 namespace {
@@ -33,18 +34,7 @@ constexpr std::string_view kSchema = R"(schema {
 }
 )";
 
-checker::CheckResult check_files(const std::vector<std::pair<std::string, std::string>>& files) {
-  auto sources = std::make_shared<SourceSet>();
-  std::vector<std::shared_ptr<const ast::File>> parsed;
-  for (const auto& [path, text] : files) {
-    const FileId id = sources->add(path, text);
-    grammar::ParseResult result = grammar::parse_file(*sources, id, false);
-    for (const Diagnostic& d : result.diagnostics)
-      ADD_FAILURE() << "syntax: " << render(d, *sources);
-    parsed.push_back(std::move(result.file));
-  }
-  return checker::check_policy_set(sources, parsed);
-}
+using test_support::check_files;
 
 // `t.tenet:3:5: unknown-role: unknown role 'x'` for each diagnostic.
 std::vector<std::string> describe(const checker::CheckResult& result,

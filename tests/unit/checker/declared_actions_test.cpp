@@ -22,18 +22,7 @@ namespace {
 using Files = std::vector<std::pair<std::string, std::string>>;
 using Lines = std::vector<std::string>;
 
-checker::CheckResult check_files(const Files& files) {
-  auto sources = std::make_shared<SourceSet>();
-  std::vector<std::shared_ptr<const ast::File>> parsed;
-  for (const auto& [path, text] : files) {
-    const FileId id = sources->add(path, text);
-    grammar::ParseResult result = grammar::parse_file(*sources, id, false);
-    for (const Diagnostic& d : result.diagnostics)
-      ADD_FAILURE() << "syntax: " << render(d, *sources);
-    parsed.push_back(std::move(result.file));
-  }
-  return checker::check_policy_set(sources, parsed);
-}
+using test_support::check_files;
 
 // `t.tenet:3:5: undeclared-action: action 'x' ...` for each diagnostic.
 Lines describe(const checker::CheckResult& result, const Files& files) {
