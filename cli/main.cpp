@@ -6,6 +6,7 @@
 #include "cli/check_command.hpp"
 #include "cli/eval_command.hpp"
 #include "cli/explain_command.hpp"
+#include "cli/fmt_command.hpp"
 #include "cli/policy_command.hpp"
 #include "cli/publish_command.hpp"
 #include "cli/serve_command.hpp"
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   tenet::cli::add_eval_command(app, exit_code);
   tenet::cli::add_test_command(app, exit_code);
   tenet::cli::add_tree_command(app, exit_code);
+  tenet::cli::add_fmt_command(app, exit_code);
   tenet::cli::add_serve_command(app, exit_code);
   tenet::cli::add_token_command(app, exit_code);
   tenet::cli::add_sql_command(app, exit_code);

@@ -31,6 +31,7 @@
 #include "engine/sql/sql_ddl.hpp"
 #include "engine/units/policy_units.hpp"
 #include "grammar/ast.hpp"
+#include "grammar/formatter.hpp"
 #include "grammar/parser.hpp"
 #include "grammar/source/diagnostic.hpp"
 #include "grammar/source/source.hpp"
@@ -55,6 +56,8 @@ using eval::SubscribeRequest;
 using eval::TransitionRequest;
 using eval::Value;
 using eval::ValueKind;
+using grammar::format_file;
+using grammar::FormatResult;
 using grammar::ParseLimits;
 using model::Index;
 using model::kNone;

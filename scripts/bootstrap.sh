@@ -13,6 +13,8 @@ packages=(
   tao-pegtl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libsimdjson-dev libssl-dev
+  # dtl (header only): the unified diffs of `tenet fmt --check`
+  libdtl-dev
   pkg-config postgresql libpq-dev ccache clang-format
   curl prometheus
   # clang and its runtime (libFuzzer, ASan, UBSan): the fuzz targets that

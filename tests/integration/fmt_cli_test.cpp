@@ -1,0 +1,128 @@
+// `tenet fmt` as a user runs it: printing, `--check` (a unified diff and exit
+// 1 for CI), `-w` (rewrites only what changes, then `--check` is clean),
+// directories, syntax errors (exit 2, the file untouched), and the shipped
+// policies/ already formatted.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "tests/support/run_process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace tenet {
+namespace {
+
+namespace fs = std::filesystem;
+using test_support::run_process;
+
+constexpr std::chrono::seconds kTimeout{60};
+
+test_support::ProcessResult tenet(std::vector<std::string> args) {
+  args.insert(args.begin(), TENET_BINARY);
+  return run_process(args, kTimeout);
+}
+
+void write(const fs::path& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+std::string read(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+constexpr const char* kMessy =
+    "schema{principal{n:int;}resource doc{}actions read on doc;}\n"
+    "tenant acme{\n"
+    "role r ;\n"
+    "permit read on doc when principal.n>1;   // why\n"
+    "}\n";
+constexpr const char* kTidy =
+    "schema { principal { n: int; } resource doc { } actions read on doc; }\n"
+    "tenant acme {\n"
+    "  role r;\n"
+    "  permit read on doc when principal.n > 1;  // why\n"
+    "}\n";
+
+TEST(FmtCli, PrintsCheckFailsWithADiffAndWriteFixes) {
+  const test_support::TempDir dir;
+  const fs::path file = dir.path() / "policy.tenet";
+  write(file, kMessy);
+
+  const auto printed = tenet({"fmt", file.string()});
+  EXPECT_EQ(printed.status, 0) << printed.output;
+  EXPECT_EQ(printed.output, kTidy);
+  EXPECT_EQ(read(file), kMessy);  // printing changes nothing
+
+  const auto check = tenet({"fmt", "--check", dir.path().string()});
+  EXPECT_EQ(check.status, 1) << check.output;
+  EXPECT_NE(check.output.find("--- " + file.string() + "\n+++ " + file.string() + " (formatted)"),
+            std::string::npos)
+      << check.output;
+  EXPECT_NE(check.output.find("@@ -1,5 +1,5 @@"), std::string::npos) << check.output;
+  EXPECT_NE(check.output.find("-role r ;\n"), std::string::npos) << check.output;
+  EXPECT_NE(check.output.find("+  role r;\n"), std::string::npos) << check.output;
+  EXPECT_EQ(read(file), kMessy);
+
+  const auto written = tenet({"fmt", "-w", dir.path().string()});
+  EXPECT_EQ(written.status, 0) << written.output;
+  EXPECT_EQ(written.output, file.string() + "\n");  // the files it rewrote
+  EXPECT_EQ(read(file), kTidy);
+
+  const auto clean = tenet({"fmt", "--check", dir.path().string()});
+  EXPECT_EQ(clean.status, 0) << clean.output;
+  EXPECT_EQ(clean.output, "");
+  const auto again = tenet({"fmt", "-w", file.string()});
+  EXPECT_EQ(again.status, 0);
+  EXPECT_EQ(again.output, "");  // nothing to rewrite
+}
+
+TEST(FmtCli, SyntaxErrorsAreReportedAndTheFileIsLeftAlone) {
+  const test_support::TempDir dir;
+  const fs::path bad = dir.path() / "bad.tenet";
+  const fs::path good = dir.path() / "good.tenet";
+  write(bad, "tenant acme { role ; }\n");
+  write(good, kMessy);
+  const auto result = tenet({"fmt", "-w", dir.path().string()});
+  EXPECT_EQ(result.status, 2) << result.output;
+  EXPECT_NE(result.output.find("bad.tenet:1:20: error: expected a role name"), std::string::npos)
+      << result.output;
+  EXPECT_EQ(read(bad), "tenant acme { role ; }\n");
+  EXPECT_EQ(read(good), kTidy);  // the other files are still formatted
+
+  const auto missing = tenet({"fmt", (dir.path() / "nope").string()});
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.output.find("no such file or directory"), std::string::npos);
+  const auto both = tenet({"fmt", "-w", "--check", good.string()});
+  EXPECT_EQ(both.status, 2);
+}
+
+TEST(FmtCli, ADirectoryPrintsEachFileUnderItsName) {
+  const test_support::TempDir dir;
+  fs::create_directories(dir.path() / "tenants");
+  write(dir.path() / "schema.tenet", "schema{principal{n:int;}resource doc{}actions read on doc;}\n");
+  write(dir.path() / "tenants" / "acme.tenet", "tenant acme{role r;}\n");
+  const auto result = tenet({"fmt", dir.path().string()});
+  EXPECT_EQ(result.status, 0) << result.output;
+  EXPECT_EQ(result.output,
+            "==> " + (dir.path() / "schema.tenet").string() +
+                " <==\nschema { principal { n: int; } resource doc { } actions read on doc; }\n"
+                "==> " +
+                (dir.path() / "tenants" / "acme.tenet").string() +
+                " <==\ntenant acme { role r; }\n");
+}
+
+TEST(FmtCli, TheShippedPoliciesAreFormatted) {
+  const auto result = tenet({"fmt", "--check", std::string(TENET_SOURCE_DIR) + "/policies"});
+  EXPECT_EQ(result.status, 0) << result.output;
+  EXPECT_EQ(result.output, "");
+}
+
+}  // namespace
+}  // namespace tenet
