@@ -81,8 +81,8 @@ int run_fmt(const FmtOptions& options, std::ostream& out, std::ostream& err) {
   for (const fs::path& path : options.paths) {
     if (!collect(path, files, err)) return kUsageOrIo;
   }
-  const bool headers = files.size() > 1 || (options.paths.size() == 1 &&
-                                            fs::is_directory(options.paths.front()));
+  const bool headers =
+      files.size() > 1 || (options.paths.size() == 1 && fs::is_directory(options.paths.front()));
   bool failed = false;
   bool unformatted = false;
   for (const fs::path& file : files) {

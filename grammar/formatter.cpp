@@ -8,14 +8,13 @@
 // comment that follows code, no trailing whitespace, one final newline.
 #include "grammar/formatter.hpp"
 
-#include <tao/pegtl.hpp>
-
 #include <algorithm>
 #include <cstddef>
-#include <optional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string_view>
+#include <tao/pegtl.hpp>
 #include <utility>
 
 #include "grammar/internal/grammar.hpp"
@@ -99,7 +98,8 @@ std::vector<Token> tokenize(std::string_view text) {
     token.text = taken;
     tokens.push_back(token);
     // Line breaks inside the token (a block comment's; a line comment's end).
-    line += static_cast<std::size_t>(std::count(rest.begin(), rest.begin() + static_cast<long>(length), '\n'));
+    line += static_cast<std::size_t>(
+        std::count(rest.begin(), rest.begin() + static_cast<long>(length), '\n'));
     at += length;
   }
   return tokens;
@@ -152,19 +152,20 @@ class Printer {
     first_ = false;
 
     // Whether a `{` / `}` is a block's or an object literal's, before it opens or closes.
-    const bool object_brace = punct && ((x == "}" && in_object()) ||
-                                        (x == "{" && opens_object()));
+    const bool object_brace = punct && ((x == "}" && in_object()) || (x == "{" && opens_object()));
     if (punct && x == "{") open_brace();
     if (punct && x == "}") close_brace();
     if (!verbatim_) line_ += x;
     if (punct && (x == "(" || x == "[")) ++parens_;
     if (punct && (x == ")" || x == "]") && parens_ > 0) --parens_;
-    if (punct && x == "<" && previous_word_ == "set") generic_ = true;
-    else if (punct && x == ">" && generic_) generic_ = false;
+    if (punct && x == "<" && previous_word_ == "set")
+      generic_ = true;
+    else if (punct && x == ">" && generic_)
+      generic_ = false;
     if (t.kind == Kind::LineComment || t.kind == Kind::BlockComment) return;  // no effect
     // Where a statement ends, the next line starts at the block's indent.
-    statement_open_ = !(punct && ((x == ";" && !in_object()) ||
-                                  ((x == "{" || x == "}") && !object_brace)));
+    statement_open_ =
+        !(punct && ((x == ";" && !in_object()) || ((x == "{" || x == "}") && !object_brace)));
     if (t.kind == Kind::Word && x == "test" && braces_.empty()) test_next_ = true;
     previous_ = x;
     previous_kind_ = t.kind;
@@ -248,7 +249,8 @@ class Printer {
   // The source line `t` starts, as written (trailing blanks dropped).
   [[nodiscard]] std::string_view source_line(const Token& t) const {
     const std::size_t at = static_cast<std::size_t>(t.text.data() - text_.data());
-    const std::size_t begin = text_.rfind('\n', at) == std::string_view::npos ? 0 : text_.rfind('\n', at) + 1;
+    const std::size_t begin =
+        text_.rfind('\n', at) == std::string_view::npos ? 0 : text_.rfind('\n', at) + 1;
     std::size_t end = text_.find('\n', at);
     if (end == std::string_view::npos) end = text_.size();
     std::string_view line = text_.substr(begin, end - begin);

@@ -106,7 +106,8 @@ TEST(FmtCli, SyntaxErrorsAreReportedAndTheFileIsLeftAlone) {
 TEST(FmtCli, ADirectoryPrintsEachFileUnderItsName) {
   const test_support::TempDir dir;
   fs::create_directories(dir.path() / "tenants");
-  write(dir.path() / "schema.tenet", "schema{principal{n:int;}resource doc{}actions read on doc;}\n");
+  write(dir.path() / "schema.tenet",
+        "schema{principal{n:int;}resource doc{}actions read on doc;}\n");
   write(dir.path() / "tenants" / "acme.tenet", "tenant acme{role r;}\n");
   const auto result = tenet({"fmt", dir.path().string()});
   EXPECT_EQ(result.status, 0) << result.output;

@@ -202,9 +202,10 @@ TEST(Formatter, EveryPolicySetInTheRepositoryKeepsItsTablesAndIsIdempotent) {
       std::stringstream text;
       text << in.rdbuf();
       // The shipped set spans folders; every other set is one folder.
-      const fs::path set_root = entry.path().lexically_relative(root).begin()->string() == "policies"
-                                    ? root / "policies"
-                                    : entry.path().parent_path();
+      const fs::path set_root =
+          entry.path().lexically_relative(root).begin()->string() == "policies"
+              ? root / "policies"
+              : entry.path().parent_path();
       sets[set_root].push_back(
           PolicyText{fs::relative(entry.path(), set_root).string(), text.str()});
     }
