@@ -6,6 +6,7 @@
 #include <string_view>
 #include <variant>
 
+#include "cli/test_coverage.hpp"
 #include "engine/engine.hpp"
 #include "engine/json/line_handler.hpp"
 
@@ -102,8 +103,8 @@ std::string_view describe(const ast::Expectation& expect) {
 
 class Runner {
  public:
-  Runner(const CompiledPolicySet& policies, const SourceSet& sources)
-      : policies_(policies), sources_(sources) {}
+  Runner(const CompiledPolicySet& policies, const SourceSet& sources, TestCoverage* coverage)
+      : policies_(policies), sources_(sources), coverage_(coverage) {}
 
   void run(const ast::TestDecl& test) {
     tenant_.reset();
@@ -186,6 +187,8 @@ class Runner {
         break;
     }
 
+    if (coverage_ != nullptr) request["explain"] = true;
+
     out_.clear();
     handler_.handle(policies_, request.dump(), out_);
     const json response = json::parse(out_, nullptr, false);
@@ -194,6 +197,7 @@ class Runner {
       const json& error = response["error"];
       return "request rejected: " + error.value("code", "") + ": " + error.value("message", "");
     }
+    if (coverage_ != nullptr) record(expect, request, response);
 
     if (expect.kind == ast::ExpectKind::Plans || expect.kind == ast::ExpectKind::Features) {
       const char* key = expect.kind == ast::ExpectKind::Plans ? "plans" : "features";
@@ -219,8 +223,27 @@ class Runner {
            (decision.empty() ? "no decision" : decision) + details(response);
   }
 
+  // What the engine looked at for this request (its trace), and for a
+  // check, which cell it decided.
+  void record(const ast::Expectation& expect, const json& request, const json& response) {
+    if (const auto trace = response.find("trace"); trace != response.end() && trace->is_array()) {
+      for (const json& entry : *trace) {
+        coverage_->record_trace(entry.value("kind", ""), entry.value("rule", ""),
+                                entry.value("outcome", ""));
+      }
+    }
+    // A resource of another tenant is denied before any cell is looked at.
+    const json& role = request["principal"]["role"];
+    if (expect.kind == ast::ExpectKind::Check && role.is_string() &&
+        request["resource"]["tenant"] == *tenant_) {
+      coverage_->record_check(*tenant_, role.get<std::string>(), expect.action.text,
+                              expect.resource_type.text);
+    }
+  }
+
   const CompiledPolicySet& policies_;
   const SourceSet& sources_;
+  TestCoverage* coverage_;
   tenet::json::LineHandler handler_;
   std::string out_;
   TestReport report_;
@@ -232,8 +255,9 @@ class Runner {
 }  // namespace
 
 TestReport run_policy_tests(const CompiledPolicySet& policies, const SourceSet& sources,
-                            const std::vector<std::shared_ptr<const ast::File>>& test_files) {
-  Runner runner(policies, sources);
+                            const std::vector<std::shared_ptr<const ast::File>>& test_files,
+                            TestCoverage* coverage) {
+  Runner runner(policies, sources, coverage);
   for (const auto& file : test_files) {
     for (const ast::TestDecl& test : file->tests) runner.run(test);
   }

@@ -28,6 +28,10 @@
 #include "grammar/source/source.hpp"
 
 namespace tenet::cli {
+class TestCoverage;
+}
+
+namespace tenet::cli {
 
 struct TestFailure {
   std::string file;  // relative to the policy directory
@@ -41,8 +45,11 @@ struct TestReport {
   std::vector<TestFailure> failures;  // in source order
 };
 
+// With `coverage`, every request also asks for the explain trace (which
+// changes no decision) and the coverage records what each reached.
 [[nodiscard]] TestReport run_policy_tests(
     const CompiledPolicySet& policies, const SourceSet& sources,
-    const std::vector<std::shared_ptr<const ast::File>>& test_files);
+    const std::vector<std::shared_ptr<const ast::File>>& test_files,
+    TestCoverage* coverage = nullptr);
 
 }  // namespace tenet::cli

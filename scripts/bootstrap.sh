@@ -17,6 +17,8 @@ packages=(
   libdtl-dev
   pkg-config postgresql libpq-dev ccache clang-format
   curl prometheus
+  # genhtml reads the lcov tracefile of `tenet test --lcov` (tests/integration)
+  lcov
   # clang and its runtime (libFuzzer, ASan, UBSan): the fuzz targets that
   # scripts/test.sh runs briefly (scripts/fuzz.sh, docs/FUZZING.md)
   clang libclang-rt-14-dev
