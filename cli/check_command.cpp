@@ -52,6 +52,7 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   PolicyOptions policy_options;
   policy_options.limits = options.limits;
   policy_options.compile = false;  // a report: nothing runs, so nothing is compiled
+  policy_options.lint = options.lint;
   const PolicyLoad load = compile_policy_directory(options.directory, policy_options);
   if (!load.io_errors.empty() || !load.set_error.empty())
     return report_failed_load(load, "tenet check", err);
@@ -82,6 +83,9 @@ void add_check_command(CLI::App& app, int& exit_code) {
   command->add_option("DIR", options->directory, "Policy directory")->required();
   add_parse_limit_options(*command, options->limits);
   command->add_flag("-q,--quiet", options->quiet, "Print nothing when the policy set is clean");
+  command->add_flag("--lint", options->lint,
+                    "Also warn about what is legal but likely unintended (LANGUAGE.md section 9, "
+                    "\"Lint\"); silence one line with // tenet-lint: ignore CODE");
   command->callback(
       [options, &exit_code] { exit_code = run_check(*options, std::cout, std::cerr); });
 }

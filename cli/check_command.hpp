@@ -25,6 +25,7 @@ struct CheckOptions {
   std::filesystem::path directory;
   ParseLimits limits;
   bool quiet = false;  // no summary line on success
+  bool lint = false;   // also the lint warnings (docs/LANGUAGE.md §9, "Lint")
 };
 
 [[nodiscard]] int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err);

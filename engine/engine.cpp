@@ -71,7 +71,8 @@ PolicyLoad check_and_compile(grammar::LoadedPolicySet loaded, const std::string&
   }
   // The checker runs even after syntax errors: the parser recovers at
   // statement boundaries, so the rest of the set is still worth checking.
-  checker::CheckResult checked = checker::check_policy_set(loaded.sources, loaded.policy_files);
+  checker::CheckResult checked = checker::check_policy_set(loaded.sources, loaded.policy_files,
+                                                           checker::CheckerOptions{options.lint});
   split_by_unit(loaded, checked, result);
   result.diagnostics = std::move(loaded.diagnostics);
   std::move(checked.diagnostics.begin(), checked.diagnostics.end(),

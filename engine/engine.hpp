@@ -75,6 +75,7 @@ struct PolicyOptions {
   ParseLimits limits;
   bool include_tests = false;  // also parse the *_test.tenet files (`tenet test`)
   bool compile = true;         // false: load and check only (`tenet check` reports, runs nothing)
+  bool lint = false;  // also the lint warnings (`tenet check --lint`, LANGUAGE.md section 9)
 };
 
 struct PolicyLoad {

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "engine/checker/internal/check_support.hpp"
+#include "engine/checker/internal/lint.hpp"
 #include "engine/checker/internal/schema_checker.hpp"
 #include "engine/checker/internal/template_graph.hpp"
 #include "engine/checker/internal/tenant_resolver.hpp"
@@ -163,7 +164,8 @@ model::Tenant resolve_tenant(const checker::Unit& unit, model::PolicySet& set,
 }  // namespace
 
 CheckResult check_policy_set(std::shared_ptr<const SourceSet> sources,
-                             const std::vector<std::shared_ptr<const ast::File>>& files) {
+                             const std::vector<std::shared_ptr<const ast::File>>& files,
+                             const CheckerOptions& options) {
   auto policy_set = std::make_shared<model::PolicySet>();
   policy_set->sources = sources;
   checker::Reporter reporter(*sources);
@@ -190,9 +192,16 @@ CheckResult check_policy_set(std::shared_ptr<const SourceSet> sources,
   for (const Diagnostic& diagnostic : platform) platform_keys.insert(key_of(diagnostic));
 
   std::vector<model::Tenant> clean;
+  const checker::LintContext lint{policy_set->schema, policy_set->names, files};
+  std::vector<std::pair<const checker::Unit*, std::size_t>> linted;  // (unit, index in clean)
   for (const checker::Unit& unit : units.tenants) {
     bool resolved = false;
     model::Tenant tenant = resolve_tenant(unit, *policy_set, reporter, resolved);
+    // Lint, like the warnings, judges tenants without errors only.
+    if (options.lint && resolved && !has_errors(reporter.diagnostics())) {
+      checker::lint_tenant(lint, {&unit, &tenant}, reporter);
+      linted.emplace_back(&unit, clean.size());
+    }
     checker::UnitVerdict* verdict = verdicts.find(unit.name->text);
     for (const Diagnostic& diagnostic : reporter.diagnostics()) {
       if (verdict != nullptr && platform_keys.count(key_of(diagnostic)) == 0)
@@ -200,6 +209,13 @@ CheckResult check_policy_set(std::shared_ptr<const SourceSet> sources,
     }
     merge(reporter.diagnostics(), reported, diagnostics);
     if (resolved) clean.push_back(std::move(tenant));
+  }
+  if (!linted.empty()) {
+    std::vector<checker::LintedTenant> tenants;
+    for (const auto& [unit, index] : linted) tenants.push_back({unit, &clean[index]});
+    checker::lint_across_tenants(lint, tenants, reporter);
+    attribute(reporter.diagnostics(), files, verdicts, platform);
+    merge(reporter.diagnostics(), reported, diagnostics);
   }
 
   sort_and_unique(diagnostics, *sources);

@@ -41,9 +41,14 @@ struct CheckResult {
   std::shared_ptr<const model::PolicySet> servable;
 };
 
+struct CheckerOptions {
+  // Also the lint warnings (docs/LANGUAGE.md §9, "Lint"; `tenet check --lint`).
+  bool lint = false;
+};
+
 [[nodiscard]] CheckResult check_policy_set(
     std::shared_ptr<const SourceSet> sources,
-    const std::vector<std::shared_ptr<const ast::File>>& files);
+    const std::vector<std::shared_ptr<const ast::File>>& files, const CheckerOptions& options = {});
 
 // One partner's unit checked on its own against a platform part
 // (docs/UNITS.md): `platform` is a set the platform part checked clean in

@@ -125,6 +125,23 @@ constexpr std::array kCodes{
              "rule '{}' is too large to write as SQL (its residual has more than {} nodes): its "
              "row-level security assumes the worst ({})",
              true},
+    // Lint: each message ends with the code that silences it (`tenet-lint: ignore CODE`).
+    CodeInfo{ReusedRuleId, W, "reused-rule-id",
+             "id '{}' is used{} for a different rule than in tenant '{}' (at {}) [reused-rule-id]",
+             true},
+    CodeInfo{WiderPermit, W, "wider-permit",
+             "this permit{} grants everything the permit '{}' of template '{}' grants (at {}), "
+             "and more: {} [wider-permit]",
+             true},
+    CodeInfo{UnusedFeature, W, "unused-feature",
+             "feature '{}' is never read{}: no condition uses enabled({}) and no plan requires it "
+             "[unused-feature]",
+             true},
+    CodeInfo{UnlessNeverHolds, W, "unless-never-holds",
+             "this 'unless' can never hold{}: {} [unless-never-holds]", true},
+    CodeInfo{IdenticalOverride, W, "identical-override",
+             "{}{} is identical to the {} of template '{}' it {} (at {}) [identical-override]",
+             true},
 };
 
 constexpr const CodeInfo& info(DiagCode code) {

@@ -82,6 +82,12 @@ enum class DiagCode : std::uint8_t {
   EmptyTenantName,
   SqlApproximation,
   SqlConditionTooLarge,
+  // lint warnings, only with `tenet check --lint` (docs/LANGUAGE.md §9, "Lint")
+  ReusedRuleId,
+  WiderPermit,
+  UnusedFeature,
+  UnlessNeverHolds,
+  IdenticalOverride,
 };
 
 struct Diagnostic {

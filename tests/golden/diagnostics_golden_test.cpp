@@ -1,7 +1,7 @@
 // Golden-file diagnostics tests: every folder under tests/golden/diagnostics/ is a
 // small policy set; its `expected.txt` holds exactly what `tenet check` prints
-// on stderr for it. The exit status must be 1 when that output has an error,
-// else 0.
+// on stderr for it (`tenet check --lint` when the folder holds a file named
+// `lint`). The exit status must be 1 when that output has an error, else 0.
 //
 // To regenerate after an intended change in wording, run the tests with
 // TENET_UPDATE_GOLDEN=1 and review the diff before committing it.
@@ -44,6 +44,7 @@ TEST_P(Golden, CheckPrintsExactlyTheExpectedDiagnostics) {
   tenet::cli::CheckOptions options;
   options.directory = dir;
   options.quiet = true;
+  options.lint = fs::exists(dir / "lint");
   const int status = tenet::cli::run_check(options, out, err);
 
   const fs::path expected_file = dir / "expected.txt";
