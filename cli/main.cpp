@@ -4,6 +4,7 @@
 #include <new>
 
 #include "cli/check_command.hpp"
+#include "cli/diff_command.hpp"
 #include "cli/eval_command.hpp"
 #include "cli/explain_command.hpp"
 #include "cli/fmt_command.hpp"
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   tenet::cli::add_publish_command(app, exit_code);
   tenet::cli::add_explain_command(app, exit_code);
   tenet::cli::add_replay_command(app, exit_code);
+  tenet::cli::add_diff_command(app, exit_code);
 
   try {
     app.parse(argc, argv);
