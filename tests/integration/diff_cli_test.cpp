@@ -19,6 +19,7 @@
 #include "engine/engine.hpp"
 #include "tests/support/run_process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/tenet_cli.hpp"
 
 namespace tenet {
 namespace {
@@ -30,20 +31,12 @@ using test_support::run_process;
 constexpr std::chrono::seconds kTimeout{120};
 
 test_support::ProcessResult tenet(std::vector<std::string> args) {
-  args.insert(args.begin(), TENET_BINARY);
-  return run_process(args, kTimeout);
+  return test_support::run_tenet(std::move(args), kTimeout);
 }
 
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string read(const fs::path& path) { return test_support::read_text(path); }
 
-void write(const fs::path& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
+void write(const fs::path& path, const std::string& text) { test_support::write_text(path, text); }
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;

@@ -12,8 +12,8 @@
 #include <sstream>
 #include <string>
 
-#include "tests/support/run_process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/tenet_cli.hpp"
 
 namespace tenet {
 namespace {
@@ -24,21 +24,12 @@ using test_support::run_process;
 constexpr std::chrono::seconds kTimeout{60};
 
 test_support::ProcessResult tenet(std::vector<std::string> args) {
-  args.insert(args.begin(), TENET_BINARY);
-  return run_process(args, kTimeout);
+  return test_support::run_tenet(std::move(args), kTimeout);
 }
 
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
+void write(const fs::path& path, const std::string& text) { test_support::write_text(path, text); }
 
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string read(const fs::path& path) { return test_support::read_text(path); }
 
 const fs::path kPolicies = fs::path(TENET_SOURCE_DIR) / "policies";
 
