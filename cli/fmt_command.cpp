@@ -3,7 +3,6 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <dtl/dtl.hpp>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <ostream>
@@ -21,34 +20,46 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Every *.tenet file a PATH names: itself, or those below a directory (in
-// path order; hidden folders such as .tenet-history/ skipped).
-bool collect(const fs::path& path, std::vector<fs::path>& files, std::ostream& err) {
+// One file to format: where it is shown, its text, whether it holds tests.
+struct PolicyFile {
+  fs::path path;
+  std::string text;
+  bool is_test = false;
+};
+
+// Every *.tenet file a PATH names: itself, or those below a directory, found
+// and read exactly as every other command reads a policy directory
+// (grammar/loader.hpp: byte order, hidden entries skipped, links to folders
+// not followed, regular files only, --max-file-bytes). False, with the
+// reason on `err`, when something cannot be read (what could is in `files`).
+bool collect(const fs::path& path, const ParseLimits& limits, std::vector<PolicyFile>& files,
+             std::ostream& err) {
   std::error_code ec;
-  if (fs::is_regular_file(path, ec)) {
-    files.push_back(path);
-    return true;
+  if (fs::is_directory(path, ec)) {
+    PolicyFileOptions options;
+    options.include_tests = true;
+    options.limits = limits;
+    PolicyFileTexts read = read_policy_files(path, options);
+    for (const std::string& problem : read.io_errors) {
+      err << "tenet fmt: error: " << path.string() << ": " << problem << '\n';
+    }
+    // The files that could be read are still formatted.
+    for (PolicyFileText& file : read.files) {
+      files.push_back({path / file.relative, std::move(file.text), file.is_test});
+    }
+    return read.io_errors.empty();
   }
-  if (!fs::is_directory(path, ec)) {
+  if (!fs::exists(path, ec)) {
     err << "tenet fmt: error: " << path.string() << ": no such file or directory\n";
     return false;
   }
-  std::vector<fs::path> found;
-  fs::recursive_directory_iterator it(path, fs::directory_options::none, ec);
-  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    const fs::path& entry = it->path();
-    if (it->is_directory() && entry.filename().string().starts_with('.')) {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (it->is_regular_file() && entry.extension() == ".tenet") found.push_back(entry);
-  }
-  if (ec) {
-    err << "tenet fmt: error: " << path.string() << ": " << ec.message() << '\n';
+  PolicyFile file{path, {}, path.filename().string().ends_with("_test.tenet")};
+  std::string problem;
+  if (!read_policy_file(path, limits.max_file_bytes, file.text, problem)) {
+    err << "tenet fmt: error: " << path.string() << ": " << problem << '\n';
     return false;
   }
-  std::sort(found.begin(), found.end());
-  files.insert(files.end(), found.begin(), found.end());
+  files.push_back(std::move(file));
   return true;
 }
 
@@ -77,34 +88,21 @@ int run_fmt(const FmtOptions& options, std::ostream& out, std::ostream& err) {
     err << "tenet fmt: error: -w and --check exclude each other\n";
     return kUsageOrIo;
   }
-  std::vector<fs::path> files;
+  std::vector<PolicyFile> files;
+  bool failed = false;
   for (const fs::path& path : options.paths) {
-    if (!collect(path, files, err)) return kUsageOrIo;
+    if (!collect(path, options.limits, files, err)) failed = true;
   }
   const bool headers =
       files.size() > 1 || (options.paths.size() == 1 && fs::is_directory(options.paths.front()));
-  bool failed = false;
   bool unformatted = false;
-  for (const fs::path& file : files) {
-    std::error_code ec;
-    const auto size = fs::file_size(file, ec);
-    if (ec || size > options.limits.max_file_bytes) {
-      err << "tenet fmt: error: " << file.string() << ": "
-          << (ec ? ec.message() : "larger than --max-file-bytes") << '\n';
-      failed = true;
-      continue;
-    }
-    std::ifstream in(file, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) {
-      err << "tenet fmt: error: " << file.string() << ": cannot read\n";
-      failed = true;
-      continue;
-    }
+  for (const PolicyFile& policy_file : files) {
+    const fs::path& file = policy_file.path;
+    const std::string& text = policy_file.text;
     SourceSet sources;
     const FileId id = sources.add(file.string(), text);
-    const bool test_file = file.filename().string().ends_with("_test.tenet");
-    const FormatResult formatted = format_file(sources, id, test_file, options.limits);
+    // A file over --max-file-bytes is a diagnostic of the parser, as in `tenet check`.
+    const FormatResult formatted = format_file(sources, id, policy_file.is_test, options.limits);
     if (!formatted.diagnostics.empty()) {
       for (const Diagnostic& d : formatted.diagnostics) err << render(d, sources) << '\n';
       failed = true;

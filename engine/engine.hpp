@@ -32,6 +32,7 @@
 #include "engine/units/policy_units.hpp"
 #include "grammar/ast.hpp"
 #include "grammar/formatter.hpp"
+#include "grammar/loader.hpp"
 #include "grammar/parser.hpp"
 #include "grammar/source/diagnostic.hpp"
 #include "grammar/source/source.hpp"
@@ -58,6 +59,11 @@ using eval::Value;
 using eval::ValueKind;
 using grammar::format_file;
 using grammar::FormatResult;
+using grammar::PolicyFileText;
+using grammar::PolicyFileTexts;
+using grammar::read_policy_file;
+using grammar::read_policy_files;
+using PolicyFileOptions = grammar::LoadOptions;
 using grammar::ParseLimits;
 using model::Index;
 using model::kNone;

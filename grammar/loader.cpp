@@ -95,8 +95,10 @@ std::string_view file_kind(mode_t mode) {
   return "a special file";
 }
 
-bool read_file(const fs::path& path, std::size_t max_bytes, std::string& text,
-               std::string& problem) {
+}  // namespace
+
+bool read_policy_file(const fs::path& path, std::size_t max_bytes, std::string& text,
+                      std::string& problem) {
   // O_NONBLOCK: opening a FIFO must not wait for a writer (forever). The type
   // is checked on the opened file, so it cannot change between check and read.
   const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
@@ -137,8 +139,6 @@ bool read_file(const fs::path& path, std::size_t max_bytes, std::string& text,
   return true;
 }
 
-}  // namespace
-
 PolicyFileTexts read_policy_files(const fs::path& directory, const LoadOptions& options) {
   PolicyFileTexts read;
   // Resolved once, and every file read below the resolved path: when
@@ -165,7 +165,7 @@ PolicyFileTexts read_policy_files(const fs::path& directory, const LoadOptions& 
     if (is_test && !options.include_tests) continue;
     std::string text;
     std::string problem;
-    if (!read_file(found.path, options.limits.max_file_bytes, text, problem)) {
+    if (!read_policy_file(found.path, options.limits.max_file_bytes, text, problem)) {
       read.io_errors.push_back(found.relative + ": " + problem);
       continue;
     }

@@ -51,4 +51,10 @@ struct PolicyFileTexts {
 [[nodiscard]] PolicyFileTexts read_policy_files(const std::filesystem::path& directory,
                                                 const LoadOptions& options = {});
 
+// One file, as read_policy_files reads each: a regular file only (a FIFO
+// never blocks), at most max_bytes + 1 bytes (the parser then reports it too
+// large). False with `problem` ("cannot open file: ...") when it cannot.
+[[nodiscard]] bool read_policy_file(const std::filesystem::path& path, std::size_t max_bytes,
+                                    std::string& text, std::string& problem);
+
 }  // namespace tenet::grammar

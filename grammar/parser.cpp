@@ -1476,8 +1476,10 @@ ParseResult parse_file(const SourceSet& sources, FileId file, bool is_test_file,
     empty->file = file;
     result.file = std::move(empty);
     result.diagnostics.push_back(
+        // Only the limit: the loader reads one byte past it and no further, so
+        // the text's size is not the file's.
         make_diagnostic(DiagCode::FileTooLarge, Span{file, 0, 0, 1, 1},
-                        {std::to_string(text.size()), std::to_string(max_bytes)}));
+                        {std::to_string(max_bytes)}));
     return result;
   }
   if (const auto bad = lexical::first_invalid_byte(text)) {

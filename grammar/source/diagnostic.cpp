@@ -21,8 +21,8 @@ constexpr Severity W = Severity::Warning;
 
 // Every message the front end can produce, worded here and nowhere else.
 constexpr std::array kCodes{
-    CodeInfo{FileTooLarge, E, "file-too-large", "file is {} bytes, more than the limit of {} bytes",
-             false},
+    CodeInfo{FileTooLarge, E, "file-too-large",
+             "file is larger than the limit of {} bytes (--max-file-bytes)", false},
     CodeInfo{NotUtf8, E, "not-utf8", "file is not UTF-8 text (invalid byte 0x{} at offset {})",
              false},
     CodeInfo{SyntaxError, E, "syntax", "{}", true},

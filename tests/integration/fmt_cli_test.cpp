@@ -3,6 +3,7 @@
 // directories, syntax errors (exit 2, the file untouched), and the shipped
 // policies/ already formatted.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <filesystem>
@@ -106,6 +107,35 @@ TEST(FmtCli, ADirectoryPrintsEachFileUnderItsName) {
                 "==> " +
                 (dir.path() / "tenants" / "acme.tenet").string() +
                 " <==\ntenant acme { role r; }\n");
+}
+
+// A directory is read as every command reads one (grammar/loader.hpp): hidden
+// folders skipped, a FIFO refused without blocking, --max-file-bytes a
+// diagnostic; what can be read is still formatted, and the exit is 2.
+TEST(FmtCli, ADirectoryIsReadAsEveryCommandReadsOneAndItsLimitsHold) {
+  const test_support::TempDir dir;
+  write(dir.path() / "a.tenet", "tenant a{role r;}\n");
+  write(dir.path() / ".git" / "hidden.tenet", "tenant hidden{role r;}\n");
+  ASSERT_EQ(::mkfifo((dir.path() / "pipe.tenet").c_str(), 0600), 0);
+  const auto result = tenet({"fmt", dir.path().string()});
+  EXPECT_EQ(result.status, 2) << result.output;
+  EXPECT_NE(result.output.find("tenet fmt: error: " + dir.path().string() +
+                               ": pipe.tenet: not a regular file (a FIFO)"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("tenant a { role r; }\n"), std::string::npos) << result.output;
+  EXPECT_EQ(result.output.find("hidden"), std::string::npos) << result.output;
+
+  const fs::path big = dir.path() / "big" / "big.tenet";
+  const std::string text = "tenant big{role r;}\n";
+  write(big, text);
+  const auto limited = tenet({"fmt", "-w", "--max-file-bytes", "10", big.string()});
+  EXPECT_EQ(limited.status, 2) << limited.output;
+  EXPECT_NE(
+      limited.output.find("error: file is larger than the limit of 10 bytes (--max-file-bytes)"),
+      std::string::npos)
+      << limited.output;
+  EXPECT_EQ(read(big), text);  // left alone
 }
 
 TEST(FmtCli, TheShippedPoliciesAreFormatted) {

@@ -717,7 +717,8 @@ TEST(ParserLimits, FileTooLarge) {
   limits.max_file_bytes = 10;
   const Parsed parsed = parse("tenant a { role r; }", false, limits);
   EXPECT_EQ(parsed.errors(),
-            std::vector<std::string>{"1:1: file is 20 bytes, more than the limit of 10 bytes"});
+            std::vector<std::string>{
+                "1:1: file is larger than the limit of 10 bytes (--max-file-bytes)"});
   EXPECT_EQ(parsed.result.diagnostics[0].code, DiagCode::FileTooLarge);
   EXPECT_TRUE(parsed.result.file->tenants.empty());
 }
