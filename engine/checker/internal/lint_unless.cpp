@@ -24,7 +24,7 @@ using model::Op;
 struct Value {
   enum class Kind : std::uint8_t { Bool, Int, Text } kind = Kind::Bool;
   std::int64_t value = 0;
-  friend auto operator<=>(const Value&, const Value&) = default;
+  friend bool operator==(const Value&, const Value&) = default;
 };
 
 // A fact about one term (an attribute, or any other test taken as a whole):
