@@ -314,8 +314,9 @@ class TenantCompiler {
     dense_cells();
   }
 
-  // The dense copy of the cells (compiled_layout.hpp), only when it costs at
-  // most kDenseFactor times the sparse table: memory stays linear.
+  // The cells as a dense array (layout.hpp), only when it costs at most
+  // kDenseFactor times the sparse table: memory stays linear. The sparse
+  // table is then released: the tenant keeps one form of its cells.
   void dense_cells() {
     constexpr std::uint64_t kDenseFactor = 4;
     constexpr std::uint64_t kDenseFloor = 4096;
@@ -328,6 +329,7 @@ class TenantCompiler {
     for (const auto& slot : out_.cells.slots()) {
       if (slot.a != kNone) out_.dense_cells[out_.dense_index(slot.a, slot.b, slot.c)] = slot.value;
     }
+    out_.cells = compile::CellTable<compile::RuleCell>{};
   }
 
   // Sparse like the rule cells: only (from, to) pairs a transition names.

@@ -89,8 +89,10 @@ class TreeDumper {
 
   // One (action, type) column per pair some rule reaches: its rules,
   // forbids then permits in declaration order, each with the roles it is a
-  // candidate for ("*": every role). Built from the cells that exist, so
-  // the dump costs what the table holds, not actions × types × roles.
+  // candidate for ("*": every role). Built from the cells that exist (from
+  // the dense array when the tenant keeps that: it then has no sparse
+  // table), so the dump costs what the tables hold, not actions × types ×
+  // roles.
   void rules() {
     out_ += "check\n";
     // Slot 0 (an undeclared action) has no rules: the columns come in
@@ -104,14 +106,13 @@ class TreeDumper {
       auto operator<=>(const Entry&) const = default;
     };
     std::vector<Entry> entries;
-    for (const auto& slot : tenant_.cells.slots()) {
-      if (slot.a == kNone) continue;
+    tenant_.for_each_cell([&](Index action, Index type, Index role, const compile::RuleCell& cell) {
       for (const bool permit : {false, true}) {
-        const compile::Range range = permit ? slot.value.permits : slot.value.forbids;
+        const compile::Range range = permit ? cell.permits : cell.forbids;
         for (Index i = range.begin; i < range.begin + range.count; ++i)
-          entries.push_back({slot.a, slot.b, permit, tenant_.candidates[i].rule, slot.c});
+          entries.push_back({action, type, permit, tenant_.candidates[i].rule, role});
       }
-    }
+    });
     std::sort(entries.begin(), entries.end());
     for (std::size_t at = 0; at < entries.size();) {
       const Entry& column = entries[at];
