@@ -19,6 +19,7 @@
 #include "cli/diff_report.hpp"
 #include "cli/policy_loading.hpp"
 #include "cli/request_synth.hpp"
+#include "engine/json/line_framer.hpp"
 #include "engine/json/line_handler.hpp"
 
 namespace tenet::cli {
@@ -166,7 +167,9 @@ std::string add_request(const nlohmann::json& request, std::string_view text,
   return {};
 }
 
-bool read_request_file(const std::string& name, std::istream& standard_input,
+// Cut into lines by the framer `tenet eval` and the server use, so a line
+// over --max-line is refused once its bytes prove it, never held whole.
+bool read_request_file(const std::string& name, std::size_t max_line, std::istream& standard_input,
                        std::vector<RequestLine>& out, std::ostream& err) {
   std::ifstream file;
   std::istream* in = &standard_input;
@@ -178,25 +181,43 @@ bool read_request_file(const std::string& name, std::istream& standard_input,
     }
     in = &file;
   }
-  std::string line;
+  json::LineFramer framer(max_line);
   std::size_t number = 0;
-  while (std::getline(*in, line)) {
+  // False (with the reason on `err`) at the first line that is not a request.
+  const auto take = [&](const json::LineFramer::Next& next) {
     ++number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    const nlohmann::json request = nlohmann::json::parse(line, nullptr, false);
-    const std::string error =
-        request.is_discarded() ? std::string("not JSON") : add_request(request, line, out);
-    if (!error.empty()) {
-      err << "tenet diff: error: " << (name == "-" ? "standard input" : name) << ':' << number
-          << ": " << error << '\n';
-      return false;
+    std::string error;
+    if (next.kind == json::LineFramer::Kind::TooLarge) {
+      error = "request line longer than " + std::to_string(max_line) + " bytes (--max-line)";
+    } else if (next.line.find_first_not_of(" \t") == std::string_view::npos) {
+      return true;
+    } else {
+      const nlohmann::json request = nlohmann::json::parse(next.line, nullptr, false);
+      error =
+          request.is_discarded() ? std::string("not JSON") : add_request(request, next.line, out);
     }
+    if (error.empty()) return true;
+    err << "tenet diff: error: " << (name == "-" ? "standard input" : name) << ':' << number << ": "
+        << error << '\n';
+    return false;
+  };
+  while (*in) {
+    const std::span<char> room = framer.room();
+    in->read(room.data(), static_cast<std::streamsize>(room.size()));
+    if (in->gcount() == 0) break;
+    framer.filled(static_cast<std::size_t>(in->gcount()));
+    for (auto next = framer.next(); next.kind != json::LineFramer::Kind::NeedInput;
+         next = framer.next()) {
+      if (!take(next)) return false;
+    }
+    framer.release_large_input();
   }
   if (in->bad()) {
     err << "tenet diff: error: cannot read " << name << '\n';
     return false;
   }
+  if (const auto last = framer.finish(); last.kind != json::LineFramer::Kind::NeedInput)
+    return take(last);
   return true;
 }
 
@@ -251,7 +272,7 @@ int run_diff(const DiffOptions& options, std::istream& in, std::ostream& out, st
   // The requests: read ones, or synthesized per partner while evaluating.
   std::vector<RequestLine> given;
   for (const std::string& file : options.request_files) {
-    if (!read_request_file(file, in, given, err)) return kUsageOrIo;
+    if (!read_request_file(file, options.max_line, in, given, err)) return kUsageOrIo;
   }
   if (!options.decision_logs.empty() && !read_decision_logs(options.decision_logs, given, err))
     return kUsageOrIo;
@@ -382,6 +403,8 @@ void add_diff_command(CLI::App& app, int& exit_code) {
   command->add_option("--save-requests", options->save_requests,
                       "Write every request evaluated to this file, one line each");
   command->add_option("-j,--jobs", options->jobs, "Threads (0: one per core)")
+      ->capture_default_str();
+  command->add_option("--max-line", options->max_line, "Longest request line accepted, in bytes")
       ->capture_default_str();
   add_parse_limit_options(*command, options->limits);
   command->callback(

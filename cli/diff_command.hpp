@@ -45,6 +45,7 @@ struct DiffOptions {
   bool reasons = false;                              // reason-only changes listed and counted
   std::string save_requests;                         // every request evaluated, to this file
   unsigned jobs = 0;                                 // threads; 0: one per core
+  std::size_t max_line = 1U << 20U;                  // bytes per request line, as `tenet eval`
   ParseLimits limits;
 };
 

@@ -351,6 +351,25 @@ TEST(DiffCli, BrokenSetMissingDirectoryAndBadRequestLines) {
             std::string::npos)
       << server_op.output;
 
+  // A line over --max-line is refused (it is never held whole), and the last
+  // line may lack its newline.
+  write(file, R"({"op":"plans","tenant":"acme","principal":{"id":"u1","role":"basic"}})"
+              "\n" +
+                  std::string(300, ' ') + "\n");
+  const auto oversized = tenet(
+      {"diff", before.string(), before.string(), "--requests", file.string(), "--max-line", "200"});
+  EXPECT_EQ(oversized.status, 2) << oversized.output;
+  EXPECT_NE(
+      oversized.output.find(file.string() + ":2: request line longer than 200 bytes (--max-line)"),
+      std::string::npos)
+      << oversized.output;
+  write(file, R"({"op":"plans","tenant":"acme","principal":{"id":"u1","role":"basic"}})");
+  const auto unterminated =
+      tenet({"diff", before.string(), before.string(), "--requests", file.string()});
+  EXPECT_EQ(unterminated.status, 0) << unterminated.output;
+  EXPECT_NE(unterminated.output.find("no decision changes in 1 "), std::string::npos)
+      << unterminated.output;
+
   const auto unreadable = tenet({"diff", before.string(), before.string(), "--requests",
                                  (dir.path() / "absent.ndjson").string()});
   EXPECT_EQ(unreadable.status, 2) << unreadable.output;
