@@ -175,14 +175,12 @@ CoverageReport TestCoverage::report() const {
       for (Index type = 0; type < tenant.type_count; ++type) {
         for (Index action = 1; action < tenant.local_actions; ++action) {
           if (!tenant.declares(action, type)) continue;
-          Cell cell{std::string(tenant.role_names[role]), std::string(tenant.action_names[action]),
-                    std::string(type_names[type])};
           ++partner.total;
-          if (exercised_[t][tenant.dense_index(action, type, role)]) {
-            partner.exercised.push_back(std::move(cell));
-          } else {
-            partner.not_exercised.push_back(std::move(cell));
-          }
+          const bool exercised = exercised_[t][tenant.dense_index(action, type, role)];
+          std::vector<Cell>& list = exercised ? partner.exercised : partner.not_exercised;
+          if (!exercised && list.size() >= kMaxListedCells) continue;
+          list.push_back({std::string(tenant.role_names[role]),
+                          std::string(tenant.action_names[action]), std::string(type_names[type])});
         }
       }
     }

@@ -77,11 +77,15 @@ struct Cell {
   std::string type;
 };
 
+// Cells listed by name per partner, at most: a partner may have thousands of
+// roles × thousands of declared pairs, which are counted, not all listed.
+inline constexpr std::size_t kMaxListedCells = 1000;
+
 struct PartnerCells {
   std::string tenant;
-  std::uint64_t total = 0;  // roles × declared (action, type) pairs
-  std::vector<Cell> exercised;
-  std::vector<Cell> not_exercised;
+  std::uint64_t total = 0;          // roles × declared (action, type) pairs
+  std::vector<Cell> exercised;      // every one (a test expectation each, at least)
+  std::vector<Cell> not_exercised;  // the first kMaxListedCells
 };
 
 struct KindSummary {

@@ -159,6 +159,29 @@ TEST(TestCoverage, CountsTheCheckCellsThatTestsDecided) {
   EXPECT_EQ(covered.report.cells_exercised, 2U);
 }
 
+// 40 roles × 30 actions: every cell counted, the first 1,000 missing listed.
+TEST(TestCoverage, ManyCellsAreCountedAndTheMissingOnesListedUpToALimit) {
+  std::string schema = "schema {\n  principal { }\n  resource doc { }\n  actions a0";
+  for (int a = 1; a < 30; ++a) schema += ", a" + std::to_string(a);
+  schema += " on doc;\n}\n";
+  std::string tenant = "tenant wide {\n";
+  for (int r = 0; r < 40; ++r) tenant += "  role r" + std::to_string(r) + ";\n";
+  tenant += "  permit a0 on doc;\n}\n";
+  const Covered covered({{"schema.tenet", schema},
+                         {"wide.tenet", tenant},
+                         {"wide_test.tenet",
+                          "test \"t\" {\n  tenant wide;\n  principal { id: \"u\", role: r0 };\n"
+                          "  expect allow a0 on doc { id: \"d\" };\n}\n"}});
+  ASSERT_TRUE(covered.load.policies);
+  ASSERT_EQ(covered.report.cells.size(), 1U);
+  const PartnerCells& cells = covered.report.cells[0];
+  EXPECT_EQ(cells.total, 1200U);
+  EXPECT_EQ(cells.exercised.size(), 1U);
+  EXPECT_EQ(cells.not_exercised.size(), kMaxListedCells);
+  EXPECT_EQ(covered.report.cells_total, 1200U);
+  EXPECT_EQ(covered.report.cells_exercised, 1U);
+}
+
 TEST(TestCoverage, TheJsonReportCarriesEveryDeclarationAndCell) {
   const Covered covered = small_set();
   const nlohmann::json document = nlohmann::json::parse(coverage_json(covered.report));
