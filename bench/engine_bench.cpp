@@ -16,12 +16,14 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "bench/one_cell_policy.hpp"
 #include "bench/policy_generator.hpp"
 #include "bench/request_generator.hpp"
 #include "engine/engine.hpp"
@@ -134,6 +136,59 @@ void BM_CheckEngineForm(benchmark::State& state) {
   state.SetLabel(c.name());
 }
 BENCHMARK(BM_CheckEngineForm)->Arg(0)->Arg(1)->Arg(2)->Repetitions(5)->ReportAggregatesOnly(true);
+
+// Check on one cell holding state.range(0) rules (bench/one_cell_policy):
+// what a cell indexed by value (engine/compile/cell_index.hpp) costs
+// against BM_CheckEngineForm/0's cells of a handful of rules.
+void BM_CheckOneCell(benchmark::State& state) {
+  const auto rules = static_cast<std::size_t>(state.range(0));
+  const fs::path dir =
+      fs::temp_directory_path() / ("tenet-bench-one-cell-" + std::to_string(rules));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const tenet::bench::GeneratedFile& file : tenet::bench::generate_one_cell_set(rules))
+    std::ofstream(dir / file.path) << file.text;
+  const auto compiled = tenet::Engine::compile_directory(dir);
+  fs::remove_all(dir);
+  if (!compiled.policies) {
+    state.SkipWithError("the one-cell set does not compile");
+    return;
+  }
+  const auto& policies = *compiled.policies;
+  const std::vector<std::string> lines =
+      tenet::bench::generate_one_cell_requests(rules, kRequests, 42);
+  std::vector<std::unique_ptr<tenet::json::RequestParser>> parsers;
+  std::vector<const tenet::CheckRequest*> requests;
+  for (const std::string& line : lines) {
+    parsers.push_back(std::make_unique<tenet::json::RequestParser>());
+    const tenet::json::ParsedRequest& parsed = parsers.back()->parse(policies, line);
+    if (!parsed.ok()) {
+      state.SkipWithError("request did not parse");
+      return;
+    }
+    requests.push_back(&std::get<tenet::CheckRequest>(parsed.request));
+  }
+  tenet::Decision decision;
+  std::size_t allowed = 0;
+  for (const auto* request : requests) {
+    tenet::eval::check(policies, *request, decision);
+    allowed += decision.allow ? 1 : 0;
+  }
+  std::size_t i = 0;
+  const std::uint64_t allocations_before = tenet::test_support::thread_allocations();
+  for (auto _ : state) {
+    tenet::eval::check(policies, *requests[i], decision);
+    benchmark::DoNotOptimize(decision.allow);
+    i = (i + 1) % requests.size();
+  }
+  const std::uint64_t allocations = tenet::test_support::thread_allocations() - allocations_before;
+  state.counters["allocs_per_op"] =
+      benchmark::Counter(static_cast<double>(allocations), benchmark::Counter::kAvgIterations);
+  state.counters["allow_share"] =
+      static_cast<double>(allowed) / static_cast<double>(requests.size());
+  state.SetLabel(std::to_string(rules) + " rules in one cell");
+}
+BENCHMARK(BM_CheckOneCell)->Arg(100)->Arg(10'000)->Repetitions(5)->ReportAggregatesOnly(true);
 
 void BM_JsonLine(benchmark::State& state) {
   const PolicySetCase c = kCases[state.range(0)];

@@ -312,6 +312,7 @@ class TenantCompiler {
       });
     }
     dense_cells();
+    index_cells(out_);
   }
 
   // The cells as a dense array (layout.hpp), only when it costs at most

@@ -37,6 +37,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/compile/cell_index.hpp"
 #include "engine/compile/cell_table.hpp"
 #include "engine/compile/feature_switches.hpp"
 #include "engine/compile/name_table.hpp"
@@ -262,6 +263,9 @@ struct Tenant {
   std::vector<RuleCell> dense_cells;
   CellTable<RuleCell> cells;
   std::vector<Candidate> candidates;
+  // Sides of cells with many rules testing one attribute against
+  // constants, indexed by its value (engine/compile/cell_index.hpp).
+  CellIndexes cell_indexes;
   std::vector<Rule> rules;  // declaration order
 
   std::string_view name;  // into the model's interner

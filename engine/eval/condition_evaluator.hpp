@@ -78,6 +78,12 @@ class ConditionEvaluator {
 
   [[nodiscard]] std::string_view error() const { return error_; }
 
+  // The value an attribute-read node gives (a view, or `scratch` filled
+  // in); null when it cannot be read. For looking a value up in a cell's
+  // index (engine/compile/cell_index.hpp): the error it may leave behind
+  // is only ever read after a condition in error, which sets its own.
+  [[nodiscard]] const Value* value_of(Index node, Value& scratch) { return operand(node, scratch); }
+
  private:
   [[nodiscard]] Truth eval(Index node);
   // The value of an operand: a view of a request attribute or of a compiled

@@ -10,6 +10,7 @@
 #include "engine/eval/evaluator.hpp"
 
 #include <algorithm>
+#include <span>
 
 #include "engine/eval/condition_evaluator.hpp"
 
@@ -60,6 +61,38 @@ void add_unmet(Decision& out, std::string_view text) {
   if (text.empty()) return;
   if (std::find(out.unmet.begin(), out.unmet.end(), text) == out.unmet.end()) {
     out.unmet.push_back(text);
+  }
+}
+
+// Calls step(i) for each candidate i of `range` (a cell side) that can
+// hold, in order: every candidate, or — when the side is indexed by a value
+// (engine/compile/cell_index.hpp) and the request has that value — the
+// candidates keyed by it and those without a key, merged back into order.
+// The others are false, so a check that only reports what holds need not
+// look at them; `every` (explain) walks them all.
+template <typename Step>
+void for_each_candidate(const compile::Tenant& tenant, compile::Range range, bool every,
+                        ConditionEvaluator& eval, Step&& step) {
+  const compile::CellSideIndex* index =
+      every ? nullptr : tenant.cell_indexes.find(range.begin, range.count);
+  Value scratch;
+  const Value* value = index == nullptr ? nullptr : eval.value_of(index->subject, scratch);
+  if (value == nullptr) {
+    for (Index i = range.begin; i < range.begin + range.count; ++i) step(i);
+    return;
+  }
+  std::span<const Index> keyed;
+  if (value->kind == ValueKind::String || value->kind == ValueKind::Enum) {
+    keyed = tenant.cell_indexes.bucket(*index, compile::IndexKey{false, 0, value->string});
+  } else if (value->kind == ValueKind::Int) {
+    keyed = tenant.cell_indexes.bucket(*index, compile::IndexKey{true, value->integer, {}});
+  }
+  const std::span<const Index> unkeyed = tenant.cell_indexes.unkeyed(*index);
+  std::size_t k = 0;
+  std::size_t u = 0;
+  while (k < keyed.size() || u < unkeyed.size()) {
+    const bool from_keyed = u == unkeyed.size() || (k < keyed.size() && keyed[k] < unkeyed[u]);
+    step(range.begin + (from_keyed ? keyed[k++] : unkeyed[u++]));
   }
 }
 
@@ -156,29 +189,29 @@ void check(const compile::CompiledPolicySet& policies, const CheckRequest& reque
       tenant->cell(request.action, request.resource.type, request.principal.role);
   ConditionEvaluator eval(policies, *tenant, request, &request.resource);
 
-  // Forbids: every candidate; true or in error denies (fail closed).
-  for (Index i = cell.forbids.begin; i < cell.forbids.begin + cell.forbids.count; ++i) {
+  // Forbids: every candidate that can hold; true or in error denies (fail closed).
+  for_each_candidate(*tenant, cell.forbids, request.explain, eval, [&](Index i) {
     const compile::Candidate& candidate = tenant->candidates[i];
     const Truth t = eval.rule(candidate.when, candidate.unless);
-    if (t == Truth::False && !request.explain) continue;
+    if (t == Truth::False && !request.explain) return;
     const compile::Rule& rule = tenant->rules[candidate.rule];
     trace(request, out, rule.id, kForbid, t, rule.location);
-    if (t == Truth::False) continue;
+    if (t == Truth::False) return;
     out.reasons.push_back(rule.id);
     if (t == Truth::Error) out.errors.push_back({rule.id, eval.error()});
-  }
+  });
   if (!out.reasons.empty()) return;
 
-  // Permits: every candidate; those true allow, those in error do not.
-  for (Index i = cell.permits.begin; i < cell.permits.begin + cell.permits.count; ++i) {
+  // Permits: every candidate that can hold; those true allow, those in error do not.
+  for_each_candidate(*tenant, cell.permits, request.explain, eval, [&](Index i) {
     const compile::Candidate& candidate = tenant->candidates[i];
     const Truth t = eval.rule(candidate.when, candidate.unless);
-    if (t == Truth::False && !request.explain) continue;
+    if (t == Truth::False && !request.explain) return;
     const compile::Rule& rule = tenant->rules[candidate.rule];
     trace(request, out, rule.id, kPermit, t, rule.location);
     if (t == Truth::True) out.reasons.push_back(rule.id);
     if (t == Truth::Error) out.errors.push_back({rule.id, eval.error()});
-  }
+  });
   out.allow = !out.reasons.empty();
   if (!out.allow) deny(out, reason::kNoPermit);
 }

@@ -131,7 +131,8 @@ TEST(Differential, EngineAgreesWithReference) {
   long with_errors = 0;
   long invalid = 0;
   long with_names = 0;
-  long undeclared_actions = 0;  // checks answered invalid_request for their action
+  long undeclared_actions = 0;    // checks answered invalid_request for their action
+  std::size_t indexed_sides = 0;  // cell sides indexed by value (engine/compile/cell_index.hpp)
   Decision decision;
   Decision parsed_decision;
   json::RequestParser parser;
@@ -156,6 +157,8 @@ TEST(Differential, EngineAgreesWithReference) {
     // below shows they decide as if unannotated.
     ASSERT_TRUE(policies->has_sensitive_attributes()) << "seed " << seed;
     reference::ReferenceEvaluator reference(parsed.sources, parsed.files);
+    for (const auto& tenant : policies->tenants())
+      indexed_sides += tenant->cell_indexes.sides.size();
 
     fuzz::Rng rng(static_cast<std::uint64_t>(seed) * 7919 + 17);
     for (int i = 0; i < requests && mismatches < 5; ++i) {
@@ -212,12 +215,14 @@ TEST(Differential, EngineAgreesWithReference) {
   }
   summary << "; with unmet " << with_unmet << ", with rule errors " << with_errors
           << ", invalid_request " << invalid << " (an undeclared action " << undeclared_actions
-          << "), with names " << with_names;
+          << "), with names " << with_names << "; cell sides indexed by value " << indexed_sides;
   std::cout << summary.str() << "\n";
   if (mismatches == 0) {
     EXPECT_GE(compared, static_cast<long>(sets) * requests);
     // The undeclared-action path is reached (about one check in ten).
     EXPECT_GT(undeclared_actions, compared / 100);
+    // The generator's blocks of rules on one cell (random_policy.cpp) are indexed.
+    EXPECT_GT(indexed_sides, static_cast<std::size_t>(sets));
   }
 }
 

@@ -25,6 +25,28 @@ class Generator {
  public:
   Generator(Rng& rng, const ExprScope& scope) : rng_(rng), scope_(scope) {}
 
+  Text key_test(std::size_t subject) {
+    std::vector<Ref> subjects = refs([](const AttributeSpec& a) {
+      return a.kind == Kind::String || a.kind == Kind::Enum || a.kind == Kind::Int;
+    });
+    subjects.push_back({"principal.role", "", {"role", Kind::String}});
+    subjects.push_back({"principal.id", "", {"id", Kind::String}});
+    if (scope_.state) subjects.push_back({"resource.state", "", {"state", Kind::String}});
+    const Ref& ref = subjects[subject % subjects.size()];
+    const auto literal = [&] {
+      if (ref.path == "principal.role") return quoted(rng_.pick(scope_.roles));
+      if (ref.path == "principal.id") return quoted(rng_.percent(50) ? "u1" : "u2");
+      if (ref.path == "resource.state") return quoted(rng_.pick(kStates));
+      return ref.spec.kind == Kind::Int ? int_literal() : string_value_for(ref.spec);
+    };
+    const int roll = rng_.between(0, 99);
+    if (roll < 60) return guarded(ref, ref.path + " == " + literal(), kAtom);
+    if (roll < 75) return guarded(ref, literal() + " == " + ref.path, kAtom);
+    std::string list = "[" + literal();
+    for (int i = rng_.between(0, 2); i > 0; --i) list += ", " + literal();
+    return guarded(ref, ref.path + " in " + list + "]", kAtom);
+  }
+
   Text condition(int depth) {
     Text out = depth <= 0 || rng_.percent(35) ? atom() : compound(depth);
     if (rng_.percent(8)) out = {"(" + out.text + ")", kAtom};
@@ -306,6 +328,10 @@ class Generator {
 
 std::string random_condition(Rng& rng, const ExprScope& scope, int depth) {
   return Generator(rng, scope).condition(depth).text;
+}
+
+std::string random_key_test(Rng& rng, const ExprScope& scope, std::size_t subject) {
+  return Generator(rng, scope).key_test(subject).text;
 }
 
 }  // namespace tenet::fuzz

@@ -27,4 +27,12 @@ struct ExprScope {
 
 [[nodiscard]] std::string random_condition(Rng& rng, const ExprScope& scope, int depth = 3);
 
+// `subject == literal`, `literal == subject` or `subject in [literals]`,
+// `has`-guarded most of the time when the attribute is optional: the tests
+// check's cell indexes key rules by (engine/compile/cell_index.hpp). The
+// subject is the attribute (or principal.role / principal.id /
+// resource.state) numbered `subject` among those in scope, so a block of
+// rules drawn with one number tests one attribute against many constants.
+[[nodiscard]] std::string random_key_test(Rng& rng, const ExprScope& scope, std::size_t subject);
+
 }  // namespace tenet::fuzz

@@ -461,8 +461,42 @@ class PolicyGenerator {
       text += roles_clause("for", visible, 35) + when(s, 80) + when(s, 30, "unless") +
               (rng_.percent(10) ? "; " : ";\n");
     }
+    text += rule_block(visible, unit, all_types);
     if (!actions_first) text += actions;
     return text + "\n";
+  }
+
+  // Now and then, many rules on one (action, type) testing one attribute
+  // against many constants — the cells check indexes by value
+  // (engine/compile/cell_index.hpp) — among rules testing another one
+  // first, or nothing indexable, or behind `has` / enabled() guards.
+  std::string rule_block(const Visible& visible, const std::string& unit,
+                         const std::vector<std::string>& all_types) {
+    if (!rng_.percent(35)) return "";
+    const std::vector<std::string> types{rng_.pick(all_types)};
+    const std::vector<std::string> actions = declared_for(visible, types);
+    if (actions.empty()) return "";
+    const std::string action = rng_.pick(actions);
+    ExprScope s = scope(visible, unit);
+    resource_scope(s, types, visible);
+    const auto subject = static_cast<std::size_t>(rng_.between(0, 1000));
+    std::string text;
+    for (int i = rng_.between(8, 40); i > 0; --i) {
+      text += "  " + annotation(40) + (rng_.percent(70) ? "permit " : "forbid ") + action + " on " +
+              types.front() + roles_clause("for", visible, 15) + " when ";
+      const int roll = rng_.between(0, 99);
+      if (roll < 10 && !s.features.empty()) text += "enabled(" + rng_.pick(s.features) + ") && ";
+      if (roll < 80) {
+        text += random_key_test(rng_, s, subject);
+      } else if (roll < 90) {
+        text += random_key_test(rng_, s, subject + 1);
+      } else {
+        text += random_condition(rng_, s, 2);
+      }
+      if (rng_.percent(50)) text += " && (" + random_condition(rng_, s, rng_.between(1, 2)) + ")";
+      text += when(s, 20, "unless") + ";\n";
+    }
+    return text;
   }
 
   Rng rng_;
