@@ -25,6 +25,9 @@ PACKAGES = {
 }
 CERBOS_BINARY = "node_modules/@cerbos/cerbos-linux-x64/cerbos-linux-x64"
 NPM_TIMEOUT_S = 300
+# npm's codes for a registry it cannot reach: no use trying package by package.
+NETWORK_ERRORS = ("ENOTFOUND", "ECONNREFUSED", "ETIMEDOUT", "EAI_AGAIN", "ENETUNREACH", "ECONNRESET",
+                  "took more than")
 
 
 @dataclass
@@ -55,14 +58,19 @@ def _npm_install(directory: Path, specs: list[str]) -> str:
     """Installs `specs`; returns "" or the tail of npm's complaint."""
     try:
         done = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--no-save", "--loglevel=error", *specs],
+            ["npm", "install", "--no-audit", "--no-fund", "--no-save", "--loglevel=error", "--fetch-retries=1",
+             "--fetch-retry-mintimeout=1000", "--fetch-retry-maxtimeout=2000",
+             *specs],
             cwd=directory, capture_output=True, text=True, timeout=NPM_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         return f"npm install took more than {NPM_TIMEOUT_S} s"
     if done.returncode == 0:
         return ""
-    lines = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
-    return " / ".join(lines[-3:]) or f"npm exited with {done.returncode}"
+    # npm's first lines name the error (`npm error code ECONNREFUSED`, then the
+    # reason); the stack trace and the log-file hint after them say nothing.
+    lines = [line.removeprefix("npm error").strip() for line in (done.stderr or done.stdout).splitlines()]
+    lines = [line for line in lines if line and not line.startswith(("at ", "syscall", "errno"))]
+    return "; ".join(lines[:2]) or f"npm exited with {done.returncode}"
 
 
 def install(directory: Path, reuse: bool, log) -> Peers:
@@ -86,10 +94,13 @@ def install(directory: Path, reuse: bool, log) -> Peers:
     if wanted:
         log(f"installing {', '.join(wanted.values())} from npm into {directory}")
         problem = _npm_install(directory, list(wanted.values()))
-        if problem:
+        if problem and any(code in problem for code in NETWORK_ERRORS):
+            peers.missing = {name: f"npm cannot reach its registry: {problem}" for name in wanted}
+        elif problem:
             for name, spec in wanted.items():
-                if _npm_install(directory, [spec]):
-                    peers.missing[name] = f"npm install {spec} failed: {problem}"
+                one = _npm_install(directory, [spec])
+                if one:
+                    peers.missing[name] = f"npm install {spec} failed: {one}"
     for name, spec in PACKAGES.items():
         if name in peers.missing:
             continue

@@ -17,6 +17,10 @@ from pathlib import Path
 _running: list[subprocess.Popen] = []
 
 
+class StartError(RuntimeError):
+    """A server that could not be started (or never became ready)."""
+
+
 def _stop_all() -> None:
     while _running:
         stop(_running[-1])
@@ -105,12 +109,12 @@ def wait_ready(process: subprocess.Popen, healthy, started: float, timeout: floa
     """Polls `healthy()` every 10 ms; returns the seconds since `started`."""
     while time.monotonic() - started < timeout:
         if process.poll() is not None:
-            raise RuntimeError(f"exited with {process.returncode} before it was ready: "
+            raise StartError(f"exited with {process.returncode} before it was ready: "
                                + " / ".join(log_file.read_text().splitlines()[-3:]))
         if healthy():
             return time.monotonic() - started
         time.sleep(0.01)
-    raise RuntimeError(f"not ready after {timeout:.0f} s")
+    raise StartError(f"not ready after {timeout:.0f} s")
 
 
 def start_tenet_serve(tenet: Path, policies: Path, work: Path, timeout: float):
@@ -132,6 +136,8 @@ def start_cerbos(binary: Path, policies: Path, work: Path, timeout: float):
     """The Cerbos PDP on free loopback ports (HTTP and gRPC), disk store, no
     audit, no telemetry: (process, HTTP port, seconds to ready)."""
     http_port, grpc_port = free_port(), free_port()
+    if not binary.exists():
+        raise StartError(f"{binary} is missing")
     config = work / "cerbos.yaml"
     # JSON is YAML: no YAML writer needed.
     config.write_text(json.dumps({

@@ -12,6 +12,8 @@
 //   3. latency: one call at a time, each timed, cycling over the requests,
 //      for S seconds (at most 200,000 calls)
 //   4. throughput: calls back to back for S seconds
+//   5. the floor: the same calls against a one-rule policy that allows all
+//      (what crossing into the engine costs), for S/10 seconds
 // Prints one JSON line: load_ms, rss_kib (VmHWM), p50_us, p99_us, decisions_per_s...
 import fs from 'node:fs';
 import path from 'node:path';
@@ -53,7 +55,14 @@ async function loadCedar(requests) {
     }
   }
   const calls = requests.map((r) => ({ ...r.call, preparsedPolicySetId: r.tenant }));
+  // The floor: the same calls (same entities) against one policy that
+  // permits everything: what a call costs before any rule is evaluated.
+  cedar.preparsePolicySet('__floor', { staticPolicies: 'permit (principal, action, resource);' });
+  const floorCalls = requests.map((r) => ({ ...r.call, preparsedPolicySetId: '__floor' }));
   return {
+    floor(i) {
+      return cedar.statefulIsAuthorized(floorCalls[i]).type === 'success';
+    },
     loadNs: end - start,
     details: { validate_ms: validateMs, version: cedar.getCedarVersion() },
     decide(i) {
@@ -75,7 +84,16 @@ async function loadCasbin(requests) {
   }
   const end = nowNs();
   const version = JSON.parse(fs.readFileSync(require.resolve('casbin/package.json'), 'utf8')).version;
+  // The floor: the same model with one `p` line whose condition is `true`.
+  const floorEnforcer = await casbin.newEnforcer(
+    model,
+    new casbin.StringAdapter('p, *, document, read, allow, "true"\np, *, project, read, allow, "true"'),
+  );
   return {
+    floor(i) {
+      const r = requests[i];
+      return floorEnforcer.enforceSync(r.sub, r.obj, r.act);
+    },
     loadNs: end - start,
     details: { enforcers: enforcers.size, version },
     decide(i) {
@@ -113,6 +131,14 @@ while (elapsedNs < budgetNs) {
   elapsedNs = nowNs() - throughputStart;
 }
 
+// The floor, for as long as a tenth of the budget.
+const floorLatencies = [];
+for (let i = 0, deadline = nowNs() + budgetNs / 10n; floorLatencies.length < 50000 && nowNs() < deadline; i = (i + 1) % n) {
+  const t = nowNs();
+  loaded.floor(i);
+  floorLatencies.push(Number(nowNs() - t));
+}
+
 console.log(
   JSON.stringify({
     engine,
@@ -122,6 +148,7 @@ console.log(
     ...latencySummary(latencies),
     decisions_per_s: count / (Number(elapsedNs) / 1e9),
     allow: decisions.filter((d) => d === 'allow').length,
+    floor_p50_us: latencySummary(floorLatencies).p50_us,
     ...loaded.details,
   }),
 );
