@@ -1,7 +1,7 @@
-"""The tables bench/compare prints: per size, one for in-process figures and
-one for the decision servers, each value followed by its ratio to tenet's
-(the value divided by tenet's: above 1 is more time or memory, or more
-decisions per second)."""
+"""The table bench/compare prints: one row per size and engine, in-process
+figures then the decision server's, each value followed by its ratio to
+tenet's in the same size and column (the value divided by tenet's: above 1
+is more time or memory, or more decisions per second)."""
 
 from __future__ import annotations
 
@@ -34,51 +34,52 @@ def _ratio(value: float, reference: float | None) -> str:
     return f" ({text}×)"
 
 
-# (column title, key, formatter)
-IN_PROCESS = (
-    ("load", "load_ms", lambda v: _duration_us(v * 1000)),
-    ("max RSS", "rss_kib", _mib),
-    ("p50", "p50_us", _duration_us),
-    ("p99", "p99_us", _duration_us),
-    ("decisions/s", "decisions_per_s", _rate),
-)
-SERVER = (
-    ("start to ready", "ready_ms", lambda v: _duration_us(v * 1000)),
-    ("max RSS", "rss_kib", _mib),
-    ("RTT p50", "rtt_p50_us", _duration_us),
-    ("RTT p99", "rtt_p99_us", _duration_us),
-    ("decisions/s", "decisions_per_s", _rate),
+# (column title, part, key, formatter): `part` is "inproc" or "server".
+COLUMNS = (
+    ("load", "inproc", "load_ms", lambda v: _duration_us(v * 1000)),
+    ("max RSS", "inproc", "rss_kib", _mib),
+    ("p50", "inproc", "p50_us", _duration_us),
+    ("p99", "inproc", "p99_us", _duration_us),
+    ("decisions/s", "inproc", "decisions_per_s", _rate),
+    ("server start to ready", "server", "ready_ms", lambda v: _duration_us(v * 1000)),
+    ("server max RSS", "server", "rss_kib", _mib),
+    ("RTT p50", "server", "rtt_p50_us", _duration_us),
+    ("RTT p99", "server", "rtt_p99_us", _duration_us),
+    ("server decisions/s", "server", "decisions_per_s", _rate),
 )
 
 
-def _table(title: str, columns, rows: dict[str, dict]) -> list[str]:
-    """`rows`: engine -> {"values": {...}} or {"na": why}; the reasons for
-    "n/a" go below the table."""
-    reference = rows.get("tenet", {}).get("values", {})
-    header = ["engine"] + [c[0] for c in columns]
-    lines = [title, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    notes = []
-    for engine in ENGINES:
-        row = rows.get(engine)
-        if row is None:
-            continue
-        if "values" not in row:
-            lines.append(f"| {engine} | " + " | ".join(["n/a"] * len(columns)) + " |")
-            notes.append(f"{engine}: {row.get('na', 'not measured')}")
-            continue
-        values = row["values"]
-        cells = [fmt(values[key]) + ("" if engine == "tenet" else _ratio(values[key], reference.get(key)))
-                 if values.get(key) is not None else "-" for _, key, fmt in columns]
-        lines.append(f"| {engine} | " + " | ".join(cells) + " |")
-    if notes:
-        lines += [""] + [f"n/a — {note}" for note in notes]
+def table(sizes: list[tuple[str, dict]]) -> list[str]:
+    """One table for every size: `sizes` is [(size, results)], results being
+    engine -> {"inproc": row, "server": row}, a row {"values": {...}} or
+    {"na": why}. The reasons for "n/a" are listed below it, once each."""
+    header = ["size", "engine"] + [c[0] for c in COLUMNS]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    reasons: dict[str, list[str]] = {}
+    for size, results in sizes:
+        reference = results.get("tenet", {})
+        for engine in ENGINES:
+            if engine not in results:
+                continue
+            cells = []
+            for _, part, key, fmt in COLUMNS:
+                row = results[engine][part]
+                if "values" not in row:
+                    cells.append("n/a")
+                    reason = f"{engine} ({'in process' if part == 'inproc' else 'server'}): {row.get('na', '')}"
+                    reasons.setdefault(reason, [])
+                    if size not in reasons[reason]:
+                        reasons[reason].append(size)
+                    continue
+                value = row["values"].get(key)
+                if value is None:
+                    cells.append("-")
+                    continue
+                base = reference.get(part, {}).get("values", {}).get(key)
+                cells.append(fmt(value) + ("" if engine == "tenet" else _ratio(value, base)))
+            lines.append(f"| {size} | {engine} | " + " | ".join(cells) + " |")
+    if reasons:
+        lines.append("")
+        lines += [f"n/a — {reason}" + ("" if len(found) == len(sizes) else f" ({', '.join(found)})")
+                  for reason, found in reasons.items()]
     return lines
-
-
-def size_tables(size: str, description: str, results: dict[str, dict]) -> list[str]:
-    """`results`: engine -> {"inproc": row, "server": row}."""
-    out = [f"## {size}: {description}", ""]
-    out += _table(f"In process ({size})", IN_PROCESS, {e: r["inproc"] for e, r in results.items()})
-    out += [""]
-    out += _table(f"Decision server over 127.0.0.1 ({size})", SERVER, {e: r["server"] for e, r in results.items()})
-    return out
