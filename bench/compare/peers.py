@@ -15,9 +15,10 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# name -> npm package spec. The Cerbos PDP ships its Linux x86-64 binary as
-# the npm package @cerbos/cerbos-linux-x64 (the `cerbos` package of the
-# registry is something else).
+# name -> npm package spec. The Cerbos PDP's Linux x86-64 binary is the npm
+# package @cerbos/cerbos-linux-x64, taken directly: the `cerbos` package is a
+# launcher whose newest release (0.51.0) pins the platform packages at 0.51.0,
+# while the platform package itself is at 0.55.0.
 PACKAGES = {
     "Cedar": "@cedar-policy/cedar-wasm@4.13.0",
     "casbin": "casbin@5.51.1",
