@@ -154,6 +154,7 @@ class SideIndexer {
   void index(Range range) {
     if (range.count < kMinIndexedCandidates) return;
     if (tenant_.cell_indexes.by_range.find(range.begin, 0, 0, kNone) != kNone) return;
+    if (index_side_by_classes(tenant_, range)) return;
     keys_.clear();
     std::unordered_map<std::uint64_t, Index> keyed_by;
     for (Index p = 0; p < range.count; ++p) {
@@ -225,8 +226,13 @@ void index_cells(Tenant& tenant) {
     indexer.index(cell.forbids);
     indexer.index(cell.permits);
   });
-  tenant.cell_indexes.buckets.shrink_to_fit();
-  tenant.cell_indexes.positions.shrink_to_fit();
+  CellIndexes& pool = tenant.cell_indexes;
+  pool.buckets.shrink_to_fit();
+  pool.positions.shrink_to_fit();
+  pool.subjects.shrink_to_fit();
+  pool.masks.shrink_to_fit();
+  pool.texts.shrink_to_fit();
+  pool.integers.shrink_to_fit();
 }
 
 }  // namespace tenet::compile

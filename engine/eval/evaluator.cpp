@@ -10,6 +10,9 @@
 #include "engine/eval/evaluator.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cstdint>
 #include <span>
 
 #include "engine/eval/condition_evaluator.hpp"
@@ -64,21 +67,99 @@ void add_unmet(Decision& out, std::string_view text) {
   }
 }
 
-// Calls step(i) for each candidate i of `range` (a cell side) that can
-// hold, in order: every candidate, or — when the side is indexed by a value
-// (engine/compile/cell_index.hpp) and the request has that value — the
-// candidates keyed by it and those without a key, merged back into order.
-// The others are false, so a check that only reports what holds need not
-// look at them; `every` (explain) walks them all.
+// The class of a subject's value in this request (engine/compile/cell_index.hpp);
+// kNone when the value is of a kind the index has no class for (a request
+// built in code with a value that does not fit the schema).
+Index class_of(const compile::CellIndexes& pool, const compile::ClassSubject& subject,
+               ConditionEvaluator& eval) {
+  using compile::SubjectFamily;
+  if (subject.family == SubjectFamily::Feature)
+    return eval.condition(subject.probe) == Truth::True ? 2 : 1;
+  if (subject.family == SubjectFamily::Presence && !subject.probe_is_read)
+    return eval.condition(subject.probe) == Truth::True ? 1 : 0;
+  Value scratch;
+  const Value* value = eval.value_of(subject.probe, scratch);
+  if (value == nullptr) return 0;
+  if (subject.family == SubjectFamily::Presence) return 1;
+  if (subject.family == SubjectFamily::Bool) {
+    if (value->kind != ValueKind::Bool) return kNone;
+    return value->boolean ? 2 : 1;
+  }
+  if (subject.family == SubjectFamily::Text) {
+    if (value->kind != ValueKind::String && value->kind != ValueKind::Enum) return kNone;
+    const std::string_view* first = pool.texts.data() + subject.constants_first;
+    const std::string_view* last = first + subject.constants_count;
+    const std::string_view* at = std::lower_bound(first, last, value->string);
+    if (at != last && *at == value->string) return 1 + static_cast<Index>(at - first);
+    return 1 + subject.constants_count;
+  }
+  if (value->kind != ValueKind::Int) return kNone;
+  const std::int64_t* first = pool.integers.data() + subject.constants_first;
+  const std::int64_t* last = first + subject.constants_count;
+  const std::int64_t* at = std::lower_bound(first, last, value->integer);
+  const auto i = static_cast<Index>(at - first);
+  return at != last && *at == value->integer ? 2 * i + 2 : 2 * i + 1;
+}
+
+// Calls step(i, known_true) for each candidate i of a side indexed by
+// classes that may hold: those no subject's class makes false, and those a
+// missing value may put in error; `known_true` when the classes alone make
+// the rule true. False when a subject's value fits no class: the caller
+// then walks every candidate.
+template <typename Step>
+bool for_each_candidate_by_classes(const compile::CellIndexes& pool,
+                                   const compile::CellSideIndex& index, compile::Range range,
+                                   ConditionEvaluator& eval, Step&& step) {
+  std::array<std::uint64_t, compile::kMaxClassWords> alive;
+  std::array<std::uint64_t, compile::kMaxClassWords> in_error{};
+  const Index words = index.words;
+  std::fill_n(alive.begin(), words, ~std::uint64_t{0});
+  for (Index s = index.subjects_first; s < index.subjects_first + index.subjects_count; ++s) {
+    const compile::ClassSubject& subject = pool.subjects[s];
+    const Index c = class_of(pool, subject, eval);
+    if (c == kNone) return false;
+    const std::uint64_t* killed = pool.masks.data() + subject.masks_first + std::size_t{c} * words;
+    for (Index w = 0; w < words; ++w) alive[w] &= ~killed[w];
+    if (c != 0) continue;
+    const std::uint64_t* errors =
+        pool.masks.data() + subject.masks_first + std::size_t{subject.classes} * words;
+    for (Index w = 0; w < words; ++w) in_error[w] |= errors[w];
+  }
+  const std::uint64_t* known = pool.masks.data() + index.known_first;
+  for (Index w = 0; w < words; ++w) {
+    std::uint64_t bits = alive[w] | in_error[w];
+    const std::uint64_t known_true = alive[w] & known[w] & ~in_error[w];
+    while (bits != 0) {
+      const auto bit = static_cast<Index>(std::countr_zero(bits));
+      const Index position = w * 64 + bit;
+      if (position >= range.count) break;
+      step(range.begin + position, ((known_true >> bit) & 1U) != 0);
+      bits &= bits - 1;
+    }
+  }
+  return true;
+}
+
+// Calls step(i, known_true) for each candidate i of `range` (a cell side)
+// that can hold, in order; `known_true`: the rule holds, as the index
+// alone tells. A side indexed by value (engine/compile/cell_index.hpp)
+// skips candidates that are false: by classes, those a subject's class
+// makes false; by buckets, when the request has the subject's value, the
+// candidates keyed by other constants. A check that only reports what holds
+// need not look at false rules; `every` (explain) walks them all.
 template <typename Step>
 void for_each_candidate(const compile::Tenant& tenant, compile::Range range, bool every,
                         ConditionEvaluator& eval, Step&& step) {
   const compile::CellSideIndex* index =
       every ? nullptr : tenant.cell_indexes.find(range.begin, range.count);
+  if (index != nullptr && index->by_classes &&
+      for_each_candidate_by_classes(tenant.cell_indexes, *index, range, eval, step))
+    return;
   Value scratch;
-  const Value* value = index == nullptr ? nullptr : eval.value_of(index->subject, scratch);
+  const Value* value =
+      index == nullptr || index->by_classes ? nullptr : eval.value_of(index->subject, scratch);
   if (value == nullptr) {
-    for (Index i = range.begin; i < range.begin + range.count; ++i) step(i);
+    for (Index i = range.begin; i < range.begin + range.count; ++i) step(i, false);
     return;
   }
   std::span<const Index> keyed;
@@ -92,7 +173,7 @@ void for_each_candidate(const compile::Tenant& tenant, compile::Range range, boo
   std::size_t u = 0;
   while (k < keyed.size() || u < unkeyed.size()) {
     const bool from_keyed = u == unkeyed.size() || (k < keyed.size() && keyed[k] < unkeyed[u]);
-    step(range.begin + (from_keyed ? keyed[k++] : unkeyed[u++]));
+    step(range.begin + (from_keyed ? keyed[k++] : unkeyed[u++]), false);
   }
 }
 
@@ -190,9 +271,9 @@ void check(const compile::CompiledPolicySet& policies, const CheckRequest& reque
   ConditionEvaluator eval(policies, *tenant, request, &request.resource);
 
   // Forbids: every candidate that can hold; true or in error denies (fail closed).
-  for_each_candidate(*tenant, cell.forbids, request.explain, eval, [&](Index i) {
+  for_each_candidate(*tenant, cell.forbids, request.explain, eval, [&](Index i, bool known_true) {
     const compile::Candidate& candidate = tenant->candidates[i];
-    const Truth t = eval.rule(candidate.when, candidate.unless);
+    const Truth t = known_true ? Truth::True : eval.rule(candidate.when, candidate.unless);
     if (t == Truth::False && !request.explain) return;
     const compile::Rule& rule = tenant->rules[candidate.rule];
     trace(request, out, rule.id, kForbid, t, rule.location);
@@ -203,9 +284,9 @@ void check(const compile::CompiledPolicySet& policies, const CheckRequest& reque
   if (!out.reasons.empty()) return;
 
   // Permits: every candidate that can hold; those true allow, those in error do not.
-  for_each_candidate(*tenant, cell.permits, request.explain, eval, [&](Index i) {
+  for_each_candidate(*tenant, cell.permits, request.explain, eval, [&](Index i, bool known_true) {
     const compile::Candidate& candidate = tenant->candidates[i];
-    const Truth t = eval.rule(candidate.when, candidate.unless);
+    const Truth t = known_true ? Truth::True : eval.rule(candidate.when, candidate.unless);
     if (t == Truth::False && !request.explain) return;
     const compile::Rule& rule = tenant->rules[candidate.rule];
     trace(request, out, rule.id, kPermit, t, rule.location);

@@ -107,12 +107,21 @@ constexpr std::string_view kStaff = R"("department":"d1","clearance":3)";
 TEST_F(CellIndexTest, ManyRulesTestingOneAttributeGetAnIndexOnIt) {
   const compile::Tenant& tenant = policies_->tenant(policies_->find_tenant("one"));
   // read's permits for member and for lead, and write's permits for both:
-  // four sides; read's forbids (two rules) are too few.
+  // four sides; read's forbids (two rules) are too few. write's rules test
+  // two subjects (rank, classification): classes. read's test six (project,
+  // department, clearance, level, mfa, enabled(audit)), too many for eight
+  // or nine rules: buckets of resource.project.
   ASSERT_EQ(tenant.cell_indexes.sides.size(), 4U);
+  int by_classes = 0;
   for (const compile::CellSideIndex& side : tenant.cell_indexes.sides) {
-    const compile::Node& subject = tenant.nodes[side.subject];
-    EXPECT_EQ(subject.op, compile::Op::ResourceAttr);
+    if (side.by_classes) {
+      ++by_classes;
+      EXPECT_EQ(side.subjects_count, 2U);
+    } else {
+      EXPECT_EQ(tenant.nodes[side.subject].op, compile::Op::ResourceAttr);
+    }
   }
+  EXPECT_EQ(by_classes, 2);
 }
 
 TEST_F(CellIndexTest, KeyedRulesHoldOnlyForTheirConstants) {
@@ -167,6 +176,75 @@ TEST_F(CellIndexTest, IntegerAndEnumKeys) {
   EXPECT_EQ(decide(write(R"("owner":"u2","rank":9,"classification":"secret")")), "allow one:w5");
   EXPECT_EQ(decide(write(R"("owner":"u2","rank":9,"classification":"internal")")),
             "deny no_permit");
+}
+
+// More candidates than a class index takes (kMaxClassCandidates): the side
+// is indexed by buckets of resource.project's constants.
+TEST(CellIndexBuckets, AThousandRulesOnOneProjectEachAreLookedUpByTheirConstant) {
+  constexpr int kRules = 1100;
+  std::string policy = R"(schema {
+  principal { department: string; }
+  resource document { project?: string; owner: string; }
+  actions read on document;
+}
+tenant one {
+  role member;
+  @id("owner") permit read on document when resource.owner == principal.id;
+)";
+  for (int i = 0; i < kRules; ++i) {
+    const std::string p = "\"p" + std::to_string(i) + "\"";
+    const std::string d = "\"d" + std::to_string(i % 7) + "\"";
+    if (i % 100 == 0) {
+      policy += "  @id(\"f" + std::to_string(i) +
+                "\") forbid read on document when resource.project == " + p +
+                " && principal.department == " + d + ";\n";
+    } else {
+      policy += "  @id(\"r" + std::to_string(i) +
+                "\") permit read on document when resource.project in [" + p +
+                ", \"shared\"] && principal.department == " + d + ";\n";
+    }
+  }
+  policy += "}\n";
+  const auto policies = test_support::compile_source("t.tenet", policy);
+  ASSERT_TRUE(policies);
+  const compile::Tenant& tenant = policies->tenant(policies->find_tenant("one"));
+  // The eleven forbids by classes, the permits by buckets.
+  ASSERT_EQ(tenant.cell_indexes.sides.size(), 2U);
+  EXPECT_NE(tenant.cell_indexes.sides[0].by_classes, tenant.cell_indexes.sides[1].by_classes);
+
+  json::RequestParser parser;
+  const auto decide = [&](std::string_view department, std::string_view project_attr,
+                          bool explain) {
+    const std::string line =
+        R"({"op":"check","tenant":"one","action":"read","principal":{"id":"u1","role":"member","attrs":{"department":")" +
+        std::string(department) +
+        R"("}},"resource":{"type":"document","id":"d","tenant":"one","attrs":{"owner":"u1")" +
+        std::string(project_attr) + "}}" + (explain ? R"(,"explain":true})" : "}");
+    const json::ParsedRequest& parsed = parser.parse(*policies, line);
+    EXPECT_TRUE(parsed.ok()) << line;
+    Decision decision;
+    eval::check(*policies, std::get<CheckRequest>(parsed.request), decision);
+    std::string text = decision.allow ? "allow" : "deny";
+    for (const std::string_view reason : decision.reasons) text += " " + std::string(reason);
+    for (const auto& error : decision.errors)
+      text += " [" + std::string(error.rule) + ": " + std::string(error.message) + "]";
+    return text;
+  };
+  const auto both = [&](std::string_view department, std::string_view project_attr) {
+    const std::string indexed = decide(department, project_attr, false);
+    EXPECT_EQ(indexed, decide(department, project_attr, true)) << project_attr;
+    return indexed;
+  };
+  EXPECT_EQ(both("d3", R"(,"project":"p17")"), "allow one:owner one:r17");
+  EXPECT_EQ(both("d0", R"(,"project":"p17")"), "allow one:owner");
+  EXPECT_EQ(both("d2", R"(,"project":"p100")"), "deny one:f100");
+  EXPECT_EQ(both("d2", R"(,"project":"nowhere")"), "allow one:owner");
+  // Every rule lists "shared": the rules of its department hold, in order.
+  const std::string shared = both("d6", R"(,"project":"shared")");
+  EXPECT_EQ(shared.rfind("allow one:owner one:r6 one:r13 one:r20 ", 0), 0U) << shared;
+  // No project: every keyed rule is in error, walked in declaration order.
+  const std::string missing = both("d1", "");
+  EXPECT_EQ(missing.rfind("deny one:f0 one:f100", 0), 0U) << missing.substr(0, 200);
 }
 
 }  // namespace
