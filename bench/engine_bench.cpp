@@ -99,16 +99,16 @@ constexpr std::size_t kRequests = 256;
 // (action, type, role) index is for.
 const PolicySetCase kCases[] = {{1000, 20}, {10, 2000}, {10, 2000, 600, 1}};
 
-void BM_CheckEngineForm(benchmark::State& state) {
-  const PolicySetCase c = kCases[state.range(0)];
-  const auto policies = load(c);
-  const std::vector<std::string> lines = check_lines(c, kRequests);
+// check() on `lines` put in engine form once, round robin: the body of the
+// engine-form benchmarks.
+void run_checks(benchmark::State& state, const tenet::CompiledPolicySet& policies,
+                const std::vector<std::string>& lines, const std::string& label) {
   // One parser per request: the engine-form views stay valid for the whole run.
   std::vector<std::unique_ptr<tenet::json::RequestParser>> parsers;
   std::vector<const tenet::CheckRequest*> requests;
   for (const std::string& line : lines) {
     parsers.push_back(std::make_unique<tenet::json::RequestParser>());
-    const tenet::json::ParsedRequest& parsed = parsers.back()->parse(*policies, line);
+    const tenet::json::ParsedRequest& parsed = parsers.back()->parse(policies, line);
     if (!parsed.ok()) {
       state.SkipWithError("request did not parse");
       return;
@@ -118,13 +118,13 @@ void BM_CheckEngineForm(benchmark::State& state) {
   tenet::Decision decision;
   std::size_t allowed = 0;
   for (const auto* request : requests) {  // warm the decision's vectors; count the mix
-    tenet::eval::check(*policies, *request, decision);
+    tenet::eval::check(policies, *request, decision);
     allowed += decision.allow ? 1 : 0;
   }
   std::size_t i = 0;
   const std::uint64_t allocations_before = tenet::test_support::thread_allocations();
   for (auto _ : state) {
-    tenet::eval::check(*policies, *requests[i], decision);
+    tenet::eval::check(policies, *requests[i], decision);
     benchmark::DoNotOptimize(decision.allow);
     i = (i + 1) % requests.size();
   }
@@ -133,7 +133,13 @@ void BM_CheckEngineForm(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(allocations), benchmark::Counter::kAvgIterations);
   state.counters["allow_share"] =
       static_cast<double>(allowed) / static_cast<double>(requests.size());
-  state.SetLabel(c.name());
+  state.SetLabel(label);
+}
+
+void BM_CheckEngineForm(benchmark::State& state) {
+  const PolicySetCase c = kCases[state.range(0)];
+  const auto policies = load(c);
+  run_checks(state, *policies, check_lines(c, kRequests), c.name());
 }
 BENCHMARK(BM_CheckEngineForm)->Arg(0)->Arg(1)->Arg(2)->Repetitions(5)->ReportAggregatesOnly(true);
 
@@ -154,39 +160,9 @@ void BM_CheckOneCell(benchmark::State& state) {
     state.SkipWithError("the one-cell set does not compile");
     return;
   }
-  const auto& policies = *compiled.policies;
-  const std::vector<std::string> lines =
-      tenet::bench::generate_one_cell_requests(rules, kRequests, 42);
-  std::vector<std::unique_ptr<tenet::json::RequestParser>> parsers;
-  std::vector<const tenet::CheckRequest*> requests;
-  for (const std::string& line : lines) {
-    parsers.push_back(std::make_unique<tenet::json::RequestParser>());
-    const tenet::json::ParsedRequest& parsed = parsers.back()->parse(policies, line);
-    if (!parsed.ok()) {
-      state.SkipWithError("request did not parse");
-      return;
-    }
-    requests.push_back(&std::get<tenet::CheckRequest>(parsed.request));
-  }
-  tenet::Decision decision;
-  std::size_t allowed = 0;
-  for (const auto* request : requests) {
-    tenet::eval::check(policies, *request, decision);
-    allowed += decision.allow ? 1 : 0;
-  }
-  std::size_t i = 0;
-  const std::uint64_t allocations_before = tenet::test_support::thread_allocations();
-  for (auto _ : state) {
-    tenet::eval::check(policies, *requests[i], decision);
-    benchmark::DoNotOptimize(decision.allow);
-    i = (i + 1) % requests.size();
-  }
-  const std::uint64_t allocations = tenet::test_support::thread_allocations() - allocations_before;
-  state.counters["allocs_per_op"] =
-      benchmark::Counter(static_cast<double>(allocations), benchmark::Counter::kAvgIterations);
-  state.counters["allow_share"] =
-      static_cast<double>(allowed) / static_cast<double>(requests.size());
-  state.SetLabel(std::to_string(rules) + " rules in one cell");
+  run_checks(state, *compiled.policies,
+             tenet::bench::generate_one_cell_requests(rules, kRequests, 42),
+             std::to_string(rules) + " rules in one cell");
 }
 BENCHMARK(BM_CheckOneCell)->Arg(100)->Arg(10'000)->Repetitions(5)->ReportAggregatesOnly(true);
 

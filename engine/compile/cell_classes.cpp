@@ -31,6 +31,7 @@
 #include <utility>
 
 #include "engine/compile/cell_index.hpp"
+#include "engine/compile/condition_shape.hpp"
 #include "engine/compile/layout.hpp"
 #include "engine/compile/short_text.hpp"
 
@@ -74,24 +75,6 @@ std::uint64_t signature(Op op, Index ref) {
       break;
   }
   return (std::uint64_t{static_cast<std::uint8_t>(op)} << 32) | ref;
-}
-
-bool is_read(Op op) {
-  switch (op) {
-    case Op::PrincipalAttr:
-    case Op::ResourceAttr:
-    case Op::ContextAttr:
-    case Op::PrincipalId:
-    case Op::PrincipalTenant:
-    case Op::PrincipalRole:
-    case Op::ResourceType:
-    case Op::ResourceId:
-    case Op::ResourceTenant:
-    case Op::ResourceState:
-      return true;
-    default:
-      return false;
-  }
 }
 
 bool is_has(Op op) {
@@ -148,7 +131,7 @@ class SubjectFinder {
       return;
     }
     // A read is the better probe: it gives the value, not only presence.
-    if (!has_subject_ || (is_read(op) && !is_read(tenant_.nodes[found_.probe].op)))
+    if (!has_subject_ || (is_value_read(op) && !is_value_read(tenant_.nodes[found_.probe].op)))
       found_.probe = at;
     found_.signature = sig;
     has_subject_ = true;
@@ -197,8 +180,8 @@ class SubjectFinder {
       case Op::Ge: {
         const Node& left = tenant_.nodes[node.lhs];
         const Node& right = tenant_.nodes[node.rhs];
-        const bool read_left = is_read(left.op);
-        if (read_left == is_read(right.op)) {
+        const bool read_left = is_value_read(left.op);
+        if (read_left == is_value_read(right.op)) {
           ok_ = false;  // two reads, or two literals
           return;
         }
@@ -208,7 +191,7 @@ class SubjectFinder {
       }
       case Op::InList: {
         const Node& left = tenant_.nodes[node.lhs];
-        if (!is_read(left.op)) {
+        if (!is_value_read(left.op)) {
           ok_ = false;
           return;
         }
@@ -219,7 +202,7 @@ class SubjectFinder {
       }
       default:
         if (is_has(node.op)) return subject(node.op, node.ref, at);
-        if (is_read(node.op)) {  // a bool attribute as a condition
+        if (is_value_read(node.op)) {  // a bool attribute as a condition
           subject(node.op, node.ref, at);
           return family(SubjectFamily::Bool);
         }
@@ -241,28 +224,6 @@ struct Sample {
   std::int64_t number = 0;
   bool flag = false;  // Bool: the value; Feature: on
 };
-
-bool never_in_error(const Tenant& tenant, Index at) {
-  const Node& node = tenant.nodes[at];
-  switch (node.op) {
-    case Op::True:
-    case Op::False:
-    case Op::HasPrincipal:
-    case Op::HasResource:
-    case Op::HasContext:
-    case Op::HasBuiltin:
-    case Op::HasState:
-    case Op::Enabled:
-      return true;
-    case Op::Not:
-      return never_in_error(tenant, node.lhs);
-    case Op::And:
-    case Op::Or:
-      return never_in_error(tenant, node.lhs) && never_in_error(tenant, node.rhs);
-    default:
-      return false;
-  }
-}
 
 // The truth of a single-subject conjunct on a sample, as the evaluator
 // (engine/eval/condition_evaluator.cpp) would find it.
@@ -333,7 +294,7 @@ class SampleEvaluator {
 
   T3 compare(const Node& node) const {
     if (!sample_.present) return T3::Error;
-    const bool read_left = is_read(tenant_.nodes[node.lhs].op);
+    const bool read_left = is_value_read(tenant_.nodes[node.lhs].op);
     const Node& literal = tenant_.nodes[read_left ? node.rhs : node.lhs];
     if (node.op == Op::Eq) return of(equal(literal));
     if (node.op == Op::Ne) return of(!equal(literal));
@@ -440,7 +401,7 @@ class SideClassifier {
     for (Index p = 0; p < range_.count; ++p) {
       const Candidate& candidate = tenant_.candidates[range_.begin + p];
       chain.clear();
-      if (candidate.when != kNone) conjuncts(candidate.when, chain);
+      if (candidate.when != kNone) and_chain(tenant_, candidate.when, chain);
       bool any = false;
       bool all = true;  // every conjunct so far decided by its subject's class
       bool reached_end = true;
@@ -482,16 +443,6 @@ class SideClassifier {
   }
 
  private:
-  void conjuncts(Index at, std::vector<Index>& out) const {
-    const Node& node = tenant_.nodes[at];
-    if (node.op != Op::And) {
-      out.push_back(at);
-      return;
-    }
-    conjuncts(node.lhs, out);
-    conjuncts(node.rhs, out);
-  }
-
   bool classify(Index position, Index node, bool negate) {
     std::optional<SingleSubject> found = finder_.find(node);
     return found && add(position, node, negate, std::move(*found));
@@ -532,7 +483,7 @@ class SideClassifier {
       ClassSubject out;
       out.probe = s.probe;
       out.family = s.family;
-      out.probe_is_read = is_read(tenant_.nodes[s.probe].op);
+      out.probe_is_read = is_value_read(tenant_.nodes[s.probe].op);
       if (s.family == SubjectFamily::Text) {
         out.constants_first = static_cast<Index>(pool.texts.size());
         out.constants_count = static_cast<Index>(s.texts.size());

@@ -13,55 +13,13 @@
 #include <unordered_map>
 #include <utility>
 
+#include "engine/compile/condition_shape.hpp"
 #include "engine/compile/layout.hpp"
 
 namespace tenet::compile {
 namespace {
 
 constexpr Index kMinKeyed = 4;
-
-// A node whose truth is never an error: it reads no attribute that can be
-// missing.
-bool never_in_error(const Tenant& tenant, Index at) {
-  const Node& node = tenant.nodes[at];
-  switch (node.op) {
-    case Op::True:
-    case Op::False:
-    case Op::HasPrincipal:
-    case Op::HasResource:
-    case Op::HasContext:
-    case Op::HasBuiltin:
-    case Op::HasState:
-    case Op::Enabled:  // a feature in error is just not enabled
-      return true;
-    case Op::Not:
-      return never_in_error(tenant, node.lhs);
-    case Op::And:
-    case Op::Or:
-      return never_in_error(tenant, node.lhs) && never_in_error(tenant, node.rhs);
-    default:
-      return false;
-  }
-}
-
-// An attribute read (or a built-in) whose value a key can be looked up by.
-bool is_subject(const Node& node) {
-  switch (node.op) {
-    case Op::PrincipalAttr:
-    case Op::ResourceAttr:
-    case Op::ContextAttr:
-    case Op::PrincipalId:
-    case Op::PrincipalTenant:
-    case Op::PrincipalRole:
-    case Op::ResourceType:
-    case Op::ResourceId:
-    case Op::ResourceTenant:
-    case Op::ResourceState:
-      return true;
-    default:
-      return false;
-  }
-}
 
 // Which value a subject reads: two nodes with one signature read the same.
 std::uint64_t signature(const Node& node) {
@@ -88,33 +46,22 @@ struct RuleKey {
   std::vector<IndexKey> keys;  // distinct
 };
 
-// The conjuncts of an `&&` chain, left to right (the evaluation order).
-void conjuncts(const Tenant& tenant, Index at, std::vector<Index>& out) {
-  const Node& node = tenant.nodes[at];
-  if (node.op != Op::And) {
-    out.push_back(at);
-    return;
-  }
-  conjuncts(tenant, node.lhs, out);
-  conjuncts(tenant, node.rhs, out);
-}
-
 std::optional<RuleKey> key_of_conjunct(const Tenant& tenant, Index at) {
   const Node& node = tenant.nodes[at];
   RuleKey found;
   if (node.op == Op::Eq) {
     const Node& left = tenant.nodes[node.lhs];
     const Node& right = tenant.nodes[node.rhs];
-    const bool subject_left = is_subject(left);
+    const bool subject_left = is_value_read(left.op);
     const Index subject = subject_left ? node.lhs : node.rhs;
-    if (!is_subject(tenant.nodes[subject])) return std::nullopt;
+    if (!is_value_read(tenant.nodes[subject].op)) return std::nullopt;
     const std::optional<IndexKey> key = literal_key(subject_left ? right : left);
     if (!key) return std::nullopt;
     found.subject = subject;
     found.keys.push_back(*key);
     return found;
   }
-  if (node.op == Op::InList && is_subject(tenant.nodes[node.lhs])) {
+  if (node.op == Op::InList && is_value_read(tenant.nodes[node.lhs].op)) {
     const Node& list = tenant.nodes[node.rhs];
     for (Index i = 0; i < list.rhs; ++i) {
       const std::optional<IndexKey> key = literal_key(tenant.nodes[list.lhs + i]);
@@ -135,7 +82,7 @@ std::optional<RuleKey> key_of(const Tenant& tenant, const Candidate& candidate,
                               std::vector<Index>& scratch) {
   if (candidate.when == kNone) return std::nullopt;
   scratch.clear();
-  conjuncts(tenant, candidate.when, scratch);
+  and_chain(tenant, candidate.when, scratch);
   for (const Index conjunct : scratch) {
     if (never_in_error(tenant, conjunct)) continue;
     return key_of_conjunct(tenant, conjunct);
