@@ -48,35 +48,6 @@ constexpr std::size_t kMaxMaskWords = 4096;
 
 enum class T3 : std::uint8_t { False, True, Error };
 
-// What identifies a subject: two nodes with one signature read one value.
-// `has x` and a read of x share one; built-ins ignore `ref`.
-std::uint64_t signature(Op op, Index ref) {
-  switch (op) {
-    case Op::HasPrincipal:
-      op = Op::PrincipalAttr;
-      break;
-    case Op::HasResource:
-      op = Op::ResourceAttr;
-      break;
-    case Op::HasContext:
-      op = Op::ContextAttr;
-      break;
-    case Op::HasState:
-      op = Op::ResourceState;
-      ref = 0;
-      break;
-    case Op::PrincipalAttr:
-    case Op::ResourceAttr:
-    case Op::ContextAttr:
-    case Op::Enabled:
-      break;
-    default:
-      ref = 0;  // a built-in
-      break;
-  }
-  return (std::uint64_t{static_cast<std::uint8_t>(op)} << 32) | ref;
-}
-
 bool is_has(Op op) {
   return op == Op::HasPrincipal || op == Op::HasResource || op == Op::HasContext ||
          op == Op::HasState;
@@ -125,7 +96,7 @@ class SubjectFinder {
 
  private:
   void subject(Op op, Index ref, Index at) {
-    const std::uint64_t sig = signature(op, ref);
+    const std::uint64_t sig = subject_signature(op, ref);
     if (has_subject_ && sig != found_.signature) {
       ok_ = false;
       return;

@@ -21,11 +21,6 @@ namespace {
 
 constexpr Index kMinKeyed = 4;
 
-// Which value a subject reads: two nodes with one signature read the same.
-std::uint64_t signature(const Node& node) {
-  return (std::uint64_t{static_cast<std::uint8_t>(node.op)} << 32) | node.ref;
-}
-
 // The key of a scalar literal; nullopt for any other node (a list, a
 // boolean, an attribute).
 std::optional<IndexKey> literal_key(const Node& node) {
@@ -106,7 +101,7 @@ class SideIndexer {
     std::unordered_map<std::uint64_t, Index> keyed_by;
     for (Index p = 0; p < range.count; ++p) {
       keys_.push_back(key_of(tenant_, tenant_.candidates[range.begin + p], scratch_));
-      if (keys_.back()) ++keyed_by[signature(tenant_.nodes[keys_.back()->subject])];
+      if (keys_.back()) ++keyed_by[subject_of(*keys_.back())];
     }
     const auto best =
         std::max_element(keyed_by.begin(), keyed_by.end(), [](const auto& a, const auto& b) {
@@ -117,6 +112,11 @@ class SideIndexer {
   }
 
  private:
+  [[nodiscard]] std::uint64_t subject_of(const RuleKey& key) const {
+    const Node& subject = tenant_.nodes[key.subject];
+    return subject_signature(subject.op, subject.ref);
+  }
+
   void build(Range range, std::uint64_t chosen) {
     CellIndexes& pool = tenant_.cell_indexes;
     CellSideIndex side;
@@ -125,7 +125,7 @@ class SideIndexer {
     std::vector<Index> unkeyed;
     for (Index p = 0; p < range.count; ++p) {
       const std::optional<RuleKey>& key = keys_[p];
-      if (!key || signature(tenant_.nodes[key->subject]) != chosen) {
+      if (!key || subject_of(*key) != chosen) {
         unkeyed.push_back(p);
         continue;
       }

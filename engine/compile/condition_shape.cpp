@@ -42,6 +42,33 @@ bool is_value_read(Op op) {
   }
 }
 
+std::uint64_t subject_signature(Op op, Index ref) {
+  switch (op) {
+    case Op::HasPrincipal:
+      op = Op::PrincipalAttr;
+      break;
+    case Op::HasResource:
+      op = Op::ResourceAttr;
+      break;
+    case Op::HasContext:
+      op = Op::ContextAttr;
+      break;
+    case Op::HasState:
+      op = Op::ResourceState;
+      ref = 0;
+      break;
+    case Op::PrincipalAttr:
+    case Op::ResourceAttr:
+    case Op::ContextAttr:
+    case Op::Enabled:
+      break;
+    default:
+      ref = 0;  // a built-in
+      break;
+  }
+  return (std::uint64_t{static_cast<std::uint8_t>(op)} << 32) | ref;
+}
+
 void and_chain(const Tenant& tenant, Index at, std::vector<Index>& out) {
   const Node& node = tenant.nodes[at];
   if (node.op != Op::And) {

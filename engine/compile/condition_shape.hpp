@@ -3,6 +3,7 @@
 // conjuncts of an `&&` chain in evaluation order.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "engine/compile/layout.hpp"
@@ -15,6 +16,11 @@ namespace tenet::compile {
 
 // An attribute read or a built-in (principal.role, resource.state...).
 [[nodiscard]] bool is_value_read(Op op);
+
+// What identifies the value a node reads (a subject of a cell index): two
+// nodes with one signature read one value. `has x` and a read of x share
+// one; a built-in's `ref` is ignored; `enabled(F)` is F's.
+[[nodiscard]] std::uint64_t subject_signature(Op op, Index ref);
 
 // The conjuncts of the `&&` chain at `at`, left to right (the order the
 // evaluator short-circuits in), appended to `out`.

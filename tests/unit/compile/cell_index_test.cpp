@@ -186,6 +186,48 @@ TEST_F(CellIndexTest, IntegerAndEnumKeys) {
             "deny no_permit");
 }
 
+// A request built in code may carry a value of a kind the schema does not
+// give (an int for resource.project, a string for resource.rank): the side
+// by classes then walks every candidate, the side by buckets finds no
+// bucket for it, and both answer as the walk does.
+TEST_F(CellIndexTest, AValueOfTheWrongKindAnswersAsTheWalk) {
+  for (const std::string& request :
+       {read("member", R"("department":"d9","clearance":0)",
+             R"("owner":"u1","rank":0,"classification":"public","project":"p0")"),
+        write(R"("owner":"u2","rank":1,"classification":"secret")")}) {
+    const std::string line = R"({"op":"check","tenant":"one","action":)" + request + "}";
+    const json::ParsedRequest& parsed = parser_.parse(*policies_, line);
+    ASSERT_TRUE(parsed.ok()) << line;
+    CheckRequest changed = std::get<CheckRequest>(parsed.request);
+    std::vector<Value> attributes(changed.resource.attributes.begin(),
+                                  changed.resource.attributes.end());
+    for (const std::string_view name : {"project", "rank"}) {
+      Value& value = attributes[policies_->resource_slot(name)];
+      value = Value{};
+      value.kind = name == "project" ? ValueKind::Int : ValueKind::String;
+      value.string = "p0";
+      value.integer = 1;
+    }
+    changed.resource.attributes = attributes;
+    std::string answers[2];
+    for (const bool explain : {false, true}) {
+      changed.explain = explain;
+      Decision decision;
+      eval::check(*policies_, changed, decision);
+      std::string& text = answers[explain ? 1 : 0];
+      text = decision.allow ? "allow" : "deny";
+      for (const std::string_view reason : decision.reasons) text += " " + std::string(reason);
+      for (const auto& error : decision.errors) text += " [" + std::string(error.rule) + "]";
+    }
+    EXPECT_EQ(answers[0], answers[1]) << request;
+    // No project or rank rule holds on a value of the wrong kind; the
+    // others still do.
+    EXPECT_EQ(answers[0],
+              request.rfind("\"read\"", 0) == 0 ? "allow one:owner one:dept" : "allow one:w5")
+        << request;
+  }
+}
+
 // More candidates than a class index takes (kMaxClassCandidates): the side
 // is indexed by buckets of resource.project's constants.
 TEST(CellIndexBuckets, AThousandRulesOnOneProjectEachAreLookedUpByTheirConstant) {
